@@ -1,0 +1,46 @@
+# firedrill: one command runs a drill, one runs the tests.
+#   make e2e SCENARIO=reboot-master     a drill on a real kind cluster
+#   make test                           unit + validation tests + the calibration and reboot-master drills
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# The sandbox of this workplace builds the kind images locally (no registry
+# is reachable); when it sits beside the repo, take its image names.
+SANDBOX ?= $(abspath ../shared/sandbox)
+ifneq ($(wildcard $(SANDBOX)/env.sh),)
+KIND_NODE_IMAGE ?= $(shell . $(SANDBOX)/env.sh >/dev/null && echo $$KIND_NODE_IMAGE)
+AGNHOST_IMAGE ?= $(shell . $(SANDBOX)/env.sh >/dev/null && echo $$AGNHOST_IMAGE)
+endif
+export KIND_NODE_IMAGE AGNHOST_IMAGE
+
+SCENARIO ?=
+LABELS ?=
+FILES ?=
+E2E_TIMEOUT ?= 90m
+GINKGO_FLAGS := -v --fail-on-empty --timeout=$(E2E_TIMEOUT) $(if $(LABELS),--label-filter='$(LABELS)') $(if $(CI),--no-color)
+
+.PHONY: help test unit validate e2e sandbox
+
+help:
+	@echo "make e2e SCENARIO=reboot-master   run one drill (comma-separate several; LABELS='...' filters by label)"
+	@echo "make test                         unit and validation tests, then the calibration and reboot-master drills"
+	@echo "make unit                         unit and validation tests only (no cluster)"
+	@echo "make validate [FILES='a.yaml b.yaml']  check scenario and profile files without a cluster"
+
+test: unit validate
+	$(MAKE) e2e SCENARIO=calibrate-api-outage,reboot-master
+
+unit:
+	go vet ./...
+	go test ./framework/... ./cmd/...
+
+validate:
+	go run ./cmd/firedrill validate $(FILES)
+
+e2e: sandbox
+	SCENARIO='$(SCENARIO)' go tool ginkgo $(GINKGO_FLAGS) ./suites/drills
+
+# Idempotent, under a second when the images exist; skipped outside this
+# workplace, where kind pulls its node image from the registry.
+sandbox:
+	@if [ -x "$(SANDBOX)/up" ]; then "$(SANDBOX)/up"; fi

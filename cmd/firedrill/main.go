@@ -1,0 +1,164 @@
+// Command firedrill is the harness's command line.
+//
+//	firedrill validate [--scenarios DIR] [--clusters DIR] [FILE...]
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/firedrill/firedrill/framework/scenario"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitFail  = 1 // the command ran and found problems
+	exitUsage = 2 // the command line is wrong
+)
+
+// command is one subcommand; args are those after its name.
+type command struct {
+	name    string
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) int
+}
+
+// commands are the subcommands: adding one is one entry here.
+var commands = []command{
+	{"validate", "check scenario and cluster profile files", runValidate},
+}
+
+// run is the whole program for args (os.Args[1:]) and returns its exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		usage(stdout)
+		return exitOK
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			return c.run(args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "firedrill: unknown command %q\n", args[0])
+	usage(stderr)
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: firedrill COMMAND [ARGS]\n\ncommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'firedrill COMMAND -h' for a command's flags.")
+}
+
+// parseInterspersed parses fs's flags wherever they stand among args and
+// returns the other arguments, so "validate a.yaml --clusters x" works.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		remaining := fs.Args()
+		if n := len(args) - len(remaining); n > 0 && args[n-1] == "--" {
+			return append(rest, remaining...), nil // all after "--" are files
+		}
+		if len(remaining) == 0 {
+			return rest, nil
+		}
+		rest = append(rest, remaining[0])
+		args = remaining[1:]
+	}
+}
+
+// validateFlags are the flags of validate.
+type validateFlags struct {
+	set       *flag.FlagSet
+	scenarios *string
+	clusters  *string
+}
+
+func newValidateFlags(out io.Writer) *validateFlags {
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	fs.SetOutput(out)
+	f := &validateFlags{
+		set:       fs,
+		scenarios: fs.String("scenarios", "scenarios", "directory of scenario files (used without FILE arguments)"),
+		clusters:  fs.String("clusters", "clusters", "directory of cluster profiles"),
+	}
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), `usage: firedrill validate [--scenarios DIR] [--clusters DIR] [FILE...]
+
+Without FILE, loads and cross-checks every scenario and cluster profile.
+With FILE, checks just those files (scenarios or profiles); a scenario's
+cluster is checked against the profiles in --clusters.
+
+Prints each problem as FILE:LINE:COL: FIELD.PATH: message on stderr and
+exits 1 if there is any; prints "ok: N files" otherwise.`)
+		fs.PrintDefaults()
+	}
+	return f
+}
+
+func runValidate(args []string, stdout, stderr io.Writer) int {
+	// flag prints the usage before it says whether -h asked for it: to
+	// stdout then, else to stderr with the problem.
+	var flagOut bytes.Buffer
+	f := newValidateFlags(&flagOut)
+	files, err := parseInterspersed(f.set, args)
+	if errors.Is(err, flag.ErrHelp) {
+		_, _ = flagOut.WriteTo(stdout)
+		return exitOK
+	}
+	if err != nil {
+		_, _ = flagOut.WriteTo(stderr)
+		return exitUsage
+	}
+
+	var n int
+	if len(files) == 0 {
+		var c *scenario.Catalog
+		c, err = scenario.LoadCatalog(*f.scenarios, *f.clusters)
+		if c != nil {
+			n = len(c.Scenarios) + len(c.Profiles)
+		}
+	} else {
+		err = scenario.ValidateFiles(files, *f.clusters)
+		n = len(files)
+	}
+	if err != nil {
+		for _, e := range flatten(err) {
+			fmt.Fprintln(stderr, e)
+		}
+		return exitFail
+	}
+	fmt.Fprintf(stdout, "ok: %d files\n", n)
+	return exitOK
+}
+
+// flatten lists the leaves of a tree of joined errors.
+func flatten(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}

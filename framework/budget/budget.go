@@ -1,0 +1,109 @@
+// Package budget compares derived figures with a scenario's budgets. A
+// verdict names the figure, the measured value, the budget and the margin;
+// a budget on a figure that was not measured fails, it never passes
+// silently.
+package budget
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/firedrill/firedrill/framework/scenario"
+	"github.com/firedrill/firedrill/framework/timeline"
+)
+
+// Verdict is one budget checked against one measured figure.
+type Verdict struct {
+	Figure   string        `json:"figure"`
+	Kind     string        `json:"kind"` // self-healing, availability, calibration
+	Unit     timeline.Unit `json:"unit"`
+	Value    float64       `json:"value"`
+	Measured bool          `json:"measured"`
+	Max      *float64      `json:"max,omitempty"`
+	Min      *float64      `json:"min,omitempty"`
+	// LowerBound is what the cluster's settings make impossible to beat.
+	LowerBound *float64 `json:"lowerBound,omitempty"`
+	// Margin is how far the value is inside the budget (negative: blown);
+	// with both max and min, the smaller of the two; nil when not measured.
+	Margin *float64 `json:"margin,omitempty"`
+	Pass   bool     `json:"pass"`
+	Why    string   `json:"why"`
+	Note   string   `json:"note,omitempty"`
+}
+
+// Evaluate checks every budget against the figure of its name.
+func Evaluate(figures []timeline.Figure, budgets []scenario.Budget) []Verdict {
+	byName := map[string]timeline.Figure{}
+	for _, f := range figures {
+		byName[f.Name] = f
+	}
+	out := make([]Verdict, 0, len(budgets))
+	for _, b := range budgets {
+		f, ok := byName[b.Figure]
+		v := Verdict{Figure: b.Figure, Kind: b.Kind, Unit: timeline.FigureUnits[b.Figure], Why: b.Why,
+			Max: number(b.Max), Min: number(b.Min), LowerBound: number(b.LowerBound)}
+		if !ok || !f.Measured {
+			v.Note = "not measured"
+			if ok && f.Note != "" {
+				v.Note = "not measured: " + f.Note
+			}
+			out = append(out, v)
+			continue
+		}
+		v.Value, v.Measured, v.Note = f.Value, true, f.Note
+		margin := math.Inf(1)
+		if v.Max != nil {
+			margin = *v.Max - f.Value
+		}
+		if v.Min != nil {
+			margin = math.Min(margin, f.Value-*v.Min)
+		}
+		v.Margin, v.Pass = &margin, margin >= 0
+		out = append(out, v)
+	}
+	return out
+}
+
+// Pass says whether every verdict passed.
+func Pass(vs []Verdict) bool {
+	for _, v := range vs {
+		if !v.Pass {
+			return false
+		}
+	}
+	return true
+}
+
+// Limit renders the budget ("<= 60s", ">= 99.5%", "<= 0").
+func (v Verdict) Limit() string {
+	switch {
+	case v.Max != nil && v.Min != nil:
+		return fmt.Sprintf("%s..%s", Format(*v.Min, v.Unit), Format(*v.Max, v.Unit))
+	case v.Max != nil:
+		return "<= " + Format(*v.Max, v.Unit)
+	case v.Min != nil:
+		return ">= " + Format(*v.Min, v.Unit)
+	}
+	return "-"
+}
+
+// Format renders a value in its unit.
+func Format(x float64, u timeline.Unit) string {
+	switch {
+	case math.IsInf(x, 0):
+		return "-"
+	case u == timeline.Seconds:
+		return fmt.Sprintf("%.2fs", x)
+	case u == timeline.Percent:
+		return fmt.Sprintf("%.3f%%", x)
+	}
+	return fmt.Sprintf("%.0f", x)
+}
+
+func number(v *scenario.Value) *float64 {
+	if v == nil {
+		return nil
+	}
+	x := v.Number
+	return &x
+}

@@ -1,0 +1,57 @@
+package budget
+
+import (
+	"math"
+	"testing"
+
+	"github.com/firedrill/firedrill/framework/scenario"
+	"github.com/firedrill/firedrill/framework/timeline"
+)
+
+func val(x float64) *scenario.Value { return &scenario.Value{Number: x} }
+
+func TestEvaluate(t *testing.T) {
+	figs := []timeline.Figure{
+		{Name: timeline.APIDowntimeTotal, Value: 21.5, Unit: timeline.Seconds, Measured: true},
+		{Name: timeline.WritesLost, Value: 0, Unit: timeline.Count, Measured: true},
+		{Name: timeline.APIAvailability, Value: 97.5, Unit: timeline.Percent, Measured: true},
+		{Name: timeline.RecoveryAll, Measured: false, Note: "pod x not Ready at end of window"},
+	}
+	vs := Evaluate(figs, []scenario.Budget{
+		{Figure: timeline.APIDowntimeTotal, Kind: "availability", Max: val(30), LowerBound: val(16)},
+		{Figure: timeline.WritesLost, Kind: "availability", Max: val(0)},
+		{Figure: timeline.APIAvailability, Kind: "availability", Min: val(99)},
+		{Figure: timeline.RecoveryAll, Kind: "self-healing", Max: val(120)},
+		{Figure: timeline.WorkloadDowntimeTotal, Kind: "availability", Max: val(5)},
+	})
+	want := []struct {
+		pass   bool
+		margin float64
+		limit  string
+	}{
+		{true, 8.5, "<= 30.00s"},
+		{true, 0, "<= 0"},
+		{false, -1.5, ">= 99.000%"},
+		{false, math.Inf(-1), "<= 120.00s"},
+		{false, math.Inf(-1), "<= 5.00s"},
+	}
+	for i, w := range want {
+		v := vs[i]
+		gotMargin := math.Inf(-1)
+		if v.Margin != nil {
+			gotMargin = *v.Margin
+		}
+		if v.Pass != w.pass || gotMargin != w.margin || v.Limit() != w.limit {
+			t.Errorf("verdict %d (%s) = pass %v margin %v limit %q; want %v %v %q", i, v.Figure, v.Pass, gotMargin, v.Limit(), w.pass, w.margin, w.limit)
+		}
+	}
+	if vs[3].Note != "not measured: pod x not Ready at end of window" || vs[4].Note != "not measured" {
+		t.Errorf("notes: %q, %q", vs[3].Note, vs[4].Note)
+	}
+	if Pass(vs) || !Pass(vs[:2]) {
+		t.Error("Pass wrong")
+	}
+	if *vs[0].LowerBound != 16 {
+		t.Error("lower bound not carried")
+	}
+}

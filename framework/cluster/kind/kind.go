@@ -1,0 +1,324 @@
+// Package kind gets clusters from kind through its Go library
+// (sigs.k8s.io/kind/pkg/cluster), never the CLI, and implements the node
+// actions faults need with the node container runtime (docker).
+package kind
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
+	kindcluster "sigs.k8s.io/kind/pkg/cluster"
+	kindexec "sigs.k8s.io/kind/pkg/exec"
+
+	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/health"
+	"github.com/firedrill/firedrill/framework/scenario"
+	"github.com/firedrill/firedrill/framework/waitfor"
+)
+
+// UpInput says which cluster to get and how.
+type UpInput struct {
+	Profile *scenario.ClusterProfile
+	// NodeImage overrides the profile's node image (KIND_NODE_IMAGE).
+	NodeImage string
+	// Reuse allows reusing an existing cluster of the profile's name, if the
+	// harness created it for this profile and it is healthy.
+	Reuse bool
+	// KubeconfigDir receives the cluster's kubeconfig file; the user's
+	// ~/.kube/config is never touched.
+	KubeconfigDir string
+	// Out receives progress lines.
+	Out io.Writer
+}
+
+// Provider creates, reuses and deletes kind clusters.
+type Provider struct {
+	kind *kindcluster.Provider
+	out  io.Writer
+}
+
+// NewProvider returns a provider on docker that logs to out.
+func NewProvider(out io.Writer) *Provider {
+	return &Provider{
+		kind: kindcluster.NewProvider(kindcluster.ProviderWithDocker(), kindcluster.ProviderWithLogger(logger{out})),
+		out:  out,
+	}
+}
+
+// Cluster is a kind cluster.
+type Cluster struct {
+	name, kubeconfig string
+	config           *rest.Config
+	kind             *kindcluster.Provider
+	zones            map[string]string // node name -> zone, from the node labels
+}
+
+var (
+	_ cluster.Cluster  = (*Cluster)(nil)
+	_ cluster.Rebooter = (*Cluster)(nil)
+	_ cluster.Pauser   = (*Cluster)(nil)
+)
+
+// ClusterName is the kind name of the profile's cluster.
+func ClusterName(p *scenario.ClusterProfile) string { return p.KindCluster.ClusterName }
+
+// Exists says whether a kind cluster of that name exists.
+func (p *Provider) Exists(name string) (bool, error) {
+	names, err := p.kind.List()
+	if err != nil {
+		return false, fmt.Errorf("list kind clusters: %w", err)
+	}
+	for _, n := range names {
+		if n == name {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// Up returns the profile's cluster, creating it unless a healthy one made by
+// the harness for this profile exists and reuse is allowed. created says
+// whether this call created it (so the caller owns its deletion).
+func (p *Provider) Up(ctx context.Context, in UpInput) (c *Cluster, created bool, err error) {
+	kc := in.Profile.KindCluster
+	name := kc.ClusterName
+	kubeconfig := filepath.Join(in.KubeconfigDir, name+".kubeconfig")
+	exists, err := p.Exists(name)
+	if err != nil {
+		return nil, false, err
+	}
+	if exists {
+		if !in.Reuse {
+			return nil, false, fmt.Errorf("kind cluster %q (profile %s) already exists; set REUSE_CLUSTER=1 to reuse it, "+
+				"or delete it with `kind delete cluster --name %s`", name, in.Profile.Name, name)
+		}
+		c, err := p.open(name, kubeconfig)
+		if err != nil {
+			return nil, false, err
+		}
+		if err := c.ownedBy(ctx, in.Profile.Name); err != nil {
+			return nil, false, fmt.Errorf("refusing to reuse kind cluster %q: %w", name, err)
+		}
+		if err := c.healthy(ctx, len(kc.Nodes)); err != nil {
+			fmt.Fprintf(p.out, "kind cluster %s exists but is unhealthy (%v): recreating it\n", name, err)
+			if err := p.Delete(name, kubeconfig); err != nil {
+				return nil, false, err
+			}
+		} else {
+			fmt.Fprintf(p.out, "reusing healthy kind cluster %s\n", name)
+			return c, false, nil
+		}
+	}
+	image := in.NodeImage
+	if image == "" {
+		image = kc.NodeImage
+	}
+	if image == "" {
+		return nil, false, fmt.Errorf("profile %s: no node image: set kindCluster.nodeImage in %s or KIND_NODE_IMAGE", in.Profile.Name, in.Profile.Path)
+	}
+	if err := os.MkdirAll(in.KubeconfigDir, 0o755); err != nil {
+		return nil, false, err
+	}
+	start := time.Now()
+	fmt.Fprintf(p.out, "creating kind cluster %s (profile %s, %d nodes, image %s)\n", name, in.Profile.Name, len(kc.Nodes), image)
+	err = p.kind.Create(name,
+		kindcluster.CreateWithV1Alpha4Config(kindConfig(in.Profile)),
+		kindcluster.CreateWithNodeImage(image),
+		kindcluster.CreateWithWaitForReady(kc.WaitForReady),
+		kindcluster.CreateWithKubeconfigPath(kubeconfig),
+		kindcluster.CreateWithDisplayUsage(false),
+		kindcluster.CreateWithDisplaySalutation(false),
+	)
+	if err != nil {
+		// kind deletes what it made unless told to retain; say so anyway.
+		return nil, true, fmt.Errorf("create kind cluster %s: %w", name, withOutput(err))
+	}
+	c, err = p.open(name, kubeconfig)
+	if err != nil {
+		return nil, true, err
+	}
+	// CreateWithWaitForReady only waits for the control plane and does not
+	// fail when it times out: check every node and system pod ourselves.
+	err = waitfor.Until(ctx, waitfor.Input{
+		What: "cluster " + name + " ready (all nodes and kube-system pods)", Timeout: kc.WaitForReady,
+		Poll: time.Second, Out: p.out, Since: start,
+		Check: func(ctx context.Context) error { return c.healthy(ctx, len(kc.Nodes)) },
+	})
+	if err != nil {
+		return c, true, err
+	}
+	fmt.Fprintf(p.out, "kind cluster %s created in %s; kubeconfig %s\n", name, time.Since(start).Round(time.Second), kubeconfig)
+	return c, true, nil
+}
+
+// Delete deletes the kind cluster of that name.
+func (p *Provider) Delete(name, kubeconfig string) error {
+	fmt.Fprintf(p.out, "deleting kind cluster %s\n", name)
+	if err := p.kind.Delete(name, kubeconfig); err != nil {
+		return fmt.Errorf("delete kind cluster %s: %w", name, withOutput(err))
+	}
+	_ = os.Remove(kubeconfig)
+	return nil
+}
+
+func (p *Provider) open(name, kubeconfig string) (*Cluster, error) {
+	raw, err := p.kind.KubeConfig(name, false)
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig of kind cluster %s: %w", name, withOutput(err))
+	}
+	if err := os.WriteFile(kubeconfig, []byte(raw), 0o600); err != nil {
+		return nil, err
+	}
+	cfg, err := clientcmd.RESTConfigFromKubeConfig([]byte(raw))
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig of kind cluster %s: %w", name, err)
+	}
+	return &Cluster{name: name, kubeconfig: kubeconfig, config: cfg, kind: p.kind, zones: map[string]string{}}, nil
+}
+
+// kindConfig turns a profile into kind's config: zones and the ownership
+// mark become node labels.
+func kindConfig(p *scenario.ClusterProfile) *v1alpha4.Cluster {
+	cfg := &v1alpha4.Cluster{TypeMeta: v1alpha4.TypeMeta{Kind: "Cluster", APIVersion: "kind.x-k8s.io/v1alpha4"}}
+	for _, n := range p.KindCluster.Nodes {
+		role := v1alpha4.WorkerRole
+		if n.Role == cluster.RoleControlPlane {
+			role = v1alpha4.ControlPlaneRole
+		}
+		cfg.Nodes = append(cfg.Nodes, v1alpha4.Node{
+			Role:   role,
+			Labels: map[string]string{cluster.ZoneLabel: n.Zone, cluster.ProfileLabel: p.Name},
+		})
+	}
+	return cfg
+}
+
+// Name implements cluster.Cluster.
+func (c *Cluster) Name() string { return c.name }
+
+// RESTConfig implements cluster.Cluster.
+func (c *Cluster) RESTConfig() *rest.Config { return rest.CopyConfig(c.config) }
+
+// KubeconfigPath implements cluster.Cluster.
+func (c *Cluster) KubeconfigPath() string { return c.kubeconfig }
+
+// Nodes implements cluster.Cluster from kind's node containers; zones come
+// from the Kubernetes node labels (read once, they do not change).
+func (c *Cluster) Nodes(ctx context.Context) ([]cluster.Node, error) {
+	kn, err := c.kind.ListNodes(c.name)
+	if err != nil {
+		return nil, fmt.Errorf("list nodes of kind cluster %s: %w", c.name, withOutput(err))
+	}
+	if len(c.zones) == 0 {
+		if err := c.readZones(ctx); err != nil {
+			return nil, err
+		}
+	}
+	var out []cluster.Node
+	for _, n := range kn {
+		role, err := n.Role()
+		if err != nil {
+			return nil, err
+		}
+		if role == "external-load-balancer" {
+			continue
+		}
+		ip, _, err := n.IP()
+		if err != nil {
+			return nil, fmt.Errorf("address of node %s: %w", n, withOutput(err))
+		}
+		out = append(out, cluster.Node{Name: n.String(), Role: role, Zone: c.zones[n.String()], Address: ip})
+	}
+	return out, nil
+}
+
+func (c *Cluster) readZones(ctx context.Context) error {
+	cs, err := kubernetes.NewForConfig(c.config)
+	if err != nil {
+		return err
+	}
+	list, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return fmt.Errorf("read node zones: %w", err)
+	}
+	for _, n := range list.Items {
+		c.zones[n.Name] = n.Labels[cluster.ZoneLabel]
+	}
+	return nil
+}
+
+// ownedBy checks the mark the harness puts on the nodes it creates, so a
+// drill never breaks a cluster someone else made under the same name.
+func (c *Cluster) ownedBy(ctx context.Context, profile string) error {
+	cs, err := kubernetes.NewForConfig(c.config)
+	if err != nil {
+		return err
+	}
+	list, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return fmt.Errorf("cannot read its nodes to check it was made by firedrill: %w", err)
+	}
+	for _, n := range list.Items {
+		if got := n.Labels[cluster.ProfileLabel]; got != profile {
+			return fmt.Errorf("node %s has %s=%q, want %q: it was not created by firedrill for this profile", n.Name, cluster.ProfileLabel, got, profile)
+		}
+	}
+	return nil
+}
+
+func (c *Cluster) healthy(ctx context.Context, nodes int) error {
+	cs, err := kubernetes.NewForConfig(c.config)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := health.APIReady(ctx, cs); err != nil {
+		return err
+	}
+	if _, err := health.NodesReady(ctx, cs, nodes); err != nil {
+		return err
+	}
+	return health.SystemPodsReady(ctx, cs)
+}
+
+// Reboot implements cluster.Rebooter: docker restart of the node container
+// is a real reboot of the node's systemd and everything under it.
+func (c *Cluster) Reboot(ctx context.Context, n cluster.Node) error {
+	return docker(ctx, "restart", n.Name)
+}
+
+// Pause implements cluster.Pauser with docker pause (cgroup freezer).
+func (c *Cluster) Pause(ctx context.Context, n cluster.Node) error {
+	return docker(ctx, "pause", n.Name)
+}
+
+// Unpause implements cluster.Pauser.
+func (c *Cluster) Unpause(ctx context.Context, n cluster.Node) error {
+	return docker(ctx, "unpause", n.Name)
+}
+
+func docker(ctx context.Context, args ...string) error {
+	return withOutput(kindexec.CommandContext(ctx, "docker", args...).Run())
+}
+
+// withOutput puts a failed command's output into the error text: kind's
+// RunError keeps it aside, where nobody reads it.
+func withOutput(err error) error {
+	var re *kindexec.RunError
+	if errors.As(err, &re) && len(re.Output) > 0 {
+		return fmt.Errorf("%w: %s", err, strings.TrimSpace(string(re.Output)))
+	}
+	return err
+}

@@ -1,0 +1,95 @@
+package probe
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"k8s.io/client-go/rest"
+
+	"github.com/firedrill/firedrill/framework/timeline"
+)
+
+// API read paths. A GET of one object without resourceVersion is a quorum
+// read from etcd; with resourceVersion=0 the API server answers from its
+// watch cache, so it keeps answering while etcd is gone.
+const (
+	readEtcd  = "/api/v1/namespaces/kube-system"
+	readCache = "/api/v1/namespaces/kube-system?resourceVersion=0"
+)
+
+// APISamplers returns the four API series of one endpoint: new and reused
+// connections, each for an etcd read and a cached read. cfg must point at
+// the endpoint (its Host) and carry the credentials.
+func APISamplers(endpoint string, cfg *rest.Config, timeout time.Duration) ([]Sampler, error) {
+	fresh, err := apiClient(cfg, timeout, false)
+	if err != nil {
+		return nil, err
+	}
+	reused, err := apiClient(cfg, timeout, true)
+	if err != nil {
+		return nil, err
+	}
+	var out []Sampler
+	for _, conn := range []struct {
+		name   string
+		client *http.Client
+	}{{"new", fresh}, {"reused", reused}} {
+		for _, read := range []struct{ name, path string }{{"etcd", readEtcd}, {"cache", readCache}} {
+			url := cfg.Host + read.path
+			client := conn.client
+			out = append(out, Sampler{
+				Series: timeline.APISeries(endpoint, conn.name, read.name),
+				Do:     func(ctx context.Context, _ int64) error { return get(ctx, client, url) },
+			})
+		}
+	}
+	return out, nil
+}
+
+// apiClient builds a client of its own, apart from client-go's shared
+// transport cache, so the "reused" series shares its connection with no
+// informer and the "new" series really dials and handshakes every time.
+func apiClient(cfg *rest.Config, timeout time.Duration, keepAlive bool) (*http.Client, error) {
+	tlsConfig, err := rest.TLSConfigFor(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("TLS config for %s: %w", cfg.Host, err)
+	}
+	tr := &http.Transport{
+		TLSClientConfig:     tlsConfig,
+		DialContext:         (&net.Dialer{Timeout: timeout}).DialContext,
+		TLSHandshakeTimeout: timeout,
+		DisableKeepAlives:   !keepAlive,
+		// Real clients (client-go) speak HTTP/2 over one long-lived
+		// connection; the reused series should behave like them.
+		ForceAttemptHTTP2:   keepAlive,
+		MaxIdleConnsPerHost: 4,
+	}
+	rt, err := rest.HTTPWrappersForConfig(cfg, tr)
+	if err != nil {
+		return nil, err
+	}
+	return &http.Client{Transport: rt}, nil
+}
+
+func get(ctx context.Context, client *http.Client, url string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("HTTP %d", resp.StatusCode)
+	}
+	return nil
+}

@@ -1,0 +1,73 @@
+// Package probe watches a cluster from outside while a drill runs and
+// records what it sees on one timeline: API requests, the probe workload,
+// counter writes, and the Leases, static pods and nodes.
+package probe
+
+import (
+	"sync"
+	"time"
+
+	"github.com/firedrill/firedrill/framework/timeline"
+)
+
+// Recorder is the one timeline every probe appends to; safe for concurrent
+// use.
+type Recorder struct {
+	mu sync.Mutex
+	tl timeline.Timeline
+}
+
+// NewRecorder starts a timeline at start.
+func NewRecorder(start time.Time) *Recorder {
+	return &Recorder{tl: timeline.Timeline{Start: start}}
+}
+
+// Sample records one request probe result.
+func (r *Recorder) Sample(s timeline.Sample) {
+	r.mu.Lock()
+	r.tl.Samples = append(r.tl.Samples, s)
+	r.mu.Unlock()
+}
+
+// Event records a harness action.
+func (r *Recorder) Event(e timeline.Event) {
+	r.mu.Lock()
+	r.tl.Events = append(r.tl.Events, e)
+	r.mu.Unlock()
+}
+
+// Lease records a Lease observation.
+func (r *Recorder) Lease(o timeline.LeaseObservation) {
+	r.mu.Lock()
+	r.tl.Leases = append(r.tl.Leases, o)
+	r.mu.Unlock()
+}
+
+// Pod records a static pod observation.
+func (r *Recorder) Pod(o timeline.PodObservation) {
+	r.mu.Lock()
+	r.tl.Pods = append(r.tl.Pods, o)
+	r.mu.Unlock()
+}
+
+// Node records a node observation.
+func (r *Recorder) Node(o timeline.NodeObservation) {
+	r.mu.Lock()
+	r.tl.Nodes = append(r.tl.Nodes, o)
+	r.mu.Unlock()
+}
+
+// WriteCheck records the read-back of the writer's counter.
+func (r *Recorder) WriteCheck(w timeline.WriteCheck) {
+	r.mu.Lock()
+	r.tl.WriteCheck = &w
+	r.mu.Unlock()
+}
+
+// Close ends the window at end and returns the timeline.
+func (r *Recorder) Close(end time.Time) timeline.Timeline {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.tl.End = end
+	return r.tl
+}

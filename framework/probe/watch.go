@@ -1,0 +1,136 @@
+package probe
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/firedrill/firedrill/framework/health"
+	"github.com/firedrill/firedrill/framework/timeline"
+)
+
+// NodeLeaseNamespace holds the kubelets' heartbeat Leases.
+const NodeLeaseNamespace = "kube-node-lease"
+
+// Watch runs informers on the leader Leases, the node heartbeat Leases, the
+// control-plane static pods and the nodes, recording every state they see
+// until ctx ends. While the API is down the informers back off (up to 30 s
+// in client-go), so the figures rely on the objects' own timestamps
+// (acquire, renew, transition times), not on when the harness saw them.
+func Watch(ctx context.Context, cs kubernetes.Interface, rec *Recorder) error {
+	leases := informers.NewSharedInformerFactory(cs, 0)
+	pods := informers.NewSharedInformerFactoryWithOptions(cs, 0,
+		informers.WithNamespace(metav1.NamespaceSystem),
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = "tier=control-plane" }))
+
+	handlers := []struct {
+		informer cache.SharedIndexInformer
+		record   func(obj any, deleted bool)
+	}{
+		{leases.Coordination().V1().Leases().Informer(), func(obj any, _ bool) {
+			if l, ok := obj.(*coordinationv1.Lease); ok && watchedLease(l) {
+				rec.Lease(LeaseObservation(l, time.Now()))
+			}
+		}},
+		{pods.Core().V1().Pods().Informer(), func(obj any, deleted bool) {
+			if p, ok := obj.(*corev1.Pod); ok {
+				o := PodObservation(p, time.Now())
+				o.Deleted = deleted
+				rec.Pod(o)
+			}
+		}},
+		{leases.Core().V1().Nodes().Informer(), func(obj any, _ bool) {
+			if n, ok := obj.(*corev1.Node); ok {
+				rec.Node(NodeObservation(n, time.Now()))
+			}
+		}},
+	}
+	for _, h := range handlers {
+		record := h.record
+		_, err := h.informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
+			AddFunc:    func(obj any) { record(obj, false) },
+			UpdateFunc: func(_, obj any) { record(obj, false) },
+			DeleteFunc: func(obj any) {
+				if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+					obj = d.Obj
+				}
+				record(obj, true)
+			},
+		})
+		if err != nil {
+			return fmt.Errorf("watch: %w", err)
+		}
+	}
+	leases.Start(ctx.Done())
+	pods.Start(ctx.Done())
+	for _, f := range []informers.SharedInformerFactory{leases, pods} {
+		for typ, ok := range f.WaitForCacheSync(ctx.Done()) {
+			if !ok {
+				return fmt.Errorf("watch: %v informer did not sync", typ)
+			}
+		}
+	}
+	return nil
+}
+
+func watchedLease(l *coordinationv1.Lease) bool {
+	return l.Namespace == NodeLeaseNamespace ||
+		(l.Namespace == metav1.NamespaceSystem && slices.Contains(health.LeaderLeases, l.Name))
+}
+
+// LeaseObservation converts a Lease.
+func LeaseObservation(l *coordinationv1.Lease, at time.Time) timeline.LeaseObservation {
+	o := timeline.LeaseObservation{ObservedAt: at, Namespace: l.Namespace, Name: l.Name}
+	s := l.Spec
+	if s.HolderIdentity != nil {
+		o.Holder = *s.HolderIdentity
+	}
+	if s.LeaseTransitions != nil {
+		o.Transitions = *s.LeaseTransitions
+	}
+	if s.LeaseDurationSeconds != nil {
+		o.DurationSeconds = *s.LeaseDurationSeconds
+	}
+	if s.AcquireTime != nil {
+		o.AcquireTime = s.AcquireTime.Time
+	}
+	if s.RenewTime != nil {
+		o.RenewTime = s.RenewTime.Time
+	}
+	return o
+}
+
+// PodObservation converts a control-plane static (mirror) pod.
+func PodObservation(p *corev1.Pod, at time.Time) timeline.PodObservation {
+	o := timeline.PodObservation{ObservedAt: at, Name: p.Name, Component: p.Labels["component"], Node: p.Spec.NodeName}
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			o.Ready = c.Status == corev1.ConditionTrue
+			o.ReadySince = c.LastTransitionTime.Time
+		}
+	}
+	for _, cs := range p.Status.ContainerStatuses {
+		o.Restarts += cs.RestartCount
+	}
+	return o
+}
+
+// NodeObservation converts a node.
+func NodeObservation(n *corev1.Node, at time.Time) timeline.NodeObservation {
+	o := timeline.NodeObservation{ObservedAt: at, Name: n.Name}
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			o.Ready = c.Status == corev1.ConditionTrue
+			o.ReadySince = c.LastTransitionTime.Time
+		}
+	}
+	return o
+}

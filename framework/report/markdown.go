@@ -1,0 +1,60 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/firedrill/firedrill/framework/budget"
+)
+
+// Markdown renders the summary: a PASS/FAIL table of scenarios, then per
+// scenario its budgets (figure, value, budget, margin, lower bound) and the
+// figures without a budget.
+func Markdown(f File) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# firedrill run %s: %s\n\n", f.Run, verdict(f.Pass))
+	b.WriteString("| scenario | verdict | cluster | fault | targets |\n|---|---|---|---|---|\n")
+	for _, s := range f.Scenarios {
+		fmt.Fprintf(&b, "| %s | **%s** | %s | %s | %s |\n", s.Name, s.Verdict, s.Cluster, s.Fault, strings.Join(s.Targets, ", "))
+	}
+	for _, s := range f.Scenarios {
+		fmt.Fprintf(&b, "\n## %s: %s\n\n%s\n\n", s.Name, s.Verdict, strings.TrimSpace(s.Description))
+		if s.Error != "" {
+			fmt.Fprintf(&b, "**Error:** %s\n\n", s.Error)
+		}
+		for _, n := range s.Notes {
+			fmt.Fprintf(&b, "- note: %s\n", n)
+		}
+		b.WriteString("| figure | kind | value | budget | margin | lower bound | verdict |\n|---|---|---|---|---|---|---|\n")
+		for _, fig := range s.Figures {
+			v := fig.Budget
+			if v == nil {
+				continue
+			}
+			margin, lower := "-", "-"
+			if v.Margin != nil {
+				margin = budget.Format(*v.Margin, v.Unit)
+			}
+			if v.LowerBound != nil {
+				lower = budget.Format(*v.LowerBound, v.Unit)
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", v.Figure, v.Kind, value(fig), v.Limit(), margin, lower, verdict(v.Pass))
+		}
+		b.WriteString("\nOther figures: ")
+		var other []string
+		for _, fig := range s.Figures {
+			if fig.Budget == nil {
+				other = append(other, fmt.Sprintf("%s %s", fig.Name, value(fig)))
+			}
+		}
+		b.WriteString(strings.Join(other, "; ") + "\n")
+	}
+	return b.String()
+}
+
+func value(f Figure) string {
+	if !f.Measured {
+		return "not measured (" + f.Note + ")"
+	}
+	return budget.Format(f.Value, f.Unit)
+}

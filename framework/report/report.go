@@ -1,0 +1,122 @@
+// Package report writes what a run found: report.json (per scenario, the
+// verdict and every figure with its value and budget; what scripts read),
+// one replayable timeline.json per scenario, and summary.md (the Markdown
+// a CI job page shows). JUnit comes from Ginkgo's own reporter.
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/firedrill/firedrill/framework/budget"
+	"github.com/firedrill/firedrill/framework/drill"
+	"github.com/firedrill/firedrill/framework/timeline"
+)
+
+// Run is one invocation of the harness: one or more drills.
+type Run struct {
+	ID       string
+	Dir      string
+	Started  time.Time
+	Finished time.Time
+	Results  []*drill.Result
+}
+
+// NewRunDir makes reports/<id>/ under root and points reports/latest at it.
+func NewRunDir(root string, now time.Time) (*Run, error) {
+	id := now.Format("20060102-150405")
+	dir := filepath.Join(root, id)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	latest := filepath.Join(root, "latest")
+	_ = os.Remove(latest)
+	if err := os.Symlink(id, latest); err != nil {
+		return nil, fmt.Errorf("point %s at %s: %w", latest, id, err)
+	}
+	return &Run{ID: id, Dir: dir, Started: now}, nil
+}
+
+// File is report.json.
+type File struct {
+	Run       string     `json:"run"`
+	Started   time.Time  `json:"started"`
+	Finished  time.Time  `json:"finished"`
+	Pass      bool       `json:"pass"`
+	Scenarios []Scenario `json:"scenarios"`
+}
+
+// Scenario is one drill in report.json.
+type Scenario struct {
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	Verdict     string    `json:"verdict"` // PASS or FAIL
+	Cluster     string    `json:"cluster"`
+	Fault       string    `json:"fault"`
+	Targets     []string  `json:"targets"`
+	Started     time.Time `json:"started"`
+	Finished    time.Time `json:"finished"`
+	Error       string    `json:"error,omitempty"`
+	Notes       []string  `json:"notes,omitempty"`
+	Figures     []Figure  `json:"figures"`
+	Timeline    string    `json:"timeline"` // path relative to report.json
+}
+
+// Figure is a derived figure with its budget, if the scenario has one.
+type Figure struct {
+	timeline.Figure
+	Budget *budget.Verdict `json:"budget,omitempty"`
+}
+
+// Write writes report.json, the timelines and summary.md. It is called
+// after each drill, so an interrupted run still leaves what it found.
+func Write(r *Run) error {
+	f := File{Run: r.ID, Started: r.Started, Finished: r.Finished, Pass: len(r.Results) > 0}
+	for _, res := range r.Results {
+		rel := filepath.Join(res.Scenario, "timeline.json")
+		if err := writeJSON(filepath.Join(r.Dir, rel), res.Timeline); err != nil {
+			return err
+		}
+		f.Scenarios = append(f.Scenarios, scenarioOf(res, rel))
+		f.Pass = f.Pass && res.Pass
+	}
+	if err := writeJSON(filepath.Join(r.Dir, "report.json"), f); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(r.Dir, "summary.md"), []byte(Markdown(f)), 0o644)
+}
+
+func scenarioOf(res *drill.Result, timelinePath string) Scenario {
+	s := Scenario{Name: res.Scenario, Description: res.Description, Verdict: verdict(res.Pass), Cluster: res.Cluster,
+		Fault: res.Fault, Targets: res.Targets, Started: res.Started, Finished: res.Finished, Error: res.Error,
+		Notes: res.Notes, Timeline: timelinePath}
+	byFigure := map[string]*budget.Verdict{}
+	for i := range res.Verdicts {
+		byFigure[res.Verdicts[i].Figure] = &res.Verdicts[i]
+	}
+	for _, fig := range res.Figures {
+		s.Figures = append(s.Figures, Figure{Figure: fig, Budget: byFigure[fig.Name]})
+	}
+	return s
+}
+
+func verdict(pass bool) string {
+	if pass {
+		return "PASS"
+	}
+	return "FAIL"
+}
+
+func writeJSON(path string, v any) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", path, err)
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}

@@ -1,0 +1,434 @@
+package scenario
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Catalog is every scenario and cluster profile of the repository, loaded,
+// validated and cross-checked. Both maps are keyed by name (which is the
+// file's base name).
+type Catalog struct {
+	Scenarios map[string]*Scenario
+	Profiles  map[string]*ClusterProfile
+}
+
+// LoadCatalog loads every *.yaml file of scenariosDir as a Scenario and of
+// clustersDir as a ClusterProfile, and checks them against each other: a
+// scenario's cluster names a profile; a budget override names a scenario
+// that runs on that profile and has a budget on that figure with the bound
+// overridden; a scenario's fault target matches nodes of its profile. All
+// problems of all files come back at once, sorted by file and line.
+func LoadCatalog(scenariosDir, clustersDir string) (*Catalog, error) {
+	fs := newFileSet()
+	fs.allScenarios = true
+	profilePaths, err := yamlFiles(clustersDir)
+	if err != nil {
+		fs.other = append(fs.other, err)
+	}
+	for _, path := range profilePaths {
+		fs.loadFile(path, KindClusterProfile, true)
+	}
+	scenarioPaths, err := yamlFiles(scenariosDir)
+	if err != nil {
+		fs.other = append(fs.other, err)
+	}
+	for _, path := range scenarioPaths {
+		fs.loadFile(path, KindScenario, true)
+	}
+	fs.crossCheck()
+	if err := fs.err(); err != nil {
+		return nil, err
+	}
+	c := &Catalog{Scenarios: map[string]*Scenario{}, Profiles: map[string]*ClusterProfile{}}
+	for _, ls := range fs.scenarios {
+		c.Scenarios[ls.s.Name] = ls.s
+	}
+	for _, lp := range fs.profiles {
+		c.Profiles[lp.p.Name] = lp.p
+	}
+	return c, nil
+}
+
+// ValidateFiles loads and validates just the given files, each a scenario
+// or a cluster profile. A scenario's cluster is checked against the
+// profiles in clustersDir (and those among paths); problems of the
+// profiles in clustersDir that are not among paths are not reported.
+// Budget overrides of a profile are checked against the scenarios among
+// paths only: it takes the whole catalog (LoadCatalog) to know that a
+// scenario does not exist. An empty clustersDir skips the cluster check.
+func ValidateFiles(paths []string, clustersDir string) error {
+	fs := newFileSet()
+	if clustersDir != "" {
+		profilePaths, err := yamlFiles(clustersDir)
+		if err != nil {
+			return err
+		}
+		for _, path := range profilePaths {
+			fs.loadFile(path, KindClusterProfile, false)
+		}
+	}
+	for _, path := range paths {
+		fs.loadFile(path, "", true)
+	}
+	fs.crossCheck()
+	return fs.err()
+}
+
+// Budgets returns the scenario's budgets with its cluster profile's
+// overrides applied: an overridden bound is replaced, and the budget's Why
+// gets the override's Why appended. The catalog is not changed.
+func (c *Catalog) Budgets(scenarioName string) ([]Budget, error) {
+	s, ok := c.Scenarios[scenarioName]
+	if !ok {
+		return nil, c.unknownScenario(scenarioName)
+	}
+	p, ok := c.Profiles[s.Cluster]
+	if !ok {
+		return nil, fmt.Errorf("scenario %q: cluster profile %q is not in the catalog", scenarioName, s.Cluster)
+	}
+	return applyOverrides(s, p), nil
+}
+
+// Select returns the named scenarios in the order given. An empty list, an
+// unknown name or a name given twice is an error.
+func (c *Catalog) Select(names []string) ([]*Scenario, error) {
+	if len(names) == 0 {
+		return nil, fmt.Errorf("no scenario selected; known scenarios: %s", strings.Join(c.scenarioNames(), ", "))
+	}
+	var errs []error
+	out := make([]*Scenario, 0, len(names))
+	for i, n := range names {
+		s, ok := c.Scenarios[n]
+		switch {
+		case !ok:
+			errs = append(errs, c.unknownScenario(n))
+		case slices.Contains(names[:i], n):
+			errs = append(errs, fmt.Errorf("scenario %q selected twice", n))
+		default:
+			out = append(out, s)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return out, nil
+}
+
+func (c *Catalog) scenarioNames() []string {
+	names := make([]string, 0, len(c.Scenarios))
+	for n := range c.Scenarios {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func (c *Catalog) unknownScenario(name string) error {
+	known := c.scenarioNames()
+	return fmt.Errorf("unknown scenario %q%s; known scenarios: %s", name, didYouMean(name, known), strings.Join(known, ", "))
+}
+
+// applyOverrides copies s's budgets and applies p's overrides for s.
+func applyOverrides(s *Scenario, p *ClusterProfile) []Budget {
+	out := make([]Budget, len(s.Budgets))
+	for i, b := range s.Budgets {
+		b.Max, b.Min, b.LowerBound = cloneValue(b.Max), cloneValue(b.Min), cloneValue(b.LowerBound)
+		out[i] = b
+	}
+	for _, o := range p.BudgetOverrides {
+		if o.Scenario != s.Name {
+			continue
+		}
+		for i := range out {
+			b := &out[i]
+			if b.Figure != o.Figure {
+				continue
+			}
+			if o.Max != nil {
+				b.Max = cloneValue(o.Max)
+			}
+			if o.Min != nil {
+				b.Min = cloneValue(o.Min)
+			}
+			b.Why = fmt.Sprintf("%s; overridden on %s: %s", b.Why, p.Name, o.Why)
+		}
+	}
+	return out
+}
+
+func cloneValue(v *Value) *Value {
+	if v == nil {
+		return nil
+	}
+	c := *v
+	return &c
+}
+
+// yamlFiles lists dir's *.yaml files.
+func yamlFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("%s: cannot read directory: %w", dir, err)
+	}
+	var paths []string
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".yaml") {
+			paths = append(paths, filepath.Join(dir, e.Name()))
+		}
+	}
+	return paths, nil
+}
+
+// fileSet is the files of one LoadCatalog or ValidateFiles call.
+type fileSet struct {
+	scenarios map[string]*loadedScenario // by file name without .yaml
+	profiles  map[string]*loadedProfile
+	// scenarioFiles and profileFiles name every file of each kind, loaded
+	// cleanly or not, so a broken profile does not make every scenario on
+	// it "unknown" too.
+	scenarioFiles, profileFiles []string
+	// allScenarios: every scenario file is in the set, so an override
+	// naming none of them names a scenario that does not exist.
+	allScenarios bool
+
+	docs  []*doc  // the files whose problems are reported
+	other []error // I/O problems
+}
+
+type loadedScenario struct {
+	d     *doc
+	s     *Scenario
+	clean bool // no problem before the cross-checks
+}
+
+type loadedProfile struct {
+	d       *doc
+	p       *ClusterProfile
+	clean   bool
+	context bool // only to check references against; problems not reported
+}
+
+func newFileSet() *fileSet {
+	return &fileSet{scenarios: map[string]*loadedScenario{}, profiles: map[string]*loadedProfile{}}
+}
+
+// loadFile loads path as kind ("" for whichever its kind field says).
+// report false makes it context: its problems are not reported, and it is
+// kept only if it loaded cleanly.
+func (fs *fileSet) loadFile(path, kind string, report bool) {
+	d, err := readDoc(path)
+	if err != nil {
+		if report {
+			fs.other = append(fs.other, err)
+		}
+		return
+	}
+	if report {
+		fs.docs = append(fs.docs, d)
+	}
+	var s *Scenario
+	var p *ClusterProfile
+	switch kind {
+	case KindScenario:
+		s = d.loadScenario(true)
+	case KindClusterProfile:
+		p = d.loadProfile(true)
+	default:
+		s, p = d.loadAny()
+	}
+	name := strings.TrimSuffix(filepath.Base(path), ".yaml")
+	clean := len(d.errs) == 0
+	// A file of a directory of one kind exists as that kind even when it
+	// does not load, so references to it are not reported as well.
+	switch kind {
+	case KindScenario:
+		fs.scenarioFiles = appendNew(fs.scenarioFiles, name)
+	case KindClusterProfile:
+		fs.profileFiles = appendNew(fs.profileFiles, name)
+	}
+	switch {
+	case s != nil:
+		if _, dup := fs.scenarios[name]; !dup {
+			fs.scenarios[name] = &loadedScenario{d: d, s: s, clean: clean}
+			fs.scenarioFiles = appendNew(fs.scenarioFiles, name)
+		}
+	case p != nil && report:
+		// A file given replaces the context profile of the same name.
+		if lp, dup := fs.profiles[name]; !dup || lp.context {
+			fs.profiles[name] = &loadedProfile{d: d, p: p, clean: clean}
+		}
+		fs.profileFiles = appendNew(fs.profileFiles, name)
+	case p != nil && clean:
+		fs.profiles[name] = &loadedProfile{d: d, p: p, clean: true, context: true}
+	}
+}
+
+func appendNew(names []string, name string) []string {
+	if slices.Contains(names, name) {
+		return names
+	}
+	return append(names, name)
+}
+
+func (fs *fileSet) err() error {
+	errs := slices.Clone(fs.other)
+	for _, d := range fs.docs {
+		errs = append(errs, fieldErrors(d.errs)...)
+	}
+	return joinSorted(errs)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func listOrNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	names = slices.Clone(names)
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}
+
+// crossCheck checks the references between the files of the set.
+func (fs *fileSet) crossCheck() {
+	for _, name := range sortedKeys(fs.scenarios) {
+		ls := fs.scenarios[name]
+		s := ls.s
+		if s.Cluster == "" {
+			continue
+		}
+		if !slices.Contains(fs.profileFiles, s.Cluster) {
+			ls.d.errorf("cluster", "unknown cluster profile %q%s; known profiles: %s",
+				s.Cluster, didYouMean(s.Cluster, fs.profileFiles), listOrNone(fs.profileFiles))
+			continue
+		}
+		if lp := fs.profiles[s.Cluster]; lp != nil && lp.clean && ls.clean {
+			checkTarget(ls.d, s, lp.p)
+		}
+	}
+	for _, name := range sortedKeys(fs.profiles) {
+		lp := fs.profiles[name]
+		if lp.context {
+			continue
+		}
+		for i, o := range lp.p.BudgetOverrides {
+			fs.checkOverride(lp, fmt.Sprintf("budgetOverrides[%d]", i), o)
+		}
+	}
+}
+
+// checkTarget checks that the fault target matches nodes of the profile.
+func checkTarget(d *doc, s *Scenario, p *ClusterProfile) {
+	if p.KindCluster == nil {
+		return
+	}
+	t := s.Fault.Target
+	matching := 0
+	for _, n := range p.KindCluster.Nodes {
+		if (t.Role == RoleAny || t.Role == n.Role) && (t.Zone == "" || t.Zone == n.Zone) {
+			matching++
+		}
+	}
+	what := "node"
+	if t.Role != RoleAny {
+		what = t.Role + " node"
+	}
+	if t.Zone != "" {
+		what += " in zone " + t.Zone
+	}
+	if matching == 0 {
+		path := "fault.target.role"
+		if t.Zone != "" {
+			path = "fault.target.zone"
+		}
+		d.errorf(path, "cluster profile %q has no %s", p.Name, what)
+		return
+	}
+	if n, _ := parseCount(t.Count); n > matching {
+		d.errorf("fault.target.count", "%d nodes wanted, but cluster profile %q has only %d %s(s)", n, p.Name, matching, what)
+	}
+}
+
+// checkOverride checks one budget override against its scenario.
+func (fs *fileSet) checkOverride(lp *loadedProfile, path string, o BudgetOverride) {
+	if o.Scenario == "" || o.Figure == "" {
+		return
+	}
+	d := lp.d
+	if !slices.Contains(fs.scenarioFiles, o.Scenario) {
+		if fs.allScenarios {
+			d.errorf(path+".scenario", "unknown scenario %q%s; known scenarios: %s",
+				o.Scenario, didYouMean(o.Scenario, fs.scenarioFiles), listOrNone(fs.scenarioFiles))
+		}
+		return
+	}
+	ls := fs.scenarios[o.Scenario]
+	if ls == nil || !ls.clean {
+		return
+	}
+	s := ls.s
+	if s.Cluster != lp.p.Name {
+		if !slices.Contains(fs.profileFiles, s.Cluster) {
+			return // the scenario's unknown cluster is reported there
+		}
+		d.errorf(path+".scenario", "scenario %q runs on cluster profile %q, not %q: the override would never apply", s.Name, s.Cluster, lp.p.Name)
+		return
+	}
+	i := slices.IndexFunc(s.Budgets, func(b Budget) bool { return b.Figure == o.Figure })
+	if i < 0 {
+		figures := make([]string, len(s.Budgets))
+		for j, b := range s.Budgets {
+			figures[j] = b.Figure
+		}
+		d.errorf(path+".figure", "scenario %q has no budget on %q; its budgets are on: %s", s.Name, o.Figure, listOrNone(figures))
+		return
+	}
+	b := s.Budgets[i]
+	ok := true
+	if o.Max != nil && b.Max == nil {
+		d.errorf(path+".max", "the budget on %q of scenario %q has no max to override", o.Figure, s.Name)
+		ok = false
+	}
+	if o.Min != nil && b.Min == nil {
+		d.errorf(path+".min", "the budget on %q of scenario %q has no min to override", o.Figure, s.Name)
+		ok = false
+	}
+	if !ok || !lp.clean {
+		return
+	}
+	// The bounds in force after the override.
+	maxV, minV := b.Max, b.Min
+	if o.Max != nil {
+		maxV = o.Max
+	}
+	if o.Min != nil {
+		minV = o.Min
+	}
+	if maxV != nil && minV != nil && minV.Number > maxV.Number {
+		at := path + ".max"
+		if o.Min != nil {
+			at = path + ".min"
+		}
+		d.errorf(at, "min %s is above max %s once overridden", minV.Raw, maxV.Raw)
+	}
+	if o.Max != nil && b.LowerBound != nil && b.LowerBound.Number > o.Max.Number {
+		d.errorf(path+".max", "max %s is below the lowerBound %s of scenario %q: budget below the lower bound the cluster's settings impose",
+			o.Max.Raw, b.LowerBound.Raw, s.Name)
+	}
+}

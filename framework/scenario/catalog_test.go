@@ -1,0 +1,237 @@
+package scenario
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// catalogDirs writes one scenario (drill.yaml) and one profile
+// (kind-single.yaml) into fresh scenarios/ and clusters/ dirs.
+func catalogDirs(t *testing.T, scenario, profile string) (scenariosDir, clustersDir string) {
+	t.Helper()
+	root := t.TempDir()
+	scenariosDir, clustersDir = filepath.Join(root, "scenarios"), filepath.Join(root, "clusters")
+	for _, d := range []string{scenariosDir, clustersDir} {
+		if err := mkdir(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeFile(t, scenariosDir, "drill.yaml", scenario)
+	writeFile(t, clustersDir, "kind-single.yaml", profile)
+	return scenariosDir, clustersDir
+}
+
+func TestCatalogErrors(t *testing.T) {
+	tests := []struct {
+		name              string
+		scenario, profile string
+		otherProfile      string // written as kind-multi.yaml, if any
+		file              string // "scenario" or "profile": where the message is
+		want              string
+	}{
+		{
+			name:     "unknown cluster profile",
+			scenario: edit(t, baseScenario, "cluster: kind-single", "cluster: kind-multi"),
+			profile:  baseProfile[:strings.Index(baseProfile, "budgetOverrides:")],
+			file:     "scenario",
+			want:     `5:10: cluster: unknown cluster profile "kind-multi"; known profiles: kind-single`,
+		},
+		{
+			name:     "override of a non-existent budget",
+			scenario: baseScenario,
+			profile:  edit(t, baseProfile, "figure: api.recovery", "figure: api.detect"),
+			file:     "profile",
+			want:     `16:13: budgetOverrides[0].figure: scenario "drill" has no budget on "api.detect"; its budgets are on: api.recovery, writes.lost`,
+		},
+		{
+			name:     "override of a non-existent scenario",
+			scenario: baseScenario,
+			profile:  edit(t, baseProfile, "scenario: drill", "scenario: dril"),
+			file:     "profile",
+			want:     `15:15: budgetOverrides[0].scenario: unknown scenario "dril" (did you mean "drill"?); known scenarios: drill`,
+		},
+		{
+			name:     "override of a bound the budget does not have",
+			scenario: baseScenario,
+			profile:  edit(t, baseProfile, "max: 150s", "min: 10s"),
+			file:     "profile",
+			want:     `17:10: budgetOverrides[0].min: the budget on "api.recovery" of scenario "drill" has no min to override`,
+		},
+		{
+			name:     "override below the lower bound",
+			scenario: baseScenario,
+			profile:  edit(t, baseProfile, "max: 150s", "max: 10s"),
+			file:     "profile",
+			want:     `17:10: budgetOverrides[0].max: max 10s is below the lowerBound 20s of scenario "drill": budget below the lower bound the cluster's settings impose`,
+		},
+		{
+			name:         "override for a scenario on another profile",
+			scenario:     edit(t, baseScenario, "cluster: kind-single", "cluster: kind-multi"),
+			profile:      baseProfile,
+			otherProfile: edit(t, baseProfile[:strings.Index(baseProfile, "budgetOverrides:")], "name: kind-single", "name: kind-multi"),
+			file:         "profile",
+			want:         `15:15: budgetOverrides[0].scenario: scenario "drill" runs on cluster profile "kind-multi", not "kind-single": the override would never apply`,
+		},
+		{
+			name:     "target zone with no node",
+			scenario: edit(t, baseScenario, "    count: one\n", "    count: one\n    zone: zone-b\n"),
+			profile:  baseProfile,
+			file:     "scenario",
+			want:     `20:11: fault.target.zone: cluster profile "kind-single" has no control-plane node in zone zone-b`,
+		},
+		{
+			name:     "target count above the matching nodes",
+			scenario: edit(t, baseScenario, "count: one", "count: 2"),
+			profile:  baseProfile,
+			file:     "scenario",
+			want:     `19:12: fault.target.count: 2 nodes wanted, but cluster profile "kind-single" has only 1 control-plane node(s)`,
+		},
+		{
+			name:     "a profile in the scenarios dir",
+			scenario: edit(t, baseProfile, "name: kind-single", "name: drill"),
+			profile:  baseProfile,
+			file:     "scenario",
+			want:     `2:7: kind: want "Scenario" here, got "ClusterProfile"`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sd, cd := catalogDirs(t, tt.scenario, tt.profile)
+			if tt.otherProfile != "" {
+				writeFile(t, cd, "kind-multi.yaml", tt.otherProfile)
+			}
+			c, err := LoadCatalog(sd, cd)
+			if c != nil {
+				t.Error("catalog returned with an error")
+			}
+			file := filepath.Join(sd, "drill.yaml")
+			if tt.file == "profile" {
+				file = filepath.Join(cd, "kind-single.yaml")
+			}
+			checkErr(t, err, file, 1, tt.want)
+		})
+	}
+}
+
+func TestCatalogBrokenProfileDoesNotCascade(t *testing.T) {
+	sd, cd := catalogDirs(t, baseScenario, edit(t, baseProfile, "provider: kind", "provider: ssh"))
+	_, err := LoadCatalog(sd, cd)
+	// The profile's own error, and not "unknown cluster profile" in the
+	// scenario.
+	checkErr(t, err, filepath.Join(cd, "kind-single.yaml"), 1, `4:11: provider: unknown provider "ssh"`)
+}
+
+func TestCatalogAllErrorsSorted(t *testing.T) {
+	sd, cd := catalogDirs(t,
+		edit(t, baseScenario, "cluster: kind-single", "cluster: nowhere"),
+		edit(t, baseProfile, "zone: zone-a\n    - role: worker", "zone: zone-a\n    - role: boss"))
+	writeFile(t, sd, "other.yaml", edit(t, baseScenario, "name: drill", "name: other2"))
+	_, err := LoadCatalog(sd, cd)
+	msgs := messages(err)
+	want := []string{
+		filepath.Join(cd, "kind-single.yaml") + ":12:13: kindCluster.nodes[1].role:",
+		filepath.Join(sd, "drill.yaml") + ":5:10: cluster:",
+		filepath.Join(sd, "other.yaml") + ":3:7: name:",
+	}
+	if len(msgs) != len(want) {
+		t.Fatalf("%d messages, want %d:\n%s", len(msgs), len(want), err)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(msgs[i], w) {
+			t.Errorf("message %d = %q, want prefix %q", i, msgs[i], w)
+		}
+	}
+}
+
+func TestCatalogMissingDir(t *testing.T) {
+	_, err := LoadCatalog(filepath.Join(t.TempDir(), "none"), "testdata/clusters")
+	if err == nil || !strings.Contains(err.Error(), "none: cannot read directory") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestCatalogExamples(t *testing.T) {
+	c, err := LoadCatalog("testdata/scenarios", "testdata/clusters")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Scenarios) != 1 || len(c.Profiles) != 1 || c.Scenarios["reboot-master"] == nil || c.Profiles["kind-single"] == nil {
+		t.Fatalf("catalog = %+v", c)
+	}
+	budgets, err := c.Budgets("reboot-master")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := budgets[0]
+	if b.Figure != "api.recovery" || b.Max.Number != 120 || b.Max.Raw != "2m" {
+		t.Errorf("overridden budget = %+v, max %+v", b, b.Max)
+	}
+	if !strings.HasSuffix(b.Why, "; overridden on kind-single: kind on a laptop restarts the node container more slowly than a VM reboots.") {
+		t.Errorf("why = %q", b.Why)
+	}
+	if budgets[1].Max.Number != 120 || budgets[1].LowerBound.Number != 15 {
+		t.Errorf("untouched budget = %+v", budgets[1])
+	}
+	// The catalog itself is unchanged.
+	if orig := c.Scenarios["reboot-master"].Budgets[0]; orig.Max.Number != 90 || strings.Contains(orig.Why, "overridden") {
+		t.Errorf("scenario budget changed: %+v", orig)
+	}
+	if _, err := c.Budgets("nope"); err == nil || !strings.Contains(err.Error(), `unknown scenario "nope"; known scenarios: reboot-master`) {
+		t.Errorf("Budgets(nope) err = %v", err)
+	}
+}
+
+func TestSelect(t *testing.T) {
+	c := &Catalog{Scenarios: map[string]*Scenario{"a": {Name: "a"}, "b": {Name: "b"}, "reboot-master": {Name: "reboot-master"}}}
+	got, err := c.Select([]string{"reboot-master", "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range got {
+		names = append(names, s.Name)
+	}
+	if !slices.Equal(names, []string{"reboot-master", "a"}) {
+		t.Errorf("Select = %v", names)
+	}
+	for _, tt := range []struct {
+		names []string
+		want  string
+	}{
+		{nil, "no scenario selected; known scenarios: a, b, reboot-master"},
+		{[]string{"a", "reboot-mastr"}, `unknown scenario "reboot-mastr" (did you mean "reboot-master"?); known scenarios: a, b, reboot-master`},
+		{[]string{"a", "a"}, `scenario "a" selected twice`},
+	} {
+		if _, err := c.Select(tt.names); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Select(%q) err = %v, want %q", tt.names, err, tt.want)
+		}
+	}
+}
+
+func TestValidateFiles(t *testing.T) {
+	sd, cd := catalogDirs(t, baseScenario, baseProfile)
+	writeFile(t, cd, "broken.yaml", "kind: Nonsense\n") // not among the files: not reported
+	scenario := filepath.Join(sd, "drill.yaml")
+	if err := ValidateFiles([]string{scenario, filepath.Join(cd, "kind-single.yaml")}, cd); err != nil {
+		t.Fatalf("valid files: %v", err)
+	}
+
+	bad := writeFile(t, sd, "lost.yaml", edit(t, edit(t, baseScenario, "name: drill", "name: lost"), "cluster: kind-single", "cluster: kind-singel"))
+	err := ValidateFiles([]string{bad}, cd)
+	checkErr(t, err, bad, 1, `5:10: cluster: unknown cluster profile "kind-singel" (did you mean "kind-single"?); known profiles: broken, kind-single`)
+
+	// A profile alone: its overrides name scenarios not among the files,
+	// which only the whole catalog can tell apart from missing ones.
+	if err := ValidateFiles([]string{filepath.Join(cd, "kind-single.yaml")}, ""); err != nil {
+		t.Errorf("profile alone: %v", err)
+	}
+	// With its scenario, the override is checked.
+	profile := writeFile(t, t.TempDir(), "kind-single.yaml", edit(t, baseProfile, "figure: api.recovery", "figure: api.detect"))
+	err = ValidateFiles([]string{scenario, profile}, cd)
+	checkErr(t, err, profile, 1, `16:13: budgetOverrides[0].figure: scenario "drill" has no budget on "api.detect"`)
+}
+
+func mkdir(dir string) error { return os.MkdirAll(dir, 0o755) }

@@ -1,0 +1,205 @@
+// Package scenario is the schema of scenario files (scenarios/*.yaml) and
+// cluster profiles (clusters/*.yaml): strict loading, validation with errors
+// that name file, line and field, and the catalog of both.
+package scenario
+
+import (
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// APIVersion is the only schema version so far.
+const APIVersion = "firedrill.io/v1alpha1"
+
+// Kinds of file.
+const (
+	KindScenario       = "Scenario"
+	KindClusterProfile = "ClusterProfile"
+)
+
+// Scenario is one declarative drill: which cluster, what must hold before,
+// what breaks, what must hold after, and the budgets.
+type Scenario struct {
+	APIVersion  string   `yaml:"apiVersion"`
+	Kind        string   `yaml:"kind"`
+	Name        string   `yaml:"name"`        // required, equals the file's base name
+	Description string   `yaml:"description"` // required
+	Cluster     string   `yaml:"cluster"`     // required: a profile name in clusters/
+	Labels      []string `yaml:"labels"`      // Ginkgo labels of the spec
+
+	SteadyState SteadyState `yaml:"steadyState"`
+	Probes      Probes      `yaml:"probes"`
+	Fault       Fault       `yaml:"fault"`
+	Recovery    Recovery    `yaml:"recovery"`
+	Budgets     []Budget    `yaml:"budgets"` // at least one
+
+	// Path is the file the scenario was loaded from (not part of the file).
+	Path string `yaml:"-"`
+}
+
+// Check names, used by steadyState.checks and recovery.conditions.
+const (
+	CheckAPI              = "api"                // GET /readyz through the client endpoint answers ok
+	CheckNodes            = "nodes"              // every node of the profile is Ready
+	CheckControlPlanePods = "control-plane-pods" // every control-plane static pod is Ready
+	CheckLeases           = "leases"             // scheduler and controller-manager Leases held and fresh
+	CheckWorkload         = "workload"           // probe Deployment available and serving from outside
+)
+
+// Checks is the set of known check names.
+var Checks = []string{CheckAPI, CheckNodes, CheckControlPlanePods, CheckLeases, CheckWorkload}
+
+// SteadyState must hold, continuously for Settle, before the fault.
+type SteadyState struct {
+	Checks  []string      `yaml:"checks"`  // required, non-empty, each in Checks
+	Settle  time.Duration `yaml:"settle"`  // required, > 0
+	Timeout time.Duration `yaml:"timeout"` // required, > Settle
+}
+
+// Probes tune the request probes.
+type Probes struct {
+	// Interval between two samples of one series; required, > 0 and <= 250ms
+	// (the measurement model's resolution).
+	Interval time.Duration `yaml:"interval"`
+	// Timeout: a request not answered in this time counts as down; required,
+	// > 0.
+	Timeout time.Duration `yaml:"timeout"`
+	// WriteInterval between two counter writes; required, > 0.
+	WriteInterval time.Duration `yaml:"writeInterval"`
+}
+
+// Fault actions.
+const (
+	// ActionReboot restarts each target node for real (docker restart on
+	// kind). Self-healing: the harness does nothing to recover.
+	ActionReboot = "reboot"
+	// ActionPause freezes each target node (docker pause) for Duration and
+	// then lifts it: a known outage, for calibration.
+	ActionPause = "pause"
+)
+
+// FaultActions lists the known actions and whether each needs a Duration.
+var FaultActions = map[string]struct{ NeedsDuration bool }{
+	ActionReboot: {NeedsDuration: false},
+	ActionPause:  {NeedsDuration: true},
+}
+
+// Fault is what breaks and where.
+type Fault struct {
+	Action   string        `yaml:"action"`   // required, a key of FaultActions
+	Target   Target        `yaml:"target"`   // required
+	Duration time.Duration `yaml:"duration"` // required (> 0) iff the action needs it, else must be absent
+}
+
+// Target roles.
+const (
+	RoleControlPlane = "control-plane"
+	RoleWorker       = "worker"
+	RoleAny          = "any"
+)
+
+// Target selects nodes, apart from the action. Count is "one", "all" or a
+// positive integer (as a string in Go, an int or a string in YAML).
+type Target struct {
+	Role  string `yaml:"role"`  // required: control-plane, worker or any
+	Zone  string `yaml:"zone"`  // optional: only nodes of this zone
+	Count string `yaml:"count"` // required: one, all, or N >= 1
+}
+
+// Recovery is what must hold again after the fault, without a human step.
+type Recovery struct {
+	Conditions []string      `yaml:"conditions"` // required, non-empty, each in Checks
+	Timeout    time.Duration `yaml:"timeout"`    // required, > 0, measured from the first inject
+	// ObserveAfter keeps the probes running this long after every condition
+	// holds, so the timeline shows the steady state again; >= 0.
+	ObserveAfter time.Duration `yaml:"observeAfter"`
+}
+
+// Budget kinds, from the control-plane resilience design.
+const (
+	BudgetSelfHealing  = "self-healing" // time until healthy with no human step
+	BudgetAvailability = "availability" // allowed downtime, lost writes, availability %
+	BudgetCalibration  = "calibration"  // the harness's own accuracy
+)
+
+// Budget bounds one figure. Max and Min are written in the figure's unit: a
+// duration ("60s", "1.5s") for seconds, an integer for counts, a number for
+// percent. At least one of them is required. LowerBound is what the
+// cluster's own settings make impossible to beat (same unit, optional), and
+// Why says where the numbers come from (required: a budget without a reason
+// is a guess).
+type Budget struct {
+	Figure     string `yaml:"figure"`
+	Kind       string `yaml:"kind"`
+	Max        *Value `yaml:"max"`
+	Min        *Value `yaml:"min"`
+	LowerBound *Value `yaml:"lowerBound"`
+	Why        string `yaml:"why"`
+}
+
+// Value is a budget number as written; the loader converts it to Number in
+// the unit of the budget's figure (seconds for durations).
+type Value struct {
+	Raw    string  `yaml:"-"`
+	Number float64 `yaml:"-"`
+	node   *yaml.Node
+}
+
+// UnmarshalYAML keeps the scalar for unit-aware conversion during
+// validation.
+func (v *Value) UnmarshalYAML(n *yaml.Node) error {
+	v.node = n
+	v.Raw = n.Value
+	return nil
+}
+
+// ClusterProfile says how to get a cluster.
+type ClusterProfile struct {
+	APIVersion string `yaml:"apiVersion"`
+	Kind       string `yaml:"kind"`
+	Name       string `yaml:"name"`     // required, equals the file's base name
+	Provider   string `yaml:"provider"` // required: "kind" (ssh and aws later)
+
+	KindCluster *KindCluster `yaml:"kindCluster"` // required iff provider is kind
+
+	// BudgetOverrides replace a scenario's budget limits on this profile,
+	// so kind on a laptop and EC2 differ without editing scenarios.
+	BudgetOverrides []BudgetOverride `yaml:"budgetOverrides"`
+
+	Path string `yaml:"-"`
+}
+
+// Providers.
+const ProviderKind = "kind"
+
+// KindCluster is a kind cluster's shape.
+type KindCluster struct {
+	// ClusterName of the kind cluster; required, a DNS label. The harness only
+	// ever reuses or deletes a cluster of this name that it created itself.
+	ClusterName string `yaml:"clusterName"`
+	// NodeImage; optional, KIND_NODE_IMAGE overrides it; one of the two is
+	// needed at run time.
+	NodeImage string `yaml:"nodeImage"`
+	// WaitForReady bounds cluster creation's readiness wait; required, > 0.
+	WaitForReady time.Duration `yaml:"waitForReady"`
+	// Nodes; required, at least one control-plane.
+	Nodes []KindNode `yaml:"nodes"`
+}
+
+// KindNode is one node; Zone becomes the topology.kubernetes.io/zone label.
+type KindNode struct {
+	Role string `yaml:"role"` // control-plane or worker
+	Zone string `yaml:"zone"` // required
+}
+
+// BudgetOverride replaces Max and/or Min of one scenario's budget on one
+// figure; the scenario and figure must exist and the budget must have that
+// bound already.
+type BudgetOverride struct {
+	Scenario string `yaml:"scenario"`
+	Figure   string `yaml:"figure"`
+	Max      *Value `yaml:"max"`
+	Min      *Value `yaml:"min"`
+	Why      string `yaml:"why"` // required
+}

@@ -1,0 +1,435 @@
+package scenario
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/firedrill/firedrill/framework/timeline"
+	"go.yaml.in/yaml/v3"
+)
+
+// MaxProbeInterval is the largest probes.interval: the resolution of the
+// measurement model.
+const MaxProbeInterval = 250 * time.Millisecond
+
+// validateScenario checks the rules written in the comments of the types.
+func (d *doc) validateScenario(s *Scenario) {
+	d.checkName(s.Name)
+	d.requireString("description", s.Description)
+	d.requireString("cluster", s.Cluster)
+	d.checkLabels(s.Labels)
+
+	if d.section("steadyState", "checks, settle and timeout") {
+		ss := s.SteadyState
+		d.checkNames("steadyState.checks", "check", ss.Checks)
+		d.positive("steadyState.settle", ss.Settle)
+		if d.positive("steadyState.timeout", ss.Timeout) && ss.Settle > 0 && ss.Timeout <= ss.Settle {
+			d.errorf("steadyState.timeout", "must be longer than settle (%s), got %s", ss.Settle, ss.Timeout)
+		}
+	}
+
+	if d.section("probes", "interval, timeout and writeInterval") {
+		p := s.Probes
+		if d.positive("probes.interval", p.Interval) && p.Interval > MaxProbeInterval {
+			d.errorf("probes.interval", "must be <= %s (the measurement model's resolution), got %s", MaxProbeInterval, p.Interval)
+		}
+		d.positive("probes.timeout", p.Timeout)
+		d.positive("probes.writeInterval", p.WriteInterval)
+	}
+
+	if d.section("fault", "action and target") {
+		d.checkFault(s.Fault)
+	}
+
+	if d.section("recovery", "conditions and timeout") {
+		r := s.Recovery
+		d.checkNames("recovery.conditions", "condition", r.Conditions)
+		d.positive("recovery.timeout", r.Timeout)
+		if r.ObserveAfter < 0 {
+			d.errorf("recovery.observeAfter", "must be >= 0, got %s", r.ObserveAfter)
+		}
+	}
+
+	d.checkBudgets(s.Budgets)
+}
+
+func (d *doc) checkName(name string) {
+	base := filepath.Base(d.file)
+	want, ok := strings.CutSuffix(base, ".yaml")
+	if !ok {
+		d.errorf("", "file name %q must end in .yaml", base)
+		return
+	}
+	switch {
+	case name == "":
+		d.errorf("name", "required: %q (the file's base name)", want)
+	case name != want:
+		d.errorf("name", "%q does not match the file name %q: want %q", name, base, want)
+	}
+}
+
+func (d *doc) requireString(path, v string) bool {
+	if strings.TrimSpace(v) == "" {
+		d.errorf(path, "required")
+		return false
+	}
+	return true
+}
+
+// section reports whether the required mapping at path is written; if not,
+// it reports one error naming what the section needs.
+func (d *doc) section(path, needs string) bool {
+	if !d.present(path) {
+		d.errorf(path, "required (%s)", needs)
+		return false
+	}
+	return true
+}
+
+// positive checks a required duration > 0.
+func (d *doc) positive(path string, v time.Duration) bool {
+	switch {
+	case !d.present(path):
+		d.errorf(path, "required: a duration > 0 such as \"30s\"")
+		return false
+	case v <= 0:
+		d.errorf(path, "must be > 0, got %s", v)
+		return false
+	}
+	return true
+}
+
+// ginkgoLabelChars may not appear in a Ginkgo label.
+const ginkgoLabelChars = "&|!,()/"
+
+func (d *doc) checkLabels(labels []string) {
+	for i, l := range labels {
+		path := fmt.Sprintf("labels[%d]", i)
+		switch {
+		case strings.TrimSpace(l) == "":
+			d.errorf(path, "empty label")
+		case strings.ContainsAny(l, ginkgoLabelChars):
+			d.errorf(path, "label %q: a Ginkgo label cannot contain any of %s", l, ginkgoLabelChars)
+		default:
+			if j := slices.Index(labels[:i], l); j >= 0 {
+				d.errorf(path, "duplicate label %q (first at labels[%d])", l, j)
+			}
+		}
+	}
+}
+
+// checkNames checks a required list of names from Checks.
+func (d *doc) checkNames(path, what string, names []string) {
+	if len(names) == 0 {
+		d.errorf(path, "required: a list of %ss from %s", what, strings.Join(Checks, ", "))
+		return
+	}
+	for i, n := range names {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		if !slices.Contains(Checks, n) {
+			d.errorf(p, "unknown %s %q%s; known: %s", what, n, didYouMean(n, Checks), strings.Join(Checks, ", "))
+			continue
+		}
+		if j := slices.Index(names[:i], n); j >= 0 {
+			d.errorf(p, "duplicate %s %q (first at %s[%d])", what, n, path, j)
+		}
+	}
+}
+
+func faultActionNames() []string {
+	names := make([]string, 0, len(FaultActions))
+	for a := range FaultActions {
+		names = append(names, a)
+	}
+	slices.Sort(names)
+	return names
+}
+
+var targetRoles = []string{RoleControlPlane, RoleWorker, RoleAny}
+
+func (d *doc) checkFault(f Fault) {
+	actions := faultActionNames()
+	action, known := FaultActions[f.Action]
+	switch {
+	case f.Action == "":
+		d.errorf("fault.action", "required: one of %s", strings.Join(actions, ", "))
+	case !known:
+		d.errorf("fault.action", "unknown action %q%s; known actions: %s", f.Action, didYouMean(f.Action, actions), strings.Join(actions, ", "))
+	case action.NeedsDuration:
+		if !d.present("fault.duration") {
+			d.errorf("fault.duration", "required for action %q: how long the fault lasts, e.g. \"30s\"", f.Action)
+		} else if f.Duration <= 0 {
+			d.errorf("fault.duration", "must be > 0, got %s", f.Duration)
+		}
+	default:
+		if d.present("fault.duration") {
+			d.errorf("fault.duration", "action %q takes no duration: remove it", f.Action)
+		}
+	}
+
+	if !d.section("fault.target", "role and count") {
+		return
+	}
+	t := f.Target
+	switch {
+	case t.Role == "":
+		d.errorf("fault.target.role", "required: %s", quoteList(targetRoles))
+	case !slices.Contains(targetRoles, t.Role):
+		d.errorf("fault.target.role", "unknown role %q: want %s", t.Role, quoteList(targetRoles))
+	}
+	switch {
+	case !d.present("fault.target.count"):
+		d.errorf("fault.target.count", `required: "one", "all" or an integer >= 1`)
+	default:
+		if _, ok := parseCount(t.Count); !ok {
+			d.errorf("fault.target.count", `must be "one", "all" or an integer >= 1, got %q`, t.Count)
+		}
+	}
+}
+
+// parseCount reads a target count: "one" is 1, "all" is -1, else N >= 1.
+func parseCount(s string) (int, bool) {
+	switch s {
+	case "one":
+		return 1, true
+	case "all":
+		return -1, true
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return 0, false
+	}
+	return n, true
+}
+
+var budgetKinds = []string{BudgetSelfHealing, BudgetAvailability, BudgetCalibration}
+
+// figureNames is the sorted list of known figures.
+func figureNames() []string {
+	names := make([]string, 0, len(timeline.FigureUnits))
+	for f := range timeline.FigureUnits {
+		names = append(names, f)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func (d *doc) checkBudgets(budgets []Budget) {
+	if len(budgets) == 0 {
+		d.errorf("budgets", "required: at least one budget")
+		return
+	}
+	first := map[string]int{}
+	for i := range budgets {
+		b := &budgets[i]
+		path := fmt.Sprintf("budgets[%d]", i)
+		d.checkBudget(path, b)
+		if b.Figure == "" {
+			continue
+		}
+		if j, dup := first[b.Figure]; dup {
+			d.errorf(path+".figure", "duplicate budget on %q (first at budgets[%d])", b.Figure, j)
+			continue
+		}
+		first[b.Figure] = i
+	}
+}
+
+func (d *doc) checkBudget(path string, b *Budget) {
+	unit, unitOK := d.checkFigure(path+".figure", b.Figure)
+	switch {
+	case b.Kind == "":
+		d.errorf(path+".kind", "required: %s", quoteList(budgetKinds))
+	case !slices.Contains(budgetKinds, b.Kind):
+		d.errorf(path+".kind", "unknown kind %q: want %s", b.Kind, quoteList(budgetKinds))
+	}
+	if b.Max == nil && b.Min == nil {
+		d.errorf(path, "needs max or min (or both)")
+	}
+	d.requireString(path+".why", b.Why)
+	if !unitOK {
+		return
+	}
+	maxOK := d.convert(path+".max", b.Max, unit)
+	minOK := d.convert(path+".min", b.Min, unit)
+	lbOK := d.convert(path+".lowerBound", b.LowerBound, unit)
+	d.checkBounds(path, b.Max, b.Min, b.LowerBound, maxOK, minOK, lbOK, "")
+}
+
+// checkBounds checks min <= max and lowerBound <= max (when given and
+// converted); problems are reported at path's max or min. ctx is added to
+// the message (for overrides: whose lowerBound it is).
+func (d *doc) checkBounds(path string, maxV, minV, lb *Value, maxOK, minOK, lbOK bool, ctx string) {
+	if maxV != nil && minV != nil && maxOK && minOK && minV.Number > maxV.Number {
+		d.errorf(path+".min", "min %s is above max %s%s", minV.Raw, maxV.Raw, ctx)
+	}
+	if maxV != nil && lb != nil && maxOK && lbOK && lb.Number > maxV.Number {
+		d.errorf(path+".max", "max %s is below lowerBound %s%s: budget below the lower bound the cluster's settings impose", maxV.Raw, lb.Raw, ctx)
+	}
+}
+
+// checkFigure checks a required figure name and returns its unit.
+func (d *doc) checkFigure(path, figure string) (timeline.Unit, bool) {
+	if figure == "" {
+		d.errorf(path, "required: a figure name such as %q", timeline.APIDowntimeTotal)
+		return "", false
+	}
+	unit, ok := timeline.FigureUnits[figure]
+	if !ok {
+		best, _ := closest(figure, figureNames())
+		d.errorf(path, "unknown figure %q; did you mean %q?", figure, best)
+		return "", false
+	}
+	return unit, true
+}
+
+// convert sets v.Number from v.Raw in unit: a duration in seconds for
+// Seconds, a non-negative integer for Count, a number in [0,100] for
+// Percent. A nil v is fine (the bound is not given).
+func (d *doc) convert(path string, v *Value, unit timeline.Unit) bool {
+	if v == nil {
+		return false
+	}
+	if v.node != nil && v.node.Kind != yaml.ScalarNode {
+		d.errorf(path, "want %s, got %s", unitWant(unit), describeNode(v.node))
+		return false
+	}
+	raw := strings.TrimSpace(v.Raw)
+	switch unit {
+	case timeline.Seconds:
+		if _, err := strconv.ParseFloat(raw, 64); err == nil {
+			d.errorf(path, "bare number %s: write a duration with its unit, e.g. %ss", raw, raw)
+			return false
+		}
+		dur, err := time.ParseDuration(raw)
+		if err != nil {
+			d.errorf(path, "want %s, got %q", unitWant(unit), v.Raw)
+			return false
+		}
+		if dur < 0 {
+			d.errorf(path, "must be >= 0, got %s", raw)
+			return false
+		}
+		v.Number = dur.Seconds()
+	case timeline.Count:
+		n, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || n < 0 {
+			d.errorf(path, "want %s, got %q", unitWant(unit), v.Raw)
+			return false
+		}
+		v.Number = float64(n)
+	case timeline.Percent:
+		f, err := strconv.ParseFloat(raw, 64)
+		if err != nil || math.IsNaN(f) || f < 0 || f > 100 {
+			d.errorf(path, "want %s, got %q", unitWant(unit), v.Raw)
+			return false
+		}
+		v.Number = f
+	default:
+		d.errorf(path, "figure unit %q unknown to the loader", unit)
+		return false
+	}
+	return true
+}
+
+func unitWant(unit timeline.Unit) string {
+	switch unit {
+	case timeline.Seconds:
+		return `a duration with its unit, such as "60s", "1.5s" or "500ms"`
+	case timeline.Count:
+		return "a non-negative integer (the figure is a count)"
+	case timeline.Percent:
+		return "a number from 0 to 100 (the figure is a percentage; no % sign)"
+	}
+	return string(unit)
+}
+
+// dnsLabel is an RFC 1123 label, as Kubernetes checks it.
+var dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+
+var providers = []string{ProviderKind}
+
+var nodeRoles = []string{RoleControlPlane, RoleWorker}
+
+func (d *doc) validateProfile(p *ClusterProfile) {
+	d.checkName(p.Name)
+	switch {
+	case p.Provider == "":
+		d.errorf("provider", "required: %s", quoteList(providers))
+	case !slices.Contains(providers, p.Provider):
+		d.errorf("provider", "unknown provider %q: want %s", p.Provider, quoteList(providers))
+	}
+	if p.Provider == ProviderKind {
+		if p.KindCluster == nil {
+			d.errorf("kindCluster", "required for provider %q (clusterName, waitForReady, nodes)", ProviderKind)
+		} else {
+			d.checkKindCluster(p.KindCluster)
+		}
+	}
+
+	first := map[[2]string]int{}
+	for i := range p.BudgetOverrides {
+		o := &p.BudgetOverrides[i]
+		path := fmt.Sprintf("budgetOverrides[%d]", i)
+		d.requireString(path+".scenario", o.Scenario)
+		unit, unitOK := d.checkFigure(path+".figure", o.Figure)
+		if o.Max == nil && o.Min == nil {
+			d.errorf(path, "needs max or min (or both)")
+		}
+		d.requireString(path+".why", o.Why)
+		if unitOK {
+			maxOK := d.convert(path+".max", o.Max, unit)
+			minOK := d.convert(path+".min", o.Min, unit)
+			d.checkBounds(path, o.Max, o.Min, nil, maxOK, minOK, false, "")
+		}
+		if o.Scenario == "" || o.Figure == "" {
+			continue
+		}
+		k := [2]string{o.Scenario, o.Figure}
+		if j, dup := first[k]; dup {
+			d.errorf(path, "duplicate override of %q on %q (first at budgetOverrides[%d])", o.Figure, o.Scenario, j)
+			continue
+		}
+		first[k] = i
+	}
+}
+
+func (d *doc) checkKindCluster(k *KindCluster) {
+	switch {
+	case k.ClusterName == "":
+		d.errorf("kindCluster.clusterName", "required: a DNS-1123 label such as \"firedrill\"")
+	case len(k.ClusterName) > 63 || !dnsLabel.MatchString(k.ClusterName):
+		d.errorf("kindCluster.clusterName", "must be a DNS-1123 label (at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit), got %q", k.ClusterName)
+	}
+	d.positive("kindCluster.waitForReady", k.WaitForReady)
+	if len(k.Nodes) == 0 {
+		d.errorf("kindCluster.nodes", "required: at least one node, one of them a control-plane")
+		return
+	}
+	controlPlanes, badRoles := 0, 0
+	for i, n := range k.Nodes {
+		path := fmt.Sprintf("kindCluster.nodes[%d]", i)
+		switch {
+		case n.Role == "":
+			d.errorf(path+".role", "required: %s", quoteList(nodeRoles))
+			badRoles++
+		case !slices.Contains(nodeRoles, n.Role):
+			d.errorf(path+".role", "unknown role %q: want %s", n.Role, quoteList(nodeRoles))
+			badRoles++
+		case n.Role == RoleControlPlane:
+			controlPlanes++
+		}
+		if n.Zone == "" {
+			d.errorf(path+".zone", "required: the node's topology.kubernetes.io/zone")
+		}
+	}
+	if controlPlanes == 0 && badRoles == 0 {
+		d.errorf("kindCluster.nodes", "needs at least one control-plane node")
+	}
+}

@@ -1,0 +1,126 @@
+package timeline
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// Derive computes every figure of FigureUnits from the timeline, sorted by
+// name. A figure the timeline cannot support is returned unmeasured with the
+// reason, never as a zero: budgets must be able to tell "no downtime" from
+// "nothing probed".
+func Derive(tl Timeline) []Figure {
+	at, injected := InjectAt(tl)
+	f := fault{at: at, injected: injected}
+
+	byName := map[string]result{}
+	add := func(rs ...result) {
+		for _, r := range rs {
+			byName[r.Name] = r
+		}
+	}
+	add(apiFigures(tl, f)...)
+	add(workloadFigures(tl, f)...)
+	add(writeFigures(tl)...)
+	add(leaderFigures(tl, f, "kube-scheduler", LeaseSchedulerRecovery, LeaseSchedulerTransitions)...)
+	add(leaderFigures(tl, f, "kube-controller-manager", LeaseControllerManagerRecovery, LeaseControllerManagerTransitions)...)
+	add(podFigure(tl, f, "kube-apiserver", PodAPIServerRecovery))
+	add(podFigure(tl, f, "etcd", PodEtcdRecovery))
+	add(podFigure(tl, f, "kube-scheduler", PodSchedulerRecovery))
+	add(podFigure(tl, f, "kube-controller-manager", PodControllerManagerRecovery))
+	add(nodeFigure(tl, f))
+	add(recoveryAll(byName, f))
+	add(faultFigures(tl, byName[APIDowntimeTotal])...)
+	return assemble(byName)
+}
+
+// fault is when the drill broke the cluster, if it did.
+type fault struct {
+	at       time.Time
+	injected bool
+}
+
+const noFault = "no fault injected"
+
+// result is a figure plus what RecoveryAll must know about it.
+type result struct {
+	Figure
+	// unrecovered: unmeasured because the component was observed and had
+	// not healed by the window end (rather than for lack of data).
+	unrecovered bool
+}
+
+func measured(name string, v float64, note string) result {
+	return result{Figure: Figure{Name: name, Value: v, Measured: true, Note: note}}
+}
+
+func unknown(name, note string) result {
+	return result{Figure: Figure{Name: name, Note: note}}
+}
+
+func unrecovered(name, note string) result {
+	return result{Figure: Figure{Name: name, Note: note}, unrecovered: true}
+}
+
+// assemble orders the figures and stamps their units from FigureUnits, the
+// one table budgets are validated against.
+func assemble(byName map[string]result) []Figure {
+	names := make([]string, 0, len(FigureUnits))
+	for name := range FigureUnits {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	figs := make([]Figure, 0, len(names))
+	for _, name := range names {
+		r, ok := byName[name]
+		if !ok {
+			r = unknown(name, "no derivation for this figure")
+		}
+		r.Unit = FigureUnits[name]
+		figs = append(figs, r.Figure)
+	}
+	return figs
+}
+
+// recoveryParts are the figures RecoveryAll takes the max of.
+var recoveryParts = []string{
+	APIRecovery,
+	LeaseSchedulerRecovery, LeaseControllerManagerRecovery,
+	PodAPIServerRecovery, PodEtcdRecovery, PodSchedulerRecovery, PodControllerManagerRecovery,
+	NodeRecovery,
+	WorkloadRecovery,
+}
+
+// recoveryAll is the max of the component recoveries. A component that did
+// not heal fails it; one with no data is skipped (a profile may not probe a
+// workload) but named in the note, so the skip is visible.
+func recoveryAll(byName map[string]result, f fault) result {
+	if !f.injected {
+		return unknown(RecoveryAll, noFault)
+	}
+	var stuckParts, skipped []string
+	var worst result
+	for _, name := range recoveryParts {
+		r := byName[name]
+		switch {
+		case r.unrecovered:
+			stuckParts = append(stuckParts, name+" ("+r.Note+")")
+		case !r.Measured:
+			skipped = append(skipped, name+" ("+r.Note+")")
+		case worst.Name == "" || r.Value > worst.Value:
+			worst = r
+		}
+	}
+	if len(stuckParts) > 0 {
+		return unrecovered(RecoveryAll, "not recovered: "+strings.Join(stuckParts, ", "))
+	}
+	skipNote := ""
+	if len(skipped) > 0 {
+		skipNote = "skipped, no data: " + strings.Join(skipped, ", ")
+	}
+	if worst.Name == "" {
+		return unknown(RecoveryAll, skipNote)
+	}
+	return measured(RecoveryAll, worst.Value, joinNotes([]string{"slowest: " + worst.Name, skipNote}))
+}

@@ -1,0 +1,88 @@
+package timeline
+
+// Unit is what a figure's Value counts.
+type Unit string
+
+const (
+	Seconds Unit = "s"
+	Count   Unit = "count"
+	Percent Unit = "%"
+)
+
+// Figure is one number derived from a timeline. A figure that could not be
+// derived (no samples, no fault event) has Measured false and says why in
+// Note: a budget on it must fail, never pass silently.
+type Figure struct {
+	Name     string  `json:"name"`
+	Value    float64 `json:"value"`
+	Unit     Unit    `json:"unit"`
+	Measured bool    `json:"measured"`
+	Note     string  `json:"note,omitempty"`
+}
+
+// Names of the derived figures. Budgets in scenario files refer to these.
+// Component figures are per component (the max over its pods), so a budget
+// reads the same on a single-master and on an HA profile.
+const (
+	// API availability, from the API series of the client endpoint (union
+	// of all their down intervals: down when any client style failed).
+	APIDowntimeTotal   = "api.downtime.total"   // s, sum of down intervals
+	APIDowntimeLongest = "api.downtime.longest" // s, the longest one
+	APIAvailability    = "api.availability"     // %, up time over the window
+	APIDetect          = "api.detect"           // s, first failed sample answered, from the first inject
+	APIRecovery        = "api.recovery"         // s, end of the last down interval, from the first inject
+
+	// Leader election: the holder of the kube-scheduler and
+	// kube-controller-manager Leases renews again, from the first inject.
+	LeaseSchedulerRecovery            = "lease.kube-scheduler.recovery"
+	LeaseControllerManagerRecovery    = "lease.kube-controller-manager.recovery"
+	LeaseSchedulerTransitions         = "lease.kube-scheduler.transitions"          // count, during the window
+	LeaseControllerManagerTransitions = "lease.kube-controller-manager.transitions" // count
+
+	// Control-plane static pods Ready again, from the first inject.
+	PodAPIServerRecovery         = "pod.kube-apiserver.recovery"
+	PodEtcdRecovery              = "pod.etcd.recovery"
+	PodSchedulerRecovery         = "pod.kube-scheduler.recovery"
+	PodControllerManagerRecovery = "pod.kube-controller-manager.recovery"
+
+	// Nodes: kubelet heartbeating again (node Lease renewed) and Ready, from
+	// the first inject; the max over all nodes.
+	NodeRecovery = "node.recovery"
+
+	// RecoveryAll is the max of every recovery figure above and the
+	// workload's: the cluster healed in all.
+	RecoveryAll = "recovery.all"
+
+	// Workload (data plane) reached from outside the cluster.
+	WorkloadDowntimeTotal   = "workload.downtime.total"
+	WorkloadDowntimeLongest = "workload.downtime.longest"
+	WorkloadRecovery        = "workload.recovery"
+
+	// Writer.
+	WritesAcknowledged = "writes.acknowledged" // count
+	WritesLost         = "writes.lost"         // count: acknowledged, missing after recovery
+	WritesDowntime     = "writes.downtime"     // s, total write-path down time
+
+	// Fault window and calibration: FaultWindow is from the end of the
+	// first inject action to the end of the last recover action (only for
+	// faults the harness lifts itself, e.g. pause/unpause);
+	// APIDowntimeError is |APIDowntimeTotal - FaultWindow|, what the
+	// calibration drill bounds.
+	FaultWindow      = "fault.window"
+	APIDowntimeError = "api.downtime.error"
+)
+
+// FigureUnits lists every figure name with its unit; a budget naming a
+// figure not in this table is a validation error.
+var FigureUnits = map[string]Unit{
+	APIDowntimeTotal: Seconds, APIDowntimeLongest: Seconds, APIAvailability: Percent,
+	APIDetect: Seconds, APIRecovery: Seconds,
+	LeaseSchedulerRecovery: Seconds, LeaseControllerManagerRecovery: Seconds,
+	LeaseSchedulerTransitions: Count, LeaseControllerManagerTransitions: Count,
+	PodAPIServerRecovery: Seconds, PodEtcdRecovery: Seconds,
+	PodSchedulerRecovery: Seconds, PodControllerManagerRecovery: Seconds,
+	NodeRecovery: Seconds, RecoveryAll: Seconds,
+	WorkloadDowntimeTotal: Seconds, WorkloadDowntimeLongest: Seconds, WorkloadRecovery: Seconds,
+	WritesAcknowledged: Count, WritesLost: Count, WritesDowntime: Seconds,
+	FaultWindow: Seconds, APIDowntimeError: Seconds,
+}

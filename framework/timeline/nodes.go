@@ -1,0 +1,94 @@
+package timeline
+
+import (
+	"slices"
+	"time"
+)
+
+// nodeFigure is when the last disturbed node was heartbeating and Ready
+// again. A node is known from its Ready condition or from its heartbeat
+// Lease, whichever the harness saw.
+func nodeFigure(tl Timeline, f fault) result {
+	names := nodeNames(tl)
+	if len(names) == 0 {
+		return unknown(NodeRecovery, "no node observed")
+	}
+	if !f.injected {
+		return unknown(NodeRecovery, noFault)
+	}
+	var parts []healing
+	for _, name := range names {
+		parts = append(parts, nodeRecovery(tl, name, f.at))
+	}
+	return slowest(parts).figure(NodeRecovery, f.at)
+}
+
+func nodeNames(tl Timeline) []string {
+	var names []string
+	for _, n := range tl.Nodes {
+		names = append(names, n.Name)
+	}
+	for _, l := range tl.Leases {
+		if l.Namespace == nodeNamespace {
+			names = append(names, l.Name)
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+func nodeRecovery(tl Timeline, name string, inject time.Time) healing {
+	lease := noData("no heartbeat lease observed")
+	if obs := leaseObservations(tl.Leases, nodeNamespace, name); len(obs) > 0 {
+		// A node Lease has one holder for life, the kubelet: only its
+		// renewals tell.
+		lease = renewalRecovery(obs, inject)
+	}
+	ready := noData("no Ready condition observed")
+	if obs := nodeObservations(tl.Nodes, name); len(obs) > 0 {
+		ready = nodeReady(obs, inject)
+	}
+	h := slowest([]healing{lease, ready})
+	h.note = "node " + name + ": " + h.note
+	return h
+}
+
+func nodeObservations(all []NodeObservation, name string) []NodeObservation {
+	var obs []NodeObservation
+	for _, o := range all {
+		if o.Name == name {
+			obs = append(obs, o)
+		}
+	}
+	slices.SortStableFunc(obs, func(a, b NodeObservation) int { return a.ObservedAt.Compare(b.ObservedAt) })
+	return obs
+}
+
+// nodeReady is when the node became Ready for the last time after the
+// fault. The condition's own transition time is preferred over when the
+// harness saw it, which lags by the watch or poll delay.
+func nodeReady(obs []NodeObservation, inject time.Time) healing {
+	if !obs[len(obs)-1].Ready {
+		return notHealed("not Ready at end of window")
+	}
+	for _, o := range slices.Backward(obs) {
+		if !o.ObservedAt.After(inject) {
+			break
+		}
+		if o.Ready && o.ReadySince.After(inject) {
+			return healedAt(o.ReadySince, "Ready again")
+		}
+	}
+	lastNotReady := -1
+	for i, o := range obs {
+		if o.ObservedAt.After(inject) && !o.Ready {
+			lastNotReady = i
+		}
+	}
+	if lastNotReady < 0 {
+		return undisturbed("undisturbed")
+	}
+	// The last observation is Ready, so there is one after lastNotReady.
+	back := obs[lastNotReady+1]
+	return healedAt(later(back.ObservedAt, back.ReadySince), "seen Ready again")
+}

@@ -1,0 +1,74 @@
+package timeline
+
+import "testing"
+
+func TestRecoveryAll(t *testing.T) {
+	const a, b = "cp1_4b0f8d8e", "cp1_9c2e77a1"
+	// Fault at 10s. API back at 25.01s (15.01), scheduler Lease acquired
+	// by a new holder at 40s (30), controller-manager undisturbed (0), node
+	// heartbeat back at 34.2s (24.2), API server pod Ready at 26s (16).
+	healed := Timeline{
+		Start: at(0), End: at(60), Events: []Event{inject(10, 12)},
+		Samples: probe(apiNew, 0, 60, 0.5, refusedDuring([2]float64{10, 25})),
+		Leases: concat(
+			renewals("kube-system", "kube-scheduler", a, -100, 1, 0, 2, 4, 6, 8),
+			renewals("kube-system", "kube-scheduler", b, 40, 2, 40, 42),
+			renewals("kube-system", "kube-controller-manager", a, -100, 1, 0, 2, 4, 6, 8, 10, 12),
+			heartbeat("cp1", -20, -10, 0, 34.2, 44.2),
+		),
+		Pods: []PodObservation{pod("kube-apiserver", "cp1", 26.5, true, 26)},
+	}
+	stuck := healed
+	stuck.Samples = concat(healed.Samples, probe(SeriesWorkload, 0, 60, 0.5, refusedDuring([2]float64{10, 99})))
+
+	tests := []struct {
+		name string
+		tl   Timeline
+		want want
+	}{
+		{
+			name: "the slowest component, skipping those without data",
+			tl:   healed,
+			want: want{values: map[string]float64{
+				APIRecovery: 15.01, LeaseSchedulerRecovery: 30, LeaseControllerManagerRecovery: 0,
+				PodAPIServerRecovery: 16, NodeRecovery: 24.2, RecoveryAll: 30,
+			}},
+		},
+		{
+			name: "a component not recovered",
+			tl:   stuck,
+			want: want{unmeasured: map[string]string{
+				RecoveryAll: "not recovered: workload.recovery (workload still down at end of window)",
+			}},
+		},
+		{
+			name: "nothing observed",
+			tl:   Timeline{Start: at(0), End: at(60), Events: []Event{inject(10, 12)}},
+			want: want{unmeasured: map[string]string{
+				RecoveryAll: "skipped, no data: api.recovery (no samples of series api/client/*)",
+			}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkFigures(t, Derive(tt.tl), tt.want)
+		})
+	}
+
+	t.Run("the note names the slowest and the skipped", func(t *testing.T) {
+		var all Figure
+		for _, f := range Derive(healed) {
+			if f.Name == RecoveryAll {
+				all = f
+			}
+		}
+		const note = "slowest: lease.kube-scheduler.recovery; skipped, no data: " +
+			"pod.etcd.recovery (no etcd pod observed), " +
+			"pod.kube-scheduler.recovery (no kube-scheduler pod observed), " +
+			"pod.kube-controller-manager.recovery (no kube-controller-manager pod observed), " +
+			"workload.recovery (no samples of series workload)"
+		if all.Note != note {
+			t.Errorf("note = %q\nwant   %q", all.Note, note)
+		}
+	})
+}

@@ -1,0 +1,148 @@
+// Package timeline is the record of one drill and the pure code that turns it
+// into figures. Probes append to a Timeline while the drill runs; everything the
+// verdict says is derived from the Timeline alone, so a report.json can be
+// replayed and re-derived without a cluster.
+package timeline
+
+import "time"
+
+// Timeline is what one drill observed. Slices are in the order the harness
+// recorded them; derivation code must not assume more than that (it sorts).
+type Timeline struct {
+	// Start and End bound the observation window: probes ran in [Start, End].
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+
+	// Events are the harness's own actions (fault injected, fault recovered).
+	Events []Event `json:"events"`
+	// Samples are the results of request probes (API reads, workload
+	// requests, counter writes), one per request.
+	Samples []Sample `json:"samples"`
+	// Leases are observations of coordination.k8s.io Leases: the leader
+	// election Leases of kube-scheduler and kube-controller-manager in
+	// kube-system, and the node heartbeat Leases in kube-node-lease.
+	Leases []LeaseObservation `json:"leases"`
+	// Pods are observations of the control-plane static pods.
+	Pods []PodObservation `json:"pods"`
+	// Nodes are observations of the nodes' Ready condition.
+	Nodes []NodeObservation `json:"nodes"`
+	// WriteCheck is the read-back of the writer's counter after recovery;
+	// nil when the drill ended before it could be made.
+	WriteCheck *WriteCheck `json:"writeCheck,omitempty"`
+}
+
+// EventKind says what a harness action did.
+type EventKind string
+
+const (
+	// EventInject is a fault action (docker restart, docker pause, SIGKILL).
+	EventInject EventKind = "inject"
+	// EventRecover is a fault's own undo action (docker unpause), for faults
+	// that hold the failure until the harness lifts it. Self-healing faults
+	// (a reboot, a kill) have none: the cluster must heal by itself.
+	EventRecover EventKind = "recover"
+)
+
+// Event is one harness action, stamped when the command started (At) and
+// when it returned (Done).
+type Event struct {
+	Kind   EventKind `json:"kind"`
+	Action string    `json:"action"` // "reboot", "pause", ...
+	Target string    `json:"target"` // node or process it acted on
+	At     time.Time `json:"at"`
+	Done   time.Time `json:"done"`
+	Error  string    `json:"error,omitempty"`
+}
+
+// Series names. A request probe's series is a slash-separated path; the
+// figures group series by prefix.
+const (
+	// SeriesAPIPrefix starts every API availability series:
+	// "api/<endpoint>/<connection>/<read>", where endpoint is "client" (the
+	// kubeconfig server, the load balancer in HA) or a node name (that API
+	// server directly), connection is "new" or "reused", and read is "etcd"
+	// (a quorum read) or "cache" (resourceVersion=0, served from the watch
+	// cache).
+	SeriesAPIPrefix = "api/"
+	// EndpointClient is the endpoint clients use: the kubeconfig server.
+	EndpointClient = "client"
+	// SeriesWorkload is the probe workload reached from outside the cluster.
+	SeriesWorkload = "workload"
+	// SeriesWrite is the writer's counter updates; Sample.Seq is the value
+	// written, and OK means the API server acknowledged it.
+	SeriesWrite = "write"
+)
+
+// APISeries builds the name of an API availability series.
+func APISeries(endpoint, connection, read string) string {
+	return SeriesAPIPrefix + endpoint + "/" + connection + "/" + read
+}
+
+// Sample is one probe request. Start is stamped when the request was sent
+// (each request runs in its own goroutine, so a hanging request never delays
+// the next one); End when the answer or the error came back. OK means it was
+// answered correctly within the probe's deadline.
+type Sample struct {
+	Series string    `json:"series"`
+	Start  time.Time `json:"start"`
+	End    time.Time `json:"end"`
+	OK     bool      `json:"ok"`
+	Error  string    `json:"error,omitempty"`
+	// Seq is the counter value a write sample wrote.
+	Seq int64 `json:"seq,omitempty"`
+}
+
+// LeaseObservation is one state of a Lease as the harness saw it. AcquireTime
+// and RenewTime are the Lease's own (microsecond) timestamps, written by the
+// holder; ObservedAt is when the harness learnt of this state, which can be
+// much later while the API is down.
+type LeaseObservation struct {
+	ObservedAt      time.Time `json:"observedAt"`
+	Namespace       string    `json:"namespace"`
+	Name            string    `json:"name"`
+	Holder          string    `json:"holder"`
+	Transitions     int32     `json:"transitions"`
+	DurationSeconds int32     `json:"durationSeconds"`
+	AcquireTime     time.Time `json:"acquireTime"`
+	RenewTime       time.Time `json:"renewTime"`
+}
+
+// PodObservation is one state of a control-plane static pod (its mirror pod).
+// ReadySince is the lastTransitionTime of the Ready condition (second
+// resolution: Kubernetes condition timestamps carry no more).
+type PodObservation struct {
+	ObservedAt time.Time `json:"observedAt"`
+	Name       string    `json:"name"`
+	Component  string    `json:"component"` // the pod's "component" label
+	Node       string    `json:"node"`
+	Ready      bool      `json:"ready"`
+	ReadySince time.Time `json:"readySince"`
+	Restarts   int32     `json:"restarts"`
+	Deleted    bool      `json:"deleted,omitempty"`
+}
+
+// NodeObservation is one state of a node's Ready condition.
+type NodeObservation struct {
+	ObservedAt time.Time `json:"observedAt"`
+	Name       string    `json:"name"`
+	Ready      bool      `json:"ready"`
+	ReadySince time.Time `json:"readySince"`
+}
+
+// WriteCheck is the read-back of the counter after recovery. Each write
+// adds its own key (its Seq), so writes may land in any order; every
+// acknowledged write whose Seq is not in Seen was lost.
+type WriteCheck struct {
+	At    time.Time `json:"at"`
+	Seen  []int64   `json:"seen"`
+	Error string    `json:"error,omitempty"`
+}
+
+// Interval is a half-open span of time [From, To).
+type Interval struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+}
+
+// Duration is the length of the interval.
+func (i Interval) Duration() time.Duration { return i.To.Sub(i.From) }

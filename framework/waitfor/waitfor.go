@@ -1,0 +1,79 @@
+// Package waitfor waits for a condition with Gomega's Eventually and prints a
+// progress line while it waits, so an SRE watching a drill always sees what
+// is awaited, for how long so far, and against which limit.
+package waitfor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/onsi/gomega"
+)
+
+// Input describes one wait.
+type Input struct {
+	// What is awaited, for progress lines and errors ("API /readyz").
+	What string
+	// Timeout bounds the wait; Poll is the time between two checks.
+	Timeout, Poll time.Duration
+	// Every is the time between two progress lines (default 10s).
+	Every time.Duration
+	// Limit names the budget or limit the wait is held against, if any
+	// ("budget recovery.all <= 120s"); printed on progress lines.
+	Limit string
+	// Since is the instant elapsed time is counted from (default: now).
+	Since time.Time
+	// Out receives progress lines; nil means none.
+	Out io.Writer
+	// Check returns nil when the condition holds, else why not.
+	Check func(ctx context.Context) error
+}
+
+// Until polls in.Check until it returns nil, the timeout passes or ctx ends.
+// The error names what was awaited and carries the last reason it did not
+// hold.
+func Until(ctx context.Context, in Input) error {
+	if in.Every == 0 {
+		in.Every = 10 * time.Second
+	}
+	start := time.Now()
+	if in.Since.IsZero() {
+		in.Since = start
+	}
+	var failure string
+	g := gomega.NewGomega(func(message string, _ ...int) { failure = message })
+	var last error
+	nextLine := start.Add(in.Every)
+	ok := g.Eventually(ctx, func(ctx context.Context) error {
+		last = in.Check(ctx)
+		if now := time.Now(); last != nil && in.Out != nil && now.After(nextLine) {
+			nextLine = now.Add(in.Every)
+			fmt.Fprintf(in.Out, "  waiting for %s: %s elapsed of %s%s; not yet: %v\n",
+				in.What, now.Sub(in.Since).Round(time.Second), in.Timeout, limitSuffix(in.Limit), last)
+		}
+		return last
+	}).WithTimeout(in.Timeout).WithPolling(in.Poll).Should(gomega.Succeed())
+	if ok {
+		if in.Out != nil {
+			fmt.Fprintf(in.Out, "  %s: ok after %s\n", in.What, time.Since(in.Since).Round(100*time.Millisecond))
+		}
+		return nil
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("waiting for %s: %w (last: %v)", in.What, context.Cause(ctx), last)
+	}
+	if last == nil {
+		last = errors.New(failure)
+	}
+	return fmt.Errorf("%s did not hold within %s: %w", in.What, in.Timeout, last)
+}
+
+func limitSuffix(limit string) string {
+	if limit == "" {
+		return ""
+	}
+	return " (" + limit + ")"
+}
