@@ -60,3 +60,12 @@ type Pauser interface {
 	Pause(ctx context.Context, node Node) error
 	Unpause(ctx context.Context, node Node) error
 }
+
+// APIIsolator cuts clients outside the cluster (the harness among them) off
+// from a node's API server and restores the path. Inside the cluster nothing
+// changes: the API server, etcd and the kubelets keep running, so the outage
+// clients see starts and ends exactly with the cut.
+type APIIsolator interface {
+	IsolateAPI(ctx context.Context, node Node) error
+	RestoreAPI(ctx context.Context, node Node) error
+}

@@ -100,7 +100,7 @@ func run(ctx context.Context, in Input, res *Result) error {
 	}
 
 	fmt.Fprintf(out, "[%s] installing the probe workload and the counter\n", s.Name)
-	nodePort, err := probe.EnsureWorkload(ctx, cs, in.ProbeImage)
+	nodePort, err := probe.EnsureWorkload(ctx, cs, in.ProbeImage, out)
 	if err != nil {
 		return err
 	}
@@ -188,7 +188,7 @@ func run(ctx context.Context, in Input, res *Result) error {
 
 	// 5. Recover: no human step, only waiting.
 	fmt.Fprintf(out, "[%s] recovery: waiting for %s\n", s.Name, strings.Join(s.Recovery.Conditions, ", "))
-	recErr := waitfor.Until(ctx, waitfor.Input{What: "recovery", Timeout: s.Recovery.Timeout - time.Since(injectAt),
+	recErr := waitfor.Until(ctx, waitfor.Input{What: "recovery", Timeout: s.Recovery.Timeout,
 		Poll: 500 * time.Millisecond, Every: 5 * time.Second, Since: injectAt, Out: out, Limit: budgetLimit(in.Budgets, timeline.RecoveryAll),
 		Check: func(ctx context.Context) error { return chk.check(ctx, s.Recovery.Conditions) }})
 	if recErr == nil && s.Recovery.ObserveAfter > 0 {

@@ -35,10 +35,28 @@ func New(spec scenario.Fault) (Fault, error) {
 	case scenario.ActionReboot:
 		return reboot{}, nil
 	case scenario.ActionPause:
-		return &pause{paused: map[string]bool{}}, nil
+		return newHeld("pause", "unpause", "freeze every process of the node (the kernel still accepts connections), then thaw it",
+			func(c cluster.Cluster) (apply, lift nodeAction, err error) {
+				p, ok := c.(cluster.Pauser)
+				if !ok {
+					return nil, nil, fmt.Errorf("cluster %s cannot pause nodes", c.Name())
+				}
+				return p.Pause, p.Unpause, nil
+			}), nil
+	case scenario.ActionIsolateAPI:
+		return newHeld("isolate-api", "restore-api", "reset every connection from outside the cluster to the node's API server, then allow them again",
+			func(c cluster.Cluster) (apply, lift nodeAction, err error) {
+				i, ok := c.(cluster.APIIsolator)
+				if !ok {
+					return nil, nil, fmt.Errorf("cluster %s cannot isolate API servers", c.Name())
+				}
+				return i.IsolateAPI, i.RestoreAPI, nil
+			}), nil
 	}
 	return nil, fmt.Errorf("unknown fault action %q", spec.Action)
 }
+
+type nodeAction func(context.Context, cluster.Node) error
 
 // reboot restarts each target node at once (a real restart: docker restart
 // on kind).
@@ -56,57 +74,66 @@ func (reboot) Inject(ctx context.Context, c cluster.Cluster, targets []cluster.N
 
 func (reboot) Recover(context.Context, cluster.Cluster, []cluster.Node, Events) error { return nil }
 
-// pause freezes each target node (docker pause: the cgroup freezer, so
-// connections are accepted by the kernel but never answered) until Recover.
-type pause struct {
+// held is a fault the harness puts in place and lifts itself after the
+// scenario's duration. It remembers which nodes it touched, so Recover lifts
+// exactly those, also after a partial Inject, and only once.
+type held struct {
+	name, undo, desc string
+	actions          func(cluster.Cluster) (apply, lift nodeAction, err error)
+
 	mu     sync.Mutex
-	paused map[string]bool
+	active map[string]bool
 }
 
-func (*pause) Desc() string { return "freeze every process of the node, then thaw it" }
+func newHeld(name, undo, desc string, actions func(cluster.Cluster) (apply, lift nodeAction, err error)) *held {
+	return &held{name: name, undo: undo, desc: desc, actions: actions, active: map[string]bool{}}
+}
 
-func (p *pause) Inject(ctx context.Context, c cluster.Cluster, targets []cluster.Node, ev Events) error {
-	pz, ok := c.(cluster.Pauser)
-	if !ok {
-		return fmt.Errorf("cluster %s cannot pause nodes", c.Name())
+func (h *held) Desc() string { return h.desc }
+
+func (h *held) Inject(ctx context.Context, c cluster.Cluster, targets []cluster.Node, ev Events) error {
+	apply, _, err := h.actions(c)
+	if err != nil {
+		return err
 	}
-	return onEach(ctx, targets, ev, timeline.EventInject, "pause", func(ctx context.Context, n cluster.Node) error {
-		// Mark before acting: if pause fails halfway, Recover still thaws.
-		p.mark(n.Name, true)
-		return pz.Pause(ctx, n)
+	return onEach(ctx, targets, ev, timeline.EventInject, h.name, func(ctx context.Context, n cluster.Node) error {
+		// Mark before acting: if the action fails halfway, Recover still
+		// tries to lift it.
+		h.mark(n.Name, true)
+		return apply(ctx, n)
 	})
 }
 
-func (p *pause) Recover(ctx context.Context, c cluster.Cluster, targets []cluster.Node, ev Events) error {
-	pz, ok := c.(cluster.Pauser)
-	if !ok {
-		return nil
+func (h *held) Recover(ctx context.Context, c cluster.Cluster, targets []cluster.Node, ev Events) error {
+	_, lift, err := h.actions(c)
+	if err != nil {
+		return err
 	}
-	var held []cluster.Node
+	var active []cluster.Node
 	for _, n := range targets {
-		if p.isPaused(n.Name) {
-			held = append(held, n)
+		if h.isActive(n.Name) {
+			active = append(active, n)
 		}
 	}
-	return onEach(ctx, held, ev, timeline.EventRecover, "unpause", func(ctx context.Context, n cluster.Node) error {
-		if err := pz.Unpause(ctx, n); err != nil {
+	return onEach(ctx, active, ev, timeline.EventRecover, h.undo, func(ctx context.Context, n cluster.Node) error {
+		if err := lift(ctx, n); err != nil {
 			return err
 		}
-		p.mark(n.Name, false)
+		h.mark(n.Name, false)
 		return nil
 	})
 }
 
-func (p *pause) mark(name string, paused bool) {
-	p.mu.Lock()
-	p.paused[name] = paused
-	p.mu.Unlock()
+func (h *held) mark(name string, active bool) {
+	h.mu.Lock()
+	h.active[name] = active
+	h.mu.Unlock()
 }
 
-func (p *pause) isPaused(name string) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.paused[name]
+func (h *held) isActive(name string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.active[name]
 }
 
 // onEach runs act on every target at once and stamps one event each.

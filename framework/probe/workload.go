@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/firedrill/firedrill/framework/timeline"
+	"github.com/firedrill/firedrill/framework/waitfor"
 )
 
 // Namespace holds every object the harness creates in a cluster.
@@ -32,7 +34,22 @@ const DefaultImage = "registry.k8s.io/e2e-test-images/agnhost:2.56"
 // EnsureWorkload creates the namespace, the probe Deployment (two replicas,
 // kept off control-plane nodes so control-plane faults do not touch it) and
 // a NodePort Service, unless they exist. It returns the node port.
-func EnsureWorkload(ctx context.Context, cs kubernetes.Interface, image string) (int32, error) {
+func EnsureWorkload(ctx context.Context, cs kubernetes.Interface, image string, out io.Writer) (int32, error) {
+	// The previous run removed the namespace when it left; it may still be
+	// terminating.
+	if err := waitfor.Until(ctx, waitfor.Input{What: "namespace " + Namespace + " of an earlier run gone", Timeout: 3 * time.Minute,
+		Poll: time.Second, Out: out, Check: func(ctx context.Context) error {
+			ns, err := cs.CoreV1().Namespaces().Get(ctx, Namespace, metav1.GetOptions{})
+			if err == nil && ns.Status.Phase == corev1.NamespaceTerminating {
+				return fmt.Errorf("still terminating")
+			}
+			if apierrors.IsNotFound(err) {
+				return nil
+			}
+			return err
+		}}); err != nil {
+		return 0, err
+	}
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: Namespace, Labels: map[string]string{"app.kubernetes.io/managed-by": "firedrill"}}}
 	if _, err := cs.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return 0, fmt.Errorf("create namespace %s: %w", Namespace, err)

@@ -197,7 +197,7 @@ func TestScenarioErrors(t *testing.T) {
 			name: "unknown fault action",
 			old:  "action: reboot", new: "action: crash",
 			count: 1,
-			want:  []string{`16:11: fault.action: unknown action "crash"; known actions: pause, reboot`},
+			want:  []string{`16:11: fault.action: unknown action "crash"; known actions: isolate-api, pause, reboot`},
 		},
 		{
 			name: "pause without duration",

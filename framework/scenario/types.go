@@ -77,12 +77,17 @@ const (
 	// ActionPause freezes each target node (docker pause) for Duration and
 	// then lifts it: a known outage, for calibration.
 	ActionPause = "pause"
+	// ActionIsolateAPI cuts clients outside the cluster off from each target
+	// node's API server (TCP resets) for Duration and then restores the
+	// path: an outage with exact edges, for calibration.
+	ActionIsolateAPI = "isolate-api"
 )
 
 // FaultActions lists the known actions and whether each needs a Duration.
 var FaultActions = map[string]struct{ NeedsDuration bool }{
-	ActionReboot: {NeedsDuration: false},
-	ActionPause:  {NeedsDuration: true},
+	ActionReboot:     {NeedsDuration: false},
+	ActionPause:      {NeedsDuration: true},
+	ActionIsolateAPI: {NeedsDuration: true},
 }
 
 // Fault is what breaks and where.

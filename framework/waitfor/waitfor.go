@@ -24,7 +24,8 @@ type Input struct {
 	// Limit names the budget or limit the wait is held against, if any
 	// ("budget recovery.all <= 120s"); printed on progress lines.
 	Limit string
-	// Since is the instant elapsed time is counted from (default: now).
+	// Since is the instant elapsed time and Timeout count from (default:
+	// now), e.g. the fault injection for a recovery wait.
 	Since time.Time
 	// Out receives progress lines; nil means none.
 	Out io.Writer
@@ -47,15 +48,18 @@ func Until(ctx context.Context, in Input) error {
 	g := gomega.NewGomega(func(message string, _ ...int) { failure = message })
 	var last error
 	nextLine := start.Add(in.Every)
+	// Timeout counts from Since, like the elapsed time on progress lines.
+	// At least one check, even when the time is already up.
+	timeout := max(in.Timeout-start.Sub(in.Since), in.Poll)
 	ok := g.Eventually(ctx, func(ctx context.Context) error {
 		last = in.Check(ctx)
 		if now := time.Now(); last != nil && in.Out != nil && now.After(nextLine) {
 			nextLine = now.Add(in.Every)
 			fmt.Fprintf(in.Out, "  waiting for %s: %s elapsed of %s%s; not yet: %v\n",
-				in.What, now.Sub(in.Since).Round(time.Second), in.Timeout, limitSuffix(in.Limit), last)
+				in.What, now.Sub(in.Since).Round(time.Second), in.Timeout.Round(time.Second), limitSuffix(in.Limit), last)
 		}
 		return last
-	}).WithTimeout(in.Timeout).WithPolling(in.Poll).Should(gomega.Succeed())
+	}).WithTimeout(timeout).WithPolling(in.Poll).Should(gomega.Succeed())
 	if ok {
 		if in.Out != nil {
 			fmt.Fprintf(in.Out, "  %s: ok after %s\n", in.What, time.Since(in.Since).Round(100*time.Millisecond))

@@ -54,3 +54,14 @@ func TestUntilStopsOnCancel(t *testing.T) {
 		t.Fatalf("err = %v after %s", err, time.Since(start))
 	}
 }
+
+func TestUntilCountsTimeoutFromSince(t *testing.T) {
+	start := time.Now()
+	err := Until(context.Background(), Input{
+		What: "late", Timeout: 1 * time.Second, Poll: 10 * time.Millisecond, Since: start.Add(-950 * time.Millisecond),
+		Check: func(context.Context) error { return errors.New("no") },
+	})
+	if err == nil || time.Since(start) > 500*time.Millisecond {
+		t.Fatalf("err = %v after %s; want a timeout within the 50ms left", err, time.Since(start))
+	}
+}

@@ -8,9 +8,13 @@ import (
 	"sync"
 
 	. "github.com/onsi/ginkgo/v2"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/cluster/kind"
+	"github.com/firedrill/firedrill/framework/probe"
 	"github.com/firedrill/firedrill/framework/scenario"
 )
 
@@ -46,7 +50,7 @@ func (p *clusterPool) get(ctx context.Context, profile *scenario.ClusterProfile)
 	}
 	if p.unhealthy[profile.Name] {
 		GinkgoWriter.Printf("cluster %s was left unhealthy by the previous drill: recreating it\n", name)
-		if err := p.kind.Delete(name, c(p.live[profile.Name])); err != nil {
+		if err := p.kind.Delete(name, p.live[profile.Name].KubeconfigPath()); err != nil {
 			return nil, err
 		}
 		delete(p.live, profile.Name)
@@ -72,13 +76,6 @@ func (p *clusterPool) get(ctx context.Context, profile *scenario.ClusterProfile)
 	return cl, nil
 }
 
-func c(cl *kind.Cluster) string {
-	if cl == nil {
-		return ""
-	}
-	return cl.KubeconfigPath()
-}
-
 func (p *clusterPool) markUnhealthy(profile *scenario.ClusterProfile) {
 	p.mu.Lock()
 	p.unhealthy[profile.Name] = true
@@ -87,7 +84,7 @@ func (p *clusterPool) markUnhealthy(profile *scenario.ClusterProfile) {
 
 // release deletes the clusters this run created, or says how to reach them
 // when kept. Clusters it reused were not its to delete.
-func (p *clusterPool) release(_ context.Context, keep bool) {
+func (p *clusterPool) release(ctx context.Context, keep bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var names []string
@@ -98,6 +95,11 @@ func (p *clusterPool) release(_ context.Context, keep bool) {
 	kubeconfigs := map[string]string{}
 	for _, cl := range p.live {
 		kubeconfigs[cl.Name()] = cl.KubeconfigPath()
+	}
+	for _, cl := range p.live {
+		if keep || !p.created[cl.Name()] {
+			removeProbeObjects(ctx, cl)
+		}
 	}
 	for _, n := range names {
 		if keep {
@@ -113,6 +115,20 @@ func (p *clusterPool) release(_ context.Context, keep bool) {
 			GinkgoWriter.Printf("reused kind cluster %s left in place\n", cl.Name())
 		}
 	}
+}
+
+// removeProbeObjects deletes the harness's namespace from a cluster that
+// outlives the run, so the run leaves nothing behind in it.
+func removeProbeObjects(ctx context.Context, cl cluster.Cluster) {
+	cs, err := kubernetes.NewForConfig(cl.RESTConfig())
+	if err == nil {
+		err = cs.CoreV1().Namespaces().Delete(ctx, probe.Namespace, metav1.DeleteOptions{})
+	}
+	if err != nil && !apierrors.IsNotFound(err) {
+		GinkgoWriter.Printf("WARNING: namespace %s left in cluster %s: %v\n", probe.Namespace, cl.Name(), err)
+		return
+	}
+	GinkgoWriter.Printf("removed namespace %s from cluster %s\n", probe.Namespace, cl.Name())
 }
 
 func sorted(s []string) []string { sort.Strings(s); return s }

@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
 	kindcluster "sigs.k8s.io/kind/pkg/cluster"
+	"sigs.k8s.io/kind/pkg/cluster/nodes"
 	kindexec "sigs.k8s.io/kind/pkg/exec"
 
 	"github.com/firedrill/firedrill/framework/cluster"
@@ -65,9 +66,10 @@ type Cluster struct {
 }
 
 var (
-	_ cluster.Cluster  = (*Cluster)(nil)
-	_ cluster.Rebooter = (*Cluster)(nil)
-	_ cluster.Pauser   = (*Cluster)(nil)
+	_ cluster.Cluster     = (*Cluster)(nil)
+	_ cluster.Rebooter    = (*Cluster)(nil)
+	_ cluster.Pauser      = (*Cluster)(nil)
+	_ cluster.APIIsolator = (*Cluster)(nil)
 )
 
 // ClusterName is the kind name of the profile's cluster.
@@ -307,6 +309,53 @@ func (c *Cluster) Pause(ctx context.Context, n cluster.Node) error {
 // Unpause implements cluster.Pauser.
 func (c *Cluster) Unpause(ctx context.Context, n cluster.Node) error {
 	return docker(ctx, "unpause", n.Name)
+}
+
+// IsolateAPI implements cluster.APIIsolator: inside the node, connections to
+// the API server port that come from the docker network's gateway (docker's
+// port mapping to the host, the harness's only path) are answered with a TCP
+// reset, so clients fail at once rather than hang, and see the end at once.
+func (c *Cluster) IsolateAPI(ctx context.Context, n cluster.Node) error {
+	return c.apiRule(ctx, n, "-I")
+}
+
+// RestoreAPI implements cluster.APIIsolator.
+func (c *Cluster) RestoreAPI(ctx context.Context, n cluster.Node) error {
+	return c.apiRule(ctx, n, "-D")
+}
+
+func (c *Cluster) apiRule(ctx context.Context, n cluster.Node, op string) error {
+	node, err := c.kindNode(n.Name)
+	if err != nil {
+		return err
+	}
+	// The gateway is the node's default route (docker's bridge address).
+	route, err := kindexec.Output(node.CommandContext(ctx, "ip", "-4", "route", "show", "default"))
+	if err != nil {
+		return fmt.Errorf("default route of node %s: %w", n.Name, withOutput(err))
+	}
+	fields := strings.Fields(string(route))
+	if len(fields) < 3 || fields[0] != "default" || fields[1] != "via" {
+		return fmt.Errorf("default route of node %s: unexpected %q", n.Name, route)
+	}
+	rule := []string{op, "INPUT", "-p", "tcp", "--dport", apiServerPort, "-s", fields[2], "-j", "REJECT", "--reject-with", "tcp-reset"}
+	return withOutput(node.CommandContext(ctx, "iptables", rule...).Run())
+}
+
+// apiServerPort is where kubeadm's API server listens inside a kind node.
+const apiServerPort = "6443"
+
+func (c *Cluster) kindNode(name string) (nodes.Node, error) {
+	list, err := c.kind.ListNodes(c.name)
+	if err != nil {
+		return nil, fmt.Errorf("list nodes of kind cluster %s: %w", c.name, withOutput(err))
+	}
+	for _, n := range list {
+		if n.String() == name {
+			return n, nil
+		}
+	}
+	return nil, fmt.Errorf("kind cluster %s has no node %s", c.name, name)
 }
 
 func docker(ctx context.Context, args ...string) error {

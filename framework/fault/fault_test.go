@@ -1,0 +1,106 @@
+package fault
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"k8s.io/client-go/rest"
+
+	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/scenario"
+	"github.com/firedrill/firedrill/framework/timeline"
+)
+
+// fakeCluster records node actions; it exists to test the fault's own
+// bookkeeping (what is lifted, what is stamped), not any cluster.
+type fakeCluster struct {
+	mu      sync.Mutex
+	calls   []string
+	failFor string
+}
+
+func (f *fakeCluster) Name() string                                    { return "fake" }
+func (f *fakeCluster) RESTConfig() *rest.Config                        { return nil }
+func (f *fakeCluster) KubeconfigPath() string                          { return "" }
+func (f *fakeCluster) Nodes(context.Context) ([]cluster.Node, error)   { return nil, nil }
+func (f *fakeCluster) Pause(_ context.Context, n cluster.Node) error   { return f.call("pause", n) }
+func (f *fakeCluster) Unpause(_ context.Context, n cluster.Node) error { return f.call("unpause", n) }
+func (f *fakeCluster) call(what string, n cluster.Node) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, what+" "+n.Name)
+	if n.Name == f.failFor {
+		return errors.New("docker said no")
+	}
+	return nil
+}
+
+type events struct {
+	mu sync.Mutex
+	ev []timeline.Event
+}
+
+func (e *events) Event(x timeline.Event) { e.mu.Lock(); e.ev = append(e.ev, x); e.mu.Unlock() }
+
+func TestHeldFaultLiftsWhatItTouchedOnce(t *testing.T) {
+	f, err := New(scenario.Fault{Action: scenario.ActionPause})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &fakeCluster{failFor: "b"}
+	ev := &events{}
+	targets := []cluster.Node{{Name: "a"}, {Name: "b"}}
+	err = f.Inject(context.Background(), c, targets, ev)
+	if err == nil || !strings.Contains(err.Error(), "pause b: docker said no") {
+		t.Fatalf("Inject err = %v", err)
+	}
+	c.failFor = ""
+	if err := f.Recover(context.Background(), c, targets, ev); err != nil {
+		t.Fatal(err)
+	}
+	// A second Recover (the runner's safety net) lifts nothing more.
+	if err := f.Recover(context.Background(), c, targets, ev); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(c.calls)
+	if got := strings.Join(c.calls, ","); got != "pause a,pause b,unpause a,unpause b" {
+		t.Errorf("calls = %s", got)
+	}
+	kinds := map[timeline.EventKind]int{}
+	for _, e := range ev.ev {
+		kinds[e.Kind]++
+		if e.Done.Before(e.At) {
+			t.Errorf("event %+v done before it started", e)
+		}
+		if e.Target == "b" && e.Kind == timeline.EventInject && e.Error == "" {
+			t.Errorf("failed inject not stamped with its error: %+v", e)
+		}
+	}
+	if kinds[timeline.EventInject] != 2 || kinds[timeline.EventRecover] != 2 {
+		t.Errorf("events = %v", kinds)
+	}
+}
+
+func TestFaultNeedsTheCapability(t *testing.T) {
+	f, _ := New(scenario.Fault{Action: scenario.ActionIsolateAPI})
+	err := f.Inject(context.Background(), &fakeCluster{}, []cluster.Node{{Name: "a"}}, &events{})
+	if err == nil || !strings.Contains(err.Error(), "cluster fake cannot isolate API servers") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := New(scenario.Fault{Action: "melt"}); err == nil {
+		t.Fatal("unknown action accepted")
+	}
+}
+
+// Every action the schema accepts has an implementation.
+func TestEveryActionIsImplemented(t *testing.T) {
+	for action := range scenario.FaultActions {
+		if _, err := New(scenario.Fault{Action: action}); err != nil {
+			t.Errorf("action %s: %v", action, err)
+		}
+	}
+}
