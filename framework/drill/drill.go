@@ -125,7 +125,11 @@ func run(ctx context.Context, in Input, res *Result) error {
 		return err
 	}
 	defer func() {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		timeout := 30 * time.Second
+		if ctx.Err() != nil {
+			timeout = 5 * time.Second // interrupted: the user is waiting
+		}
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 		defer cancel()
 		if err := writer.Delete(cctx); err != nil {
 			fmt.Fprintf(out, "[%s] warning: counter %s not deleted: %v\n", s.Name, writer.Name, err)
@@ -160,29 +164,33 @@ func run(ctx context.Context, in Input, res *Result) error {
 		return fmt.Errorf("steady state: %w", err)
 	}
 
-	// 4. Inject. Whatever happens next, a fault the harness holds is lifted.
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-		defer cancel()
-		if err := flt.Recover(cctx, in.Cluster, targets, rec); err != nil {
-			fmt.Fprintf(out, "[%s] ERROR: could not lift the fault: %v\n", s.Name, err)
-		}
-	}()
+	// 4. Inject. Whatever happens next, a fault the harness holds is lifted
+	// first: before the counter is read back, before reports, before a
+	// Ctrl-C lets the suite delete the cluster.
+	obs := &observation{in: in, res: res, rec: rec, samplers: samplers, writes: writes, stop: stopProbes, writer: writer,
+		lift: func() {
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+			defer cancel()
+			if err := flt.Recover(cctx, in.Cluster, targets, rec); err != nil {
+				fmt.Fprintf(out, "[%s] ERROR: could not lift the fault: %v\n", s.Name, err)
+			}
+		}}
+	defer obs.lift()
 	fmt.Fprintf(out, "[%s] inject: %s on %s\n", s.Name, s.Fault.Action, strings.Join(res.Targets, ", "))
 	injectAt := time.Now()
 	if err := flt.Inject(ctx, in.Cluster, targets, rec); err != nil {
-		return finish(ctx, in, res, rec, samplers, writes, stopProbes, writer, fmt.Errorf("inject: %w", err))
+		return obs.finish(ctx, fmt.Errorf("inject: %w", err))
 	}
 	fmt.Fprintf(out, "[%s] injected in %s\n", s.Name, time.Since(injectAt).Round(100*time.Millisecond))
 	if d := s.Fault.Duration; d > 0 {
 		fmt.Fprintf(out, "[%s] holding the fault for %s\n", s.Name, d)
 		select {
 		case <-ctx.Done():
-			return finish(ctx, in, res, rec, samplers, writes, stopProbes, writer, context.Cause(ctx))
+			return obs.finish(ctx, context.Cause(ctx))
 		case <-time.After(d):
 		}
 		if err := flt.Recover(ctx, in.Cluster, targets, rec); err != nil {
-			return finish(ctx, in, res, rec, samplers, writes, stopProbes, writer, fmt.Errorf("lift the fault: %w", err))
+			return obs.finish(ctx, fmt.Errorf("lift the fault: %w", err))
 		}
 	}
 
@@ -195,42 +203,61 @@ func run(ctx context.Context, in Input, res *Result) error {
 		fmt.Fprintf(out, "[%s] recovered; observing %s more\n", s.Name, s.Recovery.ObserveAfter)
 		select {
 		case <-ctx.Done():
+			recErr = context.Cause(ctx)
 		case <-time.After(s.Recovery.ObserveAfter):
 		}
 	}
 	if recErr != nil {
 		recErr = fmt.Errorf("recovery: %w", recErr)
 	}
-	if err := finish(ctx, in, res, rec, samplers, writes, stopProbes, writer, recErr); err != nil {
+	if err := obs.finish(ctx, recErr); err != nil {
 		return err
 	}
 	res.Notes = append(res.Notes, addressChanges(ctx, in.Cluster, nodes)...)
 	return nil
 }
 
-// finish stops the probes, reads the counter back, derives the figures and
-// the verdicts; it runs on every path after the probes started, so even a
-// failed drill leaves a timeline.
-func finish(ctx context.Context, in Input, res *Result, rec *probe.Recorder, samplers, writes *probe.Samplers,
-	stop context.CancelFunc, writer probe.Writer, cause error) error {
-	s, out := in.Scenario, in.Out
-	stop()
-	samplers.Wait()
-	writes.Wait()
+// observation is a drill from the moment its probes run.
+type observation struct {
+	in               Input
+	res              *Result
+	rec              *probe.Recorder
+	samplers, writes *probe.Samplers
+	stop             context.CancelFunc
+	writer           probe.Writer
+	lift             func()
+}
+
+// finish lifts the fault, stops the probes, reads the counter back, and
+// derives the figures and the verdicts. Every path after the probes
+// started ends here, so even a failed or interrupted drill leaves a
+// timeline.
+func (o *observation) finish(ctx context.Context, cause error) error {
+	s, out := o.in.Scenario, o.in.Out
+	o.lift()
+	o.stop()
+	o.samplers.Wait()
+	o.writes.Wait()
 	end := time.Now()
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	// An interrupted run makes one short attempt: the user is waiting.
+	readTimeout := 30 * time.Second
+	if ctx.Err() != nil {
+		readTimeout = 5 * time.Second
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readTimeout+5*time.Second)
 	defer cancel()
 	var seen []int64
-	err := waitfor.Until(cctx, waitfor.Input{What: "counter read-back", Timeout: 30 * time.Second, Poll: time.Second, Out: out,
-		Check: func(ctx context.Context) (err error) { seen, err = writer.ReadBack(ctx); return err }})
+	err := waitfor.Until(cctx, waitfor.Input{What: "counter read-back", Timeout: readTimeout, Poll: time.Second, Out: out,
+		Check: func(ctx context.Context) (err error) { seen, err = o.writer.ReadBack(ctx); return err }})
 	wc := timeline.WriteCheck{At: time.Now(), Seen: seen}
 	if err != nil {
 		wc.Error = err.Error()
 	}
-	rec.WriteCheck(wc)
-	res.Timeline = rec.Close(end)
+	o.rec.WriteCheck(wc)
+	res := o.res
+	res.Timeline = o.rec.Close(end)
 	res.Figures = timeline.Derive(res.Timeline)
-	res.Verdicts = budget.Evaluate(res.Figures, in.Budgets)
+	res.Verdicts = budget.Evaluate(res.Figures, o.in.Budgets)
 	res.Pass = cause == nil && budget.Pass(res.Verdicts)
 	res.Healthy = cause == nil
 	fmt.Fprintf(out, "[%s] observed %s: %d samples, %d lease, %d pod, %d node observations\n", s.Name,

@@ -1,0 +1,827 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/firedrill/firedrill/framework/budget"
+	"github.com/firedrill/firedrill/framework/timeline"
+)
+
+// HTML renders report.html: one self-contained page (inline CSS and SVG, no
+// script, nothing fetched) for a release manager. It has the run verdict,
+// the PASS/FAIL table of scenarios and, per scenario, a timeline chart (probe
+// outages, leader Lease renewals and holder changes, static pod and node
+// readiness, fault events), the budget table, the recovery of each component
+// and the other figures. timelines is keyed by scenario name; a scenario
+// without one gets no chart.
+func HTML(f File, timelines map[string]timeline.Timeline) ([]byte, error) {
+	p := htmlPage{
+		Run: f.Run, Pass: f.Pass, Verdict: verdict(f.Pass),
+		Started: stamp(f.Started), Finished: stamp(f.Finished), Took: took(f.Started, f.Finished),
+		Total: len(f.Scenarios),
+	}
+	for i, s := range f.Scenarios {
+		if s.Verdict == "PASS" {
+			p.Passed++
+		}
+		hs := htmlScenario{Scenario: s, ID: "scenario-" + strconv.Itoa(i+1), Pass: s.Verdict == "PASS",
+			TargetList: strings.Join(s.Targets, ", "), Started: stamp(s.Started), Finished: stamp(s.Finished),
+			Took: took(s.Started, s.Finished), Description: strings.TrimSpace(s.Description)}
+		if tl, ok := timelines[s.Name]; !ok {
+			hs.NoChart = "no timeline was recorded for this scenario"
+		} else if !tl.End.After(tl.Start) {
+			hs.NoChart = "the observation window is empty"
+		} else {
+			hs.Chart = buildChart(tl)
+		}
+		hs.Budgets, hs.Recovery, hs.Other = figureTables(s.Figures)
+		p.Scenarios = append(p.Scenarios, hs)
+	}
+	var b bytes.Buffer
+	if err := pageTemplate.Execute(&b, p); err != nil {
+		return nil, fmt.Errorf("render report.html: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+type htmlPage struct {
+	Run, Verdict, Started, Finished, Took string
+	Pass                                  bool
+	Passed, Total                         int
+	Scenarios                             []htmlScenario
+}
+
+type htmlScenario struct {
+	Scenario
+	ID, TargetList, Started, Finished, Took, Description string
+	Pass                                                 bool
+	Chart                                                *svgChart
+	NoChart                                              string
+	Budgets                                              []budgetRow
+	Recovery                                             []recoveryRow
+	Other                                                []figureRow
+}
+
+type budgetRow struct {
+	Figure, Kind, Value, Limit, Margin, Lower, Why, Note string
+	Measured, Pass, MarginNegative                       bool
+}
+
+type recoveryRow struct {
+	Component, What, Value, Limit, Note string
+	Measured, Blown                     bool
+	Bar                                 float64 // bar width in px, 0 when not measured
+	seconds                             float64
+}
+
+type figureRow struct {
+	Name, Value, Note string
+	Measured          bool
+}
+
+// recoveryBarWidth is the width of the bars of the recovery table.
+const recoveryBarWidth = 160
+
+// figureTables splits a scenario's figures into its budgets, the recovery of
+// each component and the other figures. A recovery figure with a budget is
+// in both the budget and the recovery tables; the other figures are those
+// in neither.
+func figureTables(figs []Figure) (budgets []budgetRow, recovery []recoveryRow, other []figureRow) {
+	longest := 0.0
+	for _, fig := range figs {
+		if _, _, ok := recoveryComponent(fig.Name); ok && fig.Measured {
+			longest = max(longest, fig.Value)
+		}
+	}
+	for _, fig := range figs {
+		if v := fig.Budget; v != nil {
+			row := budgetRow{Figure: v.Figure, Kind: v.Kind, Value: "not measured", Limit: v.Limit(), Margin: "-",
+				Lower: "-", Why: v.Why, Note: v.Note, Measured: v.Measured, Pass: v.Pass}
+			if v.Measured {
+				row.Value = budget.Format(v.Value, v.Unit)
+			}
+			if v.Margin != nil {
+				row.Margin, row.MarginNegative = budget.Format(*v.Margin, v.Unit), *v.Margin < 0
+			}
+			if v.LowerBound != nil {
+				row.Lower = budget.Format(*v.LowerBound, v.Unit)
+			}
+			budgets = append(budgets, row)
+		}
+		if component, what, ok := recoveryComponent(fig.Name); ok {
+			row := recoveryRow{Component: component, What: what, Value: "not measured", Limit: "-", Note: fig.Note,
+				Measured: fig.Measured}
+			if fig.Measured {
+				row.Value, row.seconds = budget.Format(fig.Value, fig.Unit), fig.Value
+				if longest > 0 {
+					row.Bar = math.Max(1, recoveryBarWidth*fig.Value/longest)
+				}
+			}
+			if fig.Budget != nil {
+				row.Limit, row.Blown = fig.Budget.Limit(), !fig.Budget.Pass
+			}
+			recovery = append(recovery, row)
+			continue
+		}
+		if fig.Budget == nil {
+			row := figureRow{Name: fig.Name, Value: "not measured", Note: fig.Note, Measured: fig.Measured}
+			if fig.Measured {
+				row.Value = budget.Format(fig.Value, fig.Unit)
+			}
+			other = append(other, row)
+		}
+	}
+	// In the order the components recovered; what never did comes last.
+	slices.SortStableFunc(recovery, func(a, b recoveryRow) int {
+		switch {
+		case a.Measured != b.Measured:
+			if a.Measured {
+				return -1
+			}
+			return 1
+		case !a.Measured:
+			return 0
+		}
+		return cmpFloat(a.seconds, b.seconds)
+	})
+	return budgets, recovery, other
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// recoveryComponent names the component a recovery figure is about and what
+// its recovery means; ok is false for any other figure.
+func recoveryComponent(name string) (component, what string, ok bool) {
+	switch name {
+	case timeline.APIRecovery:
+		return "API (clients)", "last outage over", true
+	case timeline.NodeRecovery:
+		return "nodes", "Ready and heartbeating", true
+	case timeline.WorkloadRecovery:
+		return "workload", "reachable again", true
+	}
+	if mid, ok := strings.CutSuffix(name, ".recovery"); ok {
+		if c, ok := strings.CutPrefix(mid, "pod."); ok && c != "" {
+			return c, "static pod Ready", true
+		}
+		if c, ok := strings.CutPrefix(mid, "lease."); ok && c != "" {
+			return c, "leader elected and renewing", true
+		}
+	}
+	return "", "", false
+}
+
+// The chart. Geometry is in SVG user units; the viewBox makes it scale.
+const (
+	chartWidth  = 1000.0
+	plotLeft    = 262.0 // lane labels are right-aligned just left of it
+	plotRight   = 985.0
+	laneHeight  = 16.0
+	lanePitch   = 21.0
+	groupHeight = 24.0
+	eventRow    = 15.0
+	labelChars  = 40 // what fits left of plotLeft at the label font size
+
+	colourUp      = "#2e8b57"
+	colourDown    = "#d62728"
+	colourUnknown = "#e6e8eb"
+	colourRenew   = "#333"
+	colourHolder  = "#7b3fb5"
+	colourFault   = "#f39c12"
+	colourRecover = "#1f6fd1"
+)
+
+type svgChart struct {
+	W, H                         float64
+	LabelX, PlotLeft, PlotW      float64
+	LanesTop, LanesBottom, AxisY float64
+	Lanes                        []svgLane
+	Ticks                        []svgTick
+	Faults                       []svgFault
+	Zero, Window                 string
+}
+
+type svgLane struct {
+	Group                    bool // a group heading, not a lane
+	Label, Title             string
+	Bold                     bool
+	Y, TextY                 float64
+	NoData                   bool
+	Rects                    []svgRect
+	Renewals                 string // one path of renewal ticks
+	RenewalsTitle            string
+	Markers                  []svgMarker
+	NoDataX, NoDataTextY     float64
+	BackgroundX, BackgroundW float64
+}
+
+type svgRect struct {
+	X, Y, W, H  float64
+	Fill, Title string
+}
+
+type svgMarker struct {
+	D, Title string
+}
+
+type svgTick struct {
+	X     float64
+	Label string
+	Zero  bool
+}
+
+type svgFault struct {
+	X, W, Top, Height float64
+	Line              bool // a recover action: a line at X, no band
+	Label, Title      string
+	LabelX, LabelY    float64
+	LabelAnchorEnd    bool
+	Colour, Stroke    string
+}
+
+type chartBuilder struct {
+	tl   timeline.Timeline
+	zero time.Time
+	c    *svgChart
+	y    float64
+}
+
+func (b *chartBuilder) x(t time.Time) float64 {
+	span := b.tl.End.Sub(b.tl.Start).Seconds()
+	f := t.Sub(b.tl.Start).Seconds() / span
+	f = math.Min(1, math.Max(0, f))
+	return plotLeft + f*(plotRight-plotLeft)
+}
+
+// rel renders an instant as seconds from the chart's zero.
+func (b *chartBuilder) rel(t time.Time) string {
+	return fmt.Sprintf("%+.2fs", t.Sub(b.zero).Seconds())
+}
+
+func (b *chartBuilder) span(iv timeline.Interval) string {
+	return fmt.Sprintf("%s to %s (%.2fs; %s to %s UTC)", b.rel(iv.From), b.rel(iv.To), iv.Duration().Seconds(),
+		clock(iv.From), clock(iv.To))
+}
+
+func (b *chartBuilder) group(label string) {
+	b.c.Lanes = append(b.c.Lanes, svgLane{Group: true, Label: label, TextY: b.y + groupHeight - 7})
+	b.y += groupHeight
+}
+
+func (b *chartBuilder) lane(label, title string) *svgLane {
+	if title == "" {
+		title = label
+	}
+	b.c.Lanes = append(b.c.Lanes, svgLane{Label: shorten(label, labelChars), Title: title, Y: b.y,
+		TextY: b.y + laneHeight - 4, NoDataX: plotLeft + 6, NoDataTextY: b.y + laneHeight - 4,
+		BackgroundX: plotLeft, BackgroundW: plotRight - plotLeft})
+	b.y += lanePitch
+	return &b.c.Lanes[len(b.c.Lanes)-1]
+}
+
+// rect adds a rectangle for [from, to) to a lane, at least a pixel wide so
+// that a short outage stays visible.
+func (b *chartBuilder) rect(l *svgLane, iv timeline.Interval, fill, title string) {
+	x0, x1 := b.x(iv.From), b.x(iv.To)
+	w := math.Max(x1-x0, 1)
+	l.Rects = append(l.Rects, svgRect{X: math.Min(x0, plotRight-w), Y: l.Y, W: w, H: laneHeight, Fill: fill, Title: title})
+}
+
+// upDown draws a request series: up over the window, down where it failed.
+func (b *chartBuilder) upDown(l *svgLane, down []timeline.Interval) {
+	w := timeline.Interval{From: b.tl.Start, To: b.tl.End}
+	up := "up; " + strconv.Itoa(len(down)) + " outage(s), " + fmt.Sprintf("%.2fs down in all", totalOf(down))
+	b.rect(l, w, colourUp, up)
+	for _, iv := range down {
+		b.rect(l, iv, colourDown, "down "+b.span(iv))
+	}
+}
+
+func totalOf(ivs []timeline.Interval) float64 {
+	var s time.Duration
+	for _, iv := range ivs {
+		s += iv.Duration()
+	}
+	return s.Seconds()
+}
+
+func buildChart(tl timeline.Timeline) *svgChart {
+	c := &svgChart{W: chartWidth, LabelX: plotLeft - 8, PlotLeft: plotLeft, PlotW: plotRight - plotLeft}
+	b := &chartBuilder{tl: tl, zero: tl.Start, c: c}
+	if at, ok := timeline.InjectAt(tl); ok {
+		b.zero = at
+		c.Zero = "the first fault injection at " + clock(at) + " UTC"
+	} else {
+		c.Zero = "the start of the observation window (no fault was injected)"
+	}
+	c.Window = fmt.Sprintf("%s to %s UTC (%s to %s)", clock(tl.Start), clock(tl.End), b.rel(tl.Start), b.rel(tl.End))
+
+	events := slices.Clone(tl.Events)
+	slices.SortStableFunc(events, func(x, y timeline.Event) int { return x.At.Compare(y.At) })
+	var inWindow []timeline.Event
+	for _, e := range events {
+		at := e.At
+		if e.Kind == timeline.EventRecover && !e.Done.IsZero() {
+			at = e.Done
+		}
+		if !at.Before(tl.Start) && !at.After(tl.End) {
+			inWindow = append(inWindow, e)
+		}
+	}
+	b.y = 6 + eventRow*float64(len(inWindow)) + 6
+	c.LanesTop = b.y
+
+	b.probeLanes()
+	b.leaseLanes()
+	b.podLanes()
+	b.nodeLanes()
+
+	c.LanesBottom = b.y - (lanePitch - laneHeight)
+	c.AxisY = c.LanesBottom + 15
+	c.H = c.AxisY + 8
+	c.Ticks = b.ticks()
+	for i, e := range inWindow {
+		f := b.fault(e, 6+eventRow*float64(i))
+		f.Height = c.LanesBottom - f.Top
+		c.Faults = append(c.Faults, f)
+	}
+	return c
+}
+
+func (b *chartBuilder) probeLanes() {
+	b.group("Probes: green answered, red down")
+	var api []string
+	seen := map[string]bool{}
+	for _, s := range b.tl.Samples {
+		if !seen[s.Series] {
+			seen[s.Series] = true
+			if strings.HasPrefix(s.Series, timeline.SeriesAPIPrefix) {
+				api = append(api, s.Series)
+			}
+		}
+	}
+	slices.Sort(api)
+	l := b.lane("API (clients)", "API as clients see it: down whenever any request style through the client endpoint failed")
+	l.Bold = true
+	if clientSeen := slices.ContainsFunc(api, func(s string) bool {
+		return strings.HasPrefix(s, timeline.SeriesAPIPrefix+timeline.EndpointClient+"/")
+	}); clientSeen {
+		b.upDown(l, timeline.Clip(timeline.APIClientDown(b.tl), b.tl.Start, b.tl.End))
+	} else {
+		l.NoData = true
+	}
+	for _, series := range append(api, timeline.SeriesWorkload, timeline.SeriesWrite) {
+		l := b.lane(series, series)
+		if !seen[series] {
+			l.NoData = true
+			continue
+		}
+		b.upDown(l, timeline.Clip(timeline.SeriesDown(b.tl, series), b.tl.Start, b.tl.End))
+	}
+}
+
+// leaderLeases are the Leases the chart always shows, observed or not.
+var leaderLeases = []string{"kube-scheduler", "kube-controller-manager"}
+
+const leaderNamespace = "kube-system"
+
+func (b *chartBuilder) leaseLanes() {
+	b.group("Leader leases (kube-system): tick renewal, diamond new holder")
+	byName := map[string][]timeline.LeaseObservation{}
+	names := slices.Clone(leaderLeases)
+	for _, o := range b.tl.Leases {
+		if o.Namespace != leaderNamespace {
+			continue
+		}
+		if !slices.Contains(names, o.Name) {
+			names = append(names, o.Name)
+		}
+		byName[o.Name] = append(byName[o.Name], o)
+	}
+	for _, name := range names {
+		obs := byName[name]
+		slices.SortStableFunc(obs, func(x, y timeline.LeaseObservation) int { return x.ObservedAt.Compare(y.ObservedAt) })
+		l := b.lane(name, leaderNamespace+"/"+name)
+		if len(obs) == 0 {
+			l.NoData = true
+			continue
+		}
+		var renews []time.Time
+		for _, o := range obs {
+			if !o.RenewTime.IsZero() && !o.RenewTime.Before(b.tl.Start) && !o.RenewTime.After(b.tl.End) {
+				renews = append(renews, o.RenewTime)
+			}
+		}
+		slices.SortFunc(renews, time.Time.Compare)
+		renews = slices.CompactFunc(renews, time.Time.Equal)
+		var d strings.Builder
+		for _, r := range renews {
+			fmt.Fprintf(&d, "M%.1f %.1fv%.1f", b.x(r), l.Y+3, laneHeight-6)
+		}
+		l.Renewals = d.String()
+		l.RenewalsTitle = fmt.Sprintf("%d renewals seen in the window", len(renews))
+		holders := []string{obs[0].Holder}
+		for i := 1; i < len(obs); i++ {
+			o, prev := obs[i], obs[i-1]
+			if o.Holder == prev.Holder {
+				continue
+			}
+			holders = append(holders, o.Holder)
+			at, how := o.AcquireTime, "acquired"
+			if at.IsZero() || at.Before(b.tl.Start) || at.After(b.tl.End) {
+				at, how = o.ObservedAt, "first seen"
+			}
+			x, cy := b.x(at), l.Y+laneHeight/2
+			r := laneHeight/2 + 1
+			title := fmt.Sprintf("new holder %s, %s at %s (%s UTC); was %s; transitions %d",
+				orNone(o.Holder), how, b.rel(at), clock(at), orNone(prev.Holder), o.Transitions)
+			l.Markers = append(l.Markers, svgMarker{
+				D:     fmt.Sprintf("M%.1f %.1fL%.1f %.1fL%.1f %.1fL%.1f %.1fZ", x, cy-r, x+r*0.75, cy, x, cy+r, x-r*0.75, cy),
+				Title: title,
+			})
+		}
+		l.Title = leaderNamespace + "/" + name + ": holders " + strings.Join(mapSlice(holders, orNone), " → ")
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+func mapSlice(xs []string, f func(string) string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = f(x)
+	}
+	return out
+}
+
+// readiness is one state of a pod or a node, as observed.
+type readiness struct {
+	at     time.Time
+	ready  bool
+	detail string
+}
+
+// states draws observed states: each holds until the next observation that
+// differs (the state between observations is the last one observed).
+// Before the first observation nothing is known.
+func (b *chartBuilder) states(l *svgLane, obs []readiness) {
+	slices.SortStableFunc(obs, func(x, y readiness) int { return x.at.Compare(y.at) })
+	for i := 0; i < len(obs); {
+		j := i + 1
+		for j < len(obs) && obs[j].ready == obs[i].ready && obs[j].detail == obs[i].detail {
+			j++
+		}
+		to := b.tl.End
+		if j < len(obs) {
+			to = obs[j].at
+		}
+		ivs := timeline.Clip([]timeline.Interval{{From: obs[i].at, To: to}}, b.tl.Start, b.tl.End)
+		for _, iv := range ivs {
+			fill, what := colourUp, "Ready"
+			if !obs[i].ready {
+				fill, what = colourDown, "not Ready"
+			}
+			if obs[i].detail != "" {
+				what += " (" + obs[i].detail + ")"
+			}
+			b.rect(l, iv, fill, fmt.Sprintf("%s as observed %s, %d observation(s)", what, b.span(iv), j-i))
+		}
+		i = j
+	}
+}
+
+func (b *chartBuilder) podLanes() {
+	byNode := map[string]map[string][]timeline.PodObservation{}
+	for _, p := range b.tl.Pods {
+		if p.Name == "" {
+			continue
+		}
+		if byNode[p.Node] == nil {
+			byNode[p.Node] = map[string][]timeline.PodObservation{}
+		}
+		byNode[p.Node][p.Name] = append(byNode[p.Node][p.Name], p)
+	}
+	if len(byNode) == 0 {
+		b.group("Control-plane static pods: Ready")
+		b.lane("pods", "").NoData = true
+		return
+	}
+	for _, node := range sortedKeys(byNode) {
+		if node == "" {
+			b.group("Control-plane static pods: Ready")
+		} else {
+			b.group("Control-plane static pods on " + node + ": Ready")
+		}
+		for _, name := range sortedKeys(byNode[node]) {
+			obs := byNode[node][name]
+			label := name
+			if short, ok := strings.CutSuffix(name, "-"+node); ok && node != "" && short != "" {
+				label = short
+			}
+			var rs []readiness
+			last := obs[0]
+			for _, o := range obs {
+				r := readiness{at: o.ObservedAt, ready: o.Ready && !o.Deleted}
+				if o.Deleted {
+					r.detail = "deleted"
+				}
+				rs = append(rs, r)
+				if !o.ObservedAt.Before(last.ObservedAt) {
+					last = o
+				}
+			}
+			l := b.lane(label, fmt.Sprintf("pod %s (component %s) on %s; %d restart(s) at the last observation",
+				name, orNone(last.Component), orNone(node), last.Restarts))
+			b.states(l, rs)
+		}
+	}
+}
+
+func (b *chartBuilder) nodeLanes() {
+	b.group("Nodes: Ready")
+	byName := map[string][]readiness{}
+	for _, n := range b.tl.Nodes {
+		byName[n.Name] = append(byName[n.Name], readiness{at: n.ObservedAt, ready: n.Ready})
+	}
+	if len(byName) == 0 {
+		b.lane("nodes", "").NoData = true
+		return
+	}
+	for _, name := range sortedKeys(byName) {
+		b.states(b.lane(name, "node "+name), byName[name])
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// fault draws one harness action: an inject as a band from when it started
+// to when it returned, a recover as a line when it returned. Its label sits
+// in its own row above the lanes.
+func (b *chartBuilder) fault(e timeline.Event, rowY float64) svgFault {
+	f := svgFault{Top: rowY + 3, LabelY: rowY + 10}
+	what := strings.TrimSpace(e.Action + " " + e.Target)
+	switch e.Kind {
+	case timeline.EventRecover:
+		at := e.Done
+		if at.IsZero() {
+			at = e.At
+		}
+		f.X, f.Line, f.Stroke = b.x(at), true, colourRecover
+		f.Label = "recover: " + what
+		f.Title = fmt.Sprintf("recover %s: started %s, returned %s (%s UTC)", what, b.rel(e.At), b.rel(at), clock(at))
+	default:
+		f.X, f.Colour, f.Stroke = b.x(e.At), colourFault, colourFault
+		f.Label = string(e.Kind) + ": " + what
+		if e.Done.IsZero() || e.Done.Before(e.At) {
+			f.W = 2
+			f.Label += " (never returned)"
+			f.Title = fmt.Sprintf("%s %s: started %s (%s UTC), never returned", e.Kind, what, b.rel(e.At), clock(e.At))
+		} else {
+			f.W = math.Max(2, b.x(e.Done)-f.X)
+			f.Label += fmt.Sprintf(" (%.1fs)", e.Done.Sub(e.At).Seconds())
+			f.Title = fmt.Sprintf("%s %s: started %s (%s UTC), returned %s (%s UTC)", e.Kind, what,
+				b.rel(e.At), clock(e.At), b.rel(e.Done), clock(e.Done))
+		}
+	}
+	if e.Error != "" {
+		f.Label += " failed"
+		f.Title += "; error: " + e.Error
+	}
+	f.LabelX = f.X + 3
+	// About 6 units a character at the label size: keep it on the page.
+	if f.LabelX+6*float64(len([]rune(f.Label))) > chartWidth-4 {
+		f.LabelX, f.LabelAnchorEnd = f.X-3, true
+	}
+	return f
+}
+
+// ticks are the time axis: about a dozen at most, on round seconds from the
+// chart's zero.
+func (b *chartBuilder) ticks() []svgTick {
+	lo, hi := b.tl.Start.Sub(b.zero).Seconds(), b.tl.End.Sub(b.zero).Seconds()
+	steps := []float64{0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400}
+	step := steps[len(steps)-1]
+	for _, s := range steps {
+		if (hi-lo)/s <= 12 {
+			step = s
+			break
+		}
+	}
+	var out []svgTick
+	for k := math.Ceil(lo/step - 1e-9); k*step <= hi+1e-9; k++ {
+		v := k * step
+		at := b.zero.Add(time.Duration(v * float64(time.Second)))
+		label := strconv.FormatFloat(v, 'f', -1, 64) + "s"
+		if k > 0 {
+			label = "+" + label
+		}
+		out = append(out, svgTick{X: b.x(at), Label: label, Zero: k == 0})
+	}
+	return out
+}
+
+// shorten cuts a label in the middle, so that both its start and its end
+// (an API series' endpoint and read style) stay readable.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	head := (n - 1) / 2
+	tail := n - 1 - head
+	return string(r[:head]) + "…" + string(r[len(r)-tail:])
+}
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05 UTC")
+}
+
+func clock(t time.Time) string { return t.UTC().Format("15:04:05.000") }
+
+func took(from, to time.Time) string {
+	if from.IsZero() || to.IsZero() || to.Before(from) {
+		return ""
+	}
+	return to.Sub(from).Round(time.Second).String()
+}
+
+var pageTemplate = template.Must(template.New("report.html").Funcs(template.FuncMap{
+	"n":   func(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) },
+	"add": func(a, b float64) float64 { return a + b },
+}).Parse(pageHTML))
+
+const pageHTML = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>firedrill run {{.Run}}: {{.Verdict}}</title>
+<style>
+*{-webkit-print-color-adjust:exact;print-color-adjust:exact;box-sizing:border-box}
+body{margin:0;color:#1f2328;background:#fff;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+main{max-width:1060px;margin:0 auto;padding:20px 24px 40px}
+h1{font-size:22px;margin:0 0 6px}
+h2{font-size:19px;margin:0 0 6px}
+h3{font-size:15px;margin:18px 0 6px}
+a{color:#0b5cad}
+.head{display:flex;align-items:center;gap:24px;flex-wrap:wrap;border-bottom:3px solid #d0d7de;padding-bottom:14px}
+.meta{color:#57606a;font-size:13px}
+.badge{display:inline-block;color:#fff;font-weight:700;border-radius:5px;padding:1px 8px;letter-spacing:.04em}
+.badge.big{font-size:40px;padding:4px 22px;border-radius:8px}
+.pass{background:#1a7f37}
+.fail{background:#cf222e}
+table{border-collapse:collapse;width:100%;margin:4px 0 14px;font-size:13px}
+th,td{border-bottom:1px solid #d8dee4;padding:4px 7px;text-align:left;vertical-align:top}
+th{background:#f3f5f7;font-weight:600;white-space:nowrap}
+td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+td.fig{white-space:nowrap;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
+tr.blown td{background:#ffebe9}
+.neg{color:#cf222e;font-weight:700}
+.muted{color:#6e7781}
+.err{border-left:4px solid #cf222e;background:#ffebe9;padding:6px 10px;margin:8px 0;white-space:pre-wrap;overflow-wrap:anywhere}
+.desc{white-space:pre-line;max-width:900px}
+section.sc{margin-top:30px;padding-top:14px;border-top:3px solid #d0d7de}
+svg.chart{display:block;width:100%;max-width:1000px;height:auto}
+svg.chart text{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;font-size:11px;fill:#1f2328}
+svg.chart text.grp{font-size:11.5px;font-weight:600;fill:#57606a}
+svg.chart text.b{font-weight:700}
+svg.chart text.nodata{font-style:italic;fill:#6e7781}
+svg.chart text.ev{font-size:11px;font-weight:600}
+svg.chart text.tick{fill:#57606a;font-size:10.5px}
+svg.chart text.zero{font-weight:700;fill:#1f2328}
+.legend{font-size:12px;color:#57606a;margin:2px 0 4px}
+.sw{display:inline-block;width:12px;height:12px;vertical-align:-2px;margin:0 4px 0 12px;border-radius:2px}
+.sw:first-child{margin-left:0}
+.caption{font-size:12px;color:#57606a;margin:2px 0 8px}
+.bar{display:block}
+td.scenario-error{color:#cf222e;overflow-wrap:anywhere}
+@media print{
+ main{max-width:none;padding:0}
+ a{color:inherit;text-decoration:none}
+ section.sc{break-before:page;border-top:none}
+ svg.chart,tr,.err{break-inside:avoid}
+}
+</style>
+</head>
+<body>
+<main>
+<div class="head">
+<div>
+<h1>firedrill run {{.Run}}</h1>
+<div class="meta">started {{.Started}} · finished {{.Finished}}{{with .Took}} · took {{.}}{{end}}</div>
+<div class="meta">{{.Passed}} of {{.Total}} scenario(s) passed</div>
+</div>
+<div class="badge big {{if .Pass}}pass{{else}}fail{{end}}">{{.Verdict}}</div>
+</div>
+
+<h3>Scenarios</h3>
+{{if .Scenarios}}
+<table>
+<tr><th>scenario</th><th>verdict</th><th>cluster</th><th>fault</th><th>targets</th><th>error</th></tr>
+{{range .Scenarios}}<tr{{if not .Pass}} class="blown"{{end}}>
+<td><a href="#{{.ID}}">{{.Name}}</a></td>
+<td><span class="badge {{if .Pass}}pass{{else}}fail{{end}}">{{.Verdict}}</span></td>
+<td>{{.Cluster}}</td><td>{{.Fault}}</td><td>{{.TargetList}}</td>
+<td class="scenario-error">{{.Error}}</td>
+</tr>
+{{end}}</table>
+{{else}}<p class="muted">No scenario ran.</p>{{end}}
+
+{{range .Scenarios}}
+<section class="sc" id="{{.ID}}">
+<h2>{{.Name}} <span class="badge {{if .Pass}}pass{{else}}fail{{end}}">{{.Verdict}}</span></h2>
+<div class="meta">cluster {{.Cluster}} · fault {{.Fault}} · targets {{.TargetList}}</div>
+<div class="meta">started {{.Started}} · finished {{.Finished}}{{with .Took}} · took {{.}}{{end}}</div>
+<p class="desc">{{.Description}}</p>
+{{with .Error}}<div class="err"><b>Error:</b> {{.}}</div>{{end}}
+{{with .Notes}}<ul>{{range .}}<li>note: {{.}}</li>{{end}}</ul>{{end}}
+
+<h3>Timeline</h3>
+{{with .Chart}}
+<div class="legend"><span class="sw" style="background:#2e8b57"></span>up / Ready<span class="sw" style="background:#d62728"></span>down / not Ready<span class="sw" style="background:#e6e8eb"></span>not observed<span class="sw" style="background:#f39c12;opacity:.45"></span>fault action running<span class="sw" style="background:#1f6fd1"></span>fault lifted<span class="sw" style="background:#7b3fb5;transform:rotate(45deg) scale(.75)"></span>new lease holder</div>
+<svg class="chart" viewBox="0 0 {{n .W}} {{n .H}}" role="img" aria-label="timeline chart">
+{{range .Lanes}}{{if .Group}}<text class="grp" x="4" y="{{n .TextY}}">{{.Label}}</text>
+{{else}}<text x="{{n $.LabelX}}" y="{{n .TextY}}" text-anchor="end"{{if .Bold}} class="b"{{end}}><title>{{.Title}}</title>{{.Label}}</text>
+<rect x="{{n .BackgroundX}}" y="{{n .Y}}" width="{{n .BackgroundW}}" height="16" fill="#e6e8eb"/>
+{{if .NoData}}<text class="nodata" x="{{n .NoDataX}}" y="{{n .NoDataTextY}}">no data</text>
+{{end}}{{range .Rects}}<rect x="{{n .X}}" y="{{n .Y}}" width="{{n .W}}" height="{{n .H}}" fill="{{.Fill}}"><title>{{.Title}}</title></rect>
+{{end}}{{if .Renewals}}<path d="{{.Renewals}}" stroke="#333" stroke-width="1.2" fill="none"><title>{{.RenewalsTitle}}</title></path>
+{{end}}{{range .Markers}}<path d="{{.D}}" fill="#7b3fb5" stroke="#fff" stroke-width="1"><title>{{.Title}}</title></path>
+{{end}}{{end}}{{end}}
+{{range .Ticks}}<line x1="{{n .X}}" x2="{{n .X}}" y1="{{n $.LanesTop}}" y2="{{n (add $.LanesBottom 3)}}" stroke="{{if .Zero}}#1f2328{{else}}#ffffff{{end}}" stroke-opacity="{{if .Zero}}0.55{{else}}0.6{{end}}" stroke-width="1"/>
+<text class="tick{{if .Zero}} zero{{end}}" x="{{n .X}}" y="{{n $.AxisY}}" text-anchor="middle">{{.Label}}</text>
+{{end}}
+{{range .Faults}}{{if .Line}}<line x1="{{n .X}}" x2="{{n .X}}" y1="{{n .Top}}" y2="{{n $.LanesBottom}}" stroke="{{.Stroke}}" stroke-width="2"><title>{{.Title}}</title></line>
+{{else}}<rect x="{{n .X}}" y="{{n .Top}}" width="{{n .W}}" height="{{n .Height}}" fill="{{.Colour}}" fill-opacity="0.22" stroke="{{.Stroke}}" stroke-width="1"><title>{{.Title}}</title></rect>
+{{end}}<text class="ev" x="{{n .LabelX}}" y="{{n .LabelY}}"{{if .LabelAnchorEnd}} text-anchor="end"{{end}}><title>{{.Title}}</title>{{.Label}}</text>
+{{end}}
+</svg>
+<div class="caption">Seconds from {{.Zero}}. Observation window {{.Window}}. Pods and nodes keep the state last observed until the next observation. Hover a mark for its times.</div>
+{{else}}<p class="muted">No chart: {{.NoChart}}.</p>
+{{end}}
+
+<h3>Budgets</h3>
+{{if .Budgets}}<table>
+<tr><th>figure</th><th>kind</th><th>value</th><th>budget</th><th>margin</th><th>lower bound</th><th>verdict</th><th>why</th><th>note</th></tr>
+{{range .Budgets}}<tr{{if not .Pass}} class="blown"{{end}}>
+<td class="fig">{{.Figure}}</td><td>{{.Kind}}</td>
+<td class="num">{{if .Measured}}{{.Value}}{{else}}<span class="neg">not measured</span>{{end}}</td>
+<td class="num">{{.Limit}}</td><td class="num{{if .MarginNegative}} neg{{end}}">{{.Margin}}</td><td class="num">{{.Lower}}</td>
+<td><span class="badge {{if .Pass}}pass{{else}}fail{{end}}">{{if .Pass}}PASS{{else}}FAIL{{end}}</span></td>
+<td>{{.Why}}</td><td class="muted">{{.Note}}</td>
+</tr>
+{{end}}</table>
+{{else}}<p class="muted">This scenario has no budget.</p>{{end}}
+
+{{if .Recovery}}<h3>Recovery per component</h3>
+<table>
+<tr><th>component</th><th>recovered when</th><th>after the first inject</th><th></th><th>budget</th><th>note</th></tr>
+{{range .Recovery}}<tr{{if .Blown}} class="blown"{{end}}>
+<td>{{.Component}}</td><td class="muted">{{.What}}</td>
+<td class="num">{{if .Measured}}{{.Value}}{{else}}<span class="muted">not measured</span>{{end}}</td>
+<td><svg class="bar" width="160" height="12" viewBox="0 0 160 12"><rect x="0" y="2" width="160" height="8" fill="#eef0f2"/>{{if .Measured}}<rect x="0" y="2" width="{{n .Bar}}" height="8" fill="#57606a"/>{{end}}</svg></td>
+<td class="num">{{.Limit}}</td><td class="muted">{{.Note}}</td>
+</tr>
+{{end}}</table>{{end}}
+
+{{if .Other}}<h3>Other figures</h3>
+<table>
+<tr><th>figure</th><th>value</th><th>note</th></tr>
+{{range .Other}}<tr><td class="fig">{{.Name}}</td><td class="num">{{if .Measured}}{{.Value}}{{else}}<span class="muted">not measured</span>{{end}}</td><td class="muted">{{.Note}}</td></tr>
+{{end}}</table>{{end}}
+</section>
+{{end}}
+</main>
+</body>
+</html>
+`
