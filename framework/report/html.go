@@ -767,21 +767,21 @@ td.scenario-error{color:#cf222e;overflow-wrap:anywhere}
 {{with .Notes}}<ul>{{range .}}<li>note: {{.}}</li>{{end}}</ul>{{end}}
 
 <h3>Timeline</h3>
-{{with .Chart}}
+{{with $c := .Chart}}
 <div class="legend"><span class="sw" style="background:#2e8b57"></span>up / Ready<span class="sw" style="background:#d62728"></span>down / not Ready<span class="sw" style="background:#e6e8eb"></span>not observed<span class="sw" style="background:#f39c12;opacity:.45"></span>fault action running<span class="sw" style="background:#1f6fd1"></span>fault lifted<span class="sw" style="background:#7b3fb5;transform:rotate(45deg) scale(.75)"></span>new lease holder</div>
 <svg class="chart" viewBox="0 0 {{n .W}} {{n .H}}" role="img" aria-label="timeline chart">
 {{range .Lanes}}{{if .Group}}<text class="grp" x="4" y="{{n .TextY}}">{{.Label}}</text>
-{{else}}<text x="{{n $.LabelX}}" y="{{n .TextY}}" text-anchor="end"{{if .Bold}} class="b"{{end}}><title>{{.Title}}</title>{{.Label}}</text>
+{{else}}<text x="{{n $c.LabelX}}" y="{{n .TextY}}" text-anchor="end"{{if .Bold}} class="b"{{end}}><title>{{.Title}}</title>{{.Label}}</text>
 <rect x="{{n .BackgroundX}}" y="{{n .Y}}" width="{{n .BackgroundW}}" height="16" fill="#e6e8eb"/>
 {{if .NoData}}<text class="nodata" x="{{n .NoDataX}}" y="{{n .NoDataTextY}}">no data</text>
 {{end}}{{range .Rects}}<rect x="{{n .X}}" y="{{n .Y}}" width="{{n .W}}" height="{{n .H}}" fill="{{.Fill}}"><title>{{.Title}}</title></rect>
 {{end}}{{if .Renewals}}<path d="{{.Renewals}}" stroke="#333" stroke-width="1.2" fill="none"><title>{{.RenewalsTitle}}</title></path>
 {{end}}{{range .Markers}}<path d="{{.D}}" fill="#7b3fb5" stroke="#fff" stroke-width="1"><title>{{.Title}}</title></path>
 {{end}}{{end}}{{end}}
-{{range .Ticks}}<line x1="{{n .X}}" x2="{{n .X}}" y1="{{n $.LanesTop}}" y2="{{n (add $.LanesBottom 3)}}" stroke="{{if .Zero}}#1f2328{{else}}#ffffff{{end}}" stroke-opacity="{{if .Zero}}0.55{{else}}0.6{{end}}" stroke-width="1"/>
-<text class="tick{{if .Zero}} zero{{end}}" x="{{n .X}}" y="{{n $.AxisY}}" text-anchor="middle">{{.Label}}</text>
+{{range .Ticks}}<line x1="{{n .X}}" x2="{{n .X}}" y1="{{n $c.LanesTop}}" y2="{{n (add $c.LanesBottom 3)}}" stroke="{{if .Zero}}#1f2328{{else}}#ffffff{{end}}" stroke-opacity="{{if .Zero}}0.55{{else}}0.6{{end}}" stroke-width="1"/>
+<text class="tick{{if .Zero}} zero{{end}}" x="{{n .X}}" y="{{n $c.AxisY}}" text-anchor="middle">{{.Label}}</text>
 {{end}}
-{{range .Faults}}{{if .Line}}<line x1="{{n .X}}" x2="{{n .X}}" y1="{{n .Top}}" y2="{{n $.LanesBottom}}" stroke="{{.Stroke}}" stroke-width="2"><title>{{.Title}}</title></line>
+{{range .Faults}}{{if .Line}}<line x1="{{n .X}}" x2="{{n .X}}" y1="{{n .Top}}" y2="{{n $c.LanesBottom}}" stroke="{{.Stroke}}" stroke-width="2"><title>{{.Title}}</title></line>
 {{else}}<rect x="{{n .X}}" y="{{n .Top}}" width="{{n .W}}" height="{{n .Height}}" fill="{{.Colour}}" fill-opacity="0.22" stroke="{{.Stroke}}" stroke-width="1"><title>{{.Title}}</title></rect>
 {{end}}<text class="ev" x="{{n .LabelX}}" y="{{n .LabelY}}"{{if .LabelAnchorEnd}} text-anchor="end"{{end}}><title>{{.Title}}</title>{{.Label}}</text>
 {{end}}

@@ -1,7 +1,9 @@
 // Package report writes what a run found: report.json (per scenario, the
 // verdict and every figure with its value and budget; what scripts read),
-// one replayable timeline.json per scenario, and summary.md (the Markdown
-// a CI job page shows). JUnit comes from Ginkgo's own reporter.
+// one replayable timeline.json per scenario, summary.md (the Markdown a CI
+// job page shows) and report.html (the same with timeline charts, one
+// self-contained page for a release manager). JUnit comes from Ginkgo's own
+// reporter.
 package report
 
 import (
@@ -71,11 +73,14 @@ type Figure struct {
 	Budget *budget.Verdict `json:"budget,omitempty"`
 }
 
-// Write writes report.json, the timelines and summary.md. It is called
-// after each drill, so an interrupted run still leaves what it found.
+// Write writes report.json, the timelines, summary.md and report.html. It
+// is called after each drill, so an interrupted run still leaves what it
+// found.
 func Write(r *Run) error {
 	f := File{Run: r.ID, Started: r.Started, Finished: r.Finished, Pass: len(r.Results) > 0}
+	timelines := map[string]timeline.Timeline{}
 	for _, res := range r.Results {
+		timelines[res.Scenario] = res.Timeline
 		rel := filepath.Join(res.Scenario, "timeline.json")
 		if err := writeJSON(filepath.Join(r.Dir, rel), res.Timeline); err != nil {
 			return err
@@ -86,7 +91,14 @@ func Write(r *Run) error {
 	if err := writeJSON(filepath.Join(r.Dir, "report.json"), f); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(r.Dir, "summary.md"), []byte(Markdown(f)), 0o644)
+	if err := os.WriteFile(filepath.Join(r.Dir, "summary.md"), []byte(Markdown(f)), 0o644); err != nil {
+		return err
+	}
+	page, err := HTML(f, timelines)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(r.Dir, "report.html"), page, 0o644)
 }
 
 func scenarioOf(res *drill.Result, timelinePath string) Scenario {
