@@ -14,7 +14,9 @@ endif
 export KIND_NODE_IMAGE AGNHOST_IMAGE
 
 SCENARIO ?=
-LABELS ?=
+# SUITE names a label: `make e2e SUITE=ha` runs every drill labelled ha on one reused cluster.
+SUITE ?=
+LABELS ?= $(SUITE)
 FILES ?=
 E2E_TIMEOUT ?= 90m
 GINKGO_FLAGS := -v --fail-on-empty --timeout=$(E2E_TIMEOUT) $(if $(LABELS),--label-filter='$(LABELS)') $(if $(CI),--no-color)
@@ -23,6 +25,7 @@ GINKGO_FLAGS := -v --fail-on-empty --timeout=$(E2E_TIMEOUT) $(if $(LABELS),--lab
 
 help:
 	@echo "make e2e SCENARIO=reboot-master   run one drill (comma-separate several; LABELS='...' filters by label)"
+	@echo "make e2e SUITE=ha                 every drill labelled ha, on one kind-ha cluster"
 	@echo "make test                         unit and validation tests, then the calibration and reboot-master drills"
 	@echo "make unit                         unit and validation tests only (no cluster)"
 	@echo "make validate [FILES='a.yaml b.yaml']  check scenario and profile files without a cluster"

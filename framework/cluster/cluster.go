@@ -69,3 +69,10 @@ type APIIsolator interface {
 	IsolateAPI(ctx context.Context, node Node) error
 	RestoreAPI(ctx context.Context, node Node) error
 }
+
+// NodeExec runs a command on a node (inside the node container on kind, over
+// SSH on machines) and returns its standard output; the error carries the
+// command's output.
+type NodeExec interface {
+	Exec(ctx context.Context, node Node, command string, args ...string) ([]byte, error)
+}

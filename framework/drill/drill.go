@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"k8s.io/client-go/kubernetes"
-
 	"github.com/firedrill/firedrill/framework/budget"
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/fault"
@@ -76,41 +74,15 @@ func Run(ctx context.Context, in Input) (*Result, error) {
 
 func run(ctx context.Context, in Input, res *Result) error {
 	s, out := in.Scenario, in.Out
-	cfg := in.Cluster.RESTConfig()
-	cfg.QPS, cfg.Burst = 100, 200 // the harness's own checks must never queue behind client-go's limiter
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return err
-	}
-	nodes, err := in.Cluster.Nodes(ctx)
-	if err != nil {
-		return err
-	}
 	flt, err := fault.New(s.Fault)
 	if err != nil {
 		return err
 	}
-	targets, err := fault.Select(nodes, s.Fault.Target)
-	if err != nil {
-		return fmt.Errorf("%s: fault.target: %w", s.Path, err)
-	}
-	res.Fault = fmt.Sprintf("%s (%s)", s.Fault.Action, flt.Desc())
-	for _, t := range targets {
-		res.Targets = append(res.Targets, t.Name)
-	}
-
-	fmt.Fprintf(out, "[%s] installing the probe workload and the counter\n", s.Name)
-	nodePort, err := probe.EnsureWorkload(ctx, cs, in.ProbeImage, out)
+	ses, err := prepare(ctx, in.Cluster, in.Nodes, in.ProbeImage, out, s.Name, nil)
 	if err != nil {
 		return err
 	}
-	workloadNode, err := workloadNode(nodes, targets)
-	if err != nil {
-		return err
-	}
-	chk := &checker{cs: cs, nodes: in.Nodes, controlPlaneNodes: controlPlane(nodes),
-		workloadURL: probe.WorkloadURL(workloadNode.Address, nodePort), timeout: 3 * time.Second}
-	writer := probe.Writer{CS: cs, Name: fmt.Sprintf("counter-%s-%d", s.Name, time.Now().Unix())}
+	defer ses.cleanup(ctx)
 
 	// 2. Steady state, first without probes (the workload may still be
 	// starting), then held for the settle window with the probes on, so the
@@ -118,87 +90,81 @@ func run(ctx context.Context, in Input, res *Result) error {
 	fmt.Fprintf(out, "[%s] steady state: %s\n", s.Name, strings.Join(s.SteadyState.Checks, ", "))
 	steadyStart := time.Now()
 	if err := waitfor.Until(ctx, waitfor.Input{What: "steady state", Timeout: s.SteadyState.Timeout, Poll: time.Second, Out: out,
-		Check: func(ctx context.Context) error { return chk.check(ctx, s.SteadyState.Checks) }}); err != nil {
+		Check: func(ctx context.Context) error { return ses.chk.check(ctx, s.SteadyState.Checks) }}); err != nil {
 		return fmt.Errorf("steady state: %w", err)
 	}
-	if err := writer.Create(ctx); err != nil {
-		return err
-	}
-	defer func() {
-		timeout := 30 * time.Second
-		if ctx.Err() != nil {
-			timeout = 5 * time.Second // interrupted: the user is waiting
-		}
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
-		defer cancel()
-		if err := writer.Delete(cctx); err != nil {
-			fmt.Fprintf(out, "[%s] warning: counter %s not deleted: %v\n", s.Name, writer.Name, err)
-		}
-	}()
-
 	// 3. Observe.
-	rec := probe.NewRecorder(time.Now())
-	chk.rec = rec
-	probeCtx, stopProbes := context.WithCancel(ctx)
-	defer stopProbes()
-	if err := probe.Watch(probeCtx, cs, rec); err != nil {
+	if err := ses.startProbes(ctx, s.Probes); err != nil {
 		return err
 	}
-	api, err := probe.APISamplers(timeline.EndpointClient, in.Cluster.RESTConfig(), s.Probes.Timeout)
-	if err != nil {
-		return err
-	}
-	samplers := &probe.Samplers{Rec: rec, Interval: s.Probes.Interval, Timeout: s.Probes.Timeout,
-		List: append(api, probe.WorkloadSampler(chk.workloadURL, s.Probes.Timeout))}
-	writes := &probe.Samplers{Rec: rec, Interval: s.Probes.WriteInterval, Timeout: s.Probes.Timeout,
-		List: []probe.Sampler{writer.Sampler()}}
-	samplers.Start(probeCtx)
-	writes.Start(probeCtx)
-	fmt.Fprintf(out, "[%s] probes on: %d series every %s (timeout %s), writes every %s, workload at %s\n",
-		s.Name, len(samplers.List), s.Probes.Interval, s.Probes.Timeout, s.Probes.WriteInterval, chk.workloadURL)
-
-	remaining := s.SteadyState.Timeout - time.Since(steadyStart)
 	if err := waitfor.Until(ctx, waitfor.Input{What: fmt.Sprintf("steady state held for %s", s.SteadyState.Settle),
-		Timeout: max(remaining, s.SteadyState.Settle+10*time.Second), Poll: time.Second, Out: out,
-		Check: settled(s.SteadyState.Settle, func(ctx context.Context) error { return chk.check(ctx, s.SteadyState.Checks) })}); err != nil {
-		return fmt.Errorf("steady state: %w", err)
+		Timeout: max(s.SteadyState.Timeout, time.Since(steadyStart)+s.SteadyState.Settle+10*time.Second), Since: steadyStart,
+		Poll: time.Second, Out: out,
+		Check: settled(s.SteadyState.Settle, func(ctx context.Context) error { return ses.chk.check(ctx, s.SteadyState.Checks) })}); err != nil {
+		return ses.finish(ctx, res, in.Budgets, fmt.Errorf("steady state: %w", err))
 	}
+
+	// Targets are chosen last, so leadership and restart history are
+	// those of the moment of the fault.
+	facts, err := fault.LookupFacts(ctx, in.Cluster, ses.cs, ses.nodes, s.Fault.Target)
+	if err != nil {
+		return ses.finish(ctx, res, in.Budgets, fmt.Errorf("%s: fault.target: %w", s.Path, err))
+	}
+	choice, err := fault.Select(ses.nodes, s.Fault, facts, time.Now())
+	if err != nil {
+		return ses.finish(ctx, res, in.Budgets, fmt.Errorf("%s: fault.target: %w", s.Path, err))
+	}
+	targets := choice.Nodes
+	res.Fault = fmt.Sprintf("%s (%s)", s.Fault.Action, flt.Desc())
+	for _, t := range targets {
+		res.Targets = append(res.Targets, t.Name)
+	}
+	res.Notes = append(res.Notes, choice.Why...)
 
 	// 4. Inject. Whatever happens next, a fault the harness holds is lifted
 	// first: before the counter is read back, before reports, before a
 	// Ctrl-C lets the suite delete the cluster.
-	obs := &observation{in: in, res: res, rec: rec, samplers: samplers, writes: writes, stop: stopProbes, writer: writer,
-		lift: func() {
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-			defer cancel()
-			if err := flt.Recover(cctx, in.Cluster, targets, rec); err != nil {
-				fmt.Fprintf(out, "[%s] ERROR: could not lift the fault: %v\n", s.Name, err)
-			}
-		}}
-	defer obs.lift()
+	ses.lift = func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+		defer cancel()
+		if err := flt.Recover(cctx, in.Cluster, targets, ses.rec); err != nil {
+			fmt.Fprintf(out, "[%s] ERROR: could not lift the fault: %v\n", s.Name, err)
+		}
+	}
+	defer ses.lift()
 	fmt.Fprintf(out, "[%s] inject: %s on %s\n", s.Name, s.Fault.Action, strings.Join(res.Targets, ", "))
+	for _, why := range choice.Why {
+		fmt.Fprintf(out, "[%s]   %s\n", s.Name, why)
+	}
 	injectAt := time.Now()
-	if err := flt.Inject(ctx, in.Cluster, targets, rec); err != nil {
-		return obs.finish(ctx, fmt.Errorf("inject: %w", err))
+	if err := flt.Inject(ctx, in.Cluster, targets, ses.rec); err != nil {
+		return ses.finish(ctx, res, in.Budgets, fmt.Errorf("inject: %w", err))
 	}
 	fmt.Fprintf(out, "[%s] injected in %s\n", s.Name, time.Since(injectAt).Round(100*time.Millisecond))
+	conditions := s.Recovery.Conditions
+	if s.Probes.Canary {
+		if err := ses.createCanary(ctx, s, injectAt); err != nil {
+			return ses.finish(ctx, res, in.Budgets, err)
+		}
+		conditions = append(slices.Clone(conditions), checkCanary)
+	}
 	if d := s.Fault.Duration; d > 0 {
 		fmt.Fprintf(out, "[%s] holding the fault for %s\n", s.Name, d)
 		select {
 		case <-ctx.Done():
-			return obs.finish(ctx, context.Cause(ctx))
+			return ses.finish(ctx, res, in.Budgets, context.Cause(ctx))
 		case <-time.After(d):
 		}
-		if err := flt.Recover(ctx, in.Cluster, targets, rec); err != nil {
-			return obs.finish(ctx, fmt.Errorf("lift the fault: %w", err))
+		if err := flt.Recover(ctx, in.Cluster, targets, ses.rec); err != nil {
+			return ses.finish(ctx, res, in.Budgets, fmt.Errorf("lift the fault: %w", err))
 		}
 	}
 
 	// 5. Recover: no human step, only waiting.
-	fmt.Fprintf(out, "[%s] recovery: waiting for %s\n", s.Name, strings.Join(s.Recovery.Conditions, ", "))
+	fmt.Fprintf(out, "[%s] recovery: waiting for %s\n", s.Name, strings.Join(conditions, ", "))
 	recErr := waitfor.Until(ctx, waitfor.Input{What: "recovery", Timeout: s.Recovery.Timeout,
 		Poll: 500 * time.Millisecond, Every: 5 * time.Second, Since: injectAt, Out: out, Limit: budgetLimit(in.Budgets, timeline.RecoveryAll),
-		Check: func(ctx context.Context) error { return chk.check(ctx, s.Recovery.Conditions) }})
+		Check: func(ctx context.Context) error { return ses.chk.check(ctx, conditions) }})
 	if recErr == nil && s.Recovery.ObserveAfter > 0 {
 		fmt.Fprintf(out, "[%s] recovered; observing %s more\n", s.Name, s.Recovery.ObserveAfter)
 		select {
@@ -210,60 +176,27 @@ func run(ctx context.Context, in Input, res *Result) error {
 	if recErr != nil {
 		recErr = fmt.Errorf("recovery: %w", recErr)
 	}
-	if err := obs.finish(ctx, recErr); err != nil {
+	if err := ses.finish(ctx, res, in.Budgets, recErr); err != nil {
 		return err
 	}
-	res.Notes = append(res.Notes, addressChanges(ctx, in.Cluster, nodes)...)
+	res.Notes = append(res.Notes, addressChanges(ctx, in.Cluster, ses.nodes)...)
 	return nil
 }
 
-// observation is a drill from the moment its probes run.
-type observation struct {
-	in               Input
-	res              *Result
-	rec              *probe.Recorder
-	samplers, writes *probe.Samplers
-	stop             context.CancelFunc
-	writer           probe.Writer
-	lift             func()
-}
-
-// finish lifts the fault, stops the probes, reads the counter back, and
-// derives the figures and the verdicts. Every path after the probes
-// started ends here, so even a failed or interrupted drill leaves a
-// timeline.
-func (o *observation) finish(ctx context.Context, cause error) error {
-	s, out := o.in.Scenario, o.in.Out
-	o.lift()
-	o.stop()
-	o.samplers.Wait()
-	o.writes.Wait()
-	end := time.Now()
-	// An interrupted run makes one short attempt: the user is waiting.
-	readTimeout := 30 * time.Second
-	if ctx.Err() != nil {
-		readTimeout = 5 * time.Second
-	}
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readTimeout+5*time.Second)
-	defer cancel()
-	var seen []int64
-	err := waitfor.Until(cctx, waitfor.Input{What: "counter read-back", Timeout: readTimeout, Poll: time.Second, Out: out,
-		Check: func(ctx context.Context) (err error) { seen, err = o.writer.ReadBack(ctx); return err }})
-	wc := timeline.WriteCheck{At: time.Now(), Seen: seen}
+// createCanary creates the canary pod right after the fault, retrying while
+// the API refuses, within the recovery timeout.
+func (ses *session) createCanary(ctx context.Context, s *scenario.Scenario, injectAt time.Time) error {
+	ses.canary = &probe.Canary{CS: ses.cs, Name: fmt.Sprintf("canary-%s-%d", s.Name, injectAt.Unix()), Image: ses.image}
+	var created time.Time
+	err := waitfor.Until(ctx, waitfor.Input{What: "canary pod created", Timeout: s.Recovery.Timeout, Since: injectAt,
+		Poll: 500 * time.Millisecond, Out: ses.out,
+		Check: func(ctx context.Context) (err error) { created, err = ses.canary.Create(ctx); return err }})
 	if err != nil {
-		wc.Error = err.Error()
+		return fmt.Errorf("canary: %w", err)
 	}
-	o.rec.WriteCheck(wc)
-	res := o.res
-	res.Timeline = o.rec.Close(end)
-	res.Figures = timeline.Derive(res.Timeline)
-	res.Verdicts = budget.Evaluate(res.Figures, o.in.Budgets)
-	res.Pass = cause == nil && budget.Pass(res.Verdicts)
-	res.Healthy = cause == nil
-	fmt.Fprintf(out, "[%s] observed %s: %d samples, %d lease, %d pod, %d node observations\n", s.Name,
-		end.Sub(res.Timeline.Start).Round(time.Second), len(res.Timeline.Samples), len(res.Timeline.Leases),
-		len(res.Timeline.Pods), len(res.Timeline.Nodes))
-	return cause
+	ses.chk.canary = ses.canary
+	ses.canaryCreated = created
+	return nil
 }
 
 // workloadNode is the node the harness reaches the workload through: a
@@ -288,11 +221,11 @@ func workloadNode(nodes, targets []cluster.Node) (cluster.Node, error) {
 	return cluster.Node{}, errors.New("the cluster has no worker node for the probe workload")
 }
 
-func controlPlane(nodes []cluster.Node) []string {
-	var out []string
+func controlPlaneNodes(nodes []cluster.Node) []cluster.Node {
+	var out []cluster.Node
 	for _, n := range nodes {
 		if n.Role == cluster.RoleControlPlane {
-			out = append(out, n.Name)
+			out = append(out, n)
 		}
 	}
 	return out

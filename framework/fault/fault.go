@@ -34,6 +34,11 @@ func New(spec scenario.Fault) (Fault, error) {
 	switch spec.Action {
 	case scenario.ActionReboot:
 		return reboot{}, nil
+	case scenario.ActionKill:
+		if spec.Target.Component == "" {
+			return nil, fmt.Errorf("kill needs target.component")
+		}
+		return kill{component: spec.Target.Component}, nil
 	case scenario.ActionPause:
 		return newHeld("pause", "unpause", "freeze every process of the node (the kernel still accepts connections), then thaw it",
 			func(c cluster.Cluster) (apply, lift nodeAction, err error) {

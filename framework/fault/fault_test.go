@@ -99,7 +99,7 @@ func TestFaultNeedsTheCapability(t *testing.T) {
 // Every action the schema accepts has an implementation.
 func TestEveryActionIsImplemented(t *testing.T) {
 	for action := range scenario.FaultActions {
-		if _, err := New(scenario.Fault{Action: action}); err != nil {
+		if _, err := New(scenario.Fault{Action: action, Target: scenario.Target{Component: scenario.ComponentEtcd}}); err != nil {
 			t.Errorf("action %s: %v", action, err)
 		}
 	}

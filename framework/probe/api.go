@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	"k8s.io/client-go/rest"
@@ -21,10 +22,16 @@ const (
 	readCache = "/api/v1/namespaces/kube-system?resourceVersion=0"
 )
 
-// APISamplers returns the four API series of one endpoint: new and reused
-// connections, each for an etcd read and a cached read. cfg must point at
-// the endpoint (its Host) and carry the credentials.
-func APISamplers(endpoint string, cfg *rest.Config, timeout time.Duration) ([]Sampler, error) {
+// Connection kinds of the API series.
+const (
+	ConnNew    = "new"
+	ConnReused = "reused"
+)
+
+// APISamplers returns the API series of one endpoint for the connection
+// kinds asked (new, reused), each for an etcd read and a cached read. cfg
+// must point at the endpoint (its Host) and carry the credentials.
+func APISamplers(endpoint string, cfg *rest.Config, timeout time.Duration, conns ...string) ([]Sampler, error) {
 	fresh, err := apiClient(cfg, timeout, false)
 	if err != nil {
 		return nil, err
@@ -37,7 +44,10 @@ func APISamplers(endpoint string, cfg *rest.Config, timeout time.Duration) ([]Sa
 	for _, conn := range []struct {
 		name   string
 		client *http.Client
-	}{{"new", fresh}, {"reused", reused}} {
+	}{{ConnNew, fresh}, {ConnReused, reused}} {
+		if !slices.Contains(conns, conn.name) {
+			continue
+		}
 		for _, read := range []struct{ name, path string }{{"etcd", readEtcd}, {"cache", readCache}} {
 			url := cfg.Host + read.path
 			client := conn.client
@@ -90,6 +100,29 @@ func get(ctx context.Context, client *http.Client, url string) error {
 	}
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("HTTP %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// DirectConfig is cfg aimed at one API server by address instead of the
+// client endpoint (the load balancer on HA); the API server's certificate
+// carries its node address.
+func DirectConfig(cfg *rest.Config, address string) *rest.Config {
+	c := rest.CopyConfig(cfg)
+	c.Host = "https://" + net.JoinHostPort(address, "6443")
+	return c
+}
+
+// APIServerReady asks one API server directly for /readyz.
+func APIServerReady(ctx context.Context, cfg *rest.Config, timeout time.Duration) error {
+	client, err := apiClient(cfg, timeout, false)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := get(ctx, client, cfg.Host+"/readyz"); err != nil {
+		return fmt.Errorf("%s/readyz: %w", cfg.Host, err)
 	}
 	return nil
 }

@@ -57,6 +57,27 @@ func (r *Recorder) Node(o timeline.NodeObservation) {
 	r.mu.Unlock()
 }
 
+// Replicas records a count of the probe Deployment's pods.
+func (r *Recorder) Replicas(o timeline.ReplicaObservation) {
+	r.mu.Lock()
+	r.tl.Replicas = append(r.tl.Replicas, o)
+	r.mu.Unlock()
+}
+
+// Etcd records an etcd member's status.
+func (r *Recorder) Etcd(o timeline.EtcdObservation) {
+	r.mu.Lock()
+	r.tl.Etcd = append(r.tl.Etcd, o)
+	r.mu.Unlock()
+}
+
+// Canary records the canary pod.
+func (r *Recorder) Canary(o timeline.CanaryObservation) {
+	r.mu.Lock()
+	r.tl.Canary = &o
+	r.mu.Unlock()
+}
+
 // WriteCheck records the read-back of the writer's counter.
 func (r *Recorder) WriteCheck(w timeline.WriteCheck) {
 	r.mu.Lock()

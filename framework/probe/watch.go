@@ -69,9 +69,15 @@ func Watch(ctx context.Context, cs kubernetes.Interface, rec *Recorder) error {
 			return fmt.Errorf("watch: %w", err)
 		}
 	}
+	replicas := informers.NewSharedInformerFactoryWithOptions(cs, 0, informers.WithNamespace(Namespace),
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = "app=" + WorkloadName }))
+	if err := watchReplicas(ctx, cs, replicas, rec); err != nil {
+		return err
+	}
 	leases.Start(ctx.Done())
 	pods.Start(ctx.Done())
-	for _, f := range []informers.SharedInformerFactory{leases, pods} {
+	replicas.Start(ctx.Done())
+	for _, f := range []informers.SharedInformerFactory{leases, pods, replicas} {
 		for typ, ok := range f.WaitForCacheSync(ctx.Done()) {
 			if !ok {
 				return fmt.Errorf("watch: %v informer did not sync", typ)
@@ -79,6 +85,37 @@ func Watch(ctx context.Context, cs kubernetes.Interface, rec *Recorder) error {
 		}
 	}
 	return nil
+}
+
+// watchReplicas records, on every change of the probe Deployment's pods,
+// how many are not terminating against how many it wants: more than wanted
+// means two controllers acted at once.
+func watchReplicas(ctx context.Context, cs kubernetes.Interface, f informers.SharedInformerFactory, rec *Recorder) error {
+	d, err := cs.AppsV1().Deployments(Namespace).Get(ctx, WorkloadName, metav1.GetOptions{})
+	if err != nil {
+		return fmt.Errorf("watch replicas: %w", err)
+	}
+	desired := int32(1)
+	if d.Spec.Replicas != nil {
+		desired = *d.Spec.Replicas
+	}
+	informer := f.Core().V1().Pods().Informer()
+	count := func() {
+		var live int32
+		for _, obj := range informer.GetStore().List() {
+			if p, ok := obj.(*corev1.Pod); ok && p.DeletionTimestamp == nil &&
+				p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed {
+				live++
+			}
+		}
+		rec.Replicas(timeline.ReplicaObservation{ObservedAt: time.Now(), Desired: desired, Pods: live})
+	}
+	_, err = informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(any) { count() },
+		UpdateFunc: func(_, _ any) { count() },
+		DeleteFunc: func(any) { count() },
+	})
+	return err
 }
 
 func watchedLease(l *coordinationv1.Lease) bool {

@@ -122,10 +122,11 @@ func checkErr(t *testing.T, err error, file string, count int, want ...string) {
 
 func TestScenarioErrors(t *testing.T) {
 	tests := []struct {
-		name     string
-		old, new string // edit of baseScenario
-		count    int    // number of messages, 0: don't check
-		want     []string
+		name       string
+		old, new   string // edit of baseScenario
+		old2, new2 string // optional second edit
+		count      int    // number of messages, 0: don't check
+		want       []string
 	}{
 		{
 			name: "unknown field at top level",
@@ -167,7 +168,7 @@ func TestScenarioErrors(t *testing.T) {
 			name: "scalar for a mapping",
 			old:  "  target:\n    role: control-plane\n    count: one\n", new: "  target: master\n",
 			count: 1,
-			want:  []string{`17:11: fault.target: want a mapping with role, zone, count, got "master"`},
+			want:  []string{`17:11: fault.target: want a mapping with role, zone, count, component, leadership, got "master"`},
 		},
 		{
 			name: "missing required value at top level",
@@ -197,7 +198,43 @@ func TestScenarioErrors(t *testing.T) {
 			name: "unknown fault action",
 			old:  "action: reboot", new: "action: crash",
 			count: 1,
-			want:  []string{`16:11: fault.action: unknown action "crash"; known actions: isolate-api, pause, reboot`},
+			want:  []string{`16:11: fault.action: unknown action "crash"; known actions: isolate-api, kill, pause, reboot`},
+		},
+		{
+			name: "kill without component and back-off policy",
+			old:  "action: reboot", new: "action: kill",
+			count: 2,
+			want: []string{
+				`15:1: fault.kubeletBackoff: required for action "kill": how the drill accounts for the kubelet's restart back-off, one of "choose-target" or "in-budget"`,
+				`17:3: fault.target.component: required for action "kill": one of "kube-apiserver", "kube-scheduler", "kube-controller-manager" or "etcd"`,
+			},
+		},
+		{
+			name: "kill of an unknown component",
+			old:  "action: reboot\n", new: "action: kill\n  kubeletBackoff: in-budget\n",
+			old2: "count: one\n", new2: "count: one\n    component: kube-sheduler\n",
+			count: 1,
+			want:  []string{`21:16: fault.target.component: unknown component "kube-sheduler" (did you mean "kube-scheduler"?)`},
+		},
+		{
+			name: "leader of the API server",
+			old:  "action: reboot\n", new: "action: kill\n  kubeletBackoff: choose-target\n",
+			old2: "count: one\n", new2: "count: one\n    component: kube-apiserver\n    leadership: leader\n",
+			count: 1,
+			want:  []string{`22:17: fault.target.leadership: needs a leader-elected component`},
+		},
+		{
+			name: "all leaders",
+			old:  "action: reboot\n", new: "action: kill\n  kubeletBackoff: choose-target\n",
+			old2: "count: one\n", new2: "count: all\n    component: etcd\n    leadership: leader\n",
+			count: 1,
+			want:  []string{`20:12: fault.target.count: there is one leader: count must be "one"`},
+		},
+		{
+			name: "back-off policy on a reboot",
+			old:  "action: reboot\n", new: "action: reboot\n  kubeletBackoff: in-budget\n",
+			count: 1,
+			want:  []string{`17:19: fault.kubeletBackoff: action "reboot" restarts no container: remove it`},
 		},
 		{
 			name: "pause without duration",
@@ -340,7 +377,11 @@ func TestScenarioErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := writeFile(t, t.TempDir(), "drill.yaml", edit(t, baseScenario, tt.old, tt.new))
+			text := edit(t, baseScenario, tt.old, tt.new)
+			if tt.old2 != "" {
+				text = edit(t, text, tt.old2, tt.new2)
+			}
+			path := writeFile(t, t.TempDir(), "drill.yaml", text)
 			_, err := LoadScenario(path)
 			checkErr(t, err, path, tt.count, tt.want...)
 		})

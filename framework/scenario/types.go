@@ -45,10 +45,12 @@ const (
 	CheckControlPlanePods = "control-plane-pods" // every control-plane static pod is Ready
 	CheckLeases           = "leases"             // scheduler and controller-manager Leases held and fresh
 	CheckWorkload         = "workload"           // probe Deployment available and serving from outside
+	CheckAPIServers       = "api-servers"        // every API server, reached directly, answers /readyz
+	CheckEtcd             = "etcd"               // every etcd member answers its own /readyz (caught up)
 )
 
 // Checks is the set of known check names.
-var Checks = []string{CheckAPI, CheckNodes, CheckControlPlanePods, CheckLeases, CheckWorkload}
+var Checks = []string{CheckAPI, CheckNodes, CheckControlPlanePods, CheckLeases, CheckWorkload, CheckAPIServers, CheckEtcd}
 
 // SteadyState must hold, continuously for Settle, before the fault.
 type SteadyState struct {
@@ -67,6 +69,9 @@ type Probes struct {
 	Timeout time.Duration `yaml:"timeout"`
 	// WriteInterval between two counter writes; required, > 0.
 	WriteInterval time.Duration `yaml:"writeInterval"`
+	// Canary creates a pod right after the fault and records when it is
+	// scheduled (figure scheduling.canary); optional.
+	Canary bool `yaml:"canary"`
 }
 
 // Fault actions.
@@ -81,20 +86,64 @@ const (
 	// node's API server (TCP resets) for Duration and then restores the
 	// path: an outage with exact edges, for calibration.
 	ActionIsolateAPI = "isolate-api"
+	// ActionKill SIGKILLs a control-plane component's process on each
+	// target node (never by deleting its mirror pod, which restarts
+	// nothing). Self-healing: the kubelet must restart it.
+	ActionKill = "kill"
 )
 
-// FaultActions lists the known actions and whether each needs a Duration.
-var FaultActions = map[string]struct{ NeedsDuration bool }{
-	ActionReboot:     {NeedsDuration: false},
+// FaultActions lists the known actions: whether each needs a Duration, and
+// whether it acts on a component (target.component and kubeletBackoff).
+var FaultActions = map[string]struct{ NeedsDuration, NeedsComponent bool }{
+	ActionReboot:     {},
 	ActionPause:      {NeedsDuration: true},
 	ActionIsolateAPI: {NeedsDuration: true},
+	ActionKill:       {NeedsComponent: true},
 }
+
+// Components a kill can target: the control-plane static pods, by their
+// "component" label.
+const (
+	ComponentAPIServer         = "kube-apiserver"
+	ComponentScheduler         = "kube-scheduler"
+	ComponentControllerManager = "kube-controller-manager"
+	ComponentEtcd              = "etcd"
+)
+
+// Components is the list of known components.
+var Components = []string{ComponentAPIServer, ComponentScheduler, ComponentControllerManager, ComponentEtcd}
+
+// Leadership selects by leader election: the holder of the component's
+// Lease (scheduler, controller-manager) or etcd's raft leader.
+const (
+	Leader   = "leader"
+	Follower = "follower"
+)
+
+// How a kill scenario accounts for the kubelet's restart back-off: killing
+// the same container again within ten minutes delays its restart by 10 s,
+// then 20 s, 40 s... The scenario must say which way it deals with it.
+const (
+	// BackoffChooseTarget picks, among the candidates, the node whose
+	// component container restarted least recently, so a "one" target
+	// avoids the back-off when any candidate is fresh.
+	BackoffChooseTarget = "choose-target"
+	// BackoffInBudget takes the back-off as part of the measured recovery:
+	// the budget's lower bound and max include it (say how in why).
+	BackoffInBudget = "in-budget"
+)
+
+// KubeletBackoffs lists the known policies.
+var KubeletBackoffs = []string{BackoffChooseTarget, BackoffInBudget}
 
 // Fault is what breaks and where.
 type Fault struct {
 	Action   string        `yaml:"action"`   // required, a key of FaultActions
 	Target   Target        `yaml:"target"`   // required
 	Duration time.Duration `yaml:"duration"` // required (> 0) iff the action needs it, else must be absent
+	// KubeletBackoff is required iff the action needs a component: one of
+	// KubeletBackoffs.
+	KubeletBackoff string `yaml:"kubeletBackoff"`
 }
 
 // Target roles.
@@ -110,6 +159,12 @@ type Target struct {
 	Role  string `yaml:"role"`  // required: control-plane, worker or any
 	Zone  string `yaml:"zone"`  // optional: only nodes of this zone
 	Count string `yaml:"count"` // required: one, all, or N >= 1
+	// Component is required iff the action needs one (one of Components);
+	// the role must then be control-plane.
+	Component string `yaml:"component"`
+	// Leadership is optional: leader or follower, for kube-scheduler,
+	// kube-controller-manager and etcd; leader needs count one.
+	Leadership string `yaml:"leadership"`
 }
 
 // Recovery is what must hold again after the fault, without a human step.

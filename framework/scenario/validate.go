@@ -173,10 +173,22 @@ func (d *doc) checkFault(f Fault) {
 		}
 	}
 
+	if known && action.NeedsComponent {
+		switch {
+		case f.KubeletBackoff == "":
+			d.errorf("fault.kubeletBackoff", "required for action %q: how the drill accounts for the kubelet's restart back-off, one of %s", f.Action, quoteList(KubeletBackoffs))
+		case !slices.Contains(KubeletBackoffs, f.KubeletBackoff):
+			d.errorf("fault.kubeletBackoff", "unknown policy %q: want %s", f.KubeletBackoff, quoteList(KubeletBackoffs))
+		}
+	} else if known && d.present("fault.kubeletBackoff") {
+		d.errorf("fault.kubeletBackoff", "action %q restarts no container: remove it", f.Action)
+	}
+
 	if !d.section("fault.target", "role and count") {
 		return
 	}
 	t := f.Target
+	d.checkComponent(f, known && action.NeedsComponent)
 	switch {
 	case t.Role == "":
 		d.errorf("fault.target.role", "required: %s", quoteList(targetRoles))
@@ -190,6 +202,32 @@ func (d *doc) checkFault(f Fault) {
 		if _, ok := parseCount(t.Count); !ok {
 			d.errorf("fault.target.count", `must be "one", "all" or an integer >= 1, got %q`, t.Count)
 		}
+	}
+}
+
+// checkComponent checks target.component and target.leadership.
+func (d *doc) checkComponent(f Fault, needs bool) {
+	t := f.Target
+	switch {
+	case needs && t.Component == "":
+		d.errorf("fault.target.component", "required for action %q: one of %s", f.Action, quoteList(Components))
+	case t.Component != "" && !slices.Contains(Components, t.Component):
+		d.errorf("fault.target.component", "unknown component %q%s: want %s", t.Component, didYouMean(t.Component, Components), quoteList(Components))
+	case t.Component != "" && !needs:
+		d.errorf("fault.target.component", "action %q acts on whole nodes: remove it", f.Action)
+	case t.Component != "" && t.Role != RoleControlPlane:
+		d.errorf("fault.target.role", "component %s runs on control-plane nodes: role must be %q", t.Component, RoleControlPlane)
+	}
+	if t.Leadership == "" {
+		return
+	}
+	switch {
+	case t.Leadership != Leader && t.Leadership != Follower:
+		d.errorf("fault.target.leadership", "unknown leadership %q: want %q or %q", t.Leadership, Leader, Follower)
+	case t.Component == "" || t.Component == ComponentAPIServer:
+		d.errorf("fault.target.leadership", "needs a leader-elected component: %q, %q or %q", ComponentScheduler, ComponentControllerManager, ComponentEtcd)
+	case t.Leadership == Leader && t.Count != "one":
+		d.errorf("fault.target.count", "there is one leader: count must be \"one\"")
 	}
 }
 

@@ -25,6 +25,9 @@ func TestDeriveReturnsEveryFigureInOrder(t *testing.T) {
 		if f.Measured || f.Note == "" {
 			t.Errorf("%s: measured=%v note=%q, want unmeasured with a note", f.Name, f.Measured, f.Note)
 		}
+		if f.Note == noDerivation {
+			t.Errorf("%s: declared in FigureUnits, but Derive has no code for it", f.Name)
+		}
 	}
 }
 

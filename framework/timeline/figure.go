@@ -32,6 +32,23 @@ const (
 	APIDetect          = "api.detect"           // s, first failed sample answered, from the first inject
 	APIRecovery        = "api.recovery"         // s, end of the last down interval, from the first inject
 
+	// Each API server reached directly (series "api/<node>/..."), apart
+	// from the load balancer: the worst server's total downtime, and when
+	// the last of them served again, from the first inject.
+	APIDirectDowntimeMax = "api.direct.downtime.max"
+	APIDirectRecovery    = "api.direct.recovery"
+
+	// etcd: every member ready (/readyz) again, from the first inject; and
+	// how often the leader changed during the window.
+	EtcdRecovery      = "etcd.recovery"
+	EtcdLeaderChanges = "etcd.leader.changes" // count
+
+	// SchedulingCanary: from the canary pod's creation to its binding.
+	SchedulingCanary = "scheduling.canary"
+	// WorkloadExcessPods: the most pods the probe Deployment had above its
+	// replicas at any observation (count).
+	WorkloadExcessPods = "workload.pods.excess"
+
 	// Leader election: the holder of the kube-scheduler and
 	// kube-controller-manager Leases renews again, from the first inject.
 	LeaseSchedulerRecovery            = "lease.kube-scheduler.recovery"
@@ -49,8 +66,9 @@ const (
 	// the first inject; the max over all nodes.
 	NodeRecovery = "node.recovery"
 
-	// RecoveryAll is the max of every recovery figure above and the
-	// workload's: the cluster healed in all.
+	// RecoveryAll is the max of every recovery figure (API, direct API
+	// servers, etcd, leases, pods, nodes, workload): the cluster healed in
+	// all.
 	RecoveryAll = "recovery.all"
 
 	// Workload (data plane) reached from outside the cluster.
@@ -85,4 +103,7 @@ var FigureUnits = map[string]Unit{
 	WorkloadDowntimeTotal: Seconds, WorkloadDowntimeLongest: Seconds, WorkloadRecovery: Seconds,
 	WritesAcknowledged: Count, WritesLost: Count, WritesDowntime: Seconds,
 	FaultWindow: Seconds, APIDowntimeError: Seconds,
+	APIDirectDowntimeMax: Seconds, APIDirectRecovery: Seconds,
+	EtcdRecovery: Seconds, EtcdLeaderChanges: Count,
+	SchedulingCanary: Seconds, WorkloadExcessPods: Count,
 }

@@ -82,10 +82,12 @@ func concat[T any](parts ...[]T) []T {
 }
 
 // want is what a test expects of some figures: a value (measured) or a
-// fragment of the note (unmeasured). Figures not named are not checked.
+// fragment of the note (unmeasured), and a fragment of the note of any
+// figure in notes. Figures not named are not checked.
 type want struct {
 	values     map[string]float64
 	unmeasured map[string]string
+	notes      map[string]string
 }
 
 const tolerance = 1e-6
@@ -109,6 +111,11 @@ func checkFigures(t *testing.T, figs []Figure, w want) {
 		if f.Measured {
 			t.Errorf("%s measured %v (note %q), want unmeasured with note %q", name, f.Value, f.Note, note)
 		} else if !strings.Contains(f.Note, note) {
+			t.Errorf("%s note = %q, want it to contain %q", name, f.Note, note)
+		}
+	}
+	for name, note := range w.notes {
+		if f := byName[name]; !strings.Contains(f.Note, note) {
 			t.Errorf("%s note = %q, want it to contain %q", name, f.Note, note)
 		}
 	}

@@ -20,6 +20,20 @@ func TestRecoveryAll(t *testing.T) {
 	}
 	stuck := healed
 	stuck.Samples = concat(healed.Samples, probe(SeriesWorkload, 0, 60, 0.5, refusedDuring([2]float64{10, 99})))
+	// etcd on cp1 unreachable from the fault, ready again at 45.2s (35.2);
+	// the API server on cp1, reached directly, back at 26.01s (16.01).
+	etcdSlowest := healed
+	etcdSlowest.Samples = concat(healed.Samples,
+		probe(APISeries("cp1", "new", "etcd"), 0, 60, 0.5, refusedDuring([2]float64{10, 26})))
+	etcdSlowest.Etcd = concat(
+		member("cp1", 0.2, 10, 1, true, true),
+		unreachable("cp1", 10.2, 45, 1, "connect: connection refused"),
+		member("cp1", 45.2, 60, 1, true, true),
+	)
+	// The API server on cp1, reached directly, back at 48.01s (38.01).
+	directSlowest := healed
+	directSlowest.Samples = concat(healed.Samples,
+		probe(APISeries("cp1", "new", "etcd"), 0, 60, 0.5, refusedDuring([2]float64{10, 48})))
 
 	tests := []struct {
 		name string
@@ -33,6 +47,24 @@ func TestRecoveryAll(t *testing.T) {
 				APIRecovery: 15.01, LeaseSchedulerRecovery: 30, LeaseControllerManagerRecovery: 0,
 				PodAPIServerRecovery: 16, NodeRecovery: 24.2, RecoveryAll: 30,
 			}},
+		},
+		{
+			name: "etcd the slowest",
+			tl:   etcdSlowest,
+			want: want{
+				values: map[string]float64{
+					APIDirectRecovery: 16.01, EtcdRecovery: 35.2, LeaseSchedulerRecovery: 30, RecoveryAll: 35.2,
+				},
+				notes: map[string]string{RecoveryAll: "slowest: etcd.recovery"},
+			},
+		},
+		{
+			name: "a directly reached API server the slowest",
+			tl:   directSlowest,
+			want: want{
+				values: map[string]float64{APIDirectRecovery: 38.01, RecoveryAll: 38.01},
+				notes:  map[string]string{RecoveryAll: "slowest: api.direct.recovery"},
+			},
 		},
 		{
 			name: "a component not recovered",
@@ -63,6 +95,8 @@ func TestRecoveryAll(t *testing.T) {
 			}
 		}
 		const note = "slowest: lease.kube-scheduler.recovery; skipped, no data: " +
+			"api.direct.recovery (no direct API series), " +
+			"etcd.recovery (no etcd member observed), " +
 			"pod.etcd.recovery (no etcd pod observed), " +
 			"pod.kube-scheduler.recovery (no kube-scheduler pod observed), " +
 			"pod.kube-controller-manager.recovery (no kube-controller-manager pod observed), " +

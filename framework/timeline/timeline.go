@@ -29,6 +29,44 @@ type Timeline struct {
 	// WriteCheck is the read-back of the writer's counter after recovery;
 	// nil when the drill ended before it could be made.
 	WriteCheck *WriteCheck `json:"writeCheck,omitempty"`
+	// Etcd are observations of each etcd member's own status (leader or
+	// not, /readyz), made from inside its node.
+	Etcd []EtcdObservation `json:"etcd,omitempty"`
+	// Replicas are observations of the probe Deployment's pods, to catch
+	// extra replicas (e.g. two controller-managers acting at once).
+	Replicas []ReplicaObservation `json:"replicas,omitempty"`
+	// Canary is the pod the harness creates right after the fault (when
+	// the scenario asks for it) to see when scheduling works again.
+	Canary *CanaryObservation `json:"canary,omitempty"`
+}
+
+// EtcdObservation is one etcd member's status as the harness saw it.
+type EtcdObservation struct {
+	ObservedAt time.Time `json:"observedAt"`
+	Node       string    `json:"node"`
+	Leader     bool      `json:"leader"`
+	// Ready is etcd's own /readyz: the member serves linearizable reads,
+	// so it is in the cluster and caught up with the leader.
+	Ready bool   `json:"ready"`
+	Error string `json:"error,omitempty"`
+}
+
+// ReplicaObservation counts the probe Deployment's pods that are not
+// terminating, against the replicas it wants.
+type ReplicaObservation struct {
+	ObservedAt time.Time `json:"observedAt"`
+	Desired    int32     `json:"desired"`
+	Pods       int32     `json:"pods"`
+}
+
+// CanaryObservation is the canary pod: created at Created, bound to a node
+// at Scheduled (the PodScheduled condition's transition time, 1 s
+// resolution; zero if never).
+type CanaryObservation struct {
+	Created   time.Time `json:"created"`
+	Scheduled time.Time `json:"scheduled"`
+	Node      string    `json:"node,omitempty"`
+	Error     string    `json:"error,omitempty"`
 }
 
 // EventKind says what a harness action did.

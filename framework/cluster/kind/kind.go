@@ -70,6 +70,7 @@ var (
 	_ cluster.Rebooter    = (*Cluster)(nil)
 	_ cluster.Pauser      = (*Cluster)(nil)
 	_ cluster.APIIsolator = (*Cluster)(nil)
+	_ cluster.NodeExec    = (*Cluster)(nil)
 )
 
 // ClusterName is the kind name of the profile's cluster.
@@ -311,6 +312,16 @@ func (c *Cluster) Unpause(ctx context.Context, n cluster.Node) error {
 	return docker(ctx, "unpause", n.Name)
 }
 
+// Exec implements cluster.NodeExec with docker exec (kind's node Cmder).
+func (c *Cluster) Exec(ctx context.Context, n cluster.Node, command string, args ...string) ([]byte, error) {
+	node, err := c.kindNode(n.Name)
+	if err != nil {
+		return nil, err
+	}
+	out, err := kindexec.Output(node.CommandContext(ctx, command, args...))
+	return out, withOutput(err)
+}
+
 // IsolateAPI implements cluster.APIIsolator: inside the node, connections to
 // the API server port that come from the docker network's gateway (docker's
 // port mapping to the host, the harness's only path) are answered with a TCP
@@ -325,21 +336,18 @@ func (c *Cluster) RestoreAPI(ctx context.Context, n cluster.Node) error {
 }
 
 func (c *Cluster) apiRule(ctx context.Context, n cluster.Node, op string) error {
-	node, err := c.kindNode(n.Name)
-	if err != nil {
-		return err
-	}
 	// The gateway is the node's default route (docker's bridge address).
-	route, err := kindexec.Output(node.CommandContext(ctx, "ip", "-4", "route", "show", "default"))
+	route, err := c.Exec(ctx, n, "ip", "-4", "route", "show", "default")
 	if err != nil {
-		return fmt.Errorf("default route of node %s: %w", n.Name, withOutput(err))
+		return fmt.Errorf("default route of node %s: %w", n.Name, err)
 	}
 	fields := strings.Fields(string(route))
 	if len(fields) < 3 || fields[0] != "default" || fields[1] != "via" {
 		return fmt.Errorf("default route of node %s: unexpected %q", n.Name, route)
 	}
 	rule := []string{op, "INPUT", "-p", "tcp", "--dport", apiServerPort, "-s", fields[2], "-j", "REJECT", "--reject-with", "tcp-reset"}
-	return withOutput(node.CommandContext(ctx, "iptables", rule...).Run())
+	_, err = c.Exec(ctx, n, "iptables", rule...)
+	return err
 }
 
 // apiServerPort is where kubeadm's API server listens inside a kind node.

@@ -1,0 +1,121 @@
+package timeline
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
+
+const noDirectSeries = "no direct API series"
+
+// directFigures derives the figures of the API servers reached directly
+// (series "api/<node>/..."), each endpoint on its own: behind a load
+// balancer the client endpoint can stay up while one server is down, and
+// that server's outage is what these figures show.
+func directFigures(tl Timeline, f fault) []result {
+	names := []string{APIDirectDowntimeMax, APIDirectRecovery}
+	outs := endpointOutages(tl)
+	if len(outs) == 0 {
+		return allUnknown(names, noDirectSeries)
+	}
+	if !tl.End.After(tl.Start) {
+		return allUnknown(names, emptyWindowNote)
+	}
+	return []result{directDowntimeMax(tl, outs), directRecovery(tl, outs, f)}
+}
+
+// EndpointsDown is, for each API server reached directly, when it was down:
+// the union of its series' down intervals (down whenever any request style
+// failed), clipped to the observation window. Every endpoint probed has an
+// entry, empty if it was never down; the client endpoint has none.
+func EndpointsDown(tl Timeline) map[string][]Interval {
+	down := map[string][]Interval{}
+	for ep, o := range endpointOutages(tl) {
+		down[ep] = Clip(o.intervals, tl.Start, tl.End)
+	}
+	return down
+}
+
+// endpointOutages is what the series of each direct endpoint say.
+func endpointOutages(tl Timeline) map[string]outage {
+	outs := map[string]outage{}
+	for _, ep := range directEndpoints(tl) {
+		prefix := SeriesAPIPrefix + ep + "/"
+		outs[ep] = downOf(tl, func(s string) bool { return strings.HasPrefix(s, prefix) })
+	}
+	return outs
+}
+
+// directEndpoints are the endpoints of the API series other than the
+// client's, sorted.
+func directEndpoints(tl Timeline) []string {
+	var eps []string
+	for _, s := range tl.Samples {
+		if ep, ok := directEndpoint(s.Series); ok {
+			eps = append(eps, ep)
+		}
+	}
+	slices.Sort(eps)
+	return slices.Compact(eps)
+}
+
+// directEndpoint is the endpoint of a series "api/<endpoint>/...", unless
+// the series is not an API series or the endpoint is the client's.
+func directEndpoint(series string) (string, bool) {
+	rest, ok := strings.CutPrefix(series, SeriesAPIPrefix)
+	if !ok {
+		return "", false
+	}
+	ep, _, ok := strings.Cut(rest, "/")
+	if !ok || ep == "" || ep == EndpointClient {
+		return "", false
+	}
+	return ep, true
+}
+
+// directDowntimeMax is the total downtime of the worst endpoint.
+func directDowntimeMax(tl Timeline, outs map[string]outage) result {
+	var worst string
+	var most time.Duration
+	for _, ep := range slices.Sorted(maps.Keys(outs)) {
+		if d := total(Clip(outs[ep].intervals, tl.Start, tl.End)); d > most {
+			worst, most = ep, d
+		}
+	}
+	if worst == "" {
+		return measured(APIDirectDowntimeMax, 0, "no API server down")
+	}
+	return measured(APIDirectDowntimeMax, most.Seconds(), "worst: API server "+worst)
+}
+
+// directRecovery is when the last API server to come back served again:
+// the end of the latest outage that reached past the fault, over all
+// endpoints. An endpoint still down at the window end has not come back.
+func directRecovery(tl Timeline, outs map[string]outage, f fault) result {
+	if !f.injected {
+		return unknown(APIDirectRecovery, noFault)
+	}
+	var stuckNotes []string
+	var last time.Time
+	var slowestEP string
+	for _, ep := range slices.Sorted(maps.Keys(outs)) {
+		o := outs[ep]
+		if o.stillDown {
+			stuckNotes = append(stuckNotes, "API server "+ep+" still down at end of window")
+			continue
+		}
+		for _, iv := range Clip(o.intervals, tl.Start, tl.End) {
+			if iv.To.After(f.at) && iv.To.After(last) {
+				last, slowestEP = iv.To, ep
+			}
+		}
+	}
+	if len(stuckNotes) > 0 {
+		return unrecovered(APIDirectRecovery, strings.Join(stuckNotes, "; "))
+	}
+	if last.IsZero() {
+		return measured(APIDirectRecovery, 0, "no API server down after the fault")
+	}
+	return measured(APIDirectRecovery, last.Sub(f.at).Seconds(), "slowest: API server "+slowestEP)
+}

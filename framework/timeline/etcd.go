@@ -1,0 +1,92 @@
+package timeline
+
+import (
+	"maps"
+	"slices"
+	"time"
+)
+
+const noEtcdMember = "no etcd member observed"
+
+// etcdFigures derives the etcd figures from each member's own status.
+func etcdFigures(tl Timeline, f fault) []result {
+	if len(tl.Etcd) == 0 {
+		return allUnknown([]string{EtcdRecovery, EtcdLeaderChanges}, noEtcdMember)
+	}
+	return []result{etcdRecovery(tl.Etcd, f), etcdLeaderChanges(tl.Etcd)}
+}
+
+// etcdRecovery is when the last disturbed member was ready again: etcd
+// counts as healed only when every member serves again, as a member that
+// is down leaves the cluster one failure away from losing quorum.
+func etcdRecovery(all []EtcdObservation, f fault) result {
+	if !f.injected {
+		return unknown(EtcdRecovery, noFault)
+	}
+	byNode := map[string][]EtcdObservation{}
+	for _, o := range all {
+		byNode[o.Node] = append(byNode[o.Node], o)
+	}
+	var parts []healing
+	for _, node := range slices.Sorted(maps.Keys(byNode)) {
+		parts = append(parts, memberRecovery(node, sortedEtcd(byNode[node]), f.at))
+	}
+	return slowest(parts).figure(EtcdRecovery, f.at)
+}
+
+// memberRecovery is when one member was seen ready for the last time after
+// the fault. /readyz has no transition time of its own, so when the harness
+// saw it is all there is.
+func memberRecovery(node string, obs []EtcdObservation, inject time.Time) healing {
+	what := "etcd member on " + node
+	if last := obs[len(obs)-1]; !memberReady(last) {
+		note := what + " not ready at end of window"
+		if last.Error != "" {
+			note += ": " + last.Error
+		}
+		return notHealed(note)
+	}
+	lastDown := -1
+	for i, o := range obs {
+		if o.ObservedAt.After(inject) && !memberReady(o) {
+			lastDown = i
+		}
+	}
+	if lastDown < 0 {
+		return undisturbed(what + " undisturbed")
+	}
+	// The last observation is ready, so there is one after lastDown.
+	return healedAt(obs[lastDown+1].ObservedAt, what+" seen ready again")
+}
+
+// memberReady is whether an observation proves the member ready: a status
+// that came with an error proves nothing, whatever its Ready says.
+func memberReady(o EtcdObservation) bool { return o.Ready && o.Error == "" }
+
+// etcdLeaderChanges counts how often the leader the members reported moved
+// to another member. Observations that name no leader (followers, members
+// that did not answer) are skipped, so a leader seen many times counts once
+// and an election with no leader in between still counts as one change.
+func etcdLeaderChanges(all []EtcdObservation) result {
+	changes := 0
+	leader := ""
+	for _, o := range sortedEtcd(all) {
+		if !o.Leader {
+			continue
+		}
+		if leader != "" && o.Node != leader {
+			changes++
+		}
+		leader = o.Node
+	}
+	if leader == "" {
+		return unknown(EtcdLeaderChanges, "no etcd member reported itself leader")
+	}
+	return measured(EtcdLeaderChanges, float64(changes), "last leader: "+leader)
+}
+
+func sortedEtcd(obs []EtcdObservation) []EtcdObservation {
+	sorted := slices.Clone(obs)
+	slices.SortStableFunc(sorted, func(a, b EtcdObservation) int { return a.ObservedAt.Compare(b.ObservedAt) })
+	return sorted
+}
