@@ -21,7 +21,10 @@ FILES ?=
 E2E_TIMEOUT ?= 90m
 GINKGO_FLAGS := -v --fail-on-empty --timeout=$(E2E_TIMEOUT) $(if $(LABELS),--label-filter='$(LABELS)') $(if $(CI),--no-color)
 
-.PHONY: help test unit validate e2e sandbox
+CONTEXT ?=
+DURATION ?= 5m
+
+.PHONY: help test unit validate e2e observe sandbox
 
 help:
 	@echo "make e2e SCENARIO=reboot-master   run one drill (comma-separate several; LABELS='...' filters by label)"
@@ -29,6 +32,7 @@ help:
 	@echo "make test                         unit and validation tests, then the calibration and reboot-master drills"
 	@echo "make unit                         unit and validation tests only (no cluster)"
 	@echo "make validate [FILES='a.yaml b.yaml']  check scenario and profile files without a cluster"
+	@echo "make observe CONTEXT=ctx DURATION=5m  probe an existing cluster without injecting anything, and report"
 
 test: unit validate
 	$(MAKE) e2e SCENARIO=calibrate-api-outage,reboot-master
@@ -42,6 +46,9 @@ validate:
 
 e2e: sandbox
 	SCENARIO='$(SCENARIO)' go tool ginkgo $(GINKGO_FLAGS) ./suites/drills
+
+observe:
+	go run ./cmd/firedrill observe $(if $(CONTEXT),--context '$(CONTEXT)') --duration $(DURATION)
 
 # Idempotent, under a second when the images exist; skipped outside this
 # workplace, where kind pulls its node image from the registry.

@@ -1,6 +1,7 @@
 // Command firedrill is the harness's command line.
 //
 //	firedrill validate [--scenarios DIR] [--clusters DIR] [FILE...]
+//	firedrill observe [--context NAME] [--duration 5m] [flags]
 package main
 
 import (
@@ -35,6 +36,7 @@ type command struct {
 // commands are the subcommands: adding one is one entry here.
 var commands = []command{
 	{"validate", "check scenario and cluster profile files", runValidate},
+	{"observe", "probe an existing cluster without a fault and report (upgrades, maintenance)", runObserve},
 }
 
 // run is the whole program for args (os.Args[1:]) and returns its exit code.

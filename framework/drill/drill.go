@@ -160,19 +160,14 @@ func run(ctx context.Context, in Input, res *Result) error {
 		}
 	}
 
-	// 5. Recover: no human step, only waiting.
-	fmt.Fprintf(out, "[%s] recovery: waiting for %s\n", s.Name, strings.Join(conditions, ", "))
-	recErr := waitfor.Until(ctx, waitfor.Input{What: "recovery", Timeout: s.Recovery.Timeout,
+	// 5. Recover: no human step, only waiting. Recovered means every
+	// condition held without a break for observeAfter: a cascade that
+	// starts after a first all-clear (a co-located leader losing its
+	// Lease) must not pass as recovery.
+	fmt.Fprintf(out, "[%s] recovery: waiting for %s, then for them to hold %s\n", s.Name, strings.Join(conditions, ", "), s.Recovery.ObserveAfter)
+	recErr := waitfor.Until(ctx, waitfor.Input{What: "recovery", Timeout: s.Recovery.Timeout + s.Recovery.ObserveAfter,
 		Poll: 500 * time.Millisecond, Every: 5 * time.Second, Since: injectAt, Out: out, Limit: budgetLimit(in.Budgets, timeline.RecoveryAll),
-		Check: func(ctx context.Context) error { return ses.chk.check(ctx, conditions) }})
-	if recErr == nil && s.Recovery.ObserveAfter > 0 {
-		fmt.Fprintf(out, "[%s] recovered; observing %s more\n", s.Name, s.Recovery.ObserveAfter)
-		select {
-		case <-ctx.Done():
-			recErr = context.Cause(ctx)
-		case <-time.After(s.Recovery.ObserveAfter):
-		}
-	}
+		Check: settled(s.Recovery.ObserveAfter, func(ctx context.Context) error { return ses.chk.check(ctx, conditions) })})
 	if recErr != nil {
 		recErr = fmt.Errorf("recovery: %w", recErr)
 	}

@@ -142,8 +142,10 @@ func SystemPodsReady(ctx context.Context, cs kubernetes.Interface) error {
 }
 
 // LeadersFresh requires each leader Lease to have a holder that renewed it
-// within its lease duration, by the harness's clock (kind nodes share it;
-// VMs must run NTP).
+// within half its lease duration, by the harness's clock (kind nodes share
+// it; VMs must run NTP). A live leader renews every retry period (2 s); a
+// killed one leaves a Lease that looks valid for the whole duration, so the
+// full duration would call a dead leader healthy.
 func LeadersFresh(ctx context.Context, cs kubernetes.Interface, now time.Time) ([]coordinationv1.Lease, error) {
 	var leases []coordinationv1.Lease
 	var problems []string
@@ -173,8 +175,8 @@ func leaseStale(l *coordinationv1.Lease, now time.Time) string {
 		return "has no renew time"
 	}
 	age := now.Sub(s.RenewTime.Time)
-	if limit := time.Duration(*s.LeaseDurationSeconds) * time.Second; age > limit {
-		return fmt.Sprintf("last renewed %s ago by %s (lease duration %s)", age.Round(time.Second), *s.HolderIdentity, limit)
+	if d := time.Duration(*s.LeaseDurationSeconds) * time.Second; age > d/2 {
+		return fmt.Sprintf("last renewed %s ago by %s (lease duration %s)", age.Round(time.Second), *s.HolderIdentity, d)
 	}
 	return ""
 }

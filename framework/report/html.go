@@ -75,10 +75,10 @@ type budgetRow struct {
 }
 
 type recoveryRow struct {
-	Component, What, Value, Limit, Note string
-	Measured, Blown                     bool
-	Bar                                 float64 // bar width in px, 0 when not measured
-	seconds                             float64
+	Figure, Component, What, Value, Limit, Note string
+	Measured, Blown                             bool
+	Bar                                         float64 // bar width in px, 0 when not measured
+	seconds                                     float64
 }
 
 type figureRow struct {
@@ -116,7 +116,7 @@ func figureTables(figs []Figure) (budgets []budgetRow, recovery []recoveryRow, o
 			budgets = append(budgets, row)
 		}
 		if component, what, ok := recoveryComponent(fig.Name); ok {
-			row := recoveryRow{Component: component, What: what, Value: "not measured", Limit: "-", Note: fig.Note,
+			row := recoveryRow{Figure: fig.Name, Component: component, What: what, Value: "not measured", Limit: "-", Note: fig.Note,
 				Measured: fig.Measured}
 			if fig.Measured {
 				row.Value, row.seconds = budget.Format(fig.Value, fig.Unit), fig.Value
@@ -174,28 +174,36 @@ func recoveryComponent(name string) (component, what string, ok bool) {
 		return "nodes", "Ready and heartbeating", true
 	case timeline.WorkloadRecovery:
 		return "workload", "reachable again", true
+	case timeline.APIDirectRecovery:
+		return "API servers (direct)", "every server serving again", true
+	case timeline.EtcdRecovery:
+		return "etcd members", "every member ready", true
+	case timeline.RecoveryAll:
+		return "", "", false
 	}
-	if mid, ok := strings.CutSuffix(name, ".recovery"); ok {
-		if c, ok := strings.CutPrefix(mid, "pod."); ok && c != "" {
-			return c, "static pod Ready", true
-		}
-		if c, ok := strings.CutPrefix(mid, "lease."); ok && c != "" {
-			return c, "leader elected and renewing", true
-		}
+	mid, ok := strings.CutSuffix(name, ".recovery")
+	if !ok || mid == "" {
+		return "", "", false
 	}
-	return "", "", false
+	if c, ok := strings.CutPrefix(mid, "pod."); ok && c != "" {
+		return c + " (pod)", "static pods Ready", true
+	}
+	if c, ok := strings.CutPrefix(mid, "lease."); ok && c != "" {
+		return c + " (leader)", "leader elected and renewing", true
+	}
+	return mid, "", true
 }
 
 // The chart. Geometry is in SVG user units; the viewBox makes it scale.
 const (
 	chartWidth  = 1000.0
-	plotLeft    = 262.0 // lane labels are right-aligned just left of it
+	plotLeft    = 300.0 // lane labels are right-aligned just left of it
 	plotRight   = 985.0
 	laneHeight  = 16.0
 	lanePitch   = 21.0
 	groupHeight = 24.0
 	eventRow    = 15.0
-	labelChars  = 40 // what fits left of plotLeft at the label font size
+	labelChars  = 45 // what fits left of plotLeft at the label font size
 
 	colourUp      = "#2e8b57"
 	colourDown    = "#d62728"
@@ -223,7 +231,8 @@ type svgLane struct {
 	Y, TextY                 float64
 	NoData                   bool
 	Rects                    []svgRect
-	Renewals                 string // one path of renewal ticks
+	Gaps                     []svgRect // spans without observation: the last state is held
+	Renewals                 string    // one path of renewal ticks
 	RenewalsTitle            string
 	Markers                  []svgMarker
 	NoDataX, NoDataTextY     float64
@@ -508,6 +517,37 @@ func (b *chartBuilder) states(l *svgLane, obs []readiness) {
 		}
 		i = j
 	}
+	b.gaps(l, obs)
+}
+
+// gaps marks where a lane went unobserved for much longer than its usual
+// cadence (while the API was down, nothing could be observed): the state
+// drawn there is only the last one seen.
+func (b *chartBuilder) gaps(l *svgLane, obs []readiness) {
+	if len(obs) < 2 {
+		return
+	}
+	var steps []time.Duration
+	for i := 1; i < len(obs); i++ {
+		steps = append(steps, obs[i].at.Sub(obs[i-1].at))
+	}
+	slices.Sort(steps)
+	limit := max(3*steps[len(steps)/2], 2*time.Second)
+	ats := make([]time.Time, 0, len(obs)+1)
+	for _, o := range obs {
+		ats = append(ats, o.at)
+	}
+	ats = append(ats, b.tl.End)
+	for i := 1; i < len(ats); i++ {
+		if ats[i].Sub(ats[i-1]) <= limit {
+			continue
+		}
+		for _, iv := range timeline.Clip([]timeline.Interval{{From: ats[i-1], To: ats[i]}}, b.tl.Start, b.tl.End) {
+			x0, x1 := b.x(iv.From), b.x(iv.To)
+			l.Gaps = append(l.Gaps, svgRect{X: x0, Y: l.Y, W: math.Max(x1-x0, 1), H: laneHeight,
+				Title: "not observed " + b.span(iv) + "; the state shown is the last one observed"})
+		}
+	}
 }
 
 func (b *chartBuilder) podLanes() {
@@ -647,14 +687,14 @@ func (b *chartBuilder) ticks() []svgTick {
 	return out
 }
 
-// shorten cuts a label in the middle, so that both its start and its end
-// (an API series' endpoint and read style) stay readable.
+// shorten cuts a label near its start, so that its end, which tells lanes
+// apart (an API series' node and read style, a node's number), stays.
 func shorten(s string, n int) string {
 	r := []rune(s)
 	if len(r) <= n {
 		return s
 	}
-	head := (n - 1) / 2
+	head := n / 4
 	tail := n - 1 - head
 	return string(r[:head]) + "…" + string(r[len(r)-tail:])
 }
@@ -713,7 +753,7 @@ tr.blown td{background:#ffebe9}
 section.sc{margin-top:30px;padding-top:14px;border-top:3px solid #d0d7de}
 svg.chart{display:block;width:100%;max-width:1000px;height:auto}
 svg.chart text{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;font-size:11px;fill:#1f2328}
-svg.chart text.grp{font-size:11.5px;font-weight:600;fill:#57606a}
+svg.chart text.grp{font-size:11.5px;font-weight:600;fill:#57606a;stroke:#fff;stroke-width:3px;stroke-linejoin:round;paint-order:stroke}
 svg.chart text.b{font-weight:700}
 svg.chart text.nodata{font-style:italic;fill:#6e7781}
 svg.chart text.ev{font-size:11px;font-weight:600}
@@ -725,6 +765,7 @@ svg.chart text.zero{font-weight:700;fill:#1f2328}
 .caption{font-size:12px;color:#57606a;margin:2px 0 8px}
 .bar{display:block}
 td.scenario-error{color:#cf222e;overflow-wrap:anywhere}
+td.nw{white-space:nowrap}
 @media print{
  main{max-width:none;padding:0}
  a{color:inherit;text-decoration:none}
@@ -734,6 +775,7 @@ td.scenario-error{color:#cf222e;overflow-wrap:anywhere}
 </style>
 </head>
 <body>
+<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs><pattern id="unobserved" width="5" height="5" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="2" height="5" fill="#fff" fill-opacity="0.6"/></pattern></defs></svg>
 <main>
 <div class="head">
 <div>
@@ -749,9 +791,9 @@ td.scenario-error{color:#cf222e;overflow-wrap:anywhere}
 <table>
 <tr><th>scenario</th><th>verdict</th><th>cluster</th><th>fault</th><th>targets</th><th>error</th></tr>
 {{range .Scenarios}}<tr{{if not .Pass}} class="blown"{{end}}>
-<td><a href="#{{.ID}}">{{.Name}}</a></td>
+<td class="nw"><a href="#{{.ID}}">{{.Name}}</a></td>
 <td><span class="badge {{if .Pass}}pass{{else}}fail{{end}}">{{.Verdict}}</span></td>
-<td>{{.Cluster}}</td><td>{{.Fault}}</td><td>{{.TargetList}}</td>
+<td class="nw">{{.Cluster}}</td><td>{{.Fault}}</td><td>{{.TargetList}}</td>
 <td class="scenario-error">{{.Error}}</td>
 </tr>
 {{end}}</table>
@@ -768,13 +810,13 @@ td.scenario-error{color:#cf222e;overflow-wrap:anywhere}
 
 <h3>Timeline</h3>
 {{with $c := .Chart}}
-<div class="legend"><span class="sw" style="background:#2e8b57"></span>up / Ready<span class="sw" style="background:#d62728"></span>down / not Ready<span class="sw" style="background:#e6e8eb"></span>not observed<span class="sw" style="background:#f39c12;opacity:.45"></span>fault action running<span class="sw" style="background:#1f6fd1"></span>fault lifted<span class="sw" style="background:#7b3fb5;transform:rotate(45deg) scale(.75)"></span>new lease holder</div>
+<div class="legend"><span class="sw" style="background:#2e8b57"></span>up / Ready<span class="sw" style="background:#d62728"></span>down / not Ready<span class="sw" style="background:#e6e8eb"></span>unknown<span class="sw" style="background:repeating-linear-gradient(45deg,#2e8b57 0 3px,#a3cdb5 3px 5px)"></span>not observed since (last state held)<span class="sw" style="background:#f39c12;opacity:.45"></span>fault action running<span class="sw" style="background:#1f6fd1"></span>fault lifted<span class="sw" style="background:#7b3fb5;transform:rotate(45deg) scale(.75)"></span>new lease holder</div>
 <svg class="chart" viewBox="0 0 {{n .W}} {{n .H}}" role="img" aria-label="timeline chart">
-{{range .Lanes}}{{if .Group}}<text class="grp" x="4" y="{{n .TextY}}">{{.Label}}</text>
-{{else}}<text x="{{n $c.LabelX}}" y="{{n .TextY}}" text-anchor="end"{{if .Bold}} class="b"{{end}}><title>{{.Title}}</title>{{.Label}}</text>
+{{range .Lanes}}{{if not .Group}}<text x="{{n $c.LabelX}}" y="{{n .TextY}}" text-anchor="end"{{if .Bold}} class="b"{{end}}><title>{{.Title}}</title>{{.Label}}</text>
 <rect x="{{n .BackgroundX}}" y="{{n .Y}}" width="{{n .BackgroundW}}" height="16" fill="#e6e8eb"/>
 {{if .NoData}}<text class="nodata" x="{{n .NoDataX}}" y="{{n .NoDataTextY}}">no data</text>
 {{end}}{{range .Rects}}<rect x="{{n .X}}" y="{{n .Y}}" width="{{n .W}}" height="{{n .H}}" fill="{{.Fill}}"><title>{{.Title}}</title></rect>
+{{end}}{{range .Gaps}}<rect x="{{n .X}}" y="{{n .Y}}" width="{{n .W}}" height="{{n .H}}" fill="url(#unobserved)"><title>{{.Title}}</title></rect>
 {{end}}{{if .Renewals}}<path d="{{.Renewals}}" stroke="#333" stroke-width="1.2" fill="none"><title>{{.RenewalsTitle}}</title></path>
 {{end}}{{range .Markers}}<path d="{{.D}}" fill="#7b3fb5" stroke="#fff" stroke-width="1"><title>{{.Title}}</title></path>
 {{end}}{{end}}{{end}}
@@ -782,9 +824,11 @@ td.scenario-error{color:#cf222e;overflow-wrap:anywhere}
 <text class="tick{{if .Zero}} zero{{end}}" x="{{n .X}}" y="{{n $c.AxisY}}" text-anchor="middle">{{.Label}}</text>
 {{end}}
 {{range .Faults}}{{if .Line}}<line x1="{{n .X}}" x2="{{n .X}}" y1="{{n .Top}}" y2="{{n $c.LanesBottom}}" stroke="{{.Stroke}}" stroke-width="2"><title>{{.Title}}</title></line>
-{{else}}<rect x="{{n .X}}" y="{{n .Top}}" width="{{n .W}}" height="{{n .Height}}" fill="{{.Colour}}" fill-opacity="0.22" stroke="{{.Stroke}}" stroke-width="1"><title>{{.Title}}</title></rect>
+{{else}}<rect x="{{n .X}}" y="{{n .Top}}" width="{{n .W}}" height="{{n .Height}}" fill="{{.Colour}}" fill-opacity="0.14" stroke="{{.Stroke}}" stroke-width="1"><title>{{.Title}}</title></rect>
 {{end}}<text class="ev" x="{{n .LabelX}}" y="{{n .LabelY}}"{{if .LabelAnchorEnd}} text-anchor="end"{{end}}><title>{{.Title}}</title>{{.Label}}</text>
 {{end}}
+{{range .Lanes}}{{if .Group}}<text class="grp" x="4" y="{{n .TextY}}">{{.Label}}</text>
+{{end}}{{end}}
 </svg>
 <div class="caption">Seconds from {{.Zero}}. Observation window {{.Window}}. Pods and nodes keep the state last observed until the next observation. Hover a mark for its times.</div>
 {{else}}<p class="muted">No chart: {{.NoChart}}.</p>
@@ -807,7 +851,7 @@ td.scenario-error{color:#cf222e;overflow-wrap:anywhere}
 <table>
 <tr><th>component</th><th>recovered when</th><th>after the first inject</th><th></th><th>budget</th><th>note</th></tr>
 {{range .Recovery}}<tr{{if .Blown}} class="blown"{{end}}>
-<td>{{.Component}}</td><td class="muted">{{.What}}</td>
+<td title="{{.Figure}}">{{.Component}}</td><td class="muted">{{.What}}</td>
 <td class="num">{{if .Measured}}{{.Value}}{{else}}<span class="muted">not measured</span>{{end}}</td>
 <td><svg class="bar" width="160" height="12" viewBox="0 0 160 12"><rect x="0" y="2" width="160" height="8" fill="#eef0f2"/>{{if .Measured}}<rect x="0" y="2" width="{{n .Bar}}" height="8" fill="#57606a"/>{{end}}</svg></td>
 <td class="num">{{.Limit}}</td><td class="muted">{{.Note}}</td>

@@ -171,8 +171,9 @@ type Target struct {
 type Recovery struct {
 	Conditions []string      `yaml:"conditions"` // required, non-empty, each in Checks
 	Timeout    time.Duration `yaml:"timeout"`    // required, > 0, measured from the first inject
-	// ObserveAfter keeps the probes running this long after every condition
-	// holds, so the timeline shows the steady state again; >= 0.
+	// ObserveAfter: every condition must hold without a break this long to
+	// count as recovered (a cascade after a first all-clear restarts it),
+	// and the timeline ends with that stretch of steady state; >= 0.
 	ObserveAfter time.Duration `yaml:"observeAfter"`
 }
 

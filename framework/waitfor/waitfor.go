@@ -56,7 +56,7 @@ func Until(ctx context.Context, in Input) error {
 		if now := time.Now(); last != nil && in.Out != nil && now.After(nextLine) {
 			nextLine = now.Add(in.Every)
 			fmt.Fprintf(in.Out, "  waiting for %s: %s elapsed of %s%s; not yet: %v\n",
-				in.What, now.Sub(in.Since).Round(time.Second), in.Timeout.Round(time.Second), limitSuffix(in.Limit), last)
+				in.What, now.Sub(in.Since).Round(time.Second), in.Timeout.Round(time.Second), limitSuffix(in.Limit), shorten(last.Error()))
 		}
 		return last
 	}).WithTimeout(timeout).WithPolling(in.Poll).Should(gomega.Succeed())
@@ -80,4 +80,14 @@ func limitSuffix(limit string) string {
 		return ""
 	}
 	return " (" + limit + ")"
+}
+
+// shorten keeps progress lines readable when a reason carries a whole
+// response body (a failed /readyz lists every check); errors keep it all.
+func shorten(s string) string {
+	const limit = 400
+	if len(s) <= limit {
+		return s
+	}
+	return s[:limit] + "... (" + fmt.Sprint(len(s)-limit) + " more bytes)"
 }

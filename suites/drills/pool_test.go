@@ -130,5 +130,3 @@ func removeProbeObjects(ctx context.Context, cl cluster.Cluster) {
 	}
 	GinkgoWriter.Printf("removed namespace %s from cluster %s\n", probe.Namespace, cl.Name())
 }
-
-func sorted(s []string) []string { sort.Strings(s); return s }
