@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"html/template"
 	"math"
@@ -42,6 +43,11 @@ func HTML(f File, timelines map[string]timeline.Timeline) ([]byte, error) {
 			hs.Chart = buildChart(tl)
 		}
 		hs.Budgets, hs.Recovery, hs.Other = figureTables(s.Figures)
+		for _, row := range hs.Budgets {
+			if !row.Pass {
+				hs.Blown = append(hs.Blown, fmt.Sprintf("%s %s (budget %s)", row.Figure, row.Value, row.Limit))
+			}
+		}
 		p.Scenarios = append(p.Scenarios, hs)
 	}
 	var b bytes.Buffer
@@ -65,6 +71,7 @@ type htmlScenario struct {
 	Chart                                                *svgChart
 	NoChart                                              string
 	Budgets                                              []budgetRow
+	Blown                                                []string // the budgets that failed, in a line each
 	Recovery                                             []recoveryRow
 	Other                                                []figureRow
 }
@@ -149,19 +156,9 @@ func figureTables(figs []Figure) (budgets []budgetRow, recovery []recoveryRow, o
 		case !a.Measured:
 			return 0
 		}
-		return cmpFloat(a.seconds, b.seconds)
+		return cmp.Compare(a.seconds, b.seconds)
 	})
 	return budgets, recovery, other
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // recoveryComponent names the component a recovery figure is about and what
@@ -205,11 +202,11 @@ const (
 	eventRow    = 15.0
 	labelChars  = 45 // what fits left of plotLeft at the label font size
 
+	// The lane background (unknown, #e6e8eb), the renewal ticks (#333) and
+	// the holder markers (#7b3fb5) are in the template, and every colour in
+	// its legend.
 	colourUp      = "#2e8b57"
 	colourDown    = "#d62728"
-	colourUnknown = "#e6e8eb"
-	colourRenew   = "#333"
-	colourHolder  = "#7b3fb5"
 	colourFault   = "#f39c12"
 	colourRecover = "#1f6fd1"
 )
@@ -217,26 +214,25 @@ const (
 type svgChart struct {
 	W, H                         float64
 	LabelX, PlotLeft, PlotW      float64
+	LaneHeight                   float64
 	LanesTop, LanesBottom, AxisY float64
-	Lanes                        []svgLane
+	Lanes                        []*svgLane
 	Ticks                        []svgTick
 	Faults                       []svgFault
 	Zero, Window                 string
 }
 
 type svgLane struct {
-	Group                    bool // a group heading, not a lane
-	Label, Title             string
-	Bold                     bool
-	Y, TextY                 float64
-	NoData                   bool
-	Rects                    []svgRect
-	Gaps                     []svgRect // spans without observation: the last state is held
-	Renewals                 string    // one path of renewal ticks
-	RenewalsTitle            string
-	Markers                  []svgMarker
-	NoDataX, NoDataTextY     float64
-	BackgroundX, BackgroundW float64
+	Group         bool // a group heading, not a lane
+	Label, Title  string
+	Bold          bool
+	Y, TextY      float64
+	NoData        bool
+	Rects         []svgRect
+	Gaps          []svgRect // spans without observation: the last state is held
+	Renewals      string    // one path of renewal ticks
+	RenewalsTitle string
+	Markers       []svgMarker
 }
 
 type svgRect struct {
@@ -288,7 +284,7 @@ func (b *chartBuilder) span(iv timeline.Interval) string {
 }
 
 func (b *chartBuilder) group(label string) {
-	b.c.Lanes = append(b.c.Lanes, svgLane{Group: true, Label: label, TextY: b.y + groupHeight - 7})
+	b.c.Lanes = append(b.c.Lanes, &svgLane{Group: true, Label: label, TextY: b.y + groupHeight - 7})
 	b.y += groupHeight
 }
 
@@ -296,11 +292,10 @@ func (b *chartBuilder) lane(label, title string) *svgLane {
 	if title == "" {
 		title = label
 	}
-	b.c.Lanes = append(b.c.Lanes, svgLane{Label: shorten(label, labelChars), Title: title, Y: b.y,
-		TextY: b.y + laneHeight - 4, NoDataX: plotLeft + 6, NoDataTextY: b.y + laneHeight - 4,
-		BackgroundX: plotLeft, BackgroundW: plotRight - plotLeft})
+	l := &svgLane{Label: shorten(label, labelChars), Title: title, Y: b.y, TextY: b.y + laneHeight - 4}
+	b.c.Lanes = append(b.c.Lanes, l)
 	b.y += lanePitch
-	return &b.c.Lanes[len(b.c.Lanes)-1]
+	return l
 }
 
 // rect adds a rectangle for [from, to) to a lane, at least a pixel wide so
@@ -330,7 +325,8 @@ func totalOf(ivs []timeline.Interval) float64 {
 }
 
 func buildChart(tl timeline.Timeline) *svgChart {
-	c := &svgChart{W: chartWidth, LabelX: plotLeft - 8, PlotLeft: plotLeft, PlotW: plotRight - plotLeft}
+	c := &svgChart{W: chartWidth, LabelX: plotLeft - 8, PlotLeft: plotLeft, PlotW: plotRight - plotLeft,
+		LaneHeight: laneHeight}
 	b := &chartBuilder{tl: tl, zero: tl.Start, c: c}
 	if at, ok := timeline.InjectAt(tl); ok {
 		b.zero = at
@@ -374,17 +370,22 @@ func buildChart(tl timeline.Timeline) *svgChart {
 
 func (b *chartBuilder) probeLanes() {
 	b.group("Probes: green answered, red down")
-	var api []string
+	var api, other []string
 	seen := map[string]bool{}
 	for _, s := range b.tl.Samples {
-		if !seen[s.Series] {
-			seen[s.Series] = true
-			if strings.HasPrefix(s.Series, timeline.SeriesAPIPrefix) {
-				api = append(api, s.Series)
-			}
+		if seen[s.Series] {
+			continue
+		}
+		seen[s.Series] = true
+		switch {
+		case strings.HasPrefix(s.Series, timeline.SeriesAPIPrefix):
+			api = append(api, s.Series)
+		case s.Series != timeline.SeriesWorkload && s.Series != timeline.SeriesWrite:
+			other = append(other, s.Series)
 		}
 	}
 	slices.Sort(api)
+	slices.Sort(other)
 	l := b.lane("API (clients)", "API as clients see it: down whenever any request style through the client endpoint failed")
 	l.Bold = true
 	if clientSeen := slices.ContainsFunc(api, func(s string) bool {
@@ -394,7 +395,7 @@ func (b *chartBuilder) probeLanes() {
 	} else {
 		l.NoData = true
 	}
-	for _, series := range append(api, timeline.SeriesWorkload, timeline.SeriesWrite) {
+	for _, series := range slices.Concat(api, []string{timeline.SeriesWorkload, timeline.SeriesWrite}, other) {
 		l := b.lane(series, series)
 		if !seen[series] {
 			l.NoData = true
@@ -742,7 +743,8 @@ a{color:#0b5cad}
 .fail{background:#cf222e}
 table{border-collapse:collapse;width:100%;margin:4px 0 14px;font-size:13px}
 th,td{border-bottom:1px solid #d8dee4;padding:4px 7px;text-align:left;vertical-align:top}
-th{background:#f3f5f7;font-weight:600;white-space:nowrap}
+th{background:#f3f5f7;font-weight:600}
+.tw{overflow-x:auto}
 td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 td.fig{white-space:nowrap;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
 tr.blown td{background:#ffebe9}
@@ -765,7 +767,7 @@ svg.chart text.zero{font-weight:700;fill:#1f2328}
 .caption{font-size:12px;color:#57606a;margin:2px 0 8px}
 .bar{display:block}
 td.scenario-error{color:#cf222e;overflow-wrap:anywhere}
-td.nw{white-space:nowrap}
+@media (min-width:800px){th,td.nw{white-space:nowrap}}
 @media print{
  main{max-width:none;padding:0}
  a{color:inherit;text-decoration:none}
@@ -788,15 +790,15 @@ td.nw{white-space:nowrap}
 
 <h3>Scenarios</h3>
 {{if .Scenarios}}
-<table>
-<tr><th>scenario</th><th>verdict</th><th>cluster</th><th>fault</th><th>targets</th><th>error</th></tr>
+<div class="tw"><table>
+<tr><th>scenario</th><th>verdict</th><th>cluster</th><th>fault</th><th>targets</th><th>error, blown budgets</th></tr>
 {{range .Scenarios}}<tr{{if not .Pass}} class="blown"{{end}}>
 <td class="nw"><a href="#{{.ID}}">{{.Name}}</a></td>
 <td><span class="badge {{if .Pass}}pass{{else}}fail{{end}}">{{.Verdict}}</span></td>
 <td class="nw">{{.Cluster}}</td><td>{{.Fault}}</td><td>{{.TargetList}}</td>
-<td class="scenario-error">{{.Error}}</td>
+<td class="scenario-error">{{.Error}}{{range .Blown}}<div>{{.}}</div>{{end}}</td>
 </tr>
-{{end}}</table>
+{{end}}</table></div>
 {{else}}<p class="muted">No scenario ran.</p>{{end}}
 
 {{range .Scenarios}}
@@ -805,7 +807,7 @@ td.nw{white-space:nowrap}
 <div class="meta">cluster {{.Cluster}} · fault {{.Fault}} · targets {{.TargetList}}</div>
 <div class="meta">started {{.Started}} · finished {{.Finished}}{{with .Took}} · took {{.}}{{end}}</div>
 <p class="desc">{{.Description}}</p>
-{{with .Error}}<div class="err"><b>Error:</b> {{.}}</div>{{end}}
+{{with .Error}}<div class="err"><strong>Error:</strong> {{.}}</div>{{end}}
 {{with .Notes}}<ul>{{range .}}<li>note: {{.}}</li>{{end}}</ul>{{end}}
 
 <h3>Timeline</h3>
@@ -813,8 +815,8 @@ td.nw{white-space:nowrap}
 <div class="legend"><span class="sw" style="background:#2e8b57"></span>up / Ready<span class="sw" style="background:#d62728"></span>down / not Ready<span class="sw" style="background:#e6e8eb"></span>unknown<span class="sw" style="background:repeating-linear-gradient(45deg,#2e8b57 0 3px,#a3cdb5 3px 5px)"></span>not observed since (last state held)<span class="sw" style="background:#f39c12;opacity:.45"></span>fault action running<span class="sw" style="background:#1f6fd1"></span>fault lifted<span class="sw" style="background:#7b3fb5;transform:rotate(45deg) scale(.75)"></span>new lease holder</div>
 <svg class="chart" viewBox="0 0 {{n .W}} {{n .H}}" role="img" aria-label="timeline chart">
 {{range .Lanes}}{{if not .Group}}<text x="{{n $c.LabelX}}" y="{{n .TextY}}" text-anchor="end"{{if .Bold}} class="b"{{end}}><title>{{.Title}}</title>{{.Label}}</text>
-<rect x="{{n .BackgroundX}}" y="{{n .Y}}" width="{{n .BackgroundW}}" height="16" fill="#e6e8eb"/>
-{{if .NoData}}<text class="nodata" x="{{n .NoDataX}}" y="{{n .NoDataTextY}}">no data</text>
+<rect x="{{n $c.PlotLeft}}" y="{{n .Y}}" width="{{n $c.PlotW}}" height="{{n $c.LaneHeight}}" fill="#e6e8eb"/>
+{{if .NoData}}<text class="nodata" x="{{n (add $c.PlotLeft 6)}}" y="{{n .TextY}}">no data</text>
 {{end}}{{range .Rects}}<rect x="{{n .X}}" y="{{n .Y}}" width="{{n .W}}" height="{{n .H}}" fill="{{.Fill}}"><title>{{.Title}}</title></rect>
 {{end}}{{range .Gaps}}<rect x="{{n .X}}" y="{{n .Y}}" width="{{n .W}}" height="{{n .H}}" fill="url(#unobserved)"><title>{{.Title}}</title></rect>
 {{end}}{{if .Renewals}}<path d="{{.Renewals}}" stroke="#333" stroke-width="1.2" fill="none"><title>{{.RenewalsTitle}}</title></path>
@@ -835,7 +837,7 @@ td.nw{white-space:nowrap}
 {{end}}
 
 <h3>Budgets</h3>
-{{if .Budgets}}<table>
+{{if .Budgets}}<div class="tw"><table>
 <tr><th>figure</th><th>kind</th><th>value</th><th>budget</th><th>margin</th><th>lower bound</th><th>verdict</th><th>why</th><th>note</th></tr>
 {{range .Budgets}}<tr{{if not .Pass}} class="blown"{{end}}>
 <td class="fig">{{.Figure}}</td><td>{{.Kind}}</td>
@@ -844,11 +846,11 @@ td.nw{white-space:nowrap}
 <td><span class="badge {{if .Pass}}pass{{else}}fail{{end}}">{{if .Pass}}PASS{{else}}FAIL{{end}}</span></td>
 <td>{{.Why}}</td><td class="muted">{{.Note}}</td>
 </tr>
-{{end}}</table>
+{{end}}</table></div>
 {{else}}<p class="muted">This scenario has no budget.</p>{{end}}
 
 {{if .Recovery}}<h3>Recovery per component</h3>
-<table>
+<div class="tw"><table>
 <tr><th>component</th><th>recovered when</th><th>after the first inject</th><th></th><th>budget</th><th>note</th></tr>
 {{range .Recovery}}<tr{{if .Blown}} class="blown"{{end}}>
 <td title="{{.Figure}}">{{.Component}}</td><td class="muted">{{.What}}</td>
@@ -856,13 +858,13 @@ td.nw{white-space:nowrap}
 <td><svg class="bar" width="160" height="12" viewBox="0 0 160 12"><rect x="0" y="2" width="160" height="8" fill="#eef0f2"/>{{if .Measured}}<rect x="0" y="2" width="{{n .Bar}}" height="8" fill="#57606a"/>{{end}}</svg></td>
 <td class="num">{{.Limit}}</td><td class="muted">{{.Note}}</td>
 </tr>
-{{end}}</table>{{end}}
+{{end}}</table></div>{{end}}
 
 {{if .Other}}<h3>Other figures</h3>
-<table>
+<div class="tw"><table>
 <tr><th>figure</th><th>value</th><th>note</th></tr>
 {{range .Other}}<tr><td class="fig">{{.Name}}</td><td class="num">{{if .Measured}}{{.Value}}{{else}}<span class="muted">not measured</span>{{end}}</td><td class="muted">{{.Note}}</td></tr>
-{{end}}</table>{{end}}
+{{end}}</table></div>{{end}}
 </section>
 {{end}}
 </main>

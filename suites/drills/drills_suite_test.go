@@ -39,8 +39,11 @@ var (
 )
 
 // The tree is built from the scenario files: a broken catalog or an unknown
-// SCENARIO name becomes a failing spec, never zero specs passing.
-var _ = Describe("drill", func() {
+// SCENARIO name becomes a failing spec, never zero specs passing. Ordered:
+// Ginkgo would otherwise sort specs made in a loop by their text, and the
+// order matters for the kubelet's back-off (see selectScenarios);
+// ContinueOnFailure: one failed drill must not skip the others.
+var _ = Describe("drill", Ordered, ContinueOnFailure, func() {
 	var err error
 	catalog, err = scenario.LoadCatalog(filepath.Join(root, "scenarios"), filepath.Join(root, "clusters"))
 	if err != nil {
