@@ -70,6 +70,10 @@ func runObserve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "observe: %v\n", err)
 		return exitFail
 	}
+	if err := probe.ClientLogTo(filepath.Join(run.Dir, "client-go.log")); err != nil {
+		fmt.Fprintf(stderr, "observe: %v\n", err)
+		return exitFail
+	}
 	fmt.Fprintf(stdout, "observing %s (%d nodes) for %s; Ctrl-C ends early and still reports\n", c.Name(), len(nodes), *duration)
 	res, obsErr := drill.Observe(ctx, drill.ObserveInput{Cluster: c, Nodes: len(nodes), Duration: *duration, ProbeImage: *image, Out: stdout,
 		Probes: scenario.Probes{Interval: *interval, Timeout: *timeout, WriteInterval: *writeInterval}})

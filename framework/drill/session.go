@@ -197,6 +197,16 @@ func observe(ctx context.Context, in ObserveInput, res *Result) error {
 	if err != nil {
 		return err
 	}
+	// The observed cluster is someone else's: leave nothing behind.
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if err := probe.RemoveNamespace(cctx, ses.cs); err != nil {
+			fmt.Fprintf(in.Out, "[observe] WARNING: %v\n", err)
+		} else {
+			fmt.Fprintf(in.Out, "[observe] removed namespace %s\n", probe.Namespace)
+		}
+	}()
 	defer ses.cleanup(ctx)
 	if err := waitfor.Until(ctx, waitfor.Input{What: "probe workload serving", Timeout: 3 * time.Minute, Poll: time.Second, Out: in.Out,
 		Check: func(ctx context.Context) error { return ses.chk.check(ctx, []string{scenario.CheckWorkload}) }}); err != nil {

@@ -13,11 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-logr/logr/funcr"
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/reporters"
 	. "github.com/onsi/gomega"
-	"k8s.io/klog/v2"
 
 	"github.com/firedrill/firedrill/framework/budget"
 	"github.com/firedrill/firedrill/framework/drill"
@@ -122,11 +120,7 @@ var _ = BeforeSuite(func() {
 	run, err = report.NewRunDir(reportsRoot(), time.Now())
 	Expect(err).NotTo(HaveOccurred())
 	GinkgoWriter.Printf("reports: %s\n", run.Dir)
-	// client-go logs every failed watch while the API is down: expected in a
-	// drill, and noise on the console. Keep it in the run's folder.
-	logFile, err := os.Create(filepath.Join(run.Dir, "client-go.log"))
-	Expect(err).NotTo(HaveOccurred())
-	klog.SetLogger(funcr.New(func(prefix, args string) { fmt.Fprintln(logFile, time.Now().Format(time.RFC3339Nano), prefix, args) }, funcr.Options{}))
+	Expect(probe.ClientLogTo(filepath.Join(run.Dir, "client-go.log"))).To(Succeed())
 	pool = newClusterPool(run.Dir)
 })
 

@@ -8,8 +8,6 @@ import (
 	"sync"
 
 	. "github.com/onsi/ginkgo/v2"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/firedrill/firedrill/framework/cluster"
@@ -122,10 +120,10 @@ func (p *clusterPool) release(ctx context.Context, keep bool) {
 func removeProbeObjects(ctx context.Context, cl cluster.Cluster) {
 	cs, err := kubernetes.NewForConfig(cl.RESTConfig())
 	if err == nil {
-		err = cs.CoreV1().Namespaces().Delete(ctx, probe.Namespace, metav1.DeleteOptions{})
+		err = probe.RemoveNamespace(ctx, cs)
 	}
-	if err != nil && !apierrors.IsNotFound(err) {
-		GinkgoWriter.Printf("WARNING: namespace %s left in cluster %s: %v\n", probe.Namespace, cl.Name(), err)
+	if err != nil {
+		GinkgoWriter.Printf("WARNING: cluster %s: %v\n", cl.Name(), err)
 		return
 	}
 	GinkgoWriter.Printf("removed namespace %s from cluster %s\n", probe.Namespace, cl.Name())
