@@ -78,7 +78,7 @@ func run(ctx context.Context, in Input, res *Result) error {
 	if err != nil {
 		return err
 	}
-	ses, err := prepare(ctx, in.Cluster, in.Nodes, in.ProbeImage, out, s.Name, nil)
+	ses, err := prepare(ctx, in.Cluster, in.Nodes, in.ProbeImage, out, s.Name)
 	if err != nil {
 		return err
 	}
@@ -194,26 +194,22 @@ func (ses *session) createCanary(ctx context.Context, s *scenario.Scenario, inje
 	return nil
 }
 
-// workloadNode is the node the harness reaches the workload through: a
-// worker the fault does not touch, so a data-plane outage is the cluster's,
-// not the probe path's.
-func workloadNode(nodes, targets []cluster.Node) (cluster.Node, error) {
+// workloadNode is the worker the harness reaches the workload through (the
+// first by name). No scenario targets workers yet; one that does must pick
+// a worker outside its targets, or a data-plane outage would be the probe
+// path's, not the cluster's.
+func workloadNode(nodes []cluster.Node) (cluster.Node, error) {
 	var workers []cluster.Node
 	for _, n := range nodes {
 		if n.Role == cluster.RoleWorker {
 			workers = append(workers, n)
 		}
 	}
+	if len(workers) == 0 {
+		return cluster.Node{}, errors.New("the cluster has no worker node for the probe workload")
+	}
 	slices.SortFunc(workers, func(a, b cluster.Node) int { return strings.Compare(a.Name, b.Name) })
-	for _, w := range workers {
-		if !slices.ContainsFunc(targets, func(t cluster.Node) bool { return t.Name == w.Name }) {
-			return w, nil
-		}
-	}
-	if len(workers) > 0 {
-		return workers[0], nil
-	}
-	return cluster.Node{}, errors.New("the cluster has no worker node for the probe workload")
+	return workers[0], nil
 }
 
 func controlPlaneNodes(nodes []cluster.Node) []cluster.Node {

@@ -38,8 +38,7 @@ type session struct {
 }
 
 // prepare connects, lists the nodes and installs the probe workload.
-// exclude are nodes the workload must not be reached through.
-func prepare(ctx context.Context, c cluster.Cluster, wantNodes int, image string, out io.Writer, name string, exclude []cluster.Node) (*session, error) {
+func prepare(ctx context.Context, c cluster.Cluster, wantNodes int, image string, out io.Writer, name string) (*session, error) {
 	cfg := c.RESTConfig()
 	cfg.QPS, cfg.Burst = 100, 200 // the harness's own checks must never queue behind client-go's limiter
 	cs, err := kubernetes.NewForConfig(cfg)
@@ -55,7 +54,7 @@ func prepare(ctx context.Context, c cluster.Cluster, wantNodes int, image string
 	if err != nil {
 		return nil, err
 	}
-	wn, err := workloadNode(nodes, exclude)
+	wn, err := workloadNode(nodes)
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +192,7 @@ func Observe(ctx context.Context, in ObserveInput) (*Result, error) {
 }
 
 func observe(ctx context.Context, in ObserveInput, res *Result) error {
-	ses, err := prepare(ctx, in.Cluster, in.Nodes, in.ProbeImage, in.Out, "observe", nil)
+	ses, err := prepare(ctx, in.Cluster, in.Nodes, in.ProbeImage, in.Out, "observe")
 	if err != nil {
 		return err
 	}

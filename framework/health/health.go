@@ -10,7 +10,6 @@ package health
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -179,16 +178,4 @@ func leaseStale(l *coordinationv1.Lease, now time.Time) string {
 		return fmt.Sprintf("last renewed %s ago by %s (lease duration %s)", age.Round(time.Second), *s.HolderIdentity, d)
 	}
 	return ""
-}
-
-// Components lists the distinct component labels of pods, sorted.
-func Components(pods []corev1.Pod) []string {
-	var out []string
-	for _, p := range pods {
-		if c := p.Labels["component"]; c != "" && !slices.Contains(out, c) {
-			out = append(out, c)
-		}
-	}
-	sort.Strings(out)
-	return out
 }
