@@ -92,6 +92,7 @@ func (ses *session) startProbes(ctx context.Context, p scenario.Probes) error {
 		}
 		list = append(list, direct...)
 	}
+	list = append(list, ses.etcdSamplers(ctx, p.Timeout)...)
 	list = append(list, probe.WorkloadSampler(ses.chk.workloadURL, p.Timeout))
 	ses.samplers = &probe.Samplers{Rec: ses.rec, Interval: p.Interval, Timeout: p.Timeout, List: list}
 	ses.writes = &probe.Samplers{Rec: ses.rec, Interval: p.WriteInterval, Timeout: p.Timeout, List: []probe.Sampler{ses.writer.Sampler()}}
@@ -100,6 +101,24 @@ func (ses *session) startProbes(ctx context.Context, p scenario.Probes) error {
 	fmt.Fprintf(ses.out, "[%s] probes on: %d series every %s (timeout %s), writes every %s, workload at %s\n",
 		ses.name, len(list), p.Interval, p.Timeout, p.WriteInterval, ses.chk.workloadURL)
 	return nil
+}
+
+// etcdSamplers probe each etcd member from outside, when the cluster lets
+// the harness read kubeadm's etcd client certificate from a node; without
+// it (observe mode on a kubeconfig) the etcd series are missing, and it
+// says so.
+func (ses *session) etcdSamplers(ctx context.Context, timeout time.Duration) []probe.Sampler {
+	x, ok := ses.cluster.(cluster.NodeExec)
+	if !ok || len(ses.chk.controlPlane) == 0 {
+		fmt.Fprintf(ses.out, "[%s] etcd members not probed: no access to the control-plane nodes\n", ses.name)
+		return nil
+	}
+	tlsConfig, err := probe.EtcdClientTLS(ctx, x, ses.chk.controlPlane[0])
+	if err != nil {
+		fmt.Fprintf(ses.out, "[%s] etcd members not probed: %v\n", ses.name, err)
+		return nil
+	}
+	return probe.EtcdSamplers(ses.chk.controlPlane, tlsConfig, timeout)
 }
 
 // finish lifts the fault, stops the probes, reads the counter and the

@@ -93,8 +93,15 @@ func directDowntimeMax(tl Timeline, outs map[string]outage) result {
 // the end of the latest outage that reached past the fault, over all
 // endpoints. An endpoint still down at the window end has not come back.
 func directRecovery(tl Timeline, outs map[string]outage, f fault) result {
+	return lastBack(tl, outs, f, APIDirectRecovery, "API server", "no API server down after the fault")
+}
+
+// lastBack is when the last of several endpoints (API servers, etcd
+// members) served again after the fault, each judged by its own series;
+// one still down at the window end has not come back.
+func lastBack(tl Timeline, outs map[string]outage, f fault, figure, what, none string) result {
 	if !f.injected {
-		return unknown(APIDirectRecovery, noFault)
+		return unknown(figure, noFault)
 	}
 	var stuckNotes []string
 	var last time.Time
@@ -102,7 +109,7 @@ func directRecovery(tl Timeline, outs map[string]outage, f fault) result {
 	for _, ep := range slices.Sorted(maps.Keys(outs)) {
 		o := outs[ep]
 		if o.stillDown {
-			stuckNotes = append(stuckNotes, "API server "+ep+" still down at end of window")
+			stuckNotes = append(stuckNotes, what+" "+ep+" still down at end of window")
 			continue
 		}
 		for _, iv := range Clip(o.intervals, tl.Start, tl.End) {
@@ -112,10 +119,10 @@ func directRecovery(tl Timeline, outs map[string]outage, f fault) result {
 		}
 	}
 	if len(stuckNotes) > 0 {
-		return unrecovered(APIDirectRecovery, strings.Join(stuckNotes, "; "))
+		return unrecovered(figure, strings.Join(stuckNotes, "; "))
 	}
 	if last.IsZero() {
-		return measured(APIDirectRecovery, 0, "no API server down after the fault")
+		return measured(figure, 0, none)
 	}
-	return measured(APIDirectRecovery, last.Sub(f.at).Seconds(), "slowest: API server "+slowestEP)
+	return measured(figure, last.Sub(f.at).Seconds(), "slowest: "+what+" "+slowestEP)
 }

@@ -3,6 +3,7 @@ package timeline
 import (
 	"maps"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -10,10 +11,34 @@ const noEtcdMember = "no etcd member observed"
 
 // etcdFigures derives the etcd figures from each member's own status.
 func etcdFigures(tl Timeline, f fault) []result {
-	if len(tl.Etcd) == 0 {
-		return allUnknown([]string{EtcdRecovery, EtcdLeaderChanges}, noEtcdMember)
+	recovery := unknown(EtcdRecovery, noEtcdMember)
+	switch members := etcdMemberOutages(tl); {
+	case len(members) > 0:
+		// The members' own series, sampled from outside, see a restart of
+		// a second or two that the recovery checks' rounds can miss.
+		recovery = lastBack(tl, members, f, EtcdRecovery, "etcd member on", "no etcd member down after the fault")
+	case len(tl.Etcd) > 0:
+		recovery = etcdRecovery(tl.Etcd, f)
 	}
-	return []result{etcdRecovery(tl.Etcd, f), etcdLeaderChanges(tl.Etcd)}
+	leader := unknown(EtcdLeaderChanges, noEtcdMember)
+	if len(tl.Etcd) > 0 {
+		leader = etcdLeaderChanges(tl.Etcd)
+	}
+	return []result{recovery, leader}
+}
+
+// etcdMemberOutages is what each member's series ("etcd/<node>") says.
+func etcdMemberOutages(tl Timeline) map[string]outage {
+	outs := map[string]outage{}
+	for _, s := range tl.Samples {
+		if node, ok := strings.CutPrefix(s.Series, SeriesEtcdPrefix); ok && node != "" {
+			if _, seen := outs[node]; !seen {
+				series := s.Series
+				outs[node] = downOf(tl, func(name string) bool { return name == series })
+			}
+		}
+	}
+	return outs
 }
 
 // etcdRecovery is when the last disturbed member was ready again: etcd

@@ -106,6 +106,11 @@ const (
 	EndpointClient = "client"
 	// SeriesWorkload is the probe workload reached from outside the cluster.
 	SeriesWorkload = "workload"
+	// SeriesEtcdPrefix starts each etcd member's series, "etcd/<node>":
+	// its /readyz on the client port, from outside the node, OK when the
+	// member serves linearizable reads (it is in the cluster and caught
+	// up).
+	SeriesEtcdPrefix = "etcd/"
 	// SeriesWrite is the writer's counter updates; Sample.Seq is the value
 	// written, and OK means the API server acknowledged it.
 	SeriesWrite = "write"
