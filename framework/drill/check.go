@@ -99,7 +99,7 @@ func (c *checker) one(ctx context.Context, name string) error {
 		}
 		members := health.EtcdMembers(ctx, x, c.controlPlane)
 		for _, m := range members {
-			o := timeline.EtcdObservation{ObservedAt: now, Node: m.Node, Leader: m.Leader, Ready: m.Ready}
+			o := timeline.EtcdObservation{ObservedAt: now, Node: m.Node, Leader: m.Leader, Ready: m.Ready, LeaderChangesSeen: m.LeaderChanges}
 			if m.Err != nil {
 				o.Error = m.Err.Error()
 			}

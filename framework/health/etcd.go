@@ -3,6 +3,7 @@ package health
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -21,7 +22,9 @@ type EtcdMember struct {
 	// Ready is etcd's /readyz: the member serves linearizable reads, i.e.
 	// it has a leader and has applied what the leader committed.
 	Ready bool
-	Err   error
+	// LeaderChanges is etcd_server_leader_changes_seen_total.
+	LeaderChanges int64
+	Err           error
 }
 
 // EtcdMembers asks the etcd member on each control-plane node, in
@@ -48,6 +51,7 @@ func etcdMember(ctx context.Context, x cluster.NodeExec, n cluster.Node) EtcdMem
 		return m
 	}
 	m.Leader = metricValue(string(metrics), "etcd_server_is_leader") == "1"
+	m.LeaderChanges, _ = strconv.ParseInt(metricValue(string(metrics), "etcd_server_leader_changes_seen_total"), 10, 64)
 	code, err := x.Exec(ctx, n, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", etcdLocal+"/readyz")
 	if err != nil {
 		m.Err = fmt.Errorf("etcd on %s: readyz: %w", n.Name, err)

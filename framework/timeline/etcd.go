@@ -1,6 +1,7 @@
 package timeline
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -93,6 +94,9 @@ func memberReady(o EtcdObservation) bool { return o.Ready && o.Error == "" }
 // that did not answer) are skipped, so a leader seen many times counts once
 // and an election with no leader in between still counts as one change.
 func etcdLeaderChanges(all []EtcdObservation) result {
+	if r, ok := electionsSeen(all); ok {
+		return r
+	}
 	changes := 0
 	leader := ""
 	for _, o := range sortedEtcd(all) {
@@ -108,6 +112,38 @@ func etcdLeaderChanges(all []EtcdObservation) result {
 		return unknown(EtcdLeaderChanges, "no etcd member reported itself leader")
 	}
 	return measured(EtcdLeaderChanges, float64(changes), "last leader: "+leader)
+}
+
+// electionsSeen counts leader changes with etcd's own counter: a killed
+// leader that restarts within a second can win the next election again, so
+// the leader's node does not always change. Per member, the increments of
+// its counter (a drop is a restart that reset it, not a change); the figure
+// is the most any member saw. ok is false when no observation carries the
+// counter (a timeline recorded before it was read).
+func electionsSeen(all []EtcdObservation) (result, bool) {
+	byNode := map[string][]EtcdObservation{}
+	for _, o := range sortedEtcd(all) {
+		if o.LeaderChangesSeen > 0 {
+			byNode[o.Node] = append(byNode[o.Node], o)
+		}
+	}
+	if len(byNode) == 0 {
+		return result{}, false
+	}
+	most, who := int64(0), ""
+	for _, node := range slices.Sorted(maps.Keys(byNode)) {
+		var seen int64
+		obs := byNode[node]
+		for i := 1; i < len(obs); i++ {
+			if d := obs[i].LeaderChangesSeen - obs[i-1].LeaderChangesSeen; d > 0 {
+				seen += d
+			}
+		}
+		if seen > most || who == "" {
+			most, who = seen, node
+		}
+	}
+	return measured(EtcdLeaderChanges, float64(most), fmt.Sprintf("elections seen by the member on %s (etcd_server_leader_changes_seen_total)", who)), true
 }
 
 func sortedEtcd(obs []EtcdObservation) []EtcdObservation {

@@ -62,3 +62,21 @@ func TestEtcdRecoveryFromMemberSeries(t *testing.T) {
 		})
 	}
 }
+
+// A killed leader that restarts at once can win again: the leader's node
+// does not change, etcd's own counter does.
+func TestEtcdLeaderChangesFromTheCounter(t *testing.T) {
+	obs := []EtcdObservation{
+		{ObservedAt: at(5), Node: "cp1", Leader: true, Ready: true, LeaderChangesSeen: 1},
+		{ObservedAt: at(5), Node: "cp2", Ready: true, LeaderChangesSeen: 1},
+		// cp1 was killed and restarted: its counter starts again.
+		{ObservedAt: at(14), Node: "cp1", Leader: true, Ready: true, LeaderChangesSeen: 1},
+		{ObservedAt: at(14), Node: "cp2", Ready: true, LeaderChangesSeen: 2},
+		{ObservedAt: at(20), Node: "cp2", Ready: true, LeaderChangesSeen: 2},
+	}
+	tl := Timeline{Start: at(0), End: at(30), Events: []Event{inject(10, 10.1)}, Etcd: obs}
+	checkFigures(t, Derive(tl), want{
+		values: map[string]float64{EtcdLeaderChanges: 1},
+		notes:  map[string]string{EtcdLeaderChanges: "elections seen by the member on cp2"},
+	})
+}

@@ -47,8 +47,11 @@ type EtcdObservation struct {
 	Leader     bool      `json:"leader"`
 	// Ready is etcd's own /readyz: the member serves linearizable reads,
 	// so it is in the cluster and caught up with the leader.
-	Ready bool   `json:"ready"`
-	Error string `json:"error,omitempty"`
+	Ready bool `json:"ready"`
+	// LeaderChangesSeen is the member's etcd_server_leader_changes_seen_total
+	// (it restarts from zero when the member restarts).
+	LeaderChangesSeen int64  `json:"leaderChangesSeen,omitempty"`
+	Error             string `json:"error,omitempty"`
 }
 
 // ReplicaObservation counts the probe Deployment's pods that are not
