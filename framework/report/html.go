@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"fmt"
 	"html/template"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -567,13 +568,13 @@ func (b *chartBuilder) podLanes() {
 		b.lane("pods", "").NoData = true
 		return
 	}
-	for _, node := range sortedKeys(byNode) {
+	for _, node := range slices.Sorted(maps.Keys(byNode)) {
 		if node == "" {
 			b.group("Control-plane static pods: Ready")
 		} else {
 			b.group("Control-plane static pods on " + node + ": Ready")
 		}
-		for _, name := range sortedKeys(byNode[node]) {
+		for _, name := range slices.Sorted(maps.Keys(byNode[node])) {
 			obs := byNode[node][name]
 			label := name
 			if short, ok := strings.CutSuffix(name, "-"+node); ok && node != "" && short != "" {
@@ -608,18 +609,9 @@ func (b *chartBuilder) nodeLanes() {
 		b.lane("nodes", "").NoData = true
 		return
 	}
-	for _, name := range sortedKeys(byName) {
+	for _, name := range slices.Sorted(maps.Keys(byName)) {
 		b.states(b.lane(name, "node "+name), byName[name])
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // fault draws one harness action: an inject as a band from when it started

@@ -3,6 +3,7 @@ package scenario
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -287,15 +288,6 @@ func (fs *fileSet) err() error {
 	return joinSorted(errs)
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
 func listOrNone(names []string) string {
 	if len(names) == 0 {
 		return "none"
@@ -307,7 +299,7 @@ func listOrNone(names []string) string {
 
 // crossCheck checks the references between the files of the set.
 func (fs *fileSet) crossCheck() {
-	for _, name := range sortedKeys(fs.scenarios) {
+	for _, name := range slices.Sorted(maps.Keys(fs.scenarios)) {
 		ls := fs.scenarios[name]
 		s := ls.s
 		if s.Cluster == "" {
@@ -322,7 +314,7 @@ func (fs *fileSet) crossCheck() {
 			checkTarget(ls.d, s, lp.p)
 		}
 	}
-	for _, name := range sortedKeys(fs.profiles) {
+	for _, name := range slices.Sorted(maps.Keys(fs.profiles)) {
 		lp := fs.profiles[name]
 		if lp.context {
 			continue
