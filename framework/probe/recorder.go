@@ -24,51 +24,37 @@ func NewRecorder(start time.Time) *Recorder {
 
 // Sample records one request probe result.
 func (r *Recorder) Sample(s timeline.Sample) {
-	r.mu.Lock()
-	r.tl.Samples = append(r.tl.Samples, s)
-	r.mu.Unlock()
+	appendTo(r, &r.tl.Samples, s)
 }
 
 // Event records a harness action.
 func (r *Recorder) Event(e timeline.Event) {
-	r.mu.Lock()
-	r.tl.Events = append(r.tl.Events, e)
-	r.mu.Unlock()
+	appendTo(r, &r.tl.Events, e)
 }
 
 // Lease records a Lease observation.
 func (r *Recorder) Lease(o timeline.LeaseObservation) {
-	r.mu.Lock()
-	r.tl.Leases = append(r.tl.Leases, o)
-	r.mu.Unlock()
+	appendTo(r, &r.tl.Leases, o)
 }
 
 // Pod records a static pod observation.
 func (r *Recorder) Pod(o timeline.PodObservation) {
-	r.mu.Lock()
-	r.tl.Pods = append(r.tl.Pods, o)
-	r.mu.Unlock()
+	appendTo(r, &r.tl.Pods, o)
 }
 
 // Node records a node observation.
 func (r *Recorder) Node(o timeline.NodeObservation) {
-	r.mu.Lock()
-	r.tl.Nodes = append(r.tl.Nodes, o)
-	r.mu.Unlock()
+	appendTo(r, &r.tl.Nodes, o)
 }
 
 // Replicas records a count of the probe Deployment's pods.
 func (r *Recorder) Replicas(o timeline.ReplicaObservation) {
-	r.mu.Lock()
-	r.tl.Replicas = append(r.tl.Replicas, o)
-	r.mu.Unlock()
+	appendTo(r, &r.tl.Replicas, o)
 }
 
 // Etcd records an etcd member's status.
 func (r *Recorder) Etcd(o timeline.EtcdObservation) {
-	r.mu.Lock()
-	r.tl.Etcd = append(r.tl.Etcd, o)
-	r.mu.Unlock()
+	appendTo(r, &r.tl.Etcd, o)
 }
 
 // Canary records the canary pod.
@@ -82,6 +68,13 @@ func (r *Recorder) Canary(o timeline.CanaryObservation) {
 func (r *Recorder) WriteCheck(w timeline.WriteCheck) {
 	r.mu.Lock()
 	r.tl.WriteCheck = &w
+	r.mu.Unlock()
+}
+
+// appendTo appends v to one of the timeline's lists under the lock.
+func appendTo[T any](r *Recorder, list *[]T, v T) {
+	r.mu.Lock()
+	*list = append(*list, v)
 	r.mu.Unlock()
 }
 

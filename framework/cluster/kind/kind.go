@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -63,6 +64,12 @@ type Cluster struct {
 	config           *rest.Config
 	kind             *kindcluster.Provider
 	zones            map[string]string // node name -> zone, from the node labels
+
+	// handles are kind's node handles by name. Node containers keep their
+	// names across restarts, so one docker listing serves every Exec, not
+	// one per command in the recovery checks' poll loop.
+	mu      sync.Mutex
+	handles map[string]nodes.Node
 }
 
 var (
@@ -354,14 +361,21 @@ func (c *Cluster) apiRule(ctx context.Context, n cluster.Node, op string) error 
 const apiServerPort = "6443"
 
 func (c *Cluster) kindNode(name string) (nodes.Node, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n, ok := c.handles[name]; ok {
+		return n, nil
+	}
 	list, err := c.kind.ListNodes(c.name)
 	if err != nil {
 		return nil, fmt.Errorf("list nodes of kind cluster %s: %w", c.name, withOutput(err))
 	}
+	c.handles = map[string]nodes.Node{}
 	for _, n := range list {
-		if n.String() == name {
-			return n, nil
-		}
+		c.handles[n.String()] = n
+	}
+	if n, ok := c.handles[name]; ok {
+		return n, nil
 	}
 	return nil, fmt.Errorf("kind cluster %s has no node %s", c.name, name)
 }
