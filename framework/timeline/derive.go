@@ -36,6 +36,7 @@ func Derive(tl Timeline) []Figure {
 	add(excessPods(tl.Replicas))
 	add(recoveryAll(byName, f))
 	add(faultFigures(tl, byName[APIDowntimeTotal])...)
+	add(harnessFigures(tl)...)
 	return assemble(byName)
 }
 
@@ -57,6 +58,10 @@ type result struct {
 	// unrecovered: unmeasured because the component was observed and had
 	// not healed by the window end (rather than for lack of data).
 	unrecovered bool
+	// notProbed: unmeasured because this run had no probe of its kind at
+	// all (observe mode without node access has no etcd series), as
+	// opposed to a probe that ran and saw nothing after the fault.
+	notProbed bool
 }
 
 func measured(name string, v float64, note string) result {
@@ -102,21 +107,24 @@ var recoveryParts = []string{
 }
 
 // recoveryAll is the max of the component recoveries. A component that did
-// not heal fails it; one with no data is skipped (a profile may not probe a
-// workload) but named in the note, so the skip is visible.
+// not heal fails it; so does one that was probed but has no data after the
+// fault (no data is not "recovered at once"), named in the note. Only a
+// part this run had no probe for at all is left out, and named too.
 func recoveryAll(byName map[string]result, f fault) result {
 	if !f.injected {
 		return unknown(RecoveryAll, noFault)
 	}
-	var stuckParts, skipped []string
+	var stuckParts, missing, notProbed []string
 	var worst result
 	for _, name := range recoveryParts {
 		r := byName[name]
 		switch {
 		case r.unrecovered:
 			stuckParts = append(stuckParts, name+" ("+r.Note+")")
+		case r.notProbed:
+			notProbed = append(notProbed, name+" ("+r.Note+")")
 		case !r.Measured:
-			skipped = append(skipped, name+" ("+r.Note+")")
+			missing = append(missing, name+" ("+r.Note+")")
 		case worst.Name == "" || r.Value > worst.Value:
 			worst = r
 		}
@@ -124,12 +132,15 @@ func recoveryAll(byName map[string]result, f fault) result {
 	if len(stuckParts) > 0 {
 		return unrecovered(RecoveryAll, "not recovered: "+strings.Join(stuckParts, ", "))
 	}
+	if len(missing) > 0 {
+		return unknown(RecoveryAll, "not measured, no data after the fault: "+strings.Join(missing, ", "))
+	}
 	skipNote := ""
-	if len(skipped) > 0 {
-		skipNote = "skipped, no data: " + strings.Join(skipped, ", ")
+	if len(notProbed) > 0 {
+		skipNote = "not probed in this run: " + strings.Join(notProbed, ", ")
 	}
 	if worst.Name == "" {
-		return unknown(RecoveryAll, skipNote)
+		return unknown(RecoveryAll, joinNotes([]string{"no recovery figure measured", skipNote}))
 	}
 	return measured(RecoveryAll, worst.Value, joinNotes([]string{"slowest: " + worst.Name, skipNote}))
 }

@@ -56,10 +56,15 @@ func TestAPIFigures(t *testing.T) {
 				Start: at(0), End: at(10), Events: []Event{inject(-1, -0.5)},
 				Samples: probe(apiNew, 0, 10, 0.5, refusedDuring([2]float64{0, 2})),
 			},
-			want: want{values: map[string]float64{
-				APIDowntimeTotal: 2.01, APIDowntimeLongest: 2.01, APIAvailability: 79.9,
-				APIDetect: 1.001, APIRecovery: 3.01,
-			}},
+			// The fault came before the first sample: nothing says how
+			// long the API was down before it, so no recovery time.
+			want: want{
+				values: map[string]float64{
+					APIDowntimeTotal: 2.01, APIDowntimeLongest: 2.01, APIAvailability: 79.9,
+					APIDetect: 1.001,
+				},
+				unmeasured: map[string]string{APIRecovery: "API first probed 1.0s after the fault"},
+			},
 		},
 		{
 			name: "outage still going at the end",

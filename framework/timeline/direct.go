@@ -17,7 +17,11 @@ func directFigures(tl Timeline, f fault) []result {
 	names := []string{APIDirectDowntimeMax, APIDirectRecovery}
 	outs := endpointOutages(tl)
 	if len(outs) == 0 {
-		return allUnknown(names, noDirectSeries)
+		rs := allUnknown(names, noDirectSeries)
+		for i := range rs {
+			rs[i].notProbed = true
+		}
+		return rs
 	}
 	if !tl.End.After(tl.Start) {
 		return allUnknown(names, emptyWindowNote)
@@ -32,7 +36,8 @@ func directFigures(tl Timeline, f fault) []result {
 func EndpointsDown(tl Timeline) map[string][]Interval {
 	down := map[string][]Interval{}
 	for ep, o := range endpointOutages(tl) {
-		down[ep] = Clip(o.intervals, tl.Start, tl.End)
+		from, to := o.window(tl)
+		down[ep] = Clip(o.intervals, from, to)
 	}
 	return down
 }
@@ -79,7 +84,12 @@ func directDowntimeMax(tl Timeline, outs map[string]outage) result {
 	var worst string
 	var most time.Duration
 	for _, ep := range slices.Sorted(maps.Keys(outs)) {
-		if d := total(Clip(outs[ep].intervals, tl.Start, tl.End)); d > most {
+		o := outs[ep]
+		if pf := o.probeFailure(); pf != "" {
+			return unknown(APIDirectDowntimeMax, "API server "+ep+": "+pf)
+		}
+		from, to := o.window(tl)
+		if d := total(Clip(o.intervals, from, to)); d > most {
 			worst, most = ep, d
 		}
 	}
@@ -97,31 +107,46 @@ func directRecovery(tl Timeline, outs map[string]outage, f fault) result {
 }
 
 // lastBack is when the last of several endpoints (API servers, etcd
-// members) served again after the fault, each judged by its own series;
-// one still down at the window end has not come back.
+// members) served again after the fault, each judged by its own series:
+// the moment after which every one of them held up until the end. One
+// still down at the window end has not come back; one whose probe failed,
+// or that has no sample after the fault, leaves the figure unmeasured.
 func lastBack(tl Timeline, outs map[string]outage, f fault, figure, what, none string) result {
 	if !f.injected {
 		return unknown(figure, noFault)
 	}
-	var stuckNotes []string
+	var stuckNotes, missing []string
 	var last time.Time
 	var slowestEP string
 	for _, ep := range slices.Sorted(maps.Keys(outs)) {
 		o := outs[ep]
-		if o.stillDown {
+		from, to := o.window(tl)
+		switch {
+		case o.probeFailure() != "":
+			missing = append(missing, what+" "+ep+": "+o.probeFailure())
+			continue
+		case !o.last.After(f.at):
+			missing = append(missing, what+" "+ep+": no sample after the fault")
+			continue
+		case from.After(f.at):
+			missing = append(missing, what+" "+ep+": first probed after the fault")
+			continue
+		case o.stillDown:
 			stuckNotes = append(stuckNotes, what+" "+ep+" still down at end of window")
 			continue
 		}
-		for _, iv := range Clip(o.intervals, tl.Start, tl.End) {
+		for _, iv := range Clip(o.intervals, from, to) {
 			if iv.To.After(f.at) && iv.To.After(last) {
 				last, slowestEP = iv.To, ep
 			}
 		}
 	}
-	if len(stuckNotes) > 0 {
+	switch {
+	case len(stuckNotes) > 0:
 		return unrecovered(figure, strings.Join(stuckNotes, "; "))
-	}
-	if last.IsZero() {
+	case len(missing) > 0:
+		return unknown(figure, strings.Join(missing, "; "))
+	case last.IsZero():
 		return measured(figure, 0, none)
 	}
 	return measured(figure, last.Sub(f.at).Seconds(), "slowest: "+what+" "+slowestEP)

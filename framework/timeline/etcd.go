@@ -13,6 +13,7 @@ const noEtcdMember = "no etcd member observed"
 // etcdFigures derives the etcd figures from each member's own status.
 func etcdFigures(tl Timeline, f fault) []result {
 	recovery := unknown(EtcdRecovery, noEtcdMember)
+	recovery.notProbed = true
 	switch members := etcdMemberOutages(tl); {
 	case len(members) > 0:
 		// The members' own series, sampled from outside, see a restart of
@@ -65,6 +66,9 @@ func etcdRecovery(all []EtcdObservation, f fault) result {
 // saw it is all there is.
 func memberRecovery(node string, obs []EtcdObservation, inject time.Time) healing {
 	what := "etcd member on " + node
+	if !obs[len(obs)-1].ObservedAt.After(inject) {
+		return noData(what + " not observed after the fault")
+	}
 	if last := obs[len(obs)-1]; !memberReady(last) {
 		note := what + " not ready at end of window"
 		if last.Error != "" {

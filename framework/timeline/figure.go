@@ -88,6 +88,12 @@ const (
 	// calibration drill bounds.
 	FaultWindow      = "fault.window"
 	APIDowntimeError = "api.downtime.error"
+
+	// The harness watching itself (series harness/control): the total time
+	// it was stalled, and the API downtime that fell in those stalls and
+	// was kept out of api.downtime.total.
+	HarnessStallTotal  = "harness.stall.total"
+	APIDowntimeStalled = "api.downtime.stalled"
 )
 
 // FigureUnits lists every figure name with its unit; a budget naming a
@@ -106,4 +112,5 @@ var FigureUnits = map[string]Unit{
 	APIDirectDowntimeMax: Seconds, APIDirectRecovery: Seconds,
 	EtcdRecovery: Seconds, EtcdLeaderChanges: Count,
 	SchedulingCanary: Seconds, WorkloadExcessPods: Count,
+	HarnessStallTotal: Seconds, APIDowntimeStalled: Seconds,
 }

@@ -141,3 +141,12 @@ func seconds(ivs []Interval) [][2]float64 {
 	}
 	return out
 }
+
+// every is from, from+step, ... up to and including to.
+func every(from, to, step float64) []float64 {
+	var out []float64
+	for x := from; x <= to+1e-9; x += step {
+		out = append(out, math.Round(x*1e6)/1e6)
+	}
+	return out
+}

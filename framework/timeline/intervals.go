@@ -1,6 +1,8 @@
 package timeline
 
 import (
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -8,39 +10,83 @@ import (
 
 // DownIntervals returns when one series was down, from its samples (the
 // caller passes the samples of a single series: mixing series would let one
-// series' successes hide another's failures). The series is up until a
-// sample fails. An outage closes at the End of the first answered sample,
-// not at its Start: during a hang (a paused container) the requests sent
-// during the outage are all answered just after it ends, and closing at
-// their Start would shorten the outage by up to the probe timeout. A series
-// still down after its last sample is down until end, the window end.
+// series' successes hide another's failures). See walkDown for the rule.
 func DownIntervals(samples []Sample, end time.Time) []Interval {
-	ivs, _ := walkDown(samples, end)
-	return ivs
+	return walkDown(samples, end).intervals
 }
 
-// walkDown is DownIntervals, also telling whether the series was still down
-// after its last sample: an outage cut by the window end is not a recovery.
-func walkDown(samples []Sample, end time.Time) (ivs []Interval, stillDown bool) {
-	sorted := slices.Clone(samples)
-	slices.SortStableFunc(sorted, func(a, b Sample) int { return a.Start.Compare(b.Start) })
-	var from, closed time.Time
-	for _, s := range sorted {
-		switch {
-		case !stillDown && !answered(s):
-			// A request sent before the last outage closed can fail late;
-			// that time is already counted.
-			stillDown, from = true, later(s.Start, closed)
-		case stillDown && answered(s):
-			stillDown = false
-			ivs = append(ivs, Interval{From: from, To: earlier(s.End, end)})
-			closed = later(closed, s.End)
+// seriesWalk is what the samples of one series say.
+type seriesWalk struct {
+	intervals []Interval
+	// stillDown: the series was down after its last answer, so an outage
+	// cut by the window end is not a recovery.
+	stillDown bool
+	// first and last are the Start of the series' first and last sample:
+	// before first nothing was probed, and a series whose last sample is
+	// long before the window end stopped early.
+	first, last time.Time
+	samples     int
+}
+
+// walkDown applies the outage rule to one series. Each sample is evidence
+// at one instant: a failed request at its Start (the service did not answer
+// a request sent then; a request that hangs until its deadline fails from
+// the moment it was sent), an answered one at its End (the service answered
+// then). The series is up until the first failure; an outage then lasts
+// until the earliest answer that comes back after it, whichever request it
+// answers: a slow answer to a request sent earlier must not hide a fast
+// answer to one sent later, and closing at an answer's End rather than its
+// Start keeps requests that hang through an outage (all answered just after
+// it) from shortening it. Failures stamped while an outage is already open
+// change nothing. A series still down after its last answer is down until
+// end, the window end.
+func walkDown(samples []Sample, end time.Time) seriesWalk {
+	w := seriesWalk{samples: len(samples)}
+	type evidence struct {
+		at time.Time
+		up bool
+	}
+	evs := make([]evidence, 0, len(samples))
+	for _, s := range samples {
+		if w.first.IsZero() || s.Start.Before(w.first) {
+			w.first = s.Start
+		}
+		w.last = later(w.last, s.Start)
+		if answered(s) {
+			evs = append(evs, evidence{at: s.End, up: true})
+		} else {
+			evs = append(evs, evidence{at: s.Start})
 		}
 	}
-	if stillDown {
-		ivs = append(ivs, Interval{From: from, To: end})
+	// At the same instant a failure comes first: an answer at that instant
+	// closes the outage it opened, which leaves an empty interval.
+	slices.SortStableFunc(evs, func(a, b evidence) int {
+		if c := a.at.Compare(b.at); c != 0 {
+			return c
+		}
+		switch {
+		case a.up == b.up:
+			return 0
+		case a.up:
+			return 1
+		}
+		return -1
+	})
+	var from time.Time
+	for _, e := range evs {
+		switch {
+		case !w.stillDown && !e.up:
+			w.stillDown, from = true, e.at
+		case w.stillDown && e.up:
+			w.stillDown = false
+			w.intervals = append(w.intervals, Interval{From: from, To: earlier(e.at, end)})
+		}
 	}
-	return Union(ivs), stillDown
+	if w.stillDown {
+		w.intervals = append(w.intervals, Interval{From: from, To: end})
+	}
+	w.intervals = Union(w.intervals)
+	return w
 }
 
 // answered is whether a sample proves the service up. A sample with no End
@@ -103,9 +149,34 @@ func isAPIClient(series string) bool { return strings.HasPrefix(series, apiClien
 
 // outage is what the samples of a group of series say.
 type outage struct {
-	intervals []Interval // union over the series, each walked on its own
+	// intervals is the union over the series, each walked on its own,
+	// less the windows in which the harness itself was stalled.
+	intervals []Interval
 	samples   int
 	stillDown bool // some series of the group was down at the window end
+	// last is the Start of the group's last sample.
+	last time.Time
+	// from is when every series of the group had sent its first sample:
+	// before it the group was not fully probed, and that time is not
+	// counted as up.
+	from time.Time
+	// stopped names the series that stopped sampling long before the
+	// window end: a probe failure, not an answer about the cluster.
+	stopped []string
+	// stalled is the down time of the group that fell in harness stalls
+	// and was kept out of intervals.
+	stalled []Interval
+}
+
+// stopGap is how long before the window end a series may send its last
+// sample before it counts as stopped: ten of its own intervals, at least
+// 5 s (the last requests finish within one probe timeout of the end).
+func stopGap(w seriesWalk) time.Duration {
+	if w.samples < 2 {
+		return 5 * time.Second
+	}
+	spacing := w.last.Sub(w.first) / time.Duration(w.samples-1)
+	return max(5*time.Second, 10*spacing)
 }
 
 func downOf(tl Timeline, match func(series string) bool) outage {
@@ -117,14 +188,69 @@ func downOf(tl Timeline, match func(series string) bool) outage {
 	}
 	var o outage
 	var sets [][]Interval
-	for _, samples := range bySeries {
-		ivs, down := walkDown(samples, tl.End)
-		sets = append(sets, ivs)
-		o.samples += len(samples)
-		o.stillDown = o.stillDown || down
+	for _, name := range slices.Sorted(maps.Keys(bySeries)) {
+		w := walkDown(bySeries[name], tl.End)
+		sets = append(sets, w.intervals)
+		o.samples += w.samples
+		o.stillDown = o.stillDown || w.stillDown
+		o.from = later(o.from, w.first)
+		o.last = later(o.last, w.last)
+		if gap := tl.End.Sub(w.last); gap > stopGap(w) {
+			o.stopped = append(o.stopped, fmt.Sprintf("series %s stopped sampling %.1fs before the end of the window", name, gap.Seconds()))
+		}
 	}
-	o.intervals = Union(sets...)
+	down := Union(sets...)
+	if stalls := HarnessStalls(tl); len(stalls) > 0 {
+		o.stalled = Intersect(down, stalls)
+		down = Subtract(down, stalls)
+	}
+	o.intervals = down
 	return o
+}
+
+// window is the part of the observation window in which the group was
+// probed: from its first full round of samples to the end.
+func (o outage) window(tl Timeline) (from, to time.Time) {
+	return later(tl.Start, o.from), tl.End
+}
+
+// probeFailure says why the group's figures cannot be trusted, or "".
+func (o outage) probeFailure() string {
+	if len(o.stopped) == 0 {
+		return ""
+	}
+	return "probe failure: " + strings.Join(o.stopped, "; ")
+}
+
+// Subtract is a less b: the parts of a's intervals that no interval of b
+// covers.
+func Subtract(a, b []Interval) []Interval {
+	b = Union(b)
+	var out []Interval
+	for _, iv := range Union(a) {
+		cur := iv
+		for _, cut := range b {
+			if !cut.To.After(cur.From) || !cut.From.Before(cur.To) {
+				continue
+			}
+			if cut.From.After(cur.From) {
+				out = append(out, Interval{From: cur.From, To: cut.From})
+			}
+			cur.From = cut.To
+			if !cur.To.After(cur.From) {
+				break
+			}
+		}
+		if cur.To.After(cur.From) {
+			out = append(out, cur)
+		}
+	}
+	return out
+}
+
+// Intersect is the time covered by both a and b.
+func Intersect(a, b []Interval) []Interval {
+	return Subtract(Union(a), Subtract(Union(a), b))
 }
 
 func total(ivs []Interval) time.Duration {

@@ -64,7 +64,9 @@ func TestDownIntervals(t *testing.T) {
 			want: []Interval{iv(1, 2.01)},
 		},
 		{
-			name: "failure sent before the outage closed extends it",
+			// The service answered at 5: a request sent during the outage
+			// that hung and timed out later proves nothing after that.
+			name: "failure sent during the outage and timed out after it does not extend it",
 			samples: []Sample{
 				sample(1, 1.001, false),
 				sample(1.1, 5, true),    // hung, answered when the service came back
@@ -72,10 +74,22 @@ func TestDownIntervals(t *testing.T) {
 				sample(1.3, 5.1, true),
 			},
 			end:  10,
-			want: []Interval{iv(1, 5.1)},
+			want: []Interval{iv(1, 5)},
 		},
 		{
-			name: "answer inside an outage already counted adds nothing",
+			// The rule of the earliest answer: a slow answer to a request
+			// sent earlier must not hide a fast one sent later.
+			name: "outage ends at the earliest answer, not the first one sent",
+			samples: []Sample{
+				sample(1, 1.001, false),
+				sample(1.1, 2.0, true),
+				sample(1.2, 1.21, true),
+			},
+			end:  10,
+			want: []Interval{iv(1, 1.21)},
+		},
+		{
+			name: "a slow answer still in flight does not hold the outage open",
 			samples: []Sample{
 				sample(1, 1.001, false),
 				sample(1.1, 5, true),
@@ -84,7 +98,19 @@ func TestDownIntervals(t *testing.T) {
 				sample(2, 2.01, true),
 			},
 			end:  10,
-			want: []Interval{iv(1, 5)},
+			want: []Interval{iv(1, 1.31)},
+		},
+		{
+			name: "a failure after the earliest answer opens a new outage",
+			samples: []Sample{
+				sample(1, 1.001, false),
+				sample(1.1, 3, true),
+				sample(1.2, 1.21, true),
+				sample(1.5, 1.501, false),
+				sample(1.6, 1.61, true),
+			},
+			end:  10,
+			want: []Interval{iv(1, 1.21), iv(1.5, 1.61)},
 		},
 		{
 			name:    "answer after the window end is cut at the end",

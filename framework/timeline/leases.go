@@ -17,13 +17,15 @@ func leaderFigures(tl Timeline, f fault, lease, recoveryName, transitionsName st
 	obs := leaseObservations(tl.Leases, leaderNamespace, lease)
 	if len(obs) == 0 {
 		note := "no observation of lease " + leaderNamespace + "/" + lease
-		return []result{unknown(recoveryName, note), unknown(transitionsName, note)}
+		rs := []result{unknown(recoveryName, note), unknown(transitionsName, note)}
+		rs[0].notProbed = true
+		return rs
 	}
 	transitions := measured(transitionsName, float64(transitionSpread(obs)), "")
 	if !f.injected {
 		return []result{unknown(recoveryName, noFault), transitions}
 	}
-	return []result{leaderRecovery(obs, f.at).figure(recoveryName, f.at), transitions}
+	return []result{leaderRecovery(obs, f.at, tl.End).figure(recoveryName, f.at), transitions}
 }
 
 // leaseObservations are one Lease's observations in the order the harness
@@ -47,48 +49,75 @@ func transitionSpread(obs []LeaseObservation) int32 {
 	return hi - lo
 }
 
-// leaderRecovery is when the Lease had a working leader again. A new holder
-// is the precise answer (its own acquireTime); a holder that survived is
-// only seen renewing again.
-func leaderRecovery(obs []LeaseObservation, inject time.Time) healing {
-	if h, ok := newHolder(obs, inject); ok {
+// leaderRecovery is when the Lease had a working leader again for the last
+// time: the moment after which it was held and renewed until the end. A
+// cascade (a new holder that loses the Lease again, renewals that resume,
+// stop and resume) counts from its last return. A new holder's own
+// acquireTime is the precise instant of its return; a holder that survived
+// is only seen renewing again after a gap.
+func leaderRecovery(obs []LeaseObservation, inject, end time.Time) healing {
+	renewal := renewalRecovery(obs, inject, end)
+	if renewal.verdict != healed {
+		return renewal
+	}
+	if h, ok := lastNewHolder(obs, inject); ok && h.at.After(renewal.at) {
 		return h
 	}
-	return renewalRecovery(obs, inject)
+	return renewal
 }
 
-func newHolder(obs []LeaseObservation, inject time.Time) (healing, bool) {
-	before := ""
+// lastNewHolder is the latest acquisition, after the fault, by a holder
+// other than the one before it.
+func lastNewHolder(obs []LeaseObservation, inject time.Time) (healing, bool) {
+	holder := ""
+	var last healing
+	found := false
 	for _, o := range obs {
 		if !o.ObservedAt.After(inject) {
-			before = o.Holder
+			holder = o.Holder
+			continue
 		}
-	}
-	for _, o := range obs {
-		if o.ObservedAt.After(inject) && o.Holder != "" && o.Holder != before && !o.AcquireTime.Before(inject) {
-			return healedAt(o.AcquireTime, "acquired by "+o.Holder), true
+		if o.Holder != "" && o.Holder != holder && !o.AcquireTime.Before(inject) && (!found || o.AcquireTime.After(last.at)) {
+			last, found = healedAt(o.AcquireTime, "acquired by "+o.Holder), true
 		}
+		holder = o.Holder
 	}
-	return healing{}, false
+	return last, found
 }
 
-// renewalRecovery finds the end of the first renewal gap after the fault. A
+// renewalRecovery finds the end of the last renewal gap after the fault. A
 // gap is judged against the Lease's own renewal rhythm before the fault, so
 // that the harness's observation cadence and the component's retry period
-// need not be known.
-func renewalRecovery(obs []LeaseObservation, inject time.Time) healing {
+// need not be known. A Lease not renewed for its whole duration before the
+// window end had no leader at the end: not healed, whatever came before.
+// With no observation after the fault there is nothing to say.
+func renewalRecovery(obs []LeaseObservation, inject, end time.Time) healing {
+	if !slices.ContainsFunc(obs, func(o LeaseObservation) bool { return o.ObservedAt.After(inject) }) {
+		return noData("no observation of the lease after the fault")
+	}
 	renews := distinctRenewals(obs)
+	if len(renews) == 0 || !renews[len(renews)-1].After(inject) {
+		return notHealed("lease not renewed since the fault")
+	}
+	lastRenew := renews[len(renews)-1]
+	if d := time.Duration(leaseDuration(obs)) * time.Second; d > 0 && !end.IsZero() && end.Sub(lastRenew) > d {
+		return notHealed(fmt.Sprintf("lease expired before the end of the window: last renewed %.1fs before it (duration %s)",
+			end.Sub(lastRenew).Seconds(), d))
+	}
 	threshold := gapThreshold(renews, obs, inject)
+	var gapEnd time.Time
+	var note string
 	for i := 1; i < len(renews); i++ {
 		prev, next := renews[i-1], renews[i]
 		if gap := next.Sub(prev); next.After(inject) && gap > threshold {
-			return healedAt(next, fmt.Sprintf("renewal gap of %.1fs (threshold %.1fs)", gap.Seconds(), threshold.Seconds()))
+			gapEnd = next
+			note = fmt.Sprintf("renewal gap of %.1fs (threshold %.1fs)", gap.Seconds(), threshold.Seconds())
 		}
 	}
-	if len(renews) > 0 && renews[len(renews)-1].After(inject) {
+	if gapEnd.IsZero() {
 		return undisturbed("renewals never stopped")
 	}
-	return notHealed("lease not renewed since the fault")
+	return healedAt(gapEnd, note)
 }
 
 func distinctRenewals(obs []LeaseObservation) []time.Time {

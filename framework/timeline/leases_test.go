@@ -1,6 +1,9 @@
 package timeline
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestLeaderLeaseFigures(t *testing.T) {
 	const a, b = "cp1_4b0f8d8e", "cp1_9c2e77a1"
@@ -91,7 +94,7 @@ func TestLeaderLeaseFigures(t *testing.T) {
 			name:   "controller-manager holder change",
 			events: faulted,
 			leases: concat(
-				sched(a, -100, 3, 0, 2, 4, 6, 8, 10),
+				sched(a, -100, 3, every(0, 34, 2)...),
 				cm(a, -100, 7, 0.5, 2.5, 4.5, 6.5, 8.5),
 				cm(b, 31.05, 8, 31.05, 33.05),
 			),
@@ -119,7 +122,13 @@ func TestLeaderLeaseFigures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tl := Timeline{Start: at(0), End: at(40), Events: tt.events, Leases: tt.leases}
+			// The window ends a second after the last observation: a
+			// Lease must still be held at the end (see the expiry cases).
+			end := at(1)
+			for _, l := range tt.leases {
+				end = later(end, l.ObservedAt.Add(time.Second))
+			}
+			tl := Timeline{Start: at(0), End: end, Events: tt.events, Leases: tt.leases}
 			checkFigures(t, Derive(tl), tt.want)
 		})
 	}

@@ -11,7 +11,9 @@ import (
 func nodeFigure(tl Timeline, f fault) result {
 	names := nodeNames(tl)
 	if len(names) == 0 {
-		return unknown(NodeRecovery, "no node observed")
+		r := unknown(NodeRecovery, "no node observed")
+		r.notProbed = true
+		return r
 	}
 	if !f.injected {
 		return unknown(NodeRecovery, noFault)
@@ -38,13 +40,13 @@ func nodeNames(tl Timeline) []string {
 }
 
 func nodeRecovery(tl Timeline, name string, inject time.Time) healing {
-	lease := noData("no heartbeat lease observed")
+	lease := notRecorded("no heartbeat lease observed")
 	if obs := leaseObservations(tl.Leases, nodeNamespace, name); len(obs) > 0 {
 		// A node Lease has one holder for life, the kubelet: only its
 		// renewals tell.
-		lease = renewalRecovery(obs, inject)
+		lease = renewalRecovery(obs, inject, tl.End)
 	}
-	ready := noData("no Ready condition observed")
+	ready := notRecorded("no Ready condition observed")
 	if obs := nodeObservations(tl.Nodes, name); len(obs) > 0 {
 		ready = nodeReady(obs, inject)
 	}
@@ -68,6 +70,9 @@ func nodeObservations(all []NodeObservation, name string) []NodeObservation {
 // fault. The condition's own transition time is preferred over when the
 // harness saw it, which lags by the watch or poll delay.
 func nodeReady(obs []NodeObservation, inject time.Time) healing {
+	if !obs[len(obs)-1].ObservedAt.After(inject) {
+		return noData("Ready condition not observed after the fault")
+	}
 	if !obs[len(obs)-1].Ready {
 		return notHealed("not Ready at end of window")
 	}

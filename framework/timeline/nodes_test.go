@@ -55,8 +55,10 @@ func TestNodeRecovery(t *testing.T) {
 			want:   want{values: map[string]float64{NodeRecovery: 10.5}},
 		},
 		{
-			name:   "the slowest node",
-			nodes:  []NodeObservation{node("cp1", 0, true, longAgo), node("worker1", 0, true, longAgo)},
+			name: "the slowest node",
+			// The recovery checks see both nodes Ready again at 45.
+			nodes: []NodeObservation{node("cp1", 0, true, longAgo), node("worker1", 0, true, longAgo),
+				node("cp1", 45, true, longAgo), node("worker1", 45, true, longAgo)},
 			leases: concat(heartbeat("cp1", -20, -10, 0, 34.2, 44.2), heartbeat("worker1", steady...)),
 			want:   want{values: map[string]float64{NodeRecovery: 24.2}},
 		},
@@ -80,7 +82,7 @@ func TestNodeRecovery(t *testing.T) {
 			nodes:  []NodeObservation{node("cp1", 0, true, longAgo)},
 			leases: heartbeat("cp1", -20, -10, 0),
 			want: want{unmeasured: map[string]string{
-				NodeRecovery: "node cp1: lease not renewed since the fault",
+				NodeRecovery: "node cp1: no observation of the lease after the fault",
 			}},
 		},
 		{

@@ -2,30 +2,73 @@ package timeline
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
 const emptyWindowNote = "observation window is empty (end not after start)"
 
+// usable says whether a group of series can support figures at all, and if
+// not, the names all unmeasured with the reason: nothing probed, an empty
+// window, or a probe that stopped early (a probe failure is no answer about
+// the cluster, so it must not read as "up").
+func usable(names []string, o outage, tl Timeline, none string) ([]result, bool) {
+	switch {
+	case o.samples == 0:
+		rs := allUnknown(names, none)
+		for i := range rs {
+			rs[i].notProbed = true
+		}
+		return rs, false
+	case !tl.End.After(tl.Start):
+		return allUnknown(names, emptyWindowNote), false
+	case o.probeFailure() != "":
+		return allUnknown(names, o.probeFailure()), false
+	}
+	if from, to := o.window(tl); !to.After(from) {
+		return allUnknown(names, "no sample inside the observation window"), false
+	}
+	return nil, true
+}
+
 // apiFigures derives the API availability figures from the client series.
+// Availability counts only the time every client series was probed: time
+// before a series' first sample is not up, it is unknown.
 func apiFigures(tl Timeline, f fault) []result {
-	names := []string{APIDowntimeTotal, APIDowntimeLongest, APIAvailability, APIDetect, APIRecovery}
+	names := []string{APIDowntimeTotal, APIDowntimeLongest, APIAvailability, APIDetect, APIRecovery, APIDowntimeStalled}
 	o := downOf(tl, isAPIClient)
-	if o.samples == 0 {
-		return allUnknown(names, "no samples of series "+apiClientPrefix+"*")
+	if rs, ok := usable(names, o, tl, "no samples of series "+apiClientPrefix+"*"); !ok {
+		return rs
 	}
-	if !tl.End.After(tl.Start) {
-		return allUnknown(names, emptyWindowNote)
+	from, to := o.window(tl)
+	ivs := Clip(o.intervals, from, to)
+	down, window := total(ivs), to.Sub(from)
+	stalled := measured(APIDowntimeStalled, total(Clip(o.stalled, from, to)).Seconds(), "")
+	if !hasSeries(tl, SeriesControl) {
+		stalled = unknown(APIDowntimeStalled, "no samples of series "+SeriesControl)
+		stalled.notProbed = true
 	}
-	ivs := Clip(o.intervals, tl.Start, tl.End)
-	down, window := total(ivs), tl.End.Sub(tl.Start)
 	return []result{
 		measured(APIDowntimeTotal, down.Seconds(), ""),
 		measured(APIDowntimeLongest, longest(ivs).Seconds(), ""),
-		measured(APIAvailability, 100*(1-float64(down)/float64(window)), ""),
+		measured(APIAvailability, 100*(1-float64(down)/float64(window)), coverageNote(tl, from)),
 		apiDetect(tl, f),
-		outageRecovery(APIRecovery, "API", ivs, o.stillDown, f),
+		outageRecovery(APIRecovery, "API", ivs, o, f),
+		stalled,
 	}
+}
+
+func hasSeries(tl Timeline, series string) bool {
+	return slices.ContainsFunc(tl.Samples, func(s Sample) bool { return s.Series == series })
+}
+
+// coverageNote says when the probes started later than the window.
+func coverageNote(tl Timeline, from time.Time) string {
+	if d := from.Sub(tl.Start); d > 0 {
+		return fmt.Sprintf("over %.3fs probed of a %.3fs window (the first %.3fs had no sample of every series)",
+			tl.End.Sub(from).Seconds(), tl.End.Sub(tl.Start).Seconds(), d.Seconds())
+	}
+	return ""
 }
 
 // apiDetect is how long after the fault a client first got a failure back.
@@ -53,33 +96,40 @@ func apiDetect(tl Timeline, f fault) result {
 func workloadFigures(tl Timeline, f fault) []result {
 	names := []string{WorkloadDowntimeTotal, WorkloadDowntimeLongest, WorkloadRecovery}
 	o := downOf(tl, func(s string) bool { return s == SeriesWorkload })
-	if o.samples == 0 {
-		return allUnknown(names, "no samples of series "+SeriesWorkload)
+	if rs, ok := usable(names, o, tl, "no samples of series "+SeriesWorkload); !ok {
+		return rs
 	}
-	if !tl.End.After(tl.Start) {
-		return allUnknown(names, emptyWindowNote)
-	}
-	ivs := Clip(o.intervals, tl.Start, tl.End)
+	from, to := o.window(tl)
+	ivs := Clip(o.intervals, from, to)
 	return []result{
 		measured(WorkloadDowntimeTotal, total(ivs).Seconds(), ""),
 		measured(WorkloadDowntimeLongest, longest(ivs).Seconds(), ""),
-		outageRecovery(WorkloadRecovery, SeriesWorkload, ivs, o.stillDown, f),
+		outageRecovery(WorkloadRecovery, SeriesWorkload, ivs, o, f),
 	}
 }
 
-// outageRecovery is when the last outage that reached past the fault ended.
-// An outage cut by the window end has not ended, whatever its To says.
-func outageRecovery(name, what string, ivs []Interval, stillDown bool, f fault) result {
+// outageRecovery is when the last outage that reached past the fault ended:
+// the moment after which the series held up until the end. An outage cut
+// by the window end has not ended, whatever its To says; a group with no
+// sample after the fault, or first probed after it, says nothing about the
+// recovery.
+func outageRecovery(name, what string, ivs []Interval, o outage, f fault) result {
 	if !f.injected {
 		return unknown(name, noFault)
 	}
-	if stillDown {
+	if !o.last.After(f.at) {
+		return unknown(name, "no sample of "+what+" after the fault")
+	}
+	if o.from.After(f.at) {
+		return unknown(name, fmt.Sprintf("%s first probed %.1fs after the fault", what, o.from.Sub(f.at).Seconds()))
+	}
+	if o.stillDown {
 		return unrecovered(name, what+" still down at end of window")
 	}
 	var last time.Time
 	for _, iv := range ivs {
 		if iv.To.After(f.at) {
-			last = iv.To
+			last = later(last, iv.To)
 		}
 	}
 	if last.IsZero() {
@@ -89,33 +139,36 @@ func outageRecovery(name, what string, ivs []Interval, stillDown bool, f fault) 
 }
 
 // writeFigures derives the writer's figures. Every write sample is one
-// attempt to bump the counter; the read-back after recovery says which
-// acknowledged values survived.
+// attempt to add a key; the read-back after recovery says which
+// acknowledged keys survived.
 func writeFigures(tl Timeline) []result {
+	names := []string{WritesAcknowledged, WritesLost, WritesDowntime}
+	o := downOf(tl, func(s string) bool { return s == SeriesWrite })
+	if rs, ok := usable(names, o, tl, "no samples of series "+SeriesWrite); !ok {
+		return rs
+	}
 	var writes []Sample
+	acked := 0
 	for _, s := range tl.Samples {
 		if s.Series == SeriesWrite {
 			writes = append(writes, s)
+			if answered(s) {
+				acked++
+			}
 		}
 	}
-	if len(writes) == 0 {
-		return allUnknown([]string{WritesAcknowledged, WritesLost, WritesDowntime}, "no samples of series "+SeriesWrite)
-	}
-	acked := 0
-	for _, s := range writes {
-		if answered(s) {
-			acked++
-		}
-	}
-	downtime := unknown(WritesDowntime, emptyWindowNote)
-	if tl.End.After(tl.Start) {
-		down := total(Clip(DownIntervals(writes, tl.End), tl.Start, tl.End))
-		downtime = measured(WritesDowntime, down.Seconds(), "")
-	}
-	return []result{measured(WritesAcknowledged, float64(acked), ""), writesLost(tl.WriteCheck, writes), downtime}
+	from, to := o.window(tl)
+	downtime := measured(WritesDowntime, total(Clip(o.intervals, from, to)).Seconds(), "")
+	return []result{measured(WritesAcknowledged, float64(acked), ""), writesLost(tl.WriteCheck, writes, acked), downtime}
 }
 
-func writesLost(check *WriteCheck, writes []Sample) result {
+// writesLost counts the acknowledged writes missing after recovery. With no
+// write acknowledged there is nothing that could have been lost, and
+// nothing proven: 0 of 0 is no pass.
+func writesLost(check *WriteCheck, writes []Sample, acked int) result {
+	if acked == 0 {
+		return unknown(WritesLost, fmt.Sprintf("no write acknowledged (0 of %d attempts): nothing to check", len(writes)))
+	}
 	if check == nil {
 		return unknown(WritesLost, "counter not read back after recovery")
 	}
@@ -127,13 +180,8 @@ func writesLost(check *WriteCheck, writes []Sample) result {
 		seen[n] = true
 	}
 	var lost []int64
-	acked := 0
 	for _, s := range writes {
-		if !answered(s) {
-			continue
-		}
-		acked++
-		if !seen[s.Seq] {
+		if answered(s) && !seen[s.Seq] {
 			lost = append(lost, s.Seq)
 		}
 	}
@@ -150,4 +198,15 @@ func allUnknown(names []string, note string) []result {
 		rs[i] = unknown(name, note)
 	}
 	return rs
+}
+
+// countNote is "3 stalls" or "".
+func countNote(n int, what string) string {
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }

@@ -16,7 +16,9 @@ func podFigure(tl Timeline, f fault, component, name string) result {
 		}
 	}
 	if len(byPod) == 0 {
-		return unknown(name, "no "+component+" pod observed")
+		r := unknown(name, "no "+component+" pod observed")
+		r.notProbed = true
+		return r
 	}
 	if !f.injected {
 		return unknown(name, noFault)
@@ -34,6 +36,9 @@ func podFigure(tl Timeline, f fault, component, name string) result {
 // fault.
 func podRecovery(pod string, obs []PodObservation, inject time.Time) healing {
 	last := obs[len(obs)-1]
+	if !last.ObservedAt.After(inject) {
+		return noData("pod " + pod + " not observed after the fault")
+	}
 	if last.Deleted {
 		return notHealed("pod " + pod + " deleted at end of window")
 	}

@@ -111,8 +111,23 @@ func TestPodFigures(t *testing.T) {
 				pod("kube-apiserver", "cp3", 0, true, longAgo),
 				pod("kube-apiserver", "cp1", 31.4, true, 31),
 				pod("kube-apiserver", "cp3", 25.2, true, 25),
+				pod("kube-apiserver", "cp2", 32, true, longAgo), // seen by the recovery checks
 			},
 			want: want{values: map[string]float64{PodAPIServerRecovery: 21}},
+		},
+		{
+			// cp2 was last seen before the fault: the component's figure
+			// must not read it as undisturbed.
+			name: "HA: one replica not observed after the fault",
+			at:   10,
+			pods: []PodObservation{
+				pod("kube-apiserver", "cp1", 0, true, longAgo),
+				pod("kube-apiserver", "cp2", 0, true, longAgo),
+				pod("kube-apiserver", "cp1", 31.4, true, 31),
+			},
+			want: want{unmeasured: map[string]string{
+				PodAPIServerRecovery: "pod kube-apiserver-cp2 not observed after the fault",
+			}},
 		},
 		{
 			name: "HA: one replica not Ready",
@@ -131,8 +146,9 @@ func TestPodFigures(t *testing.T) {
 			at:   10,
 			pods: []PodObservation{pod("etcd", "cp1", 0, true, longAgo)},
 			want: want{
-				values: map[string]float64{PodEtcdRecovery: 0},
 				unmeasured: map[string]string{
+					// Seen before the fault only: no data, not "undisturbed".
+					PodEtcdRecovery:              "pod etcd-cp1 not observed after the fault",
 					PodAPIServerRecovery:         "no kube-apiserver pod observed",
 					PodSchedulerRecovery:         "no kube-scheduler pod observed",
 					PodControllerManagerRecovery: "no kube-controller-manager pod observed",

@@ -54,9 +54,11 @@ func TestRecordedReboot(t *testing.T) {
 		values: map[string]float64{
 			APIDowntimeTotal:   apiDown,
 			APIDowntimeLongest: apiDown,
-			APIAvailability:    100 * (1 - apiDown/45),
-			APIDetect:          since(inject, "14:03:26.684827"),
-			APIRecovery:        since(inject, "14:03:46.689338"),
+			// Over the time every client series was probed: from the
+			// first sample of the last series to start.
+			APIAvailability: 100 * (1 - apiDown/since("14:03:21.484775", "14:04:06.482913")),
+			APIDetect:       since(inject, "14:03:26.684827"),
+			APIRecovery:     since(inject, "14:03:46.689338"),
 
 			WorkloadDowntimeTotal:   since("14:03:26.685547", "14:03:52.786495"),
 			WorkloadDowntimeLongest: since("14:03:26.685547", "14:03:52.786495"),

@@ -12,8 +12,8 @@ func TestRecoveryAll(t *testing.T) {
 		Samples: probe(apiNew, 0, 60, 0.5, refusedDuring([2]float64{10, 25})),
 		Leases: concat(
 			renewals("kube-system", "kube-scheduler", a, -100, 1, 0, 2, 4, 6, 8),
-			renewals("kube-system", "kube-scheduler", b, 40, 2, 40, 42),
-			renewals("kube-system", "kube-controller-manager", a, -100, 1, 0, 2, 4, 6, 8, 10, 12),
+			renewals("kube-system", "kube-scheduler", b, 40, 2, every(40, 58, 2)...),
+			renewals("kube-system", "kube-controller-manager", a, -100, 1, every(0, 58, 2)...),
 			heartbeat("cp1", -20, -10, 0, 34.2, 44.2),
 		),
 		Pods: []PodObservation{pod("kube-apiserver", "cp1", 26.5, true, 26)},
@@ -77,7 +77,7 @@ func TestRecoveryAll(t *testing.T) {
 			name: "nothing observed",
 			tl:   Timeline{Start: at(0), End: at(60), Events: []Event{inject(10, 12)}},
 			want: want{unmeasured: map[string]string{
-				RecoveryAll: "skipped, no data: api.recovery (no samples of series api/client/*)",
+				RecoveryAll: "not probed in this run: api.recovery (no samples of series api/client/*)",
 			}},
 		},
 	}
@@ -94,7 +94,7 @@ func TestRecoveryAll(t *testing.T) {
 				all = f
 			}
 		}
-		const note = "slowest: lease.kube-scheduler.recovery; skipped, no data: " +
+		const note = "slowest: lease.kube-scheduler.recovery; not probed in this run: " +
 			"api.direct.recovery (no direct API series), " +
 			"etcd.recovery (no etcd member observed), " +
 			"pod.etcd.recovery (no etcd pod observed), " +

@@ -1,0 +1,197 @@
+package timeline
+
+import (
+	"testing"
+	"time"
+)
+
+// The measurement rules every figure obeys (README, "What is measured"),
+// each pinned on a built timeline.
+
+// A recovery is the last one: the moment after which it held until the end.
+func TestLeaseRecoveryIsTheLastReturn(t *testing.T) {
+	const a, b, c = "cp1_a", "cp1_b", "cp1_c"
+	sched := func(holder string, acquire float64, transitions int32, renews ...float64) []LeaseObservation {
+		return renewals("kube-system", "kube-scheduler", holder, acquire, transitions, renews...)
+	}
+	heartbeatEvery := func(renews ...float64) []LeaseObservation { return heartbeat("cp1", renews...) }
+	tests := []struct {
+		name   string
+		leases []LeaseObservation
+		end    float64
+		want   want
+	}{
+		{
+			// b acquires at 25 and loses the Lease (its API server dies
+			// again), c acquires at 45 and keeps it.
+			name: "cascade of new holders: the last acquisition",
+			leases: concat(
+				sched(a, -100, 3, every(0, 8, 2)...),
+				sched(b, 25, 4, 25, 27, 29),
+				sched(c, 45, 5, every(45, 59, 2)...),
+			),
+			end:  60,
+			want: want{values: map[string]float64{LeaseSchedulerRecovery: 35, LeaseSchedulerTransitions: 2}},
+		},
+		{
+			// The same holder's renewals resume at 20, stop, resume at 40.
+			name:   "renewals resume, stop, resume: the end of the last gap",
+			leases: sched(a, -100, 3, concat(every(0, 8, 2), every(20, 24, 2), every(40, 58, 2))...),
+			end:    60,
+			want:   want{values: map[string]float64{LeaseSchedulerRecovery: 30}},
+		},
+		{
+			// A holder that came back and then stopped renewing for good:
+			// the Lease expired before the end, no leader at the end.
+			name:   "recovered, then lost for good",
+			leases: concat(sched(a, -100, 3, every(0, 8, 2)...), sched(b, 25, 4, 25, 27, 29)),
+			end:    60,
+			want: want{unmeasured: map[string]string{
+				LeaseSchedulerRecovery: "lease expired before the end of the window",
+			}},
+		},
+		{
+			// Node heartbeats use the same rule: back at 30, gone, back at 50.
+			name:   "node heartbeat: the last gap",
+			leases: heartbeatEvery(-20, -10, 0, 30, 50, 60),
+			end:    61,
+			want:   want{values: map[string]float64{NodeRecovery: 40}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tl := Timeline{Start: at(0), End: at(tt.end), Events: []Event{inject(10, 10.5)}, Leases: tt.leases}
+			checkFigures(t, Derive(tl), tt.want)
+		})
+	}
+}
+
+// An outage ends at the earliest answer after it, not the first one sent:
+// the issue's own example, through the API figures.
+func TestOutageEndsAtTheEarliestAnswer(t *testing.T) {
+	samples := concat(
+		probe(apiNew, 0, 1, 0.1, refusedDuring()),
+		[]Sample{
+			{Series: apiNew, Start: at(1.0), End: at(1.001), OK: false, Error: "connection refused"},
+			{Series: apiNew, Start: at(1.1), End: at(2.0), OK: true},
+			{Series: apiNew, Start: at(1.2), End: at(1.21), OK: true},
+		},
+		probe(apiNew, 1.3, 10, 0.1, refusedDuring()),
+	)
+	tl := Timeline{Start: at(0), End: at(10), Events: []Event{inject(0.9, 0.95)}, Samples: samples}
+	checkIntervals(t, APIClientDown(tl), []Interval{iv(1, 1.21)})
+	checkFigures(t, Derive(tl), want{values: map[string]float64{APIDowntimeTotal: 0.21, APIRecovery: 0.31}})
+}
+
+// No data is "not measured", never 0.
+func TestNoDataIsNotMeasured(t *testing.T) {
+	fault := []Event{inject(10, 10.5)}
+	t.Run("pod seen only before the fault", func(t *testing.T) {
+		tl := Timeline{Start: at(0), End: at(40), Events: fault,
+			Pods: []PodObservation{pod("etcd", "cp1", 0, true, -1000)}}
+		checkFigures(t, Derive(tl), want{unmeasured: map[string]string{PodEtcdRecovery: "not observed after the fault"}})
+	})
+	t.Run("node seen only before the fault", func(t *testing.T) {
+		tl := Timeline{Start: at(0), End: at(40), Events: fault,
+			Nodes: []NodeObservation{node("cp1", 0, true, -1000)}}
+		checkFigures(t, Derive(tl), want{unmeasured: map[string]string{NodeRecovery: "not observed after the fault"}})
+	})
+	t.Run("etcd member seen only before the fault", func(t *testing.T) {
+		tl := Timeline{Start: at(0), End: at(40), Events: fault, Etcd: member("cp1", 0, 9, 1, true, true)}
+		checkFigures(t, Derive(tl), want{unmeasured: map[string]string{EtcdRecovery: "not observed after the fault"}})
+	})
+	t.Run("series stopped before the fault", func(t *testing.T) {
+		tl := Timeline{Start: at(0), End: at(40), Events: fault, Samples: concat(
+			probe(apiNew, 0, 40, 0.1, refusedDuring()),
+			probe(SeriesWorkload, 0, 8, 0.1, refusedDuring()),
+		)}
+		checkFigures(t, Derive(tl), want{
+			values: map[string]float64{APIRecovery: 0},
+			unmeasured: map[string]string{
+				WorkloadRecovery:      "probe failure: series workload stopped sampling 32.1s before the end of the window",
+				WorkloadDowntimeTotal: "probe failure",
+				RecoveryAll:           "not measured, no data after the fault: workload.recovery (probe failure",
+			},
+		})
+	})
+	t.Run("time before a series' first sample is not up", func(t *testing.T) {
+		// Probes start 10 s into a 40 s window; the API was down 5 s.
+		tl := Timeline{Start: at(0), End: at(40), Events: []Event{inject(15, 15.5)},
+			Samples: probe(apiNew, 10, 40, 0.1, refusedDuring([2]float64{15, 20}))}
+		checkFigures(t, Derive(tl), want{values: map[string]float64{
+			APIDowntimeTotal: 5.01,
+			APIAvailability:  100 * (1 - 5.01/30),
+		}})
+	})
+	t.Run("probes started after the fault", func(t *testing.T) {
+		tl := Timeline{Start: at(0), End: at(40), Events: fault,
+			Samples: probe(apiNew, 20, 40, 0.1, refusedDuring())}
+		checkFigures(t, Derive(tl), want{unmeasured: map[string]string{APIRecovery: "first probed 10.0s after the fault"}})
+	})
+	t.Run("recovery.all names the part with no data", func(t *testing.T) {
+		tl := Timeline{Start: at(0), End: at(40), Events: fault,
+			Samples: probe(apiNew, 0, 40, 0.1, refusedDuring([2]float64{10, 20})),
+			Pods:    []PodObservation{pod("etcd", "cp1", 0, true, -1000)}}
+		checkFigures(t, Derive(tl), want{unmeasured: map[string]string{
+			RecoveryAll: "not measured, no data after the fault: pod.etcd.recovery (pod etcd-cp1 not observed after the fault)",
+		}})
+	})
+}
+
+// Zero writes acknowledged is no pass.
+func TestWritesLostNeedsAcknowledgedWrites(t *testing.T) {
+	writes := probe(SeriesWrite, 0, 20, 0.2, refusedDuring([2]float64{0, 99}))
+	tl := Timeline{Start: at(0), End: at(20), Events: []Event{inject(5, 5.5)}, Samples: writes,
+		WriteCheck: &WriteCheck{At: at(21)}}
+	checkFigures(t, Derive(tl), want{
+		values:     map[string]float64{WritesAcknowledged: 0},
+		unmeasured: map[string]string{WritesLost: "no write acknowledged (0 of 100 attempts)"},
+	})
+}
+
+// Windows in which the harness's own control series fails are harness
+// stalls: kept out of the cluster's downtime and reported apart.
+func TestHarnessStallsAreKeptOutOfDowntime(t *testing.T) {
+	// The API is refused in [10, 20); the harness is stalled in [30, 31.5)
+	// so every series, the control one too, times out.
+	stall := func(start float64) (float64, bool) {
+		if start >= 30 && start < 31.5 {
+			return 31.5, false
+		}
+		return start + 0.01, true
+	}
+	api := func(start float64) (float64, bool) {
+		if start >= 10 && start < 20 {
+			return start + 0.001, false
+		}
+		return stall(start)
+	}
+	tl := Timeline{Start: at(0), End: at(40), Events: []Event{inject(9.9, 10)},
+		Samples: concat(probe(apiNew, 0, 40, 0.1, api), probe(SeriesControl, 0, 40, 0.1, stall))}
+	checkIntervals(t, HarnessStalls(tl), []Interval{iv(30, 31.51)})
+	checkFigures(t, Derive(tl), want{values: map[string]float64{
+		APIDowntimeTotal:   10.01,
+		APIDowntimeStalled: 1.51,
+		HarnessStallTotal:  1.51,
+		APIRecovery:        10.11, // back at 20.01, fault at 9.9
+	}})
+
+	t.Run("without a control series the stall counts as downtime and says so", func(t *testing.T) {
+		tl := tl
+		tl.Samples = probe(apiNew, 0, 40, 0.1, api)
+		checkFigures(t, Derive(tl), want{
+			values:     map[string]float64{APIDowntimeTotal: 11.52},
+			unmeasured: map[string]string{HarnessStallTotal: "no samples of series harness/control", APIDowntimeStalled: "no samples"},
+		})
+	})
+}
+
+func TestSubtractAndIntersect(t *testing.T) {
+	a := []Interval{iv(0, 10), iv(20, 30)}
+	b := []Interval{iv(5, 6), iv(8, 22), iv(29, 40)}
+	checkIntervals(t, Subtract(a, b), []Interval{iv(0, 5), iv(6, 8), iv(22, 29)})
+	checkIntervals(t, Intersect(a, b), []Interval{iv(5, 6), iv(8, 10), iv(20, 22), iv(29, 30)})
+	if got := Subtract(a, nil); len(got) != 2 || got[1].Duration() != 10*time.Second {
+		t.Errorf("a less nothing = %v", seconds(got))
+	}
+}
