@@ -27,8 +27,12 @@ type Verdict struct {
 	// with both max and min, the smaller of the two; nil when not measured.
 	Margin *float64 `json:"margin,omitempty"`
 	Pass   bool     `json:"pass"`
-	Why    string   `json:"why"`
-	Note   string   `json:"note,omitempty"`
+	// BelowLowerBound: the value beats what the cluster's own settings
+	// make possible, so the harness missed the outage or the fault did
+	// not take. It fails the budget, whatever the margin.
+	BelowLowerBound bool   `json:"belowLowerBound,omitempty"`
+	Why             string `json:"why"`
+	Note            string `json:"note,omitempty"`
 }
 
 // Evaluate checks every budget against the figure of its name.
@@ -59,6 +63,11 @@ func Evaluate(figures []timeline.Figure, budgets []scenario.Budget) []Verdict {
 			margin = math.Min(margin, f.Value-*v.Min)
 		}
 		v.Margin, v.Pass = &margin, margin >= 0
+		if v.LowerBound != nil && f.Value < *v.LowerBound {
+			v.Pass, v.BelowLowerBound = false, true
+			v.Note = joinNote(fmt.Sprintf("below its lower bound %s: the cluster's settings make this impossible, so the harness missed the outage or the fault did not take",
+				Format(*v.LowerBound, v.Unit)), f.Note)
+		}
 		out = append(out, v)
 	}
 	return out
@@ -98,6 +107,13 @@ func Format(x float64, u timeline.Unit) string {
 		return fmt.Sprintf("%.3f%%", x)
 	}
 	return fmt.Sprintf("%.0f", x)
+}
+
+func joinNote(a, b string) string {
+	if b == "" {
+		return a
+	}
+	return a + "; " + b
 }
 
 func number(v *scenario.Value) *float64 {

@@ -2,6 +2,7 @@ package budget
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/firedrill/firedrill/framework/scenario"
@@ -53,5 +54,26 @@ func TestEvaluate(t *testing.T) {
 	}
 	if *vs[0].LowerBound != 16 {
 		t.Error("lower bound not carried")
+	}
+}
+
+// A figure below its lower bound fails, with that reason, even inside max.
+func TestBelowLowerBoundFails(t *testing.T) {
+	figs := []timeline.Figure{
+		{Name: timeline.APIDowntimeTotal, Value: 3.2, Unit: timeline.Seconds, Measured: true},
+		{Name: timeline.RecoveryAll, Value: 25, Unit: timeline.Seconds, Measured: true},
+	}
+	vs := Evaluate(figs, []scenario.Budget{
+		{Figure: timeline.APIDowntimeTotal, Kind: "availability", Max: val(30), LowerBound: val(10)},
+		{Figure: timeline.RecoveryAll, Kind: "self-healing", Max: val(60), LowerBound: val(25)},
+	})
+	if vs[0].Pass || !vs[0].BelowLowerBound || !strings.Contains(vs[0].Note, "below its lower bound 10.00s") {
+		t.Errorf("3.2s with lower bound 10s: pass %v below %v note %q; want a failure naming the bound", vs[0].Pass, vs[0].BelowLowerBound, vs[0].Note)
+	}
+	if !vs[1].Pass || vs[1].BelowLowerBound {
+		t.Errorf("a value at its lower bound passes: %+v", vs[1])
+	}
+	if Pass(vs) {
+		t.Error("Pass true with a figure below its lower bound")
 	}
 }
