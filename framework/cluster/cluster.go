@@ -8,6 +8,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"k8s.io/client-go/rest"
 )
@@ -55,19 +56,43 @@ type Rebooter interface {
 	Reboot(ctx context.Context, node Node) error
 }
 
-// Pauser freezes every process of a node and thaws it again.
+// BootIdentifier names a node's current boot, so that a reboot can be
+// proven: the identifier changes when, and only when, the node boots
+// again (the kernel's boot_id on a machine; on kind, whose nodes share the
+// host's kernel, the node container's start time).
+type BootIdentifier interface {
+	BootID(ctx context.Context, node Node) (string, error)
+}
+
+// Pauser freezes every process of a node and thaws it again; Paused says
+// whether the node is frozen now.
 type Pauser interface {
 	Pause(ctx context.Context, node Node) error
 	Unpause(ctx context.Context, node Node) error
+	Paused(ctx context.Context, node Node) (bool, error)
 }
 
+// Isolation shapes: how a cut-off client sees the API.
+const (
+	// IsolateReset answers every packet with a TCP reset: clients fail at
+	// once and see the end of the cut at once.
+	IsolateReset = "reset"
+	// IsolateDrop drops every packet silently: clients hang until their
+	// deadline, and a connection open across the cut stalls.
+	IsolateDrop = "drop"
+)
+
 // APIIsolator cuts clients outside the cluster (the harness among them) off
-// from a node's API server and restores the path. Inside the cluster nothing
-// changes: the API server, etcd and the kubelets keep running, so the outage
-// clients see starts and ends exactly with the cut.
+// from a node's API server and restores the path, in one of the isolation
+// shapes. Inside the cluster nothing changes: the API server, etcd and the
+// kubelets keep running, so the outage clients see starts and ends exactly
+// with the cut. IsolateAPI and RestoreAPI return when the change took
+// effect, stamped on the node right after it; APIIsolated says whether the
+// cut is in place now.
 type APIIsolator interface {
-	IsolateAPI(ctx context.Context, node Node) error
-	RestoreAPI(ctx context.Context, node Node) error
+	IsolateAPI(ctx context.Context, node Node, shape string) (time.Time, error)
+	RestoreAPI(ctx context.Context, node Node, shape string) (time.Time, error)
+	APIIsolated(ctx context.Context, node Node, shape string) (bool, error)
 }
 
 // NodeExec runs a command on a node (inside the node container on kind, over

@@ -47,7 +47,13 @@ type Result struct {
 	Timeline    timeline.Timeline `json:"-"`
 	Figures     []timeline.Figure `json:"figures"`
 	Verdicts    []budget.Verdict  `json:"verdicts"`
-	Pass        bool              `json:"pass"`
+	// Verdict is PASS, FAIL or INVALID (no evidence that the fault took:
+	// the figures describe a cluster nobody broke). Pass is Verdict ==
+	// PASS.
+	Verdict string `json:"verdict"`
+	// Invalid says why the drill is INVALID.
+	Invalid string `json:"invalid,omitempty"`
+	Pass    bool   `json:"pass"`
 	// Error is why the drill could not complete (steady state never held,
 	// the fault could not be injected, the cluster did not recover).
 	Error string `json:"error,omitempty"`
@@ -69,7 +75,30 @@ func Run(ctx context.Context, in Input) (*Result, error) {
 		res.Error = err.Error()
 		res.Pass = false
 	}
+	res.Verdict = verdictOf(res, err)
 	return res, err
+}
+
+// Verdicts of a drill.
+const (
+	VerdictPass    = "PASS"
+	VerdictFail    = "FAIL"
+	VerdictInvalid = "INVALID"
+)
+
+// verdictOf puts INVALID first: once a fault was injected, figures without
+// proof that it took say nothing about how the cluster heals, whatever the
+// budgets say. A drill that failed before injecting anything is a FAIL
+// with its error.
+func verdictOf(res *Result, err error) string {
+	if res.Invalid != "" {
+		res.Pass = false
+		return VerdictInvalid
+	}
+	if err != nil || !res.Pass {
+		return VerdictFail
+	}
+	return VerdictPass
 }
 
 func run(ctx context.Context, in Input, res *Result) error {

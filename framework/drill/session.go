@@ -30,6 +30,7 @@ type session struct {
 
 	rec              *probe.Recorder
 	samplers, writes *probe.Samplers
+	control          *probe.Control
 	stopProbes       context.CancelFunc
 	lift             func()
 
@@ -94,6 +95,10 @@ func (ses *session) startProbes(ctx context.Context, p scenario.Probes) error {
 	}
 	list = append(list, ses.etcdSamplers(ctx, p.Timeout)...)
 	list = append(list, probe.WorkloadSampler(ses.chk.workloadURL, p.Timeout))
+	if ses.control, err = probe.StartControl(); err != nil {
+		return err
+	}
+	list = append(list, ses.control.Sampler(p.Timeout))
 	ses.samplers = &probe.Samplers{Rec: ses.rec, Interval: p.Interval, Timeout: p.Timeout, List: list}
 	ses.writes = &probe.Samplers{Rec: ses.rec, Interval: p.WriteInterval, Timeout: p.Timeout, List: []probe.Sampler{ses.writer.Sampler()}}
 	ses.samplers.Start(probeCtx)
@@ -131,6 +136,9 @@ func (ses *session) finish(ctx context.Context, res *Result, budgets []scenario.
 	ses.samplers.Wait()
 	ses.writes.Wait()
 	end := time.Now()
+	if err := ses.control.Stop(); err != nil {
+		fmt.Fprintf(ses.out, "[%s] warning: control listener: %v\n", ses.name, err)
+	}
 	// An interrupted run makes one short attempt: the user is waiting.
 	readTimeout := 30 * time.Second
 	if ctx.Err() != nil {
@@ -158,6 +166,12 @@ func (ses *session) finish(ctx context.Context, res *Result, budgets []scenario.
 	res.Figures = timeline.Derive(res.Timeline)
 	res.Verdicts = budget.Evaluate(res.Figures, budgets)
 	res.Pass = cause == nil && budget.Pass(res.Verdicts)
+	if _, injected := timeline.InjectAt(res.Timeline); injected {
+		if took, why := timeline.FaultTook(res.Timeline); !took {
+			res.Invalid = why
+			fmt.Fprintf(ses.out, "[%s] INVALID: %s\n", ses.name, why)
+		}
+	}
 	res.Healthy = cause == nil
 	fmt.Fprintf(ses.out, "[%s] observed %s: %d samples, %d lease, %d pod, %d node, %d etcd observations\n", ses.name,
 		end.Sub(res.Timeline.Start).Round(time.Second), len(res.Timeline.Samples), len(res.Timeline.Leases),
@@ -207,6 +221,7 @@ func Observe(ctx context.Context, in ObserveInput) (*Result, error) {
 	if err != nil {
 		res.Error = err.Error()
 	}
+	res.Verdict = verdictOf(res, err)
 	return res, err
 }
 

@@ -1,7 +1,7 @@
 // Package fault is what the harness can break and how. A fault acts on
 // nodes chosen apart from it (Select), stamps each action on the timeline,
-// and acts on the real thing: a reboot restarts the node, a pause freezes
-// every process on it.
+// acts on the real thing (a reboot restarts the node, a pause freezes every
+// process on it), and records the evidence that it took.
 package fault
 
 import (
@@ -16,13 +16,18 @@ import (
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
-// Events receives the actions as they happen.
-type Events interface{ Event(timeline.Event) }
+// Events receives the actions as they happen, and the evidence that each
+// took.
+type Events interface {
+	Event(timeline.Event)
+	Evidence(timeline.Evidence)
+}
 
 // Fault breaks targets. Recover lifts what Inject did for faults the
 // harness holds (pause); for self-healing faults (reboot) it does nothing:
 // the cluster must heal with no human step. Recover is safe to call more
-// than once and after a failed or partial Inject.
+// than once and after a failed or partial Inject. Inject records, per
+// target, evidence that the fault took (timeline.FaultTook).
 type Fault interface {
 	Desc() string
 	Inject(ctx context.Context, c cluster.Cluster, targets []cluster.Node, ev Events) error
@@ -38,33 +43,59 @@ func New(spec scenario.Fault) (Fault, error) {
 		if spec.Target.Component == "" {
 			return nil, fmt.Errorf("kill needs target.component")
 		}
-		return kill{component: spec.Target.Component}, nil
+		return kill{component: spec.Target.Component, gone: 10 * time.Second}, nil
 	case scenario.ActionPause:
 		return newHeld("pause", "unpause", "freeze every process of the node (the kernel still accepts connections), then thaw it",
-			func(c cluster.Cluster) (apply, lift nodeAction, err error) {
-				p, ok := c.(cluster.Pauser)
-				if !ok {
-					return nil, nil, fmt.Errorf("cluster %s cannot pause nodes", c.Name())
-				}
-				return p.Pause, p.Unpause, nil
-			}), nil
+			"node frozen (docker state Paused)", pauseActions), nil
 	case scenario.ActionIsolateAPI:
 		return newHeld("isolate-api", "restore-api", "reset every connection from outside the cluster to the node's API server, then allow them again",
-			func(c cluster.Cluster) (apply, lift nodeAction, err error) {
-				i, ok := c.(cluster.APIIsolator)
-				if !ok {
-					return nil, nil, fmt.Errorf("cluster %s cannot isolate API servers", c.Name())
-				}
-				return i.IsolateAPI, i.RestoreAPI, nil
-			}), nil
+			"reset rule in place", isolateActions(cluster.IsolateReset)), nil
+	case scenario.ActionBlackholeAPI:
+		return newHeld("blackhole-api", "restore-api", "drop every packet from outside the cluster to the node's API server, then let them through again",
+			"drop rule in place", isolateActions(cluster.IsolateDrop)), nil
 	}
 	return nil, fmt.Errorf("unknown fault action %q", spec.Action)
 }
 
-type nodeAction func(context.Context, cluster.Node) error
+// nodeAction acts on a node and returns when it took effect on the node's
+// own clock, or the zero time when it has no such stamp.
+type nodeAction func(context.Context, cluster.Node) (time.Time, error)
+
+// heldActions are what a held fault does to a node: apply, lift, and check
+// that the fault is in place.
+type heldActions struct {
+	apply, lift nodeAction
+	inPlace     func(context.Context, cluster.Node) (bool, error)
+}
+
+func pauseActions(c cluster.Cluster) (heldActions, error) {
+	p, ok := c.(cluster.Pauser)
+	if !ok {
+		return heldActions{}, fmt.Errorf("cluster %s cannot pause nodes", c.Name())
+	}
+	return heldActions{
+		apply:   func(ctx context.Context, n cluster.Node) (time.Time, error) { return time.Time{}, p.Pause(ctx, n) },
+		lift:    func(ctx context.Context, n cluster.Node) (time.Time, error) { return time.Time{}, p.Unpause(ctx, n) },
+		inPlace: p.Paused,
+	}, nil
+}
+
+func isolateActions(shape string) func(cluster.Cluster) (heldActions, error) {
+	return func(c cluster.Cluster) (heldActions, error) {
+		i, ok := c.(cluster.APIIsolator)
+		if !ok {
+			return heldActions{}, fmt.Errorf("cluster %s cannot isolate API servers", c.Name())
+		}
+		return heldActions{
+			apply:   func(ctx context.Context, n cluster.Node) (time.Time, error) { return i.IsolateAPI(ctx, n, shape) },
+			lift:    func(ctx context.Context, n cluster.Node) (time.Time, error) { return i.RestoreAPI(ctx, n, shape) },
+			inPlace: func(ctx context.Context, n cluster.Node) (bool, error) { return i.APIIsolated(ctx, n, shape) },
+		}, nil
+	}
+}
 
 // reboot restarts each target node at once (a real restart: docker restart
-// on kind).
+// on kind). The proof is a new boot identifier.
 type reboot struct{}
 
 func (reboot) Desc() string { return "reboot the node (a real restart of the machine)" }
@@ -74,7 +105,28 @@ func (reboot) Inject(ctx context.Context, c cluster.Cluster, targets []cluster.N
 	if !ok {
 		return fmt.Errorf("cluster %s cannot reboot nodes", c.Name())
 	}
-	return onEach(ctx, targets, ev, timeline.EventInject, "reboot", r.Reboot)
+	b, ok := c.(cluster.BootIdentifier)
+	if !ok {
+		return fmt.Errorf("cluster %s cannot tell a node's boot, so a reboot could not be proven", c.Name())
+	}
+	return onEach(ctx, targets, ev, timeline.EventInject, "reboot", func(ctx context.Context, n cluster.Node) (time.Time, error) {
+		before, err := b.BootID(ctx, n)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("boot id before the reboot: %w", err)
+		}
+		if err := r.Reboot(ctx, n); err != nil {
+			return time.Time{}, err
+		}
+		// Read after the action; the node may take a moment to answer.
+		after, err := retry(ctx, 30*time.Second, func(ctx context.Context) (string, error) { return b.BootID(ctx, n) })
+		e := timeline.Evidence{At: time.Now(), Target: n.Name, Action: "reboot", What: "boot id changed",
+			Before: before, After: after, Proven: err == nil && after != "" && after != before}
+		if err != nil {
+			e.Error = err.Error()
+		}
+		ev.Evidence(e)
+		return time.Time{}, nil
+	})
 }
 
 func (reboot) Recover(context.Context, cluster.Cluster, []cluster.Node, Events) error { return nil }
@@ -83,34 +135,44 @@ func (reboot) Recover(context.Context, cluster.Cluster, []cluster.Node, Events) 
 // scenario's duration. It remembers which nodes it touched, so Recover lifts
 // exactly those, also after a partial Inject, and only once.
 type held struct {
-	name, undo, desc string
-	actions          func(cluster.Cluster) (apply, lift nodeAction, err error)
+	name, undo, desc, proof string
+	actions                 func(cluster.Cluster) (heldActions, error)
 
 	mu     sync.Mutex
 	active map[string]bool
 }
 
-func newHeld(name, undo, desc string, actions func(cluster.Cluster) (apply, lift nodeAction, err error)) *held {
-	return &held{name: name, undo: undo, desc: desc, actions: actions, active: map[string]bool{}}
+func newHeld(name, undo, desc, proof string, actions func(cluster.Cluster) (heldActions, error)) *held {
+	return &held{name: name, undo: undo, desc: desc, proof: proof, actions: actions, active: map[string]bool{}}
 }
 
 func (h *held) Desc() string { return h.desc }
 
 func (h *held) Inject(ctx context.Context, c cluster.Cluster, targets []cluster.Node, ev Events) error {
-	apply, _, err := h.actions(c)
+	a, err := h.actions(c)
 	if err != nil {
 		return err
 	}
-	return onEach(ctx, targets, ev, timeline.EventInject, h.name, func(ctx context.Context, n cluster.Node) error {
+	return onEach(ctx, targets, ev, timeline.EventInject, h.name, func(ctx context.Context, n cluster.Node) (time.Time, error) {
 		// Mark before acting: if the action fails halfway, Recover still
 		// tries to lift it.
 		h.mark(n.Name, true)
-		return apply(ctx, n)
+		at, err := a.apply(ctx, n)
+		if err != nil {
+			return at, err
+		}
+		in, cerr := a.inPlace(ctx, n)
+		e := timeline.Evidence{At: time.Now(), Target: n.Name, Action: h.name, What: h.proof, Before: "applied", After: fmt.Sprint(in), Proven: in && cerr == nil}
+		if cerr != nil {
+			e.Error = cerr.Error()
+		}
+		ev.Evidence(e)
+		return at, nil
 	})
 }
 
 func (h *held) Recover(ctx context.Context, c cluster.Cluster, targets []cluster.Node, ev Events) error {
-	_, lift, err := h.actions(c)
+	a, err := h.actions(c)
 	if err != nil {
 		return err
 	}
@@ -120,12 +182,13 @@ func (h *held) Recover(ctx context.Context, c cluster.Cluster, targets []cluster
 			active = append(active, n)
 		}
 	}
-	return onEach(ctx, active, ev, timeline.EventRecover, h.undo, func(ctx context.Context, n cluster.Node) error {
-		if err := lift(ctx, n); err != nil {
-			return err
+	return onEach(ctx, active, ev, timeline.EventRecover, h.undo, func(ctx context.Context, n cluster.Node) (time.Time, error) {
+		at, err := a.lift(ctx, n)
+		if err != nil {
+			return at, err
 		}
 		h.mark(n.Name, false)
-		return nil
+		return at, nil
 	})
 }
 
@@ -142,8 +205,7 @@ func (h *held) isActive(name string) bool {
 }
 
 // onEach runs act on every target at once and stamps one event each.
-func onEach(ctx context.Context, targets []cluster.Node, ev Events, kind timeline.EventKind, action string,
-	act func(context.Context, cluster.Node) error) error {
+func onEach(ctx context.Context, targets []cluster.Node, ev Events, kind timeline.EventKind, action string, act nodeAction) error {
 	var wg sync.WaitGroup
 	errs := make([]error, len(targets))
 	for i, n := range targets {
@@ -151,8 +213,8 @@ func onEach(ctx context.Context, targets []cluster.Node, ev Events, kind timelin
 		go func() {
 			defer wg.Done()
 			e := timeline.Event{Kind: kind, Action: action, Target: n.Name, At: time.Now()}
-			err := act(ctx, n)
-			e.Done = time.Now()
+			effective, err := act(ctx, n)
+			e.Done, e.Effective = time.Now(), effective
 			if err != nil {
 				e.Error = err.Error()
 				errs[i] = fmt.Errorf("%s %s: %w", action, n.Name, err)
@@ -162,4 +224,22 @@ func onEach(ctx context.Context, targets []cluster.Node, ev Events, kind timelin
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// retry calls f until it succeeds or timeout passes, and returns its last
+// answer.
+func retry(ctx context.Context, timeout time.Duration, f func(context.Context) (string, error)) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for {
+		out, err := f(ctx)
+		if err == nil {
+			return out, nil
+		}
+		select {
+		case <-ctx.Done():
+			return out, err
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }

@@ -21,14 +21,37 @@ type fakeCluster struct {
 	mu      sync.Mutex
 	calls   []string
 	failFor string
+	// notPaused: Pause returns without freezing anything.
+	notPaused bool
+	paused    map[string]bool
 }
 
-func (f *fakeCluster) Name() string                                    { return "fake" }
-func (f *fakeCluster) RESTConfig() *rest.Config                        { return nil }
-func (f *fakeCluster) KubeconfigPath() string                          { return "" }
-func (f *fakeCluster) Nodes(context.Context) ([]cluster.Node, error)   { return nil, nil }
-func (f *fakeCluster) Pause(_ context.Context, n cluster.Node) error   { return f.call("pause", n) }
-func (f *fakeCluster) Unpause(_ context.Context, n cluster.Node) error { return f.call("unpause", n) }
+func (f *fakeCluster) Name() string                                  { return "fake" }
+func (f *fakeCluster) RESTConfig() *rest.Config                      { return nil }
+func (f *fakeCluster) KubeconfigPath() string                        { return "" }
+func (f *fakeCluster) Nodes(context.Context) ([]cluster.Node, error) { return nil, nil }
+func (f *fakeCluster) Pause(_ context.Context, n cluster.Node) error {
+	err := f.call("pause", n)
+	f.setPaused(n.Name, err == nil && !f.notPaused)
+	return err
+}
+func (f *fakeCluster) Unpause(_ context.Context, n cluster.Node) error {
+	f.setPaused(n.Name, false)
+	return f.call("unpause", n)
+}
+func (f *fakeCluster) Paused(_ context.Context, n cluster.Node) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.paused[n.Name], nil
+}
+func (f *fakeCluster) setPaused(name string, p bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.paused == nil {
+		f.paused = map[string]bool{}
+	}
+	f.paused[name] = p
+}
 func (f *fakeCluster) call(what string, n cluster.Node) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -40,11 +63,24 @@ func (f *fakeCluster) call(what string, n cluster.Node) error {
 }
 
 type events struct {
-	mu sync.Mutex
-	ev []timeline.Event
+	mu       sync.Mutex
+	ev       []timeline.Event
+	evidence []timeline.Evidence
 }
 
 func (e *events) Event(x timeline.Event) { e.mu.Lock(); e.ev = append(e.ev, x); e.mu.Unlock() }
+func (e *events) Evidence(x timeline.Evidence) {
+	e.mu.Lock()
+	e.evidence = append(e.evidence, x)
+	e.mu.Unlock()
+}
+
+// timeline is what the fault recorded, for timeline.FaultTook.
+func (e *events) timeline() timeline.Timeline {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return timeline.Timeline{Events: slices.Clone(e.ev), Evidence: slices.Clone(e.evidence)}
+}
 
 func TestHeldFaultLiftsWhatItTouchedOnce(t *testing.T) {
 	f, err := New(scenario.Fault{Action: scenario.ActionPause})

@@ -3,6 +3,9 @@ package fault
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/timeline"
@@ -10,8 +13,14 @@ import (
 
 // kill SIGKILLs a control-plane component's process on each target node:
 // the real process dies as in a crash, and only the kubelet brings it back
-// (deleting the mirror pod would restart nothing).
-type kill struct{ component string }
+// (deleting the mirror pod would restart nothing). The proof is that every
+// process it found before is gone.
+type kill struct {
+	component string
+	// gone bounds the wait for the killed processes to disappear: SIGKILL
+	// cannot be caught, so only a process stuck in the kernel outlasts it.
+	gone time.Duration
+}
 
 func (k kill) Desc() string { return "SIGKILL the " + k.component + " process" }
 
@@ -23,11 +32,38 @@ func (k kill) Inject(ctx context.Context, c cluster.Cluster, targets []cluster.N
 	// Static pods run the component with its name as argv[0]; anchoring
 	// keeps "etcd" from matching etcdctl or a shell mentioning it.
 	pattern := "^" + k.component + "( |$)"
-	return onEach(ctx, targets, ev, timeline.EventInject, "kill "+k.component, func(ctx context.Context, n cluster.Node) error {
-		if _, err := x.Exec(ctx, n, "pkill", "-KILL", "-f", pattern); err != nil {
-			return fmt.Errorf("no %s process killed: %w", k.component, err)
+	pids := func(ctx context.Context, n cluster.Node) ([]string, error) {
+		out, err := x.Exec(ctx, n, "sh", "-c", "pgrep -f '"+pattern+"' || true")
+		return strings.Fields(string(out)), err
+	}
+	return onEach(ctx, targets, ev, timeline.EventInject, "kill "+k.component, func(ctx context.Context, n cluster.Node) (time.Time, error) {
+		before, err := pids(ctx, n)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("find the %s process: %w", k.component, err)
 		}
-		return nil
+		if _, err := x.Exec(ctx, n, "pkill", "-KILL", "-f", pattern); err != nil {
+			return time.Time{}, fmt.Errorf("no %s process killed: %w", k.component, err)
+		}
+		e := timeline.Evidence{Target: n.Name, Action: "kill " + k.component, What: k.component + " process gone",
+			Before: strings.Join(before, " ")}
+		deadline := time.Now().Add(k.gone)
+		for {
+			now, err := pids(ctx, n)
+			e.At, e.After = time.Now(), strings.Join(now, " ")
+			if err == nil && len(before) > 0 && !slices.ContainsFunc(before, func(p string) bool { return slices.Contains(now, p) }) {
+				e.Proven = true
+				break
+			}
+			if err != nil {
+				e.Error = err.Error()
+			}
+			if time.Now().After(deadline) || ctx.Err() != nil {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		ev.Evidence(e)
+		return time.Time{}, nil
 	})
 }
 

@@ -32,6 +32,11 @@ func (r *Recorder) Event(e timeline.Event) {
 	appendTo(r, &r.tl.Events, e)
 }
 
+// Evidence records a fault's proof that it took.
+func (r *Recorder) Evidence(e timeline.Evidence) {
+	appendTo(r, &r.tl.Evidence, e)
+}
+
 // Lease records a Lease observation.
 func (r *Recorder) Lease(o timeline.LeaseObservation) {
 	appendTo(r, &r.tl.Leases, o)

@@ -799,7 +799,10 @@ td.scenario-error{color:#cf222e;overflow-wrap:anywhere}
 <div class="meta">cluster {{.Cluster}} · fault {{.Fault}} · targets {{.TargetList}}</div>
 <div class="meta">started {{.Started}} · finished {{.Finished}}{{with .Took}} · took {{.}}{{end}}</div>
 <p class="desc">{{.Description}}</p>
+{{with .Invalid}}<div class="err"><strong>INVALID:</strong> {{.}}</div>{{end}}
 {{with .Error}}<div class="err"><strong>Error:</strong> {{.}}</div>{{end}}
+{{with .Evidence}}<ul>{{range .}}<li>evidence on {{.Target}}: {{.What}}: {{if .Proven}}proven{{else}}<strong>NOT proven</strong>{{end}} (before “{{.Before}}”, after “{{.After}}”)</li>{{end}}</ul>{{end}}
+{{with .HarnessStalls}}<ul>{{range .}}<li>harness stalled for {{printf "%.2f" .Duration.Seconds}} s from {{.From.UTC.Format "15:04:05.000"}}: kept out of the cluster's downtime (lane harness/control)</li>{{end}}</ul>{{end}}
 {{with .Notes}}<ul>{{range .}}<li>note: {{.}}</li>{{end}}</ul>{{end}}
 
 <h3>Timeline</h3>

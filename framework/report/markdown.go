@@ -19,8 +19,18 @@ func Markdown(f File) string {
 	}
 	for _, s := range f.Scenarios {
 		fmt.Fprintf(&b, "\n## %s: %s\n\n%s\n\n", s.Name, s.Verdict, strings.TrimSpace(s.Description))
+		if s.Invalid != "" {
+			fmt.Fprintf(&b, "**INVALID:** %s\n\n", s.Invalid)
+		}
 		if s.Error != "" {
 			fmt.Fprintf(&b, "**Error:** %s\n\n", s.Error)
+		}
+		for _, e := range s.Evidence {
+			fmt.Fprintf(&b, "- evidence on %s: %s: %s (before %q, after %q)\n", e.Target, e.What, provenWord(e.Proven), e.Before, e.After)
+		}
+		for _, st := range s.HarnessStalls {
+			fmt.Fprintf(&b, "- harness stalled %s to %s (%.2fs): kept out of the cluster's downtime\n",
+				st.From.UTC().Format("15:04:05.000"), st.To.UTC().Format("15:04:05.000"), st.Duration().Seconds())
 		}
 		for _, n := range s.Notes {
 			fmt.Fprintf(&b, "- note: %s\n", n)
@@ -57,4 +67,11 @@ func value(f Figure) string {
 		return "not measured (" + f.Note + ")"
 	}
 	return budget.Format(f.Value, f.Unit)
+}
+
+func provenWord(p bool) string {
+	if p {
+		return "proven"
+	}
+	return "NOT proven"
 }

@@ -53,18 +53,26 @@ type File struct {
 
 // Scenario is one drill in report.json.
 type Scenario struct {
-	Name        string    `json:"name"`
-	Description string    `json:"description"`
-	Verdict     string    `json:"verdict"` // PASS or FAIL
-	Cluster     string    `json:"cluster"`
-	Fault       string    `json:"fault"`
-	Targets     []string  `json:"targets"`
-	Started     time.Time `json:"started"`
-	Finished    time.Time `json:"finished"`
-	Error       string    `json:"error,omitempty"`
-	Notes       []string  `json:"notes,omitempty"`
-	Figures     []Figure  `json:"figures"`
-	Timeline    string    `json:"timeline"` // path relative to report.json
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Verdict     string `json:"verdict"` // PASS, FAIL or INVALID
+	// Invalid says why the drill is INVALID: no evidence that the fault
+	// took.
+	Invalid string `json:"invalid,omitempty"`
+	// Evidence is each fault action's proof that it took.
+	Evidence []timeline.Evidence `json:"evidence,omitempty"`
+	// HarnessStalls are the windows in which the harness's own control
+	// series failed too; they are kept out of the cluster's downtime.
+	HarnessStalls []timeline.Interval `json:"harnessStalls,omitempty"`
+	Cluster       string              `json:"cluster"`
+	Fault         string              `json:"fault"`
+	Targets       []string            `json:"targets"`
+	Started       time.Time           `json:"started"`
+	Finished      time.Time           `json:"finished"`
+	Error         string              `json:"error,omitempty"`
+	Notes         []string            `json:"notes,omitempty"`
+	Figures       []Figure            `json:"figures"`
+	Timeline      string              `json:"timeline"` // path relative to report.json
 }
 
 // Figure is a derived figure with its budget, if the scenario has one.
@@ -102,9 +110,13 @@ func Write(r *Run) error {
 }
 
 func scenarioOf(res *drill.Result, timelinePath string) Scenario {
-	s := Scenario{Name: res.Scenario, Description: res.Description, Verdict: verdict(res.Pass), Cluster: res.Cluster,
+	s := Scenario{Name: res.Scenario, Description: res.Description, Verdict: res.Verdict, Cluster: res.Cluster,
 		Fault: res.Fault, Targets: res.Targets, Started: res.Started, Finished: res.Finished, Error: res.Error,
+		Invalid: res.Invalid, Evidence: res.Timeline.Evidence, HarnessStalls: timeline.HarnessStalls(res.Timeline),
 		Notes: res.Notes, Timeline: timelinePath}
+	if s.Verdict == "" {
+		s.Verdict = verdict(res.Pass)
+	}
 	byFigure := map[string]*budget.Verdict{}
 	for i := range res.Verdicts {
 		byFigure[res.Verdicts[i].Figure] = &res.Verdicts[i]

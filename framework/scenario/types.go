@@ -86,6 +86,10 @@ const (
 	// node's API server (TCP resets) for Duration and then restores the
 	// path: an outage with exact edges, for calibration.
 	ActionIsolateAPI = "isolate-api"
+	// ActionBlackholeAPI is isolate-api with packets silently dropped
+	// instead of reset: clients hang until their deadline, and connections
+	// open across the cut stall (the second calibration shape).
+	ActionBlackholeAPI = "blackhole-api"
 	// ActionKill SIGKILLs a control-plane component's process on each
 	// target node (never by deleting its mirror pod, which restarts
 	// nothing). Self-healing: the kubelet must restart it.
@@ -95,10 +99,11 @@ const (
 // FaultActions lists the known actions: whether each needs a Duration, and
 // whether it acts on a component (target.component and kubeletBackoff).
 var FaultActions = map[string]struct{ NeedsDuration, NeedsComponent bool }{
-	ActionReboot:     {},
-	ActionPause:      {NeedsDuration: true},
-	ActionIsolateAPI: {NeedsDuration: true},
-	ActionKill:       {NeedsComponent: true},
+	ActionReboot:       {},
+	ActionPause:        {NeedsDuration: true},
+	ActionIsolateAPI:   {NeedsDuration: true},
+	ActionBlackholeAPI: {NeedsDuration: true},
+	ActionKill:         {NeedsComponent: true},
 }
 
 // Components a kill can target: the control-plane static pods, by their

@@ -61,9 +61,15 @@ func faultWindow(tl Timeline) result {
 	if inject.Done.IsZero() || undo.Done.IsZero() {
 		return unknown(FaultWindow, "a fault action never returned")
 	}
-	w := undo.Done.Sub(inject.Done)
+	// The edges are the target's own stamps when the actions have them
+	// (the moment the cut was in place, and removed), else when the
+	// commands returned; either way stamped apart from the probes.
+	w, note := undo.Done.Sub(inject.Done), "from the actions' return"
+	if !inject.Effective.IsZero() && !undo.Effective.IsZero() {
+		w, note = undo.Effective.Sub(inject.Effective), "stamped by the target"
+	}
 	if w < 0 {
 		return unknown(FaultWindow, "recover action returned before the inject action")
 	}
-	return measured(FaultWindow, w.Seconds(), "")
+	return measured(FaultWindow, w.Seconds(), note)
 }

@@ -200,7 +200,8 @@ func downOf(tl Timeline, match func(series string) bool) outage {
 		}
 	}
 	down := Union(sets...)
-	if stalls := HarnessStalls(tl); len(stalls) > 0 {
+	// The control series is the measure of stalls, not subject to them.
+	if stalls := HarnessStalls(tl); len(stalls) > 0 && !match(SeriesControl) {
 		o.stalled = Intersect(down, stalls)
 		down = Subtract(down, stalls)
 	}

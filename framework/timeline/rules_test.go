@@ -1,6 +1,7 @@
 package timeline
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -193,5 +194,32 @@ func TestSubtractAndIntersect(t *testing.T) {
 	checkIntervals(t, Intersect(a, b), []Interval{iv(5, 6), iv(8, 10), iv(20, 22), iv(29, 30)})
 	if got := Subtract(a, nil); len(got) != 2 || got[1].Duration() != 10*time.Second {
 		t.Errorf("a less nothing = %v", seconds(got))
+	}
+}
+
+// A drill with no evidence that its fault took is INVALID, never PASS.
+func TestFaultTookNeedsProofOnEveryTarget(t *testing.T) {
+	ev := func(target string, proven bool) Evidence {
+		return Evidence{Target: target, What: "process gone", Before: "101", After: "101", Proven: proven}
+	}
+	injects := []Event{inject(1, 1.1), {Kind: EventInject, Target: "cp2", At: at(1), Done: at(1.1)}}
+	for _, tc := range []struct {
+		name     string
+		tl       Timeline
+		took     bool
+		fragment string
+	}{
+		{"no fault", Timeline{}, false, "no fault injected"},
+		{"no evidence", Timeline{Events: injects}, false, "cp1: no evidence recorded"},
+		{"one target unproven", Timeline{Events: injects, Evidence: []Evidence{ev("cp1", true), ev("cp2", false)}}, false,
+			`cp2: process gone not proven (before "101", after "101")`},
+		{"every target proven", Timeline{Events: injects, Evidence: []Evidence{ev("cp1", true), ev("cp2", false), ev("cp2", true)}}, true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			took, why := FaultTook(tc.tl)
+			if took != tc.took || !strings.Contains(why, tc.fragment) {
+				t.Errorf("FaultTook = %v, %q; want %v, containing %q", took, why, tc.took, tc.fragment)
+			}
+		})
 	}
 }

@@ -38,6 +38,25 @@ type Timeline struct {
 	// Canary is the pod the harness creates right after the fault (when
 	// the scenario asks for it) to see when scheduling works again.
 	Canary *CanaryObservation `json:"canary,omitempty"`
+	// Evidence is what each fault action left behind on its target that
+	// proves it took (FaultTook).
+	Evidence []Evidence `json:"evidence,omitempty"`
+}
+
+// Evidence is one check, made by the harness on a fault's target through
+// the fault's own channel (docker, the node's shell), that the fault took:
+// the boot changed, the process is gone, the rule is in place, the node is
+// frozen. Before and After are what was compared.
+type Evidence struct {
+	At     time.Time `json:"at"`
+	Target string    `json:"target"`
+	Action string    `json:"action"`
+	// What says what was checked ("boot id changed", "process gone").
+	What   string `json:"what"`
+	Before string `json:"before,omitempty"`
+	After  string `json:"after,omitempty"`
+	Proven bool   `json:"proven"`
+	Error  string `json:"error,omitempty"`
 }
 
 // EtcdObservation is one etcd member's status as the harness saw it.
@@ -92,7 +111,12 @@ type Event struct {
 	Target string    `json:"target"` // node or process it acted on
 	At     time.Time `json:"at"`
 	Done   time.Time `json:"done"`
-	Error  string    `json:"error,omitempty"`
+	// Effective is when the action took effect, stamped by the target
+	// itself right after it (the node's clock after the iptables rule was
+	// in place), apart from the probes and from the command's return; zero
+	// when the action has no such stamp.
+	Effective time.Time `json:"effective,omitempty"`
+	Error     string    `json:"error,omitempty"`
 }
 
 // Series names. A request probe's series is a slash-separated path; the

@@ -111,6 +111,11 @@ func runDrill(ctx context.Context, s *scenario.Scenario) {
 	GinkgoWriter.Println(verdictTable(res))
 	AddReportEntry("verdict", verdictTable(res))
 
+	// INVALID before anything else: without proof that the fault took,
+	// neither an error nor a budget says anything about the cluster.
+	if res.Verdict == drill.VerdictInvalid {
+		Fail(fmt.Sprintf("INVALID: drill %s: %s", s.Name, res.Invalid))
+	}
 	Expect(runErr).NotTo(HaveOccurred(), "drill %s did not complete", s.Name)
 	Expect(res.Pass).To(BeTrue(), "drill %s blew its budgets:\n%s", s.Name, blown(res))
 }
@@ -142,7 +147,10 @@ var _ = ReportAfterSuite("junit", func(r Report) {
 
 func verdictTable(res *drill.Result) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s\n", res.Scenario, map[bool]string{true: "PASS", false: "FAIL"}[res.Pass])
+	fmt.Fprintf(&b, "%s: %s\n", res.Scenario, res.Verdict)
+	if res.Invalid != "" {
+		fmt.Fprintf(&b, "  INVALID: %s\n", res.Invalid)
+	}
 	fmt.Fprintf(&b, "  %-40s %-13s %-14s %-12s %-10s %s\n", "figure", "kind", "value", "budget", "margin", "lower bound")
 	for _, v := range res.Verdicts {
 		val, margin, lower := "not measured", "-", "-"
@@ -156,7 +164,10 @@ func verdictTable(res *drill.Result) string {
 			lower = budget.Format(*v.LowerBound, v.Unit)
 		}
 		mark := "ok"
-		if !v.Pass {
+		switch {
+		case v.BelowLowerBound:
+			mark = "BELOW LOWER BOUND"
+		case !v.Pass:
 			mark = "BLOWN"
 		}
 		fmt.Fprintf(&b, "  %-40s %-13s %-14s %-12s %-10s %-11s %s\n", v.Figure, v.Kind, val, v.Limit(), margin, lower, mark)

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -309,6 +310,14 @@ func (c *Cluster) Reboot(ctx context.Context, n cluster.Node) error {
 	return docker(ctx, "restart", n.Name)
 }
 
+// BootID implements cluster.BootIdentifier. kind nodes share the host's
+// kernel, so /proc/sys/kernel/random/boot_id never changes; the node
+// container's start time changes with every restart and only then.
+func (c *Cluster) BootID(ctx context.Context, n cluster.Node) (string, error) {
+	out, err := dockerOutput(ctx, "inspect", "--format", "{{.State.StartedAt}}", n.Name)
+	return strings.TrimSpace(out), err
+}
+
 // Pause implements cluster.Pauser with docker pause (cgroup freezer).
 func (c *Cluster) Pause(ctx context.Context, n cluster.Node) error {
 	return docker(ctx, "pause", n.Name)
@@ -317,6 +326,12 @@ func (c *Cluster) Pause(ctx context.Context, n cluster.Node) error {
 // Unpause implements cluster.Pauser.
 func (c *Cluster) Unpause(ctx context.Context, n cluster.Node) error {
 	return docker(ctx, "unpause", n.Name)
+}
+
+// Paused implements cluster.Pauser: docker's own state of the container.
+func (c *Cluster) Paused(ctx context.Context, n cluster.Node) (bool, error) {
+	out, err := dockerOutput(ctx, "inspect", "--format", "{{.State.Paused}}", n.Name)
+	return strings.TrimSpace(out) == "true", err
 }
 
 // Exec implements cluster.NodeExec with docker exec (kind's node Cmder).
@@ -332,29 +347,88 @@ func (c *Cluster) Exec(ctx context.Context, n cluster.Node, command string, args
 // IsolateAPI implements cluster.APIIsolator: inside the node, connections to
 // the API server port that come from the docker network's gateway (docker's
 // port mapping to the host, the harness's only path) are answered with a TCP
-// reset, so clients fail at once rather than hang, and see the end at once.
-func (c *Cluster) IsolateAPI(ctx context.Context, n cluster.Node) error {
-	return c.apiRule(ctx, n, "-I")
+// reset (shape reset: clients fail at once and see the end at once) or
+// dropped (shape drop: clients hang until their deadline).
+func (c *Cluster) IsolateAPI(ctx context.Context, n cluster.Node, shape string) (time.Time, error) {
+	return c.apiRule(ctx, n, "-I", shape)
 }
 
 // RestoreAPI implements cluster.APIIsolator.
-func (c *Cluster) RestoreAPI(ctx context.Context, n cluster.Node) error {
-	return c.apiRule(ctx, n, "-D")
+func (c *Cluster) RestoreAPI(ctx context.Context, n cluster.Node, shape string) (time.Time, error) {
+	return c.apiRule(ctx, n, "-D", shape)
 }
 
-func (c *Cluster) apiRule(ctx context.Context, n cluster.Node, op string) error {
+// APIIsolated implements cluster.APIIsolator with iptables -C, which
+// succeeds only when the very rule is in place.
+func (c *Cluster) APIIsolated(ctx context.Context, n cluster.Node, shape string) (bool, error) {
+	rule, err := c.isolationRule(ctx, n, shape)
+	if err != nil {
+		return false, err
+	}
+	_, err = c.Exec(ctx, n, "iptables", append([]string{"-C"}, rule...)...)
+	var re *kindexec.RunError
+	if errors.As(err, &re) {
+		return false, nil // iptables -C exits 1: no such rule
+	}
+	return err == nil, err
+}
+
+// apiRule inserts or deletes the isolation rule and returns the node's own
+// clock right after iptables returned: the moment the cut took effect, apart
+// from docker exec's return and from the probes. kind nodes share the host's
+// clock, so the stamp compares with the harness's.
+func (c *Cluster) apiRule(ctx context.Context, n cluster.Node, op, shape string) (time.Time, error) {
+	rule, err := c.isolationRule(ctx, n, shape)
+	if err != nil {
+		return time.Time{}, err
+	}
+	script := "iptables " + op + " " + strings.Join(rule, " ") + " && date +%s.%N"
+	out, err := c.Exec(ctx, n, "sh", "-c", script)
+	if err != nil {
+		return time.Time{}, err
+	}
+	at, perr := parseEpoch(strings.TrimSpace(string(out)))
+	if perr != nil {
+		return time.Time{}, fmt.Errorf("node %s: clock stamp after iptables %s: %w", n.Name, op, perr)
+	}
+	return at, nil
+}
+
+func (c *Cluster) isolationRule(ctx context.Context, n cluster.Node, shape string) ([]string, error) {
 	// The gateway is the node's default route (docker's bridge address).
 	route, err := c.Exec(ctx, n, "ip", "-4", "route", "show", "default")
 	if err != nil {
-		return fmt.Errorf("default route of node %s: %w", n.Name, err)
+		return nil, fmt.Errorf("default route of node %s: %w", n.Name, err)
 	}
 	fields := strings.Fields(string(route))
 	if len(fields) < 3 || fields[0] != "default" || fields[1] != "via" {
-		return fmt.Errorf("default route of node %s: unexpected %q", n.Name, route)
+		return nil, fmt.Errorf("default route of node %s: unexpected %q", n.Name, route)
 	}
-	rule := []string{op, "INPUT", "-p", "tcp", "--dport", apiServerPort, "-s", fields[2], "-j", "REJECT", "--reject-with", "tcp-reset"}
-	_, err = c.Exec(ctx, n, "iptables", rule...)
-	return err
+	rule := []string{"INPUT", "-p", "tcp", "--dport", apiServerPort, "-s", fields[2]}
+	switch shape {
+	case cluster.IsolateReset:
+		return append(rule, "-j", "REJECT", "--reject-with", "tcp-reset"), nil
+	case cluster.IsolateDrop:
+		return append(rule, "-j", "DROP"), nil
+	}
+	return nil, fmt.Errorf("unknown isolation shape %q", shape)
+}
+
+// parseEpoch reads date +%s.%N.
+func parseEpoch(s string) (time.Time, error) {
+	sec, frac, ok := strings.Cut(s, ".")
+	if !ok || len(frac) != 9 {
+		return time.Time{}, fmt.Errorf("not seconds.nanoseconds: %q", s)
+	}
+	si, err := strconv.ParseInt(sec, 10, 64)
+	if err != nil {
+		return time.Time{}, err
+	}
+	ni, err := strconv.ParseInt(frac, 10, 64)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.Unix(si, ni), nil
 }
 
 // apiServerPort is where kubeadm's API server listens inside a kind node.
@@ -382,6 +456,11 @@ func (c *Cluster) kindNode(name string) (nodes.Node, error) {
 
 func docker(ctx context.Context, args ...string) error {
 	return withOutput(kindexec.CommandContext(ctx, "docker", args...).Run())
+}
+
+func dockerOutput(ctx context.Context, args ...string) (string, error) {
+	out, err := kindexec.Output(kindexec.CommandContext(ctx, "docker", args...))
+	return string(out), withOutput(err)
 }
 
 // withOutput puts a failed command's output into the error text: kind's
