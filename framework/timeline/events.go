@@ -1,6 +1,11 @@
 package timeline
 
-import "time"
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
 
 // InjectAt is when the first fault action started: every recovery figure
 // counts from it, so that the time the action itself took is part of the
@@ -39,14 +44,42 @@ func lastRecover(tl Timeline) (Event, bool) {
 // the harness's own measurement error.
 func faultFigures(tl Timeline, apiTotal result) []result {
 	window := faultWindow(tl)
+	out := append([]result{window}, connectionFigures(tl, window)...)
 	if !window.Measured {
-		return []result{window, unknown(APIDowntimeError, FaultWindow+": "+window.Note)}
+		return append(out, unknown(APIDowntimeError, FaultWindow+": "+window.Note))
 	}
 	if !apiTotal.Measured {
-		return []result{window, unknown(APIDowntimeError, APIDowntimeTotal+": "+apiTotal.Note)}
+		return append(out, unknown(APIDowntimeError, APIDowntimeTotal+": "+apiTotal.Note))
 	}
 	diff := apiTotal.Value - window.Value
-	return []result{window, measured(APIDowntimeError, max(diff, -diff), "")}
+	return append(out, measured(APIDowntimeError, max(diff, -diff), ""))
+}
+
+// connectionFigures are the API downtime over new and over reused client
+// connections, and each one's error against the fault window.
+func connectionFigures(tl Timeline, window result) []result {
+	var out []result
+	for _, c := range []struct{ conn, downtime, errName string }{
+		{"new", APIDowntimeNew, APIDowntimeErrorNew},
+		{"reused", APIDowntimeReused, APIDowntimeErrorReused},
+	} {
+		prefix := apiClientPrefix + c.conn + "/"
+		o := downOf(tl, func(s string) bool { return strings.HasPrefix(s, prefix) })
+		rs, ok := usable([]string{c.downtime, c.errName}, o, tl, "no samples of series "+prefix+"*")
+		if !ok {
+			out = append(out, rs...)
+			continue
+		}
+		from, to := o.window(tl)
+		down := total(Clip(o.intervals, from, to)).Seconds()
+		out = append(out, measured(c.downtime, down, ""))
+		if !window.Measured {
+			out = append(out, unknown(c.errName, FaultWindow+": "+window.Note))
+			continue
+		}
+		out = append(out, measured(c.errName, math.Abs(down-window.Value), fmt.Sprintf("%.3fs down for a %.3fs window", down, window.Value)))
+	}
+	return out
 }
 
 func faultWindow(tl Timeline) result {

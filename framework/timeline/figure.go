@@ -89,6 +89,17 @@ const (
 	FaultWindow      = "fault.window"
 	APIDowntimeError = "api.downtime.error"
 
+	// Calibration per connection kind: the API downtime seen by the
+	// client series over new connections (a dial and a TLS handshake per
+	// request) and over reused ones (one long-lived HTTP/2 connection),
+	// and each one's |downtime - fault.window|. A connection open across a
+	// cut that drops packets stalls until TCP retransmits, a real effect
+	// clients with long-lived connections see, so the two differ.
+	APIDowntimeNew         = "api.downtime.new"
+	APIDowntimeReused      = "api.downtime.reused"
+	APIDowntimeErrorNew    = "api.downtime.error.new"
+	APIDowntimeErrorReused = "api.downtime.error.reused"
+
 	// The harness watching itself (series harness/control): the total time
 	// it was stalled, and the API downtime that fell in those stalls and
 	// was kept out of api.downtime.total.
@@ -113,4 +124,6 @@ var FigureUnits = map[string]Unit{
 	EtcdRecovery: Seconds, EtcdLeaderChanges: Count,
 	SchedulingCanary: Seconds, WorkloadExcessPods: Count,
 	HarnessStallTotal: Seconds, APIDowntimeStalled: Seconds,
+	APIDowntimeNew: Seconds, APIDowntimeReused: Seconds,
+	APIDowntimeErrorNew: Seconds, APIDowntimeErrorReused: Seconds,
 }

@@ -223,3 +223,49 @@ func TestFaultTookNeedsProofOnEveryTarget(t *testing.T) {
 		})
 	}
 }
+
+// A cut that drops packets for [10, 30): new connections hang until their
+// 1 s deadline and answer again right after the cut; the reused HTTP/2
+// connection stays stalled until TCP retransmits at 36.4 (the requests
+// queued behind it answer at 36.41). The window comes
+// from the target's own stamps, not from the commands' return.
+func TestCalibrationPerConnection(t *testing.T) {
+	const cutFrom, cutTo = 10.0, 30.0
+	fresh := func(start float64) (float64, bool) {
+		switch {
+		case start < cutFrom || start >= cutTo:
+			return start + 0.02, true
+		default:
+			return start + 1, false // deadline
+		}
+	}
+	reused := func(start float64) (float64, bool) {
+		switch {
+		case start < cutFrom:
+			return start + 0.005, true
+		case start < 36.4-1:
+			return start + 1, false
+		case start < 36.4:
+			return 36.41, true // queued behind the retransmission
+		default:
+			return start + 0.005, true
+		}
+	}
+	cut := Event{Kind: EventInject, Action: "blackhole-api", Target: "cp1", At: at(9.9), Done: at(10.08), Effective: at(cutFrom)}
+	lift := Event{Kind: EventRecover, Action: "restore-api", Target: "cp1", At: at(29.9), Done: at(30.09), Effective: at(cutTo)}
+	tl := Timeline{Start: at(0), End: at(50), Events: []Event{cut, lift}, Samples: concat(
+		probe(APISeries(EndpointClient, "new", "etcd"), 0, 50, 0.1, fresh),
+		probe(APISeries(EndpointClient, "reused", "cache"), 0, 50, 0.1, reused),
+	)}
+	checkFigures(t, Derive(tl), want{
+		values: map[string]float64{
+			FaultWindow:            20,
+			APIDowntimeNew:         20.02, // [10, 30.02)
+			APIDowntimeErrorNew:    0.02,
+			APIDowntimeReused:      26.405, // [10, 36.405): the request sent at 36.4 answers first
+			APIDowntimeErrorReused: 6.405,
+			APIDowntimeTotal:       26.405,
+		},
+		notes: map[string]string{FaultWindow: "stamped by the target"},
+	})
+}
