@@ -59,7 +59,10 @@ func (p *clusterPool) get(ctx context.Context, profile *scenario.ClusterProfile)
 	if err != nil {
 		return nil, err
 	}
-	if !exists || !reuse {
+	// Only a cluster this run is about to create is its to delete: one that
+	// exists already is someone's (an earlier run's at best), whatever its
+	// name, and Up refuses or reuses it.
+	if !exists {
 		p.created[name] = true
 	}
 	cl, created, err := p.kind.Up(ctx, kind.UpInput{Profile: profile, NodeImage: os.Getenv("KIND_NODE_IMAGE"), Reuse: reuse,

@@ -110,26 +110,11 @@ func (p *Provider) Up(ctx context.Context, in UpInput) (c *Cluster, created bool
 		return nil, false, err
 	}
 	if exists {
-		if !in.Reuse {
-			return nil, false, fmt.Errorf("kind cluster %q (profile %s) already exists; set REUSE_CLUSTER=1 to reuse it, "+
-				"or delete it with `kind delete cluster --name %s`", name, in.Profile.Name, name)
+		c, err := p.adopt(ctx, in, kubeconfig)
+		if err != nil || c != nil {
+			return c, false, err
 		}
-		c, err := p.open(name, kubeconfig)
-		if err != nil {
-			return nil, false, err
-		}
-		if err := c.ownedBy(ctx, in.Profile.Name); err != nil {
-			return nil, false, fmt.Errorf("refusing to reuse kind cluster %q: %w", name, err)
-		}
-		if err := c.healthy(ctx, len(kc.Nodes)); err != nil {
-			fmt.Fprintf(p.out, "kind cluster %s exists but is unhealthy (%v): recreating it\n", name, err)
-			if err := p.Delete(name, kubeconfig); err != nil {
-				return nil, false, err
-			}
-		} else {
-			fmt.Fprintf(p.out, "reusing healthy kind cluster %s\n", name)
-			return c, false, nil
-		}
+		// An unhealthy cluster firedrill made was deleted: create anew.
 	}
 	image := in.NodeImage
 	if image == "" {
@@ -142,6 +127,12 @@ func (p *Provider) Up(ctx context.Context, in UpInput) (c *Cluster, created bool
 		return nil, false, err
 	}
 	start := time.Now()
+	// The record comes first: a Ctrl-C during kind's create must still
+	// find the half-made cluster to be firedrill's.
+	rec := ownership{Cluster: name, Profile: in.Profile.Name, Created: start}
+	if err := writeRecord(rec); err != nil {
+		return nil, false, err
+	}
 	fmt.Fprintf(p.out, "creating kind cluster %s (profile %s, %d nodes, image %s)\n", name, in.Profile.Name, len(kc.Nodes), image)
 	err = p.kind.Create(name,
 		kindcluster.CreateWithV1Alpha4Config(kindConfig(in.Profile)),
@@ -153,7 +144,11 @@ func (p *Provider) Up(ctx context.Context, in UpInput) (c *Cluster, created bool
 	)
 	if err != nil {
 		// kind deletes what it made unless told to retain; say so anyway.
+		forgetIfGone(ctx, name)
 		return nil, true, fmt.Errorf("create kind cluster %s: %w", name, withOutput(err))
+	}
+	if err := recordContainers(ctx, rec); err != nil {
+		return nil, true, err
 	}
 	c, err = p.open(name, kubeconfig)
 	if err != nil {
@@ -173,12 +168,66 @@ func (p *Provider) Up(ctx context.Context, in UpInput) (c *Cluster, created bool
 	return c, true, nil
 }
 
-// Delete deletes the kind cluster of that name.
+// adopt decides about a cluster that exists under the profile's name
+// before the run touches it: a cluster firedrill did not create, or one not
+// marked for this profile, is refused and left exactly as it was; reuse
+// needs in.Reuse; an unhealthy cluster is recreated only if firedrill
+// created it. It returns the cluster to reuse, or nil (and no error) when
+// it deleted an unhealthy cluster of its own to create anew.
+func (p *Provider) adopt(ctx context.Context, in UpInput, kubeconfig string) (*Cluster, error) {
+	name, profile := in.Profile.KindCluster.ClusterName, in.Profile.Name
+	owned, why, err := owns(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if !in.Reuse {
+		if owned {
+			return nil, fmt.Errorf("kind cluster %q (profile %s) already exists, created by firedrill; set REUSE_CLUSTER=1 to reuse it, "+
+				"or delete it with `kind delete cluster --name %s`", name, profile, name)
+		}
+		return nil, fmt.Errorf("kind cluster %q exists and firedrill did not create it (%s): it is left as it is; "+
+			"give the profile another kindCluster.clusterName, or opt this cluster in to drills (see REUSE_CLUSTER in the README)", name, why)
+	}
+	c, err := p.open(name, kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.ownedBy(ctx, profile); err != nil {
+		return nil, fmt.Errorf("refusing to reuse kind cluster %q, left as it is: %w; to let firedrill break it, opt it in with "+
+			"`kubectl --context kind-%s label nodes --all %s=%s` and run again with REUSE_CLUSTER=1", name, err, name, cluster.ProfileLabel, profile)
+	}
+	if err := c.healthy(ctx, len(in.Profile.KindCluster.Nodes)); err != nil {
+		if !owned {
+			return nil, fmt.Errorf("kind cluster %q is unhealthy (%v) and firedrill did not create it (%s): left as it is", name, err, why)
+		}
+		fmt.Fprintf(p.out, "kind cluster %s exists but is unhealthy (%v): recreating it\n", name, err)
+		if err := p.Delete(name, kubeconfig); err != nil {
+			return nil, err
+		}
+		return nil, nil
+	}
+	fmt.Fprintf(p.out, "reusing healthy kind cluster %s\n", name)
+	return c, nil
+}
+
+// Delete deletes the kind cluster of that name, only if firedrill created
+// it (its ownership record names the cluster's containers): never because
+// of its name.
 func (p *Provider) Delete(name, kubeconfig string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	owned, why, err := owns(ctx, name)
+	if err != nil {
+		return fmt.Errorf("not deleting kind cluster %s: %w", name, err)
+	}
+	if !owned {
+		return fmt.Errorf("not deleting kind cluster %s: %s", name, why)
+	}
 	fmt.Fprintf(p.out, "deleting kind cluster %s\n", name)
 	if err := p.kind.Delete(name, kubeconfig); err != nil {
 		return fmt.Errorf("delete kind cluster %s: %w", name, withOutput(err))
 	}
+	forget(name)
 	_ = os.Remove(kubeconfig)
 	return nil
 }

@@ -1,0 +1,168 @@
+package kind
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// ownership is the record a cluster's creation leaves, so that the harness
+// deletes only what it made. A name proves nothing (anyone can create a
+// kind cluster called firedrill-single); the record names the node
+// containers this harness created. It is written before creation starts,
+// so a Ctrl-C in the middle still finds it, and completed with the
+// containers once kind returns.
+type ownership struct {
+	Cluster string    `json:"cluster"`
+	Profile string    `json:"profile"`
+	Created time.Time `json:"created"` // when creation started
+	// Containers are the node containers' IDs; empty while creation runs.
+	Containers []string `json:"containers,omitempty"`
+}
+
+// StateDir is where ownership records live: $FIREDRILL_STATE, else
+// $XDG_STATE_HOME/firedrill, else ~/.local/state/firedrill. Outside any
+// checkout, so a fresh clone still knows what earlier runs on this machine
+// created.
+func StateDir() string {
+	if d := os.Getenv("FIREDRILL_STATE"); d != "" {
+		return d
+	}
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "firedrill")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return filepath.Join(os.TempDir(), "firedrill-state")
+	}
+	return filepath.Join(home, ".local", "state", "firedrill")
+}
+
+func recordPath(name string) string {
+	return filepath.Join(StateDir(), "kind-clusters", name+".json")
+}
+
+func writeRecord(o ownership) error {
+	path := recordPath(o.Cluster)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("ownership record: %w", err)
+	}
+	b, err := json.MarshalIndent(o, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}
+
+func readRecord(name string) (ownership, bool, error) {
+	b, err := os.ReadFile(recordPath(name))
+	if errors.Is(err, os.ErrNotExist) {
+		return ownership{}, false, nil
+	}
+	if err != nil {
+		return ownership{}, false, err
+	}
+	var o ownership
+	if err := json.Unmarshal(b, &o); err != nil {
+		return ownership{}, false, fmt.Errorf("ownership record %s: %w", recordPath(name), err)
+	}
+	return o, true, nil
+}
+
+// nodeContainer is one container of a kind cluster, as docker sees it.
+type nodeContainer struct {
+	ID      string
+	Created time.Time
+}
+
+// nodeContainers lists the containers kind labels as the cluster's.
+func nodeContainers(ctx context.Context, cluster string) ([]nodeContainer, error) {
+	out, err := dockerOutput(ctx, "ps", "-a", "--no-trunc", "--filter", "label=io.x-k8s.kind.cluster="+cluster, "--format", "{{.ID}}")
+	if err != nil {
+		return nil, fmt.Errorf("list containers of kind cluster %s: %w", cluster, err)
+	}
+	var list []nodeContainer
+	for _, id := range strings.Fields(out) {
+		created, err := dockerOutput(ctx, "inspect", "--format", "{{.Created}}", id)
+		if err != nil {
+			return nil, err
+		}
+		t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(created))
+		if err != nil {
+			return nil, fmt.Errorf("creation time of container %s: %w", id, err)
+		}
+		list = append(list, nodeContainer{ID: id, Created: t})
+	}
+	return list, nil
+}
+
+// owns says whether this harness created the cluster now running under
+// that name, and if not, why not.
+func owns(ctx context.Context, name string) (bool, string, error) {
+	rec, ok, err := readRecord(name)
+	if err != nil {
+		return false, "", err
+	}
+	if !ok {
+		return false, "firedrill has no record of creating it (" + recordPath(name) + ")", nil
+	}
+	cs, err := nodeContainers(ctx, name)
+	if err != nil {
+		return false, "", err
+	}
+	owned, why := ownedContainers(rec, cs)
+	return owned, why, nil
+}
+
+// ownedContainers is the rule: every node container must be one the record
+// names, or, for a record whose creation never completed (Ctrl-C during
+// kind's create), have been created during that creation.
+func ownedContainers(rec ownership, cs []nodeContainer) (bool, string) {
+	for _, c := range cs {
+		switch {
+		case len(rec.Containers) > 0 && !slices.Contains(rec.Containers, c.ID):
+			return false, fmt.Sprintf("container %s is not one firedrill created for it (recorded: %d containers)", short(c.ID), len(rec.Containers))
+		case len(rec.Containers) == 0 && (c.Created.Before(rec.Created) || c.Created.After(rec.Created.Add(creationWindow))):
+			return false, fmt.Sprintf("container %s was not created during firedrill's unfinished creation at %s", short(c.ID), rec.Created.Format(time.RFC3339))
+		}
+	}
+	return true, ""
+}
+
+// creationWindow bounds when the containers of an unfinished creation were
+// made: a record left by a creation that was killed must not claim a
+// cluster someone makes under the same name later.
+const creationWindow = 10 * time.Minute
+
+func short(id string) string { return id[:min(12, len(id))] }
+
+// recordContainers completes the record once kind created the cluster.
+func recordContainers(ctx context.Context, rec ownership) error {
+	cs, err := nodeContainers(ctx, rec.Cluster)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		rec.Containers = append(rec.Containers, c.ID)
+	}
+	return writeRecord(rec)
+}
+
+// forget removes the record of a cluster that no longer exists.
+func forget(name string) {
+	_ = os.Remove(recordPath(name))
+}
+
+// forgetIfGone removes the record when no container of the cluster is left
+// (kind cleans up after a failed create).
+func forgetIfGone(ctx context.Context, name string) {
+	if cs, err := nodeContainers(ctx, name); err == nil && len(cs) == 0 {
+		forget(name)
+	}
+}
