@@ -1,6 +1,7 @@
 // Command firedrill is the harness's command line.
 //
 //	firedrill validate [--scenarios DIR] [--clusters DIR] [FILE...]
+//	firedrill run [--scenario a,b] [--labels EXPR] [--keep-cluster] [--reuse-cluster]
 //	firedrill observe [--context NAME] [--duration 5m] [flags]
 package main
 
@@ -36,6 +37,7 @@ type command struct {
 // commands are the subcommands: adding one is one entry here.
 var commands = []command{
 	{"validate", "check scenario and cluster profile files", runValidate},
+	{"run", "run drills on real clusters, as make e2e does, and report", runRun},
 	{"observe", "probe an existing cluster without a fault and report (upgrades, maintenance)", runObserve},
 }
 

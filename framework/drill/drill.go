@@ -62,6 +62,30 @@ type Result struct {
 	Healthy bool `json:"healthy"`
 	// Notes are facts worth a reader's attention (a node changed address).
 	Notes []string `json:"notes,omitempty"`
+	// Phases are the drill's phases in order with the time each took, so
+	// the harness's overhead beyond the fault's own recovery is a number.
+	Phases []Phase `json:"phases,omitempty"`
+	// PeakRSSBytes is the harness process's peak resident memory at the
+	// end of the drill (getrusage; it only grows over a run).
+	PeakRSSBytes int64 `json:"peakRSSBytes,omitempty"`
+}
+
+// Phase is one phase of a drill and how long it took.
+type Phase struct {
+	Name    string    `json:"name"`
+	Started time.Time `json:"started"`
+	Seconds float64   `json:"seconds"`
+}
+
+// enter closes the phase running and opens the next one ("" closes only).
+func (r *Result) enter(name string) {
+	now := time.Now()
+	if n := len(r.Phases); n > 0 && r.Phases[n-1].Seconds == 0 {
+		r.Phases[n-1].Seconds = now.Sub(r.Phases[n-1].Started).Seconds()
+	}
+	if name != "" {
+		r.Phases = append(r.Phases, Phase{Name: name, Started: now})
+	}
 }
 
 // Run runs the drill. The returned error is also in Result.Error; a blown
@@ -69,8 +93,11 @@ type Result struct {
 func Run(ctx context.Context, in Input) (*Result, error) {
 	s := in.Scenario
 	res := &Result{Scenario: s.Name, Description: s.Description, Cluster: in.Cluster.Name(), Started: time.Now()}
+	res.enter("prepare")
 	err := run(ctx, in, res)
+	res.enter("")
 	res.Finished = time.Now()
+	res.PeakRSSBytes = peakRSS()
 	if err != nil {
 		res.Error = err.Error()
 		res.Pass = false
@@ -116,6 +143,7 @@ func run(ctx context.Context, in Input, res *Result) error {
 	// 2. Steady state, first without probes (the workload may still be
 	// starting), then held for the settle window with the probes on, so the
 	// timeline has a baseline before the fault.
+	res.enter("steady-state")
 	fmt.Fprintf(out, "[%s] steady state: %s\n", s.Name, strings.Join(s.SteadyState.Checks, ", "))
 	steadyStart := time.Now()
 	if err := waitfor.Until(ctx, waitfor.Input{What: "steady state", Timeout: s.SteadyState.Timeout, Poll: time.Second, Out: out,
@@ -123,6 +151,7 @@ func run(ctx context.Context, in Input, res *Result) error {
 		return fmt.Errorf("steady state: %w", err)
 	}
 	// 3. Observe.
+	res.enter("baseline")
 	if err := ses.startProbes(ctx, s.Probes); err != nil {
 		return err
 	}
@@ -135,6 +164,7 @@ func run(ctx context.Context, in Input, res *Result) error {
 
 	// Targets are chosen last, so leadership and restart history are
 	// those of the moment of the fault.
+	res.enter("inject")
 	facts, err := fault.LookupFacts(ctx, in.Cluster, ses.cs, ses.nodes, s.Fault.Target)
 	if err != nil {
 		return ses.finish(ctx, res, in.Budgets, fmt.Errorf("%s: fault.target: %w", s.Path, err))
@@ -178,6 +208,7 @@ func run(ctx context.Context, in Input, res *Result) error {
 		conditions = append(slices.Clone(conditions), checkCanary)
 	}
 	if d := s.Fault.Duration; d > 0 {
+		res.enter("hold")
 		fmt.Fprintf(out, "[%s] holding the fault for %s\n", s.Name, d)
 		select {
 		case <-ctx.Done():
@@ -193,6 +224,7 @@ func run(ctx context.Context, in Input, res *Result) error {
 	// condition held without a break for observeAfter: a cascade that
 	// starts after a first all-clear (a co-located leader losing its
 	// Lease) must not pass as recovery.
+	res.enter("recover")
 	fmt.Fprintf(out, "[%s] recovery: waiting for %s, then for them to hold %s\n", s.Name, strings.Join(conditions, ", "), s.Recovery.ObserveAfter)
 	recErr := waitfor.Until(ctx, waitfor.Input{What: "recovery", Timeout: s.Recovery.Timeout + s.Recovery.ObserveAfter,
 		Poll: 500 * time.Millisecond, Every: 5 * time.Second, Since: injectAt, Out: out, Limit: budgetLimit(in.Budgets, timeline.RecoveryAll),

@@ -131,6 +131,7 @@ func (ses *session) etcdSamplers(ctx context.Context, timeout time.Duration) []p
 // the probes started ends here, so even a failed or interrupted drill
 // leaves a timeline.
 func (ses *session) finish(ctx context.Context, res *Result, budgets []scenario.Budget, cause error) error {
+	res.enter("read-back")
 	ses.lift()
 	ses.stopProbes()
 	ses.samplers.Wait()
@@ -217,7 +218,9 @@ func Observe(ctx context.Context, in ObserveInput) (*Result, error) {
 	res := &Result{Scenario: "observe", Description: fmt.Sprintf("Observation of %s for %s, no fault injected.", in.Cluster.Name(), in.Duration),
 		Cluster: in.Cluster.Name(), Fault: "none (observe)", Started: time.Now()}
 	err := observe(ctx, in, res)
+	res.enter("")
 	res.Finished = time.Now()
+	res.PeakRSSBytes = peakRSS()
 	if err != nil {
 		res.Error = err.Error()
 	}

@@ -28,6 +28,13 @@ func Markdown(f File) string {
 		for _, e := range s.Evidence {
 			fmt.Fprintf(&b, "- evidence on %s: %s: %s (before %q, after %q)\n", e.Target, e.What, provenWord(e.Proven), e.Before, e.After)
 		}
+		if len(s.Phases) > 0 {
+			var parts []string
+			for _, ph := range s.Phases {
+				parts = append(parts, fmt.Sprintf("%s %.1fs", ph.Name, ph.Seconds))
+			}
+			fmt.Fprintf(&b, "- phases: %s; harness peak memory %.0f MiB\n", strings.Join(parts, ", "), float64(s.PeakRSSBytes)/(1<<20))
+		}
 		for _, st := range s.HarnessStalls {
 			fmt.Fprintf(&b, "- harness stalled %s to %s (%.2fs): kept out of the cluster's downtime\n",
 				st.From.UTC().Format("15:04:05.000"), st.To.UTC().Format("15:04:05.000"), st.Duration().Seconds())

@@ -73,6 +73,11 @@ type Scenario struct {
 	Notes         []string            `json:"notes,omitempty"`
 	Figures       []Figure            `json:"figures"`
 	Timeline      string              `json:"timeline"` // path relative to report.json
+	// Phases are the drill's phases with the time each took, and
+	// PeakRSSBytes the harness's peak memory at its end: the harness's
+	// own overhead, as numbers.
+	Phases       []drill.Phase `json:"phases,omitempty"`
+	PeakRSSBytes int64         `json:"peakRSSBytes,omitempty"`
 }
 
 // Figure is a derived figure with its budget, if the scenario has one.
@@ -113,7 +118,7 @@ func scenarioOf(res *drill.Result, timelinePath string) Scenario {
 	s := Scenario{Name: res.Scenario, Description: res.Description, Verdict: res.Verdict, Cluster: res.Cluster,
 		Fault: res.Fault, Targets: res.Targets, Started: res.Started, Finished: res.Finished, Error: res.Error,
 		Invalid: res.Invalid, Evidence: res.Timeline.Evidence, HarnessStalls: timeline.HarnessStalls(res.Timeline),
-		Notes: res.Notes, Timeline: timelinePath}
+		Notes: res.Notes, Timeline: timelinePath, Phases: res.Phases, PeakRSSBytes: res.PeakRSSBytes}
 	if s.Verdict == "" {
 		s.Verdict = verdict(res.Pass)
 	}

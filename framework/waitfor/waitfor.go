@@ -1,16 +1,16 @@
-// Package waitfor waits for a condition with Gomega's Eventually and prints a
-// progress line while it waits, so an SRE watching a drill always sees what
-// is awaited, for how long so far, and against which limit.
+// Package waitfor waits for a condition with apimachinery's wait (no test
+// framework in the binary) and prints a progress line while it waits, so an
+// SRE watching a drill always sees what is awaited, for how long so far, and
+// against which limit.
 package waitfor
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
 
-	"github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/util/wait"
 )
 
 // Input describes one wait.
@@ -44,23 +44,22 @@ func Until(ctx context.Context, in Input) error {
 	if in.Since.IsZero() {
 		in.Since = start
 	}
-	var failure string
-	g := gomega.NewGomega(func(message string, _ ...int) { failure = message })
 	var last error
+	checked := false
 	nextLine := start.Add(in.Every)
 	// Timeout counts from Since, like the elapsed time on progress lines.
 	// At least one check, even when the time is already up.
 	timeout := max(in.Timeout-start.Sub(in.Since), in.Poll)
-	ok := g.Eventually(ctx, func(ctx context.Context) error {
-		last = in.Check(ctx)
+	err := wait.PollUntilContextTimeout(ctx, in.Poll, timeout, true, func(ctx context.Context) (bool, error) {
+		last, checked = in.Check(ctx), true
 		if now := time.Now(); last != nil && in.Out != nil && now.After(nextLine) {
 			nextLine = now.Add(in.Every)
 			fmt.Fprintf(in.Out, "  waiting for %s: %s elapsed of %s%s; not yet: %v\n",
 				in.What, now.Sub(in.Since).Round(time.Second), in.Timeout.Round(time.Second), limitSuffix(in.Limit), shorten(last.Error()))
 		}
-		return last
-	}).WithTimeout(timeout).WithPolling(in.Poll).Should(gomega.Succeed())
-	if ok {
+		return last == nil, nil
+	})
+	if err == nil {
 		if in.Out != nil {
 			fmt.Fprintf(in.Out, "  %s: ok after %s\n", in.What, time.Since(in.Since).Round(100*time.Millisecond))
 		}
@@ -69,8 +68,8 @@ func Until(ctx context.Context, in Input) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("waiting for %s: %w (last: %v)", in.What, context.Cause(ctx), last)
 	}
-	if last == nil {
-		last = errors.New(failure)
+	if !checked || last == nil {
+		last = err
 	}
 	return fmt.Errorf("%s did not hold within %s: %w", in.What, in.Timeout, last)
 }

@@ -26,36 +26,28 @@ import (
 
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/health"
-	"github.com/firedrill/firedrill/framework/scenario"
 	"github.com/firedrill/firedrill/framework/waitfor"
 )
 
-// UpInput says which cluster to get and how.
-type UpInput struct {
-	Profile *scenario.ClusterProfile
-	// NodeImage overrides the profile's node image (KIND_NODE_IMAGE).
-	NodeImage string
-	// Reuse allows reusing an existing cluster of the profile's name, if the
-	// harness created it for this profile and it is healthy.
-	Reuse bool
-	// KubeconfigDir receives the cluster's kubeconfig file; the user's
-	// ~/.kube/config is never touched.
-	KubeconfigDir string
-	// Out receives progress lines.
-	Out io.Writer
-}
-
-// Provider creates, reuses and deletes kind clusters.
+// Provider creates, reuses and deletes kind clusters (cluster.Provider).
 type Provider struct {
 	kind *kindcluster.Provider
 	out  io.Writer
+
+	mu sync.Mutex
+	// kubeconfigs are the files Up wrote, by cluster, so Delete removes
+	// the cluster's entry from that file and never from ~/.kube/config.
+	kubeconfigs map[string]string
 }
+
+var _ cluster.Provider = (*Provider)(nil)
 
 // NewProvider returns a provider on docker that logs to out.
 func NewProvider(out io.Writer) *Provider {
 	return &Provider{
 		kind: kindcluster.NewProvider(kindcluster.ProviderWithDocker(), kindcluster.ProviderWithLogger(logger{out})),
-		out:  out,
+		out:         out,
+		kubeconfigs: map[string]string{},
 	}
 }
 
@@ -81,9 +73,6 @@ var (
 	_ cluster.NodeExec    = (*Cluster)(nil)
 )
 
-// ClusterName is the kind name of the profile's cluster.
-func ClusterName(p *scenario.ClusterProfile) string { return p.KindCluster.ClusterName }
-
 // Exists says whether a kind cluster of that name exists.
 func (p *Provider) Exists(name string) (bool, error) {
 	names, err := p.kind.List()
@@ -98,13 +87,16 @@ func (p *Provider) Exists(name string) (bool, error) {
 	return false, nil
 }
 
-// Up returns the profile's cluster, creating it unless a healthy one made by
-// the harness for this profile exists and reuse is allowed. created says
-// whether this call created it (so the caller owns its deletion).
-func (p *Provider) Up(ctx context.Context, in UpInput) (c *Cluster, created bool, err error) {
-	kc := in.Profile.KindCluster
-	name := kc.ClusterName
+// Up implements cluster.Provider: the cluster of in.Spec, created unless a
+// healthy one made by the harness for this profile exists and reuse is
+// allowed.
+func (p *Provider) Up(ctx context.Context, in cluster.UpInput) (c cluster.Cluster, created bool, err error) {
+	spec := in.Spec
+	name := spec.Name
 	kubeconfig := filepath.Join(in.KubeconfigDir, name+".kubeconfig")
+	p.mu.Lock()
+	p.kubeconfigs[name] = kubeconfig
+	p.mu.Unlock()
 	exists, err := p.Exists(name)
 	if err != nil {
 		return nil, false, err
@@ -116,12 +108,9 @@ func (p *Provider) Up(ctx context.Context, in UpInput) (c *Cluster, created bool
 		}
 		// An unhealthy cluster firedrill made was deleted: create anew.
 	}
-	image := in.NodeImage
+	image := spec.Image
 	if image == "" {
-		image = kc.NodeImage
-	}
-	if image == "" {
-		return nil, false, fmt.Errorf("profile %s: no node image: set kindCluster.nodeImage in %s or KIND_NODE_IMAGE", in.Profile.Name, in.Profile.Path)
+		return nil, false, fmt.Errorf("profile %s: no node image: set kindCluster.nodeImage in its profile or KIND_NODE_IMAGE", spec.Profile)
 	}
 	if err := os.MkdirAll(in.KubeconfigDir, 0o755); err != nil {
 		return nil, false, err
@@ -129,15 +118,15 @@ func (p *Provider) Up(ctx context.Context, in UpInput) (c *Cluster, created bool
 	start := time.Now()
 	// The record comes first: a Ctrl-C during kind's create must still
 	// find the half-made cluster to be firedrill's.
-	rec := ownership{Cluster: name, Profile: in.Profile.Name, Created: start}
+	rec := ownership{Cluster: name, Profile: spec.Profile, Created: start}
 	if err := writeRecord(rec); err != nil {
 		return nil, false, err
 	}
-	fmt.Fprintf(p.out, "creating kind cluster %s (profile %s, %d nodes, image %s)\n", name, in.Profile.Name, len(kc.Nodes), image)
+	fmt.Fprintf(p.out, "creating kind cluster %s (profile %s, %d nodes, image %s)\n", name, spec.Profile, len(spec.Nodes), image)
 	err = p.kind.Create(name,
-		kindcluster.CreateWithV1Alpha4Config(kindConfig(in.Profile)),
+		kindcluster.CreateWithV1Alpha4Config(kindConfig(spec)),
 		kindcluster.CreateWithNodeImage(image),
-		kindcluster.CreateWithWaitForReady(kc.WaitForReady),
+		kindcluster.CreateWithWaitForReady(spec.WaitForReady),
 		kindcluster.CreateWithKubeconfigPath(kubeconfig),
 		kindcluster.CreateWithDisplayUsage(false),
 		kindcluster.CreateWithDisplaySalutation(false),
@@ -150,22 +139,22 @@ func (p *Provider) Up(ctx context.Context, in UpInput) (c *Cluster, created bool
 	if err := recordContainers(ctx, rec); err != nil {
 		return nil, true, err
 	}
-	c, err = p.open(name, kubeconfig)
+	kc, err := p.open(name, kubeconfig)
 	if err != nil {
 		return nil, true, err
 	}
 	// CreateWithWaitForReady only waits for the control plane and does not
 	// fail when it times out: check every node and system pod ourselves.
 	err = waitfor.Until(ctx, waitfor.Input{
-		What: "cluster " + name + " ready (all nodes and kube-system pods)", Timeout: kc.WaitForReady,
+		What: "cluster " + name + " ready (all nodes and kube-system pods)", Timeout: spec.WaitForReady,
 		Poll: time.Second, Out: p.out, Since: start,
-		Check: func(ctx context.Context) error { return c.healthy(ctx, len(kc.Nodes)) },
+		Check: func(ctx context.Context) error { return kc.healthy(ctx, len(spec.Nodes)) },
 	})
 	if err != nil {
-		return c, true, err
+		return kc, true, err
 	}
 	fmt.Fprintf(p.out, "kind cluster %s created in %s; kubeconfig %s\n", name, time.Since(start).Round(time.Second), kubeconfig)
-	return c, true, nil
+	return kc, true, nil
 }
 
 // adopt decides about a cluster that exists under the profile's name
@@ -174,8 +163,8 @@ func (p *Provider) Up(ctx context.Context, in UpInput) (c *Cluster, created bool
 // needs in.Reuse; an unhealthy cluster is recreated only if firedrill
 // created it. It returns the cluster to reuse, or nil (and no error) when
 // it deleted an unhealthy cluster of its own to create anew.
-func (p *Provider) adopt(ctx context.Context, in UpInput, kubeconfig string) (*Cluster, error) {
-	name, profile := in.Profile.KindCluster.ClusterName, in.Profile.Name
+func (p *Provider) adopt(ctx context.Context, in cluster.UpInput, kubeconfig string) (*Cluster, error) {
+	name, profile := in.Spec.Name, in.Spec.Profile
 	owned, why, err := owns(ctx, name)
 	if err != nil {
 		return nil, err
@@ -196,12 +185,12 @@ func (p *Provider) adopt(ctx context.Context, in UpInput, kubeconfig string) (*C
 		return nil, fmt.Errorf("refusing to reuse kind cluster %q, left as it is: %w; to let firedrill break it, opt it in with "+
 			"`kubectl --context kind-%s label nodes --all %s=%s` and run again with REUSE_CLUSTER=1", name, err, name, cluster.ProfileLabel, profile)
 	}
-	if err := c.healthy(ctx, len(in.Profile.KindCluster.Nodes)); err != nil {
+	if err := c.healthy(ctx, len(in.Spec.Nodes)); err != nil {
 		if !owned {
 			return nil, fmt.Errorf("kind cluster %q is unhealthy (%v) and firedrill did not create it (%s): left as it is", name, err, why)
 		}
 		fmt.Fprintf(p.out, "kind cluster %s exists but is unhealthy (%v): recreating it\n", name, err)
-		if err := p.Delete(name, kubeconfig); err != nil {
+		if err := p.Delete(ctx, name); err != nil {
 			return nil, err
 		}
 		return nil, nil
@@ -210,12 +199,17 @@ func (p *Provider) adopt(ctx context.Context, in UpInput, kubeconfig string) (*C
 	return c, nil
 }
 
-// Delete deletes the kind cluster of that name, only if firedrill created
-// it (its ownership record names the cluster's containers): never because
-// of its name.
-func (p *Provider) Delete(name, kubeconfig string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
+// Delete implements cluster.Provider: it deletes the kind cluster of that
+// name only if firedrill created it (its ownership record names the
+// cluster's containers), never because of its name.
+func (p *Provider) Delete(ctx context.Context, name string) error {
+	p.mu.Lock()
+	kubeconfig, ok := p.kubeconfigs[name]
+	p.mu.Unlock()
+	if !ok {
+		// kind edits the kubeconfig it is given; never the user's.
+		kubeconfig = filepath.Join(os.TempDir(), "firedrill-"+name+".kubeconfig")
+	}
 	owned, why, err := owns(ctx, name)
 	if err != nil {
 		return fmt.Errorf("not deleting kind cluster %s: %w", name, err)
@@ -249,16 +243,16 @@ func (p *Provider) open(name, kubeconfig string) (*Cluster, error) {
 
 // kindConfig turns a profile into kind's config: zones and the ownership
 // mark become node labels.
-func kindConfig(p *scenario.ClusterProfile) *v1alpha4.Cluster {
+func kindConfig(spec cluster.Spec) *v1alpha4.Cluster {
 	cfg := &v1alpha4.Cluster{TypeMeta: v1alpha4.TypeMeta{Kind: "Cluster", APIVersion: "kind.x-k8s.io/v1alpha4"}}
-	for _, n := range p.KindCluster.Nodes {
+	for _, n := range spec.Nodes {
 		role := v1alpha4.WorkerRole
 		if n.Role == cluster.RoleControlPlane {
 			role = v1alpha4.ControlPlaneRole
 		}
 		cfg.Nodes = append(cfg.Nodes, v1alpha4.Node{
 			Role:   role,
-			Labels: map[string]string{cluster.ZoneLabel: n.Zone, cluster.ProfileLabel: p.Name},
+			Labels: map[string]string{cluster.ZoneLabel: n.Zone, cluster.ProfileLabel: spec.Profile},
 		})
 	}
 	return cfg

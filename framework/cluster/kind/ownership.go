@@ -166,3 +166,33 @@ func forgetIfGone(ctx context.Context, name string) {
 		forget(name)
 	}
 }
+
+// Made implements cluster.Provider: the clusters whose ownership record
+// still matches their containers.
+func (p *Provider) Made(ctx context.Context) ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(StateDir(), "kind-clusters"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), ".json")
+		if !ok {
+			continue
+		}
+		exists, err := p.Exists(name)
+		if err != nil {
+			return nil, err
+		}
+		if !exists {
+			continue
+		}
+		if owned, _, err := owns(ctx, name); err == nil && owned {
+			names = append(names, name)
+		}
+	}
+	return names, nil
+}

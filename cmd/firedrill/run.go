@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/firedrill/firedrill/framework/drill"
+	firedrillrun "github.com/firedrill/firedrill/framework/run"
+)
+
+// exitInterrupted is the exit code of a run ended by Ctrl-C or SIGTERM, as
+// a shell reports a SIGINT.
+const exitInterrupted = 130
+
+// runRun runs drills like `make e2e`, without Ginkgo: the same runner, the
+// same reports, the same clean-up.
+func runRun(args []string, stdout, stderr io.Writer) int {
+	wd, _ := os.Getwd()
+	root, err := firedrillrun.RepoRoot(wd)
+	if err != nil {
+		root = wd
+	}
+	cfg := firedrillrun.FromEnv(root)
+	cfg.Out = stdout
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	scenarios := fs.String("scenario", "", "comma-separated scenario names (default: SCENARIO, else every scenario)")
+	fs.StringVar(&cfg.Labels, "labels", "", "label filter, Ginkgo's syntax, e.g. 'single-master && !calibration'")
+	fs.BoolVar(&cfg.KeepCluster, "keep-cluster", cfg.KeepCluster, "keep the clusters this run creates (KEEP_CLUSTER=1)")
+	fs.BoolVar(&cfg.ReuseCluster, "reuse-cluster", cfg.ReuseCluster, "reuse a healthy cluster firedrill made for the profile (REUSE_CLUSTER=1)")
+	fs.StringVar(&cfg.ReportsDir, "reports", cfg.ReportsDir, "folder the run's report goes into (FIREDRILL_REPORTS)")
+	fs.StringVar(&cfg.ScenariosDir, "scenarios", cfg.ScenariosDir, "folder of scenario files")
+	fs.StringVar(&cfg.ClustersDir, "clusters", cfg.ClustersDir, "folder of cluster profiles")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: firedrill run [--scenario a,b] [--labels EXPR] [--keep-cluster] [--reuse-cluster]\n\n"+
+			"Runs drills on real clusters, as `make e2e` does: the verdict per drill, the report in reports/<run>/,\n"+
+			"clusters this run created deleted at the end (also on Ctrl-C) unless kept. Exit 0 when every drill\n"+
+			"passed, 1 when one failed, was INVALID or could not run, 130 when interrupted.")
+		fs.PrintDefaults()
+	}
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(stderr, "run: unexpected arguments %q\n", rest)
+		return exitUsage
+	}
+	if *scenarios != "" {
+		cfg.Scenarios = firedrillrun.SplitNames(*scenarios)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return runDrills(ctx, cfg, stderr)
+}
+
+// runDrills runs the selected drills in order and returns the exit code.
+// Every exit path releases the clusters; a drill that was running when
+// the context ended lifts its fault and reports first (drill.Run).
+func runDrills(ctx context.Context, cfg firedrillrun.Config, stderr io.Writer) int {
+	r, err := firedrillrun.New(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "run: %v\n", err)
+		return exitFail
+	}
+	code := exitOK
+	defer func() {
+		if err := r.Close(ctx); err != nil {
+			fmt.Fprintf(stderr, "run: %v\n", err)
+			if code == exitOK {
+				code = exitFail
+			}
+		}
+	}()
+	selected, err := r.Selected()
+	if err != nil {
+		fmt.Fprintf(stderr, "run: %v\n", err)
+		code = exitFail
+		return code
+	}
+	for _, s := range selected {
+		if ctx.Err() != nil {
+			break
+		}
+		res, err := r.Drill(ctx, s)
+		if res != nil {
+			fmt.Fprintln(cfg.Out, firedrillrun.VerdictTable(res))
+		}
+		switch {
+		case ctx.Err() != nil:
+		case err != nil:
+			fmt.Fprintf(stderr, "run: %s: %v\n", s.Name, err)
+			code = exitFail
+		case res.Verdict != drill.VerdictPass:
+			fmt.Fprintf(stderr, "run: %s: %s\n%s", s.Name, res.Verdict, firedrillrun.Blown(res))
+			code = exitFail
+		}
+	}
+	fmt.Fprintf(cfg.Out, "report: %s\n", filepath.Join(r.Dir(), "report.json"))
+	if errors.Is(ctx.Err(), context.Canceled) {
+		fmt.Fprintln(stderr, "run: interrupted")
+		code = exitInterrupted
+	}
+	return code
+}

@@ -1,0 +1,84 @@
+// Package run is firedrill's runner as a library: a configuration read
+// once, the clusters of a run in a pool, the drills in the order the
+// kubelet's back-off asks for, and the run's report written after each
+// drill. The Ginkgo suite and `firedrill run` are thin front ends over it.
+package run
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/firedrill/firedrill/framework/probe"
+)
+
+// Config is everything a run reads from its environment and command line,
+// read once (FromEnv, then flags on top).
+type Config struct {
+	// ScenariosDir and ClustersDir hold the catalog.
+	ScenariosDir, ClustersDir string
+	// ReportsDir receives reports/<run>/ (FIREDRILL_REPORTS).
+	ReportsDir string
+	// Scenarios names the drills to run; empty means every one (SCENARIO,
+	// comma-separated).
+	Scenarios []string
+	// Labels filters the drills by the labels in the scenario files, in
+	// Ginkgo's label-filter syntax ("single-master && !calibration").
+	Labels string
+	// KeepCluster keeps the clusters this run created (KEEP_CLUSTER=1);
+	// ReuseCluster reuses an existing healthy one (REUSE_CLUSTER=1).
+	KeepCluster, ReuseCluster bool
+	// NodeImage overrides the profiles' node image (KIND_NODE_IMAGE).
+	NodeImage string
+	// ProbeImage runs the probe workload (AGNHOST_IMAGE).
+	ProbeImage string
+	// Out receives progress lines.
+	Out io.Writer
+}
+
+// FromEnv is the configuration of a run from the repository root and the
+// environment: the one place the environment is read.
+func FromEnv(root string) Config {
+	return Config{
+		ScenariosDir: filepath.Join(root, "scenarios"),
+		ClustersDir:  filepath.Join(root, "clusters"),
+		ReportsDir:   envOr("FIREDRILL_REPORTS", filepath.Join(root, "reports")),
+		Scenarios:    SplitNames(os.Getenv("SCENARIO")),
+		KeepCluster:  os.Getenv("KEEP_CLUSTER") == "1",
+		ReuseCluster: os.Getenv("REUSE_CLUSTER") == "1",
+		NodeImage:    os.Getenv("KIND_NODE_IMAGE"),
+		ProbeImage:   envOr("AGNHOST_IMAGE", probe.DefaultImage),
+		Out:          os.Stdout,
+	}
+}
+
+// SplitNames splits a comma-separated list, dropping empty names.
+func SplitNames(list string) []string {
+	var names []string
+	for _, n := range strings.Split(list, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// RepoRoot is the folder with go.mod at or above dir.
+func RepoRoot(dir string) (string, error) {
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", os.ErrNotExist
+		}
+	}
+}

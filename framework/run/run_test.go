@@ -1,0 +1,177 @@
+package run
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/client-go/rest"
+
+	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/scenario"
+)
+
+func scen(name, count string, labels ...string) *scenario.Scenario {
+	return &scenario.Scenario{Name: name, Labels: labels, Fault: scenario.Fault{Target: scenario.Target{Count: count}}}
+}
+
+func TestSelectOrderAndLabels(t *testing.T) {
+	c := &scenario.Catalog{Scenarios: map[string]*scenario.Scenario{
+		"kill-all-schedulers": scen("kill-all-schedulers", "all", "ha"),
+		"kill-apiserver":      scen("kill-apiserver", "one", "ha"),
+		"reboot-master":       scen("reboot-master", "all", "single-master", "reboot"),
+		"calibrate-reset-5s":  scen("calibrate-reset-5s", "all", "single-master", "calibration"),
+		"kill-etcd-leader":    scen("kill-etcd-leader", "one", "ha"),
+	}}
+	names := func(ss []*scenario.Scenario) string {
+		var out []string
+		for _, s := range ss {
+			out = append(out, s.Name)
+		}
+		return strings.Join(out, ",")
+	}
+	for _, tc := range []struct {
+		names  []string
+		labels string
+		want   string
+		err    string
+	}{
+		// One-instance drills first (the kubelet's back-off), then by name.
+		{nil, "", "kill-apiserver,kill-etcd-leader,calibrate-reset-5s,kill-all-schedulers,reboot-master", ""},
+		{nil, "ha", "kill-apiserver,kill-etcd-leader,kill-all-schedulers", ""},
+		{nil, "single-master && (calibration || reboot)", "calibrate-reset-5s,reboot-master", ""},
+		// Named drills run in the order given.
+		{[]string{"reboot-master", "kill-apiserver"}, "", "reboot-master,kill-apiserver", ""},
+		{[]string{"reboot-mastr"}, "", "", "reboot-mastr"},
+		{nil, "zone-loss", "", "no scenario among 5 matches the labels"},
+		{nil, "ha &&", "", "labels"},
+	} {
+		got, err := Select(c, tc.names, tc.labels)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("Select(%v, %q) err = %v, want one containing %q", tc.names, tc.labels, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || names(got) != tc.want {
+			t.Errorf("Select(%v, %q) = %s, %v; want %s", tc.names, tc.labels, names(got), err, tc.want)
+		}
+	}
+}
+
+// fakeProvider stands for a provider: clusters that exist, which of them
+// it made, and what was deleted.
+type fakeProvider struct {
+	exists  map[string]bool // name -> made by this tool
+	deleted []string
+	failUp  error
+}
+
+type fakeCluster struct{ name string }
+
+func (f fakeCluster) Name() string                                  { return f.name }
+func (f fakeCluster) RESTConfig() *rest.Config                      { return &rest.Config{Host: "https://127.0.0.1:1"} }
+func (f fakeCluster) KubeconfigPath() string                        { return "/tmp/" + f.name }
+func (f fakeCluster) Nodes(context.Context) ([]cluster.Node, error) { return nil, nil }
+
+func (p *fakeProvider) Up(_ context.Context, in cluster.UpInput) (cluster.Cluster, bool, error) {
+	if p.failUp != nil {
+		return nil, false, p.failUp
+	}
+	made, exists := p.exists[in.Spec.Name]
+	switch {
+	case exists && (!in.Reuse || !made):
+		return nil, false, errors.New("refused: exists")
+	case exists:
+		return fakeCluster{in.Spec.Name}, false, nil
+	}
+	p.exists[in.Spec.Name] = true
+	return fakeCluster{in.Spec.Name}, true, nil
+}
+
+func (p *fakeProvider) Delete(_ context.Context, name string) error {
+	if !p.exists[name] {
+		return errors.New("not mine: " + name)
+	}
+	p.deleted = append(p.deleted, name)
+	delete(p.exists, name)
+	return nil
+}
+
+func (p *fakeProvider) Made(context.Context) ([]string, error) { return nil, nil }
+
+func profile(name, clusterName string) *scenario.ClusterProfile {
+	return &scenario.ClusterProfile{Name: name, Provider: scenario.ProviderKind, KindCluster: &scenario.KindCluster{
+		ClusterName: clusterName, WaitForReady: time.Minute,
+		Nodes: []scenario.KindNode{{Role: cluster.RoleControlPlane, Zone: "a"}, {Role: cluster.RoleWorker, Zone: "a"}},
+	}}
+}
+
+// The pool deletes exactly the clusters this run created: never one that
+// existed before it, reused or refused.
+func TestPoolDeletesOnlyWhatItCreated(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name        string
+		exists      map[string]bool
+		reuse, keep bool
+		wantErr     bool
+		wantDeleted []string
+	}{
+		{name: "created, deleted at the end", exists: map[string]bool{}, wantDeleted: []string{"c1"}},
+		{name: "created, kept", exists: map[string]bool{}, keep: true},
+		{name: "someone else's, refused and left", exists: map[string]bool{"c1": false}, wantErr: true},
+		{name: "someone else's with reuse, refused and left", exists: map[string]bool{"c1": false}, reuse: true, wantErr: true},
+		{name: "ours from an earlier run, refused without reuse and left", exists: map[string]bool{"c1": true}, wantErr: true},
+		{name: "ours from an earlier run, reused and left", exists: map[string]bool{"c1": true}, reuse: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			prov := &fakeProvider{exists: tc.exists}
+			var out bytes.Buffer
+			p := newPool(map[string]cluster.Provider{scenario.ProviderKind: prov}, t.TempDir(), "img", tc.reuse, &out)
+			_, err := p.get(ctx, profile("kind-single", "c1"))
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("get err = %v, want error %v", err, tc.wantErr)
+			}
+			_ = p.release(ctx, tc.keep)
+			if !slices.Equal(prov.deleted, tc.wantDeleted) {
+				t.Errorf("deleted %v, want %v (output %s)", prov.deleted, tc.wantDeleted, out.String())
+			}
+		})
+	}
+}
+
+// A drill that leaves its cluster unhealthy gets it recreated for the next.
+func TestPoolRecreatesAnUnhealthyCluster(t *testing.T) {
+	ctx := context.Background()
+	prov := &fakeProvider{exists: map[string]bool{}}
+	p := newPool(map[string]cluster.Provider{scenario.ProviderKind: prov}, t.TempDir(), "img", false, &bytes.Buffer{})
+	prof := profile("kind-single", "c1")
+	if _, err := p.get(ctx, prof); err != nil {
+		t.Fatal(err)
+	}
+	p.markUnhealthy(prof)
+	if _, err := p.get(ctx, prof); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(prov.deleted, []string{"c1"}) || !prov.exists["c1"] {
+		t.Errorf("deleted %v, exists %v: want c1 deleted and made again", prov.deleted, prov.exists)
+	}
+}
+
+func TestSpecFromProfile(t *testing.T) {
+	spec, err := Spec(profile("kind-ha", "firedrill-ha"), "node:v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spec.Name != "firedrill-ha" || spec.Profile != "kind-ha" || spec.Image != "node:v1" || len(spec.Nodes) != 2 || spec.Nodes[0].Role != cluster.RoleControlPlane {
+		t.Errorf("spec = %+v", spec)
+	}
+	if _, err := Spec(&scenario.ClusterProfile{Name: "aws", Provider: "aws"}, ""); err == nil {
+		t.Error("a profile with no kind cluster gave a spec")
+	}
+}

@@ -1,0 +1,107 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/cluster/kind"
+	"github.com/firedrill/firedrill/framework/drill"
+	"github.com/firedrill/firedrill/framework/probe"
+	"github.com/firedrill/firedrill/framework/report"
+	"github.com/firedrill/firedrill/framework/scenario"
+)
+
+// Runner runs drills and keeps the run's report: New, then Drill for each
+// scenario of Selected (or any the front end picks), then Close.
+type Runner struct {
+	cfg     Config
+	Catalog *scenario.Catalog
+	report  *report.Run
+	pool    *pool
+}
+
+// New loads the catalog, makes the run's report folder and readies the
+// cluster pool with the providers firedrill has (kind).
+func New(cfg Config) (*Runner, error) {
+	return NewWithProviders(cfg, map[string]cluster.Provider{scenario.ProviderKind: kind.NewProvider(cfg.Out)})
+}
+
+// NewWithProviders is New with the cluster providers given, by the name
+// profiles use in their provider field.
+func NewWithProviders(cfg Config, providers map[string]cluster.Provider) (*Runner, error) {
+	catalog, err := scenario.LoadCatalog(cfg.ScenariosDir, cfg.ClustersDir)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := report.NewRunDir(cfg.ReportsDir, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	if err := probe.ClientLogTo(filepath.Join(rep.Dir, "client-go.log")); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(cfg.Out, "reports: %s\n", rep.Dir)
+	return &Runner{cfg: cfg, Catalog: catalog, report: rep,
+		pool: newPool(providers, rep.Dir, cfg.NodeImage, cfg.ReuseCluster, cfg.Out)}, nil
+}
+
+// Selected is the drills the configuration asks for, in run order.
+func (r *Runner) Selected() ([]*scenario.Scenario, error) {
+	return Select(r.Catalog, r.cfg.Scenarios, r.cfg.Labels)
+}
+
+// Dir is the run's report folder.
+func (r *Runner) Dir() string { return r.report.Dir }
+
+// Drill runs one scenario on its profile's cluster, adds the result to the
+// run's report and writes the report. The error says why the drill could
+// not run or complete; the verdict is in the result.
+func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*drill.Result, error) {
+	budgets, err := r.Catalog.Budgets(s.Name)
+	if err != nil {
+		return nil, err
+	}
+	profile := r.Catalog.Profiles[s.Cluster]
+	c, err := r.pool.get(ctx, profile)
+	if err != nil {
+		return nil, fmt.Errorf("cluster for profile %s: %w", profile.Name, err)
+	}
+	spec, _ := Spec(profile, r.cfg.NodeImage)
+	res, runErr := drill.Run(ctx, drill.Input{Scenario: s, Budgets: budgets, Cluster: c, Nodes: len(spec.Nodes),
+		ProbeImage: r.cfg.ProbeImage, Out: r.cfg.Out})
+	if !res.Healthy {
+		r.pool.markUnhealthy(profile)
+	}
+	r.report.Results = append(r.report.Results, res)
+	r.report.Finished = time.Now()
+	if err := report.Write(r.report); err != nil {
+		return res, errors.Join(runErr, fmt.Errorf("write report: %w", err))
+	}
+	return res, runErr
+}
+
+// Close releases the clusters: those this run created are deleted unless
+// cfg.KeepCluster; probe objects are removed from any that outlive it.
+// It runs on every exit path, Ctrl-C included, with its own time limit.
+func (r *Runner) Close(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+	defer cancel()
+	return r.pool.release(ctx, r.cfg.KeepCluster)
+}
+
+// Results are the drills run so far.
+func (r *Runner) Results() []*drill.Result { return r.report.Results }
+
+// DrillTimeout bounds one drill: its own waits, plus creating its cluster,
+// plus slack for reading back and reporting.
+func DrillTimeout(s *scenario.Scenario, p *scenario.ClusterProfile) time.Duration {
+	d := s.SteadyState.Timeout + s.Fault.Duration + s.Recovery.Timeout + s.Recovery.ObserveAfter + 5*time.Minute
+	if p != nil && p.KindCluster != nil {
+		d += p.KindCluster.WaitForReady + 5*time.Minute
+	}
+	return d
+}

@@ -1,0 +1,58 @@
+package run
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/firedrill/firedrill/framework/budget"
+	"github.com/firedrill/firedrill/framework/drill"
+)
+
+// VerdictTable renders a drill's verdict and budgets for a terminal.
+func VerdictTable(res *drill.Result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s\n", res.Scenario, res.Verdict)
+	if res.Invalid != "" {
+		fmt.Fprintf(&b, "  INVALID: %s\n", res.Invalid)
+	}
+	fmt.Fprintf(&b, "  %-40s %-13s %-14s %-12s %-10s %s\n", "figure", "kind", "value", "budget", "margin", "lower bound")
+	for _, v := range res.Verdicts {
+		val, margin, lower := "not measured", "-", "-"
+		if v.Measured {
+			val = budget.Format(v.Value, v.Unit)
+		}
+		if v.Margin != nil {
+			margin = budget.Format(*v.Margin, v.Unit)
+		}
+		if v.LowerBound != nil {
+			lower = budget.Format(*v.LowerBound, v.Unit)
+		}
+		mark := "ok"
+		switch {
+		case v.BelowLowerBound:
+			mark = "BELOW LOWER BOUND"
+		case !v.Pass:
+			mark = "BLOWN"
+		}
+		fmt.Fprintf(&b, "  %-40s %-13s %-14s %-12s %-10s %-11s %s\n", v.Figure, v.Kind, val, v.Limit(), margin, lower, mark)
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(&b, "  note: %s\n", n)
+	}
+	return b.String()
+}
+
+// Blown lists the budgets a drill failed, one per line.
+func Blown(res *drill.Result) string {
+	var b strings.Builder
+	for _, v := range res.Verdicts {
+		if !v.Pass {
+			val := "not measured (" + v.Note + ")"
+			if v.Measured {
+				val = budget.Format(v.Value, v.Unit)
+			}
+			fmt.Fprintf(&b, "  %s = %s, budget %s\n", v.Figure, val, v.Limit())
+		}
+	}
+	return b.String()
+}
