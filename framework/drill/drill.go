@@ -167,11 +167,11 @@ func run(ctx context.Context, in Input, res *Result) error {
 	res.enter("inject")
 	facts, err := fault.LookupFacts(ctx, in.Cluster, ses.cs, ses.nodes, s.Fault.Target)
 	if err != nil {
-		return ses.finish(ctx, res, in.Budgets, fmt.Errorf("%s: fault.target: %w", s.Path, err))
+		return ses.noTarget(ctx, res, in.Budgets, fmt.Errorf("%s: fault.target: %w", s.Path, err))
 	}
 	choice, err := fault.Select(ses.nodes, s.Fault, facts, time.Now())
 	if err != nil {
-		return ses.finish(ctx, res, in.Budgets, fmt.Errorf("%s: fault.target: %w", s.Path, err))
+		return ses.noTarget(ctx, res, in.Budgets, fmt.Errorf("%s: fault.target: %w", s.Path, err))
 	}
 	targets := choice.Nodes
 	res.Fault = fmt.Sprintf("%s (%s)", s.Fault.Action, flt.Desc())

@@ -180,6 +180,15 @@ func (ses *session) finish(ctx context.Context, res *Result, budgets []scenario.
 	return cause
 }
 
+// noTarget ends a drill that found no target to break: the steady state
+// held and nothing was broken, so the cluster stays healthy for the next
+// drill instead of being recreated.
+func (ses *session) noTarget(ctx context.Context, res *Result, budgets []scenario.Budget, cause error) error {
+	err := ses.finish(ctx, res, budgets, cause)
+	res.Healthy = true
+	return err
+}
+
 // cleanup removes the counter and the canary.
 func (ses *session) cleanup(ctx context.Context) {
 	timeout := 30 * time.Second

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/framework/budget"
-	"github.com/firedrill/firedrill/framework/drill"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
@@ -190,19 +189,9 @@ func TestHTMLWithoutTimeline(t *testing.T) {
 
 func TestWriteWritesReportHTML(t *testing.T) {
 	f := drillFile()
-	s := f.Scenarios[0]
-	var figures []timeline.Figure
-	var verdicts []budget.Verdict
-	for _, fig := range s.Figures {
-		figures = append(figures, fig.Figure)
-		if fig.Budget != nil {
-			verdicts = append(verdicts, *fig.Budget)
-		}
-	}
 	dir := t.TempDir()
-	r := &Run{ID: f.Run, Dir: dir, Started: f.Started, Finished: f.Finished, Results: []*drill.Result{{
-		Scenario: s.Name, Description: s.Description, Cluster: s.Cluster, Fault: s.Fault, Targets: s.Targets,
-		Started: s.Started, Finished: s.Finished, Timeline: drillTimeline(), Figures: figures, Verdicts: verdicts,
+	r := &Run{ID: f.Run, Dir: dir, Started: f.Started, Finished: f.Finished, Drills: []Drill{{
+		Scenario: f.Scenarios[0], Timeline: drillTimeline(),
 	}}}
 	if err := Write(r); err != nil {
 		t.Fatal(err)

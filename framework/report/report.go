@@ -14,17 +14,31 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/framework/budget"
-	"github.com/firedrill/firedrill/framework/drill"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
-// Run is one invocation of the harness: one or more drills.
+// Run is one invocation of the harness: one or more drills. The report
+// renders from this plain model alone (no cluster, drill or test code), so
+// a run can be re-rendered from its files.
 type Run struct {
 	ID       string
 	Dir      string
 	Started  time.Time
 	Finished time.Time
-	Results  []*drill.Result
+	Drills   []Drill
+}
+
+// Drill is one drill's entry in report.json and its whole timeline.
+type Drill struct {
+	Scenario Scenario
+	Timeline timeline.Timeline
+}
+
+// Phase is one phase of a drill and how long it took.
+type Phase struct {
+	Name    string    `json:"name"`
+	Started time.Time `json:"started"`
+	Seconds float64   `json:"seconds"`
 }
 
 // NewRunDir makes reports/<id>/ under root and points reports/latest at it.
@@ -76,8 +90,8 @@ type Scenario struct {
 	// Phases are the drill's phases with the time each took, and
 	// PeakRSSBytes the harness's peak memory at its end: the harness's
 	// own overhead, as numbers.
-	Phases       []drill.Phase `json:"phases,omitempty"`
-	PeakRSSBytes int64         `json:"peakRSSBytes,omitempty"`
+	Phases       []Phase `json:"phases,omitempty"`
+	PeakRSSBytes int64   `json:"peakRSSBytes,omitempty"`
 }
 
 // Figure is a derived figure with its budget, if the scenario has one.
@@ -90,16 +104,23 @@ type Figure struct {
 // is called after each drill, so an interrupted run still leaves what it
 // found.
 func Write(r *Run) error {
-	f := File{Run: r.ID, Started: r.Started, Finished: r.Finished, Pass: len(r.Results) > 0}
+	f := File{Run: r.ID, Started: r.Started, Finished: r.Finished, Pass: len(r.Drills) > 0}
 	timelines := map[string]timeline.Timeline{}
-	for _, res := range r.Results {
-		timelines[res.Scenario] = res.Timeline
-		rel := filepath.Join(res.Scenario, "timeline.json")
-		if err := writeJSON(filepath.Join(r.Dir, rel), res.Timeline); err != nil {
+	for _, d := range r.Drills {
+		s := d.Scenario
+		timelines[s.Name] = d.Timeline
+		s.Timeline = filepath.Join(s.Name, "timeline.json")
+		if err := writeJSON(filepath.Join(r.Dir, s.Timeline), d.Timeline); err != nil {
 			return err
 		}
-		f.Scenarios = append(f.Scenarios, scenarioOf(res, rel))
-		f.Pass = f.Pass && res.Pass
+		if s.HarnessStalls == nil {
+			s.HarnessStalls = timeline.HarnessStalls(d.Timeline)
+		}
+		if s.Evidence == nil {
+			s.Evidence = d.Timeline.Evidence
+		}
+		f.Scenarios = append(f.Scenarios, s)
+		f.Pass = f.Pass && s.Verdict == "PASS"
 	}
 	if err := writeJSON(filepath.Join(r.Dir, "report.json"), f); err != nil {
 		return err
@@ -114,22 +135,17 @@ func Write(r *Run) error {
 	return os.WriteFile(filepath.Join(r.Dir, "report.html"), page, 0o644)
 }
 
-func scenarioOf(res *drill.Result, timelinePath string) Scenario {
-	s := Scenario{Name: res.Scenario, Description: res.Description, Verdict: res.Verdict, Cluster: res.Cluster,
-		Fault: res.Fault, Targets: res.Targets, Started: res.Started, Finished: res.Finished, Error: res.Error,
-		Invalid: res.Invalid, Evidence: res.Timeline.Evidence, HarnessStalls: timeline.HarnessStalls(res.Timeline),
-		Notes: res.Notes, Timeline: timelinePath, Phases: res.Phases, PeakRSSBytes: res.PeakRSSBytes}
-	if s.Verdict == "" {
-		s.Verdict = verdict(res.Pass)
-	}
+// NewFigures pairs each figure with its budget verdict, if any.
+func NewFigures(figures []timeline.Figure, verdicts []budget.Verdict) []Figure {
 	byFigure := map[string]*budget.Verdict{}
-	for i := range res.Verdicts {
-		byFigure[res.Verdicts[i].Figure] = &res.Verdicts[i]
+	for i := range verdicts {
+		byFigure[verdicts[i].Figure] = &verdicts[i]
 	}
-	for _, fig := range res.Figures {
-		s.Figures = append(s.Figures, Figure{Figure: fig, Budget: byFigure[fig.Name]})
+	out := make([]Figure, 0, len(figures))
+	for _, fig := range figures {
+		out = append(out, Figure{Figure: fig, Budget: byFigure[fig.Name]})
 	}
-	return s
+	return out
 }
 
 func verdict(pass bool) string {

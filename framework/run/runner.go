@@ -21,6 +21,7 @@ type Runner struct {
 	cfg     Config
 	Catalog *scenario.Catalog
 	report  *report.Run
+	results []*drill.Result
 	pool    *pool
 }
 
@@ -76,7 +77,8 @@ func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*drill.Result
 	if !res.Healthy {
 		r.pool.markUnhealthy(profile)
 	}
-	r.report.Results = append(r.report.Results, res)
+	r.results = append(r.results, res)
+	r.report.Drills = append(r.report.Drills, Reported(res))
 	r.report.Finished = time.Now()
 	if err := report.Write(r.report); err != nil {
 		return res, errors.Join(runErr, fmt.Errorf("write report: %w", err))
@@ -94,7 +96,22 @@ func (r *Runner) Close(ctx context.Context) error {
 }
 
 // Results are the drills run so far.
-func (r *Runner) Results() []*drill.Result { return r.report.Results }
+func (r *Runner) Results() []*drill.Result { return r.results }
+
+// Reported is a drill's result in the report's plain model.
+func Reported(res *drill.Result) report.Drill {
+	s := report.Scenario{Name: res.Scenario, Description: res.Description, Verdict: res.Verdict, Cluster: res.Cluster,
+		Fault: res.Fault, Targets: res.Targets, Started: res.Started, Finished: res.Finished, Error: res.Error,
+		Invalid: res.Invalid, Notes: res.Notes, PeakRSSBytes: res.PeakRSSBytes,
+		Figures: report.NewFigures(res.Figures, res.Verdicts)}
+	if s.Verdict == "" {
+		s.Verdict = map[bool]string{true: drill.VerdictPass, false: drill.VerdictFail}[res.Pass]
+	}
+	for _, p := range res.Phases {
+		s.Phases = append(s.Phases, report.Phase{Name: p.Name, Started: p.Started, Seconds: p.Seconds})
+	}
+	return report.Drill{Scenario: s, Timeline: res.Timeline}
+}
 
 // DrillTimeout bounds one drill: its own waits, plus creating its cluster,
 // plus slack for reading back and reporting.

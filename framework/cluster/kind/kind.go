@@ -45,7 +45,7 @@ var _ cluster.Provider = (*Provider)(nil)
 // NewProvider returns a provider on docker that logs to out.
 func NewProvider(out io.Writer) *Provider {
 	return &Provider{
-		kind: kindcluster.NewProvider(kindcluster.ProviderWithDocker(), kindcluster.ProviderWithLogger(logger{out})),
+		kind:        kindcluster.NewProvider(kindcluster.ProviderWithDocker(), kindcluster.ProviderWithLogger(logger{out})),
 		out:         out,
 		kubeconfigs: map[string]string{},
 	}
