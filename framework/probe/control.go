@@ -43,19 +43,7 @@ func (c *Control) Sampler(timeout time.Duration) Sampler {
 		DialContext:       (&net.Dialer{Timeout: timeout}).DialContext,
 	}}
 	return Sampler{Series: timeline.SeriesControl, Do: func(ctx context.Context, _ int64) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url, nil)
-		if err != nil {
-			return err
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("HTTP %d", resp.StatusCode)
-		}
-		return nil
+		return get(ctx, client, c.url)
 	}}
 }
 
