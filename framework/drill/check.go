@@ -2,15 +2,14 @@ package drill
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
 	"github.com/firedrill/firedrill/framework/cluster"
-
 	"github.com/firedrill/firedrill/framework/health"
 	"github.com/firedrill/firedrill/framework/probe"
 	"github.com/firedrill/firedrill/framework/scenario"
@@ -36,89 +35,149 @@ type checker struct {
 // canary pod: it is scheduled.
 const checkCanary = "canary-scheduled"
 
-// check returns nil when every named check holds, else what does not.
+// seen is what a check observed on its way, for the timeline: the recovery
+// checks keep observations fresh while the informers back off after an
+// outage. The checker records it (record), not the checks themselves.
+type seen struct {
+	nodes  []timeline.NodeObservation
+	pods   []timeline.PodObservation
+	leases []timeline.LeaseObservation
+	etcd   []timeline.EtcdObservation
+}
+
+// checkFunc is one named check: nil when it holds, else why not; and what
+// it saw, recorded whether or not it holds.
+type checkFunc func(ctx context.Context, c *checker, now time.Time) (seen, error)
+
+// checks is the registry of the checks scenario files name
+// (steadyState.checks, recovery.conditions), keyed by the schema's names;
+// TestEveryCheckIsImplemented holds it to scenario.Checks.
+var checks = map[string]checkFunc{
+	scenario.CheckAPI:              checkAPIReady,
+	scenario.CheckNodes:            checkNodes,
+	scenario.CheckControlPlanePods: checkControlPlanePods,
+	scenario.CheckLeases:           checkLeases,
+	scenario.CheckWorkload:         checkWorkload,
+	scenario.CheckAPIServers:       checkAPIServers,
+	scenario.CheckEtcd:             checkEtcd,
+	checkCanary:                    checkCanaryScheduled,
+}
+
+// check returns nil when every named check holds, else every one that
+// does not, joined.
 func (c *checker) check(ctx context.Context, names []string) error {
-	var failed []string
+	var errs []error
 	for _, name := range names {
 		cctx, cancel := context.WithTimeout(ctx, c.timeout)
 		err := c.one(cctx, name)
 		cancel()
 		if err != nil {
-			failed = append(failed, name+": "+err.Error())
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
 		}
 	}
-	if len(failed) > 0 {
-		return fmt.Errorf("%s", strings.Join(failed, "; "))
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
+// one runs a check of the registry and records what it saw.
 func (c *checker) one(ctx context.Context, name string) error {
-	now := time.Now()
-	switch name {
-	case scenario.CheckAPI:
-		return health.APIReady(ctx, c.cs)
-	case scenario.CheckNodes:
-		nodes, err := health.NodesReady(ctx, c.cs, c.nodes)
-		for i := range nodes {
-			c.record(func(r *probe.Recorder) { r.Node(probe.NodeObservation(&nodes[i], now)) })
-		}
-		return err
-	case scenario.CheckControlPlanePods:
-		pods, err := health.ControlPlanePodsReady(ctx, c.cs, names(c.controlPlane))
-		for i := range pods {
-			c.record(func(r *probe.Recorder) { r.Pod(probe.PodObservation(&pods[i], now)) })
-		}
-		return err
-	case scenario.CheckLeases:
-		leases, err := health.LeadersFresh(ctx, c.cs, now)
-		for i := range leases {
-			c.record(func(r *probe.Recorder) { r.Lease(probe.LeaseObservation(&leases[i], now)) })
-		}
-		return err
-	case scenario.CheckWorkload:
-		if err := probe.WorkloadAvailable(ctx, c.cs); err != nil {
-			return err
-		}
-		return probe.WorkloadServes(ctx, c.workloadURL, c.timeout)
-	case scenario.CheckAPIServers:
-		var failed []string
-		for _, n := range c.controlPlane {
-			if err := probe.APIServerReady(ctx, probe.DirectConfig(c.config, n.Address), c.timeout); err != nil {
-				failed = append(failed, n.Name+": "+err.Error())
-			}
-		}
-		if len(failed) > 0 {
-			return fmt.Errorf("%s", strings.Join(failed, "; "))
-		}
-		return nil
-	case scenario.CheckEtcd:
-		x, ok := c.cluster.(cluster.NodeExec)
-		if !ok {
-			return fmt.Errorf("cluster %s cannot run commands on nodes to ask etcd", c.cluster.Name())
-		}
-		members := health.EtcdMembers(ctx, x, c.controlPlane)
-		for _, m := range members {
-			o := timeline.EtcdObservation{ObservedAt: now, Node: m.Node, Leader: m.Leader, Ready: m.Ready, LeaderChangesSeen: m.LeaderChanges}
-			if m.Err != nil {
-				o.Error = m.Err.Error()
-			}
-			c.record(func(r *probe.Recorder) { r.Etcd(o) })
-		}
-		return health.EtcdReady(members)
-	case checkCanary:
-		if c.canary == nil {
-			return fmt.Errorf("no canary pod")
-		}
-		_, err := c.canary.Scheduled(ctx)
-		return err
+	fn, ok := checks[name]
+	if !ok {
+		return fmt.Errorf("unknown check %q", name)
 	}
-	return fmt.Errorf("unknown check %q", name)
+	obs, err := fn(ctx, c, time.Now())
+	c.record(obs)
+	return err
 }
 
-func (c *checker) record(f func(*probe.Recorder)) {
-	if c.rec != nil {
-		f(c.rec)
+func checkAPIReady(ctx context.Context, c *checker, _ time.Time) (seen, error) {
+	return seen{}, health.APIReady(ctx, c.cs)
+}
+
+func checkNodes(ctx context.Context, c *checker, now time.Time) (seen, error) {
+	nodes, err := health.NodesReady(ctx, c.cs, c.nodes)
+	var s seen
+	for i := range nodes {
+		s.nodes = append(s.nodes, probe.NodeObservation(&nodes[i], now))
+	}
+	return s, err
+}
+
+func checkControlPlanePods(ctx context.Context, c *checker, now time.Time) (seen, error) {
+	pods, err := health.ControlPlanePodsReady(ctx, c.cs, names(c.controlPlane))
+	var s seen
+	for i := range pods {
+		s.pods = append(s.pods, probe.PodObservation(&pods[i], now))
+	}
+	return s, err
+}
+
+func checkLeases(ctx context.Context, c *checker, now time.Time) (seen, error) {
+	leases, err := health.LeadersFresh(ctx, c.cs, now)
+	var s seen
+	for i := range leases {
+		s.leases = append(s.leases, probe.LeaseObservation(&leases[i], now))
+	}
+	return s, err
+}
+
+func checkWorkload(ctx context.Context, c *checker, _ time.Time) (seen, error) {
+	if err := probe.WorkloadAvailable(ctx, c.cs); err != nil {
+		return seen{}, err
+	}
+	return seen{}, probe.WorkloadServes(ctx, c.workloadURL, c.timeout)
+}
+
+func checkAPIServers(ctx context.Context, c *checker, _ time.Time) (seen, error) {
+	var errs []error
+	for _, n := range c.controlPlane {
+		if err := probe.APIServerReady(ctx, probe.DirectConfig(c.config, n.Address), c.timeout); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", n.Name, err))
+		}
+	}
+	return seen{}, errors.Join(errs...)
+}
+
+func checkEtcd(ctx context.Context, c *checker, now time.Time) (seen, error) {
+	x, ok := c.cluster.(cluster.NodeExec)
+	if !ok {
+		return seen{}, fmt.Errorf("cluster %s cannot run commands on nodes to ask etcd", c.cluster.Name())
+	}
+	members := health.EtcdMembers(ctx, x, c.controlPlane)
+	var s seen
+	for _, m := range members {
+		o := timeline.EtcdObservation{ObservedAt: now, Node: m.Node, Leader: m.Leader, Ready: m.Ready, LeaderChangesSeen: m.LeaderChanges}
+		if m.Err != nil {
+			o.Error = m.Err.Error()
+		}
+		s.etcd = append(s.etcd, o)
+	}
+	return s, health.EtcdReady(members)
+}
+
+func checkCanaryScheduled(ctx context.Context, c *checker, _ time.Time) (seen, error) {
+	if c.canary == nil {
+		return seen{}, fmt.Errorf("no canary pod")
+	}
+	_, err := c.canary.Scheduled(ctx)
+	return seen{}, err
+}
+
+// record puts what a check saw on the timeline, once the probes run.
+func (c *checker) record(s seen) {
+	if c.rec == nil {
+		return
+	}
+	for _, o := range s.nodes {
+		c.rec.Node(o)
+	}
+	for _, o := range s.pods {
+		c.rec.Pod(o)
+	}
+	for _, o := range s.leases {
+		c.rec.Lease(o)
+	}
+	for _, o := range s.etcd {
+		c.rec.Etcd(o)
 	}
 }
 

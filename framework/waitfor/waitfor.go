@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -84,6 +85,8 @@ func limitSuffix(limit string) string {
 // shorten keeps progress lines readable when a reason carries a whole
 // response body (a failed /readyz lists every check); errors keep it all.
 func shorten(s string) string {
+	// Joined errors (errors.Join) put each on its own line.
+	s = strings.ReplaceAll(s, "\n", "; ")
 	const limit = 400
 	if len(s) <= limit {
 		return s
