@@ -29,6 +29,9 @@ type Input struct {
 	Cluster cluster.Cluster
 	// Nodes is how many nodes the profile declares.
 	Nodes int
+	// Timeouts are the harness's own waits (the profile's overrides on
+	// scenario.DefaultTimeouts).
+	Timeouts scenario.Timeouts
 	// ProbeImage runs the probe workload.
 	ProbeImage string
 	// Out receives progress lines.
@@ -130,11 +133,12 @@ func verdictOf(res *Result, err error) string {
 
 func run(ctx context.Context, in Input, res *Result) error {
 	s, out := in.Scenario, in.Out
-	flt, err := fault.New(s.Fault)
+	t := in.Timeouts
+	flt, err := fault.New(s.Fault, t)
 	if err != nil {
 		return err
 	}
-	ses, err := prepare(ctx, in.Cluster, in.Nodes, in.ProbeImage, out, s.Name)
+	ses, err := prepare(ctx, in.Cluster, in.Nodes, in.ProbeImage, out, s.Name, t)
 	if err != nil {
 		return err
 	}
@@ -146,7 +150,7 @@ func run(ctx context.Context, in Input, res *Result) error {
 	res.enter("steady-state")
 	fmt.Fprintf(out, "[%s] steady state: %s\n", s.Name, strings.Join(s.SteadyState.Checks, ", "))
 	steadyStart := time.Now()
-	if err := waitfor.Until(ctx, waitfor.Input{What: "steady state", Timeout: s.SteadyState.Timeout, Poll: time.Second, Out: out,
+	if err := waitfor.Until(ctx, waitfor.Input{What: "steady state", Timeout: s.SteadyState.Timeout, Poll: t.SteadyPoll, Out: out,
 		Check: func(ctx context.Context) error { return ses.chk.check(ctx, s.SteadyState.Checks) }}); err != nil {
 		return fmt.Errorf("steady state: %w", err)
 	}
@@ -157,7 +161,7 @@ func run(ctx context.Context, in Input, res *Result) error {
 	}
 	if err := waitfor.Until(ctx, waitfor.Input{What: fmt.Sprintf("steady state held for %s", s.SteadyState.Settle),
 		Timeout: max(s.SteadyState.Timeout, time.Since(steadyStart)+s.SteadyState.Settle+10*time.Second), Since: steadyStart,
-		Poll: time.Second, Out: out,
+		Poll: t.SteadyPoll, Out: out,
 		Check: settled(s.SteadyState.Settle, func(ctx context.Context) error { return ses.chk.check(ctx, s.SteadyState.Checks) })}); err != nil {
 		return ses.finish(ctx, res, in.Budgets, fmt.Errorf("steady state: %w", err))
 	}
@@ -184,7 +188,7 @@ func run(ctx context.Context, in Input, res *Result) error {
 	// first: before the counter is read back, before reports, before a
 	// Ctrl-C lets the suite delete the cluster.
 	ses.lift = func() {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), t.LiftFault)
 		defer cancel()
 		if err := flt.Recover(cctx, in.Cluster, targets, ses.rec); err != nil {
 			fmt.Fprintf(out, "[%s] ERROR: could not lift the fault: %v\n", s.Name, err)
@@ -227,7 +231,7 @@ func run(ctx context.Context, in Input, res *Result) error {
 	res.enter("recover")
 	fmt.Fprintf(out, "[%s] recovery: waiting for %s, then for them to hold %s\n", s.Name, strings.Join(conditions, ", "), s.Recovery.ObserveAfter)
 	recErr := waitfor.Until(ctx, waitfor.Input{What: "recovery", Timeout: s.Recovery.Timeout + s.Recovery.ObserveAfter,
-		Poll: 500 * time.Millisecond, Every: 5 * time.Second, Since: injectAt, Out: out, Limit: budgetLimit(in.Budgets, timeline.RecoveryAll),
+		Poll: t.RecoveryPoll, Every: t.Progress, Since: injectAt, Out: out, Limit: budgetLimit(in.Budgets, timeline.RecoveryAll),
 		Check: settled(s.Recovery.ObserveAfter, func(ctx context.Context) error { return ses.chk.check(ctx, conditions) })})
 	if recErr != nil {
 		recErr = fmt.Errorf("recovery: %w", recErr)
@@ -245,7 +249,7 @@ func (ses *session) createCanary(ctx context.Context, s *scenario.Scenario, inje
 	ses.canary = &probe.Canary{CS: ses.cs, Name: fmt.Sprintf("canary-%s-%d", s.Name, injectAt.Unix()), Image: ses.image}
 	var created time.Time
 	err := waitfor.Until(ctx, waitfor.Input{What: "canary pod created", Timeout: s.Recovery.Timeout, Since: injectAt,
-		Poll: 500 * time.Millisecond, Out: ses.out,
+		Poll: ses.timeouts.RecoveryPoll, Out: ses.out,
 		Check: func(ctx context.Context) (err error) { created, err = ses.canary.Create(ctx); return err }})
 	if err != nil {
 		return fmt.Errorf("canary: %w", err)

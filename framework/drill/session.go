@@ -36,10 +36,12 @@ type session struct {
 
 	canary        *probe.Canary
 	canaryCreated time.Time
+
+	timeouts scenario.Timeouts
 }
 
 // prepare connects, lists the nodes and installs the probe workload.
-func prepare(ctx context.Context, c cluster.Cluster, wantNodes int, image string, out io.Writer, name string) (*session, error) {
+func prepare(ctx context.Context, c cluster.Cluster, wantNodes int, image string, out io.Writer, name string, t scenario.Timeouts) (*session, error) {
 	cfg := c.RESTConfig()
 	cfg.QPS, cfg.Burst = 100, 200 // the harness's own checks must never queue behind client-go's limiter
 	cs, err := kubernetes.NewForConfig(cfg)
@@ -59,10 +61,10 @@ func prepare(ctx context.Context, c cluster.Cluster, wantNodes int, image string
 	if err != nil {
 		return nil, err
 	}
-	ses := &session{name: name, out: out, cluster: c, cs: cs, nodes: nodes, image: image, lift: func() {},
+	ses := &session{name: name, out: out, cluster: c, cs: cs, nodes: nodes, image: image, lift: func() {}, timeouts: t,
 		writer: probe.Writer{CS: cs, Name: fmt.Sprintf("counter-%s-%d", name, time.Now().Unix())}}
 	ses.chk = &checker{cs: cs, cluster: c, config: c.RESTConfig(), nodes: wantNodes, controlPlane: controlPlaneNodes(nodes),
-		workloadURL: probe.WorkloadURL(wn.Address, nodePort), timeout: 3 * time.Second}
+		workloadURL: probe.WorkloadURL(wn.Address, nodePort), timeout: t.Check}
 	return ses, nil
 }
 
@@ -141,9 +143,9 @@ func (ses *session) finish(ctx context.Context, res *Result, budgets []scenario.
 		fmt.Fprintf(ses.out, "[%s] warning: control listener: %v\n", ses.name, err)
 	}
 	// An interrupted run makes one short attempt: the user is waiting.
-	readTimeout := 30 * time.Second
+	readTimeout := ses.timeouts.ReadBack
 	if ctx.Err() != nil {
-		readTimeout = 5 * time.Second
+		readTimeout = ses.timeouts.ReadBackInterrupted
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*readTimeout)
 	defer cancel()
@@ -191,9 +193,9 @@ func (ses *session) noTarget(ctx context.Context, res *Result, budgets []scenari
 
 // cleanup removes the counter and the canary.
 func (ses *session) cleanup(ctx context.Context) {
-	timeout := 30 * time.Second
+	timeout := ses.timeouts.Cleanup
 	if ctx.Err() != nil {
-		timeout = 5 * time.Second // interrupted: the user is waiting
+		timeout = ses.timeouts.ReadBackInterrupted // interrupted: the user is waiting
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
@@ -238,7 +240,7 @@ func Observe(ctx context.Context, in ObserveInput) (*Result, error) {
 }
 
 func observe(ctx context.Context, in ObserveInput, res *Result) error {
-	ses, err := prepare(ctx, in.Cluster, in.Nodes, in.ProbeImage, in.Out, "observe")
+	ses, err := prepare(ctx, in.Cluster, in.Nodes, in.ProbeImage, in.Out, "observe", scenario.DefaultTimeouts())
 	if err != nil {
 		return err
 	}

@@ -34,16 +34,17 @@ type Fault interface {
 	Recover(ctx context.Context, c cluster.Cluster, targets []cluster.Node, ev Events) error
 }
 
-// New returns the fault for a scenario's fault spec.
-func New(spec scenario.Fault) (Fault, error) {
+// New returns the fault for a scenario's fault spec; t bounds its waits for
+// evidence.
+func New(spec scenario.Fault, t scenario.Timeouts) (Fault, error) {
 	switch spec.Action {
 	case scenario.ActionReboot:
-		return reboot{}, nil
+		return reboot{bootID: t.BootID}, nil
 	case scenario.ActionKill:
 		if spec.Target.Component == "" {
 			return nil, fmt.Errorf("kill needs target.component")
 		}
-		return kill{component: spec.Target.Component, gone: 10 * time.Second}, nil
+		return kill{component: spec.Target.Component, gone: t.KillGone}, nil
 	case scenario.ActionPause:
 		return newHeld("pause", "unpause", "freeze every process of the node (the kernel still accepts connections), then thaw it",
 			"node frozen (docker state Paused)", pauseActions), nil
@@ -95,12 +96,13 @@ func isolateActions(shape string) func(cluster.Cluster) (heldActions, error) {
 }
 
 // reboot restarts each target node at once (a real restart: docker restart
-// on kind). The proof is a new boot identifier.
-type reboot struct{}
+// on kind). The proof is a new boot identifier, read within bootID after
+// the restart returned.
+type reboot struct{ bootID time.Duration }
 
 func (reboot) Desc() string { return "reboot the node (a real restart of the machine)" }
 
-func (reboot) Inject(ctx context.Context, c cluster.Cluster, targets []cluster.Node, ev Events) error {
+func (rb reboot) Inject(ctx context.Context, c cluster.Cluster, targets []cluster.Node, ev Events) error {
 	r, ok := c.(cluster.Rebooter)
 	if !ok {
 		return fmt.Errorf("cluster %s cannot reboot nodes", c.Name())
@@ -118,7 +120,7 @@ func (reboot) Inject(ctx context.Context, c cluster.Cluster, targets []cluster.N
 			return time.Time{}, err
 		}
 		// Read after the action; the node may take a moment to answer.
-		after, err := retry(ctx, 30*time.Second, func(ctx context.Context) (string, error) { return b.BootID(ctx, n) })
+		after, err := retry(ctx, rb.bootID, func(ctx context.Context) (string, error) { return b.BootID(ctx, n) })
 		e := timeline.Evidence{At: time.Now(), Target: n.Name, Action: "reboot", What: "boot id changed",
 			Before: before, After: after, Proven: err == nil && after != "" && after != before}
 		if err != nil {

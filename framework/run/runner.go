@@ -73,7 +73,7 @@ func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*drill.Result
 	}
 	spec, _ := Spec(profile, r.cfg.NodeImage)
 	res, runErr := drill.Run(ctx, drill.Input{Scenario: s, Budgets: budgets, Cluster: c, Nodes: len(spec.Nodes),
-		ProbeImage: r.cfg.ProbeImage, Out: r.cfg.Out})
+		Timeouts: r.Catalog.Timeouts(profile.Name), ProbeImage: r.cfg.ProbeImage, Out: r.cfg.Out})
 	if !res.Healthy {
 		r.pool.markUnhealthy(profile)
 	}
@@ -90,7 +90,11 @@ func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*drill.Result
 // cfg.KeepCluster; probe objects are removed from any that outlive it.
 // It runs on every exit path, Ctrl-C included, with its own time limit.
 func (r *Runner) Close(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+	release := scenario.DefaultTimeouts().Release
+	for name := range r.Catalog.Profiles {
+		release = max(release, r.Catalog.Timeouts(name).Release)
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), release)
 	defer cancel()
 	return r.pool.release(ctx, r.cfg.KeepCluster)
 }

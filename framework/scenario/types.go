@@ -233,6 +233,10 @@ type ClusterProfile struct {
 	// so kind on a laptop and EC2 differ without editing scenarios.
 	BudgetOverrides []BudgetOverride `yaml:"budgetOverrides"`
 
+	// Timeouts override the harness's own waits on this profile
+	// (DefaultTimeouts); optional, each field optional.
+	Timeouts *Timeouts `yaml:"timeouts"`
+
 	Path string `yaml:"-"`
 }
 

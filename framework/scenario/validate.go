@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -411,6 +412,8 @@ func (d *doc) validateProfile(p *ClusterProfile) {
 		}
 	}
 
+	d.checkTimeouts(p.Timeouts)
+
 	first := map[[2]string]int{}
 	for i := range p.BudgetOverrides {
 		o := &p.BudgetOverrides[i]
@@ -435,6 +438,20 @@ func (d *doc) validateProfile(p *ClusterProfile) {
 			continue
 		}
 		first[k] = i
+	}
+}
+
+// checkTimeouts rejects a negative timeout; zero or absent is the default.
+func (d *doc) checkTimeouts(t *Timeouts) {
+	if t == nil {
+		return
+	}
+	v, def := reflect.ValueOf(*t), reflect.ValueOf(DefaultTimeouts())
+	for i := range v.NumField() {
+		if dur := v.Field(i).Interface().(time.Duration); dur < 0 {
+			name := strings.Split(v.Type().Field(i).Tag.Get("yaml"), ",")[0]
+			d.errorf("timeouts."+name, "must be > 0, got %s (leave it out for the default %s)", dur, def.Field(i).Interface())
+		}
 	}
 }
 
