@@ -163,33 +163,14 @@ func figureTables(figs []Figure) (budgets []budgetRow, recovery []recoveryRow, o
 }
 
 // recoveryComponent names the component a recovery figure is about and what
-// its recovery means; ok is false for any other figure.
+// its recovery means, from the figure table; ok is false for any other
+// figure.
 func recoveryComponent(name string) (component, what string, ok bool) {
-	switch name {
-	case timeline.APIRecovery:
-		return "API (clients)", "last outage over", true
-	case timeline.NodeRecovery:
-		return "nodes", "Ready and heartbeating", true
-	case timeline.WorkloadRecovery:
-		return "workload", "reachable again", true
-	case timeline.APIDirectRecovery:
-		return "API servers (direct)", "every server serving again", true
-	case timeline.EtcdRecovery:
-		return "etcd members", "every member ready", true
-	case timeline.RecoveryAll:
+	info, ok := timeline.Info(name)
+	if !ok || info.Component == "" {
 		return "", "", false
 	}
-	mid, ok := strings.CutSuffix(name, ".recovery")
-	if !ok || mid == "" {
-		return "", "", false
-	}
-	if c, ok := strings.CutPrefix(mid, "pod."); ok && c != "" {
-		return c + " (pod)", "static pods Ready", true
-	}
-	if c, ok := strings.CutPrefix(mid, "lease."); ok && c != "" {
-		return c + " (leader)", "leader elected and renewing", true
-	}
-	return mid, "", true
+	return info.Component, info.Recovered, true
 }
 
 // The chart. Geometry is in SVG user units; the viewBox makes it scale.

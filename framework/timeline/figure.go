@@ -107,23 +107,92 @@ const (
 	APIDowntimeStalled = "api.downtime.stalled"
 )
 
-// FigureUnits lists every figure name with its unit; a budget naming a
-// figure not in this table is a validation error.
-var FigureUnits = map[string]Unit{
-	APIDowntimeTotal: Seconds, APIDowntimeLongest: Seconds, APIAvailability: Percent,
-	APIDetect: Seconds, APIRecovery: Seconds,
-	LeaseSchedulerRecovery: Seconds, LeaseControllerManagerRecovery: Seconds,
-	LeaseSchedulerTransitions: Count, LeaseControllerManagerTransitions: Count,
-	PodAPIServerRecovery: Seconds, PodEtcdRecovery: Seconds,
-	PodSchedulerRecovery: Seconds, PodControllerManagerRecovery: Seconds,
-	NodeRecovery: Seconds, RecoveryAll: Seconds,
-	WorkloadDowntimeTotal: Seconds, WorkloadDowntimeLongest: Seconds, WorkloadRecovery: Seconds,
-	WritesAcknowledged: Count, WritesLost: Count, WritesDowntime: Seconds,
-	FaultWindow: Seconds, APIDowntimeError: Seconds,
-	APIDirectDowntimeMax: Seconds, APIDirectRecovery: Seconds,
-	EtcdRecovery: Seconds, EtcdLeaderChanges: Count,
-	SchedulingCanary: Seconds, WorkloadExcessPods: Count,
-	HarnessStallTotal: Seconds, APIDowntimeStalled: Seconds,
-	APIDowntimeNew: Seconds, APIDowntimeReused: Seconds,
-	APIDowntimeErrorNew: Seconds, APIDowntimeErrorReused: Seconds,
+// FigureInfo describes one figure: the one table that Derive (which
+// figures exist and their units), scenario validation (which names a budget
+// may use, in which unit) and the reports (what a figure means, which
+// component a recovery is about) all read.
+type FigureInfo struct {
+	Name string
+	Unit Unit
+	// Meaning says what the figure measures, for a reader of the report.
+	Meaning string
+	// Component and Recovered are set on per-component recovery figures:
+	// what recovered, and what "recovered" means for it.
+	Component, Recovered string
+	// LowerBound says what in the cluster's own settings keeps the figure
+	// from being beaten, where something does; scenarios give the number.
+	LowerBound string
+}
+
+// Figures is every derived figure.
+var Figures = []FigureInfo{
+	{Name: APIDowntimeTotal, Unit: Seconds, Meaning: "time clients saw the API down (any client series), less harness stalls",
+		LowerBound: "the fault's own duration (a reboot's stop timeout, a cut's window)"},
+	{Name: APIDowntimeLongest, Unit: Seconds, Meaning: "the longest single API outage"},
+	{Name: APIAvailability, Unit: Percent, Meaning: "share of the probed window the API was up"},
+	{Name: APIDetect, Unit: Seconds, Meaning: "from the fault to the first failed client request"},
+	{Name: APIRecovery, Unit: Seconds, Meaning: "from the fault to the end of the last API outage",
+		Component: "API (clients)", Recovered: "last outage over"},
+	{Name: APIDirectDowntimeMax, Unit: Seconds, Meaning: "the worst API server's own downtime, reached directly"},
+	{Name: APIDirectRecovery, Unit: Seconds, Meaning: "from the fault until every API server, reached directly, serves for good",
+		Component: "API servers (direct)", Recovered: "every server serving again", LowerBound: "the API server's start-up"},
+	{Name: EtcdRecovery, Unit: Seconds, Meaning: "from the fault until every etcd member is ready for good",
+		Component: "etcd members", Recovered: "every member ready"},
+	{Name: EtcdLeaderChanges, Unit: Count, Meaning: "etcd elections seen during the window"},
+	{Name: SchedulingCanary, Unit: Seconds, Meaning: "from the canary pod's creation to its binding",
+		LowerBound: "the scheduler Lease's duration after its last renewal, less the canary's creation delay"},
+	{Name: WorkloadExcessPods, Unit: Count, Meaning: "most probe pods above the Deployment's replicas"},
+	{Name: LeaseSchedulerRecovery, Unit: Seconds, Meaning: "from the fault until the scheduler Lease is held and renewed for good",
+		Component: "kube-scheduler (leader)", Recovered: "leader elected and renewing", LowerBound: "the Lease duration (15 s) after the last renewal"},
+	{Name: LeaseControllerManagerRecovery, Unit: Seconds, Meaning: "from the fault until the controller-manager Lease is held and renewed for good",
+		Component: "kube-controller-manager (leader)", Recovered: "leader elected and renewing", LowerBound: "the Lease duration (15 s) after the last renewal"},
+	{Name: LeaseSchedulerTransitions, Unit: Count, Meaning: "scheduler leader changes during the window"},
+	{Name: LeaseControllerManagerTransitions, Unit: Count, Meaning: "controller-manager leader changes during the window"},
+	{Name: PodAPIServerRecovery, Unit: Seconds, Meaning: "from the fault until every kube-apiserver static pod is Ready for good",
+		Component: "kube-apiserver (pod)", Recovered: "static pods Ready", LowerBound: "kubeadm's startup probe delay (10 s)"},
+	{Name: PodEtcdRecovery, Unit: Seconds, Meaning: "from the fault until every etcd static pod is Ready for good",
+		Component: "etcd (pod)", Recovered: "static pods Ready"},
+	{Name: PodSchedulerRecovery, Unit: Seconds, Meaning: "from the fault until every kube-scheduler static pod is Ready for good",
+		Component: "kube-scheduler (pod)", Recovered: "static pods Ready"},
+	{Name: PodControllerManagerRecovery, Unit: Seconds, Meaning: "from the fault until every kube-controller-manager static pod is Ready for good",
+		Component: "kube-controller-manager (pod)", Recovered: "static pods Ready"},
+	{Name: NodeRecovery, Unit: Seconds, Meaning: "from the fault until every node heartbeats and is Ready for good",
+		Component: "nodes", Recovered: "Ready and heartbeating"},
+	{Name: RecoveryAll, Unit: Seconds, Meaning: "the slowest of the recovery figures: the cluster healed in all",
+		LowerBound: "the slowest component's own bound"},
+	{Name: WorkloadDowntimeTotal, Unit: Seconds, Meaning: "time the probe workload was unreachable from outside"},
+	{Name: WorkloadDowntimeLongest, Unit: Seconds, Meaning: "the longest workload outage"},
+	{Name: WorkloadRecovery, Unit: Seconds, Meaning: "from the fault to the end of the last workload outage",
+		Component: "workload", Recovered: "reachable again"},
+	{Name: WritesAcknowledged, Unit: Count, Meaning: "writes the API server acknowledged"},
+	{Name: WritesLost, Unit: Count, Meaning: "acknowledged writes missing after recovery"},
+	{Name: WritesDowntime, Unit: Seconds, Meaning: "time writes failed"},
+	{Name: FaultWindow, Unit: Seconds, Meaning: "a held fault's window, as the target stamped it"},
+	{Name: APIDowntimeError, Unit: Seconds, Meaning: "|api.downtime.total - fault.window|"},
+	{Name: APIDowntimeNew, Unit: Seconds, Meaning: "API downtime over new connections"},
+	{Name: APIDowntimeReused, Unit: Seconds, Meaning: "API downtime over the reused HTTP/2 connection"},
+	{Name: APIDowntimeErrorNew, Unit: Seconds, Meaning: "|api.downtime.new - fault.window|: the harness's accuracy"},
+	{Name: APIDowntimeErrorReused, Unit: Seconds, Meaning: "|api.downtime.reused - fault.window|"},
+	{Name: HarnessStallTotal, Unit: Seconds, Meaning: "time the harness's own control series failed (kept out of every downtime)"},
+	{Name: APIDowntimeStalled, Unit: Seconds, Meaning: "API downtime that fell in harness stalls and was kept out"},
+}
+
+// FigureUnits is every figure name with its unit, from Figures; a budget
+// naming a figure not in it is a validation error.
+var FigureUnits = func() map[string]Unit {
+	m := make(map[string]Unit, len(Figures))
+	for _, f := range Figures {
+		m[f.Name] = f.Unit
+	}
+	return m
+}()
+
+// Info is the table's entry for a figure name.
+func Info(name string) (FigureInfo, bool) {
+	for _, f := range Figures {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return FigureInfo{}, false
 }
