@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/firedrill/firedrill/framework/scenario"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
@@ -35,8 +34,19 @@ type Verdict struct {
 	Note            string `json:"note,omitempty"`
 }
 
+// Budget is a limit on one figure, in the figure's unit: what a scenario's
+// budget says once loaded, with no trace of the file it came from.
+type Budget struct {
+	Figure string
+	Kind   string // self-healing, availability, calibration
+	// Max and Min bound the value; LowerBound is what the cluster's own
+	// settings make impossible to beat. Nil when not set.
+	Max, Min, LowerBound *float64
+	Why                  string
+}
+
 // Evaluate checks every budget against the figure of its name.
-func Evaluate(figures []timeline.Figure, budgets []scenario.Budget) []Verdict {
+func Evaluate(figures []timeline.Figure, budgets []Budget) []Verdict {
 	byName := map[string]timeline.Figure{}
 	for _, f := range figures {
 		byName[f.Name] = f
@@ -45,7 +55,7 @@ func Evaluate(figures []timeline.Figure, budgets []scenario.Budget) []Verdict {
 	for _, b := range budgets {
 		f, ok := byName[b.Figure]
 		v := Verdict{Figure: b.Figure, Kind: b.Kind, Unit: timeline.FigureUnits[b.Figure], Why: b.Why,
-			Max: number(b.Max), Min: number(b.Min), LowerBound: number(b.LowerBound)}
+			Max: b.Max, Min: b.Min, LowerBound: b.LowerBound}
 		if !ok || !f.Measured {
 			v.Note = "not measured"
 			if ok && f.Note != "" {
@@ -114,12 +124,4 @@ func joinNote(a, b string) string {
 		return a
 	}
 	return a + "; " + b
-}
-
-func number(v *scenario.Value) *float64 {
-	if v == nil {
-		return nil
-	}
-	x := v.Number
-	return &x
 }

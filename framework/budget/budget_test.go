@@ -5,11 +5,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/firedrill/firedrill/framework/scenario"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
-func val(x float64) *scenario.Value { return &scenario.Value{Number: x} }
+func val(x float64) *float64 { return &x }
 
 func TestEvaluate(t *testing.T) {
 	figs := []timeline.Figure{
@@ -18,7 +17,7 @@ func TestEvaluate(t *testing.T) {
 		{Name: timeline.APIAvailability, Value: 97.5, Unit: timeline.Percent, Measured: true},
 		{Name: timeline.RecoveryAll, Measured: false, Note: "pod x not Ready at end of window"},
 	}
-	vs := Evaluate(figs, []scenario.Budget{
+	vs := Evaluate(figs, []Budget{
 		{Figure: timeline.APIDowntimeTotal, Kind: "availability", Max: val(30), LowerBound: val(16)},
 		{Figure: timeline.WritesLost, Kind: "availability", Max: val(0)},
 		{Figure: timeline.APIAvailability, Kind: "availability", Min: val(99)},
@@ -63,7 +62,7 @@ func TestBelowLowerBoundFails(t *testing.T) {
 		{Name: timeline.APIDowntimeTotal, Value: 3.2, Unit: timeline.Seconds, Measured: true},
 		{Name: timeline.RecoveryAll, Value: 25, Unit: timeline.Seconds, Measured: true},
 	}
-	vs := Evaluate(figs, []scenario.Budget{
+	vs := Evaluate(figs, []Budget{
 		{Figure: timeline.APIDowntimeTotal, Kind: "availability", Max: val(30), LowerBound: val(10)},
 		{Figure: timeline.RecoveryAll, Kind: "self-healing", Max: val(60), LowerBound: val(25)},
 	})

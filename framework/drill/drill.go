@@ -296,6 +296,24 @@ func budgetLimit(bs []scenario.Budget, figure string) string {
 	return ""
 }
 
+// limits are a scenario's budgets as the budget package takes them: the
+// numbers in the figures' units, without the YAML they were read from.
+func limits(bs []scenario.Budget) []budget.Budget {
+	number := func(v *scenario.Value) *float64 {
+		if v == nil {
+			return nil
+		}
+		x := v.Number
+		return &x
+	}
+	out := make([]budget.Budget, len(bs))
+	for i, b := range bs {
+		out[i] = budget.Budget{Figure: b.Figure, Kind: b.Kind, Max: number(b.Max), Min: number(b.Min),
+			LowerBound: number(b.LowerBound), Why: b.Why}
+	}
+	return out
+}
+
 // addressChanges reports nodes whose address changed across the drill: on
 // kind a restarted node container can get another IP from docker, which
 // breaks certificates and etcd peer URLs (kind issue 1689).

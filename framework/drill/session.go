@@ -167,7 +167,7 @@ func (ses *session) finish(ctx context.Context, res *Result, budgets []scenario.
 	}
 	res.Timeline = ses.rec.Close(end)
 	res.Figures = timeline.Derive(res.Timeline)
-	res.Verdicts = budget.Evaluate(res.Figures, budgets)
+	res.Verdicts = budget.Evaluate(res.Figures, limits(budgets))
 	res.Pass = cause == nil && budget.Pass(res.Verdicts)
 	if _, injected := timeline.InjectAt(res.Timeline); injected {
 		if took, why := timeline.FaultTook(res.Timeline); !took {
