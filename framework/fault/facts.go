@@ -11,6 +11,7 @@ import (
 
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/health"
+	"github.com/firedrill/firedrill/framework/kubeadm"
 	"github.com/firedrill/firedrill/framework/scenario"
 )
 
@@ -25,7 +26,7 @@ func LookupFacts(ctx context.Context, c cluster.Cluster, cs kubernetes.Interface
 		return f, err
 	}
 	for _, p := range pods {
-		if p.Labels["component"] != t.Component {
+		if p.Labels[kubeadm.ComponentLabel] != t.Component {
 			continue
 		}
 		for _, st := range p.Status.ContainerStatuses {

@@ -18,14 +18,16 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/firedrill/firedrill/framework/kubeadm"
 )
 
 // ControlPlaneComponents are the static pods kubeadm runs on each
 // control-plane node, by their "component" label.
-var ControlPlaneComponents = []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"}
+var ControlPlaneComponents = kubeadm.Components
 
 // LeaderLeases are the leader-election Leases in kube-system.
-var LeaderLeases = []string{"kube-scheduler", "kube-controller-manager"}
+var LeaderLeases = kubeadm.LeaderLeases
 
 // APIReady asks GET /readyz through cs.
 func APIReady(ctx context.Context, cs kubernetes.Interface) error {
@@ -90,7 +92,7 @@ func ControlPlanePodsReady(ctx context.Context, cs kubernetes.Interface, control
 	ready := map[string]bool{}
 	for _, p := range pods {
 		if PodReady(&p) {
-			ready[p.Labels["component"]+"@"+p.Spec.NodeName] = true
+			ready[p.Labels[kubeadm.ComponentLabel]+"@"+p.Spec.NodeName] = true
 		}
 	}
 	var missing []string

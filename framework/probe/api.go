@@ -11,6 +11,7 @@ import (
 
 	"k8s.io/client-go/rest"
 
+	"github.com/firedrill/firedrill/framework/kubeadm"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
@@ -109,7 +110,7 @@ func get(ctx context.Context, client *http.Client, url string) error {
 // carries its node address.
 func DirectConfig(cfg *rest.Config, address string) *rest.Config {
 	c := rest.CopyConfig(cfg)
-	c.Host = "https://" + net.JoinHostPort(address, "6443")
+	c.Host = "https://" + net.JoinHostPort(address, kubeadm.APIServerPort)
 	return c
 }
 

@@ -10,14 +10,15 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/kubeadm"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
 // kubeadm's etcd PKI on every control-plane node: the CA and the client
 // certificate kubeadm itself uses for etcd health checks.
 const (
-	etcdPKI        = "/etc/kubernetes/pki/etcd/"
-	etcdClientPort = "2379"
+	etcdPKI        = kubeadm.EtcdPKI
+	etcdClientPort = kubeadm.EtcdClientPort
 )
 
 // EtcdClientTLS reads kubeadm's etcd CA and health-check client

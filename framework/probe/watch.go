@@ -14,11 +14,12 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/firedrill/firedrill/framework/health"
+	"github.com/firedrill/firedrill/framework/kubeadm"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
 // NodeLeaseNamespace holds the kubelets' heartbeat Leases.
-const NodeLeaseNamespace = "kube-node-lease"
+const NodeLeaseNamespace = kubeadm.NodeLeaseNamespace
 
 // Watch runs informers on the leader Leases, the node heartbeat Leases, the
 // control-plane static pods and the nodes, recording every state they see
@@ -147,7 +148,7 @@ func LeaseObservation(l *coordinationv1.Lease, at time.Time) timeline.LeaseObser
 
 // PodObservation converts a control-plane static (mirror) pod.
 func PodObservation(p *corev1.Pod, at time.Time) timeline.PodObservation {
-	o := timeline.PodObservation{ObservedAt: at, Name: p.Name, Component: p.Labels["component"], Node: p.Spec.NodeName}
+	o := timeline.PodObservation{ObservedAt: at, Name: p.Name, Component: p.Labels[kubeadm.ComponentLabel], Node: p.Spec.NodeName}
 	for _, c := range p.Status.Conditions {
 		if c.Type == corev1.PodReady {
 			o.Ready = c.Status == corev1.ConditionTrue

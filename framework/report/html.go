@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/framework/budget"
+	"github.com/firedrill/firedrill/framework/kubeadm"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
@@ -388,9 +389,9 @@ func (b *chartBuilder) probeLanes() {
 }
 
 // leaderLeases are the Leases the chart always shows, observed or not.
-var leaderLeases = []string{"kube-scheduler", "kube-controller-manager"}
+var leaderLeases = kubeadm.LeaderLeases
 
-const leaderNamespace = "kube-system"
+const leaderNamespace = kubeadm.SystemNamespace
 
 func (b *chartBuilder) leaseLanes() {
 	b.group("Leader leases (kube-system): tick renewal, diamond new holder")

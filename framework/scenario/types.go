@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/firedrill/firedrill/framework/kubeadm"
 )
 
 // APIVersion is the only schema version so far.
@@ -109,10 +111,10 @@ var FaultActions = map[string]struct{ NeedsDuration, NeedsComponent bool }{
 // Components a kill can target: the control-plane static pods, by their
 // "component" label.
 const (
-	ComponentAPIServer         = "kube-apiserver"
-	ComponentScheduler         = "kube-scheduler"
-	ComponentControllerManager = "kube-controller-manager"
-	ComponentEtcd              = "etcd"
+	ComponentAPIServer         = kubeadm.APIServer
+	ComponentScheduler         = kubeadm.Scheduler
+	ComponentControllerManager = kubeadm.ControllerManager
+	ComponentEtcd              = kubeadm.Etcd
 )
 
 // Components is the list of known components.

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/firedrill/firedrill/framework/kubeadm"
 )
 
 // Derive computes every figure of FigureUnits from the timeline, sorted by
@@ -25,12 +27,12 @@ func Derive(tl Timeline) []Figure {
 	add(etcdFigures(tl, f)...)
 	add(workloadFigures(tl, f)...)
 	add(writeFigures(tl)...)
-	add(leaderFigures(tl, f, "kube-scheduler", LeaseSchedulerRecovery, LeaseSchedulerTransitions)...)
-	add(leaderFigures(tl, f, "kube-controller-manager", LeaseControllerManagerRecovery, LeaseControllerManagerTransitions)...)
-	add(podFigure(tl, f, "kube-apiserver", PodAPIServerRecovery))
-	add(podFigure(tl, f, "etcd", PodEtcdRecovery))
-	add(podFigure(tl, f, "kube-scheduler", PodSchedulerRecovery))
-	add(podFigure(tl, f, "kube-controller-manager", PodControllerManagerRecovery))
+	add(leaderFigures(tl, f, kubeadm.Scheduler, LeaseSchedulerRecovery, LeaseSchedulerTransitions)...)
+	add(leaderFigures(tl, f, kubeadm.ControllerManager, LeaseControllerManagerRecovery, LeaseControllerManagerTransitions)...)
+	add(podFigure(tl, f, kubeadm.APIServer, PodAPIServerRecovery))
+	add(podFigure(tl, f, kubeadm.Etcd, PodEtcdRecovery))
+	add(podFigure(tl, f, kubeadm.Scheduler, PodSchedulerRecovery))
+	add(podFigure(tl, f, kubeadm.ControllerManager, PodControllerManagerRecovery))
 	add(nodeFigure(tl, f))
 	add(schedulingCanary(tl.Canary))
 	add(excessPods(tl.Replicas))

@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/firedrill/firedrill/framework/kubeadm"
 )
 
 const (
-	leaderNamespace = "kube-system"
-	nodeNamespace   = "kube-node-lease"
+	leaderNamespace = kubeadm.SystemNamespace
+	nodeNamespace   = kubeadm.NodeLeaseNamespace
 )
 
 // leaderFigures derives the recovery and transition figures of one leader

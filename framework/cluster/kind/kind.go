@@ -26,6 +26,7 @@ import (
 
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/health"
+	"github.com/firedrill/firedrill/framework/kubeadm"
 	"github.com/firedrill/firedrill/framework/waitfor"
 )
 
@@ -475,7 +476,7 @@ func parseEpoch(s string) (time.Time, error) {
 }
 
 // apiServerPort is where kubeadm's API server listens inside a kind node.
-const apiServerPort = "6443"
+const apiServerPort = kubeadm.APIServerPort
 
 func (c *Cluster) kindNode(name string) (nodes.Node, error) {
 	c.mu.Lock()
