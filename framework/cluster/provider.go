@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"context"
-	"io"
 	"time"
 )
 
@@ -37,8 +36,6 @@ type UpInput struct {
 	// KubeconfigDir receives the cluster's kubeconfig file; the user's
 	// ~/.kube/config is never touched.
 	KubeconfigDir string
-	// Out receives progress lines.
-	Out io.Writer
 }
 
 // Provider makes, reuses and deletes clusters (kind now; ssh and aws

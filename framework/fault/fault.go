@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/wait"
+
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/scenario"
 	"github.com/firedrill/firedrill/framework/timeline"
@@ -120,11 +122,16 @@ func (rb reboot) Inject(ctx context.Context, c cluster.Cluster, targets []cluste
 			return time.Time{}, err
 		}
 		// Read after the action; the node may take a moment to answer.
-		after, err := retry(ctx, rb.bootID, func(ctx context.Context) (string, error) { return b.BootID(ctx, n) })
+		var after string
+		var readErr error
+		_ = wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, rb.bootID, true, func(ctx context.Context) (bool, error) {
+			after, readErr = b.BootID(ctx, n)
+			return readErr == nil, nil
+		})
 		e := timeline.Evidence{At: time.Now(), Target: n.Name, Action: "reboot", What: "boot id changed",
-			Before: before, After: after, Proven: err == nil && after != "" && after != before}
-		if err != nil {
-			e.Error = err.Error()
+			Before: before, After: after, Proven: readErr == nil && after != "" && after != before}
+		if readErr != nil {
+			e.Error = readErr.Error()
 		}
 		ev.Evidence(e)
 		return time.Time{}, nil
@@ -226,22 +233,4 @@ func onEach(ctx context.Context, targets []cluster.Node, ev Events, kind timelin
 	}
 	wg.Wait()
 	return errors.Join(errs...)
-}
-
-// retry calls f until it succeeds or timeout passes, and returns its last
-// answer.
-func retry(ctx context.Context, timeout time.Duration, f func(context.Context) (string, error)) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	for {
-		out, err := f(ctx)
-		if err == nil {
-			return out, nil
-		}
-		select {
-		case <-ctx.Done():
-			return out, err
-		case <-time.After(500 * time.Millisecond):
-		}
-	}
 }

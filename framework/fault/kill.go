@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/wait"
+
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
@@ -46,22 +48,18 @@ func (k kill) Inject(ctx context.Context, c cluster.Cluster, targets []cluster.N
 		}
 		e := timeline.Evidence{Target: n.Name, Action: "kill " + k.component, What: k.component + " process gone",
 			Before: strings.Join(before, " ")}
-		deadline := time.Now().Add(k.gone)
-		for {
+		// Proven once none of the pids found before is alive; not proven
+		// when k.gone passes first.
+		_ = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, k.gone, true, func(ctx context.Context) (bool, error) {
 			now, err := pids(ctx, n)
 			e.At, e.After = time.Now(), strings.Join(now, " ")
-			if err == nil && len(before) > 0 && !slices.ContainsFunc(before, func(p string) bool { return slices.Contains(now, p) }) {
-				e.Proven = true
-				break
-			}
 			if err != nil {
 				e.Error = err.Error()
+				return false, nil
 			}
-			if time.Now().After(deadline) || ctx.Err() != nil {
-				break
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+			e.Proven = len(before) > 0 && !slices.ContainsFunc(before, func(p string) bool { return slices.Contains(now, p) })
+			return e.Proven, nil
+		})
 		ev.Evidence(e)
 		return time.Time{}, nil
 	})

@@ -22,13 +22,6 @@ import (
 	"github.com/firedrill/firedrill/framework/kubeadm"
 )
 
-// ControlPlaneComponents are the static pods kubeadm runs on each
-// control-plane node, by their "component" label.
-var ControlPlaneComponents = kubeadm.Components
-
-// LeaderLeases are the leader-election Leases in kube-system.
-var LeaderLeases = kubeadm.LeaderLeases
-
 // APIReady asks GET /readyz through cs.
 func APIReady(ctx context.Context, cs kubernetes.Interface) error {
 	body, err := cs.Discovery().RESTClient().Get().AbsPath("/readyz").Do(ctx).Raw()
@@ -82,7 +75,7 @@ func ControlPlanePods(ctx context.Context, cs kubernetes.Interface) ([]corev1.Po
 	return list.Items, nil
 }
 
-// ControlPlanePodsReady requires every component of ControlPlaneComponents
+// ControlPlanePodsReady requires every component of kubeadm.Components
 // to be Ready on every node named in controlPlaneNodes.
 func ControlPlanePodsReady(ctx context.Context, cs kubernetes.Interface, controlPlaneNodes []string) ([]corev1.Pod, error) {
 	pods, err := ControlPlanePods(ctx, cs)
@@ -97,7 +90,7 @@ func ControlPlanePodsReady(ctx context.Context, cs kubernetes.Interface, control
 	}
 	var missing []string
 	for _, node := range controlPlaneNodes {
-		for _, c := range ControlPlaneComponents {
+		for _, c := range kubeadm.Components {
 			if !ready[c+"@"+node] {
 				missing = append(missing, c+" on "+node)
 			}
@@ -150,7 +143,7 @@ func SystemPodsReady(ctx context.Context, cs kubernetes.Interface) error {
 func LeadersFresh(ctx context.Context, cs kubernetes.Interface, now time.Time) ([]coordinationv1.Lease, error) {
 	var leases []coordinationv1.Lease
 	var problems []string
-	for _, name := range LeaderLeases {
+	for _, name := range kubeadm.LeaderLeases {
 		l, err := cs.CoordinationV1().Leases(metav1.NamespaceSystem).Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("lease %s: %v", name, err))

@@ -212,19 +212,25 @@ func TestAPISamplersConnections(t *testing.T) {
 		return etcd, cache
 	}
 
-	t.Run("new", func(t *testing.T) {
-		conns, handshakes, reqs := newSrv.snapshot()
-		etcd, cache := count(ConnNew)
+	// requestsMatchSamples: every sample is one request (all were
+	// answered), each read on its own path.
+	requestsMatchSamples := func(t *testing.T, reqs []seenRequest, conn string) {
+		t.Helper()
+		etcd, cache := count(conn)
 		if etcd < want || cache < want {
 			t.Fatalf("%d etcd and %d cache samples, want >= %d each", etcd, cache, want)
 		}
-		// Every sample is one request (all were answered) ...
 		if len(reqs) != etcd+cache {
 			t.Errorf("server got %d requests for %d samples", len(reqs), etcd+cache)
 		}
 		if gotEtcd, gotCache := byPath(reqs); gotEtcd != etcd || gotCache != cache {
 			t.Errorf("server got %d etcd and %d cached reads, samples %d and %d", gotEtcd, gotCache, etcd, cache)
 		}
+	}
+
+	t.Run("new", func(t *testing.T) {
+		conns, handshakes, reqs := newSrv.snapshot()
+		requestsMatchSamples(t, reqs, ConnNew)
 		// ... on a connection of its own, dialed and handshaken for it.
 		if conns != len(reqs) {
 			t.Errorf("%d TCP connections for %d requests, want one per request", conns, len(reqs))
@@ -249,16 +255,7 @@ func TestAPISamplersConnections(t *testing.T) {
 
 	t.Run("reused", func(t *testing.T) {
 		conns, handshakes, reqs := reusedSrv.snapshot()
-		etcd, cache := count(ConnReused)
-		if etcd < want || cache < want {
-			t.Fatalf("%d etcd and %d cache samples, want >= %d each", etcd, cache, want)
-		}
-		if len(reqs) != etcd+cache {
-			t.Errorf("server got %d requests for %d samples", len(reqs), etcd+cache)
-		}
-		if gotEtcd, gotCache := byPath(reqs); gotEtcd != etcd || gotCache != cache {
-			t.Errorf("server got %d etcd and %d cached reads, samples %d and %d", gotEtcd, gotCache, etcd, cache)
-		}
+		requestsMatchSamples(t, reqs, ConnReused)
 		// Both series share one client, and every request rides one HTTP/2
 		// connection.
 		ids := map[int64]int{}
@@ -342,15 +339,8 @@ func TestAPISamplersDeadlineOnHandshake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Samplers{
-		Rec:      NewRecorder(time.Now()),
-		Interval: time.Hour, // one sample per series
-		Timeout:  timeout,
-		List:     list,
-	}
-	ctx, cancel := context.WithCancel(context.Background())
+	s, cancel := startOnce(list, timeout)
 	defer cancel()
-	s.Start(ctx)
 	stopAndWait(t, s, cancel)
 	samples := s.Rec.Close(time.Now()).Samples
 	if len(samples) != len(list) {

@@ -57,6 +57,15 @@ func stopAndWait(t *testing.T, s *Samplers, cancel context.CancelFunc) {
 	waitChan(t, done, "Samplers.Wait")
 }
 
+// startOnce starts list with one sample per series (the interval outlasts
+// the test) and a cancel for stopAndWait.
+func startOnce(list []Sampler, timeout time.Duration) (*Samplers, context.CancelFunc) {
+	s := &Samplers{Rec: NewRecorder(time.Now()), Interval: time.Hour, Timeout: timeout, List: list}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.Start(ctx)
+	return s, cancel
+}
+
 // startsOf returns the samples of series sorted by Seq and checks the Seqs
 // are 1..n with no gap or duplicate.
 func startsOf(t *testing.T, samples []timeline.Sample, series string) []timeline.Sample {
@@ -192,16 +201,9 @@ func TestSamplersDeadline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Samplers{
-		Rec:      NewRecorder(time.Now()),
-		Interval: time.Hour, // one sample per series
-		Timeout:  timeout,
-		List:     list,
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	begin := time.Now()
-	s.Start(ctx)
+	s, cancel := startOnce(list, timeout)
+	defer cancel()
 	for range list {
 		waitChan(t, received, "the hung requests")
 	}

@@ -13,13 +13,9 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
-	"github.com/firedrill/firedrill/framework/health"
 	"github.com/firedrill/firedrill/framework/kubeadm"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
-
-// NodeLeaseNamespace holds the kubelets' heartbeat Leases.
-const NodeLeaseNamespace = kubeadm.NodeLeaseNamespace
 
 // Watch runs informers on the leader Leases, the node heartbeat Leases, the
 // control-plane static pods and the nodes, recording every state they see
@@ -120,8 +116,8 @@ func watchReplicas(ctx context.Context, cs kubernetes.Interface, f informers.Sha
 }
 
 func watchedLease(l *coordinationv1.Lease) bool {
-	return l.Namespace == NodeLeaseNamespace ||
-		(l.Namespace == metav1.NamespaceSystem && slices.Contains(health.LeaderLeases, l.Name))
+	return l.Namespace == kubeadm.NodeLeaseNamespace ||
+		(l.Namespace == kubeadm.SystemNamespace && slices.Contains(kubeadm.LeaderLeases, l.Name))
 }
 
 // LeaseObservation converts a Lease.

@@ -388,17 +388,12 @@ func (b *chartBuilder) probeLanes() {
 	}
 }
 
-// leaderLeases are the Leases the chart always shows, observed or not.
-var leaderLeases = kubeadm.LeaderLeases
-
-const leaderNamespace = kubeadm.SystemNamespace
-
 func (b *chartBuilder) leaseLanes() {
 	b.group("Leader leases (kube-system): tick renewal, diamond new holder")
 	byName := map[string][]timeline.LeaseObservation{}
-	names := slices.Clone(leaderLeases)
+	names := slices.Clone(kubeadm.LeaderLeases) // always shown, observed or not
 	for _, o := range b.tl.Leases {
-		if o.Namespace != leaderNamespace {
+		if o.Namespace != kubeadm.SystemNamespace {
 			continue
 		}
 		if !slices.Contains(names, o.Name) {
@@ -409,7 +404,7 @@ func (b *chartBuilder) leaseLanes() {
 	for _, name := range names {
 		obs := byName[name]
 		slices.SortStableFunc(obs, func(x, y timeline.LeaseObservation) int { return x.ObservedAt.Compare(y.ObservedAt) })
-		l := b.lane(name, leaderNamespace+"/"+name)
+		l := b.lane(name, kubeadm.SystemNamespace+"/"+name)
 		if len(obs) == 0 {
 			l.NoData = true
 			continue
@@ -448,7 +443,7 @@ func (b *chartBuilder) leaseLanes() {
 				Title: title,
 			})
 		}
-		l.Title = leaderNamespace + "/" + name + ": holders " + strings.Join(mapSlice(holders, orNone), " → ")
+		l.Title = kubeadm.SystemNamespace + "/" + name + ": holders " + strings.Join(mapSlice(holders, orNone), " → ")
 	}
 }
 

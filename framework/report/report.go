@@ -113,12 +113,9 @@ func Write(r *Run) error {
 		if err := writeJSON(filepath.Join(r.Dir, s.Timeline), d.Timeline); err != nil {
 			return err
 		}
-		if s.HarnessStalls == nil {
-			s.HarnessStalls = timeline.HarnessStalls(d.Timeline)
-		}
-		if s.Evidence == nil {
-			s.Evidence = d.Timeline.Evidence
-		}
+		// Derived from the timeline, the one source.
+		s.HarnessStalls = timeline.HarnessStalls(d.Timeline)
+		s.Evidence = d.Timeline.Evidence
 		f.Scenarios = append(f.Scenarios, s)
 		f.Pass = f.Pass && s.Verdict == "PASS"
 	}

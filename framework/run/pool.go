@@ -77,7 +77,7 @@ func (p *pool) get(ctx context.Context, profile *scenario.ClusterProfile) (clust
 		delete(p.live, profile.Name)
 		delete(p.unhealthy, profile.Name)
 	}
-	c, created, err := prov.Up(ctx, cluster.UpInput{Spec: spec, Reuse: p.reuse, KubeconfigDir: p.dir, Out: p.out})
+	c, created, err := prov.Up(ctx, cluster.UpInput{Spec: spec, Reuse: p.reuse, KubeconfigDir: p.dir})
 	if created {
 		p.created[spec.Name] = prov
 	}

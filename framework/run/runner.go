@@ -108,9 +108,6 @@ func Reported(res *drill.Result) report.Drill {
 		Fault: res.Fault, Targets: res.Targets, Started: res.Started, Finished: res.Finished, Error: res.Error,
 		Invalid: res.Invalid, Notes: res.Notes, PeakRSSBytes: res.PeakRSSBytes,
 		Figures: report.NewFigures(res.Figures, res.Verdicts)}
-	if s.Verdict == "" {
-		s.Verdict = map[bool]string{true: drill.VerdictPass, false: drill.VerdictFail}[res.Pass]
-	}
 	for _, p := range res.Phases {
 		s.Phases = append(s.Phases, report.Phase{Name: p.Name, Started: p.Started, Seconds: p.Seconds})
 	}

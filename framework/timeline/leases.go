@@ -8,17 +8,12 @@ import (
 	"github.com/firedrill/firedrill/framework/kubeadm"
 )
 
-const (
-	leaderNamespace = kubeadm.SystemNamespace
-	nodeNamespace   = kubeadm.NodeLeaseNamespace
-)
-
 // leaderFigures derives the recovery and transition figures of one leader
 // election Lease in kube-system.
 func leaderFigures(tl Timeline, f fault, lease, recoveryName, transitionsName string) []result {
-	obs := leaseObservations(tl.Leases, leaderNamespace, lease)
+	obs := leaseObservations(tl.Leases, kubeadm.SystemNamespace, lease)
 	if len(obs) == 0 {
-		note := "no observation of lease " + leaderNamespace + "/" + lease
+		note := "no observation of lease " + kubeadm.SystemNamespace + "/" + lease
 		rs := []result{unknown(recoveryName, note), unknown(transitionsName, note)}
 		rs[0].notProbed = true
 		return rs

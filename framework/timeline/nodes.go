@@ -3,6 +3,8 @@ package timeline
 import (
 	"slices"
 	"time"
+
+	"github.com/firedrill/firedrill/framework/kubeadm"
 )
 
 // nodeFigure is when the last disturbed node was heartbeating and Ready
@@ -31,7 +33,7 @@ func nodeNames(tl Timeline) []string {
 		names = append(names, n.Name)
 	}
 	for _, l := range tl.Leases {
-		if l.Namespace == nodeNamespace {
+		if l.Namespace == kubeadm.NodeLeaseNamespace {
 			names = append(names, l.Name)
 		}
 	}
@@ -41,7 +43,7 @@ func nodeNames(tl Timeline) []string {
 
 func nodeRecovery(tl Timeline, name string, inject time.Time) healing {
 	lease := notRecorded("no heartbeat lease observed")
-	if obs := leaseObservations(tl.Leases, nodeNamespace, name); len(obs) > 0 {
+	if obs := leaseObservations(tl.Leases, kubeadm.NodeLeaseNamespace, name); len(obs) > 0 {
 		// A node Lease has one holder for life, the kubelet: only its
 		// renewals tell.
 		lease = renewalRecovery(obs, inject, tl.End)

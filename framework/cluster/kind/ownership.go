@@ -87,15 +87,24 @@ func nodeContainers(ctx context.Context, cluster string) ([]nodeContainer, error
 	if err != nil {
 		return nil, fmt.Errorf("list containers of kind cluster %s: %w", cluster, err)
 	}
+	ids := strings.Fields(out)
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	// One inspect for all of them: ID and creation time per line.
+	out, err = dockerOutput(ctx, append([]string{"inspect", "--format", "{{.Id}} {{.Created}}"}, ids...)...)
+	if err != nil {
+		return nil, fmt.Errorf("inspect containers of kind cluster %s: %w", cluster, err)
+	}
 	var list []nodeContainer
-	for _, id := range strings.Fields(out) {
-		created, err := dockerOutput(ctx, "inspect", "--format", "{{.Created}}", id)
-		if err != nil {
-			return nil, err
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		id, created, ok := strings.Cut(line, " ")
+		if !ok {
+			return nil, fmt.Errorf("docker inspect of kind cluster %s: unexpected line %q", cluster, line)
 		}
-		t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(created))
+		t, err := time.Parse(time.RFC3339Nano, created)
 		if err != nil {
-			return nil, fmt.Errorf("creation time of container %s: %w", id, err)
+			return nil, fmt.Errorf("creation time of container %s: %w", short(id), err)
 		}
 		list = append(list, nodeContainer{ID: id, Created: t})
 	}
