@@ -78,6 +78,7 @@ func runObserve(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "observing %s (%d nodes) for %s; Ctrl-C ends early and still reports\n", c.Name(), len(nodes), *duration)
 	res, obsErr := drill.Observe(ctx, drill.ObserveInput{Cluster: c, Nodes: len(nodes), Duration: *duration, ProbeImage: *image, Out: stdout,
 		Probes: scenario.Probes{Interval: *interval, Timeout: *timeout, WriteInterval: *writeInterval}})
+	drill.Judge(res, nil)
 	run.Drills = append(run.Drills, firedrillrun.Reported(res))
 	run.Finished = time.Now()
 	if err := report.Write(run); err != nil {

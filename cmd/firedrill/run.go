@@ -2,22 +2,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 
-	"github.com/firedrill/firedrill/framework/drill"
 	firedrillrun "github.com/firedrill/firedrill/framework/run"
 )
-
-// exitInterrupted is the exit code of a run ended by Ctrl-C or SIGTERM, as
-// a shell reports a SIGINT.
-const exitInterrupted = 130
 
 // runRun runs drills like `make e2e`, without Ginkgo: the same runner, the
 // same reports, the same clean-up.
@@ -61,52 +54,12 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	return runDrills(ctx, cfg, stderr)
 }
 
-// runDrills runs the selected drills in order and returns the exit code.
-// Every exit path releases the clusters; a drill that was running when
-// the context ended lifts its fault and reports first (drill.Run).
+// runDrills runs the selected drills and returns the exit code.
 func runDrills(ctx context.Context, cfg firedrillrun.Config, stderr io.Writer) int {
 	r, err := firedrillrun.New(cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "run: %v\n", err)
 		return exitFail
 	}
-	code := exitOK
-	defer func() {
-		if err := r.Close(ctx); err != nil {
-			fmt.Fprintf(stderr, "run: %v\n", err)
-			if code == exitOK {
-				code = exitFail
-			}
-		}
-	}()
-	selected, err := r.Selected()
-	if err != nil {
-		fmt.Fprintf(stderr, "run: %v\n", err)
-		code = exitFail
-		return code
-	}
-	for _, s := range selected {
-		if ctx.Err() != nil {
-			break
-		}
-		res, err := r.Drill(ctx, s)
-		if res != nil {
-			fmt.Fprintln(cfg.Out, firedrillrun.VerdictTable(res))
-		}
-		switch {
-		case ctx.Err() != nil:
-		case err != nil:
-			fmt.Fprintf(stderr, "run: %s: %v\n", s.Name, err)
-			code = exitFail
-		case res.Verdict != drill.VerdictPass:
-			fmt.Fprintf(stderr, "run: %s: %s\n%s", s.Name, res.Verdict, firedrillrun.Blown(res))
-			code = exitFail
-		}
-	}
-	fmt.Fprintf(cfg.Out, "report: %s\n", filepath.Join(r.Dir(), "report.json"))
-	if errors.Is(ctx.Err(), context.Canceled) {
-		fmt.Fprintln(stderr, "run: interrupted")
-		code = exitInterrupted
-	}
-	return code
+	return r.Execute(ctx, stderr)
 }

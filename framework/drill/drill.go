@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/client-go/kubernetes"
+
 	"github.com/firedrill/firedrill/framework/budget"
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/fault"
@@ -27,6 +29,9 @@ type Input struct {
 	// Budgets are the scenario's budgets with the profile's overrides.
 	Budgets []scenario.Budget
 	Cluster cluster.Cluster
+	// Client talks to the cluster's API; nil makes one from the cluster's
+	// RESTConfig.
+	Client kubernetes.Interface
 	// Nodes is how many nodes the profile declares.
 	Nodes int
 	// Timeouts are the harness's own waits (the profile's overrides on
@@ -36,6 +41,9 @@ type Input struct {
 	ProbeImage string
 	// Out receives progress lines.
 	Out io.Writer
+	// OnPhase, when set, is told each phase as it begins: a front end shows
+	// it, a test interrupts the drill in the phase it wants.
+	OnPhase func(phase string)
 }
 
 // Result is what one drill observed and concluded.
@@ -50,13 +58,13 @@ type Result struct {
 	Timeline    timeline.Timeline `json:"-"`
 	Figures     []timeline.Figure `json:"figures"`
 	Verdicts    []budget.Verdict  `json:"verdicts"`
-	// Verdict is PASS, FAIL or INVALID (no evidence that the fault took:
-	// the figures describe a cluster nobody broke). Pass is Verdict ==
-	// PASS.
+	// Verdict is Judge's: PASS, FAIL, INVALID (no evidence that the fault
+	// took: the figures describe a cluster nobody broke) or INTERRUPTED.
 	Verdict string `json:"verdict"`
 	// Invalid says why the drill is INVALID.
 	Invalid string `json:"invalid,omitempty"`
-	Pass    bool   `json:"pass"`
+	// Interrupted: Ctrl-C or SIGTERM ended the drill before it completed.
+	Interrupted bool `json:"interrupted,omitempty"`
 	// Error is why the drill could not complete (steady state never held,
 	// the fault could not be injected, the cluster did not recover).
 	Error string `json:"error,omitempty"`
@@ -91,171 +99,323 @@ func (r *Result) enter(name string) {
 	}
 }
 
-// Run runs the drill. The returned error is also in Result.Error; a blown
-// budget is not an error (Result.Pass says it).
-func Run(ctx context.Context, in Input) (*Result, error) {
-	s := in.Scenario
-	res := &Result{Scenario: s.Name, Description: s.Description, Cluster: in.Cluster.Name(), Started: time.Now()}
-	res.enter("prepare")
-	err := run(ctx, in, res)
-	res.enter("")
-	res.Finished = time.Now()
-	res.PeakRSSBytes = peakRSS()
-	if err != nil {
-		res.Error = err.Error()
-		res.Pass = false
-	}
-	res.Verdict = verdictOf(res, err)
-	return res, err
-}
-
 // Verdicts of a drill.
 const (
 	VerdictPass    = "PASS"
 	VerdictFail    = "FAIL"
 	VerdictInvalid = "INVALID"
+	// VerdictInterrupted is a drill ended by Ctrl-C or SIGTERM: its
+	// figures are those measured so far, and it says nothing against the
+	// cluster.
+	VerdictInterrupted = "INTERRUPTED"
 )
 
-// verdictOf puts INVALID first: once a fault was injected, figures without
-// proof that it took say nothing about how the cluster heals, whatever the
-// budgets say. A drill that failed before injecting anything is a FAIL
-// with its error.
-func verdictOf(res *Result, err error) string {
-	if res.Invalid != "" {
-		res.Pass = false
-		return VerdictInvalid
-	}
-	if err != nil || !res.Pass {
-		return VerdictFail
-	}
-	return VerdictPass
+// Run runs the drill and returns what it observed: the timeline, the
+// targets, the phases, and why it could not complete (also in
+// Result.Error). It neither derives nor judges figures: Judge does, so a
+// recorded timeline is judged by the same code.
+func Run(ctx context.Context, in Input) (*Result, error) {
+	d := &drillRun{in: in, s: in.Scenario, t: in.Timeouts, out: in.Out,
+		res: &Result{Scenario: in.Scenario.Name, Description: in.Scenario.Description, Cluster: in.Cluster.Name(), Started: time.Now()}}
+	err := d.run(ctx)
+	return d.res, err
 }
 
-func run(ctx context.Context, in Input, res *Result) error {
-	s, out := in.Scenario, in.Out
-	t := in.Timeouts
-	flt, err := fault.New(s.Fault, t)
-	if err != nil {
-		return err
-	}
-	ses, err := prepare(ctx, in.Cluster, in.Nodes, in.ProbeImage, out, s.Name, t)
-	if err != nil {
-		return err
-	}
-	defer ses.cleanup(ctx)
+// drillRun is one drill under way: what its phases hand to each other.
+type drillRun struct {
+	in  Input
+	s   *scenario.Scenario
+	t   scenario.Timeouts
+	out io.Writer
+	res *Result
 
-	// 2. Steady state, first without probes (the workload may still be
-	// starting), then held for the settle window with the probes on, so the
-	// timeline has a baseline before the fault.
-	res.enter("steady-state")
-	fmt.Fprintf(out, "[%s] steady state: %s\n", s.Name, strings.Join(s.SteadyState.Checks, ", "))
-	steadyStart := time.Now()
-	if err := waitfor.Until(ctx, waitfor.Input{What: "steady state", Timeout: s.SteadyState.Timeout, Poll: t.SteadyPoll, Out: out,
-		Check: func(ctx context.Context) error { return ses.chk.check(ctx, s.SteadyState.Checks) }}); err != nil {
+	flt         fault.Fault
+	bench       *bench
+	probes      *probe.Set
+	steadyStart time.Time
+	targets     []cluster.Node
+	// injecting: Inject was called, so the exit lifts whatever it did,
+	// also after a failed or partial Inject.
+	injecting  bool
+	injectAt   time.Time
+	conditions []string
+	canary     *probe.Canary
+	// noTarget: the drill ended finding nothing to break, so the healthy
+	// cluster stays in use.
+	noTarget bool
+}
+
+// phase is one step of a drill. The phases run in order; the first error
+// ends the drill, and exit runs whatever happened.
+type phase struct {
+	name string
+	do   func(context.Context) error
+}
+
+func (d *drillRun) phases() []phase {
+	ps := []phase{
+		{"prepare", d.prepare},
+		{"steady-state", d.steadyState},
+		{"baseline", d.baseline},
+		{"inject", d.inject},
+	}
+	if d.s.Fault.Duration > 0 {
+		ps = append(ps, phase{"hold", d.hold})
+	}
+	return append(ps, phase{"recover", d.recover})
+}
+
+// run runs the phases; exit is the one way out, also for a panic (it then
+// lifts the fault before the panic goes on) and for Ctrl-C.
+func (d *drillRun) run(ctx context.Context) (err error) {
+	panicked := true
+	defer func() {
+		if panicked {
+			err = fmt.Errorf("panic in phase %s", d.phase())
+		}
+		err = d.exit(ctx, err)
+	}()
+	for _, p := range d.phases() {
+		// A Ctrl-C during a phase that completed anyway (its calls did
+		// not notice) must not start the next one.
+		if ctx.Err() != nil {
+			err = context.Cause(ctx)
+			break
+		}
+		d.enter(p.name)
+		if err = p.do(ctx); err != nil {
+			break
+		}
+	}
+	panicked = false
+	return err
+}
+
+func (d *drillRun) enter(name string) {
+	d.res.enter(name)
+	if d.in.OnPhase != nil && name != "" {
+		d.in.OnPhase(name)
+	}
+}
+
+func (d *drillRun) phase() string {
+	if n := len(d.res.Phases); n > 0 {
+		return d.res.Phases[n-1].Name
+	}
+	return ""
+}
+
+// prepare picks the fault, connects, lists the nodes and installs the
+// probe workload.
+func (d *drillRun) prepare(ctx context.Context) (err error) {
+	if d.flt, err = fault.New(d.s.Fault, d.t); err != nil {
+		return fmt.Errorf("%s: fault: %w", d.s.Path, err)
+	}
+	d.bench, err = connect(ctx, benchInput{cluster: d.in.Cluster, client: d.in.Client, nodes: d.in.Nodes,
+		image: d.in.ProbeImage, out: d.out, name: d.s.Name, timeouts: d.t})
+	return err
+}
+
+// steadyState waits for the steady-state checks, without probes: the
+// workload may still be starting.
+func (d *drillRun) steadyState(ctx context.Context) error {
+	s := d.s
+	fmt.Fprintf(d.out, "[%s] steady state: %s\n", s.Name, strings.Join(s.SteadyState.Checks, ", "))
+	d.steadyStart = time.Now()
+	if err := waitfor.Until(ctx, waitfor.Input{What: "steady state", Timeout: s.SteadyState.Timeout, Poll: d.t.SteadyPoll, Out: d.out,
+		Check: func(ctx context.Context) error { return d.bench.chk.check(ctx, s.SteadyState.Checks) }}); err != nil {
 		return fmt.Errorf("steady state: %w", err)
 	}
-	// 3. Observe.
-	res.enter("baseline")
-	if err := ses.startProbes(ctx, s.Probes); err != nil {
-		return err
-	}
-	if err := waitfor.Until(ctx, waitfor.Input{What: fmt.Sprintf("steady state held for %s", s.SteadyState.Settle),
-		Timeout: max(s.SteadyState.Timeout, time.Since(steadyStart)+s.SteadyState.Settle+10*time.Second), Since: steadyStart,
-		Poll: t.SteadyPoll, Out: out,
-		Check: settled(s.SteadyState.Settle, func(ctx context.Context) error { return ses.chk.check(ctx, s.SteadyState.Checks) })}); err != nil {
-		return ses.finish(ctx, res, in.Budgets, fmt.Errorf("steady state: %w", err))
-	}
+	return nil
+}
 
-	// Targets are chosen last, so leadership and restart history are
-	// those of the moment of the fault.
-	res.enter("inject")
-	facts, err := fault.LookupFacts(ctx, in.Cluster, ses.cs, ses.nodes, s.Fault.Target)
-	if err != nil {
-		return ses.noTarget(ctx, res, in.Budgets, fmt.Errorf("%s: fault.target: %w", s.Path, err))
+// baseline starts the probes and holds the steady state for the settle
+// window, so the timeline has a baseline before the fault.
+func (d *drillRun) baseline(ctx context.Context) error {
+	s := d.s
+	b := d.bench
+	d.probes = probe.NewSet(probe.SetInput{Name: s.Name, Out: d.out, CS: b.cs, Config: d.in.Cluster.RESTConfig(), Cluster: d.in.Cluster,
+		ControlPlane: b.chk.controlPlane, WorkloadURL: b.chk.workloadURL, Writer: b.writer,
+		Interval: s.Probes.Interval, Timeout: s.Probes.Timeout, WriteInterval: s.Probes.WriteInterval})
+	if err := d.probes.Start(ctx); err != nil {
+		return fmt.Errorf("start probes: %w", err)
 	}
-	choice, err := fault.Select(ses.nodes, s.Fault, facts, time.Now())
-	if err != nil {
-		return ses.noTarget(ctx, res, in.Budgets, fmt.Errorf("%s: fault.target: %w", s.Path, err))
+	b.chk.rec = d.probes.Recorder()
+	if err := waitfor.Until(ctx, waitfor.Input{What: fmt.Sprintf("steady state held for %s", s.SteadyState.Settle),
+		Timeout: max(s.SteadyState.Timeout, time.Since(d.steadyStart)+s.SteadyState.Settle+10*time.Second), Since: d.steadyStart,
+		Poll: d.t.SteadyPoll, Out: d.out,
+		Check: settled(s.SteadyState.Settle, func(ctx context.Context) error { return b.chk.check(ctx, s.SteadyState.Checks) })}); err != nil {
+		return fmt.Errorf("steady state: %w", err)
 	}
-	targets := choice.Nodes
-	res.Fault = fmt.Sprintf("%s (%s)", s.Fault.Action, flt.Desc())
-	for _, t := range targets {
+	return nil
+}
+
+// errNoTarget marks a drill that found nothing to break.
+type errNoTarget struct{ err error }
+
+func (e errNoTarget) Error() string { return e.err.Error() }
+func (e errNoTarget) Unwrap() error { return e.err }
+
+// inject chooses the targets last, so leadership and restart history are
+// those of the moment of the fault, then breaks them, then creates the
+// canary pod when the scenario has one.
+func (d *drillRun) inject(ctx context.Context) error {
+	s, res, b := d.s, d.res, d.bench
+	facts, err := fault.LookupFacts(ctx, d.in.Cluster, b.cs, b.nodes, s.Fault.Target)
+	if err != nil {
+		return errNoTarget{fmt.Errorf("%s: fault.target: %w", s.Path, err)}
+	}
+	choice, err := fault.Select(b.nodes, s.Fault, facts, time.Now())
+	if err != nil {
+		return errNoTarget{fmt.Errorf("%s: fault.target: %w", s.Path, err)}
+	}
+	d.targets = choice.Nodes
+	res.Fault = fmt.Sprintf("%s (%s)", s.Fault.Action, d.flt.Desc())
+	for _, t := range d.targets {
 		res.Targets = append(res.Targets, t.Name)
 	}
 	res.Notes = append(res.Notes, choice.Why...)
-
-	// 4. Inject. Whatever happens next, a fault the harness holds is lifted
-	// first: before the counter is read back, before reports, before a
-	// Ctrl-C lets the suite delete the cluster.
-	ses.lift = func() {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), t.LiftFault)
-		defer cancel()
-		if err := flt.Recover(cctx, in.Cluster, targets, ses.rec); err != nil {
-			fmt.Fprintf(out, "[%s] ERROR: could not lift the fault: %v\n", s.Name, err)
-		}
-	}
-	defer ses.lift()
-	fmt.Fprintf(out, "[%s] inject: %s on %s\n", s.Name, s.Fault.Action, strings.Join(res.Targets, ", "))
+	fmt.Fprintf(d.out, "[%s] inject: %s on %s\n", s.Name, s.Fault.Action, strings.Join(res.Targets, ", "))
 	for _, why := range choice.Why {
-		fmt.Fprintf(out, "[%s]   %s\n", s.Name, why)
+		fmt.Fprintf(d.out, "[%s]   %s\n", s.Name, why)
 	}
-	injectAt := time.Now()
-	if err := flt.Inject(ctx, in.Cluster, targets, ses.rec); err != nil {
-		return ses.finish(ctx, res, in.Budgets, fmt.Errorf("inject: %w", err))
+	d.injecting = true
+	d.injectAt = time.Now()
+	if err := d.flt.Inject(ctx, d.in.Cluster, d.targets, d.probes.Recorder()); err != nil {
+		return fmt.Errorf("inject: %w", err)
 	}
-	fmt.Fprintf(out, "[%s] injected in %s\n", s.Name, time.Since(injectAt).Round(100*time.Millisecond))
-	conditions := s.Recovery.Conditions
+	fmt.Fprintf(d.out, "[%s] injected in %s\n", s.Name, time.Since(d.injectAt).Round(100*time.Millisecond))
+	d.conditions = s.Recovery.Conditions
 	if s.Probes.Canary {
-		if err := ses.createCanary(ctx, s, injectAt); err != nil {
-			return ses.finish(ctx, res, in.Budgets, err)
+		if err := d.createCanary(ctx); err != nil {
+			return err
 		}
-		conditions = append(slices.Clone(conditions), checkCanary)
+		d.conditions = append(slices.Clone(d.conditions), checkCanary)
 	}
-	if d := s.Fault.Duration; d > 0 {
-		res.enter("hold")
-		fmt.Fprintf(out, "[%s] holding the fault for %s\n", s.Name, d)
-		select {
-		case <-ctx.Done():
-			return ses.finish(ctx, res, in.Budgets, context.Cause(ctx))
-		case <-time.After(d):
-		}
-		if err := flt.Recover(ctx, in.Cluster, targets, ses.rec); err != nil {
-			return ses.finish(ctx, res, in.Budgets, fmt.Errorf("lift the fault: %w", err))
-		}
-	}
-
-	// 5. Recover: no human step, only waiting. Recovered means every
-	// condition held without a break for observeAfter: a cascade that
-	// starts after a first all-clear (a co-located leader losing its
-	// Lease) must not pass as recovery.
-	res.enter("recover")
-	fmt.Fprintf(out, "[%s] recovery: waiting for %s, then for them to hold %s\n", s.Name, strings.Join(conditions, ", "), s.Recovery.ObserveAfter)
-	recErr := waitfor.Until(ctx, waitfor.Input{What: "recovery", Timeout: s.Recovery.Timeout + s.Recovery.ObserveAfter,
-		Poll: t.RecoveryPoll, Every: t.Progress, Since: injectAt, Out: out, Limit: budgetLimit(in.Budgets, timeline.RecoveryAll),
-		Check: settled(s.Recovery.ObserveAfter, func(ctx context.Context) error { return ses.chk.check(ctx, conditions) })})
-	if recErr != nil {
-		recErr = fmt.Errorf("recovery: %w", recErr)
-	}
-	if err := ses.finish(ctx, res, in.Budgets, recErr); err != nil {
-		return err
-	}
-	res.Notes = append(res.Notes, addressChanges(ctx, in.Cluster, ses.nodes)...)
 	return nil
+}
+
+// hold keeps a held fault in place for the scenario's duration, then
+// lifts it.
+func (d *drillRun) hold(ctx context.Context) error {
+	fmt.Fprintf(d.out, "[%s] holding the fault for %s\n", d.s.Name, d.s.Fault.Duration)
+	select {
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	case <-time.After(d.s.Fault.Duration):
+	}
+	if err := d.flt.Recover(ctx, d.in.Cluster, d.targets, d.probes.Recorder()); err != nil {
+		return fmt.Errorf("lift the fault: %w", err)
+	}
+	return nil
+}
+
+// recover waits, with no human step. Recovered means every condition held
+// without a break for observeAfter: a cascade that starts after a first
+// all-clear (a co-located leader losing its Lease) must not pass as
+// recovery.
+func (d *drillRun) recover(ctx context.Context) error {
+	s := d.s
+	fmt.Fprintf(d.out, "[%s] recovery: waiting for %s, then for them to hold %s\n", s.Name, strings.Join(d.conditions, ", "), s.Recovery.ObserveAfter)
+	if err := waitfor.Until(ctx, waitfor.Input{What: "recovery", Timeout: s.Recovery.Timeout + s.Recovery.ObserveAfter,
+		Poll: d.t.RecoveryPoll, Every: d.t.Progress, Since: d.injectAt, Out: d.out, Limit: budgetLimit(d.in.Budgets, timeline.RecoveryAll),
+		Check: settled(s.Recovery.ObserveAfter, func(ctx context.Context) error { return d.bench.chk.check(ctx, d.conditions) })}); err != nil {
+		return fmt.Errorf("recovery: %w", err)
+	}
+	return nil
+}
+
+// exit ends every drill, whatever happened: it lifts a fault the harness
+// holds first (before the counter is read back, before reports, before a
+// Ctrl-C lets the front end delete the cluster), stops the probes, which
+// returns the timeline, and removes the drill's own objects. Each step
+// after an interruption is bounded, since the user is waiting.
+func (d *drillRun) exit(ctx context.Context, cause error) error {
+	s, res, t := d.s, d.res, d.t
+	phase := d.phase()
+	res.enter("read-back")
+	if d.injecting {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), t.LiftFault)
+		if err := d.flt.Recover(cctx, d.in.Cluster, d.targets, d.probes.Recorder()); err != nil {
+			fmt.Fprintf(d.out, "[%s] ERROR: could not lift the fault: %v\n", s.Name, err)
+			cause = errors.Join(cause, fmt.Errorf("lift the fault: %w", err))
+		}
+		cancel()
+	}
+	interrupted := interrupted(ctx)
+	readBack := t.ReadBack
+	if ctx.Err() != nil {
+		readBack = t.ReadBackInterrupted
+	}
+	if d.probes != nil {
+		res.Timeline = d.probes.Stop(ctx, readBack)
+	}
+	d.cleanup(ctx)
+	if cause == nil && d.bench != nil {
+		res.Notes = append(res.Notes, addressChanges(ctx, d.in.Cluster, d.bench.nodes)...)
+	}
+	res.enter("")
+	res.Finished = time.Now()
+	res.PeakRSSBytes = peakRSS()
+	if cause != nil {
+		if interrupted {
+			cause = fmt.Errorf("interrupted in phase %s: %w", phase, cause)
+		}
+		res.Error = cause.Error()
+	}
+	res.Interrupted = interrupted && cause != nil
+	res.Healthy = cause == nil || errors.As(cause, new(errNoTarget))
+	if d.probes != nil {
+		fmt.Fprintf(d.out, "[%s] observed %s: %d samples, %d lease, %d pod, %d node, %d etcd observations\n", s.Name,
+			res.Timeline.End.Sub(res.Timeline.Start).Round(time.Second), len(res.Timeline.Samples), len(res.Timeline.Leases),
+			len(res.Timeline.Pods), len(res.Timeline.Nodes), len(res.Timeline.Etcd))
+	}
+	return cause
+}
+
+// interrupted says whether ctx was cancelled (Ctrl-C, SIGTERM) rather
+// than run out of time: a drill that ran out of time failed; one that was
+// interrupted did not finish. Front ends bound a drill with a deadline of
+// their own (run.Runner does), so the two read apart.
+func interrupted(ctx context.Context) bool {
+	return ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded)
+}
+
+// cleanup removes the counter and the canary; bounded shorter after an
+// interruption.
+func (d *drillRun) cleanup(ctx context.Context) {
+	timeout := d.t.Cleanup
+	if ctx.Err() != nil {
+		timeout = d.t.ReadBackInterrupted
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
+	if d.probes != nil && d.probes.Started() {
+		if err := d.bench.writer.Delete(cctx); err != nil {
+			fmt.Fprintf(d.out, "[%s] warning: counter %s not deleted: %v\n", d.s.Name, d.bench.writer.Name, err)
+		}
+	}
+	if d.canary != nil {
+		if err := d.canary.Delete(cctx); err != nil {
+			fmt.Fprintf(d.out, "[%s] warning: canary pod %s not deleted: %v\n", d.s.Name, d.canary.Name, err)
+		}
+	}
 }
 
 // createCanary creates the canary pod right after the fault, retrying while
 // the API refuses, within the recovery timeout.
-func (ses *session) createCanary(ctx context.Context, s *scenario.Scenario, injectAt time.Time) error {
-	ses.canary = &probe.Canary{CS: ses.cs, Name: fmt.Sprintf("canary-%s-%d", s.Name, injectAt.Unix()), Image: ses.image}
+func (d *drillRun) createCanary(ctx context.Context) error {
+	c := &probe.Canary{CS: d.bench.cs, Name: fmt.Sprintf("canary-%s-%d", d.s.Name, d.injectAt.Unix()), Image: d.bench.image}
+	d.canary = c
 	var created time.Time
-	err := waitfor.Until(ctx, waitfor.Input{What: "canary pod created", Timeout: s.Recovery.Timeout, Since: injectAt,
-		Poll: ses.timeouts.RecoveryPoll, Out: ses.out,
-		Check: func(ctx context.Context) (err error) { created, err = ses.canary.Create(ctx); return err }})
+	err := waitfor.Until(ctx, waitfor.Input{What: "canary pod created", Timeout: d.s.Recovery.Timeout, Since: d.injectAt,
+		Poll: d.t.RecoveryPoll, Out: d.out,
+		Check: func(ctx context.Context) (err error) { created, err = c.Create(ctx); return err }})
 	if err != nil {
 		return fmt.Errorf("canary: %w", err)
 	}
-	ses.chk.canary = ses.canary
-	ses.canaryCreated = created
+	d.bench.chk.canary = c
+	d.probes.Canary(c, created)
 	return nil
 }
 

@@ -69,7 +69,7 @@ type File struct {
 type Scenario struct {
 	Name        string `json:"name"`
 	Description string `json:"description"`
-	Verdict     string `json:"verdict"` // PASS, FAIL or INVALID
+	Verdict     string `json:"verdict"` // PASS, FAIL, INVALID or INTERRUPTED
 	// Invalid says why the drill is INVALID: no evidence that the fault
 	// took.
 	Invalid string `json:"invalid,omitempty"`

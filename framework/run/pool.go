@@ -21,6 +21,7 @@ import (
 type pool struct {
 	mu        sync.Mutex
 	providers map[string]cluster.Provider // by profile provider name
+	connect   func(cluster.Cluster) (kubernetes.Interface, error)
 	dir       string                      // kubeconfigs go here
 	nodeImage string
 	reuse     bool
@@ -34,8 +35,9 @@ type pool struct {
 	created map[string]cluster.Provider
 }
 
-func newPool(providers map[string]cluster.Provider, dir, nodeImage string, reuse bool, out io.Writer) *pool {
-	return &pool{providers: providers, dir: dir, nodeImage: nodeImage, reuse: reuse, out: out,
+func newPool(providers map[string]cluster.Provider, connect func(cluster.Cluster) (kubernetes.Interface, error),
+	dir, nodeImage string, reuse bool, out io.Writer) *pool {
+	return &pool{providers: providers, connect: connect, dir: dir, nodeImage: nodeImage, reuse: reuse, out: out,
 		live: map[string]cluster.Cluster{}, unhealthy: map[string]bool{}, created: map[string]cluster.Provider{}}
 }
 
@@ -103,7 +105,7 @@ func (p *pool) release(ctx context.Context, keep bool) error {
 	var errs []error
 	for _, c := range p.live {
 		if _, made := p.created[c.Name()]; keep || !made {
-			removeProbeObjects(ctx, c, p.out)
+			p.removeProbeObjects(ctx, c)
 		}
 	}
 	kubeconfigs := map[string]string{}
@@ -133,14 +135,14 @@ func (p *pool) release(ctx context.Context, keep bool) error {
 
 // removeProbeObjects deletes the harness's namespace from a cluster that
 // outlives the run, so the run leaves nothing behind in it.
-func removeProbeObjects(ctx context.Context, c cluster.Cluster, out io.Writer) {
-	cs, err := kubernetes.NewForConfig(c.RESTConfig())
+func (p *pool) removeProbeObjects(ctx context.Context, c cluster.Cluster) {
+	cs, err := p.connect(c)
 	if err == nil {
 		err = probe.RemoveNamespace(ctx, cs)
 	}
 	if err != nil {
-		fmt.Fprintf(out, "WARNING: cluster %s: %v\n", c.Name(), err)
+		fmt.Fprintf(p.out, "WARNING: cluster %s: %v\n", c.Name(), err)
 		return
 	}
-	fmt.Fprintf(out, "removed namespace %s from cluster %s\n", probe.Namespace, c.Name())
+	fmt.Fprintf(p.out, "removed namespace %s from cluster %s\n", probe.Namespace, c.Name())
 }

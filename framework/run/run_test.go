@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
 	"github.com/firedrill/firedrill/framework/cluster"
@@ -104,6 +105,9 @@ func (p *fakeProvider) Delete(_ context.Context, name string) error {
 
 func (p *fakeProvider) Made(context.Context) ([]string, error) { return nil, nil }
 
+// noAPI stands for a cluster whose API cannot be reached.
+func noAPI(cluster.Cluster) (kubernetes.Interface, error) { return nil, errors.New("no API in this test") }
+
 func profile(name, clusterName string) *scenario.ClusterProfile {
 	return &scenario.ClusterProfile{Name: name, Provider: scenario.ProviderKind, KindCluster: &scenario.KindCluster{
 		ClusterName: clusterName, WaitForReady: time.Minute,
@@ -132,7 +136,7 @@ func TestPoolDeletesOnlyWhatItCreated(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			prov := &fakeProvider{exists: tc.exists}
 			var out bytes.Buffer
-			p := newPool(map[string]cluster.Provider{scenario.ProviderKind: prov}, t.TempDir(), "img", tc.reuse, &out)
+			p := newPool(map[string]cluster.Provider{scenario.ProviderKind: prov}, noAPI, t.TempDir(), "img", tc.reuse, &out)
 			_, err := p.get(ctx, profile("kind-single", "c1"))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("get err = %v, want error %v", err, tc.wantErr)
@@ -149,7 +153,7 @@ func TestPoolDeletesOnlyWhatItCreated(t *testing.T) {
 func TestPoolRecreatesAnUnhealthyCluster(t *testing.T) {
 	ctx := context.Background()
 	prov := &fakeProvider{exists: map[string]bool{}}
-	p := newPool(map[string]cluster.Provider{scenario.ProviderKind: prov}, t.TempDir(), "img", false, &bytes.Buffer{})
+	p := newPool(map[string]cluster.Provider{scenario.ProviderKind: prov}, noAPI, t.TempDir(), "img", false, &bytes.Buffer{})
 	prof := profile("kind-single", "c1")
 	if _, err := p.get(ctx, prof); err != nil {
 		t.Fatal(err)

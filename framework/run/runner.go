@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"time"
+
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/cluster/kind"
@@ -23,17 +26,36 @@ type Runner struct {
 	report  *report.Run
 	results []*drill.Result
 	pool    *pool
+	connect func(cluster.Cluster) (kubernetes.Interface, error)
+	// onPhase is told each phase of each drill (tests interrupt a drill
+	// in a chosen phase with it).
+	onPhase func(scenario, phase string)
+}
+
+// Backends are what a Runner reaches clusters with.
+type Backends struct {
+	// Providers make and delete clusters, by the name profiles use in
+	// their provider field.
+	Providers map[string]cluster.Provider
+	// Connect gives the API client of a cluster.
+	Connect func(cluster.Cluster) (kubernetes.Interface, error)
+}
+
+// DefaultBackends are firedrill's providers (kind) and client-go over each
+// cluster's kubeconfig.
+func DefaultBackends(out io.Writer) Backends {
+	return Backends{Providers: map[string]cluster.Provider{scenario.ProviderKind: kind.NewProvider(out)}, Connect: drill.Connect}
 }
 
 // New loads the catalog, makes the run's report folder and readies the
-// cluster pool with the providers firedrill has (kind).
+// cluster pool with the default backends.
 func New(cfg Config) (*Runner, error) {
-	return NewWithProviders(cfg, map[string]cluster.Provider{scenario.ProviderKind: kind.NewProvider(cfg.Out)})
+	return NewWith(cfg, DefaultBackends(cfg.Out))
 }
 
-// NewWithProviders is New with the cluster providers given, by the name
-// profiles use in their provider field.
-func NewWithProviders(cfg Config, providers map[string]cluster.Provider) (*Runner, error) {
+// NewWith is New with the backends given: another provider, or fakes in
+// tests.
+func NewWith(cfg Config, b Backends) (*Runner, error) {
 	catalog, err := scenario.LoadCatalog(cfg.ScenariosDir, cfg.ClustersDir)
 	if err != nil {
 		return nil, err
@@ -46,8 +68,8 @@ func NewWithProviders(cfg Config, providers map[string]cluster.Provider) (*Runne
 		return nil, err
 	}
 	fmt.Fprintf(cfg.Out, "reports: %s\n", rep.Dir)
-	return &Runner{cfg: cfg, Catalog: catalog, report: rep,
-		pool: newPool(providers, rep.Dir, cfg.NodeImage, cfg.ReuseCluster, cfg.Out)}, nil
+	return &Runner{cfg: cfg, Catalog: catalog, report: rep, connect: b.Connect,
+		pool: newPool(b.Providers, b.Connect, rep.Dir, cfg.NodeImage, cfg.ReuseCluster, cfg.Out)}, nil
 }
 
 // Selected is the drills the configuration asks for, in run order.
@@ -58,22 +80,36 @@ func (r *Runner) Selected() ([]*scenario.Scenario, error) {
 // Dir is the run's report folder.
 func (r *Runner) Dir() string { return r.report.Dir }
 
-// Drill runs one scenario on its profile's cluster, adds the result to the
-// run's report and writes the report. The error says why the drill could
-// not run or complete; the verdict is in the result.
+// Drill runs one scenario on its profile's cluster within DrillTimeout,
+// judges it, adds the result to the run's report and writes the report.
+// The error says why the drill could not run or complete; the verdict is
+// in the result.
 func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*drill.Result, error) {
 	budgets, err := r.Catalog.Budgets(s.Name)
 	if err != nil {
 		return nil, err
 	}
 	profile := r.Catalog.Profiles[s.Cluster]
+	// The runner's own deadline: a drill that runs out of time fails,
+	// while one cancelled from outside (Ctrl-C) is INTERRUPTED.
+	ctx, cancel := context.WithTimeout(ctx, DrillTimeout(s, profile))
+	defer cancel()
 	c, err := r.pool.get(ctx, profile)
 	if err != nil {
 		return nil, fmt.Errorf("cluster for profile %s: %w", profile.Name, err)
 	}
+	client, err := r.connect(c)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: %w", c.Name(), err)
+	}
 	spec, _ := Spec(profile, r.cfg.NodeImage)
-	res, runErr := drill.Run(ctx, drill.Input{Scenario: s, Budgets: budgets, Cluster: c, Nodes: len(spec.Nodes),
-		Timeouts: r.Catalog.Timeouts(profile.Name), ProbeImage: r.cfg.ProbeImage, Out: r.cfg.Out})
+	in := drill.Input{Scenario: s, Budgets: budgets, Cluster: c, Client: client, Nodes: len(spec.Nodes),
+		Timeouts: r.Catalog.Timeouts(profile.Name), ProbeImage: r.cfg.ProbeImage, Out: r.cfg.Out}
+	if r.onPhase != nil {
+		in.OnPhase = func(phase string) { r.onPhase(s.Name, phase) }
+	}
+	res, runErr := drill.Run(ctx, in)
+	drill.Judge(res, budgets)
 	if !res.Healthy {
 		r.pool.markUnhealthy(profile)
 	}
@@ -115,7 +151,8 @@ func Reported(res *drill.Result) report.Drill {
 }
 
 // DrillTimeout bounds one drill: its own waits, plus creating its cluster,
-// plus slack for reading back and reporting.
+// plus slack for reading back and reporting. Runner.Drill enforces it; a
+// front end's own limit (Ginkgo's SpecTimeout) must be longer.
 func DrillTimeout(s *scenario.Scenario, p *scenario.ClusterProfile) time.Duration {
 	d := s.SteadyState.Timeout + s.Fault.Duration + s.Recovery.Timeout + s.Recovery.ObserveAfter + 5*time.Minute
 	if p != nil && p.KindCluster != nil {

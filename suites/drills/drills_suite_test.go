@@ -62,20 +62,26 @@ var _ = Describe("drill", Ordered, ContinueOnFailure, func() {
 		return
 	}
 	for _, s := range selected {
-		It(s.Name, Label(s.Labels...), SpecTimeout(run.DrillTimeout(s, catalog.Profiles[s.Cluster])), func(ctx SpecContext) {
+		// The runner bounds the drill itself (run.DrillTimeout); Ginkgo's
+		// limit is a backstop past it.
+		It(s.Name, Label(s.Labels...), SpecTimeout(run.DrillTimeout(s, catalog.Profiles[s.Cluster])+time.Minute), func(ctx SpecContext) {
 			res, err := runner.Drill(ctx, s)
 			if res == nil {
 				Expect(err).NotTo(HaveOccurred())
 			}
 			GinkgoWriter.Println(run.VerdictTable(res))
 			AddReportEntry("verdict", run.VerdictTable(res))
-			// INVALID before anything else: without proof that the fault
-			// took, neither an error nor a budget says anything.
-			if res.Verdict == drill.VerdictInvalid {
+			// INTERRUPTED and INVALID before anything else: neither an
+			// error nor a budget of such a drill says anything about the
+			// cluster.
+			switch res.Verdict {
+			case drill.VerdictInterrupted:
+				Fail(fmt.Sprintf("INTERRUPTED: drill %s: %s", s.Name, res.Error))
+			case drill.VerdictInvalid:
 				Fail(fmt.Sprintf("INVALID: drill %s: %s", s.Name, res.Invalid))
 			}
 			Expect(err).NotTo(HaveOccurred(), "drill %s did not complete", s.Name)
-			Expect(res.Pass).To(BeTrue(), "drill %s blew its budgets:\n%s", s.Name, run.Blown(res))
+			Expect(res.Verdict).To(Equal(drill.VerdictPass), "drill %s blew its budgets:\n%s", s.Name, run.Blown(res))
 		})
 	}
 })

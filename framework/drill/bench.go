@@ -1,0 +1,147 @@
+package drill
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/probe"
+	"github.com/firedrill/firedrill/framework/scenario"
+	"github.com/firedrill/firedrill/framework/waitfor"
+)
+
+// bench is what a drill acts through on its cluster: the client, the nodes
+// as they were before the fault, the checks, the counter and the probe
+// workload's image.
+type bench struct {
+	cs     kubernetes.Interface
+	nodes  []cluster.Node
+	image  string
+	chk    *checker
+	writer probe.Writer
+}
+
+type benchInput struct {
+	cluster  cluster.Cluster
+	client   kubernetes.Interface // nil: made from the cluster's RESTConfig
+	nodes    int                  // how many the profile declares
+	image    string
+	out      io.Writer
+	name     string
+	timeouts scenario.Timeouts
+}
+
+// Connect is a client for the cluster's API whose own requests never queue
+// behind client-go's rate limiter.
+func Connect(c cluster.Cluster) (kubernetes.Interface, error) {
+	cfg := c.RESTConfig()
+	cfg.QPS, cfg.Burst = 100, 200
+	return kubernetes.NewForConfig(cfg)
+}
+
+// connect lists the nodes and installs the probe workload.
+func connect(ctx context.Context, in benchInput) (*bench, error) {
+	cs := in.client
+	if cs == nil {
+		var err error
+		if cs, err = Connect(in.cluster); err != nil {
+			return nil, err
+		}
+	}
+	nodes, err := in.cluster.Nodes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	wn, err := workloadNode(nodes)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(in.out, "[%s] installing the probe workload\n", in.name)
+	nodePort, err := probe.EnsureWorkload(ctx, cs, in.image, in.out)
+	if err != nil {
+		return nil, err
+	}
+	b := &bench{cs: cs, nodes: nodes, image: in.image,
+		writer: probe.Writer{CS: cs, Name: fmt.Sprintf("counter-%s-%d", in.name, time.Now().Unix())}}
+	b.chk = &checker{cs: cs, cluster: in.cluster, config: in.cluster.RESTConfig(), nodes: in.nodes, controlPlane: controlPlaneNodes(nodes),
+		workloadURL: probe.WorkloadURL(wn.Address, nodePort), timeout: in.timeouts.Check}
+	return b, nil
+}
+
+// ObserveInput is an observation of a cluster someone else is changing
+// (an upgrade, a maintenance): the same probes, no fault.
+type ObserveInput struct {
+	Cluster    cluster.Cluster
+	Nodes      int
+	Probes     scenario.Probes
+	Duration   time.Duration
+	ProbeImage string
+	Out        io.Writer
+}
+
+// Observe runs the probes for in.Duration and returns the timeline; Judge
+// derives the same figures as a drill's (those relative to a fault stay
+// unmeasured). It changes nothing in the cluster beyond its own namespace,
+// which it removes when it leaves.
+func Observe(ctx context.Context, in ObserveInput) (*Result, error) {
+	res := &Result{Scenario: "observe", Description: fmt.Sprintf("Observation of %s for %s, no fault injected.", in.Cluster.Name(), in.Duration),
+		Cluster: in.Cluster.Name(), Fault: "none (observe)", Started: time.Now()}
+	res.enter("observe")
+	err := observe(ctx, in, res)
+	res.enter("")
+	res.Finished = time.Now()
+	res.PeakRSSBytes = peakRSS()
+	if err != nil {
+		res.Error = err.Error()
+		res.Interrupted = interrupted(ctx)
+	}
+	return res, err
+}
+
+func observe(ctx context.Context, in ObserveInput, res *Result) error {
+	t := scenario.DefaultTimeouts()
+	b, err := connect(ctx, benchInput{cluster: in.Cluster, nodes: in.Nodes, image: in.ProbeImage, out: in.Out, name: "observe", timeouts: t})
+	if err != nil {
+		return err
+	}
+	// The observed cluster is someone else's: leave nothing behind.
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), t.Cleanup)
+		defer cancel()
+		if err := probe.RemoveNamespace(cctx, b.cs); err != nil {
+			fmt.Fprintf(in.Out, "[observe] WARNING: %v\n", err)
+		} else {
+			fmt.Fprintf(in.Out, "[observe] removed namespace %s\n", probe.Namespace)
+		}
+	}()
+	if err := waitfor.Until(ctx, waitfor.Input{What: "probe workload serving", Timeout: 3 * time.Minute, Poll: time.Second, Out: in.Out,
+		Check: func(ctx context.Context) error { return b.chk.check(ctx, []string{scenario.CheckWorkload}) }}); err != nil {
+		return err
+	}
+	probes := probe.NewSet(probe.SetInput{Name: "observe", Out: in.Out, CS: b.cs, Config: in.Cluster.RESTConfig(), Cluster: in.Cluster,
+		ControlPlane: b.chk.controlPlane, WorkloadURL: b.chk.workloadURL, Writer: b.writer,
+		Interval: in.Probes.Interval, Timeout: in.Probes.Timeout, WriteInterval: in.Probes.WriteInterval})
+	defer func() {
+		readBack := t.ReadBack
+		if ctx.Err() != nil {
+			readBack = t.ReadBackInterrupted
+		}
+		res.Timeline = probes.Stop(ctx, readBack)
+	}()
+	if err := probes.Start(ctx); err != nil {
+		return err
+	}
+	b.chk.rec = probes.Recorder()
+	start := time.Now()
+	return waitfor.Until(ctx, waitfor.Input{What: "end of the observation", Timeout: in.Duration + time.Minute, Poll: time.Second,
+		Every: 30 * time.Second, Out: in.Out, Check: func(context.Context) error {
+			if left := in.Duration - time.Since(start); left > 0 {
+				return fmt.Errorf("%s left", left.Round(time.Second))
+			}
+			return nil
+		}})
+}

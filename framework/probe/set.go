@@ -1,0 +1,180 @@
+package probe
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/timeline"
+	"github.com/firedrill/firedrill/framework/waitfor"
+)
+
+// SetInput is what the probes of one drill watch.
+type SetInput struct {
+	// Name prefixes the progress lines (the scenario's name).
+	Name string
+	Out  io.Writer
+	CS   kubernetes.Interface
+	// Config is the client endpoint's (the load balancer on HA).
+	Config *rest.Config
+	// Cluster gives the etcd client certificate when it can run commands
+	// on nodes (cluster.NodeExec); without it etcd is not probed, and the
+	// set says so.
+	Cluster      cluster.Cluster
+	ControlPlane []cluster.Node
+	WorkloadURL  string
+	// Writer is the counter the acknowledged writes go to.
+	Writer Writer
+
+	Interval, Timeout, WriteInterval time.Duration
+}
+
+// Set is every probe of a drill, started together and stopped together:
+// Start once the steady state holds, Stop at the end, which returns the
+// timeline. Stop is safe after a Start that failed halfway, and calling it
+// twice returns the same timeline.
+type Set struct {
+	in SetInput
+
+	rec              *Recorder
+	samplers, writes *Samplers
+	control          *Control
+	cancel           context.CancelFunc
+	// started: Start was called, so the counter may exist (in part);
+	// counterCreated: it does, so Stop reads it back.
+	started, counterCreated bool
+
+	canary        *Canary
+	canaryCreated time.Time
+
+	stopped bool
+	tl      timeline.Timeline
+}
+
+// NewSet returns the probes of a drill, not yet started.
+func NewSet(in SetInput) *Set { return &Set{in: in} }
+
+// Recorder is the timeline the probes write to, nil before Start; checks
+// and faults record on it too.
+func (s *Set) Recorder() *Recorder { return s.rec }
+
+// Start creates the counter and starts every probe. The probes run until
+// Stop (or ctx ends).
+func (s *Set) Start(ctx context.Context) error {
+	in := s.in
+	s.started = true
+	if err := in.Writer.Create(ctx); err != nil {
+		return err
+	}
+	s.counterCreated = true
+	s.rec = NewRecorder(time.Now())
+	probeCtx, cancel := context.WithCancel(ctx)
+	s.cancel = cancel
+	if err := Watch(probeCtx, in.CS, s.rec); err != nil {
+		return err
+	}
+	list, err := APISamplers(timeline.EndpointClient, in.Config, in.Timeout, ConnNew, ConnReused)
+	if err != nil {
+		return err
+	}
+	// Each API server directly too, so "one server down" reads apart from
+	// "API down for clients"; reused connections only, to keep the load of
+	// the probes themselves low.
+	for _, n := range in.ControlPlane {
+		direct, err := APISamplers(n.Name, DirectConfig(in.Config, n.Address), in.Timeout, ConnReused)
+		if err != nil {
+			return err
+		}
+		list = append(list, direct...)
+	}
+	list = append(list, s.etcdSamplers(ctx)...)
+	list = append(list, WorkloadSampler(in.WorkloadURL, in.Timeout))
+	if s.control, err = StartControl(); err != nil {
+		return err
+	}
+	list = append(list, s.control.Sampler(in.Timeout))
+	s.samplers = &Samplers{Rec: s.rec, Interval: in.Interval, Timeout: in.Timeout, List: list}
+	s.writes = &Samplers{Rec: s.rec, Interval: in.WriteInterval, Timeout: in.Timeout, List: []Sampler{in.Writer.Sampler()}}
+	s.samplers.Start(probeCtx)
+	s.writes.Start(probeCtx)
+	fmt.Fprintf(in.Out, "[%s] probes on: %d series every %s (timeout %s), writes every %s, workload at %s\n",
+		in.Name, len(list), in.Interval, in.Timeout, in.WriteInterval, in.WorkloadURL)
+	return nil
+}
+
+// etcdSamplers probe each etcd member from outside, when the cluster lets
+// the harness read kubeadm's etcd client certificate from a node; without
+// it (observe mode on a kubeconfig) the etcd series are missing, and it
+// says so.
+func (s *Set) etcdSamplers(ctx context.Context) []Sampler {
+	x, ok := s.in.Cluster.(cluster.NodeExec)
+	if !ok || len(s.in.ControlPlane) == 0 {
+		fmt.Fprintf(s.in.Out, "[%s] etcd members not probed: no access to the control-plane nodes\n", s.in.Name)
+		return nil
+	}
+	tlsConfig, err := EtcdClientTLS(ctx, x, s.in.ControlPlane[0])
+	if err != nil {
+		fmt.Fprintf(s.in.Out, "[%s] etcd members not probed: %v\n", s.in.Name, err)
+		return nil
+	}
+	return EtcdSamplers(s.in.ControlPlane, tlsConfig, s.in.Timeout)
+}
+
+// Canary registers the canary pod created after the fault, so Stop reads
+// when it was scheduled.
+func (s *Set) Canary(c *Canary, created time.Time) {
+	s.canary, s.canaryCreated = c, created
+}
+
+// Stop stops the probes, waits for the requests in flight, then reads the
+// counter back (within readBack, retrying while the API refuses) and the
+// canary, and returns the timeline. The timeline ends when the probes
+// stopped: the read-back is a check of it, not part of it.
+func (s *Set) Stop(ctx context.Context, readBack time.Duration) timeline.Timeline {
+	if s.stopped || s.rec == nil {
+		return s.tl
+	}
+	s.stopped = true
+	s.cancel()
+	if s.samplers != nil {
+		s.samplers.Wait()
+		s.writes.Wait()
+	}
+	end := time.Now()
+	if s.control != nil {
+		if err := s.control.Stop(); err != nil {
+			fmt.Fprintf(s.in.Out, "[%s] warning: control listener: %v\n", s.in.Name, err)
+		}
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*readBack)
+	defer cancel()
+	if s.counterCreated {
+		var seen []int64
+		err := waitfor.Until(cctx, waitfor.Input{What: "counter read-back", Timeout: readBack, Poll: time.Second, Out: s.in.Out,
+			Check: func(ctx context.Context) (err error) { seen, err = s.in.Writer.ReadBack(ctx); return err }})
+		wc := timeline.WriteCheck{At: time.Now(), Seen: seen}
+		if err != nil {
+			wc.Error = err.Error()
+		}
+		s.rec.WriteCheck(wc)
+	}
+	if s.canary != nil {
+		o, err := s.canary.Scheduled(cctx)
+		o.Created = s.canaryCreated
+		if err != nil {
+			o.Error = err.Error()
+		}
+		s.rec.Canary(o)
+	}
+	s.tl = s.rec.Close(end)
+	return s.tl
+}
+
+// Started says whether Start was called: the counter may exist and must
+// be deleted.
+func (s *Set) Started() bool { return s.started }

@@ -1,0 +1,66 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/firedrill/firedrill/framework/drill"
+)
+
+// Exit codes of a run.
+const (
+	ExitOK   = 0
+	ExitFail = 1
+	// ExitInterrupted is a run ended by Ctrl-C or SIGTERM, as a shell
+	// reports a SIGINT.
+	ExitInterrupted = 130
+)
+
+// Execute runs the selected drills in order, prints each verdict and
+// returns the run's exit code: ExitOK when every drill passed, ExitFail
+// when one failed, was INVALID or could not run, ExitInterrupted when ctx
+// was cancelled. Every exit path releases the clusters (Close); a drill
+// that was running when ctx ended lifted its fault and reported first.
+func (r *Runner) Execute(ctx context.Context, errOut io.Writer) (code int) {
+	defer func() {
+		if err := r.Close(ctx); err != nil {
+			fmt.Fprintf(errOut, "run: %v\n", err)
+			if code == ExitOK {
+				code = ExitFail
+			}
+		}
+	}()
+	selected, err := r.Selected()
+	if err != nil {
+		fmt.Fprintf(errOut, "run: %v\n", err)
+		return ExitFail
+	}
+	code = ExitOK
+	for _, s := range selected {
+		if ctx.Err() != nil {
+			break
+		}
+		res, err := r.Drill(ctx, s)
+		if res != nil {
+			fmt.Fprintln(r.cfg.Out, VerdictTable(res))
+		}
+		switch {
+		case ctx.Err() != nil:
+		case err != nil:
+			fmt.Fprintf(errOut, "run: %s: %v\n", s.Name, err)
+			code = ExitFail
+		case res.Verdict != drill.VerdictPass:
+			fmt.Fprintf(errOut, "run: %s: %s\n%s", s.Name, res.Verdict, Blown(res))
+			code = ExitFail
+		}
+	}
+	fmt.Fprintf(r.cfg.Out, "report: %s\n", filepath.Join(r.Dir(), "report.json"))
+	if errors.Is(ctx.Err(), context.Canceled) {
+		fmt.Fprintln(errOut, "run: interrupted")
+		code = ExitInterrupted
+	}
+	return code
+}

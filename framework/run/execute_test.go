@@ -1,0 +1,441 @@
+package run
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/fake"
+	"k8s.io/client-go/rest"
+
+	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/drill"
+	"github.com/firedrill/firedrill/framework/kubeadm"
+	"github.com/firedrill/firedrill/framework/probe"
+	"github.com/firedrill/firedrill/framework/report"
+	"github.com/firedrill/firedrill/framework/scenario"
+)
+
+// These tests drive whole runs through Runner.Execute with no cluster: a
+// fake provider makes a fake cluster whose API is client-go's fake
+// clientset (plus a TLS server answering the API probes), and whose nodes
+// can be paused. Pausing a node makes it NotReady; unpausing makes it Ready
+// again, unless the test says recovery never comes.
+
+// The catalog of the tests: two masters and a worker, a pause of every
+// master held briefly, and waits short enough for a unit test.
+const testProfile = `apiVersion: firedrill.io/v1alpha1
+kind: ClusterProfile
+name: fake-ha
+provider: kind
+kindCluster:
+  clusterName: fake-ha
+  nodeImage: fake
+  waitForReady: 1m
+  nodes:
+    - role: control-plane
+      zone: zone-a
+    - role: control-plane
+      zone: zone-a
+    - role: worker
+      zone: zone-a
+timeouts:
+  check: 500ms
+  steadyPoll: 50ms
+  recoveryPoll: 50ms
+  progress: 1s
+  liftFault: 2s
+  readBack: 2s
+  readBackInterrupted: 1s
+  cleanup: 2s
+  release: 10s
+`
+
+const testScenario = `apiVersion: firedrill.io/v1alpha1
+kind: Scenario
+name: pause-masters
+description: Pause every master of a fake cluster briefly.
+cluster: fake-ha
+labels: [fake]
+steadyState:
+  checks: [nodes, control-plane-pods]
+  settle: 300ms
+  timeout: 5s
+probes:
+  interval: 50ms
+  timeout: 200ms
+  writeInterval: 100ms
+fault:
+  action: pause
+  target:
+    role: control-plane
+    count: all
+  duration: 300ms
+recovery:
+  conditions: [nodes, control-plane-pods]
+  timeout: 2s
+  observeAfter: 300ms
+budgets:
+  - figure: api.downtime.total
+    kind: availability
+    max: 1s
+    why: the fake API server never stops answering
+`
+
+// world is the fake cluster's state: its API objects, the nodes paused,
+// and what the test scripted.
+type world struct {
+	t     *testing.T
+	cs    *fake.Clientset
+	api   *httptest.Server
+	nodes []cluster.Node
+
+	mu     sync.Mutex
+	paused map[string]bool
+	// failPause makes pausing this node fail (after the first node was
+	// paused: an injection that fails halfway).
+	failPause string
+	// neverRecovers: unpaused nodes stay NotReady.
+	neverRecovers bool
+	// pauseTakes is how long a pause takes, during which a cancelled
+	// context aborts it (as Ctrl-C kills docker).
+	pauseTakes time.Duration
+}
+
+func newWorld(t *testing.T) *world {
+	api := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "ok") }))
+	t.Cleanup(api.Close)
+	w := &world{t: t, cs: fake.NewClientset(), api: api, paused: map[string]bool{},
+		nodes: []cluster.Node{
+			{Name: "fake-ha-control-plane", Role: cluster.RoleControlPlane, Zone: "zone-a", Address: "127.0.0.1"},
+			{Name: "fake-ha-control-plane2", Role: cluster.RoleControlPlane, Zone: "zone-a", Address: "127.0.0.1"},
+			{Name: "fake-ha-worker", Role: cluster.RoleWorker, Zone: "zone-a", Address: "127.0.0.1"},
+		}}
+	ctx := context.Background()
+	for _, n := range w.nodes {
+		if _, err := w.cs.CoreV1().Nodes().Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: n.Name},
+			Status: corev1.NodeStatus{Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue}}}},
+			metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if n.Role != cluster.RoleControlPlane {
+			continue
+		}
+		for _, c := range kubeadm.Components {
+			pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: c + "-" + n.Name, Namespace: metav1.NamespaceSystem,
+				Labels: map[string]string{"tier": "control-plane", kubeadm.ComponentLabel: c}},
+				Spec:   corev1.PodSpec{NodeName: n.Name},
+				Status: corev1.PodStatus{Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}}}
+			if _, err := w.cs.CoreV1().Pods(metav1.NamespaceSystem).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return w
+}
+
+// setReady sets a node's Ready condition, as the node controller would.
+func (w *world) setReady(name string, ready bool) {
+	n, err := w.cs.CoreV1().Nodes().Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		w.t.Error(err)
+		return
+	}
+	status := corev1.ConditionFalse
+	if ready {
+		status = corev1.ConditionTrue
+	}
+	n.Status.Conditions = []corev1.NodeCondition{{Type: corev1.NodeReady, Status: status}}
+	if _, err := w.cs.CoreV1().Nodes().UpdateStatus(context.Background(), n, metav1.UpdateOptions{}); err != nil {
+		w.t.Error(err)
+	}
+}
+
+func (w *world) pausedNodes() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []string
+	for n, p := range w.paused {
+		if p {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// fakeHA is the world's cluster: cluster.Cluster and cluster.Pauser.
+type fakeHA struct{ w *world }
+
+func (c fakeHA) Name() string { return "fake-ha" }
+func (c fakeHA) RESTConfig() *rest.Config {
+	cert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.w.api.Certificate().Raw})
+	return &rest.Config{Host: c.w.api.URL, TLSClientConfig: rest.TLSClientConfig{CAData: cert}}
+}
+func (c fakeHA) KubeconfigPath() string                        { return "/dev/null" }
+func (c fakeHA) Nodes(context.Context) ([]cluster.Node, error) { return c.w.nodes, nil }
+
+func (c fakeHA) Pause(ctx context.Context, n cluster.Node) error {
+	w := c.w
+	if n.Name == w.failPause {
+		return fmt.Errorf("docker pause %s: exit status 1", n.Name)
+	}
+	w.mu.Lock()
+	w.paused[n.Name] = true
+	w.mu.Unlock()
+	w.setReady(n.Name, false)
+	select {
+	case <-ctx.Done():
+		return fmt.Errorf("docker pause %s: %w", n.Name, ctx.Err())
+	case <-time.After(w.pauseTakes):
+		return nil
+	}
+}
+
+func (c fakeHA) Unpause(_ context.Context, n cluster.Node) error {
+	w := c.w
+	w.mu.Lock()
+	was := w.paused[n.Name]
+	w.paused[n.Name] = false
+	w.mu.Unlock()
+	if was && !w.neverRecovers {
+		w.setReady(n.Name, true)
+	}
+	return nil
+}
+
+func (c fakeHA) Paused(_ context.Context, n cluster.Node) (bool, error) {
+	c.w.mu.Lock()
+	defer c.w.mu.Unlock()
+	return c.w.paused[n.Name], nil
+}
+
+// haProvider makes the world's cluster and says what it deleted.
+type haProvider struct {
+	w       *world
+	made    bool
+	deleted []string
+}
+
+func (p *haProvider) Up(context.Context, cluster.UpInput) (cluster.Cluster, bool, error) {
+	p.made = true
+	return fakeHA{p.w}, true, nil
+}
+
+func (p *haProvider) Delete(_ context.Context, name string) error {
+	p.deleted = append(p.deleted, name)
+	return nil
+}
+
+func (p *haProvider) Made(context.Context) ([]string, error) { return nil, nil }
+
+// fakeRun is one run of the test catalog against a fresh world.
+type fakeRun struct {
+	w        *world
+	prov     *haProvider
+	r        *Runner
+	code     int
+	out, err bytes.Buffer
+	report   report.File
+	phases   []string
+}
+
+// runFake runs the test catalog; cancelIn, when set, cancels the run's
+// context (Ctrl-C) cancelAfter after that phase begins.
+func runFake(t *testing.T, script func(*world), cancelIn string, cancelAfter time.Duration) *fakeRun {
+	t.Helper()
+	dir := t.TempDir()
+	for name, text := range map[string]string{"clusters/fake-ha.yaml": testProfile, "scenarios/pause-masters.yaml": testScenario} {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fr := &fakeRun{w: newWorld(t)}
+	fr.w.pauseTakes = 100 * time.Millisecond
+	if script != nil {
+		script(fr.w)
+	}
+	fr.prov = &haProvider{w: fr.w}
+	cfg := Config{ScenariosDir: filepath.Join(dir, "scenarios"), ClustersDir: filepath.Join(dir, "clusters"),
+		ReportsDir: filepath.Join(dir, "reports"), ProbeImage: "agnhost", Out: &fr.out}
+	r, err := NewWith(cfg, Backends{Providers: map[string]cluster.Provider{scenario.ProviderKind: fr.prov},
+		Connect: func(cluster.Cluster) (kubernetes.Interface, error) { return fr.w.cs, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr.r = r
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	r.onPhase = func(_, phase string) {
+		mu.Lock()
+		fr.phases = append(fr.phases, phase)
+		mu.Unlock()
+		switch {
+		case phase != cancelIn:
+		case cancelAfter == 0:
+			cancel()
+		default:
+			time.AfterFunc(cancelAfter, cancel)
+		}
+	}
+	done := make(chan int)
+	go func() { done <- r.Execute(ctx, &fr.err) }()
+	select {
+	case fr.code = <-done:
+	case <-time.After(time.Minute):
+		t.Fatalf("the run did not end within a minute; output:\n%s", fr.out.String())
+	}
+	data, err := os.ReadFile(filepath.Join(r.Dir(), "report.json"))
+	if err != nil {
+		t.Fatalf("no report: %v", err)
+	}
+	if err := json.Unmarshal(data, &fr.report); err != nil {
+		t.Fatalf("report.json: %v", err)
+	}
+	return fr
+}
+
+// drill is the run's only drill as report.json has it.
+func (fr *fakeRun) drill(t *testing.T) report.Scenario {
+	t.Helper()
+	if len(fr.report.Scenarios) != 1 {
+		t.Fatalf("report has %d drills, want 1; output:\n%s", len(fr.report.Scenarios), fr.out.String())
+	}
+	return fr.report.Scenarios[0]
+}
+
+// leftovers are the harness's objects still in the world after the run:
+// counters and canary pods.
+func (fr *fakeRun) leftovers(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	cms, err := fr.w.cs.CoreV1().ConfigMaps(probe.Namespace).List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cm := range cms.Items {
+		out = append(out, "configmap/"+cm.Name)
+	}
+	pods, err := fr.w.cs.CoreV1().Pods(probe.Namespace).List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pods.Items {
+		out = append(out, "pod/"+p.Name)
+	}
+	return out
+}
+
+// checkEnd holds for every run, whatever happened: nothing left paused,
+// the drill's objects gone, the cluster it created deleted, the report
+// written with the verdict and the exit code wanted.
+func (fr *fakeRun) checkEnd(t *testing.T, verdict string, code int) report.Scenario {
+	t.Helper()
+	d := fr.drill(t)
+	if p := fr.w.pausedNodes(); len(p) > 0 {
+		t.Errorf("nodes left paused: %v", p)
+	}
+	if l := fr.leftovers(t); len(l) > 0 {
+		t.Errorf("objects left behind: %v", l)
+	}
+	if !slices.Equal(fr.prov.deleted, []string{"fake-ha"}) {
+		t.Errorf("deleted %v, want the cluster the run created", fr.prov.deleted)
+	}
+	if d.Verdict != verdict || fr.code != code {
+		t.Errorf("verdict %s, exit %d; want %s, %d (error %q)\nstderr:\n%s\noutput:\n%s", d.Verdict, fr.code, verdict, code, d.Error, fr.err.String(), fr.out.String())
+	}
+	if len(d.Figures) == 0 {
+		t.Error("report has no figures")
+	}
+	if d.Finished.IsZero() || len(d.Phases) == 0 || d.Phases[len(d.Phases)-1].Name != "read-back" {
+		t.Errorf("report incomplete: finished %v, phases %+v", d.Finished, d.Phases)
+	}
+	return d
+}
+
+func TestRunPasses(t *testing.T) {
+	fr := runFake(t, nil, "", 0)
+	d := fr.checkEnd(t, drill.VerdictPass, ExitOK)
+	var names []string
+	for _, p := range d.Phases {
+		names = append(names, p.Name)
+	}
+	if want := "prepare steady-state baseline inject hold recover read-back"; strings.Join(names, " ") != want {
+		t.Errorf("phases %v, want %s", names, want)
+	}
+	if !slices.Equal(d.Targets, []string{"fake-ha-control-plane", "fake-ha-control-plane2"}) {
+		t.Errorf("targets %v", d.Targets)
+	}
+	if fr.r.pool.unhealthy["fake-ha"] {
+		t.Error("a healthy cluster is marked for recreation")
+	}
+}
+
+// A pause that fails on the second master: the first is unpaused again,
+// and without proof on every target the drill is INVALID, not a PASS or a
+// FAIL of the cluster.
+func TestRunFaultFailsHalfway(t *testing.T) {
+	fr := runFake(t, func(w *world) { w.failPause = "fake-ha-control-plane2" }, "", 0)
+	d := fr.checkEnd(t, drill.VerdictInvalid, ExitFail)
+	if !strings.Contains(d.Error, "inject: pause fake-ha-control-plane2") {
+		t.Errorf("error %q does not say which injection failed", d.Error)
+	}
+}
+
+// A control plane that never comes back: the drill ends within its
+// recovery timeout with FAIL and a complete report, and the cluster is
+// marked for recreation.
+func TestRunRecoveryNeverComes(t *testing.T) {
+	fr := runFake(t, func(w *world) { w.neverRecovers = true }, "", 0)
+	d := fr.checkEnd(t, drill.VerdictFail, ExitFail)
+	if !strings.Contains(d.Error, "recovery") {
+		t.Errorf("error %q does not say recovery failed", d.Error)
+	}
+	if dur := d.Finished.Sub(d.Started); dur > 15*time.Second {
+		t.Errorf("the drill took %s, past its recovery timeout", dur)
+	}
+	if !fr.r.pool.unhealthy["fake-ha"] {
+		t.Error("the cluster left unhealthy is not marked for recreation")
+	}
+}
+
+// Ctrl-C in each phase: the fault lifted, the objects removed, the cluster
+// deleted, the report written with INTERRUPTED, exit 130.
+func TestRunInterruptedInEachPhase(t *testing.T) {
+	for _, phase := range []string{"prepare", "steady-state", "baseline", "inject", "hold", "recover"} {
+		t.Run(phase, func(t *testing.T) {
+			// At once, except while injecting: then in the middle of a
+			// pause that takes a second, as Ctrl-C while docker works.
+			after := time.Duration(0)
+			if phase == "inject" {
+				after = 200 * time.Millisecond
+			}
+			fr := runFake(t, func(w *world) { w.pauseTakes = time.Second }, phase, after)
+			d := fr.checkEnd(t, drill.VerdictInterrupted, ExitInterrupted)
+			if !strings.Contains(d.Error, "interrupted in phase "+phase) {
+				t.Errorf("error %q does not name phase %s", d.Error, phase)
+			}
+			if got := d.Phases[len(d.Phases)-2].Name; got != phase {
+				t.Errorf("last phase before read-back %s, want %s", got, phase)
+			}
+		})
+	}
+}
