@@ -22,7 +22,7 @@ type pool struct {
 	mu        sync.Mutex
 	providers map[string]cluster.Provider // by profile provider name
 	connect   func(cluster.Cluster) (kubernetes.Interface, error)
-	dir       string                      // kubeconfigs go here
+	dir       string // kubeconfigs go here
 	nodeImage string
 	reuse     bool
 	out       io.Writer

@@ -106,7 +106,9 @@ func (p *fakeProvider) Delete(_ context.Context, name string) error {
 func (p *fakeProvider) Made(context.Context) ([]string, error) { return nil, nil }
 
 // noAPI stands for a cluster whose API cannot be reached.
-func noAPI(cluster.Cluster) (kubernetes.Interface, error) { return nil, errors.New("no API in this test") }
+func noAPI(cluster.Cluster) (kubernetes.Interface, error) {
+	return nil, errors.New("no API in this test")
+}
 
 func profile(name, clusterName string) *scenario.ClusterProfile {
 	return &scenario.ClusterProfile{Name: name, Provider: scenario.ProviderKind, KindCluster: &scenario.KindCluster{
