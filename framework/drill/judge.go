@@ -18,7 +18,7 @@ func Judge(res *Result, budgets []scenario.Budget) {
 	res.Figures = timeline.Derive(res.Timeline)
 	res.Verdicts = budget.Evaluate(res.Figures, limits(budgets))
 	res.Invalid = ""
-	if _, injected := timeline.InjectAt(res.Timeline); injected {
+	if _, injected := timeline.InjectAt(res.Timeline); injected && !res.Interrupted {
 		if took, why := timeline.FaultTook(res.Timeline); !took {
 			res.Invalid = why
 		}

@@ -43,6 +43,9 @@ func TestJudgeVerdictOrder(t *testing.T) {
 		if res.Verdict != tc.want {
 			t.Errorf("%s: verdict %s (invalid %q), want %s", tc.name, res.Verdict, res.Invalid, tc.want)
 		}
+		if res.Verdict != VerdictInvalid && res.Invalid != "" {
+			t.Errorf("%s: verdict %s with a reason to be INVALID %q", tc.name, res.Verdict, res.Invalid)
+		}
 		if len(res.Figures) == 0 {
 			t.Errorf("%s: no figures derived", tc.name)
 		}

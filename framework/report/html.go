@@ -45,7 +45,12 @@ func HTML(f File, timelines map[string]timeline.Timeline) ([]byte, error) {
 			hs.Chart = buildChart(tl)
 		}
 		hs.Budgets, hs.Recovery, hs.Other = figureTables(s.Figures)
-		for _, row := range hs.Budgets {
+		for i, row := range hs.Budgets {
+			// An interrupted drill's budgets are shown, not judged.
+			if s.Verdict == VerdictInterrupted {
+				hs.Budgets[i].NotJudged = true
+				continue
+			}
 			if !row.Pass {
 				hs.Blown = append(hs.Blown, fmt.Sprintf("%s %s (budget %s)", row.Figure, row.Value, row.Limit))
 			}
@@ -81,6 +86,7 @@ type htmlScenario struct {
 type budgetRow struct {
 	Figure, Kind, Value, Limit, Margin, Lower, Why, Note string
 	Measured, Pass, MarginNegative                       bool
+	NotJudged                                            bool
 }
 
 type recoveryRow struct {
@@ -811,11 +817,11 @@ td.scenario-error{color:#cf222e;overflow-wrap:anywhere}
 <h3>Budgets</h3>
 {{if .Budgets}}<div class="tw"><table>
 <tr><th>figure</th><th>kind</th><th>value</th><th>budget</th><th>margin</th><th>lower bound</th><th>verdict</th><th>why</th><th>note</th></tr>
-{{range .Budgets}}<tr{{if not .Pass}} class="blown"{{end}}>
+{{range .Budgets}}<tr{{if and (not .Pass) (not .NotJudged)}} class="blown"{{end}}>
 <td class="fig">{{.Figure}}</td><td>{{.Kind}}</td>
 <td class="num">{{if .Measured}}{{.Value}}{{else}}<span class="neg">not measured</span>{{end}}</td>
 <td class="num">{{.Limit}}</td><td class="num{{if .MarginNegative}} neg{{end}}">{{.Margin}}</td><td class="num">{{.Lower}}</td>
-<td><span class="badge {{if .Pass}}pass{{else}}fail{{end}}">{{if .Pass}}PASS{{else}}FAIL{{end}}</span></td>
+<td>{{if .NotJudged}}<span class="muted">not judged</span>{{else}}<span class="badge {{if .Pass}}pass{{else}}fail{{end}}">{{if .Pass}}PASS{{else}}FAIL{{end}}</span>{{end}}</td>
 <td>{{.Why}}</td><td class="muted">{{.Note}}</td>
 </tr>
 {{end}}</table></div>

@@ -270,3 +270,23 @@ func abs(x float64) float64 {
 	}
 	return x
 }
+
+// An interrupted drill's budgets are shown with their values but not
+// judged: no FAIL badge, no blown row, in the HTML and in summary.md.
+func TestInterruptedBudgetsNotJudged(t *testing.T) {
+	f := drillFile()
+	f.Scenarios[0].Verdict = VerdictInterrupted
+	page, err := HTML(f, map[string]timeline.Timeline{f.Scenarios[0].Name: drillTimeline()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	budgets := between(t, string(page), "<h3>Budgets</h3>", "</table>")
+	r := row(t, budgets, timeline.APIDowntimeTotal)
+	if strings.Contains(r, "blown") || strings.Contains(r, "FAIL") || !strings.Contains(r, "not judged") || !strings.Contains(r, "10.01s") {
+		t.Errorf("an interrupted drill's budget is judged or hidden:\n%s", r)
+	}
+	md := Markdown(f)
+	if !strings.Contains(md, "| "+timeline.APIDowntimeTotal+" |") || !strings.Contains(md, "not judged |") || strings.Contains(md, "| FAIL |") {
+		t.Errorf("summary.md judges an interrupted drill's budgets:\n%s", md)
+	}
+}

@@ -55,7 +55,11 @@ func Markdown(f File) string {
 			if v.LowerBound != nil {
 				lower = budget.Format(*v.LowerBound, v.Unit)
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", v.Figure, v.Kind, value(fig), v.Limit(), margin, lower, verdict(v.Pass))
+			mark := verdict(v.Pass)
+			if s.Verdict == VerdictInterrupted {
+				mark = "not judged" // the figures are those measured until the interruption
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", v.Figure, v.Kind, value(fig), v.Limit(), margin, lower, mark)
 		}
 		b.WriteString("\nOther figures: ")
 		var other []string

@@ -145,6 +145,10 @@ func NewFigures(figures []timeline.Figure, verdicts []budget.Verdict) []Figure {
 	return out
 }
 
+// VerdictInterrupted is the verdict of a drill ended by Ctrl-C or SIGTERM:
+// its budgets are shown, not judged.
+const VerdictInterrupted = "INTERRUPTED"
+
 func verdict(pass bool) string {
 	if pass {
 		return "PASS"

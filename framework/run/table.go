@@ -15,6 +15,10 @@ func VerdictTable(res *drill.Result) string {
 	if res.Invalid != "" {
 		fmt.Fprintf(&b, "  INVALID: %s\n", res.Invalid)
 	}
+	interrupted := res.Verdict == drill.VerdictInterrupted
+	if interrupted {
+		fmt.Fprintf(&b, "  INTERRUPTED: %s\n  (the figures are those measured until then; the budgets were not judged)\n", res.Error)
+	}
 	fmt.Fprintf(&b, "  %-40s %-13s %-14s %-12s %-10s %s\n", "figure", "kind", "value", "budget", "margin", "lower bound")
 	for _, v := range res.Verdicts {
 		val, margin, lower := "not measured", "-", "-"
@@ -29,6 +33,8 @@ func VerdictTable(res *drill.Result) string {
 		}
 		mark := "ok"
 		switch {
+		case interrupted:
+			mark = "-"
 		case v.BelowLowerBound:
 			mark = "BELOW LOWER BOUND"
 		case !v.Pass:
