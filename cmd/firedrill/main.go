@@ -3,6 +3,7 @@
 //	firedrill validate [--scenarios DIR] [--clusters DIR] [FILE...]
 //	firedrill run [--scenario a,b] [--labels EXPR] [--keep-cluster] [--reuse-cluster]
 //	firedrill observe [--context NAME] [--duration 5m] [flags]
+//	firedrill clean [--yes] [--keep-clusters]
 package main
 
 import (
@@ -39,6 +40,7 @@ var commands = []command{
 	{"validate", "check scenario and cluster profile files", runValidate},
 	{"run", "run drills on real clusters, as make e2e does, and report", runRun},
 	{"observe", "probe an existing cluster without a fault and report (upgrades, maintenance)", runObserve},
+	{"clean", "list what runs left behind (undone faults, clusters, probe objects); remove it with --yes", runClean},
 }
 
 // run is the whole program for args (os.Args[1:]) and returns its exit code.

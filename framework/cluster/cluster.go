@@ -7,6 +7,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -52,9 +53,30 @@ type Cluster interface {
 }
 
 // Rebooter restarts a node for real: its processes die and boot again.
+// Start boots a node a reboot cut short left stopped (and does nothing to
+// a running one): the undo of an interrupted reboot.
 type Rebooter interface {
 	Reboot(ctx context.Context, node Node) error
+	Start(ctx context.Context, node Node) error
 }
+
+// Attacher is a Provider that can act on the nodes of a cluster by its
+// name alone, without its API or kubeconfig: `firedrill clean` undoes
+// what a dead run left through it.
+type Attacher interface {
+	// Attach returns the cluster of that name (ErrNotFound when there is
+	// none).
+	Attach(ctx context.Context, name string) (Cluster, error)
+	// All lists every cluster the provider sees, made by this tool or not.
+	All(ctx context.Context) ([]string, error)
+}
+
+// ErrNotFound is a cluster that does not exist.
+var ErrNotFound = errors.New("cluster not found")
+
+// RuleComment marks every packet filter rule the tool inserts in a node
+// (iptables -m comment), so a rule left by a dead run can be found.
+const RuleComment = "firedrill"
 
 // BootIdentifier names a node's current boot, so that a reboot can be
 // proven: the identifier changes when, and only when, the node boots

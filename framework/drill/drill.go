@@ -17,6 +17,7 @@ import (
 	"github.com/firedrill/firedrill/framework/budget"
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/fault"
+	"github.com/firedrill/firedrill/framework/journal"
 	"github.com/firedrill/firedrill/framework/probe"
 	"github.com/firedrill/firedrill/framework/scenario"
 	"github.com/firedrill/firedrill/framework/timeline"
@@ -41,6 +42,9 @@ type Input struct {
 	ProbeImage string
 	// Out receives progress lines.
 	Out io.Writer
+	// Journal receives each action on a node and its undo before the
+	// action is done (nil keeps no journal).
+	Journal *journal.Book
 	// OnPhase, when set, is told each phase as it begins: a front end shows
 	// it, a test interrupts the drill in the phase it wants.
 	OnPhase func(phase string)
@@ -208,7 +212,7 @@ func (d *drillRun) phase() string {
 // prepare picks the fault, connects, lists the nodes and installs the
 // probe workload.
 func (d *drillRun) prepare(ctx context.Context) (err error) {
-	if d.flt, err = fault.New(d.s.Fault, d.t); err != nil {
+	if d.flt, err = fault.New(d.s.Fault, d.t, d.in.Journal); err != nil {
 		return fmt.Errorf("%s: fault: %w", d.s.Path, err)
 	}
 	d.bench, err = connect(ctx, benchInput{cluster: d.in.Cluster, client: d.in.Client, nodes: d.in.Nodes,

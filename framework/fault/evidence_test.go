@@ -23,7 +23,7 @@ func TestPauseEvidence(t *testing.T) {
 		took      bool
 	}{{"frozen", false, true}, {"docker said yes, nothing froze", true, false}} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, _ := New(scenario.Fault{Action: scenario.ActionPause}, scenario.DefaultTimeouts())
+			f, _ := New(scenario.Fault{Action: scenario.ActionPause}, scenario.DefaultTimeouts(), nil)
 			ev := &events{}
 			if err := f.Inject(context.Background(), &fakeCluster{notPaused: tc.notPaused}, []cluster.Node{{Name: "a"}}, ev); err != nil {
 				t.Fatal(err)
@@ -56,6 +56,8 @@ func (b *bootCluster) Reboot(_ context.Context, n cluster.Node) error {
 	return nil
 }
 
+func (b *bootCluster) Start(context.Context, cluster.Node) error { return nil }
+
 func (b *bootCluster) BootID(_ context.Context, n cluster.Node) (string, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -69,7 +71,7 @@ func TestRebootEvidence(t *testing.T) {
 		took  bool
 	}{{"new boot id", false, true}, {"restart returned, same boot", true, false}} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, _ := New(scenario.Fault{Action: scenario.ActionReboot}, scenario.DefaultTimeouts())
+			f, _ := New(scenario.Fault{Action: scenario.ActionReboot}, scenario.DefaultTimeouts(), nil)
 			c := &bootCluster{boots: map[string]int{}, stuck: tc.stuck}
 			ev := &events{}
 			if err := f.Inject(context.Background(), c, []cluster.Node{{Name: "cp1"}, {Name: "cp2"}}, ev); err != nil {

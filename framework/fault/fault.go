@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/journal"
 	"github.com/firedrill/firedrill/framework/scenario"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
@@ -37,27 +38,73 @@ type Fault interface {
 }
 
 // New returns the fault for a scenario's fault spec; t bounds its waits for
-// evidence.
-func New(spec scenario.Fault, t scenario.Timeouts) (Fault, error) {
+// evidence. Every action with something to undo is written to book before
+// it is done and closed once undone (a nil book keeps no journal).
+func New(spec scenario.Fault, t scenario.Timeouts, book *journal.Book) (Fault, error) {
 	switch spec.Action {
 	case scenario.ActionReboot:
-		return reboot{bootID: t.BootID}, nil
+		return &reboot{bootID: t.BootID, book: book, open: map[string]*journal.Open{}}, nil
 	case scenario.ActionKill:
 		if spec.Target.Component == "" {
 			return nil, fmt.Errorf("kill needs target.component")
 		}
 		return kill{component: spec.Target.Component, gone: t.KillGone}, nil
 	case scenario.ActionPause:
-		return newHeld("pause", "unpause", "freeze every process of the node (the kernel still accepts connections), then thaw it",
-			"node frozen (docker state Paused)", pauseActions), nil
+		return newHeld("pause", UndoUnpause, "", "freeze every process of the node (the kernel still accepts connections), then thaw it",
+			"node frozen (docker state Paused)", pauseActions, book), nil
 	case scenario.ActionIsolateAPI:
-		return newHeld("isolate-api", "restore-api", "reset every connection from outside the cluster to the node's API server, then allow them again",
-			"reset rule in place", isolateActions(cluster.IsolateReset)), nil
+		return newHeld("isolate-api", UndoRestoreAPI, cluster.IsolateReset, "reset every connection from outside the cluster to the node's API server, then allow them again",
+			"reset rule in place", isolateActions(cluster.IsolateReset), book), nil
 	case scenario.ActionBlackholeAPI:
-		return newHeld("blackhole-api", "restore-api", "drop every packet from outside the cluster to the node's API server, then let them through again",
-			"drop rule in place", isolateActions(cluster.IsolateDrop)), nil
+		return newHeld("blackhole-api", UndoRestoreAPI, cluster.IsolateDrop, "drop every packet from outside the cluster to the node's API server, then let them through again",
+			"drop rule in place", isolateActions(cluster.IsolateDrop), book), nil
 	}
 	return nil, fmt.Errorf("unknown fault action %q", spec.Action)
+}
+
+// The undo actions the journal names. A kill has none: the kubelet
+// restarts a killed static pod by itself.
+const (
+	UndoUnpause    = "unpause"
+	UndoRestoreAPI = "restore-api"
+	// UndoStart boots a node an interrupted reboot left stopped.
+	UndoStart = "start"
+)
+
+// Undo does what a journal entry left open says, on a node of c: what
+// `firedrill clean` replays after a run that could not (kill -9).
+func Undo(ctx context.Context, c cluster.Cluster, e journal.Entry) error {
+	n := cluster.Node{Name: e.Node}
+	switch e.Undo {
+	case UndoUnpause:
+		p, ok := c.(cluster.Pauser)
+		if !ok {
+			return fmt.Errorf("cluster %s cannot unpause nodes", c.Name())
+		}
+		paused, err := p.Paused(ctx, n)
+		if err != nil || !paused {
+			return err
+		}
+		return p.Unpause(ctx, n)
+	case UndoRestoreAPI:
+		i, ok := c.(cluster.APIIsolator)
+		if !ok {
+			return fmt.Errorf("cluster %s cannot restore API access", c.Name())
+		}
+		in, err := i.APIIsolated(ctx, n, e.Shape)
+		if err != nil || !in {
+			return err
+		}
+		_, err = i.RestoreAPI(ctx, n, e.Shape)
+		return err
+	case UndoStart:
+		r, ok := c.(cluster.Rebooter)
+		if !ok {
+			return fmt.Errorf("cluster %s cannot start nodes", c.Name())
+		}
+		return r.Start(ctx, n)
+	}
+	return fmt.Errorf("unknown undo %q", e.Undo)
 }
 
 // nodeAction acts on a node and returns when it took effect on the node's
@@ -99,12 +146,21 @@ func isolateActions(shape string) func(cluster.Cluster) (heldActions, error) {
 
 // reboot restarts each target node at once (a real restart: docker restart
 // on kind). The proof is a new boot identifier, read within bootID after
-// the restart returned.
-type reboot struct{ bootID time.Duration }
+// the restart returned. The node heals by itself; only a reboot cut short
+// (Ctrl-C kills docker restart) can leave it stopped, so each reboot is in
+// the journal until its new boot is read, and Recover starts the nodes
+// whose reboot did not complete.
+type reboot struct {
+	bootID time.Duration
+	book   *journal.Book
 
-func (reboot) Desc() string { return "reboot the node (a real restart of the machine)" }
+	mu   sync.Mutex
+	open map[string]*journal.Open // nodes whose reboot did not complete
+}
 
-func (rb reboot) Inject(ctx context.Context, c cluster.Cluster, targets []cluster.Node, ev Events) error {
+func (*reboot) Desc() string { return "reboot the node (a real restart of the machine)" }
+
+func (rb *reboot) Inject(ctx context.Context, c cluster.Cluster, targets []cluster.Node, ev Events) error {
 	r, ok := c.(cluster.Rebooter)
 	if !ok {
 		return fmt.Errorf("cluster %s cannot reboot nodes", c.Name())
@@ -118,6 +174,13 @@ func (rb reboot) Inject(ctx context.Context, c cluster.Cluster, targets []cluste
 		if err != nil {
 			return time.Time{}, fmt.Errorf("boot id before the reboot: %w", err)
 		}
+		entry, err := rb.book.Begin(n.Name, "reboot", UndoStart, "")
+		if err != nil {
+			return time.Time{}, err
+		}
+		rb.mu.Lock()
+		rb.open[n.Name] = entry
+		rb.mu.Unlock()
 		if err := r.Reboot(ctx, n); err != nil {
 			return time.Time{}, err
 		}
@@ -134,25 +197,62 @@ func (rb reboot) Inject(ctx context.Context, c cluster.Cluster, targets []cluste
 			e.Error = readErr.Error()
 		}
 		ev.Evidence(e)
+		if e.Proven {
+			rb.done(n.Name)
+		}
 		return time.Time{}, nil
 	})
 }
 
-func (reboot) Recover(context.Context, cluster.Cluster, []cluster.Node, Events) error { return nil }
+func (rb *reboot) done(node string) {
+	rb.mu.Lock()
+	entry := rb.open[node]
+	delete(rb.open, node)
+	rb.mu.Unlock()
+	_ = entry.Close()
+}
+
+// Recover starts the nodes whose reboot did not complete; a completed
+// reboot needs nothing: the cluster heals with no human step.
+func (rb *reboot) Recover(ctx context.Context, c cluster.Cluster, targets []cluster.Node, ev Events) error {
+	var cut []cluster.Node
+	rb.mu.Lock()
+	for _, n := range targets {
+		if rb.open[n.Name] != nil {
+			cut = append(cut, n)
+		}
+	}
+	rb.mu.Unlock()
+	if len(cut) == 0 {
+		return nil
+	}
+	r, ok := c.(cluster.Rebooter)
+	if !ok {
+		return fmt.Errorf("cluster %s cannot start nodes", c.Name())
+	}
+	return onEach(ctx, cut, ev, timeline.EventRecover, UndoStart, func(ctx context.Context, n cluster.Node) (time.Time, error) {
+		if err := r.Start(ctx, n); err != nil {
+			return time.Time{}, err
+		}
+		rb.done(n.Name)
+		return time.Time{}, nil
+	})
+}
 
 // held is a fault the harness puts in place and lifts itself after the
 // scenario's duration. It remembers which nodes it touched, so Recover lifts
 // exactly those, also after a partial Inject, and only once.
 type held struct {
-	name, undo, desc, proof string
-	actions                 func(cluster.Cluster) (heldActions, error)
+	name, undo, shape, desc, proof string
+	actions                        func(cluster.Cluster) (heldActions, error)
+	book                           *journal.Book
 
 	mu     sync.Mutex
-	active map[string]bool
+	active map[string]*journal.Open
 }
 
-func newHeld(name, undo, desc, proof string, actions func(cluster.Cluster) (heldActions, error)) *held {
-	return &held{name: name, undo: undo, desc: desc, proof: proof, actions: actions, active: map[string]bool{}}
+func newHeld(name, undo, shape, desc, proof string, actions func(cluster.Cluster) (heldActions, error), book *journal.Book) *held {
+	return &held{name: name, undo: undo, shape: shape, desc: desc, proof: proof, actions: actions, book: book, active: map[string]*journal.Open{}}
 }
 
 func (h *held) Desc() string { return h.desc }
@@ -163,9 +263,13 @@ func (h *held) Inject(ctx context.Context, c cluster.Cluster, targets []cluster.
 		return err
 	}
 	return onEach(ctx, targets, ev, timeline.EventInject, h.name, func(ctx context.Context, n cluster.Node) (time.Time, error) {
-		// Mark before acting: if the action fails halfway, Recover still
-		// tries to lift it.
-		h.mark(n.Name, true)
+		// Journal and mark before acting: if the action fails halfway, or
+		// the harness dies, the undo is still tried.
+		entry, err := h.book.Begin(n.Name, h.name, h.undo, h.shape)
+		if err != nil {
+			return time.Time{}, err
+		}
+		h.mark(n.Name, entry)
 		at, err := a.apply(ctx, n)
 		if err != nil {
 			return at, err
@@ -196,21 +300,24 @@ func (h *held) Recover(ctx context.Context, c cluster.Cluster, targets []cluster
 		if err != nil {
 			return at, err
 		}
-		h.mark(n.Name, false)
-		return at, nil
+		h.mu.Lock()
+		entry := h.active[n.Name]
+		delete(h.active, n.Name)
+		h.mu.Unlock()
+		return at, entry.Close()
 	})
 }
 
-func (h *held) mark(name string, active bool) {
+func (h *held) mark(name string, entry *journal.Open) {
 	h.mu.Lock()
-	h.active[name] = active
+	h.active[name] = entry
 	h.mu.Unlock()
 }
 
 func (h *held) isActive(name string) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.active[name]
+	return h.active[name] != nil
 }
 
 // onEach runs act on every target at once and stamps one event each.

@@ -83,7 +83,7 @@ func (e *events) timeline() timeline.Timeline {
 }
 
 func TestHeldFaultLiftsWhatItTouchedOnce(t *testing.T) {
-	f, err := New(scenario.Fault{Action: scenario.ActionPause}, scenario.DefaultTimeouts())
+	f, err := New(scenario.Fault{Action: scenario.ActionPause}, scenario.DefaultTimeouts(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,12 +122,12 @@ func TestHeldFaultLiftsWhatItTouchedOnce(t *testing.T) {
 }
 
 func TestFaultNeedsTheCapability(t *testing.T) {
-	f, _ := New(scenario.Fault{Action: scenario.ActionIsolateAPI}, scenario.DefaultTimeouts())
+	f, _ := New(scenario.Fault{Action: scenario.ActionIsolateAPI}, scenario.DefaultTimeouts(), nil)
 	err := f.Inject(context.Background(), &fakeCluster{}, []cluster.Node{{Name: "a"}}, &events{})
 	if err == nil || !strings.Contains(err.Error(), "cluster fake cannot isolate API servers") {
 		t.Fatalf("err = %v", err)
 	}
-	if _, err := New(scenario.Fault{Action: "melt"}, scenario.DefaultTimeouts()); err == nil {
+	if _, err := New(scenario.Fault{Action: "melt"}, scenario.DefaultTimeouts(), nil); err == nil {
 		t.Fatal("unknown action accepted")
 	}
 }
@@ -135,7 +135,7 @@ func TestFaultNeedsTheCapability(t *testing.T) {
 // Every action the schema accepts has an implementation.
 func TestEveryActionIsImplemented(t *testing.T) {
 	for action := range scenario.FaultActions {
-		if _, err := New(scenario.Fault{Action: action, Target: scenario.Target{Component: scenario.ComponentEtcd}}, scenario.DefaultTimeouts()); err != nil {
+		if _, err := New(scenario.Fault{Action: action, Target: scenario.Target{Component: scenario.ComponentEtcd}}, scenario.DefaultTimeouts(), nil); err != nil {
 			t.Errorf("action %s: %v", action, err)
 		}
 	}

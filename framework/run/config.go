@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/firedrill/firedrill/framework/cluster/kind"
 	"github.com/firedrill/firedrill/framework/probe"
 )
 
@@ -33,6 +34,9 @@ type Config struct {
 	NodeImage string
 	// ProbeImage runs the probe workload (AGNHOST_IMAGE).
 	ProbeImage string
+	// StateDir holds what outlives a run: the undo journal
+	// (FIREDRILL_STATE, else the XDG state folder).
+	StateDir string
 	// Out receives progress lines.
 	Out io.Writer
 }
@@ -49,6 +53,7 @@ func FromEnv(root string) Config {
 		ReuseCluster: os.Getenv("REUSE_CLUSTER") == "1",
 		NodeImage:    os.Getenv("KIND_NODE_IMAGE"),
 		ProbeImage:   envOr("AGNHOST_IMAGE", probe.DefaultImage),
+		StateDir:     kind.StateDir(),
 		Out:          os.Stdout,
 	}
 }

@@ -24,6 +24,7 @@ import (
 
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/drill"
+	"github.com/firedrill/firedrill/framework/journal"
 	"github.com/firedrill/firedrill/framework/kubeadm"
 	"github.com/firedrill/firedrill/framework/probe"
 	"github.com/firedrill/firedrill/framework/report"
@@ -248,6 +249,7 @@ type fakeRun struct {
 	w        *world
 	prov     *haProvider
 	r        *Runner
+	stateDir string
 	code     int
 	out, err bytes.Buffer
 	report   report.File
@@ -274,7 +276,8 @@ func runFake(t *testing.T, script func(*world), cancelIn string, cancelAfter tim
 	}
 	fr.prov = &haProvider{w: fr.w}
 	cfg := Config{ScenariosDir: filepath.Join(dir, "scenarios"), ClustersDir: filepath.Join(dir, "clusters"),
-		ReportsDir: filepath.Join(dir, "reports"), ProbeImage: "agnhost", Out: &fr.out}
+		ReportsDir: filepath.Join(dir, "reports"), ProbeImage: "agnhost", StateDir: filepath.Join(dir, "state"), Out: &fr.out}
+	fr.stateDir = cfg.StateDir
 	r, err := NewWith(cfg, Backends{Providers: map[string]cluster.Provider{scenario.ProviderKind: fr.prov},
 		Connect: func(cluster.Cluster) (kubernetes.Interface, error) { return fr.w.cs, nil }})
 	if err != nil {
@@ -352,6 +355,9 @@ func (fr *fakeRun) checkEnd(t *testing.T, verdict string, code int) report.Scena
 	d := fr.drill(t)
 	if p := fr.w.pausedNodes(); len(p) > 0 {
 		t.Errorf("nodes left paused: %v", p)
+	}
+	if open, err := journal.Pending(journal.Dir(fr.stateDir)); err != nil || len(open) > 0 {
+		t.Errorf("undo journal left open: %v %v", open, err)
 	}
 	if l := fr.leftovers(t); len(l) > 0 {
 		t.Errorf("objects left behind: %v", l)

@@ -13,6 +13,7 @@ import (
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/cluster/kind"
 	"github.com/firedrill/firedrill/framework/drill"
+	"github.com/firedrill/firedrill/framework/journal"
 	"github.com/firedrill/firedrill/framework/probe"
 	"github.com/firedrill/firedrill/framework/report"
 	"github.com/firedrill/firedrill/framework/scenario"
@@ -104,7 +105,8 @@ func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*drill.Result
 	}
 	spec, _ := Spec(profile, r.cfg.NodeImage)
 	in := drill.Input{Scenario: s, Budgets: budgets, Cluster: c, Client: client, Nodes: len(spec.Nodes),
-		Timeouts: r.Catalog.Timeouts(profile.Name), ProbeImage: r.cfg.ProbeImage, Out: r.cfg.Out}
+		Timeouts: r.Catalog.Timeouts(profile.Name), ProbeImage: r.cfg.ProbeImage, Out: r.cfg.Out,
+		Journal: journal.NewBook(journal.Dir(r.cfg.StateDir), profile.Provider, c.Name(), s.Name)}
 	if r.onPhase != nil {
 		in.OnPhase = func(phase string) { r.onPhase(s.Name, phase) }
 	}

@@ -58,6 +58,9 @@ type Cluster struct {
 	config           *rest.Config
 	kind             *kindcluster.Provider
 	zones            map[string]string // node name -> zone, from the node labels
+	// attached: acted on by node names only (Attach), so its zones are
+	// not read; its API may be down, which is why it is being cleaned.
+	attached bool
 
 	// handles are kind's node handles by name. Node containers keep their
 	// names across restarts, so one docker listing serves every Exec, not
@@ -72,6 +75,7 @@ var (
 	_ cluster.Pauser      = (*Cluster)(nil)
 	_ cluster.APIIsolator = (*Cluster)(nil)
 	_ cluster.NodeExec    = (*Cluster)(nil)
+	_ cluster.Attacher    = (*Provider)(nil)
 )
 
 // Exists says whether a kind cluster of that name exists.
@@ -242,6 +246,34 @@ func (p *Provider) open(name, kubeconfig string) (*Cluster, error) {
 	return &Cluster{name: name, kubeconfig: kubeconfig, config: cfg, kind: p.kind, zones: map[string]string{}}, nil
 }
 
+// Attach implements cluster.Attacher: a kind cluster by name, for acting
+// on its nodes; its API config is kind's, when kind can give it.
+func (p *Provider) Attach(_ context.Context, name string) (cluster.Cluster, error) {
+	exists, err := p.Exists(name)
+	if err != nil {
+		return nil, err
+	}
+	if !exists {
+		return nil, fmt.Errorf("no kind cluster %s: %w", name, cluster.ErrNotFound)
+	}
+	cfg := &rest.Config{}
+	if raw, err := p.kind.KubeConfig(name, false); err == nil {
+		if c, err := clientcmd.RESTConfigFromKubeConfig([]byte(raw)); err == nil {
+			cfg = c
+		}
+	}
+	return &Cluster{name: name, config: cfg, kind: p.kind, zones: map[string]string{}, attached: true}, nil
+}
+
+// All implements cluster.Attacher: every kind cluster on this docker.
+func (p *Provider) All(context.Context) ([]string, error) {
+	names, err := p.kind.List()
+	if err != nil {
+		return nil, fmt.Errorf("list kind clusters: %w", err)
+	}
+	return names, nil
+}
+
 // kindConfig turns a profile into kind's config: zones and the ownership
 // mark become node labels.
 func kindConfig(spec cluster.Spec) *v1alpha4.Cluster {
@@ -275,7 +307,7 @@ func (c *Cluster) Nodes(ctx context.Context) ([]cluster.Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list nodes of kind cluster %s: %w", c.name, withOutput(err))
 	}
-	if len(c.zones) == 0 {
+	if len(c.zones) == 0 && !c.attached {
 		if err := c.readZones(ctx); err != nil {
 			return nil, err
 		}
@@ -360,6 +392,12 @@ func (c *Cluster) Reboot(ctx context.Context, n cluster.Node) error {
 func (c *Cluster) BootID(ctx context.Context, n cluster.Node) (string, error) {
 	out, err := dockerOutput(ctx, "inspect", "--format", "{{.State.StartedAt}}", n.Name)
 	return strings.TrimSpace(out), err
+}
+
+// Start implements cluster.Rebooter: docker start, which does nothing to a
+// running container.
+func (c *Cluster) Start(ctx context.Context, n cluster.Node) error {
+	return docker(ctx, "start", n.Name)
 }
 
 // Pause implements cluster.Pauser with docker pause (cgroup freezer).
@@ -448,7 +486,9 @@ func (c *Cluster) isolationRule(ctx context.Context, n cluster.Node, shape strin
 	if len(fields) < 3 || fields[0] != "default" || fields[1] != "via" {
 		return nil, fmt.Errorf("default route of node %s: unexpected %q", n.Name, route)
 	}
-	rule := []string{"INPUT", "-p", "tcp", "--dport", apiServerPort, "-s", fields[2]}
+	// The comment marks the rule as firedrill's, so `firedrill clean` finds
+	// one a dead run left behind.
+	rule := []string{"INPUT", "-p", "tcp", "--dport", apiServerPort, "-s", fields[2], "-m", "comment", "--comment", cluster.RuleComment}
 	switch shape {
 	case cluster.IsolateReset:
 		return append(rule, "-j", "REJECT", "--reject-with", "tcp-reset"), nil

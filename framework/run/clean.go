@@ -1,0 +1,272 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/fault"
+	"github.com/firedrill/firedrill/framework/journal"
+	"github.com/firedrill/firedrill/framework/probe"
+)
+
+// CleanInput is what `firedrill clean` looks through.
+type CleanInput struct {
+	Backends Backends
+	// StateDir holds the undo journal.
+	StateDir string
+	// Apply removes what was found; without it Clean only lists it (a dry
+	// run).
+	Apply bool
+	// KeepClusters leaves the clusters this tool made in place (their
+	// probe objects and filter rules are still removed).
+	KeepClusters bool
+	Out          io.Writer
+}
+
+// Leftover is one thing a run left behind, and how to remove it.
+type Leftover struct {
+	What   string
+	remove func(context.Context) error
+}
+
+// Clean finds what runs left behind and, with in.Apply, removes it, in
+// this order: the undo journal's open entries (a node still paused, cut
+// off or stopped), packet filter rules marked as firedrill's in the nodes
+// of clusters it made or touched, its probe namespace in clusters it did
+// not make, and the clusters it made. It never touches a cluster it did
+// not make beyond its own objects, and never an entry of a run still alive.
+// It returns what it found.
+func Clean(ctx context.Context, in CleanInput) ([]Leftover, error) {
+	var found, stage []Leftover
+	var errs []error
+	add := func(l Leftover) {
+		stage = append(stage, l)
+		fmt.Fprintf(in.Out, "found: %s\n", l.What)
+	}
+	// Each stage is removed before the next looks: undoing a cut makes
+	// the API, and so the probe namespace behind it, reachable again.
+	endStage := func() {
+		found = append(found, stage...)
+		if in.Apply {
+			for _, l := range stage {
+				if err := l.remove(ctx); err != nil {
+					fmt.Fprintf(in.Out, "ERROR: %s: %v\n", l.What, err)
+					errs = append(errs, fmt.Errorf("%s: %w", l.What, err))
+					continue
+				}
+				fmt.Fprintf(in.Out, "removed: %s\n", l.What)
+			}
+		}
+		stage = nil
+	}
+	attached := map[string]cluster.Cluster{} // by provider/name
+	attach := func(provider, name string) (cluster.Cluster, error) {
+		key := provider + "/" + name
+		if c, ok := attached[key]; ok {
+			return c, nil
+		}
+		a, ok := in.Backends.Providers[provider].(cluster.Attacher)
+		if !ok {
+			return nil, fmt.Errorf("provider %q cannot act on a cluster by name", provider)
+		}
+		c, err := a.Attach(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		attached[key] = c
+		return c, nil
+	}
+
+	// 1. The journal: what was done to a node and not undone.
+	pending, err := journal.Pending(journal.Dir(in.StateDir))
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for _, e := range pending {
+		if e.Pid != os.Getpid() && alive(e.Pid) {
+			fmt.Fprintf(in.Out, "skipped: %s: its run (pid %d) is still going\n", e, e.Pid)
+			continue
+		}
+		c, err := attach(e.Provider, e.Cluster)
+		if errors.Is(err, cluster.ErrNotFound) {
+			add(Leftover{What: fmt.Sprintf("journal entry of a cluster that is gone: %s", e),
+				remove: func(context.Context) error { return journal.Done(e) }})
+			continue
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", e, err))
+			continue
+		}
+		add(Leftover{What: "not undone: " + e.String(), remove: func(ctx context.Context) error {
+			if err := fault.Undo(ctx, c, e); err != nil {
+				return err
+			}
+			return journal.Done(e)
+		}})
+	}
+
+	// 2. The clusters this tool made, and those the journal names.
+	made := map[string][]string{} // provider -> names
+	for _, pname := range slices.Sorted(maps.Keys(in.Backends.Providers)) {
+		names, err := in.Backends.Providers[pname].Made(ctx)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		made[pname] = names
+		for _, name := range names {
+			if _, err := attach(pname, name); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	for _, key := range slices.Sorted(maps.Keys(attached)) {
+		c := attached[key]
+		rules, err := filterRules(ctx, c)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		for _, l := range rules {
+			add(l)
+		}
+	}
+
+	endStage()
+
+	// 3. Probe objects in clusters this tool did not make (reused or
+	// opted in): they are its own, so it removes them there too.
+	for _, pname := range slices.Sorted(maps.Keys(in.Backends.Providers)) {
+		a, ok := in.Backends.Providers[pname].(cluster.Attacher)
+		if !ok {
+			continue
+		}
+		all, err := a.All(ctx)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, name := range all {
+			if slices.Contains(made[pname], name) && !in.KeepClusters {
+				continue // deleted below, with everything in it
+			}
+			c, err := attach(pname, name)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if l, ok := probeNamespace(ctx, in.Backends, c, in.Out); ok {
+				add(l)
+			}
+		}
+	}
+	endStage()
+
+	// 4. The clusters this tool made.
+	if !in.KeepClusters {
+		for _, pname := range slices.Sorted(maps.Keys(made)) {
+			prov := in.Backends.Providers[pname]
+			for _, name := range made[pname] {
+				add(Leftover{What: fmt.Sprintf("%s cluster %s, made by firedrill", pname, name),
+					remove: func(ctx context.Context) error { return prov.Delete(ctx, name) }})
+			}
+		}
+	}
+
+	endStage()
+	switch {
+	case len(found) == 0:
+		fmt.Fprintln(in.Out, "nothing left behind")
+	case !in.Apply:
+		fmt.Fprintf(in.Out, "dry run: %d leftovers; `firedrill clean --yes` removes them\n", len(found))
+	}
+	return found, errors.Join(errs...)
+}
+
+// alive says whether a process of that pid exists (signal 0).
+func alive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// filterRules are the packet filter rules marked as firedrill's in the
+// nodes of c (iptables -S lists them as they were added; -D with the same
+// words deletes one).
+func filterRules(ctx context.Context, c cluster.Cluster) ([]Leftover, error) {
+	x, ok := c.(cluster.NodeExec)
+	if !ok {
+		return nil, nil
+	}
+	nodes, err := c.Nodes(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: %w", c.Name(), err)
+	}
+	var out []Leftover
+	var errs []error
+	for _, n := range nodes {
+		cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		listing, err := x.Exec(cctx, n, "iptables", "-S", "INPUT")
+		cancel()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("node %s of %s: iptables -S: %w", n.Name, c.Name(), err))
+			continue
+		}
+		for _, line := range strings.Split(string(listing), "\n") {
+			words := strings.Fields(line)
+			if len(words) < 2 || words[0] != "-A" || !slices.Contains(words, cluster.RuleComment) {
+				continue
+			}
+			rule := words[1:]
+			out = append(out, Leftover{What: fmt.Sprintf("filter rule in node %s of cluster %s: %s", n.Name, c.Name(), line),
+				remove: func(ctx context.Context) error {
+					// Undoing a journal entry may have removed it already.
+					if _, err := x.Exec(ctx, n, "iptables", append([]string{"-C"}, rule...)...); err != nil {
+						return nil
+					}
+					_, err := x.Exec(ctx, n, "iptables", append([]string{"-D"}, rule...)...)
+					return err
+				}})
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+// probeNamespace is the harness's namespace in c, if its API answers and
+// the namespace is there.
+func probeNamespace(ctx context.Context, b Backends, c cluster.Cluster, out io.Writer) (Leftover, bool) {
+	cs, err := b.Connect(c)
+	if err != nil {
+		fmt.Fprintf(out, "cluster %s: no API client (%v): namespace %s not checked\n", c.Name(), err, probe.Namespace)
+		return Leftover{}, false
+	}
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	_, err = cs.CoreV1().Namespaces().Get(cctx, probe.Namespace, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return Leftover{}, false
+	}
+	if err != nil {
+		fmt.Fprintf(out, "cluster %s: API not answering (%v): namespace %s not checked\n", c.Name(), err, probe.Namespace)
+		return Leftover{}, false
+	}
+	return Leftover{What: fmt.Sprintf("namespace %s in cluster %s", probe.Namespace, c.Name()),
+		remove: func(ctx context.Context) error {
+			ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+			defer cancel()
+			return probe.RemoveNamespace(ctx, cs)
+		}}, true
+}
