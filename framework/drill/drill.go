@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -169,13 +170,14 @@ func (d *drillRun) phases() []phase {
 	return append(ps, phase{"recover", d.recover})
 }
 
-// run runs the phases; exit is the one way out, also for a panic (it then
-// lifts the fault before the panic goes on) and for Ctrl-C.
+// run runs the phases; exit is the one way out, also for Ctrl-C and for a
+// panic, which becomes the drill's error (with its stack in the output):
+// the fault is lifted, the report written, and the next drill runs.
 func (d *drillRun) run(ctx context.Context) (err error) {
-	panicked := true
 	defer func() {
-		if panicked {
-			err = fmt.Errorf("panic in phase %s", d.phase())
+		if r := recover(); r != nil {
+			fmt.Fprintf(d.out, "[%s] PANIC in phase %s: %v\n%s", d.s.Name, d.phase(), r, debug.Stack())
+			err = fmt.Errorf("panic in phase %s: %v", d.phase(), r)
 		}
 		err = d.exit(ctx, err)
 	}()
@@ -191,7 +193,6 @@ func (d *drillRun) run(ctx context.Context) (err error) {
 			break
 		}
 	}
-	panicked = false
 	return err
 }
 

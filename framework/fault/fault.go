@@ -329,6 +329,15 @@ func onEach(ctx context.Context, targets []cluster.Node, ev Events, kind timelin
 		go func() {
 			defer wg.Done()
 			e := timeline.Event{Kind: kind, Action: action, Target: n.Name, At: time.Now()}
+			// A panic here would end the process before anything is
+			// lifted: it becomes this target's error instead.
+			defer func() {
+				if r := recover(); r != nil {
+					e.Done, e.Error = time.Now(), fmt.Sprintf("panic: %v", r)
+					errs[i] = fmt.Errorf("%s %s: panic: %v", action, n.Name, r)
+					ev.Event(e)
+				}
+			}()
 			effective, err := act(ctx, n)
 			e.Done, e.Effective = time.Now(), effective
 			if err != nil {

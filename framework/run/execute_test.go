@@ -112,6 +112,9 @@ type world struct {
 	failPause string
 	// neverRecovers: unpaused nodes stay NotReady.
 	neverRecovers bool
+	// panicIn panics in the harness: "pause" while pausing the second
+	// master, "nodes" while listing the nodes.
+	panicIn string
 	// pauseTakes is how long a pause takes, during which a cancelled
 	// context aborts it (as Ctrl-C kills docker).
 	pauseTakes time.Duration
@@ -188,12 +191,20 @@ func (c fakeHA) RESTConfig() *rest.Config {
 	return &rest.Config{Host: c.w.api.URL, TLSClientConfig: rest.TLSClientConfig{CAData: cert}}
 }
 func (c fakeHA) KubeconfigPath() string                        { return "/dev/null" }
-func (c fakeHA) Nodes(context.Context) ([]cluster.Node, error) { return c.w.nodes, nil }
+func (c fakeHA) Nodes(context.Context) ([]cluster.Node, error) {
+	if c.w.panicIn == "nodes" {
+		panic("a bug in a provider")
+	}
+	return c.w.nodes, nil
+}
 
 func (c fakeHA) Pause(ctx context.Context, n cluster.Node) error {
 	w := c.w
 	if n.Name == w.failPause {
 		return fmt.Errorf("docker pause %s: exit status 1", n.Name)
+	}
+	if w.panicIn == "pause" && n.Name == "fake-ha-control-plane2" {
+		panic("a bug in a fault")
 	}
 	w.mu.Lock()
 	w.paused[n.Name] = true
@@ -420,6 +431,24 @@ func TestRunRecoveryNeverComes(t *testing.T) {
 	}
 	if !fr.r.pool.unhealthy["fake-ha"] {
 		t.Error("the cluster left unhealthy is not marked for recreation")
+	}
+}
+
+// A panic in the harness, in a phase or while a fault acts, is the drill's
+// error: the fault is lifted, the report written, the run goes on to its
+// end.
+func TestRunPanics(t *testing.T) {
+	for _, tc := range []struct{ in, verdict, err string }{
+		{"nodes", drill.VerdictFail, "panic in phase prepare: a bug in a provider"},
+		{"pause", drill.VerdictInvalid, "pause fake-ha-control-plane2: panic: a bug in a fault"},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			fr := runFake(t, func(w *world) { w.panicIn = tc.in }, "", 0)
+			d := fr.checkEnd(t, tc.verdict, ExitFail)
+			if !strings.Contains(d.Error, tc.err) {
+				t.Errorf("error %q, want it to contain %q", d.Error, tc.err)
+			}
+		})
 	}
 }
 
