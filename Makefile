@@ -23,8 +23,10 @@ GINKGO_FLAGS := -v --fail-on-empty --timeout=$(E2E_TIMEOUT) $(if $(LABELS),--lab
 
 CONTEXT ?=
 DURATION ?= 5m
+# make soak: how many times the drill runs on one cluster.
+N ?= 10
 
-.PHONY: help test unit validate e2e observe sandbox
+.PHONY: help test unit validate e2e soak clean-leftovers observe sandbox
 
 help:
 	@echo "make e2e SCENARIO=reboot-master   run one drill (comma-separate several; LABELS='...' filters by label)"
@@ -32,6 +34,8 @@ help:
 	@echo "make test                         unit and validation tests, then the calibration and reboot-master drills"
 	@echo "make unit                         unit and validation tests only (no cluster)"
 	@echo "make validate [FILES='a.yaml b.yaml']  check scenario and profile files without a cluster"
+	@echo "make soak SCENARIO=reboot-master N=10  one drill N times on one cluster: pass rate, min/median/max per figure"
+	@echo "make clean-leftovers [YES=1]      list (remove with YES=1) what runs left: undone faults, clusters, probe objects"
 	@echo "make observe CONTEXT=ctx DURATION=5m  probe an existing cluster without injecting anything, and report"
 
 # The calibration drills (two cut shapes x 5 s, 20 s, 60 s) guard every
@@ -50,6 +54,13 @@ validate:
 
 e2e: sandbox
 	SCENARIO='$(SCENARIO)' go tool ginkgo $(GINKGO_FLAGS) ./suites/drills
+
+soak: sandbox
+	@test -n '$(SCENARIO)' || { echo "make soak needs SCENARIO=name" >&2; exit 2; }
+	go run ./cmd/firedrill run --scenario '$(SCENARIO)' --repeat $(N)
+
+clean-leftovers:
+	go run ./cmd/firedrill clean $(if $(YES),--yes)
 
 observe:
 	go run ./cmd/firedrill observe $(if $(CONTEXT),--context '$(CONTEXT)') --duration $(DURATION)

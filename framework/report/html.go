@@ -37,7 +37,7 @@ func HTML(f File, timelines map[string]timeline.Timeline) ([]byte, error) {
 		hs := htmlScenario{Scenario: s, ID: "scenario-" + strconv.Itoa(i+1), Pass: s.Verdict == "PASS",
 			TargetList: strings.Join(s.Targets, ", "), Started: stamp(s.Started), Finished: stamp(s.Finished),
 			Took: took(s.Started, s.Finished), Description: strings.TrimSpace(s.Description)}
-		if tl, ok := timelines[s.Name]; !ok {
+		if tl, ok := timelines[s.Key()]; !ok {
 			hs.NoChart = "no timeline was recorded for this scenario"
 		} else if !tl.End.After(tl.Start) {
 			hs.NoChart = "the observation window is empty"

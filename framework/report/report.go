@@ -70,6 +70,9 @@ type Scenario struct {
 	Name        string `json:"name"`
 	Description string `json:"description"`
 	Verdict     string `json:"verdict"` // PASS, FAIL, INVALID or INTERRUPTED
+	// Attempt numbers the repeats of one scenario in a run (a soak), from
+	// 1; 0 when the run does not repeat it.
+	Attempt int `json:"attempt,omitempty"`
 	// Invalid says why the drill is INVALID: no evidence that the fault
 	// took.
 	Invalid string `json:"invalid,omitempty"`
@@ -108,8 +111,8 @@ func Write(r *Run) error {
 	timelines := map[string]timeline.Timeline{}
 	for _, d := range r.Drills {
 		s := d.Scenario
-		timelines[s.Name] = d.Timeline
-		s.Timeline = filepath.Join(s.Name, "timeline.json")
+		timelines[s.Key()] = d.Timeline
+		s.Timeline = filepath.Join(s.Key(), "timeline.json")
 		if err := writeJSON(filepath.Join(r.Dir, s.Timeline), d.Timeline); err != nil {
 			return err
 		}
@@ -130,6 +133,15 @@ func Write(r *Run) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(r.Dir, "report.html"), page, 0o644)
+}
+
+// Key tells apart the drills of a run: the scenario's name, with the
+// attempt when the run repeats it (a soak). It names the drill's folder.
+func (s Scenario) Key() string {
+	if s.Attempt > 0 {
+		return fmt.Sprintf("%s-%d", s.Name, s.Attempt)
+	}
+	return s.Name
 }
 
 // NewFigures pairs each figure with its budget verdict, if any.

@@ -27,6 +27,9 @@ type Config struct {
 	// Labels filters the drills by the labels in the scenario files, in
 	// Ginkgo's label-filter syntax ("single-master && !calibration").
 	Labels string
+	// Repeat runs the selected drills this many times on the same
+	// clusters (a soak); 0 or 1 runs them once.
+	Repeat int
 	// KeepCluster keeps the clusters this run created (KEEP_CLUSTER=1);
 	// ReuseCluster reuses an existing healthy one (REUSE_CLUSTER=1).
 	KeepCluster, ReuseCluster bool

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/firedrill/firedrill/framework/drill"
+	"github.com/firedrill/firedrill/framework/scenario"
 )
 
 // Exit codes of a run.
@@ -39,7 +40,11 @@ func (r *Runner) Execute(ctx context.Context, errOut io.Writer) (code int) {
 		return ExitFail
 	}
 	code = ExitOK
-	for _, s := range selected {
+	var runs []*scenario.Scenario
+	for range max(r.cfg.Repeat, 1) {
+		runs = append(runs, selected...)
+	}
+	for _, s := range runs {
 		if ctx.Err() != nil {
 			break
 		}
@@ -54,6 +59,14 @@ func (r *Runner) Execute(ctx context.Context, errOut io.Writer) (code int) {
 			code = ExitFail
 		case res.Verdict != drill.VerdictPass:
 			fmt.Fprintf(errOut, "run: %s: %s\n%s", s.Name, res.Verdict, Blown(res))
+			code = ExitFail
+		}
+	}
+	if r.cfg.Repeat > 1 {
+		text, err := r.Soak()
+		fmt.Fprint(r.cfg.Out, text)
+		if err != nil {
+			fmt.Fprintf(errOut, "run: %v\n", err)
 			code = ExitFail
 		}
 	}

@@ -239,12 +239,12 @@ func (c fakeHA) Paused(_ context.Context, n cluster.Node) (bool, error) {
 // haProvider makes the world's cluster and says what it deleted.
 type haProvider struct {
 	w       *world
-	made    bool
+	ups     int
 	deleted []string
 }
 
 func (p *haProvider) Up(context.Context, cluster.UpInput) (cluster.Cluster, bool, error) {
-	p.made = true
+	p.ups++
 	return fakeHA{p.w}, true, nil
 }
 
@@ -270,6 +270,10 @@ type fakeRun struct {
 // runFake runs the test catalog; cancelIn, when set, cancels the run's
 // context (Ctrl-C) cancelAfter after that phase begins.
 func runFake(t *testing.T, script func(*world), cancelIn string, cancelAfter time.Duration) *fakeRun {
+	return runFakeRepeat(t, script, cancelIn, cancelAfter, 1)
+}
+
+func runFakeRepeat(t *testing.T, script func(*world), cancelIn string, cancelAfter time.Duration, repeat int) *fakeRun {
 	t.Helper()
 	dir := t.TempDir()
 	for name, text := range map[string]string{"clusters/fake-ha.yaml": testProfile, "scenarios/pause-masters.yaml": testScenario} {
@@ -287,7 +291,7 @@ func runFake(t *testing.T, script func(*world), cancelIn string, cancelAfter tim
 	}
 	fr.prov = &haProvider{w: fr.w}
 	cfg := Config{ScenariosDir: filepath.Join(dir, "scenarios"), ClustersDir: filepath.Join(dir, "clusters"),
-		ReportsDir: filepath.Join(dir, "reports"), ProbeImage: "agnhost", StateDir: filepath.Join(dir, "state"), Out: &fr.out}
+		ReportsDir: filepath.Join(dir, "reports"), ProbeImage: "agnhost", StateDir: filepath.Join(dir, "state"), Repeat: repeat, Out: &fr.out}
 	fr.stateDir = cfg.StateDir
 	r, err := NewWith(cfg, Backends{Providers: map[string]cluster.Provider{scenario.ProviderKind: fr.prov},
 		Connect: func(cluster.Cluster) (kubernetes.Interface, error) { return fr.w.cs, nil }})
@@ -403,6 +407,27 @@ func TestRunPasses(t *testing.T) {
 	}
 	if fr.r.pool.unhealthy["fake-ha"] {
 		t.Error("a healthy cluster is marked for recreation")
+	}
+}
+
+// A soak: the drill three times on one cluster, each attempt in its own
+// folder, and the spread of every figure in soak.md.
+func TestRunRepeats(t *testing.T) {
+	fr := runFakeRepeat(t, nil, "", 0, 3)
+	if fr.code != ExitOK || len(fr.report.Scenarios) != 3 {
+		t.Fatalf("exit %d, %d drills; want 0, 3\n%s", fr.code, len(fr.report.Scenarios), fr.err.String())
+	}
+	for i, s := range fr.report.Scenarios {
+		if s.Attempt != i+1 || s.Timeline != fmt.Sprintf("pause-masters-%d/timeline.json", i+1) {
+			t.Errorf("drill %d: attempt %d, timeline %s", i, s.Attempt, s.Timeline)
+		}
+	}
+	if fr.prov.ups != 1 || !slices.Equal(fr.prov.deleted, []string{"fake-ha"}) {
+		t.Errorf("cluster made %d times, deleted %v: want one cluster for the whole soak", fr.prov.ups, fr.prov.deleted)
+	}
+	soak, err := os.ReadFile(filepath.Join(fr.r.Dir(), "soak.md"))
+	if err != nil || !strings.Contains(string(soak), "pause-masters, 3 of 3 passed") {
+		t.Errorf("soak.md: %v\n%s", err, soak)
 	}
 }
 

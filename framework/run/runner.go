@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -28,6 +29,8 @@ type Runner struct {
 	results []*drill.Result
 	pool    *pool
 	connect func(cluster.Cluster) (kubernetes.Interface, error)
+	// attempts counts the runs of each scenario, for a soak's report.
+	attempts map[string]int
 	// onPhase is told each phase of each drill (tests interrupt a drill
 	// in a chosen phase with it).
 	onPhase func(scenario, phase string)
@@ -69,7 +72,7 @@ func NewWith(cfg Config, b Backends) (*Runner, error) {
 		return nil, err
 	}
 	fmt.Fprintf(cfg.Out, "reports: %s\n", rep.Dir)
-	return &Runner{cfg: cfg, Catalog: catalog, report: rep, connect: b.Connect,
+	return &Runner{cfg: cfg, Catalog: catalog, report: rep, connect: b.Connect, attempts: map[string]int{},
 		pool: newPool(b.Providers, b.Connect, rep.Dir, cfg.NodeImage, cfg.ReuseCluster, cfg.Out)}, nil
 }
 
@@ -116,7 +119,12 @@ func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*drill.Result
 		r.pool.markUnhealthy(profile)
 	}
 	r.results = append(r.results, res)
-	r.report.Drills = append(r.report.Drills, Reported(res))
+	reported := Reported(res)
+	if r.cfg.Repeat > 1 {
+		r.attempts[s.Name]++
+		reported.Scenario.Attempt = r.attempts[s.Name]
+	}
+	r.report.Drills = append(r.report.Drills, reported)
 	r.report.Finished = time.Now()
 	if err := report.Write(r.report); err != nil {
 		return res, errors.Join(runErr, fmt.Errorf("write report: %w", err))
@@ -135,6 +143,13 @@ func (r *Runner) Close(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), release)
 	defer cancel()
 	return r.pool.release(ctx, r.cfg.KeepCluster)
+}
+
+// Soak writes soak.md, the pass rate and the spread of every figure over
+// the repeats of each scenario, and returns it.
+func (r *Runner) Soak() (string, error) {
+	text := report.Soak(r.report)
+	return text, os.WriteFile(filepath.Join(r.report.Dir, "soak.md"), []byte(text), 0o644)
 }
 
 // Results are the drills run so far.
