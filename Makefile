@@ -32,7 +32,7 @@ help:
 	@echo "make e2e SCENARIO=reboot-master   run one drill (comma-separate several; LABELS='...' filters by label)"
 	@echo "make e2e SUITE=ha                 every drill labelled ha, on one kind-ha cluster"
 	@echo "make test                         unit and validation tests, then the calibration and reboot-master drills"
-	@echo "make unit                         unit and validation tests only (no cluster)"
+	@echo "make unit                         unit tests, a short fuzz of the scenario loader, actionlint (no cluster)"
 	@echo "make validate [FILES='a.yaml b.yaml']  check scenario and profile files without a cluster"
 	@echo "make soak SCENARIO=reboot-master N=10  one drill N times on one cluster: pass rate, min/median/max per figure"
 	@echo "make clean-leftovers [YES=1]      list (remove with YES=1) what runs left: undone faults, clusters, probe objects"
@@ -45,9 +45,14 @@ TEST_LABELS := single-master && (calibration || reboot)
 test: unit validate
 	$(MAKE) e2e LABELS='$(TEST_LABELS)'
 
+# FUZZTIME bounds the scenario loader's fuzz run (go test -fuzz).
+FUZZTIME ?= 15s
+
 unit:
 	go vet ./...
 	go test ./framework/... ./cmd/...
+	go test -run='^$$' -fuzz=FuzzLoad -fuzztime=$(FUZZTIME) ./framework/scenario
+	go tool actionlint
 
 validate:
 	go run ./cmd/firedrill validate $(FILES)

@@ -4,6 +4,7 @@
 //	firedrill run [--scenario a,b] [--labels EXPR] [--keep-cluster] [--reuse-cluster]
 //	firedrill observe [--context NAME] [--duration 5m] [flags]
 //	firedrill clean [--yes] [--keep-clusters]
+//	firedrill merge [--out DIR] RUN_DIR...
 package main
 
 import (
@@ -40,6 +41,7 @@ var commands = []command{
 	{"validate", "check scenario and cluster profile files", runValidate},
 	{"run", "run drills on real clusters, as make e2e does, and report", runRun},
 	{"observe", "probe an existing cluster without a fault and report (upgrades, maintenance)", runObserve},
+	{"merge", "merge the reports of several runs (CI shards) into one", runMerge},
 	{"clean", "list what runs left behind (undone faults, clusters, probe objects); remove it with --yes", runClean},
 }
 

@@ -26,6 +26,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	scenarios := fs.String("scenario", "", "comma-separated scenario names (default: SCENARIO, else every scenario)")
 	fs.StringVar(&cfg.Labels, "labels", "", "label filter, Ginkgo's syntax, e.g. 'single-master && !calibration'")
+	shard := fs.String("shard", "", "run only shard i of n of the selected drills (i/n, e.g. 1/2), one cluster profile per shard where it can")
 	fs.IntVar(&cfg.Repeat, "repeat", 1, "run the drills this many times on the same clusters and report the pass rate and spread of every figure (a soak)")
 	fs.BoolVar(&cfg.KeepCluster, "keep-cluster", cfg.KeepCluster, "keep the clusters this run creates (KEEP_CLUSTER=1)")
 	fs.BoolVar(&cfg.ReuseCluster, "reuse-cluster", cfg.ReuseCluster, "reuse a healthy cluster firedrill made for the profile (REUSE_CLUSTER=1)")
@@ -33,7 +34,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.ScenariosDir, "scenarios", cfg.ScenariosDir, "folder of scenario files")
 	fs.StringVar(&cfg.ClustersDir, "clusters", cfg.ClustersDir, "folder of cluster profiles")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: firedrill run [--scenario a,b] [--labels EXPR] [--repeat N] [--keep-cluster] [--reuse-cluster]\n\n"+
+		fmt.Fprintln(stderr, "usage: firedrill run [--scenario a,b] [--labels EXPR] [--shard i/n] [--repeat N] [--keep-cluster] [--reuse-cluster]\n\n"+
 			"Runs drills on real clusters, as `make e2e` does: the verdict per drill, the report in reports/<run>/,\n"+
 			"clusters this run created deleted at the end (also on Ctrl-C) unless kept. Exit 0 when every drill\n"+
 			"passed, 1 when one failed, was INVALID or could not run, 130 when interrupted.")
@@ -46,6 +47,12 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	if len(rest) > 0 {
 		fmt.Fprintf(stderr, "run: unexpected arguments %q\n", rest)
 		return exitUsage
+	}
+	if *shard != "" {
+		if cfg.Shard, err = firedrillrun.ParseShard(*shard); err != nil {
+			fmt.Fprintf(stderr, "run: %v\n", err)
+			return exitUsage
+		}
 	}
 	if *scenarios != "" {
 		cfg.Scenarios = firedrillrun.SplitNames(*scenarios)

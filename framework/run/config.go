@@ -27,6 +27,9 @@ type Config struct {
 	// Labels filters the drills by the labels in the scenario files, in
 	// Ginkgo's label-filter syntax ("single-master && !calibration").
 	Labels string
+	// Shard keeps this CI shard's part of the selected drills (Shard.Of);
+	// the zero value runs them all.
+	Shard Shard
 	// Repeat runs the selected drills this many times on the same
 	// clusters (a soak); 0 or 1 runs them once.
 	Repeat int

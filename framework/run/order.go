@@ -2,6 +2,7 @@ package run
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -53,6 +54,59 @@ func Select(c *scenario.Catalog, names []string, labels string) ([]*scenario.Sce
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("no scenario among %d matches the labels %q", len(selected), labels)
+	}
+	return out, nil
+}
+
+// Shard is a CI shard: Index of Count, from 1.
+type Shard struct{ Index, Count int }
+
+// ParseShard reads "i/n" with 1 <= i <= n.
+func ParseShard(s string) (Shard, error) {
+	var sh Shard
+	if _, err := fmt.Sscanf(s, "%d/%d", &sh.Index, &sh.Count); err != nil || sh.Count < 1 || sh.Index < 1 || sh.Index > sh.Count ||
+		fmt.Sprintf("%d/%d", sh.Index, sh.Count) != strings.TrimSpace(s) {
+		return Shard{}, fmt.Errorf("shard %q: want i/n with 1 <= i <= n, e.g. 1/2", s)
+	}
+	return sh, nil
+}
+
+// Of keeps this shard's part of the selected drills, deterministically:
+// drills are grouped by cluster profile (a shard makes one cluster per
+// profile it has), the groups dealt, largest first, to the shard with the
+// fewest drills so far (ties: by profile name, to the lowest shard); run
+// order within a shard is unchanged. With more shards than profiles, a
+// shard may be empty: that is an error, never zero drills passing.
+func (sh Shard) Of(selected []*scenario.Scenario) ([]*scenario.Scenario, error) {
+	if sh.Count <= 1 {
+		return selected, nil
+	}
+	groups := map[string]int{}
+	for _, s := range selected {
+		groups[s.Cluster]++
+	}
+	profiles := slices.Sorted(maps.Keys(groups))
+	slices.SortStableFunc(profiles, func(a, b string) int { return groups[b] - groups[a] })
+	load := make([]int, sh.Count)
+	shardOf := map[string]int{}
+	for _, p := range profiles {
+		least := 0
+		for i := range load {
+			if load[i] < load[least] {
+				least = i
+			}
+		}
+		shardOf[p] = least + 1
+		load[least] += groups[p]
+	}
+	var out []*scenario.Scenario
+	for _, s := range selected {
+		if shardOf[s.Cluster] == sh.Index {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("shard %d/%d has no drill: the %d selected drills use %d cluster profiles", sh.Index, sh.Count, len(selected), len(groups))
 	}
 	return out, nil
 }

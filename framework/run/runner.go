@@ -78,7 +78,11 @@ func NewWith(cfg Config, b Backends) (*Runner, error) {
 
 // Selected is the drills the configuration asks for, in run order.
 func (r *Runner) Selected() ([]*scenario.Scenario, error) {
-	return Select(r.Catalog, r.cfg.Scenarios, r.cfg.Labels)
+	selected, err := Select(r.Catalog, r.cfg.Scenarios, r.cfg.Labels)
+	if err != nil {
+		return nil, err
+	}
+	return r.cfg.Shard.Of(selected)
 }
 
 // Dir is the run's report folder.

@@ -105,6 +105,13 @@ func readDoc(path string) (*doc, error) {
 		}
 		return nil, fmt.Errorf("%s: cannot read: %w", path, err)
 	}
+	return parseDoc(path, data), nil
+}
+
+// parseDoc parses the content of the file at path. Everything about the
+// content is recorded in the doc, never returned: it is what the fuzz test
+// feeds.
+func parseDoc(path string, data []byte) *doc {
 	d := &doc{file: path, data: data, byPath: map[string]*entry{}}
 
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -112,10 +119,10 @@ func readDoc(path string) (*doc, error) {
 	switch err := dec.Decode(&top); {
 	case errors.Is(err, io.EOF):
 		d.addf(1, 1, "", "file is empty: want a %s or %s mapping", KindScenario, KindClusterProfile)
-		return d, nil
+		return d
 	case err != nil:
 		d.yamlError(err)
-		return d, nil
+		return d
 	}
 	var second yaml.Node
 	switch err := dec.Decode(&second); {
@@ -142,7 +149,7 @@ func readDoc(path string) (*doc, error) {
 	default:
 		d.root = n
 	}
-	return d, nil
+	return d
 }
 
 func unalias(n *yaml.Node) *yaml.Node {

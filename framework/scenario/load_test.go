@@ -369,6 +369,36 @@ func TestScenarioErrors(t *testing.T) {
 			want:  []string{`10:3: steadyState.settle: duplicate key "settle" (first at line 9)`},
 		},
 		{
+			name: "budget on a figure a reboot never measures",
+			old:  "figure: writes.lost", new: "figure: api.downtime.error.new",
+			count: 2, // and its max 0 has no unit
+			want:  []string{`30:13: budgets[1].figure: api.downtime.error.new is never measured by this scenario: it needs a held fault (fault.duration > 0)`},
+		},
+		{
+			name: "budget on the canary without one",
+			old:  "figure: writes.lost", new: "figure: scheduling.canary",
+			count: 2, // and its max 0 has no unit
+			want:  []string{`30:13: budgets[1].figure: scheduling.canary is never measured by this scenario: it needs the canary pod (probes.canary: true)`},
+		},
+		{
+			name: "duration with no unit",
+			old:  "  timeout: 5m\n", new: "  timeout: 300\n",
+			count: 1,
+			want:  []string{`22:12: recovery.timeout: bare number 300: write a duration with its unit, e.g. 300s or 300ms`},
+		},
+		{
+			name: "zero timeout",
+			old:  "  timeout: 5m\n", new: "  timeout: 0s\n",
+			count: 1,
+			want:  []string{`22:12: recovery.timeout: must be > 0, got 0s`},
+		},
+		{
+			name: "negative observeAfter",
+			old:  "observeAfter: 30s", new: "observeAfter: -30s",
+			count: 1,
+			want:  []string{`23:17: recovery.observeAfter: must be >= 0, got -30s`},
+		},
+		{
 			name: "unknown field merged in",
 			old:  "  - figure: writes.lost\n    kind: availability\n", new: "  - <<: {kind: availability, color: red}\n    figure: writes.lost\n",
 			count: 1,

@@ -58,6 +58,29 @@ func (d *doc) validateScenario(s *Scenario) {
 	}
 
 	d.checkBudgets(s.Budgets)
+	d.checkMeasurable(s)
+}
+
+// checkMeasurable rejects a budget on a figure this scenario cannot
+// produce: it would fail as "not measured" on every run, or worse, be read
+// as a measurement of something the drill never did.
+func (d *doc) checkMeasurable(s *Scenario) {
+	for i, b := range s.Budgets {
+		info, ok := timeline.Info(b.Figure)
+		if !ok {
+			continue
+		}
+		var lacks bool
+		switch info.Needs {
+		case timeline.NeedsHeldFault:
+			lacks = s.Fault.Duration <= 0
+		case timeline.NeedsCanary:
+			lacks = !s.Probes.Canary
+		}
+		if lacks {
+			d.errorf(fmt.Sprintf("budgets[%d].figure", i), "%s is never measured by this scenario: it needs %s", b.Figure, info.Needs)
+		}
+	}
 }
 
 func (d *doc) checkName(name string) {

@@ -122,7 +122,21 @@ type FigureInfo struct {
 	// LowerBound says what in the cluster's own settings keeps the figure
 	// from being beaten, where something does; scenarios give the number.
 	LowerBound string
+	// Needs is what a scenario must have for the figure to be measured at
+	// all; a budget on it in a scenario without it is a validation error.
+	Needs Need
 }
+
+// Need is what a scenario must have for a figure to exist.
+type Need string
+
+const (
+	// NeedsHeldFault: a fault the harness holds and lifts (fault.duration),
+	// whose window the target stamps.
+	NeedsHeldFault Need = "a held fault (fault.duration > 0)"
+	// NeedsCanary: the canary pod (probes.canary: true).
+	NeedsCanary Need = "the canary pod (probes.canary: true)"
+)
 
 // Figures is every derived figure.
 var Figures = []FigureInfo{
@@ -140,7 +154,7 @@ var Figures = []FigureInfo{
 		Component: "etcd members", Recovered: "every member ready"},
 	{Name: EtcdLeaderChanges, Unit: Count, Meaning: "etcd elections seen during the window"},
 	{Name: SchedulingCanary, Unit: Seconds, Meaning: "from the canary pod's creation to its binding",
-		LowerBound: "the scheduler Lease's duration after its last renewal, less the canary's creation delay"},
+		LowerBound: "the scheduler Lease's duration after its last renewal, less the canary's creation delay", Needs: NeedsCanary},
 	{Name: WorkloadExcessPods, Unit: Count, Meaning: "most probe pods above the Deployment's replicas"},
 	{Name: LeaseSchedulerRecovery, Unit: Seconds, Meaning: "from the fault until the scheduler Lease is held and renewed for good",
 		Component: "kube-scheduler (leader)", Recovered: "leader elected and renewing", LowerBound: "the Lease duration (15 s) after the last renewal"},
@@ -167,12 +181,12 @@ var Figures = []FigureInfo{
 	{Name: WritesAcknowledged, Unit: Count, Meaning: "writes the API server acknowledged"},
 	{Name: WritesLost, Unit: Count, Meaning: "acknowledged writes missing after recovery"},
 	{Name: WritesDowntime, Unit: Seconds, Meaning: "time writes failed"},
-	{Name: FaultWindow, Unit: Seconds, Meaning: "a held fault's window, as the target stamped it"},
-	{Name: APIDowntimeError, Unit: Seconds, Meaning: "|api.downtime.total - fault.window|"},
+	{Name: FaultWindow, Unit: Seconds, Meaning: "a held fault's window, as the target stamped it", Needs: NeedsHeldFault},
+	{Name: APIDowntimeError, Unit: Seconds, Meaning: "|api.downtime.total - fault.window|", Needs: NeedsHeldFault},
 	{Name: APIDowntimeNew, Unit: Seconds, Meaning: "API downtime over new connections"},
 	{Name: APIDowntimeReused, Unit: Seconds, Meaning: "API downtime over the reused HTTP/2 connection"},
-	{Name: APIDowntimeErrorNew, Unit: Seconds, Meaning: "|api.downtime.new - fault.window|: the harness's accuracy"},
-	{Name: APIDowntimeErrorReused, Unit: Seconds, Meaning: "|api.downtime.reused - fault.window|"},
+	{Name: APIDowntimeErrorNew, Unit: Seconds, Meaning: "|api.downtime.new - fault.window|: the harness's accuracy", Needs: NeedsHeldFault},
+	{Name: APIDowntimeErrorReused, Unit: Seconds, Meaning: "|api.downtime.reused - fault.window|", Needs: NeedsHeldFault},
 	{Name: HarnessStallTotal, Unit: Seconds, Meaning: "time the harness's own control series failed (kept out of every downtime)"},
 	{Name: APIDowntimeStalled, Unit: Seconds, Meaning: "API downtime that fell in harness stalls and was kept out"},
 }

@@ -1,0 +1,54 @@
+package report
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestMergeShards(t *testing.T) {
+	root := t.TempDir()
+	t0 := time.Date(2026, 11, 28, 2, 17, 0, 0, time.UTC)
+	shard := func(id, name, verdict string, at time.Time) string {
+		r := &Run{ID: id, Dir: filepath.Join(root, id), Started: at, Finished: at.Add(time.Minute),
+			Drills: []Drill{{Scenario: Scenario{Name: name, Verdict: verdict, Started: at}, Timeline: drillTimeline()}}}
+		if err := os.MkdirAll(r.Dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := Write(r); err != nil {
+			t.Fatal(err)
+		}
+		return r.Dir
+	}
+	single := shard("single", "reboot-master", "PASS", t0.Add(time.Minute))
+	ha := shard("ha", "kill-apiserver", "FAIL", t0)
+	// A "latest" link copied as a folder beside its target counts once.
+	latest := filepath.Join(root, "latest")
+	if err := os.CopyFS(latest, os.DirFS(single)); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(root, "merged")
+	merged, pass, err := Merge(out, []string{single, ha, latest, t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pass {
+		t.Error("a failed shard merged into a pass")
+	}
+	if len(merged.Drills) != 2 || merged.Drills[0].Scenario.Name != "kill-apiserver" || !merged.Started.Equal(t0) {
+		t.Errorf("merged %d drills (first %s), started %v", len(merged.Drills), merged.Drills[0].Scenario.Name, merged.Started)
+	}
+	back, err := Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Drills) != 2 || len(back.Drills[1].Timeline.Samples) == 0 {
+		t.Errorf("the merged report does not read back with its timelines: %+v", back.Drills)
+	}
+	for _, f := range []string{"summary.md", "report.html"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
