@@ -190,7 +190,7 @@ func (c fakeHA) RESTConfig() *rest.Config {
 	cert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.w.api.Certificate().Raw})
 	return &rest.Config{Host: c.w.api.URL, TLSClientConfig: rest.TLSClientConfig{CAData: cert}}
 }
-func (c fakeHA) KubeconfigPath() string                        { return "/dev/null" }
+func (c fakeHA) KubeconfigPath() string { return "/dev/null" }
 func (c fakeHA) Nodes(context.Context) ([]cluster.Node, error) {
 	if c.w.panicIn == "nodes" {
 		panic("a bug in a provider")
