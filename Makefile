@@ -26,7 +26,7 @@ DURATION ?= 5m
 # make soak: how many times the drill runs on one cluster.
 N ?= 10
 
-.PHONY: help test unit validate e2e soak clean-leftovers observe sandbox
+.PHONY: help test unit validate e2e e2e-safety soak clean-leftovers observe sandbox
 
 help:
 	@echo "make e2e SCENARIO=reboot-master   run one drill (comma-separate several; LABELS='...' filters by label)"
@@ -34,6 +34,7 @@ help:
 	@echo "make test                         unit and validation tests, then the calibration and reboot-master drills"
 	@echo "make unit                         unit tests, a short fuzz of the scenario loader, actionlint (no cluster)"
 	@echo "make validate [FILES='a.yaml b.yaml']  check scenario and profile files without a cluster"
+	@echo "make e2e-safety                   real-cluster safety tests: foreign clusters refused, Ctrl-C in every phase"
 	@echo "make soak SCENARIO=reboot-master N=10  one drill N times on one cluster: pass rate, min/median/max per figure"
 	@echo "make clean-leftovers [YES=1]      list (remove with YES=1) what runs left: undone faults, clusters, probe objects"
 	@echo "make observe CONTEXT=ctx DURATION=5m  probe an existing cluster without injecting anything, and report"
@@ -44,6 +45,7 @@ TEST_LABELS := single-master && (calibration || reboot)
 
 test: unit validate
 	$(MAKE) e2e LABELS='$(TEST_LABELS)'
+	$(MAKE) e2e-safety
 
 # FUZZTIME bounds the scenario loader's fuzz run (go test -fuzz).
 FUZZTIME ?= 15s
@@ -53,6 +55,7 @@ unit:
 	go test ./framework/... ./cmd/...
 	go test -run='^$$' -fuzz=FuzzLoad -fuzztime=$(FUZZTIME) ./framework/scenario
 	go tool actionlint
+	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 
 validate:
 	go run ./cmd/firedrill validate $(FILES)
@@ -66,6 +69,11 @@ soak: sandbox
 
 clean-leftovers:
 	go run ./cmd/firedrill clean $(if $(YES),--yes)
+
+# Real kind clusters: a cluster firedrill did not make is refused and left
+# as it was; Ctrl-C in each phase of a drill leaves nothing behind.
+e2e-safety: sandbox
+	go tool ginkgo -v --fail-on-empty --timeout=60m $(if $(CI),--no-color) ./suites/safety
 
 observe:
 	go run ./cmd/firedrill observe $(if $(CONTEXT),--context '$(CONTEXT)') --duration $(DURATION)

@@ -110,9 +110,9 @@ func observe(ctx context.Context, in ObserveInput, res *Result) error {
 	}
 	// The observed cluster is someone else's: leave nothing behind.
 	defer func() {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), t.Cleanup)
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*t.Cleanup)
 		defer cancel()
-		if err := probe.RemoveNamespace(cctx, b.cs); err != nil {
+		if err := probe.RemoveNamespace(cctx, b.cs, in.Out); err != nil {
 			fmt.Fprintf(in.Out, "[observe] WARNING: %v\n", err)
 		} else {
 			fmt.Fprintf(in.Out, "[observe] removed namespace %s\n", probe.Namespace)

@@ -264,9 +264,5 @@ func probeNamespace(ctx context.Context, b Backends, c cluster.Cluster, out io.W
 		return Leftover{}, false
 	}
 	return Leftover{What: fmt.Sprintf("namespace %s in cluster %s", probe.Namespace, c.Name()),
-		remove: func(ctx context.Context) error {
-			ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-			defer cancel()
-			return probe.RemoveNamespace(ctx, cs)
-		}}, true
+		remove: func(ctx context.Context) error { return probe.RemoveNamespace(ctx, cs, out) }}, true
 }

@@ -7,20 +7,13 @@ import (
 	"maps"
 	"slices"
 	"sync"
-	"time"
 
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/probe"
 	"github.com/firedrill/firedrill/framework/scenario"
-	"github.com/firedrill/firedrill/framework/waitfor"
 )
-
-// probeObjectsTimeout bounds removing the probe namespace from a cluster
-// that outlives the run: a rebooted control plane serves again within
-// about 40 s here.
-const probeObjectsTimeout = 2 * time.Minute
 
 // pool hands drills the cluster of their profile, reused across the drills
 // of a run behind a health gate; a drill that left its cluster unhealthy
@@ -141,15 +134,13 @@ func (p *pool) release(ctx context.Context, keep bool) error {
 }
 
 // removeProbeObjects deletes the harness's namespace from a cluster that
-// outlives the run, so the run leaves nothing behind in it. After a Ctrl-C
-// the API may still be coming back from the fault: it retries, within
-// probeObjectsTimeout, with a progress line.
+// outlives the run, so the run leaves nothing behind in it; after a
+// Ctrl-C the API may still be coming back from the fault, and
+// RemoveNamespace waits for it, bounded.
 func (p *pool) removeProbeObjects(ctx context.Context, c cluster.Cluster) {
 	cs, err := p.connect(c)
 	if err == nil {
-		err = waitfor.Until(ctx, waitfor.Input{What: fmt.Sprintf("namespace %s removed from cluster %s", probe.Namespace, c.Name()),
-			Timeout: probeObjectsTimeout, Poll: 2 * time.Second, Every: 10 * time.Second, Out: p.out,
-			Check: func(ctx context.Context) error { return probe.RemoveNamespace(ctx, cs) }})
+		err = probe.RemoveNamespace(ctx, cs, p.out)
 	}
 	if err != nil {
 		fmt.Fprintf(p.out, "WARNING: cluster %s: %v\n", c.Name(), err)

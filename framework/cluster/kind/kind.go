@@ -180,7 +180,8 @@ func (p *Provider) adopt(ctx context.Context, in cluster.UpInput, kubeconfig str
 				"or delete it with `kind delete cluster --name %s`", name, profile, name)
 		}
 		return nil, fmt.Errorf("kind cluster %q exists and firedrill did not create it (%s): it is left as it is; "+
-			"give the profile another kindCluster.clusterName, or opt this cluster in to drills (see REUSE_CLUSTER in the README)", name, why)
+			"give the profile another kindCluster.clusterName, or, to let firedrill break it, opt it in with "+
+			"`kubectl --context kind-%s label nodes --all %s=%s` and run again with REUSE_CLUSTER=1", name, why, name, cluster.ProfileLabel, profile)
 	}
 	c, err := p.open(name, kubeconfig)
 	if err != nil {

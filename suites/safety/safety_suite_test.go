@@ -1,0 +1,282 @@
+// Package safety checks on real kind clusters that firedrill never harms
+// what it did not make and leaves nothing behind whenever a run ends: a
+// cluster it did not make is refused and left as it was, also with reuse;
+// an opted-in one is drilled and kept; Ctrl-C in each phase of a drill
+// (creating, steady state, holding a fault, rebooting, recovering) leaves
+// no fault in place, no probe object in the kept cluster, a healthy
+// cluster and a complete report. It drives the firedrill binary the way a
+// user does, with a terminal's Ctrl-C (SIGINT to the process group).
+// Run it with `make e2e-safety`.
+package safety
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gbytes"
+	"github.com/onsi/gomega/gexec"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/cluster/kind"
+	"github.com/firedrill/firedrill/framework/health"
+	"github.com/firedrill/firedrill/framework/journal"
+	"github.com/firedrill/firedrill/framework/probe"
+	"github.com/firedrill/firedrill/framework/report"
+	"github.com/firedrill/firedrill/framework/run"
+)
+
+func TestSafety(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "firedrill safety")
+}
+
+// The cluster name of the kind-single profile, the one these specs use.
+const clusterName = "firedrill-single"
+
+var (
+	bin      string // the firedrill binary
+	root     string // the repository
+	stateDir string // the runs' FIREDRILL_STATE
+	reports  string // the runs' FIREDRILL_REPORTS
+)
+
+var _ = BeforeSuite(func() {
+	wd, err := os.Getwd()
+	Expect(err).NotTo(HaveOccurred())
+	root, err = run.RepoRoot(wd)
+	Expect(err).NotTo(HaveOccurred())
+	bin, err = gexec.Build("github.com/firedrill/firedrill/cmd/firedrill")
+	Expect(err).NotTo(HaveOccurred())
+	tmp := GinkgoT().TempDir()
+	stateDir, reports = filepath.Join(tmp, "state"), filepath.Join(tmp, "reports")
+	Expect(kindClusterExists()).To(BeFalse(), "a kind cluster %s exists already: these specs need the name", clusterName)
+})
+
+var _ = AfterSuite(func() {
+	gexec.CleanupBuildArtifacts()
+})
+
+// firedrill starts the binary with the runs' environment, in its own
+// process group so that interrupt reaches it as a terminal's Ctrl-C does.
+func firedrill(args ...string) *gexec.Session {
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "FIREDRILL_STATE="+stateDir, "FIREDRILL_REPORTS="+reports)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	s, err := gexec.Start(cmd, GinkgoWriter, GinkgoWriter)
+	Expect(err).NotTo(HaveOccurred())
+	return s
+}
+
+// interrupt sends SIGINT to the session's process group, as Ctrl-C.
+func interrupt(s *gexec.Session) {
+	GinkgoWriter.Printf("--- Ctrl-C at %s\n", time.Now().Format("15:04:05.000"))
+	Expect(syscall.Kill(-s.Command.Process.Pid, syscall.SIGINT)).To(Succeed())
+}
+
+// interruptedAfter runs firedrill with args, presses Ctrl-C delay after a
+// line matching pattern, and expects exit 130 within the limit.
+func interruptedAfter(pattern string, delay time.Duration, args ...string) *gexec.Session {
+	s := firedrill(args...)
+	Eventually(s.Out, 5*time.Minute).Should(gbytes.Say(pattern))
+	time.Sleep(delay)
+	interrupt(s)
+	Eventually(s, 5*time.Minute).Should(gexec.Exit(run.ExitInterrupted))
+	return s
+}
+
+func kindClusterExists() bool {
+	exists, err := kind.NewProvider(GinkgoWriter).Exists(clusterName)
+	Expect(err).NotTo(HaveOccurred())
+	return exists
+}
+
+// containers are the node containers of the cluster, by name and ID.
+func containers() []string {
+	out, err := exec.Command("docker", "ps", "-a", "--filter", "label=io.x-k8s.kind.cluster="+clusterName,
+		"--format", "{{.Names}} {{.ID}} {{.State}}").Output()
+	Expect(err).NotTo(HaveOccurred())
+	lines := strings.Fields(strings.TrimSpace(string(out)))
+	slices.Sort(lines)
+	return lines
+}
+
+// latestReport is the newest run's report.json.
+func latestReport() report.File {
+	data, err := os.ReadFile(filepath.Join(reports, "latest", "report.json"))
+	Expect(err).NotTo(HaveOccurred())
+	var f report.File
+	Expect(json.Unmarshal(data, &f)).To(Succeed())
+	return f
+}
+
+// client is an API client of the kept cluster, through kind's kubeconfig.
+func client() kubernetes.Interface {
+	c, err := kind.NewProvider(GinkgoWriter).Attach(context.Background(), clusterName)
+	Expect(err).NotTo(HaveOccurred())
+	cs, err := kubernetes.NewForConfig(c.RESTConfig())
+	Expect(err).NotTo(HaveOccurred())
+	return cs
+}
+
+// expectLeftClean checks what every interrupted run must leave in a kept
+// cluster: every node running and unpaused, no firedrill filter rule, no
+// probe namespace, the journal closed, the cluster healthy again, and a
+// complete INTERRUPTED report naming the phase.
+func expectLeftClean(phase string) {
+	f := latestReport()
+	Expect(f.Scenarios).To(HaveLen(1))
+	d := f.Scenarios[0]
+	Expect(d.Verdict).To(Equal(report.VerdictInterrupted), "error: %s", d.Error)
+	Expect(d.Error).To(ContainSubstring("interrupted in phase " + phase))
+	Expect(d.Finished).NotTo(BeZero())
+	Expect(d.Phases[len(d.Phases)-1].Name).To(Equal("read-back"))
+
+	for _, c := range containers() {
+		Expect(c).NotTo(ContainSubstring("paused"))
+	}
+	Expect(containers()).NotTo(ContainElement(ContainSubstring("exited")))
+	for _, node := range []string{clusterName + "-control-plane", clusterName + "-worker"} {
+		Eventually(func() (string, error) {
+			out, err := exec.Command("docker", "exec", node, "iptables", "-S", "INPUT").CombinedOutput()
+			return string(out), err
+		}, time.Minute).ShouldNot(ContainSubstring("--comment " + cluster.RuleComment))
+	}
+	open, err := journal.Pending(journal.Dir(stateDir))
+	Expect(err).NotTo(HaveOccurred())
+	Expect(open).To(BeEmpty())
+
+	cs := client()
+	Eventually(func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := health.APIReady(ctx, cs); err != nil {
+			return err
+		}
+		if _, err := health.NodesReady(ctx, cs, 2); err != nil {
+			return err
+		}
+		return health.SystemPodsReady(ctx, cs)
+	}, 3*time.Minute, 2*time.Second).Should(Succeed(), "the kept cluster is not healthy again")
+	Eventually(func() bool {
+		_, err := cs.CoreV1().Namespaces().Get(context.Background(), probe.Namespace, metav1.GetOptions{})
+		return apierrors.IsNotFound(err)
+	}, time.Minute, time.Second).Should(BeTrue(), "namespace %s left in the kept cluster", probe.Namespace)
+}
+
+var _ = Describe("a cluster firedrill did not make", Ordered, func() {
+	// Made by another firedrill (another state folder) for another
+	// profile: to this run's firedrill it is someone else's cluster, with
+	// no opt-in.
+	var foreign *kind.Provider
+	otherState := ""
+	BeforeAll(func(ctx SpecContext) {
+		otherState = GinkgoT().TempDir()
+		Expect(os.Setenv("FIREDRILL_STATE", otherState)).To(Succeed())
+		defer os.Unsetenv("FIREDRILL_STATE")
+		foreign = kind.NewProvider(GinkgoWriter)
+		_, _, err := foreign.Up(ctx, cluster.UpInput{KubeconfigDir: GinkgoT().TempDir(), Spec: cluster.Spec{
+			Name: clusterName, Profile: "team-dev", Image: os.Getenv("KIND_NODE_IMAGE"), WaitForReady: 3 * time.Minute,
+			Nodes: []cluster.NodeSpec{{Role: cluster.RoleControlPlane, Zone: "zone-a"}, {Role: cluster.RoleWorker, Zone: "zone-a"}}}})
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(func(ctx SpecContext) {
+			// The other firedrill deletes what it made.
+			Expect(os.Setenv("FIREDRILL_STATE", otherState)).To(Succeed())
+			defer os.Unsetenv("FIREDRILL_STATE")
+			Expect(foreign.Delete(ctx, clusterName)).To(Succeed())
+		}, NodeTimeout(3*time.Minute))
+	}, NodeTimeout(5*time.Minute))
+
+	for _, reuse := range []bool{false, true} {
+		It(fmt.Sprintf("is refused before any change and left as it was (reuse %v)", reuse), func(_ SpecContext) {
+			before := containers()
+			args := []string{"run", "--scenario", "kill-apiserver-single"}
+			if reuse {
+				args = append(args, "--reuse-cluster")
+			}
+			s := firedrill(args...)
+			Eventually(s, 2*time.Minute).Should(gexec.Exit(run.ExitFail))
+			Expect(s.Err).To(gbytes.Say(regexp.QuoteMeta("label nodes --all " + cluster.ProfileLabel + "=kind-single")))
+			Expect(containers()).To(Equal(before), "the cluster was changed")
+		}, SpecTimeout(3*time.Minute))
+	}
+
+	It("is left alone by firedrill clean", func(_ SpecContext) {
+		before := containers()
+		s := firedrill("clean", "--yes")
+		Eventually(s, time.Minute).Should(gexec.Exit(0))
+		Expect(s.Out).NotTo(gbytes.Say("kind cluster " + clusterName + ", made by firedrill"))
+		Expect(containers()).To(Equal(before))
+	}, SpecTimeout(2*time.Minute))
+
+	It("is drilled once opted in, and kept without firedrill's objects", func(ctx SpecContext) {
+		cs := client()
+		nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+		Expect(err).NotTo(HaveOccurred())
+		for i := range nodes.Items {
+			n := &nodes.Items[i]
+			n.Labels[cluster.ProfileLabel] = "kind-single"
+			_, err := cs.CoreV1().Nodes().Update(ctx, n, metav1.UpdateOptions{})
+			Expect(err).NotTo(HaveOccurred())
+		}
+		before := containers()
+		s := firedrill("run", "--scenario", "kill-apiserver-single", "--reuse-cluster")
+		Eventually(s, 5*time.Minute).Should(gexec.Exit(0))
+		Expect(s.Out).To(gbytes.Say("reused cluster " + clusterName + " left in place"))
+		Expect(containers()).To(Equal(before))
+		_, err = cs.CoreV1().Namespaces().Get(ctx, probe.Namespace, metav1.GetOptions{})
+		Expect(apierrors.IsNotFound(err)).To(BeTrue(), "namespace %s left: %v", probe.Namespace, err)
+	}, SpecTimeout(6*time.Minute))
+})
+
+var _ = Describe("Ctrl-C", Ordered, func() {
+	AfterAll(func(_ SpecContext) {
+		s := firedrill("clean", "--yes")
+		Eventually(s, 3*time.Minute).Should(gexec.Exit(0))
+		Expect(kindClusterExists()).To(BeFalse())
+		s = firedrill("clean")
+		Eventually(s, time.Minute).Should(gexec.Exit(0))
+		Expect(s.Out).To(gbytes.Say("nothing left behind"))
+	}, NodeTimeout(5*time.Minute))
+
+	It("while creating the cluster deletes what was made", func(_ SpecContext) {
+		interruptedAfter("creating kind cluster", 8*time.Second, "run", "--scenario", "reboot-master")
+		Eventually(containers, time.Minute).Should(BeEmpty())
+		Expect(kindClusterExists()).To(BeFalse())
+	}, SpecTimeout(6*time.Minute))
+
+	It("in steady state leaves the kept cluster clean", func(_ SpecContext) {
+		interruptedAfter(`\] steady state:`, time.Second, "run", "--scenario", "reboot-master", "--keep-cluster")
+		expectLeftClean("steady-state")
+	}, SpecTimeout(10*time.Minute))
+
+	It("while holding a fault lifts it", func(_ SpecContext) {
+		interruptedAfter("holding the fault", 3*time.Second, "run", "--scenario", "calibrate-drop-20s", "--keep-cluster", "--reuse-cluster")
+		expectLeftClean("hold")
+	}, SpecTimeout(10*time.Minute))
+
+	It("while a node reboots leaves it running", func(_ SpecContext) {
+		interruptedAfter("inject: reboot", 3*time.Second, "run", "--scenario", "reboot-master", "--keep-cluster", "--reuse-cluster")
+		expectLeftClean("inject")
+	}, SpecTimeout(10*time.Minute))
+
+	It("while recovering leaves the kept cluster clean", func(_ SpecContext) {
+		interruptedAfter(`\] recovery: waiting`, 5*time.Second, "run", "--scenario", "reboot-master", "--keep-cluster", "--reuse-cluster")
+		expectLeftClean("recover")
+	}, SpecTimeout(10*time.Minute))
+})
