@@ -52,6 +52,13 @@ func New(spec scenario.Fault, t scenario.Timeouts, book *journal.Book) (Fault, e
 	case scenario.ActionPause:
 		return newHeld("pause", UndoUnpause, "", "freeze every process of the node (the kernel still accepts connections), then thaw it",
 			"node frozen (docker state Paused)", pauseActions, book), nil
+	case scenario.ActionFreeze:
+		if spec.Target.Component == "" {
+			return nil, fmt.Errorf("freeze needs target.component")
+		}
+		c := spec.Target.Component
+		return newHeld("freeze "+c, UndoThaw, c, "SIGSTOP the "+c+" process (it holds its ports and answers nothing), then SIGCONT it",
+			"every "+c+" process stopped (state T)", freezeActions(c), book), nil
 	case scenario.ActionIsolateAPI:
 		return newHeld("isolate-api", UndoRestoreAPI, cluster.IsolateReset, "reset every connection from outside the cluster to the node's API server, then allow them again",
 			"reset rule in place", isolateActions(cluster.IsolateReset), book), nil
@@ -69,6 +76,8 @@ const (
 	UndoRestoreAPI = "restore-api"
 	// UndoStart boots a node an interrupted reboot left stopped.
 	UndoStart = "start"
+	// UndoThaw SIGCONTs a frozen component (the entry's shape names it).
+	UndoThaw = "thaw"
 )
 
 // Undo does what a journal entry left open says, on a node of c: what
@@ -96,6 +105,13 @@ func Undo(ctx context.Context, c cluster.Cluster, e journal.Entry) error {
 			return err
 		}
 		_, err = i.RestoreAPI(ctx, n, e.Shape)
+		return err
+	case UndoThaw:
+		x, ok := c.(cluster.NodeExec)
+		if !ok {
+			return fmt.Errorf("cluster %s cannot run commands on nodes", c.Name())
+		}
+		_, err := thaw(ctx, x, n, e.Shape)
 		return err
 	case UndoStart:
 		r, ok := c.(cluster.Rebooter)

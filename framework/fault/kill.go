@@ -31,9 +31,7 @@ func (k kill) Inject(ctx context.Context, c cluster.Cluster, targets []cluster.N
 	if !ok {
 		return fmt.Errorf("cluster %s cannot run commands on nodes", c.Name())
 	}
-	// Static pods run the component with its name as argv[0]; anchoring
-	// keeps "etcd" from matching etcdctl or a shell mentioning it.
-	pattern := "^" + k.component + "( |$)"
+	pattern := processPattern(k.component)
 	pids := func(ctx context.Context, n cluster.Node) ([]string, error) {
 		out, err := x.Exec(ctx, n, "sh", "-c", "pgrep -f '"+pattern+"' || true")
 		return strings.Fields(string(out)), err

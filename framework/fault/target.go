@@ -88,6 +88,9 @@ func Select(nodes []cluster.Node, f scenario.Fault, facts Facts, now time.Time) 
 	}
 	c.Nodes = pool[:want]
 	for _, n := range c.Nodes {
+		if !scenario.FaultActions[f.Action].RestartsContainer {
+			break // no container restarts: the back-off does not apply
+		}
 		if last := facts.LastRestart[n.Name]; !last.IsZero() && now.Sub(last) < BackoffReset {
 			c.Why = append(c.Why, fmt.Sprintf("%s on %s restarted %s ago: the kubelet's restart back-off (>= 10 s) applies",
 				t.Component, n.Name, now.Sub(last).Round(time.Second)))

@@ -198,7 +198,7 @@ func TestScenarioErrors(t *testing.T) {
 			name: "unknown fault action",
 			old:  "action: reboot", new: "action: crash",
 			count: 1,
-			want:  []string{`16:11: fault.action: unknown action "crash"; known actions: blackhole-api, isolate-api, kill, pause, reboot`},
+			want:  []string{`16:11: fault.action: unknown action "crash"; known actions: blackhole-api, freeze, isolate-api, kill, pause, reboot`},
 		},
 		{
 			name: "kill without component and back-off policy",
@@ -397,6 +397,13 @@ func TestScenarioErrors(t *testing.T) {
 			old:  "observeAfter: 30s", new: "observeAfter: -30s",
 			count: 1,
 			want:  []string{`23:17: recovery.observeAfter: must be >= 0, got -30s`},
+		},
+		{
+			name: "freeze takes no kubelet back-off",
+			old:  "  action: reboot\n", new: "  action: freeze\n  kubeletBackoff: in-budget\n  duration: 30s\n",
+			old2: "    count: one\n", new2: "    component: etcd\n    count: 2\n",
+			count: 1,
+			want:  []string{`17:19: fault.kubeletBackoff: action "freeze" restarts no container: remove it`},
 		},
 		{
 			name: "unknown field merged in",

@@ -96,16 +96,28 @@ const (
 	// target node (never by deleting its mirror pod, which restarts
 	// nothing). Self-healing: the kubelet must restart it.
 	ActionKill = "kill"
+	// ActionFreeze SIGSTOPs a control-plane component's process on each
+	// target node for Duration, then SIGCONTs it: the process holds its
+	// ports and answers nothing, as a hung one does (two of three etcd
+	// members frozen is a lost quorum). The kubelet sees it only through
+	// its probes; keep Duration below the liveness probe's patience.
+	ActionFreeze = "freeze"
 )
 
-// FaultActions lists the known actions: whether each needs a Duration, and
-// whether it acts on a component (target.component and kubeletBackoff).
-var FaultActions = map[string]struct{ NeedsDuration, NeedsComponent bool }{
+// FaultAction says what an action needs: a Duration (the harness holds it
+// and lifts it), a target.component (it acts on a process, not a whole
+// node), and whether the kubelet restarts a container after it (then
+// fault.kubeletBackoff is required).
+type FaultAction struct{ NeedsDuration, NeedsComponent, RestartsContainer bool }
+
+// FaultActions lists the known actions.
+var FaultActions = map[string]FaultAction{
 	ActionReboot:       {},
 	ActionPause:        {NeedsDuration: true},
 	ActionIsolateAPI:   {NeedsDuration: true},
 	ActionBlackholeAPI: {NeedsDuration: true},
-	ActionKill:         {NeedsComponent: true},
+	ActionKill:         {NeedsComponent: true, RestartsContainer: true},
+	ActionFreeze:       {NeedsDuration: true, NeedsComponent: true},
 }
 
 // Components a kill can target: the control-plane static pods, by their

@@ -197,7 +197,7 @@ func (d *doc) checkFault(f Fault) {
 		}
 	}
 
-	if known && action.NeedsComponent {
+	if known && action.RestartsContainer {
 		switch {
 		case f.KubeletBackoff == "":
 			d.errorf("fault.kubeletBackoff", "required for action %q: how the drill accounts for the kubelet's restart back-off, one of %s", f.Action, quoteList(KubeletBackoffs))

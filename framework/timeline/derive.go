@@ -38,6 +38,7 @@ func Derive(tl Timeline) []Figure {
 	add(excessPods(tl.Replicas))
 	add(recoveryAll(byName, f))
 	add(faultFigures(tl, byName[APIDowntimeTotal])...)
+	add(readFigures(tl)...)
 	add(harnessFigures(tl)...)
 	return assemble(byName)
 }

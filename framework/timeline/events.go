@@ -82,6 +82,26 @@ func connectionFigures(tl Timeline, window result) []result {
 	return out
 }
 
+// readFigures are the API downtime of reads served by etcd (a quorum read)
+// and of reads served from the API server's watch cache, over any client
+// connection: with etcd's quorum lost, the first fail and the second may go
+// on.
+func readFigures(tl Timeline) []result {
+	var out []result
+	for _, r := range []struct{ read, name string }{{"etcd", APIDowntimeEtcdReads}, {"cache", APIDowntimeCacheReads}} {
+		suffix := "/" + r.read
+		o := downOf(tl, func(s string) bool { return strings.HasPrefix(s, apiClientPrefix) && strings.HasSuffix(s, suffix) })
+		rs, ok := usable([]string{r.name}, o, tl, "no samples of series "+apiClientPrefix+"*"+suffix)
+		if !ok {
+			out = append(out, rs...)
+			continue
+		}
+		from, to := o.window(tl)
+		out = append(out, measured(r.name, total(Clip(o.intervals, from, to)).Seconds(), ""))
+	}
+	return out
+}
+
 func faultWindow(tl Timeline) result {
 	inject, ok := firstInject(tl)
 	if !ok {

@@ -95,6 +95,11 @@ const (
 	// and each one's |downtime - fault.window|. A connection open across a
 	// cut that drops packets stalls until TCP retransmits, a real effect
 	// clients with long-lived connections see, so the two differ.
+	// API downtime of quorum reads (served by etcd) and of reads from the
+	// API server's watch cache (resourceVersion=0), over any connection.
+	APIDowntimeEtcdReads  = "api.downtime.etcd-reads"
+	APIDowntimeCacheReads = "api.downtime.cache-reads"
+
 	APIDowntimeNew         = "api.downtime.new"
 	APIDowntimeReused      = "api.downtime.reused"
 	APIDowntimeErrorNew    = "api.downtime.error.new"
@@ -183,6 +188,8 @@ var Figures = []FigureInfo{
 	{Name: WritesDowntime, Unit: Seconds, Meaning: "time writes failed"},
 	{Name: FaultWindow, Unit: Seconds, Meaning: "a held fault's window, as the target stamped it", Needs: NeedsHeldFault},
 	{Name: APIDowntimeError, Unit: Seconds, Meaning: "|api.downtime.total - fault.window|", Needs: NeedsHeldFault},
+	{Name: APIDowntimeEtcdReads, Unit: Seconds, Meaning: "API downtime of quorum reads, which etcd serves"},
+	{Name: APIDowntimeCacheReads, Unit: Seconds, Meaning: "API downtime of reads the API server serves from its watch cache"},
 	{Name: APIDowntimeNew, Unit: Seconds, Meaning: "API downtime over new connections"},
 	{Name: APIDowntimeReused, Unit: Seconds, Meaning: "API downtime over the reused HTTP/2 connection"},
 	{Name: APIDowntimeErrorNew, Unit: Seconds, Meaning: "|api.downtime.new - fault.window|: the harness's accuracy", Needs: NeedsHeldFault},

@@ -269,3 +269,36 @@ func TestCalibrationPerConnection(t *testing.T) {
 		notes: map[string]string{FaultWindow: "stamped by the target"},
 	})
 }
+
+// With etcd's quorum lost, quorum reads fail while the watch cache may go
+// on serving: the two kinds of read are measured apart, over any
+// connection.
+func TestEtcdAndCacheReadsApart(t *testing.T) {
+	quorum := func(start float64) (float64, bool) {
+		if start >= 10 && start < 40 {
+			return start + 1, false
+		}
+		return start + 0.01, true
+	}
+	cache := func(start float64) (float64, bool) {
+		if start >= 10 && start < 12 { // the co-located API server's hiccup
+			return start + 1, false
+		}
+		return start + 0.005, true
+	}
+	freeze := Event{Kind: EventInject, Action: "freeze etcd", Target: "cp1", At: at(9.9), Done: at(10)}
+	tl := Timeline{Start: at(0), End: at(60), Events: []Event{freeze}, Samples: concat(
+		probe(APISeries(EndpointClient, "new", "etcd"), 0, 60, 0.1, quorum),
+		probe(APISeries(EndpointClient, "reused", "etcd"), 0, 60, 0.1, quorum),
+		probe(APISeries(EndpointClient, "new", "cache"), 0, 60, 0.1, cache),
+		probe(APISeries(EndpointClient, "reused", "cache"), 0, 60, 0.1, cache),
+	)}
+	checkFigures(t, Derive(tl), want{values: map[string]float64{
+		APIDowntimeEtcdReads:  30.01, // [10, 40.01)
+		APIDowntimeCacheReads: 2.005, // [10, 12.005)
+		APIDowntimeTotal:      30.01,
+	}})
+	// No series of a kind: not measured, never 0.
+	tl.Samples = probe(APISeries(EndpointClient, "new", "etcd"), 0, 60, 0.1, quorum)
+	checkFigures(t, Derive(tl), want{unmeasured: map[string]string{APIDowntimeCacheReads: "no samples of series"}})
+}
