@@ -9,6 +9,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"k8s.io/client-go/rest"
@@ -122,4 +124,26 @@ type APIIsolator interface {
 // command's output.
 type NodeExec interface {
 	Exec(ctx context.Context, node Node, command string, args ...string) ([]byte, error)
+}
+
+// NodeClockCommand prints a node's clock in the form ParseNodeClock reads;
+// appended to a command (cmd && date ...), it stamps the moment the command
+// took effect on the node's own clock, apart from the harness's.
+const NodeClockCommand = "date +%s.%N"
+
+// ParseNodeClock reads the output of NodeClockCommand.
+func ParseNodeClock(s string) (time.Time, error) {
+	sec, frac, ok := strings.Cut(s, ".")
+	if !ok || len(frac) != 9 {
+		return time.Time{}, fmt.Errorf("not seconds.nanoseconds: %q", s)
+	}
+	si, err := strconv.ParseInt(sec, 10, 64)
+	if err != nil {
+		return time.Time{}, err
+	}
+	ni, err := strconv.ParseInt(frac, 10, 64)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.Unix(si, ni), nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/journal"
+	"github.com/firedrill/firedrill/framework/kubeadm"
 	"github.com/firedrill/firedrill/framework/scenario"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
@@ -59,6 +60,9 @@ func New(spec scenario.Fault, t scenario.Timeouts, book *journal.Book) (Fault, e
 		c := spec.Target.Component
 		return newHeld("freeze "+c, UndoThaw, c, "SIGSTOP the "+c+" process (it holds its ports and answers nothing), then SIGCONT it",
 			"every "+c+" process stopped (state T)", freezeActions(c), book), nil
+	case scenario.ActionIsolateNode:
+		return newHeld("isolate-node", UndoRestoreNode, "", "drop every packet from the node to any API server (port "+kubeadm.APIServerPort+"), then let them through again",
+			"drop rule in place", isolateNodeActions, book), nil
 	case scenario.ActionIsolateAPI:
 		return newHeld("isolate-api", UndoRestoreAPI, cluster.IsolateReset, "reset every connection from outside the cluster to the node's API server, then allow them again",
 			"reset rule in place", isolateActions(cluster.IsolateReset), book), nil
@@ -78,6 +82,8 @@ const (
 	UndoStart = "start"
 	// UndoThaw SIGCONTs a frozen component (the entry's shape names it).
 	UndoThaw = "thaw"
+	// UndoRestoreNode removes the rule that cut a node off from the API.
+	UndoRestoreNode = "restore-node"
 )
 
 // Undo does what a journal entry left open says, on a node of c: what
@@ -112,6 +118,13 @@ func Undo(ctx context.Context, c cluster.Cluster, e journal.Entry) error {
 			return fmt.Errorf("cluster %s cannot run commands on nodes", c.Name())
 		}
 		_, err := thaw(ctx, x, n, e.Shape)
+		return err
+	case UndoRestoreNode:
+		x, ok := c.(cluster.NodeExec)
+		if !ok {
+			return fmt.Errorf("cluster %s cannot run commands on nodes", c.Name())
+		}
+		_, err := nodeRule(ctx, x, n, "-D") // removes whichever rule is there
 		return err
 	case UndoStart:
 		r, ok := c.(cluster.Rebooter)

@@ -218,28 +218,31 @@ func filterRules(ctx context.Context, c cluster.Cluster) ([]Leftover, error) {
 	var out []Leftover
 	var errs []error
 	for _, n := range nodes {
-		cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		listing, err := x.Exec(cctx, n, "iptables", "-S", "INPUT")
-		cancel()
-		if err != nil {
-			errs = append(errs, fmt.Errorf("node %s of %s: iptables -S: %w", n.Name, c.Name(), err))
-			continue
-		}
-		for _, line := range strings.Split(string(listing), "\n") {
-			words := strings.Fields(line)
-			if len(words) < 2 || words[0] != "-A" || !slices.Contains(words, cluster.RuleComment) {
+		// IPv4 and IPv6: kind's network is dual-stack.
+		for _, tool := range []string{"iptables", "ip6tables"} {
+			cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+			listing, err := x.Exec(cctx, n, tool, "-S")
+			cancel()
+			if err != nil {
+				errs = append(errs, fmt.Errorf("node %s of %s: %s -S: %w", n.Name, c.Name(), tool, err))
 				continue
 			}
-			rule := words[1:]
-			out = append(out, Leftover{What: fmt.Sprintf("filter rule in node %s of cluster %s: %s", n.Name, c.Name(), line),
-				remove: func(ctx context.Context) error {
-					// Undoing a journal entry may have removed it already.
-					if _, err := x.Exec(ctx, n, "iptables", append([]string{"-C"}, rule...)...); err != nil {
-						return nil
-					}
-					_, err := x.Exec(ctx, n, "iptables", append([]string{"-D"}, rule...)...)
-					return err
-				}})
+			for _, line := range strings.Split(string(listing), "\n") {
+				words := strings.Fields(line)
+				if len(words) < 2 || words[0] != "-A" || !slices.Contains(words, cluster.RuleComment) {
+					continue
+				}
+				rule := words[1:]
+				out = append(out, Leftover{What: fmt.Sprintf("%s rule in node %s of cluster %s: %s", tool, n.Name, c.Name(), line),
+					remove: func(ctx context.Context) error {
+						// Undoing a journal entry may have removed it already.
+						if _, err := x.Exec(ctx, n, tool, append([]string{"-C"}, rule...)...); err != nil {
+							return nil
+						}
+						_, err := x.Exec(ctx, n, tool, append([]string{"-D"}, rule...)...)
+						return err
+					}})
+			}
 		}
 	}
 	return out, errors.Join(errs...)

@@ -102,6 +102,11 @@ const (
 	// members frozen is a lost quorum). The kubelet sees it only through
 	// its probes; keep Duration below the liveness probe's patience.
 	ActionFreeze = "freeze"
+	// ActionIsolateNode cuts each target node off from every API server
+	// (the load balancer and each control-plane node) for Duration, and
+	// from nothing else: its kubelet cannot report, its pods keep running
+	// and serving. The cut is always removed again.
+	ActionIsolateNode = "isolate-node"
 )
 
 // FaultAction says what an action needs: a Duration (the harness holds it
@@ -118,6 +123,7 @@ var FaultActions = map[string]FaultAction{
 	ActionBlackholeAPI: {NeedsDuration: true},
 	ActionKill:         {NeedsComponent: true, RestartsContainer: true},
 	ActionFreeze:       {NeedsDuration: true, NeedsComponent: true},
+	ActionIsolateNode:  {NeedsDuration: true},
 }
 
 // Components a kill can target: the control-plane static pods, by their

@@ -34,6 +34,7 @@ func Derive(tl Timeline) []Figure {
 	add(podFigure(tl, f, kubeadm.Scheduler, PodSchedulerRecovery))
 	add(podFigure(tl, f, kubeadm.ControllerManager, PodControllerManagerRecovery))
 	add(nodeFigure(tl, f))
+	add(nodeDetect(tl, f))
 	add(schedulingCanary(tl.Canary))
 	add(excessPods(tl.Replicas))
 	add(recoveryAll(byName, f))

@@ -65,6 +65,10 @@ const (
 	// Nodes: kubelet heartbeating again (node Lease renewed) and Ready, from
 	// the first inject; the max over all nodes.
 	NodeRecovery = "node.recovery"
+	// NodeDetect: from the first inject until the cluster itself marked a
+	// node not Ready (the node controller, after its grace period): when
+	// the control plane noticed, beside api.detect, when clients did.
+	NodeDetect = "node.detect"
 
 	// RecoveryAll is the max of every recovery figure (API, direct API
 	// servers, etcd, leases, pods, nodes, workload): the cluster healed in
@@ -175,6 +179,8 @@ var Figures = []FigureInfo{
 		Component: "kube-scheduler (pod)", Recovered: "static pods Ready"},
 	{Name: PodControllerManagerRecovery, Unit: Seconds, Meaning: "from the fault until every kube-controller-manager static pod is Ready for good",
 		Component: "kube-controller-manager (pod)", Recovered: "static pods Ready"},
+	{Name: NodeDetect, Unit: Seconds, Meaning: "from the fault until the control plane marked a node not Ready",
+		LowerBound: "the controller-manager's node-monitor grace period"},
 	{Name: NodeRecovery, Unit: Seconds, Meaning: "from the fault until every node heartbeats and is Ready for good",
 		Component: "nodes", Recovered: "Ready and heartbeating"},
 	{Name: RecoveryAll, Unit: Seconds, Meaning: "the slowest of the recovery figures: the cluster healed in all",

@@ -27,6 +27,32 @@ func nodeFigure(tl Timeline, f fault) result {
 	return slowest(parts).figure(NodeRecovery, f.at)
 }
 
+// nodeDetect is when the cluster first reported a node not Ready after the
+// fault, as the harness saw it (the watch delivers the change within a
+// moment; the condition's own transition time is not recorded for
+// NotReady).
+func nodeDetect(tl Timeline, f fault) result {
+	if len(tl.Nodes) == 0 {
+		r := unknown(NodeDetect, "no node observed")
+		r.notProbed = true
+		return r
+	}
+	if !f.injected {
+		return unknown(NodeDetect, noFault)
+	}
+	first := time.Time{}
+	name := ""
+	for _, o := range tl.Nodes {
+		if o.ObservedAt.After(f.at) && !o.Ready && (first.IsZero() || o.ObservedAt.Before(first)) {
+			first, name = o.ObservedAt, o.Name
+		}
+	}
+	if first.IsZero() {
+		return unknown(NodeDetect, "no node was marked not Ready after the fault")
+	}
+	return measured(NodeDetect, first.Sub(f.at).Seconds(), "node "+name+" not Ready")
+}
+
 func nodeNames(tl Timeline) []string {
 	var names []string
 	for _, n := range tl.Nodes {

@@ -302,3 +302,17 @@ func TestEtcdAndCacheReadsApart(t *testing.T) {
 	tl.Samples = probe(APISeries(EndpointClient, "new", "etcd"), 0, 60, 0.1, quorum)
 	checkFigures(t, Derive(tl), want{unmeasured: map[string]string{APIDowntimeCacheReads: "no samples of series"}})
 }
+
+// node.detect is when the cluster marked a node not Ready after the fault;
+// a node that never went NotReady leaves it unmeasured, never 0.
+func TestNodeDetect(t *testing.T) {
+	cut := Event{Kind: EventInject, Action: "isolate-node", Target: "w3", At: at(10), Done: at(10.1)}
+	ready := func(s float64, r bool) NodeObservation {
+		return NodeObservation{ObservedAt: at(s), Name: "w3", Ready: r, ReadySince: at(0)}
+	}
+	tl := Timeline{Start: at(0), End: at(120), Events: []Event{cut},
+		Nodes: []NodeObservation{ready(5, true), ready(20, true), ready(52.4, false), ready(53, false), ready(90, true)}}
+	checkFigures(t, Derive(tl), want{values: map[string]float64{NodeDetect: 42.4}})
+	tl.Nodes = []NodeObservation{ready(5, true), ready(20, true)}
+	checkFigures(t, Derive(tl), want{unmeasured: map[string]string{NodeDetect: "no node was marked not Ready"}})
+}

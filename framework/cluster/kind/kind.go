@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -465,12 +464,12 @@ func (c *Cluster) apiRule(ctx context.Context, n cluster.Node, op, shape string)
 	if err != nil {
 		return time.Time{}, err
 	}
-	script := "iptables " + op + " " + strings.Join(rule, " ") + " && date +%s.%N"
+	script := "iptables " + op + " " + strings.Join(rule, " ") + " && " + cluster.NodeClockCommand
 	out, err := c.Exec(ctx, n, "sh", "-c", script)
 	if err != nil {
 		return time.Time{}, err
 	}
-	at, perr := parseEpoch(strings.TrimSpace(string(out)))
+	at, perr := cluster.ParseNodeClock(strings.TrimSpace(string(out)))
 	if perr != nil {
 		return time.Time{}, fmt.Errorf("node %s: clock stamp after iptables %s: %w", n.Name, op, perr)
 	}
@@ -497,23 +496,6 @@ func (c *Cluster) isolationRule(ctx context.Context, n cluster.Node, shape strin
 		return append(rule, "-j", "DROP"), nil
 	}
 	return nil, fmt.Errorf("unknown isolation shape %q", shape)
-}
-
-// parseEpoch reads date +%s.%N.
-func parseEpoch(s string) (time.Time, error) {
-	sec, frac, ok := strings.Cut(s, ".")
-	if !ok || len(frac) != 9 {
-		return time.Time{}, fmt.Errorf("not seconds.nanoseconds: %q", s)
-	}
-	si, err := strconv.ParseInt(sec, 10, 64)
-	if err != nil {
-		return time.Time{}, err
-	}
-	ni, err := strconv.ParseInt(frac, 10, 64)
-	if err != nil {
-		return time.Time{}, err
-	}
-	return time.Unix(si, ni), nil
 }
 
 // apiServerPort is where kubeadm's API server listens inside a kind node.
