@@ -27,12 +27,7 @@ func runClean(args []string, stdout, stderr io.Writer) int {
 			"entry of a run still going. Exit 0 when nothing is left (or the dry run listed it), 1 on an error.")
 		fs.PrintDefaults()
 	}
-	rest, err := parseInterspersed(fs, args)
-	if err != nil {
-		return exitUsage
-	}
-	if len(rest) > 0 {
-		fmt.Fprintf(stderr, "clean: unexpected arguments %q\n", rest)
+	if !parseNoArgs(fs, args, stderr) {
 		return exitUsage
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

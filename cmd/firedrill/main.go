@@ -74,6 +74,20 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun 'firedrill COMMAND -h' for a command's flags.")
 }
 
+// parseNoArgs parses a command's flags and refuses any other argument,
+// saying so on stderr; false means exit with exitUsage.
+func parseNoArgs(fs *flag.FlagSet, args []string, stderr io.Writer) bool {
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return false
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(stderr, "%s: unexpected arguments %q\n", fs.Name(), rest)
+		return false
+	}
+	return true
+}
+
 // parseInterspersed parses fs's flags wherever they stand among args and
 // returns the other arguments, so "validate a.yaml --clusters x" works.
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {

@@ -39,14 +39,10 @@ func runObserve(args []string, stdout, stderr io.Writer) int {
 			"It creates only its probe objects, in the namespace "+probe.Namespace+", and removes them at the end.")
 		fs.PrintDefaults()
 	}
-	rest, err := parseInterspersed(fs, args)
-	if err != nil {
+	if !parseNoArgs(fs, args, stderr) {
 		return exitUsage
 	}
 	switch {
-	case len(rest) > 0:
-		fmt.Fprintf(stderr, "observe: unexpected arguments %q\n", rest)
-		return exitUsage
 	case *interval <= 0 || *interval > scenario.MaxProbeInterval:
 		fmt.Fprintf(stderr, "observe: --interval must be in (0, %s], got %s\n", scenario.MaxProbeInterval, *interval)
 		return exitUsage

@@ -40,12 +40,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 			"passed, 1 when one failed, was INVALID or could not run, 130 when interrupted.")
 		fs.PrintDefaults()
 	}
-	rest, err := parseInterspersed(fs, args)
-	if err != nil {
-		return exitUsage
-	}
-	if len(rest) > 0 {
-		fmt.Fprintf(stderr, "run: unexpected arguments %q\n", rest)
+	if !parseNoArgs(fs, args, stderr) {
 		return exitUsage
 	}
 	if *shard != "" {

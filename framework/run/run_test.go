@@ -20,6 +20,15 @@ func scen(name, count string, labels ...string) *scenario.Scenario {
 	return &scenario.Scenario{Name: name, Labels: labels, Fault: scenario.Fault{Target: scenario.Target{Count: count}}}
 }
 
+// joinNames is the scenarios' names, comma-separated.
+func joinNames(ss []*scenario.Scenario) string {
+	var out []string
+	for _, s := range ss {
+		out = append(out, s.Name)
+	}
+	return strings.Join(out, ",")
+}
+
 func TestSelectOrderAndLabels(t *testing.T) {
 	c := &scenario.Catalog{Scenarios: map[string]*scenario.Scenario{
 		"kill-all-schedulers": scen("kill-all-schedulers", "all", "ha"),
@@ -28,13 +37,6 @@ func TestSelectOrderAndLabels(t *testing.T) {
 		"calibrate-reset-5s":  scen("calibrate-reset-5s", "all", "single-master", "calibration"),
 		"kill-etcd-leader":    scen("kill-etcd-leader", "one", "ha"),
 	}}
-	names := func(ss []*scenario.Scenario) string {
-		var out []string
-		for _, s := range ss {
-			out = append(out, s.Name)
-		}
-		return strings.Join(out, ",")
-	}
 	for _, tc := range []struct {
 		names  []string
 		labels string
@@ -58,8 +60,8 @@ func TestSelectOrderAndLabels(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || names(got) != tc.want {
-			t.Errorf("Select(%v, %q) = %s, %v; want %s", tc.names, tc.labels, names(got), err, tc.want)
+		if err != nil || joinNames(got) != tc.want {
+			t.Errorf("Select(%v, %q) = %s, %v; want %s", tc.names, tc.labels, joinNames(got), err, tc.want)
 		}
 	}
 }

@@ -15,13 +15,6 @@ func TestShards(t *testing.T) {
 	} {
 		selected = append(selected, &scenario.Scenario{Name: d.name, Cluster: d.cluster})
 	}
-	names := func(ss []*scenario.Scenario) string {
-		var out []string
-		for _, s := range ss {
-			out = append(out, s.Name)
-		}
-		return strings.Join(out, ",")
-	}
 	for _, tc := range []struct {
 		shard, want, err string
 	}{
@@ -45,8 +38,8 @@ func TestShards(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || names(got) != tc.want {
-			t.Errorf("shard %s = %s, %v; want %s", tc.shard, names(got), err, tc.want)
+		if err != nil || joinNames(got) != tc.want {
+			t.Errorf("shard %s = %s, %v; want %s", tc.shard, joinNames(got), err, tc.want)
 		}
 	}
 }
