@@ -1,6 +1,6 @@
 # firedrill: one command runs a drill, one runs the tests.
 #   make e2e SCENARIO=reboot-master     a drill on a real kind cluster
-#   make test                           unit + validation tests + the six calibration drills and reboot-master
+#   make test                           unit + fuzz + validation tests, the six calibrations and reboot-master, the safety suite
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -31,7 +31,7 @@ N ?= 10
 help:
 	@echo "make e2e SCENARIO=reboot-master   run one drill (comma-separate several; LABELS='...' filters by label)"
 	@echo "make e2e SUITE=ha                 every drill labelled ha, on one kind-ha cluster"
-	@echo "make test                         unit and validation tests, then the calibration and reboot-master drills"
+	@echo "make test                         unit and validation tests, the calibration and reboot-master drills, the safety suite"
 	@echo "make unit                         unit tests, a short fuzz of the scenario loader, actionlint (no cluster)"
 	@echo "make validate [FILES='a.yaml b.yaml']  check scenario and profile files without a cluster"
 	@echo "make e2e-safety                   real-cluster safety tests: foreign clusters refused, Ctrl-C in every phase"
