@@ -126,11 +126,7 @@ func observe(ctx context.Context, in ObserveInput, res *Result) error {
 		ControlPlane: b.chk.controlPlane, WorkloadURL: b.chk.workloadURL, Writer: b.writer,
 		Interval: in.Probes.Interval, Timeout: in.Probes.Timeout, WriteInterval: in.Probes.WriteInterval})
 	defer func() {
-		readBack := t.ReadBack
-		if ctx.Err() != nil {
-			readBack = t.ReadBackInterrupted
-		}
-		res.Timeline = probes.Stop(ctx, readBack)
+		res.Timeline = probes.Stop(ctx, exitWait(ctx, t.ReadBack, t))
 	}()
 	if err := probes.Start(ctx); err != nil {
 		return err

@@ -348,12 +348,8 @@ func (d *drillRun) exit(ctx context.Context, cause error) error {
 		cancel()
 	}
 	interrupted := interrupted(ctx)
-	readBack := t.ReadBack
-	if ctx.Err() != nil {
-		readBack = t.ReadBackInterrupted
-	}
 	if d.probes != nil {
-		res.Timeline = d.probes.Stop(ctx, readBack)
+		res.Timeline = d.probes.Stop(ctx, exitWait(ctx, t.ReadBack, t))
 	}
 	d.cleanup(ctx)
 	if cause == nil && d.bench != nil {
@@ -386,14 +382,19 @@ func interrupted(ctx context.Context) bool {
 	return ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded)
 }
 
+// exitWait bounds a wait on the way out: normal, or ReadBackInterrupted
+// once ctx ended (Ctrl-C: the user is waiting).
+func exitWait(ctx context.Context, normal time.Duration, t scenario.Timeouts) time.Duration {
+	if ctx.Err() != nil {
+		return t.ReadBackInterrupted
+	}
+	return normal
+}
+
 // cleanup removes the counter and the canary; bounded shorter after an
 // interruption.
 func (d *drillRun) cleanup(ctx context.Context) {
-	timeout := d.t.Cleanup
-	if ctx.Err() != nil {
-		timeout = d.t.ReadBackInterrupted
-	}
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), exitWait(ctx, d.t.Cleanup, d.t))
 	defer cancel()
 	if d.probes != nil && d.probes.Started() {
 		if err := d.bench.writer.Delete(cctx); err != nil {

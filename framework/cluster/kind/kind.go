@@ -232,18 +232,27 @@ func (p *Provider) Delete(ctx context.Context, name string) error {
 }
 
 func (p *Provider) open(name, kubeconfig string) (*Cluster, error) {
+	raw, cfg, err := p.kubeconfig(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(kubeconfig, raw, 0o600); err != nil {
+		return nil, err
+	}
+	return &Cluster{name: name, kubeconfig: kubeconfig, config: cfg, kind: p.kind, zones: map[string]string{}}, nil
+}
+
+// kubeconfig is kind's kubeconfig of a cluster and its REST config.
+func (p *Provider) kubeconfig(name string) ([]byte, *rest.Config, error) {
 	raw, err := p.kind.KubeConfig(name, false)
 	if err != nil {
-		return nil, fmt.Errorf("kubeconfig of kind cluster %s: %w", name, withOutput(err))
-	}
-	if err := os.WriteFile(kubeconfig, []byte(raw), 0o600); err != nil {
-		return nil, err
+		return nil, nil, fmt.Errorf("kubeconfig of kind cluster %s: %w", name, withOutput(err))
 	}
 	cfg, err := clientcmd.RESTConfigFromKubeConfig([]byte(raw))
 	if err != nil {
-		return nil, fmt.Errorf("kubeconfig of kind cluster %s: %w", name, err)
+		return nil, nil, fmt.Errorf("kubeconfig of kind cluster %s: %w", name, err)
 	}
-	return &Cluster{name: name, kubeconfig: kubeconfig, config: cfg, kind: p.kind, zones: map[string]string{}}, nil
+	return []byte(raw), cfg, nil
 }
 
 // Attach implements cluster.Attacher: a kind cluster by name, for acting
@@ -257,10 +266,8 @@ func (p *Provider) Attach(_ context.Context, name string) (cluster.Cluster, erro
 		return nil, fmt.Errorf("no kind cluster %s: %w", name, cluster.ErrNotFound)
 	}
 	cfg := &rest.Config{}
-	if raw, err := p.kind.KubeConfig(name, false); err == nil {
-		if c, err := clientcmd.RESTConfigFromKubeConfig([]byte(raw)); err == nil {
-			cfg = c
-		}
+	if _, c, err := p.kubeconfig(name); err == nil {
+		cfg = c
 	}
 	return &Cluster{name: name, config: cfg, kind: p.kind, zones: map[string]string{}, attached: true}, nil
 }
