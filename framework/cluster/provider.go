@@ -18,6 +18,16 @@ type Spec struct {
 	Image string
 	// WaitForReady bounds creation's readiness wait.
 	WaitForReady time.Duration
+	// Network, when set, is a network of the cluster's own with fixed
+	// subnets, on which a rebooted node keeps its address (providers that
+	// make networks: kind).
+	Network *NetworkSpec
+}
+
+// NetworkSpec is a network made for one cluster.
+type NetworkSpec struct {
+	Name             string
+	Subnet, SubnetV6 string
 }
 
 // NodeSpec is one node of a Spec.

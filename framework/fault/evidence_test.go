@@ -3,6 +3,7 @@ package fault
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -39,12 +40,25 @@ func TestPauseEvidence(t *testing.T) {
 	}
 }
 
-// bootCluster reboots by giving the node a new boot id, unless stuck.
+// bootCluster reboots by giving the node a new boot id, unless stuck, and
+// the address in readdress when it has one for the node.
 type bootCluster struct {
 	fakeCluster
-	mu    sync.Mutex
-	boots map[string]int
-	stuck bool
+	mu        sync.Mutex
+	boots     map[string]int
+	stuck     bool
+	addresses map[string]string
+	readdress map[string]string
+}
+
+func (b *bootCluster) Nodes(context.Context) ([]cluster.Node, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []cluster.Node
+	for name, a := range b.addresses {
+		out = append(out, cluster.Node{Name: name, Address: a})
+	}
+	return out, nil
 }
 
 func (b *bootCluster) Reboot(_ context.Context, n cluster.Node) error {
@@ -52,6 +66,9 @@ func (b *bootCluster) Reboot(_ context.Context, n cluster.Node) error {
 	defer b.mu.Unlock()
 	if !b.stuck {
 		b.boots[n.Name]++
+	}
+	if a, ok := b.readdress[n.Name]; ok {
+		b.addresses[n.Name] = a
 	}
 	return nil
 }
@@ -85,6 +102,33 @@ func TestRebootEvidence(t *testing.T) {
 				t.Errorf("%d evidence records for 2 targets", len(ev.evidence))
 			}
 		})
+	}
+}
+
+// Each rebooted node's address is read again once it is back, so a node
+// that came back with another one (kind issue 1689) shows in the figures.
+func TestRebootChecksAddresses(t *testing.T) {
+	f, _ := New(scenario.Fault{Action: scenario.ActionReboot}, scenario.DefaultTimeouts(), nil)
+	c := &bootCluster{boots: map[string]int{},
+		addresses: map[string]string{"cp1": "172.18.0.2", "cp2": "172.18.0.3"},
+		readdress: map[string]string{"cp1": "172.18.0.3", "cp2": "172.18.0.2"}}
+	ev := &events{}
+	targets := []cluster.Node{{Name: "cp1", Address: "172.18.0.2"}, {Name: "cp2", Address: "172.18.0.3"}}
+	if err := f.Inject(context.Background(), c, targets, ev); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, a := range ev.addresses {
+		got[a.Node] = a.Before + " -> " + a.After
+	}
+	want := map[string]string{"cp1": "172.18.0.2 -> 172.18.0.3", "cp2": "172.18.0.3 -> 172.18.0.2"}
+	if !maps.Equal(got, want) {
+		t.Errorf("address checks %v, want %v", got, want)
+	}
+	for _, fig := range timeline.Derive(ev.timeline()) {
+		if fig.Name == timeline.NodesReaddressed && (!fig.Measured || fig.Value != 2) {
+			t.Errorf("%s = %+v, want 2 measured", fig.Name, fig)
+		}
 	}
 }
 

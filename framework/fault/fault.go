@@ -20,11 +20,12 @@ import (
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
-// Events receives the actions as they happen, and the evidence that each
-// took.
+// Events receives the actions as they happen, the evidence that each
+// took, and the addresses of nodes a fault restarted.
 type Events interface {
 	Event(timeline.Event)
 	Evidence(timeline.Evidence)
+	Address(timeline.AddressCheck)
 }
 
 // Fault breaks targets. Recover lifts what Inject did for faults the
@@ -229,8 +230,37 @@ func (rb *reboot) Inject(ctx context.Context, c cluster.Cluster, targets []clust
 		if e.Proven {
 			rb.done(n.Name)
 		}
+		if n.Address != "" {
+			ev.Address(rb.address(ctx, c, n))
+		}
 		return time.Time{}, nil
 	})
+}
+
+// address reads the rebooted node's address once the provider lists it
+// again, to compare with the one it had (n.Address).
+func (rb *reboot) address(ctx context.Context, c cluster.Cluster, n cluster.Node) timeline.AddressCheck {
+	check := timeline.AddressCheck{Node: n.Name, Before: n.Address}
+	var readErr error
+	_ = wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, rb.bootID, true, func(ctx context.Context) (bool, error) {
+		var nodes []cluster.Node
+		nodes, readErr = c.Nodes(ctx)
+		for _, m := range nodes {
+			if m.Name == n.Name && m.Address != "" {
+				check.After = m.Address
+				return true, nil
+			}
+		}
+		if readErr == nil {
+			readErr = fmt.Errorf("node %s listed with no address", n.Name)
+		}
+		return false, nil
+	})
+	check.At = time.Now()
+	if check.After == "" && readErr != nil {
+		check.Error = readErr.Error()
+	}
+	return check
 }
 
 func (rb *reboot) done(node string) {

@@ -63,9 +63,16 @@ func (f *fakeCluster) call(what string, n cluster.Node) error {
 }
 
 type events struct {
-	mu       sync.Mutex
-	ev       []timeline.Event
-	evidence []timeline.Evidence
+	mu        sync.Mutex
+	ev        []timeline.Event
+	evidence  []timeline.Evidence
+	addresses []timeline.AddressCheck
+}
+
+func (e *events) Address(x timeline.AddressCheck) {
+	e.mu.Lock()
+	e.addresses = append(e.addresses, x)
+	e.mu.Unlock()
 }
 
 func (e *events) Event(x timeline.Event) { e.mu.Lock(); e.ev = append(e.ev, x); e.mu.Unlock() }
@@ -79,7 +86,7 @@ func (e *events) Evidence(x timeline.Evidence) {
 func (e *events) timeline() timeline.Timeline {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return timeline.Timeline{Events: slices.Clone(e.ev), Evidence: slices.Clone(e.evidence)}
+	return timeline.Timeline{Events: slices.Clone(e.ev), Evidence: slices.Clone(e.evidence), Addresses: slices.Clone(e.addresses)}
 }
 
 func TestHeldFaultLiftsWhatItTouchedOnce(t *testing.T) {

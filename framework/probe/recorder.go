@@ -37,6 +37,11 @@ func (r *Recorder) Evidence(e timeline.Evidence) {
 	appendTo(r, &r.tl.Evidence, e)
 }
 
+// Address records a restarted node's address before and after.
+func (r *Recorder) Address(a timeline.AddressCheck) {
+	appendTo(r, &r.tl.Addresses, a)
+}
+
 // Lease records a Lease observation.
 func (r *Recorder) Lease(o timeline.LeaseObservation) {
 	appendTo(r, &r.tl.Leases, o)

@@ -51,6 +51,9 @@ func Spec(p *scenario.ClusterProfile, nodeImage string) (cluster.Spec, error) {
 	if nodeImage != "" {
 		spec.Image = nodeImage
 	}
+	if n := kc.Network; n != nil {
+		spec.Network = &cluster.NetworkSpec{Name: n.Name, Subnet: n.Subnet, SubnetV6: n.SubnetV6}
+	}
 	for _, n := range kc.Nodes {
 		spec.Nodes = append(spec.Nodes, cluster.NodeSpec{Role: n.Role, Zone: n.Zone})
 	}

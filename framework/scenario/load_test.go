@@ -504,7 +504,12 @@ func TestProfileErrors(t *testing.T) {
 		{"override bare number", "max: 150s", "max: 150", `17:10: budgetOverrides[0].max: bare number 150: write a duration with its unit, e.g. 150s`},
 		{"override unknown figure", "figure: api.recovery", "figure: api.recover", `16:13: budgetOverrides[0].figure: unknown figure "api.recover"; did you mean "api.recovery"?`},
 		{"override without bound", "    max: 150s\n", "", `15:5: budgetOverrides[0]: needs max or min (or both)`},
-		{"unknown field", "  nodeImage:", "  image:", `7:3: kindCluster.image: unknown field "image"; known fields: clusterName, nodeImage, waitForReady, nodes`},
+		{"unknown field", "  nodeImage:", "  image:", `7:3: kindCluster.image: unknown field "image"; known fields: clusterName, nodeImage, waitForReady, nodes, network`},
+		{"network name shared", "  waitForReady: 5m\n", netYAML("kind", "172.29.46.0/24", "fc00:f1d2:1:2e::/64"), `10:11: kindCluster.network.name: "kind" is shared with others`},
+		{"network without subnet", "  waitForReady: 5m\n", netYAML("fd-ha", "", "fc00:f1d2:1:2e::/64"), `9:3: kindCluster.network.subnet: required: an IPv4 subnet`},
+		{"network subnet of the wrong family", "  waitForReady: 5m\n", netYAML("fd-ha", "fc00:f1d2:1:2e::/64", "fc00:f1d2:1:2e::/64"), `11:13: kindCluster.network.subnet: must be an IPv4 subnet`},
+		{"network subnet with host bits", "  waitForReady: 5m\n", netYAML("fd-ha", "172.29.46.0/24", "fc00:f1d2:1:2e::1/64"), `12:15: kindCluster.network.subnetV6: has host bits set: did you mean fc00:f1d2:1:2e::/64?`},
+		{"network subnet not a CIDR", "  waitForReady: 5m\n", netYAML("fd-ha", "172.29.46.0", "fc00:f1d2:1:2e::/64"), `11:13: kindCluster.network.subnet: not a subnet in CIDR form`},
 		{"name mismatch", "name: kind-single", "name: kind-multi", `3:7: name: "kind-multi" does not match the file name "kind-single.yaml": want "kind-single"`},
 	}
 	for _, tt := range tests {
@@ -514,6 +519,19 @@ func TestProfileErrors(t *testing.T) {
 			checkErr(t, err, path, 1, tt.want)
 		})
 	}
+}
+
+// netYAML is a kindCluster.network block after waitForReady; an empty
+// value leaves its line out.
+func netYAML(name, subnet, subnetV6 string) string {
+	s := "  waitForReady: 5m\n  network:\n    name: " + name + "\n"
+	if subnet != "" {
+		s += "    subnet: " + subnet + "\n"
+	}
+	if subnetV6 != "" {
+		s += "    subnetV6: " + subnetV6 + "\n"
+	}
+	return s
 }
 
 func TestLoadValidExamples(t *testing.T) {

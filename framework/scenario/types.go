@@ -275,6 +275,23 @@ type KindCluster struct {
 	WaitForReady time.Duration `yaml:"waitForReady"`
 	// Nodes; required, at least one control-plane.
 	Nodes []KindNode `yaml:"nodes"`
+	// Network, optional: the cluster gets a docker network of its own with
+	// fixed subnets instead of kind's shared one, so that a rebooted node
+	// can be given back its address (kind issue 1689: docker hands a
+	// restarted container whatever address is free, and etcd's peers and
+	// the load balancer keep the old one).
+	Network *KindNetwork `yaml:"network"`
+}
+
+// KindNetwork is a docker network made for one cluster.
+type KindNetwork struct {
+	// Name of the docker network; required, a DNS-1123 label.
+	Name string `yaml:"name"`
+	// Subnet (IPv4) and SubnetV6 (IPv6), both required: docker pins an
+	// address only on a network whose subnets the user chose, and kind's
+	// nodes are dual-stack.
+	Subnet   string `yaml:"subnet"`
+	SubnetV6 string `yaml:"subnetV6"`
 }
 
 // KindNode is one node; Zone becomes the topology.kubernetes.io/zone label.

@@ -3,6 +3,7 @@ package scenario
 import (
 	"fmt"
 	"math"
+	"net/netip"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -486,6 +487,9 @@ func (d *doc) checkKindCluster(k *KindCluster) {
 		d.errorf("kindCluster.clusterName", "must be a DNS-1123 label (at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit), got %q", k.ClusterName)
 	}
 	d.positive("kindCluster.waitForReady", k.WaitForReady)
+	if k.Network != nil {
+		d.checkKindNetwork(k.Network)
+	}
 	if len(k.Nodes) == 0 {
 		d.errorf("kindCluster.nodes", "required: at least one node, one of them a control-plane")
 		return
@@ -509,5 +513,39 @@ func (d *doc) checkKindCluster(k *KindCluster) {
 	}
 	if controlPlanes == 0 && badRoles == 0 {
 		d.errorf("kindCluster.nodes", "needs at least one control-plane node")
+	}
+}
+
+func (d *doc) checkKindNetwork(n *KindNetwork) {
+	switch {
+	case n.Name == "":
+		d.errorf("kindCluster.network.name", "required: the docker network's name, e.g. the cluster's name")
+	case len(n.Name) > 63 || !dnsLabel.MatchString(n.Name):
+		d.errorf("kindCluster.network.name", "must be a DNS-1123 label, got %q", n.Name)
+	case n.Name == "kind" || n.Name == "bridge" || n.Name == "host" || n.Name == "none":
+		d.errorf("kindCluster.network.name", "%q is shared with others: give the cluster a network of its own", n.Name)
+	}
+	for _, f := range []struct {
+		field, value string
+		v4           bool
+	}{{"subnet", n.Subnet, true}, {"subnetV6", n.SubnetV6, false}} {
+		path := "kindCluster.network." + f.field
+		family := "IPv6"
+		if f.v4 {
+			family = "IPv4"
+		}
+		if f.value == "" {
+			d.errorf(path, "required: an %s subnet in CIDR form that no other docker network uses", family)
+			continue
+		}
+		prefix, err := netip.ParsePrefix(f.value)
+		switch {
+		case err != nil:
+			d.errorf(path, "not a subnet in CIDR form: %v", err)
+		case prefix.Addr().Is4() != f.v4:
+			d.errorf(path, "must be an %s subnet, got %q", family, f.value)
+		case prefix.Masked() != prefix:
+			d.errorf(path, "has host bits set: did you mean %s?", prefix.Masked())
+		}
 	}
 }

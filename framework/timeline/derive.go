@@ -35,6 +35,7 @@ func Derive(tl Timeline) []Figure {
 	add(podFigure(tl, f, kubeadm.ControllerManager, PodControllerManagerRecovery))
 	add(nodeFigure(tl, f))
 	add(nodeDetect(tl, f))
+	add(readdressed(tl))
 	add(schedulingCanary(tl.Canary))
 	add(excessPods(tl.Replicas))
 	add(recoveryAll(byName, f))

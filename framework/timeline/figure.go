@@ -70,6 +70,10 @@ const (
 	// the control plane noticed, beside api.detect, when clients did.
 	NodeDetect = "node.detect"
 
+	// NodesReaddressed: nodes that came back from the fault with another
+	// address than before (count), from the address checks.
+	NodesReaddressed = "nodes.readdressed"
+
 	// RecoveryAll is the max of every recovery figure (API, direct API
 	// servers, etcd, leases, pods, nodes, workload): the cluster healed in
 	// all.
@@ -183,6 +187,7 @@ var Figures = []FigureInfo{
 		LowerBound: "the controller-manager's node-monitor grace period"},
 	{Name: NodeRecovery, Unit: Seconds, Meaning: "from the fault until every node heartbeats and is Ready for good",
 		Component: "nodes", Recovered: "Ready and heartbeating"},
+	{Name: NodesReaddressed, Unit: Count, Meaning: "rebooted nodes that came back with another address"},
 	{Name: RecoveryAll, Unit: Seconds, Meaning: "the slowest of the recovery figures: the cluster healed in all",
 		LowerBound: "the slowest component's own bound"},
 	{Name: WorkloadDowntimeTotal, Unit: Seconds, Meaning: "time the probe workload was unreachable from outside"},

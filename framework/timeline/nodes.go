@@ -2,6 +2,7 @@ package timeline
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/firedrill/firedrill/framework/kubeadm"
@@ -51,6 +52,37 @@ func nodeDetect(tl Timeline, f fault) result {
 		return unknown(NodeDetect, "no node was marked not Ready after the fault")
 	}
 	return measured(NodeDetect, first.Sub(f.at).Seconds(), "node "+name+" not Ready")
+}
+
+// readdressed counts the checked nodes whose address after the fault
+// differs from before. A check that could not read the address after
+// counts as neither: with none readable the figure is not measured.
+func readdressed(tl Timeline) result {
+	if len(tl.Addresses) == 0 {
+		r := unknown(NodesReaddressed, "no node's address checked across the fault")
+		r.notProbed = true
+		return r
+	}
+	changed, read := 0, 0
+	var notes []string
+	for _, a := range tl.Addresses {
+		switch {
+		case a.Error != "" || a.After == "":
+			notes = append(notes, a.Node+" "+a.Before+" -> unknown ("+a.Error+")")
+			continue
+		case a.After != a.Before:
+			changed++
+			notes = append(notes, a.Node+" "+a.Before+" -> "+a.After)
+		default:
+			notes = append(notes, a.Node+" "+a.Before+" kept")
+		}
+		read++
+	}
+	note := strings.Join(notes, "; ")
+	if read == 0 {
+		return unknown(NodesReaddressed, note)
+	}
+	return measured(NodesReaddressed, float64(changed), note)
 }
 
 func nodeNames(tl Timeline) []string {

@@ -1,6 +1,9 @@
 package timeline
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func node(name string, observed float64, ready bool, readySince float64) NodeObservation {
 	return NodeObservation{ObservedAt: at(observed), Name: name, Ready: ready, ReadySince: at(readySince)}
@@ -107,6 +110,38 @@ func TestNodeRecovery(t *testing.T) {
 				Nodes: tt.nodes, Leases: tt.leases,
 			}
 			checkFigures(t, Derive(tl), tt.want)
+		})
+	}
+}
+
+func TestNodesReaddressed(t *testing.T) {
+	check := func(node, before, after, err string) AddressCheck {
+		return AddressCheck{At: at(40), Node: node, Before: before, After: after, Error: err}
+	}
+	tests := []struct {
+		name     string
+		checks   []AddressCheck
+		measured bool
+		value    float64
+		note     string
+	}{
+		{"no checks", nil, false, 0, "no node's address checked"},
+		{"every address kept", []AddressCheck{check("cp1", "172.29.46.2", "172.29.46.2", ""), check("cp2", "172.29.46.3", "172.29.46.3", "")},
+			true, 0, "cp1 172.29.46.2 kept; cp2 172.29.46.3 kept"},
+		// kind issue 1689: two members came back swapped.
+		{"two swapped", []AddressCheck{check("cp1", "172.18.0.2", "172.18.0.3", ""), check("cp2", "172.18.0.3", "172.18.0.2", ""), check("cp3", "172.18.0.4", "172.18.0.4", "")},
+			true, 2, "cp1 172.18.0.2 -> 172.18.0.3; cp2 172.18.0.3 -> 172.18.0.2; cp3 172.18.0.4 kept"},
+		// An unreadable address is no proof that it was kept.
+		{"none readable", []AddressCheck{check("cp1", "172.18.0.2", "", "node not running")}, false, 0, "cp1 172.18.0.2 -> unknown (node not running)"},
+		{"one unreadable, one changed", []AddressCheck{check("cp1", "172.18.0.2", "", "timeout"), check("cp2", "172.18.0.3", "172.18.0.5", "")},
+			true, 1, "cp2 172.18.0.3 -> 172.18.0.5"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := readdressed(Timeline{Addresses: tt.checks})
+			if r.Measured != tt.measured || r.Value != tt.value || !strings.Contains(r.Note, tt.note) {
+				t.Errorf("got measured %v, value %v, note %q; want %v, %v, note containing %q", r.Measured, r.Value, r.Note, tt.measured, tt.value, tt.note)
+			}
 		})
 	}
 }

@@ -41,6 +41,21 @@ type Timeline struct {
 	// Evidence is what each fault action left behind on its target that
 	// proves it took (FaultTook).
 	Evidence []Evidence `json:"evidence,omitempty"`
+	// Addresses are each rebooted node's address before the fault and once
+	// it was back (NodesReaddressed).
+	Addresses []AddressCheck `json:"addresses,omitempty"`
+}
+
+// AddressCheck is a node's address before a fault that restarts it and
+// after: a node that comes back with another address breaks whoever kept
+// the old one (etcd's peer URLs, the load balancer's backends).
+type AddressCheck struct {
+	At     time.Time `json:"at"`
+	Node   string    `json:"node"`
+	Before string    `json:"before"`
+	After  string    `json:"after,omitempty"`
+	// Error says why After could not be read.
+	Error string `json:"error,omitempty"`
 }
 
 // Evidence is one check, made by the harness on a fault's target through

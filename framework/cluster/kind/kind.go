@@ -60,6 +60,9 @@ type Cluster struct {
 	// attached: acted on by node names only (Attach), so its zones are
 	// not read; its API may be down, which is why it is being cleaned.
 	attached bool
+	// network is the cluster's own docker network, on which a reboot keeps
+	// a node's address (network.go); empty on kind's shared network.
+	network string
 
 	// handles are kind's node handles by name. Node containers keep their
 	// names across restarts, so one docker listing serves every Exec, not
@@ -123,27 +126,43 @@ func (p *Provider) Up(ctx context.Context, in cluster.UpInput) (c cluster.Cluste
 	// The record comes first: a Ctrl-C during kind's create must still
 	// find the half-made cluster to be firedrill's.
 	rec := ownership{Cluster: name, Profile: spec.Profile, Created: start}
+	if spec.Network != nil {
+		// Recorded before it is made, so a creation cut short still
+		// removes it; removeNetwork checks the label anyway.
+		rec.Network = spec.Network.Name
+	}
 	if err := writeRecord(rec); err != nil {
 		return nil, false, err
 	}
+	network := ""
+	if spec.Network != nil {
+		network = spec.Network.Name
+		if _, err := ensureNetwork(ctx, *spec.Network, name); err != nil {
+			forget(name) // nothing was made
+			return nil, false, err
+		}
+		fmt.Fprintf(p.out, "docker network %s (%s, %s) for kind cluster %s: a reboot keeps each node's address\n", network, spec.Network.Subnet, spec.Network.SubnetV6, name)
+	}
 	fmt.Fprintf(p.out, "creating kind cluster %s (profile %s, %d nodes, image %s)\n", name, spec.Profile, len(spec.Nodes), image)
-	err = p.kind.Create(name,
-		kindcluster.CreateWithV1Alpha4Config(kindConfig(spec)),
-		kindcluster.CreateWithNodeImage(image),
-		kindcluster.CreateWithWaitForReady(spec.WaitForReady),
-		kindcluster.CreateWithKubeconfigPath(kubeconfig),
-		kindcluster.CreateWithDisplayUsage(false),
-		kindcluster.CreateWithDisplaySalutation(false),
-	)
+	err = withNetwork(network, func() error {
+		return p.kind.Create(name,
+			kindcluster.CreateWithV1Alpha4Config(kindConfig(spec)),
+			kindcluster.CreateWithNodeImage(image),
+			kindcluster.CreateWithWaitForReady(spec.WaitForReady),
+			kindcluster.CreateWithKubeconfigPath(kubeconfig),
+			kindcluster.CreateWithDisplayUsage(false),
+			kindcluster.CreateWithDisplaySalutation(false),
+		)
+	})
 	if err != nil {
 		// kind deletes what it made unless told to retain; say so anyway.
-		forgetIfGone(ctx, name)
+		forgetIfGone(ctx, rec)
 		return nil, true, fmt.Errorf("create kind cluster %s: %w", name, withOutput(err))
 	}
 	if err := recordContainers(ctx, rec); err != nil {
 		return nil, true, err
 	}
-	kc, err := p.open(name, kubeconfig)
+	kc, err := p.open(name, kubeconfig, network)
 	if err != nil {
 		return nil, true, err
 	}
@@ -182,7 +201,11 @@ func (p *Provider) adopt(ctx context.Context, in cluster.UpInput, kubeconfig str
 			"give the profile another kindCluster.clusterName, or, to let firedrill break it, opt it in with "+
 			"`kubectl --context kind-%s label nodes --all %s=%s` and run again with REUSE_CLUSTER=1", name, why, name, cluster.ProfileLabel, profile)
 	}
-	c, err := p.open(name, kubeconfig)
+	network := ""
+	if in.Spec.Network != nil {
+		network = in.Spec.Network.Name
+	}
+	c, err := p.open(name, kubeconfig, network)
 	if err != nil {
 		return nil, err
 	}
@@ -222,16 +245,26 @@ func (p *Provider) Delete(ctx context.Context, name string) error {
 	if !owned {
 		return fmt.Errorf("not deleting kind cluster %s: %s", name, why)
 	}
+	rec, _, err := readRecord(name)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(p.out, "deleting kind cluster %s\n", name)
 	if err := p.kind.Delete(name, kubeconfig); err != nil {
 		return fmt.Errorf("delete kind cluster %s: %w", name, withOutput(err))
 	}
-	forget(name)
 	_ = os.Remove(kubeconfig)
+	if rec.Network != "" {
+		// The record stays until its network is gone, so clean finds it.
+		if err := removeNetwork(ctx, rec.Network, name); err != nil {
+			return err
+		}
+	}
+	forget(name)
 	return nil
 }
 
-func (p *Provider) open(name, kubeconfig string) (*Cluster, error) {
+func (p *Provider) open(name, kubeconfig, network string) (*Cluster, error) {
 	raw, cfg, err := p.kubeconfig(name)
 	if err != nil {
 		return nil, err
@@ -239,7 +272,7 @@ func (p *Provider) open(name, kubeconfig string) (*Cluster, error) {
 	if err := os.WriteFile(kubeconfig, raw, 0o600); err != nil {
 		return nil, err
 	}
-	return &Cluster{name: name, kubeconfig: kubeconfig, config: cfg, kind: p.kind, zones: map[string]string{}}, nil
+	return &Cluster{name: name, kubeconfig: kubeconfig, config: cfg, kind: p.kind, zones: map[string]string{}, network: network}, nil
 }
 
 // kubeconfig is kind's kubeconfig of a cluster and its REST config.
@@ -387,10 +420,32 @@ func (c *Cluster) healthy(ctx context.Context, nodes int) error {
 	return health.SystemPodsReady(ctx, cs)
 }
 
-// Reboot implements cluster.Rebooter: docker restart of the node container
-// is a real reboot of the node's systemd and everything under it.
+// Reboot implements cluster.Rebooter: a stop and a start of the node
+// container (docker restart) is a real reboot of the node's systemd and
+// everything under it. On the cluster's own network the node is connected
+// again in between with the addresses it had, so it keeps them
+// (network.go); on kind's shared network docker may give it another.
 func (c *Cluster) Reboot(ctx context.Context, n cluster.Node) error {
-	return docker(ctx, "restart", n.Name)
+	if c.network == "" {
+		return docker(ctx, "restart", n.Name)
+	}
+	e, ok, err := endpointOf(ctx, n.Name, c.network)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("node %s is not on the cluster's network %s", n.Name, c.network)
+	}
+	if err := docker(ctx, "stop", n.Name); err != nil {
+		return err
+	}
+	if !e.pinned() {
+		if err := pin(ctx, n.Name, c.network, e); err != nil {
+			// Boot it anyway: a node left stopped is worse.
+			return errors.Join(err, docker(ctx, "start", n.Name))
+		}
+	}
+	return docker(ctx, "start", n.Name)
 }
 
 // BootID implements cluster.BootIdentifier. kind nodes share the host's
@@ -402,8 +457,16 @@ func (c *Cluster) BootID(ctx context.Context, n cluster.Node) (string, error) {
 }
 
 // Start implements cluster.Rebooter: docker start, which does nothing to a
-// running container.
+// running container. A reboot cut short between the two halves of its
+// pin leaves the node off the cluster's network: it is connected first.
 func (c *Cluster) Start(ctx context.Context, n cluster.Node) error {
+	if c.network != "" {
+		if _, ok, err := endpointOf(ctx, n.Name, c.network); err == nil && !ok {
+			if err := docker(ctx, "network", "connect", c.network, n.Name); err != nil {
+				return err
+			}
+		}
+	}
 	return docker(ctx, "start", n.Name)
 }
 

@@ -24,6 +24,9 @@ type ownership struct {
 	Created time.Time `json:"created"` // when creation started
 	// Containers are the node containers' IDs; empty while creation runs.
 	Containers []string `json:"containers,omitempty"`
+	// Network is the docker network made for the cluster, if any: removed
+	// with it.
+	Network string `json:"network,omitempty"`
 }
 
 // StateDir is where ownership records live: $FIREDRILL_STATE, else
@@ -168,11 +171,15 @@ func forget(name string) {
 	_ = os.Remove(recordPath(name))
 }
 
-// forgetIfGone removes the record when no container of the cluster is left
-// (kind cleans up after a failed create).
-func forgetIfGone(ctx context.Context, name string) {
-	if cs, err := nodeContainers(ctx, name); err == nil && len(cs) == 0 {
-		forget(name)
+// forgetIfGone removes the record, and the network made for the cluster,
+// when no container of the cluster is left (kind cleans up after a failed
+// create).
+func forgetIfGone(ctx context.Context, rec ownership) {
+	if cs, err := nodeContainers(ctx, rec.Cluster); err == nil && len(cs) == 0 {
+		if rec.Network != "" && removeNetwork(ctx, rec.Network, rec.Cluster) != nil {
+			return // the record keeps naming it, for clean
+		}
+		forget(rec.Cluster)
 	}
 }
 
