@@ -62,6 +62,28 @@ type Rebooter interface {
 	Start(ctx context.Context, node Node) error
 }
 
+// Stopper powers a node off and on again: every process on it stops and,
+// once started, boots again. Running says whether it is on now.
+type Stopper interface {
+	Stop(ctx context.Context, node Node) error
+	Start(ctx context.Context, node Node) error
+	Running(ctx context.Context, node Node) (bool, error)
+}
+
+// NetworkMap lists what is on the cluster's network, so a fault can cut
+// some nodes off from the rest.
+type NetworkMap interface {
+	Endpoints(ctx context.Context) ([]Endpoint, error)
+}
+
+// Endpoint is one thing on the cluster's network: a node (Role set) or a
+// load balancer (Role empty), with every address and prefix that reaches
+// it: its IPv4 and IPv6 addresses and, for a node, its pods' ranges.
+type Endpoint struct {
+	Name, Role, Zone string
+	Addresses        []string
+}
+
 // Attacher is a Provider that can act on the nodes of a cluster by its
 // name alone, without its API or kubeconfig: `firedrill clean` undoes
 // what a dead run left through it.

@@ -33,6 +33,11 @@ type benchInput struct {
 	out      io.Writer
 	name     string
 	timeouts scenario.Timeouts
+	// target is the fault's target, so the workload is reached through a
+	// node it cannot touch; zero in observe mode.
+	target scenario.Target
+	// toleration of the workload's pods for a lost node (0: Kubernetes').
+	toleration time.Duration
 }
 
 // Connect is a client for the cluster's API whose own requests never queue
@@ -56,19 +61,19 @@ func connect(ctx context.Context, in benchInput) (*bench, error) {
 	if err != nil {
 		return nil, err
 	}
-	wn, err := workloadNode(nodes)
+	wn, err := workloadNode(nodes, in.target)
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(in.out, "[%s] installing the probe workload\n", in.name)
-	nodePort, err := probe.EnsureWorkload(ctx, cs, in.image, in.out)
+	fmt.Fprintf(in.out, "[%s] installing the probe workload (reached through %s)\n", in.name, wn.Name)
+	nodePort, err := probe.EnsureWorkload(ctx, cs, probe.WorkloadSpec{Image: in.image, Toleration: in.toleration}, in.out)
 	if err != nil {
 		return nil, err
 	}
 	b := &bench{cs: cs, nodes: nodes, image: in.image,
 		writer: probe.Writer{CS: cs, Name: fmt.Sprintf("counter-%s-%d", in.name, time.Now().Unix())}}
 	b.chk = &checker{cs: cs, cluster: in.cluster, config: in.cluster.RESTConfig(), nodes: in.nodes, controlPlane: controlPlaneNodes(nodes),
-		workloadURL: probe.WorkloadURL(wn.Address, nodePort), timeout: in.timeouts.Check}
+		workloadURL: probe.WorkloadURL(wn.Address, nodePort), workloadNode: wn.Name, timeout: in.timeouts.Check}
 	return b, nil
 }
 

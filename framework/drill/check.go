@@ -27,6 +27,7 @@ type checker struct {
 	nodes        int
 	controlPlane []cluster.Node
 	workloadURL  string
+	workloadNode string        // the node workloadURL goes through
 	timeout      time.Duration // bounds each check
 	canary       *probe.Canary // set once the canary pod exists
 }

@@ -46,12 +46,39 @@ func TestSettledRestartsOnABreak(t *testing.T) {
 }
 
 func TestWorkloadNodeIsAWorker(t *testing.T) {
-	n, err := workloadNode([]cluster.Node{{Name: "c-worker2", Role: "worker"}, {Name: "c-control-plane", Role: "control-plane"}, {Name: "c-worker", Role: "worker"}})
+	nodes := []cluster.Node{{Name: "c-worker2", Role: "worker"}, {Name: "c-control-plane", Role: "control-plane"}, {Name: "c-worker", Role: "worker"}}
+	n, err := workloadNode(nodes, scenario.Target{Role: "control-plane", Count: "one"})
 	if err != nil || n.Name != "c-worker" {
 		t.Fatalf("workloadNode = %v, %v", n, err)
 	}
-	if _, err := workloadNode([]cluster.Node{{Name: "c-control-plane", Role: "control-plane"}}); err == nil {
+	if _, err := workloadNode([]cluster.Node{{Name: "c-control-plane", Role: "control-plane"}}, scenario.Target{}); err == nil {
 		t.Fatal("no worker accepted")
+	}
+}
+
+// The workload is reached through a node the fault cannot pick: losing
+// zone-a must not be measured as the probe path going down.
+func TestWorkloadNodeIsOutsideTheTarget(t *testing.T) {
+	nodes := []cluster.Node{
+		{Name: "ha-control-plane", Role: "control-plane", Zone: "zone-a"},
+		{Name: "ha-worker", Role: "worker", Zone: "zone-a"},
+		{Name: "ha-worker2", Role: "worker", Zone: "zone-b"},
+		{Name: "ha-worker3", Role: "worker", Zone: "zone-c"},
+	}
+	for _, tc := range []struct {
+		target scenario.Target
+		want   string
+	}{
+		{scenario.Target{Role: scenario.RoleAny, Zone: "zone-a", Count: "all"}, "ha-worker2"},
+		{scenario.Target{Role: "worker", Zone: "zone-c", Count: "one"}, "ha-worker"},
+		// Any worker may be hit: the first by name, and inject refuses
+		// to hit it.
+		{scenario.Target{Role: "worker", Count: "one"}, "ha-worker"},
+	} {
+		n, err := workloadNode(nodes, tc.target)
+		if err != nil || n.Name != tc.want {
+			t.Errorf("target %+v: workloadNode = %v, %v; want %s", tc.target, n.Name, err, tc.want)
+		}
 	}
 }
 

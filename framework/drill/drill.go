@@ -145,6 +145,9 @@ type drillRun struct {
 	injectAt   time.Time
 	conditions []string
 	canary     *probe.Canary
+	// settings are the cluster's own, read before the fault (nil: not
+	// read).
+	settings *timeline.Settings
 	// noTarget: the drill ended finding nothing to break, so the healthy
 	// cluster stays in use.
 	noTarget bool
@@ -217,8 +220,21 @@ func (d *drillRun) prepare(ctx context.Context) (err error) {
 		return fmt.Errorf("%s: fault: %w", d.s.Path, err)
 	}
 	d.bench, err = connect(ctx, benchInput{cluster: d.in.Cluster, client: d.in.Client, nodes: d.in.Nodes,
+		target: d.s.Fault.Target, toleration: d.s.Probes.WorkloadToleration,
 		image: d.in.ProbeImage, out: d.out, name: d.s.Name, timeouts: d.t})
-	return err
+	if err != nil {
+		return err
+	}
+	// The bounds the cluster's settings put on figures; without them the
+	// scenario's own lowerBounds stand, and the report says so.
+	if d.settings, err = readSettings(ctx, d.in.Cluster, d.bench.chk.controlPlane); err != nil {
+		d.res.Notes = append(d.res.Notes, "cluster settings not read, the scenario's lower bounds apply: "+err.Error())
+		fmt.Fprintf(d.out, "[%s] cluster settings not read (the scenario's lower bounds apply): %v\n", d.s.Name, err)
+	} else {
+		fmt.Fprintf(d.out, "[%s] cluster settings: node-monitor-grace-period %gs (%s)\n", d.s.Name,
+			d.settings.NodeMonitorGracePeriod, d.settings.NodeMonitorGracePeriodFrom)
+	}
+	return ctx.Err()
 }
 
 // steadyState waits for the steady-state checks, without probes: the
@@ -275,6 +291,12 @@ func (d *drillRun) inject(ctx context.Context) error {
 		return errNoTarget{fmt.Errorf("%s: fault.target: %w", s.Path, err)}
 	}
 	d.targets = choice.Nodes
+	for _, t := range d.targets {
+		if t.Name == b.chk.workloadNode {
+			return errNoTarget{fmt.Errorf("%s: fault.target: it picked %s, the node the harness reaches the probe workload through: "+
+				"narrow the target (role, zone) so a worker is left outside it", s.Path, t.Name)}
+		}
+	}
 	res.Fault = fmt.Sprintf("%s (%s)", s.Fault.Action, d.flt.Desc())
 	for _, t := range d.targets {
 		res.Targets = append(res.Targets, t.Name)
@@ -350,6 +372,7 @@ func (d *drillRun) exit(ctx context.Context, cause error) error {
 	interrupted := interrupted(ctx)
 	if d.probes != nil {
 		res.Timeline = d.probes.Stop(ctx, exitWait(ctx, t.ReadBack, t))
+		res.Timeline.Settings = d.settings
 	}
 	d.cleanup(ctx)
 	if cause == nil && d.bench != nil {
@@ -425,19 +448,25 @@ func (d *drillRun) createCanary(ctx context.Context) error {
 	return nil
 }
 
-// workloadNode is the worker the harness reaches the workload through (the
-// first by name). No scenario targets workers yet; one that does must pick
-// a worker outside its targets, or a data-plane outage would be the probe
-// path's, not the cluster's.
-func workloadNode(nodes []cluster.Node) (cluster.Node, error) {
-	var workers []cluster.Node
+// workloadNode is the worker the harness reaches the workload through: the
+// first by name among those the fault's target cannot pick, or a data-plane
+// outage would be the probe path's, not the cluster's. A target that may
+// pick any worker leaves none; inject then refuses a choice that hits it.
+func workloadNode(nodes []cluster.Node, target scenario.Target) (cluster.Node, error) {
+	var workers, spared []cluster.Node
 	for _, n := range nodes {
 		if n.Role == cluster.RoleWorker {
 			workers = append(workers, n)
+			if !fault.Matches(n, target) {
+				spared = append(spared, n)
+			}
 		}
 	}
 	if len(workers) == 0 {
 		return cluster.Node{}, errors.New("the cluster has no worker node for the probe workload")
+	}
+	if len(spared) > 0 {
+		workers = spared
 	}
 	slices.SortFunc(workers, func(a, b cluster.Node) int { return strings.Compare(a.Name, b.Name) })
 	return workers[0], nil

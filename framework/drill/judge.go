@@ -1,6 +1,8 @@
 package drill
 
 import (
+	"strings"
+
 	"github.com/firedrill/firedrill/framework/budget"
 	"github.com/firedrill/firedrill/framework/scenario"
 	"github.com/firedrill/firedrill/framework/timeline"
@@ -16,7 +18,7 @@ import (
 // whatever the budgets say), then FAIL on an error or a blown budget.
 func Judge(res *Result, budgets []scenario.Budget) {
 	res.Figures = timeline.Derive(res.Timeline)
-	res.Verdicts = budget.Evaluate(res.Figures, limits(budgets))
+	res.Verdicts = budget.Evaluate(res.Figures, withClusterBounds(limits(budgets), timeline.LowerBounds(res.Timeline)))
 	res.Invalid = ""
 	if _, injected := timeline.InjectAt(res.Timeline); injected && !res.Interrupted {
 		if took, why := timeline.FaultTook(res.Timeline); !took {
@@ -33,4 +35,20 @@ func Judge(res *Result, budgets []scenario.Budget) {
 	default:
 		res.Verdict = VerdictPass
 	}
+}
+
+// withClusterBounds puts the lower bounds the recorded cluster settings
+// make in place of the scenario's own for the same figures, and says so
+// in the budget's why: the number in the file may not be this cluster's.
+func withClusterBounds(bs []budget.Budget, bounds map[string]timeline.Bound) []budget.Budget {
+	for i, b := range bs {
+		cb, ok := bounds[b.Figure]
+		if !ok {
+			continue
+		}
+		v := cb.Value
+		bs[i].LowerBound = &v
+		bs[i].Why = strings.TrimSpace(b.Why + " Lower bound read from the cluster: " + cb.Why + ".")
+	}
+	return bs
 }

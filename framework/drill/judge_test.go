@@ -1,6 +1,7 @@
 package drill
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -49,5 +50,39 @@ func TestJudgeVerdictOrder(t *testing.T) {
 		if len(res.Figures) == 0 {
 			t.Errorf("%s: no figures derived", tc.name)
 		}
+	}
+}
+
+// The node controller cannot notice a lost node before its grace period
+// less one heartbeat: read from the cluster, that bound replaces the
+// scenario's, so a detection the file's number would let pass fails.
+func TestJudgeUsesTheClusterLowerBound(t *testing.T) {
+	t0 := time.Date(2026, 11, 29, 1, 0, 0, 0, time.UTC)
+	tl := timeline.Timeline{Start: t0, End: t0.Add(2 * time.Minute),
+		Events:   []timeline.Event{{Kind: timeline.EventInject, Action: "stop", Target: "w3", At: t0.Add(10 * time.Second), Done: t0.Add(11 * time.Second)}},
+		Evidence: []timeline.Evidence{{At: t0.Add(11 * time.Second), Target: "w3", Action: "stop", What: "stopped", Proven: true}},
+		Nodes: []timeline.NodeObservation{
+			{ObservedAt: t0.Add(5 * time.Second), Name: "w3", Ready: true, ReadySince: t0.Add(-time.Hour)},
+			// Not Ready 35 s after the fault: below 50 s - 10 s.
+			{ObservedAt: t0.Add(45 * time.Second), Name: "w3", Ready: false, ReadySince: t0.Add(45 * time.Second)},
+		},
+		Leases: []timeline.LeaseObservation{{ObservedAt: t0, Namespace: "kube-node-lease", Name: "w3", Holder: "w3", DurationSeconds: 40}},
+	}
+	budgets := []scenario.Budget{{Figure: timeline.NodeDetect, Kind: "self-healing", Max: &scenario.Value{Number: 70}, LowerBound: &scenario.Value{Number: 30}}}
+
+	res := Result{Timeline: tl}
+	Judge(&res, budgets)
+	if res.Verdict != VerdictPass {
+		t.Fatalf("without settings, the scenario's bound of 30 s: verdict %s, want PASS (%+v)", res.Verdict, res.Verdicts)
+	}
+	tl.Settings = &timeline.Settings{NodeMonitorGracePeriod: 50, NodeMonitorGracePeriodFrom: "Kubernetes' default for v1.34"}
+	res = Result{Timeline: tl}
+	Judge(&res, budgets)
+	v := res.Verdicts[0]
+	if res.Verdict != VerdictFail || !v.BelowLowerBound || v.LowerBound == nil || *v.LowerBound != 40 {
+		t.Fatalf("with the cluster's 50 s grace period: verdict %s, %+v; want FAIL below the lower bound 40", res.Verdict, v)
+	}
+	if !strings.Contains(v.Why, "read from the cluster") {
+		t.Errorf("why %q does not say where the bound came from", v.Why)
 	}
 }

@@ -179,3 +179,65 @@ func TestKillEvidence(t *testing.T) {
 		})
 	}
 }
+
+// stopCluster stops and starts nodes, unless the stop does not take.
+type stopCluster struct {
+	fakeCluster
+	mu      sync.Mutex
+	stopped map[string]bool
+	ignores bool
+}
+
+func (s *stopCluster) Stop(_ context.Context, n cluster.Node) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stopped[n.Name] = !s.ignores
+	return nil
+}
+
+func (s *stopCluster) Start(_ context.Context, n cluster.Node) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stopped[n.Name] = false
+	return nil
+}
+
+func (s *stopCluster) Running(_ context.Context, n cluster.Node) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.stopped[n.Name], nil
+}
+
+// A zone is lost only if each of its nodes is off; Recover boots exactly
+// those it stopped.
+func TestStopEvidenceAndRecover(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		ignores bool
+		took    bool
+	}{{"stopped", false, true}, {"docker said yes, still running", true, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := New(scenario.Fault{Action: scenario.ActionStop}, scenario.DefaultTimeouts(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := &stopCluster{stopped: map[string]bool{}, ignores: tc.ignores}
+			zone := []cluster.Node{{Name: "cp3"}, {Name: "w3"}}
+			ev := &events{}
+			if err := f.Inject(context.Background(), c, zone, ev); err != nil {
+				t.Fatal(err)
+			}
+			if took, why := timeline.FaultTook(ev.timeline()); took != tc.took {
+				t.Errorf("FaultTook = %v (%s), want %v", took, why, tc.took)
+			}
+			if err := f.Recover(context.Background(), c, zone, ev); err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range zone {
+				if c.stopped[n.Name] {
+					t.Errorf("%s still stopped after Recover", n.Name)
+				}
+			}
+		})
+	}
+}

@@ -53,23 +53,31 @@ func New(spec scenario.Fault, t scenario.Timeouts, book *journal.Book) (Fault, e
 		return kill{component: spec.Target.Component, gone: t.KillGone}, nil
 	case scenario.ActionPause:
 		return newHeld("pause", UndoUnpause, "", "freeze every process of the node (the kernel still accepts connections), then thaw it",
-			"node frozen (docker state Paused)", pauseActions, book), nil
+			"node frozen (docker state Paused)", onNode(pauseActions), book), nil
 	case scenario.ActionFreeze:
 		if spec.Target.Component == "" {
 			return nil, fmt.Errorf("freeze needs target.component")
 		}
 		c := spec.Target.Component
 		return newHeld("freeze "+c, UndoThaw, c, "SIGSTOP the "+c+" process (it holds its ports and answers nothing), then SIGCONT it",
-			"every "+c+" process stopped (state T)", freezeActions(c), book), nil
+			"every "+c+" process stopped (state T)", onNode(freezeActions(c)), book), nil
+	case scenario.ActionStop:
+		h := newHeld("stop", UndoStart, "", "power the node off (every process on it stops), then boot it again",
+			"node stopped (docker state not running)", onNode(stopActions), book)
+		h.addressWait = t.BootID // a booted node must keep its address
+		return h, nil
 	case scenario.ActionIsolateNode:
 		return newHeld("isolate-node", UndoRestoreNode, "", "drop every packet from the node to any API server (port "+kubeadm.APIServerPort+"), then let them through again",
-			"drop rule in place", isolateNodeActions, book), nil
+			"drop rule in place", onNode(isolateNodeActions), book), nil
+	case scenario.ActionPartition:
+		return newHeld("partition", UndoRemoveRules, "", "cut the nodes off from every other node, their pods and the load balancer, both ways, then let them through again",
+			"drop rules in place", partitionActions, book), nil
 	case scenario.ActionIsolateAPI:
 		return newHeld("isolate-api", UndoRestoreAPI, cluster.IsolateReset, "reset every connection from outside the cluster to the node's API server, then allow them again",
-			"reset rule in place", isolateActions(cluster.IsolateReset), book), nil
+			"reset rule in place", onNode(isolateActions(cluster.IsolateReset)), book), nil
 	case scenario.ActionBlackholeAPI:
 		return newHeld("blackhole-api", UndoRestoreAPI, cluster.IsolateDrop, "drop every packet from outside the cluster to the node's API server, then let them through again",
-			"drop rule in place", isolateActions(cluster.IsolateDrop), book), nil
+			"drop rule in place", onNode(isolateActions(cluster.IsolateDrop)), book), nil
 	}
 	return nil, fmt.Errorf("unknown fault action %q", spec.Action)
 }
@@ -85,6 +93,9 @@ const (
 	UndoThaw = "thaw"
 	// UndoRestoreNode removes the rule that cut a node off from the API.
 	UndoRestoreNode = "restore-node"
+	// UndoRemoveRules removes every rule marked as firedrill's on the node
+	// (a partition's name addresses the journal does not keep).
+	UndoRemoveRules = "remove-rules"
 )
 
 // Undo does what a journal entry left open says, on a node of c: what
@@ -127,12 +138,21 @@ func Undo(ctx context.Context, c cluster.Cluster, e journal.Entry) error {
 		}
 		_, err := nodeRule(ctx, x, n, "-D") // removes whichever rule is there
 		return err
-	case UndoStart:
-		r, ok := c.(cluster.Rebooter)
+	case UndoRemoveRules:
+		x, ok := c.(cluster.NodeExec)
 		if !ok {
-			return fmt.Errorf("cluster %s cannot start nodes", c.Name())
+			return fmt.Errorf("cluster %s cannot run commands on nodes", c.Name())
 		}
-		return r.Start(ctx, n)
+		_, err := x.Exec(ctx, n, "sh", "-c", removeMarkedRulesScript)
+		return err
+	case UndoStart:
+		switch s := c.(type) {
+		case cluster.Stopper:
+			return s.Start(ctx, n)
+		case cluster.Rebooter:
+			return s.Start(ctx, n)
+		}
+		return fmt.Errorf("cluster %s cannot start nodes", c.Name())
 	}
 	return fmt.Errorf("unknown undo %q", e.Undo)
 }
@@ -157,6 +177,21 @@ func pauseActions(c cluster.Cluster) (heldActions, error) {
 		apply:   func(ctx context.Context, n cluster.Node) (time.Time, error) { return time.Time{}, p.Pause(ctx, n) },
 		lift:    func(ctx context.Context, n cluster.Node) (time.Time, error) { return time.Time{}, p.Unpause(ctx, n) },
 		inPlace: p.Paused,
+	}, nil
+}
+
+func stopActions(c cluster.Cluster) (heldActions, error) {
+	s, ok := c.(cluster.Stopper)
+	if !ok {
+		return heldActions{}, fmt.Errorf("cluster %s cannot stop nodes", c.Name())
+	}
+	return heldActions{
+		apply: func(ctx context.Context, n cluster.Node) (time.Time, error) { return time.Time{}, s.Stop(ctx, n) },
+		lift:  func(ctx context.Context, n cluster.Node) (time.Time, error) { return time.Time{}, s.Start(ctx, n) },
+		inPlace: func(ctx context.Context, n cluster.Node) (bool, error) {
+			running, err := s.Running(ctx, n)
+			return !running, err
+		},
 	}, nil
 }
 
@@ -231,18 +266,18 @@ func (rb *reboot) Inject(ctx context.Context, c cluster.Cluster, targets []clust
 			rb.done(n.Name)
 		}
 		if n.Address != "" {
-			ev.Address(rb.address(ctx, c, n))
+			ev.Address(addressAfter(ctx, c, n, rb.bootID))
 		}
 		return time.Time{}, nil
 	})
 }
 
-// address reads the rebooted node's address once the provider lists it
-// again, to compare with the one it had (n.Address).
-func (rb *reboot) address(ctx context.Context, c cluster.Cluster, n cluster.Node) timeline.AddressCheck {
+// addressAfter reads a restarted node's address once the provider lists it
+// again (within timeout), to compare with the one it had (n.Address).
+func addressAfter(ctx context.Context, c cluster.Cluster, n cluster.Node, timeout time.Duration) timeline.AddressCheck {
 	check := timeline.AddressCheck{Node: n.Name, Before: n.Address}
 	var readErr error
-	_ = wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, rb.bootID, true, func(ctx context.Context) (bool, error) {
+	_ = wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
 		var nodes []cluster.Node
 		nodes, readErr = c.Nodes(ctx)
 		for _, m := range nodes {
@@ -303,21 +338,50 @@ func (rb *reboot) Recover(ctx context.Context, c cluster.Cluster, targets []clus
 // exactly those, also after a partial Inject, and only once.
 type held struct {
 	name, undo, shape, desc, proof string
-	actions                        func(cluster.Cluster) (heldActions, error)
+	actions                        actionsFor
 	book                           *journal.Book
+	// built are the actions of the first Inject, kept so Recover lifts
+	// exactly what was applied (a partition's rules name addresses).
+	built *heldActions
+	// addressWait, when > 0, is how long to wait for a lifted node's
+	// address, to check it kept the one it had (a node that boots).
+	addressWait time.Duration
 
 	mu     sync.Mutex
 	active map[string]*journal.Open
 }
 
-func newHeld(name, undo, shape, desc, proof string, actions func(cluster.Cluster) (heldActions, error), book *journal.Book) *held {
+// actionsFor builds a held fault's actions on a cluster for its targets.
+type actionsFor func(ctx context.Context, c cluster.Cluster, targets []cluster.Node) (heldActions, error)
+
+// onNode adapts actions that need only the cluster.
+func onNode(f func(cluster.Cluster) (heldActions, error)) actionsFor {
+	return func(_ context.Context, c cluster.Cluster, _ []cluster.Node) (heldActions, error) { return f(c) }
+}
+
+func newHeld(name, undo, shape, desc, proof string, actions actionsFor, book *journal.Book) *held {
 	return &held{name: name, undo: undo, shape: shape, desc: desc, proof: proof, actions: actions, book: book, active: map[string]*journal.Open{}}
 }
 
 func (h *held) Desc() string { return h.desc }
 
+// actionsOn builds the actions once; later calls get the same.
+func (h *held) actionsOn(ctx context.Context, c cluster.Cluster, targets []cluster.Node) (heldActions, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.built != nil {
+		return *h.built, nil
+	}
+	a, err := h.actions(ctx, c, targets)
+	if err != nil {
+		return heldActions{}, err
+	}
+	h.built = &a
+	return a, nil
+}
+
 func (h *held) Inject(ctx context.Context, c cluster.Cluster, targets []cluster.Node, ev Events) error {
-	a, err := h.actions(c)
+	a, err := h.actionsOn(ctx, c, targets)
 	if err != nil {
 		return err
 	}
@@ -344,15 +408,18 @@ func (h *held) Inject(ctx context.Context, c cluster.Cluster, targets []cluster.
 }
 
 func (h *held) Recover(ctx context.Context, c cluster.Cluster, targets []cluster.Node, ev Events) error {
-	a, err := h.actions(c)
-	if err != nil {
-		return err
-	}
 	var active []cluster.Node
 	for _, n := range targets {
 		if h.isActive(n.Name) {
 			active = append(active, n)
 		}
+	}
+	if len(active) == 0 {
+		return nil
+	}
+	a, err := h.actionsOn(ctx, c, targets)
+	if err != nil {
+		return err
 	}
 	return onEach(ctx, active, ev, timeline.EventRecover, h.undo, func(ctx context.Context, n cluster.Node) (time.Time, error) {
 		at, err := a.lift(ctx, n)
@@ -363,6 +430,9 @@ func (h *held) Recover(ctx context.Context, c cluster.Cluster, targets []cluster
 		entry := h.active[n.Name]
 		delete(h.active, n.Name)
 		h.mu.Unlock()
+		if h.addressWait > 0 && n.Address != "" {
+			ev.Address(addressAfter(ctx, c, n, h.addressWait))
+		}
 		return at, entry.Close()
 	})
 }

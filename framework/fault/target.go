@@ -39,7 +39,7 @@ func Select(nodes []cluster.Node, f scenario.Fault, facts Facts, now time.Time) 
 	t := f.Target
 	var pool []cluster.Node
 	for _, n := range nodes {
-		if (t.Role == scenario.RoleAny || n.Role == t.Role) && (t.Zone == "" || n.Zone == t.Zone) {
+		if Matches(n, t) {
 			pool = append(pool, n)
 		}
 	}
@@ -97,6 +97,12 @@ func Select(nodes []cluster.Node, f scenario.Fault, facts Facts, now time.Time) 
 		}
 	}
 	return c, nil
+}
+
+// Matches says whether a target's role and zone admit the node: whether
+// Select could pick it.
+func Matches(n cluster.Node, t scenario.Target) bool {
+	return (t.Role == scenario.RoleAny || n.Role == t.Role) && (t.Zone == "" || n.Zone == t.Zone)
 }
 
 // BackoffReset is how long a container must run before the kubelet forgets

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"net/http/httptrace"
 	"sync"
 	"time"
 
@@ -70,8 +71,22 @@ func (s *Samplers) once(ctx context.Context, sm Sampler, seq int64) {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, s.Timeout)
 	defer cancel()
+	// Which connection carried the request: one that a load balancer
+	// pinned to a dead server fails every request until it is replaced
+	// (timeline.ConnectionStuck).
+	var mu sync.Mutex
+	conn := ""
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) {
+		if i.Conn != nil {
+			mu.Lock()
+			conn = i.Conn.LocalAddr().String()
+			mu.Unlock()
+		}
+	}})
 	err := sm.Do(ctx, seq)
-	sample := timeline.Sample{Series: sm.Series, Start: start, End: time.Now(), OK: err == nil, Seq: seq}
+	mu.Lock()
+	sample := timeline.Sample{Series: sm.Series, Start: start, End: time.Now(), OK: err == nil, Seq: seq, Conn: conn}
+	mu.Unlock()
 	if err != nil {
 		sample.Error = err.Error()
 	}

@@ -31,10 +31,32 @@ const WorkloadName = "probe"
 // netexec); AGNHOST_IMAGE overrides it.
 const DefaultImage = "registry.k8s.io/e2e-test-images/agnhost:2.56"
 
+// WorkloadSpec is the probe workload's shape.
+type WorkloadSpec struct {
+	Image string
+	// Toleration, when > 0, is how long the pods stay on a node that is
+	// not ready or unreachable before they are evicted (0: Kubernetes'
+	// 300 s default tolerations).
+	Toleration time.Duration
+}
+
+// tolerations are the pods' NoExecute tolerations of a lost node.
+func (w WorkloadSpec) tolerations() []corev1.Toleration {
+	if w.Toleration <= 0 {
+		return nil
+	}
+	secs := ptr.To(int64(w.Toleration / time.Second))
+	var out []corev1.Toleration
+	for _, key := range []string{corev1.TaintNodeNotReady, corev1.TaintNodeUnreachable} {
+		out = append(out, corev1.Toleration{Key: key, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute, TolerationSeconds: secs})
+	}
+	return out
+}
+
 // EnsureWorkload creates the namespace, the probe Deployment (two replicas,
 // kept off control-plane nodes so control-plane faults do not touch it) and
 // a NodePort Service, unless they exist. It returns the node port.
-func EnsureWorkload(ctx context.Context, cs kubernetes.Interface, image string, out io.Writer) (int32, error) {
+func EnsureWorkload(ctx context.Context, cs kubernetes.Interface, w WorkloadSpec, out io.Writer) (int32, error) {
 	// The previous run removed the namespace when it left; it may still be
 	// terminating.
 	if err := waitfor.Until(ctx, waitfor.Input{What: "namespace " + Namespace + " of an earlier run gone", Timeout: 3 * time.Minute,
@@ -69,9 +91,10 @@ func EnsureWorkload(ctx context.Context, cs kubernetes.Interface, image string, 
 						}}},
 					}},
 					TerminationGracePeriodSeconds: ptr.To[int64](1),
+					Tolerations:                   w.tolerations(),
 					Containers: []corev1.Container{{
 						Name:            "netexec",
-						Image:           image,
+						Image:           w.Image,
 						ImagePullPolicy: corev1.PullIfNotPresent,
 						Args:            []string{"netexec", "--http-port=8080"},
 						Ports:           []corev1.ContainerPort{{ContainerPort: 8080}},

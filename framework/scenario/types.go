@@ -74,6 +74,12 @@ type Probes struct {
 	// Canary creates a pod right after the fault and records when it is
 	// scheduled (figure scheduling.canary); optional.
 	Canary bool `yaml:"canary"`
+	// WorkloadToleration is how long the probe workload's pods stay bound
+	// to a node that is not ready or unreachable before they are evicted
+	// and replaced elsewhere (their NoExecute tolerations); optional,
+	// Kubernetes' default is 300 s, which would dominate any drill that
+	// loses a worker.
+	WorkloadToleration time.Duration `yaml:"workloadToleration"`
 }
 
 // Fault actions.
@@ -107,6 +113,17 @@ const (
 	// from nothing else: its kubelet cannot report, its pods keep running
 	// and serving. The cut is always removed again.
 	ActionIsolateNode = "isolate-node"
+	// ActionStop powers each target node off (docker stop on kind, which
+	// stops every process on it) for Duration and then boots it again:
+	// a machine, or with a zone as target a whole zone, that is gone. The
+	// node keeps its address across it where the provider can pin it.
+	ActionStop = "stop"
+	// ActionPartition cuts the target nodes (a zone, with a zone as
+	// target) off from every other node, their pods and the load balancer,
+	// both ways, for Duration: the nodes keep running and talk among
+	// themselves, as when a zone's network fails. The cut is always
+	// removed again.
+	ActionPartition = "partition"
 )
 
 // FaultAction says what an action needs: a Duration (the harness holds it
@@ -124,6 +141,8 @@ var FaultActions = map[string]FaultAction{
 	ActionKill:         {NeedsComponent: true, RestartsContainer: true},
 	ActionFreeze:       {NeedsDuration: true, NeedsComponent: true},
 	ActionIsolateNode:  {NeedsDuration: true},
+	ActionStop:         {NeedsDuration: true},
+	ActionPartition:    {NeedsDuration: true},
 }
 
 // Components a kill can target: the control-plane static pods, by their

@@ -43,6 +43,11 @@ func (d *doc) validateScenario(s *Scenario) {
 		}
 		d.positive("probes.timeout", p.Timeout)
 		d.positive("probes.writeInterval", p.WriteInterval)
+		if d.present("probes.workloadToleration") && p.WorkloadToleration%time.Second != 0 {
+			d.errorf("probes.workloadToleration", "must be whole seconds (a toleration's tolerationSeconds), got %s", p.WorkloadToleration)
+		} else if d.present("probes.workloadToleration") && p.WorkloadToleration <= 0 {
+			d.errorf("probes.workloadToleration", "must be > 0, got %s (leave it out for Kubernetes' 300 s)", p.WorkloadToleration)
+		}
 	}
 
 	if d.section("fault", "action and target") {

@@ -42,6 +42,7 @@ func Derive(tl Timeline) []Figure {
 	add(faultFigures(tl, byName[APIDowntimeTotal])...)
 	add(readFigures(tl)...)
 	add(harnessFigures(tl)...)
+	add(connectionStuck(tl))
 	return assemble(byName)
 }
 

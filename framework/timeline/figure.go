@@ -113,6 +113,13 @@ const (
 	APIDowntimeErrorNew    = "api.downtime.error.new"
 	APIDowntimeErrorReused = "api.downtime.error.reused"
 
+	// ConnectionStuck: the longest time one probe series failed on a
+	// connection that had served it before and never answered again, until
+	// the client replaced it (an HTTP/2 connection a load balancer pinned
+	// to a frozen server): beside api.downtime.new, it tells a client's
+	// stuck connection from the cluster's own outage.
+	ConnectionStuck = "connection.stuck"
+
 	// The harness watching itself (series harness/control): the total time
 	// it was stalled, and the API downtime that fell in those stalls and
 	// was kept out of api.downtime.total.
@@ -205,6 +212,7 @@ var Figures = []FigureInfo{
 	{Name: APIDowntimeReused, Unit: Seconds, Meaning: "API downtime over the reused HTTP/2 connection"},
 	{Name: APIDowntimeErrorNew, Unit: Seconds, Meaning: "|api.downtime.new - fault.window|: the harness's accuracy", Needs: NeedsHeldFault},
 	{Name: APIDowntimeErrorReused, Unit: Seconds, Meaning: "|api.downtime.reused - fault.window|", Needs: NeedsHeldFault},
+	{Name: ConnectionStuck, Unit: Seconds, Meaning: "longest time a client's requests failed on one connection that never answered again, until a new connection served"},
 	{Name: HarnessStallTotal, Unit: Seconds, Meaning: "time the harness's own control series failed (kept out of every downtime)"},
 	{Name: APIDowntimeStalled, Unit: Seconds, Meaning: "API downtime that fell in harness stalls and was kept out"},
 }

@@ -44,6 +44,20 @@ type Timeline struct {
 	// Addresses are each rebooted node's address before the fault and once
 	// it was back (NodesReaddressed).
 	Addresses []AddressCheck `json:"addresses,omitempty"`
+	// Settings are the cluster's own settings that bound figures from
+	// below, read from the cluster before the fault (LowerBounds).
+	Settings *Settings `json:"settings,omitempty"`
+}
+
+// Settings are values the cluster runs with that keep a figure from being
+// beaten, each with where it was read.
+type Settings struct {
+	// NodeMonitorGracePeriod is how long the node controller waits for a
+	// node's heartbeat before it marks the node not Ready (seconds).
+	NodeMonitorGracePeriod float64 `json:"nodeMonitorGracePeriod"`
+	// NodeMonitorGracePeriodFrom says where: the controller-manager's flag,
+	// or Kubernetes' default for the server's version.
+	NodeMonitorGracePeriodFrom string `json:"nodeMonitorGracePeriodFrom"`
 }
 
 // AddressCheck is a node's address before a fault that restarts it and
@@ -175,6 +189,9 @@ type Sample struct {
 	Error  string    `json:"error,omitempty"`
 	// Seq is the counter value a write sample wrote.
 	Seq int64 `json:"seq,omitempty"`
+	// Conn is the client's end (local address) of the connection that
+	// carried the request; empty when none was got.
+	Conn string `json:"conn,omitempty"`
 }
 
 // LeaseObservation is one state of a Lease as the harness saw it. AcquireTime

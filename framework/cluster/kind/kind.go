@@ -74,6 +74,8 @@ type Cluster struct {
 var (
 	_ cluster.Cluster     = (*Cluster)(nil)
 	_ cluster.Rebooter    = (*Cluster)(nil)
+	_ cluster.Stopper     = (*Cluster)(nil)
+	_ cluster.NetworkMap  = (*Cluster)(nil)
 	_ cluster.Pauser      = (*Cluster)(nil)
 	_ cluster.APIIsolator = (*Cluster)(nil)
 	_ cluster.NodeExec    = (*Cluster)(nil)
@@ -370,6 +372,51 @@ func (c *Cluster) Nodes(ctx context.Context) ([]cluster.Node, error) {
 	return out, nil
 }
 
+// Endpoints implements cluster.NetworkMap: every container of the cluster
+// (nodes and the load balancer) with its IPv4 and IPv6 addresses, and each
+// node's pod ranges from its Kubernetes spec.
+func (c *Cluster) Endpoints(ctx context.Context) ([]cluster.Endpoint, error) {
+	kn, err := c.kind.ListNodes(c.name)
+	if err != nil {
+		return nil, fmt.Errorf("list nodes of kind cluster %s: %w", c.name, withOutput(err))
+	}
+	cs, err := kubernetes.NewForConfig(c.config)
+	if err != nil {
+		return nil, err
+	}
+	list, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("read pod ranges of the nodes: %w", err)
+	}
+	podCIDRs, zones := map[string][]string{}, map[string]string{}
+	for _, n := range list.Items {
+		podCIDRs[n.Name], zones[n.Name] = n.Spec.PodCIDRs, n.Labels[cluster.ZoneLabel]
+	}
+	var out []cluster.Endpoint
+	for _, n := range kn {
+		role, err := n.Role()
+		if err != nil {
+			return nil, err
+		}
+		v4, v6, err := n.IP()
+		if err != nil {
+			return nil, fmt.Errorf("address of %s: %w", n, withOutput(err))
+		}
+		e := cluster.Endpoint{Name: n.String()}
+		if role != "external-load-balancer" {
+			e.Role, e.Zone = role, zones[n.String()]
+			e.Addresses = append(e.Addresses, podCIDRs[n.String()]...)
+		}
+		for _, a := range []string{v4, v6} {
+			if a != "" {
+				e.Addresses = append(e.Addresses, a)
+			}
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
 func (c *Cluster) readZones(ctx context.Context) error {
 	cs, err := kubernetes.NewForConfig(c.config)
 	if err != nil {
@@ -429,6 +476,21 @@ func (c *Cluster) Reboot(ctx context.Context, n cluster.Node) error {
 	if c.network == "" {
 		return docker(ctx, "restart", n.Name)
 	}
+	if err := c.Stop(ctx, n); err != nil {
+		// Boot it anyway: a node left stopped is worse.
+		return errors.Join(err, c.Start(ctx, n))
+	}
+	return c.Start(ctx, n)
+}
+
+// Stop implements cluster.Stopper: docker stop, which stops the node's
+// systemd and everything under it (docker's 10 s timeout, then SIGKILL).
+// On the cluster's own network the stopped node is connected again with
+// the addresses it had, so the next start keeps them.
+func (c *Cluster) Stop(ctx context.Context, n cluster.Node) error {
+	if c.network == "" {
+		return docker(ctx, "stop", n.Name)
+	}
 	e, ok, err := endpointOf(ctx, n.Name, c.network)
 	if err != nil {
 		return err
@@ -439,13 +501,16 @@ func (c *Cluster) Reboot(ctx context.Context, n cluster.Node) error {
 	if err := docker(ctx, "stop", n.Name); err != nil {
 		return err
 	}
-	if !e.pinned() {
-		if err := pin(ctx, n.Name, c.network, e); err != nil {
-			// Boot it anyway: a node left stopped is worse.
-			return errors.Join(err, docker(ctx, "start", n.Name))
-		}
+	if e.pinned() || e.IPAddress == "" {
+		return nil // pinned already, or stopped before: nothing to keep
 	}
-	return docker(ctx, "start", n.Name)
+	return pin(ctx, n.Name, c.network, e)
+}
+
+// Running implements cluster.Stopper: docker's own state of the container.
+func (c *Cluster) Running(ctx context.Context, n cluster.Node) (bool, error) {
+	out, err := dockerOutput(ctx, "inspect", "--format", "{{.State.Running}}", n.Name)
+	return strings.TrimSpace(out) == "true", err
 }
 
 // BootID implements cluster.BootIdentifier. kind nodes share the host's

@@ -1,0 +1,144 @@
+package fault
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/firedrill/firedrill/framework/cluster"
+)
+
+// A partition cuts the target nodes off from the rest of the cluster, both
+// ways, as a zone's network fails in a cloud: every node outside the
+// targets, their pods and the load balancer become unreachable from the
+// targets and the targets from them, while the targets keep running and
+// keep talking among themselves and to the harness. Each target drops, in
+// its own INPUT, OUTPUT and FORWARD chains (IPv4 and IPv6), every packet
+// from or to those addresses: node addresses for the kubelet, etcd and the
+// API servers, pod ranges for pod traffic kindnet routes without
+// encapsulation, and the load balancer's. Rules carry the firedrill
+// comment; lifting deletes exactly them.
+
+// partitionRules are the iptables rule specs (without -I/-D/-C) that cut
+// a node off from the given addresses, per tool.
+func partitionRules(cut []string) (map[string][][]string, error) {
+	var v4, v6 []string
+	for _, a := range cut {
+		p, err := netip.ParsePrefix(a)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(a)
+			if aerr != nil {
+				return nil, fmt.Errorf("partition: %q is neither an address nor a prefix", a)
+			}
+			p = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		if p.Addr().Is4() {
+			v4 = append(v4, p.Masked().String())
+		} else {
+			v6 = append(v6, p.Masked().String())
+		}
+	}
+	out := map[string][][]string{}
+	for tool, list := range map[string][]string{"iptables": v4, "ip6tables": v6} {
+		if len(list) == 0 {
+			continue
+		}
+		slices.Sort(list)
+		set := strings.Join(slices.Compact(list), ",")
+		mark := []string{"-m", "comment", "--comment", cluster.RuleComment, "-j", "DROP"}
+		for _, r := range [][]string{{"INPUT", "-s", set}, {"OUTPUT", "-d", set}, {"FORWARD", "-s", set}, {"FORWARD", "-d", set}} {
+			out[tool] = append(out[tool], append(r, mark...))
+		}
+	}
+	return out, nil
+}
+
+// partitionScript runs op (-I, -D or -C) on every rule: -I and -D print the
+// node's clock after; -C prints "in" when every rule is in place.
+func partitionScript(rules map[string][][]string, op string) string {
+	var cmds []string
+	for _, tool := range []string{"iptables", "ip6tables"} {
+		for _, r := range rules[tool] {
+			spec := strings.Join(r, " ")
+			switch op {
+			case "-D":
+				// Whichever is there: a lift after a partial apply.
+				cmds = append(cmds, "if "+tool+" -C "+spec+" 2>/dev/null; then "+tool+" -D "+spec+"; fi")
+			case "-C":
+				cmds = append(cmds, tool+" -C "+spec+" 2>/dev/null")
+			default:
+				cmds = append(cmds, tool+" "+op+" "+spec)
+			}
+		}
+	}
+	if op == "-C" {
+		return "(" + strings.Join(cmds, " && ") + ") && echo in || echo out"
+	}
+	return strings.Join(cmds, " && ") + " && " + cluster.NodeClockCommand
+}
+
+// partitionActions cut the targets off from every endpoint of the cluster
+// that is not a target (cluster.NetworkMap).
+func partitionActions(ctx context.Context, c cluster.Cluster, targets []cluster.Node) (heldActions, error) {
+	x, ok := c.(cluster.NodeExec)
+	if !ok {
+		return heldActions{}, fmt.Errorf("cluster %s cannot run commands on nodes", c.Name())
+	}
+	m, ok := c.(cluster.NetworkMap)
+	if !ok {
+		return heldActions{}, fmt.Errorf("cluster %s cannot list its network's endpoints", c.Name())
+	}
+	endpoints, err := m.Endpoints(ctx)
+	if err != nil {
+		return heldActions{}, fmt.Errorf("partition: %w", err)
+	}
+	var cut []string
+	for _, e := range endpoints {
+		if slices.ContainsFunc(targets, func(t cluster.Node) bool { return t.Name == e.Name }) {
+			continue
+		}
+		cut = append(cut, e.Addresses...)
+	}
+	if len(cut) == 0 {
+		return heldActions{}, fmt.Errorf("partition: nothing outside the targets to cut them off from")
+	}
+	rules, err := partitionRules(cut)
+	if err != nil {
+		return heldActions{}, err
+	}
+	run := func(ctx context.Context, n cluster.Node, op string) (string, error) {
+		out, err := x.Exec(ctx, n, "sh", "-c", partitionScript(rules, op))
+		return strings.TrimSpace(string(out)), err
+	}
+	stamped := func(op string) nodeAction {
+		return func(ctx context.Context, n cluster.Node) (time.Time, error) {
+			out, err := run(ctx, n, op)
+			if err != nil {
+				return time.Time{}, err
+			}
+			at, perr := cluster.ParseNodeClock(out)
+			if perr != nil {
+				return time.Time{}, fmt.Errorf("node %s: clock stamp after iptables %s: %w", n.Name, op, perr)
+			}
+			return at, nil
+		}
+	}
+	return heldActions{
+		apply: stamped("-I"),
+		lift:  stamped("-D"),
+		inPlace: func(ctx context.Context, n cluster.Node) (bool, error) {
+			out, err := run(ctx, n, "-C")
+			return out == "in", err
+		},
+	}, nil
+}
+
+// removeMarkedRulesScript deletes every rule marked as firedrill's in the
+// node (IPv4 and IPv6): the undo of a partition whose exact rules a dead
+// run took with it.
+const removeMarkedRulesScript = `for t in iptables ip6tables; do
+  $t -S | grep -- '--comment ` + cluster.RuleComment + `' | sed 's/^-A /-D /' | while read -r rule; do eval "$t $rule" || exit 1; done
+done`
