@@ -7,7 +7,9 @@ import (
 
 // connectionStuck finds, per series, the outages spent on one connection:
 // a run of failed requests that all went over the connection that served
-// the series before, ended by an answer over another connection. Such an
+// the series before, ended by an answer over another connection. A request
+// that got no connection at all (a failed dial) means the client had left
+// the old one: no stuck connection, the server or the path was down. Such an
 // outage is the client's connection, not the cluster: a load balancer that
 // proxies TCP keeps a connection on the server it chose, and a frozen
 // server still holds the TCP session open. It lasts from the run's first
@@ -41,7 +43,7 @@ func connectionStuck(tl Timeline) result {
 			conn, first := ss[i-1].Conn, ss[i]
 			j, pinned := i, true
 			for ; j < len(ss) && !ss[j].OK; j++ {
-				if ss[j].Conn != "" && ss[j].Conn != conn {
+				if ss[j].Conn != conn {
 					pinned = false
 				}
 			}

@@ -52,6 +52,22 @@ func TestConnectionStuck(t *testing.T) {
 			true, 0, "no series was stuck",
 		},
 		{
+			// A server that is gone: the old connection fails a few
+			// requests, then dials fail (no connection at all) until it
+			// is back. Its outage, not a stuck connection.
+			"the old connection, then failed dials",
+			conned(probe("etcd/cp3", 0, 60, 0.25, frozen(10, 34)), func(s float64) string {
+				switch {
+				case s < 12:
+					return "172.29.46.1:50920"
+				case s < 34:
+					return ""
+				}
+				return "172.29.46.1:52540"
+			}),
+			true, 0, "no series was stuck",
+		},
+		{
 			// Failures over fresh connections (every request dials) are
 			// not one stuck connection.
 			"failed over several connections",

@@ -36,6 +36,7 @@ func Derive(tl Timeline) []Figure {
 	add(nodeFigure(tl, f))
 	add(nodeDetect(tl, f))
 	add(readdressed(tl))
+	add(clusterDetect(tl, f))
 	add(schedulingCanary(tl.Canary))
 	add(excessPods(tl.Replicas))
 	add(recoveryAll(byName, f))

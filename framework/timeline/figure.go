@@ -69,6 +69,11 @@ const (
 	// node not Ready (the node controller, after its grace period): when
 	// the control plane noticed, beside api.detect, when clients did.
 	NodeDetect = "node.detect"
+	// ClusterDetect: from the first inject until the cluster itself first
+	// noticed: a node marked not Ready, a leader Lease expired or an etcd
+	// election, whichever came first (beside api.detect, when clients
+	// noticed).
+	ClusterDetect = "cluster.detect"
 
 	// NodesReaddressed: nodes that came back from the fault with another
 	// address than before (count), from the address checks.
@@ -192,6 +197,8 @@ var Figures = []FigureInfo{
 		Component: "kube-controller-manager (pod)", Recovered: "static pods Ready"},
 	{Name: NodeDetect, Unit: Seconds, Meaning: "from the fault until the control plane marked a node not Ready",
 		LowerBound: "the controller-manager's node-monitor grace period"},
+	{Name: ClusterDetect, Unit: Seconds, Meaning: "from the fault until the cluster itself noticed (a node not Ready, a leader Lease expired, an etcd election)",
+		LowerBound: "the first of: the node-monitor grace period, a Lease's duration, etcd's election timeout"},
 	{Name: NodeRecovery, Unit: Seconds, Meaning: "from the fault until every node heartbeats and is Ready for good",
 		Component: "nodes", Recovered: "Ready and heartbeating"},
 	{Name: NodesReaddressed, Unit: Count, Meaning: "rebooted nodes that came back with another address"},

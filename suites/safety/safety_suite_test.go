@@ -2,9 +2,11 @@
 // what it did not make and leaves nothing behind whenever a run ends: a
 // cluster it did not make is refused and left as it was, also with reuse;
 // an opted-in one is drilled and kept; Ctrl-C in each phase of a drill
-// (creating, steady state, holding a fault, rebooting, recovering) leaves
-// no fault in place, no probe object in the kept cluster, a healthy
-// cluster and a complete report. It drives the firedrill binary the way a
+// (creating, steady state, holding a fault, rebooting, recovering), and on
+// kind-ha while a zone is stopped or cut off, leaves no fault in place, no
+// probe object in the kept cluster, a healthy cluster and a complete
+// report; a drill that leaves its cluster unhealthy gets it recreated for
+// the next one. It drives the firedrill binary the way a
 // user does, with a terminal's Ctrl-C (SIGINT to the process group).
 // Run it with `make e2e-safety`.
 package safety
@@ -33,6 +35,7 @@ import (
 
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/cluster/kind"
+	"github.com/firedrill/firedrill/framework/drill"
 	"github.com/firedrill/firedrill/framework/health"
 	"github.com/firedrill/firedrill/framework/journal"
 	"github.com/firedrill/firedrill/framework/probe"
@@ -45,8 +48,13 @@ func TestSafety(t *testing.T) {
 	RunSpecs(t, "firedrill safety")
 }
 
-// The cluster name of the kind-single profile, the one these specs use.
-const clusterName = "firedrill-single"
+// The cluster names of the kind-single profile, the one most specs use,
+// and of kind-ha, with its own docker network.
+const (
+	clusterName   = "firedrill-single"
+	haClusterName = "firedrill-ha"
+	haNetwork     = "firedrill-ha"
+)
 
 var (
 	bin      string // the firedrill binary
@@ -64,7 +72,9 @@ var _ = BeforeSuite(func() {
 	Expect(err).NotTo(HaveOccurred())
 	tmp := GinkgoT().TempDir()
 	stateDir, reports = filepath.Join(tmp, "state"), filepath.Join(tmp, "reports")
-	Expect(kindClusterExists()).To(BeFalse(), "a kind cluster %s exists already: these specs need the name", clusterName)
+	for _, name := range []string{clusterName, haClusterName} {
+		Expect(kindClusterExists(name)).To(BeFalse(), "a kind cluster %s exists already: these specs need the name", name)
+	}
 })
 
 var _ = AfterSuite(func() {
@@ -100,20 +110,24 @@ func interruptedAfter(pattern string, delay time.Duration, args ...string) *gexe
 	return s
 }
 
-func kindClusterExists() bool {
-	exists, err := kind.NewProvider(GinkgoWriter).Exists(clusterName)
+func kindClusterExists(name string) bool {
+	exists, err := kind.NewProvider(GinkgoWriter).Exists(name)
 	Expect(err).NotTo(HaveOccurred())
 	return exists
 }
 
-// containers are the node containers of the cluster, by name and ID.
-func containers() []string {
-	out, err := exec.Command("docker", "ps", "-a", "--filter", "label=io.x-k8s.kind.cluster="+clusterName,
+// containers are the node containers of the kind-single cluster, by name
+// and ID.
+func containers() []string { return containersOf(clusterName) }
+
+// containersOf are a cluster's containers, each as "name ID state".
+func containersOf(name string) []string {
+	out, err := exec.Command("docker", "ps", "-a", "--filter", "label=io.x-k8s.kind.cluster="+name,
 		"--format", "{{.Names}} {{.ID}} {{.State}}").Output()
 	Expect(err).NotTo(HaveOccurred())
-	lines := strings.Fields(strings.TrimSpace(string(out)))
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	slices.Sort(lines)
-	return lines
+	return slices.DeleteFunc(lines, func(l string) bool { return l == "" })
 }
 
 // latestReport is the newest run's report.json.
@@ -126,19 +140,26 @@ func latestReport() report.File {
 }
 
 // client is an API client of the kept cluster, through kind's kubeconfig.
-func client() kubernetes.Interface {
-	c, err := kind.NewProvider(GinkgoWriter).Attach(context.Background(), clusterName)
+func client() kubernetes.Interface { return clientOf(clusterName) }
+
+func clientOf(name string) kubernetes.Interface {
+	c, err := kind.NewProvider(GinkgoWriter).Attach(context.Background(), name)
 	Expect(err).NotTo(HaveOccurred())
 	cs, err := kubernetes.NewForConfig(c.RESTConfig())
 	Expect(err).NotTo(HaveOccurred())
 	return cs
 }
 
-// expectLeftClean checks what every interrupted run must leave in a kept
-// cluster: every node running and unpaused, no firedrill filter rule, no
-// probe namespace, the journal closed, the cluster healthy again, and a
-// complete INTERRUPTED report naming the phase.
-func expectLeftClean(phase string) {
+// expectLeftClean checks what every interrupted run must leave in the kept
+// kind-single cluster.
+func expectLeftClean(phase string) { expectClusterLeftClean(clusterName, 2, phase) }
+
+// expectClusterLeftClean checks what every interrupted run must leave in a
+// kept cluster of that many nodes: every node running and unpaused, no
+// firedrill filter rule in any chain (IPv4 or IPv6), no probe namespace,
+// the journal closed, the cluster healthy again, and a complete
+// INTERRUPTED report naming the phase.
+func expectClusterLeftClean(name string, nodes int, phase string) {
 	f := latestReport()
 	Expect(f.Scenarios).To(HaveLen(1))
 	d := f.Scenarios[0]
@@ -147,34 +168,41 @@ func expectLeftClean(phase string) {
 	Expect(d.Finished).NotTo(BeZero())
 	Expect(d.Phases[len(d.Phases)-1].Name).To(Equal("read-back"))
 
-	for _, c := range containers() {
-		Expect(c).NotTo(ContainSubstring("paused"))
+	cs := containersOf(name)
+	nodeCount := 0
+	for _, c := range cs {
+		Expect(c).To(HaveSuffix(" running"), "every container running and unpaused")
+		node := strings.Fields(c)[0]
+		if strings.HasSuffix(node, "-external-load-balancer") {
+			continue // kind-ha's load balancer: no rules of ours
+		}
+		nodeCount++
+		for _, tool := range []string{"iptables", "ip6tables"} {
+			Eventually(func() (string, error) {
+				out, err := exec.Command("docker", "exec", node, tool, "-S").CombinedOutput()
+				return string(out), err
+			}, time.Minute).ShouldNot(ContainSubstring("--comment "+cluster.RuleComment), "%s rules left in %s", tool, node)
+		}
 	}
-	Expect(containers()).NotTo(ContainElement(ContainSubstring("exited")))
-	for _, node := range []string{clusterName + "-control-plane", clusterName + "-worker"} {
-		Eventually(func() (string, error) {
-			out, err := exec.Command("docker", "exec", node, "iptables", "-S", "INPUT").CombinedOutput()
-			return string(out), err
-		}, time.Minute).ShouldNot(ContainSubstring("--comment " + cluster.RuleComment))
-	}
+	Expect(nodeCount).To(Equal(nodes), "node containers: %v", cs)
 	open, err := journal.Pending(journal.Dir(stateDir))
 	Expect(err).NotTo(HaveOccurred())
 	Expect(open).To(BeEmpty())
 
-	cs := client()
+	api := clientOf(name)
 	Eventually(func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := health.APIReady(ctx, cs); err != nil {
+		if err := health.APIReady(ctx, api); err != nil {
 			return err
 		}
-		if _, err := health.NodesReady(ctx, cs, 2); err != nil {
+		if _, err := health.NodesReady(ctx, api, nodes); err != nil {
 			return err
 		}
-		return health.SystemPodsReady(ctx, cs)
-	}, 3*time.Minute, 2*time.Second).Should(Succeed(), "the kept cluster is not healthy again")
+		return health.SystemPodsReady(ctx, api)
+	}, 4*time.Minute, 2*time.Second).Should(Succeed(), "the kept cluster is not healthy again")
 	Eventually(func() bool {
-		_, err := cs.CoreV1().Namespaces().Get(context.Background(), probe.Namespace, metav1.GetOptions{})
+		_, err := api.CoreV1().Namespaces().Get(context.Background(), probe.Namespace, metav1.GetOptions{})
 		return apierrors.IsNotFound(err)
 	}, time.Minute, time.Second).Should(BeTrue(), "namespace %s left in the kept cluster", probe.Namespace)
 }
@@ -248,7 +276,7 @@ var _ = Describe("Ctrl-C", Ordered, func() {
 	AfterAll(func(_ SpecContext) {
 		s := firedrill("clean", "--yes")
 		Eventually(s, 3*time.Minute).Should(gexec.Exit(0))
-		Expect(kindClusterExists()).To(BeFalse())
+		Expect(kindClusterExists(clusterName)).To(BeFalse())
 		s = firedrill("clean")
 		Eventually(s, time.Minute).Should(gexec.Exit(0))
 		Expect(s.Out).To(gbytes.Say("nothing left behind"))
@@ -257,7 +285,7 @@ var _ = Describe("Ctrl-C", Ordered, func() {
 	It("while creating the cluster deletes what was made", func(_ SpecContext) {
 		interruptedAfter("creating kind cluster", 8*time.Second, "run", "--scenario", "reboot-master")
 		Eventually(containers, time.Minute).Should(BeEmpty())
-		Expect(kindClusterExists()).To(BeFalse())
+		Expect(kindClusterExists(clusterName)).To(BeFalse())
 	}, SpecTimeout(6*time.Minute))
 
 	It("in steady state leaves the kept cluster clean", func(_ SpecContext) {
@@ -279,4 +307,56 @@ var _ = Describe("Ctrl-C", Ordered, func() {
 		interruptedAfter(`\] recovery: waiting`, 5*time.Second, "run", "--scenario", "reboot-master", "--keep-cluster", "--reuse-cluster")
 		expectLeftClean("recover")
 	}, SpecTimeout(10*time.Minute))
+})
+
+var _ = Describe("Ctrl-C on kind-ha", Ordered, func() {
+	AfterAll(func(_ SpecContext) {
+		s := firedrill("clean", "--yes")
+		Eventually(s, 4*time.Minute).Should(gexec.Exit(0))
+		Expect(kindClusterExists(haClusterName)).To(BeFalse())
+		out, err := exec.Command("docker", "network", "ls", "--format", "{{.Name}}").Output()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(strings.Fields(string(out))).NotTo(ContainElement(haNetwork), "the cluster's network outlived it")
+	}, NodeTimeout(5*time.Minute))
+
+	It("while a zone is stopped boots it again", func(_ SpecContext) {
+		interruptedAfter("holding the fault", 5*time.Second, "run", "--scenario", "lose-zone", "--keep-cluster")
+		expectClusterLeftClean(haClusterName, 6, "hold")
+	}, SpecTimeout(15*time.Minute))
+
+	It("while a zone is cut off removes the cut", func(_ SpecContext) {
+		interruptedAfter("holding the fault", 5*time.Second, "run", "--scenario", "lose-zone-network", "--keep-cluster", "--reuse-cluster")
+		expectClusterLeftClean(haClusterName, 6, "hold")
+	}, SpecTimeout(12*time.Minute))
+})
+
+var _ = Describe("a drill that leaves its cluster unhealthy", Ordered, func() {
+	It("gets the cluster recreated for the next drill, and the run deletes it at the end", func(_ SpecContext) {
+		// leave-unhealthy (test-only) stops the control plane and allows
+		// too little time to recover; the real calibrate-reset-5s follows
+		// in the same run.
+		dir := GinkgoT().TempDir()
+		for _, f := range []string{filepath.Join(root, "suites", "safety", "testdata", "scenarios", "leave-unhealthy.yaml"),
+			filepath.Join(root, "scenarios", "calibrate-reset-5s.yaml")} {
+			data, err := os.ReadFile(f)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(os.WriteFile(filepath.Join(dir, filepath.Base(f)), data, 0o644)).To(Succeed())
+		}
+		s := firedrill("run", "--scenarios", dir, "--scenario", "leave-unhealthy,calibrate-reset-5s")
+		Eventually(s, 20*time.Minute).Should(gexec.Exit(run.ExitFail))
+		Expect(s.Out).To(gbytes.Say("cluster " + clusterName + " was left unhealthy by the previous drill: recreating it"))
+		Expect(s.Out).To(gbytes.Say("creating kind cluster " + clusterName))
+
+		f := latestReport()
+		Expect(f.Scenarios).To(HaveLen(2))
+		Expect(f.Scenarios[0].Name).To(Equal("leave-unhealthy"))
+		Expect(f.Scenarios[0].Verdict).To(Equal(drill.VerdictFail))
+		Expect(f.Scenarios[0].Error).To(ContainSubstring("recover"))
+		Expect(f.Scenarios[1].Name).To(Equal("calibrate-reset-5s"))
+		Expect(f.Scenarios[1].Verdict).To(Equal(drill.VerdictPass), "error: %s", f.Scenarios[1].Error)
+		Expect(kindClusterExists(clusterName)).To(BeFalse(), "the run did not delete the cluster it recreated")
+		open, err := journal.Pending(journal.Dir(stateDir))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(open).To(BeEmpty())
+	}, SpecTimeout(22*time.Minute))
 })
