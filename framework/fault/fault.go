@@ -168,16 +168,17 @@ type heldActions struct {
 	inPlace     func(context.Context, cluster.Node) (bool, error)
 }
 
+// unstamped is an action with no stamp of its own on the node's clock.
+func unstamped(act func(context.Context, cluster.Node) error) nodeAction {
+	return func(ctx context.Context, n cluster.Node) (time.Time, error) { return time.Time{}, act(ctx, n) }
+}
+
 func pauseActions(c cluster.Cluster) (heldActions, error) {
 	p, ok := c.(cluster.Pauser)
 	if !ok {
 		return heldActions{}, fmt.Errorf("cluster %s cannot pause nodes", c.Name())
 	}
-	return heldActions{
-		apply:   func(ctx context.Context, n cluster.Node) (time.Time, error) { return time.Time{}, p.Pause(ctx, n) },
-		lift:    func(ctx context.Context, n cluster.Node) (time.Time, error) { return time.Time{}, p.Unpause(ctx, n) },
-		inPlace: p.Paused,
-	}, nil
+	return heldActions{apply: unstamped(p.Pause), lift: unstamped(p.Unpause), inPlace: p.Paused}, nil
 }
 
 func stopActions(c cluster.Cluster) (heldActions, error) {
@@ -186,8 +187,8 @@ func stopActions(c cluster.Cluster) (heldActions, error) {
 		return heldActions{}, fmt.Errorf("cluster %s cannot stop nodes", c.Name())
 	}
 	return heldActions{
-		apply: func(ctx context.Context, n cluster.Node) (time.Time, error) { return time.Time{}, s.Stop(ctx, n) },
-		lift:  func(ctx context.Context, n cluster.Node) (time.Time, error) { return time.Time{}, s.Start(ctx, n) },
+		apply: unstamped(s.Stop),
+		lift:  unstamped(s.Start),
 		inPlace: func(ctx context.Context, n cluster.Node) (bool, error) {
 			running, err := s.Running(ctx, n)
 			return !running, err

@@ -484,13 +484,21 @@ func (d *doc) checkTimeouts(t *Timeouts) {
 	}
 }
 
-func (d *doc) checkKindCluster(k *KindCluster) {
+// checkDNSLabel requires a DNS-1123 label at path; false when it is not.
+func (d *doc) checkDNSLabel(path, v, example string) bool {
 	switch {
-	case k.ClusterName == "":
-		d.errorf("kindCluster.clusterName", "required: a DNS-1123 label such as \"firedrill\"")
-	case len(k.ClusterName) > 63 || !dnsLabel.MatchString(k.ClusterName):
-		d.errorf("kindCluster.clusterName", "must be a DNS-1123 label (at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit), got %q", k.ClusterName)
+	case v == "":
+		d.errorf(path, "required: a DNS-1123 label such as %q", example)
+	case len(v) > 63 || !dnsLabel.MatchString(v):
+		d.errorf(path, "must be a DNS-1123 label (at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit), got %q", v)
+	default:
+		return true
 	}
+	return false
+}
+
+func (d *doc) checkKindCluster(k *KindCluster) {
+	d.checkDNSLabel("kindCluster.clusterName", k.ClusterName, "firedrill")
 	d.positive("kindCluster.waitForReady", k.WaitForReady)
 	if k.Network != nil {
 		d.checkKindNetwork(k.Network)
@@ -522,12 +530,7 @@ func (d *doc) checkKindCluster(k *KindCluster) {
 }
 
 func (d *doc) checkKindNetwork(n *KindNetwork) {
-	switch {
-	case n.Name == "":
-		d.errorf("kindCluster.network.name", "required: the docker network's name, e.g. the cluster's name")
-	case len(n.Name) > 63 || !dnsLabel.MatchString(n.Name):
-		d.errorf("kindCluster.network.name", "must be a DNS-1123 label, got %q", n.Name)
-	case n.Name == "kind" || n.Name == "bridge" || n.Name == "host" || n.Name == "none":
+	if d.checkDNSLabel("kindCluster.network.name", n.Name, "firedrill-ha") && slices.Contains([]string{"kind", "bridge", "host", "none"}, n.Name) {
 		d.errorf("kindCluster.network.name", "%q is shared with others: give the cluster a network of its own", n.Name)
 	}
 	for _, f := range []struct {
