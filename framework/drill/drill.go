@@ -373,6 +373,9 @@ func (d *drillRun) exit(ctx context.Context, cause error) error {
 	if d.probes != nil {
 		res.Timeline = d.probes.Stop(ctx, exitWait(ctx, t.ReadBack, t))
 		res.Timeline.Settings = d.settings
+		if a := res.Timeline.Addresses; len(a) > 0 {
+			res.Notes = append(res.Notes, "node addresses across the fault: "+timeline.DescribeAddresses(a))
+		}
 	}
 	d.cleanup(ctx)
 	if cause == nil && d.bench != nil {

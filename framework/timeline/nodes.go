@@ -64,25 +64,37 @@ func readdressed(tl Timeline) result {
 		return r
 	}
 	changed, read := 0, 0
-	var notes []string
 	for _, a := range tl.Addresses {
-		switch {
-		case a.Error != "" || a.After == "":
-			notes = append(notes, a.Node+" "+a.Before+" -> unknown ("+a.Error+")")
+		if a.Error != "" || a.After == "" {
 			continue
-		case a.After != a.Before:
+		}
+		if a.After != a.Before {
 			changed++
-			notes = append(notes, a.Node+" "+a.Before+" -> "+a.After)
-		default:
-			notes = append(notes, a.Node+" "+a.Before+" kept")
 		}
 		read++
 	}
-	note := strings.Join(notes, "; ")
+	note := DescribeAddresses(tl.Addresses)
 	if read == 0 {
 		return unknown(NodesReaddressed, note)
 	}
 	return measured(NodesReaddressed, float64(changed), note)
+}
+
+// DescribeAddresses says, per checked node, whether it kept its address
+// across the fault, for the figure's note and the report's notes.
+func DescribeAddresses(checks []AddressCheck) string {
+	var notes []string
+	for _, a := range checks {
+		switch {
+		case a.Error != "" || a.After == "":
+			notes = append(notes, a.Node+" "+a.Before+" -> unknown ("+a.Error+")")
+		case a.After != a.Before:
+			notes = append(notes, a.Node+" "+a.Before+" -> "+a.After)
+		default:
+			notes = append(notes, a.Node+" "+a.Before+" kept")
+		}
+	}
+	return strings.Join(notes, "; ")
 }
 
 func nodeNames(tl Timeline) []string {

@@ -3,6 +3,7 @@ package timeline
 import (
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -92,4 +93,23 @@ func TestRecordedReboot(t *testing.T) {
 			APIDowntimeError: "fault has no recover action",
 		},
 	})
+}
+
+// lose-zone in the ha suite on kind-ha (2026-11-29): zone-c stopped at
+// 02:24:27.638. The writer's HTTP/2 connection (client end
+// 127.0.0.1:56886) went through the load balancer to zone-c's API server:
+// from the write sent at 02:24:27.909 every write failed on it, until one
+// sent at 02:24:38.137 went over a new connection (40600) and was answered
+// at 02:24:38.464. The direct series to zone-c's etcd member failed for
+// 106 s, on its old connection and then with failed dials: the member's
+// outage, not a stuck connection, so it must not count.
+func TestRecordedStuckConnection(t *testing.T) {
+	tl := loadTimeline(t, "testdata/lose-zone-stuck.json")
+	r := connectionStuck(tl)
+	first, _ := time.Parse(time.RFC3339Nano, "2026-11-29T02:24:27.909101802Z")
+	answer, _ := time.Parse(time.RFC3339Nano, "2026-11-29T02:24:38.46386194Z")
+	want := answer.Sub(first).Seconds()
+	if !r.Measured || !near(r.Value, want) || !strings.Contains(r.Note, "series write: 41 requests failed on connection 127.0.0.1:56886, served again over 127.0.0.1:40600") {
+		t.Errorf("connection.stuck = %v (%v, %q), want %.3f on the writer's connection", r.Value, r.Measured, r.Note, want)
+	}
 }
