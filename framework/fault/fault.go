@@ -136,7 +136,7 @@ func Undo(ctx context.Context, c cluster.Cluster, e journal.Entry) error {
 		if !ok {
 			return fmt.Errorf("cluster %s cannot run commands on nodes", c.Name())
 		}
-		_, err := nodeRule(ctx, x, n, "-D") // removes whichever rule is there
+		_, err := nodeRules().run(ctx, x, n, "-D") // removes whichever rule is there
 		return err
 	case UndoRemoveRules:
 		x, ok := c.(cluster.NodeExec)

@@ -32,10 +32,10 @@ func (r *ruleCluster) Exec(_ context.Context, n cluster.Node, command string, ar
 	case script == "-c iptables -I "+rule+" && ip6tables -I "+rule+" && "+cluster.NodeClockCommand:
 		r.rules[n.Name] = append(r.rules[n.Name], "v4", "v6")
 		return []byte("1795900000.123456789\n"), nil
-	case strings.HasPrefix(script, "-c for t in iptables ip6tables; do if $t -C "+rule):
+	case strings.HasPrefix(script, "-c if iptables -C "+rule):
 		r.rules[n.Name] = nil
 		return []byte("1795900075.123456789\n"), nil
-	case strings.HasPrefix(script, "-c iptables -C "+rule):
+	case strings.HasPrefix(script, "-c (iptables -C "+rule):
 		if has("v4") && has("v6") {
 			return []byte("in\n"), nil
 		}

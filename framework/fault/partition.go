@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/firedrill/firedrill/framework/cluster"
 )
@@ -22,9 +21,8 @@ import (
 // encapsulation, and the load balancer's. Rules carry the firedrill
 // comment; lifting deletes exactly them.
 
-// partitionRules are the iptables rule specs (without -I/-D/-C) that cut
-// a node off from the given addresses, per tool.
-func partitionRules(cut []string) (map[string][][]string, error) {
+// partitionRules cut a node off from the given addresses and prefixes.
+func partitionRules(cut []string) (ruleSet, error) {
 	var v4, v6 []string
 	for _, a := range cut {
 		p, err := netip.ParsePrefix(a)
@@ -41,7 +39,7 @@ func partitionRules(cut []string) (map[string][][]string, error) {
 			v6 = append(v6, p.Masked().String())
 		}
 	}
-	out := map[string][][]string{}
+	out := ruleSet{}
 	for tool, list := range map[string][]string{"iptables": v4, "ip6tables": v6} {
 		if len(list) == 0 {
 			continue
@@ -54,30 +52,6 @@ func partitionRules(cut []string) (map[string][][]string, error) {
 		}
 	}
 	return out, nil
-}
-
-// partitionScript runs op (-I, -D or -C) on every rule: -I and -D print the
-// node's clock after; -C prints "in" when every rule is in place.
-func partitionScript(rules map[string][][]string, op string) string {
-	var cmds []string
-	for _, tool := range []string{"iptables", "ip6tables"} {
-		for _, r := range rules[tool] {
-			spec := strings.Join(r, " ")
-			switch op {
-			case "-D":
-				// Whichever is there: a lift after a partial apply.
-				cmds = append(cmds, "if "+tool+" -C "+spec+" 2>/dev/null; then "+tool+" -D "+spec+"; fi")
-			case "-C":
-				cmds = append(cmds, tool+" -C "+spec+" 2>/dev/null")
-			default:
-				cmds = append(cmds, tool+" "+op+" "+spec)
-			}
-		}
-	}
-	if op == "-C" {
-		return "(" + strings.Join(cmds, " && ") + ") && echo in || echo out"
-	}
-	return strings.Join(cmds, " && ") + " && " + cluster.NodeClockCommand
 }
 
 // partitionActions cut the targets off from every endpoint of the cluster
@@ -109,31 +83,7 @@ func partitionActions(ctx context.Context, c cluster.Cluster, targets []cluster.
 	if err != nil {
 		return heldActions{}, err
 	}
-	run := func(ctx context.Context, n cluster.Node, op string) (string, error) {
-		out, err := x.Exec(ctx, n, "sh", "-c", partitionScript(rules, op))
-		return strings.TrimSpace(string(out)), err
-	}
-	stamped := func(op string) nodeAction {
-		return func(ctx context.Context, n cluster.Node) (time.Time, error) {
-			out, err := run(ctx, n, op)
-			if err != nil {
-				return time.Time{}, err
-			}
-			at, perr := cluster.ParseNodeClock(out)
-			if perr != nil {
-				return time.Time{}, fmt.Errorf("node %s: clock stamp after iptables %s: %w", n.Name, op, perr)
-			}
-			return at, nil
-		}
-	}
-	return heldActions{
-		apply: stamped("-I"),
-		lift:  stamped("-D"),
-		inPlace: func(ctx context.Context, n cluster.Node) (bool, error) {
-			out, err := run(ctx, n, "-C")
-			return out == "in", err
-		},
-	}, nil
+	return ruleActions(x, rules), nil
 }
 
 // removeMarkedRulesScript deletes every rule marked as firedrill's in the

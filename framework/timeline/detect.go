@@ -30,10 +30,8 @@ func clusterDetect(tl Timeline, f fault) result {
 		what string
 	}
 	var signals []signal
-	for _, o := range tl.Nodes {
-		if o.ObservedAt.After(f.at) && !o.Ready {
-			signals = append(signals, signal{o.ObservedAt, "node " + o.Name + " marked not Ready"})
-		}
+	if at, name, ok := firstNotReady(tl, f.at); ok {
+		signals = append(signals, signal{at, "node " + name + " marked not Ready"})
 	}
 	for _, lease := range kubeadm.LeaderLeases {
 		obs := leaseObservations(tl.Leases, kubeadm.SystemNamespace, lease)

@@ -41,17 +41,23 @@ func nodeDetect(tl Timeline, f fault) result {
 	if !f.injected {
 		return unknown(NodeDetect, noFault)
 	}
-	first := time.Time{}
-	name := ""
-	for _, o := range tl.Nodes {
-		if o.ObservedAt.After(f.at) && !o.Ready && (first.IsZero() || o.ObservedAt.Before(first)) {
-			first, name = o.ObservedAt, o.Name
-		}
-	}
-	if first.IsZero() {
+	first, name, ok := firstNotReady(tl, f.at)
+	if !ok {
 		return unknown(NodeDetect, "no node was marked not Ready after the fault")
 	}
 	return measured(NodeDetect, first.Sub(f.at).Seconds(), "node "+name+" not Ready")
+}
+
+// firstNotReady is the first observation of a node not Ready after the
+// fault, and the node.
+func firstNotReady(tl Timeline, inject time.Time) (time.Time, string, bool) {
+	first, name := time.Time{}, ""
+	for _, o := range tl.Nodes {
+		if o.ObservedAt.After(inject) && !o.Ready && (first.IsZero() || o.ObservedAt.Before(first)) {
+			first, name = o.ObservedAt, o.Name
+		}
+	}
+	return first, name, !first.IsZero()
 }
 
 // readdressed counts the checked nodes whose address after the fault
