@@ -169,3 +169,20 @@ func ParseNodeClock(s string) (time.Time, error) {
 	}
 	return time.Unix(si, ni), nil
 }
+
+// FileCopier copies files between the harness's machine and a node: a
+// backup kept outside the cluster goes back onto the node a restore runs
+// on.
+type FileCopier interface {
+	CopyFrom(ctx context.Context, node Node, nodePath, localPath string) error
+	CopyTo(ctx context.Context, node Node, localPath, nodePath string) error
+}
+
+// Replacer destroys a node for good and puts a fresh one in its place: the
+// same name, role and address, nothing on its disk but the machine image.
+// Lose removes the node; Replace makes the new one (and does nothing when
+// it exists already).
+type Replacer interface {
+	Lose(ctx context.Context, node Node) error
+	Replace(ctx context.Context, node Node) error
+}

@@ -46,6 +46,9 @@ type Input struct {
 	// Journal receives each action on a node and its undo before the
 	// action is done (nil keeps no journal).
 	Journal *journal.Book
+	// ArtifactDir is the drill's own report folder: a recovery procedure
+	// keeps its snapshot and its runbook there ("" keeps no runbook).
+	ArtifactDir string
 	// OnPhase, when set, is told each phase as it begins: a front end shows
 	// it, a test interrupts the drill in the phase it wants.
 	OnPhase func(phase string)
@@ -151,6 +154,8 @@ type drillRun struct {
 	// noTarget: the drill ended finding nothing to break, so the healthy
 	// cluster stays in use.
 	noTarget bool
+	// proc is the recovery procedure's state (restore.go).
+	proc procedureRun
 }
 
 // phase is one step of a drill. The phases run in order; the first error
@@ -165,10 +170,16 @@ func (d *drillRun) phases() []phase {
 		{"prepare", d.prepare},
 		{"steady-state", d.steadyState},
 		{"baseline", d.baseline},
-		{"inject", d.inject},
 	}
+	if d.hasProcedure() {
+		ps = append(ps, phase{"backup", d.backup})
+	}
+	ps = append(ps, phase{"inject", d.inject})
 	if d.s.Fault.Duration > 0 {
 		ps = append(ps, phase{"hold", d.hold})
+	}
+	if d.hasProcedure() {
+		ps = append(ps, phase{"restore", d.restore})
 	}
 	return append(ps, phase{"recover", d.recover})
 }
@@ -257,7 +268,7 @@ func (d *drillRun) baseline(ctx context.Context) error {
 	b := d.bench
 	d.probes = probe.NewSet(probe.SetInput{Name: s.Name, Out: d.out, CS: b.cs, Config: d.in.Cluster.RESTConfig(), Cluster: d.in.Cluster,
 		ControlPlane: b.chk.controlPlane, WorkloadURL: b.chk.workloadURL, Writer: b.writer,
-		Interval: s.Probes.Interval, Timeout: s.Probes.Timeout, WriteInterval: s.Probes.WriteInterval})
+		Interval: s.Probes.Interval, Timeout: s.Probes.Timeout, WriteInterval: s.Probes.WriteInterval, Revisions: d.hasProcedure()})
 	if err := d.probes.Start(ctx); err != nil {
 		return fmt.Errorf("start probes: %w", err)
 	}
@@ -313,7 +324,8 @@ func (d *drillRun) inject(ctx context.Context) error {
 	}
 	fmt.Fprintf(d.out, "[%s] injected in %s\n", s.Name, time.Since(d.injectAt).Round(100*time.Millisecond))
 	d.conditions = s.Recovery.Conditions
-	if s.Probes.Canary {
+	// After a fault only a procedure undoes, the canary waits for it.
+	if s.Probes.Canary && !d.hasProcedure() {
 		if err := d.createCanary(ctx); err != nil {
 			return err
 		}
@@ -373,6 +385,7 @@ func (d *drillRun) exit(ctx context.Context, cause error) error {
 	if d.probes != nil {
 		res.Timeline = d.probes.Stop(ctx, exitWait(ctx, t.ReadBack, t))
 		res.Timeline.Settings = d.settings
+		d.writeRunbook()
 		if a := res.Timeline.Addresses; len(a) > 0 {
 			res.Notes = append(res.Notes, "node addresses across the fault: "+timeline.DescribeAddresses(a))
 		}
@@ -425,6 +438,11 @@ func (d *drillRun) cleanup(ctx context.Context) {
 	if d.probes != nil && d.probes.Started() {
 		if err := d.bench.writer.Delete(cctx); err != nil {
 			fmt.Fprintf(d.out, "[%s] warning: counter %s not deleted: %v\n", d.s.Name, d.bench.writer.Name, err)
+		}
+	}
+	if d.proc.check != nil {
+		if err := d.proc.check.Delete(cctx); err != nil {
+			fmt.Fprintf(d.out, "[%s] warning: deployment %s not deleted: %v\n", d.s.Name, d.proc.check.Name, err)
 		}
 	}
 	if d.canary != nil {

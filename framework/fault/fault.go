@@ -72,6 +72,10 @@ func New(spec scenario.Fault, t scenario.Timeouts, book *journal.Book) (Fault, e
 	case scenario.ActionPartition:
 		return newHeld("partition", UndoRemoveRules, "", "cut the nodes off from every other node, their pods and the load balancer, both ways, then let them through again",
 			"drop rules in place", partitionActions, book), nil
+	case scenario.ActionWipeEtcd:
+		return wipeEtcd{}, nil
+	case scenario.ActionLoseNode:
+		return loseNode{}, nil
 	case scenario.ActionIsolateAPI:
 		return newHeld("isolate-api", UndoRestoreAPI, cluster.IsolateReset, "reset every connection from outside the cluster to the node's API server, then allow them again",
 			"reset rule in place", onNode(isolateActions(cluster.IsolateReset)), book), nil

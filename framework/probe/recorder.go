@@ -42,6 +42,16 @@ func (r *Recorder) Address(a timeline.AddressCheck) {
 	appendTo(r, &r.tl.Addresses, a)
 }
 
+// Revision records a cluster revision a watcher synced to.
+func (r *Recorder) Revision(o timeline.RevisionObservation) {
+	appendTo(r, &r.tl.Revisions, o)
+}
+
+// Step records a step of a recovery procedure once it is over.
+func (r *Recorder) Step(s timeline.Step) {
+	appendTo(r, &r.tl.Steps, s)
+}
+
 // Lease records a Lease observation.
 func (r *Recorder) Lease(o timeline.LeaseObservation) {
 	appendTo(r, &r.tl.Leases, o)

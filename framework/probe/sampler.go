@@ -14,6 +14,9 @@ import (
 type Sampler struct {
 	Series string
 	Do     func(ctx context.Context, seq int64) error
+	// Write, when set instead of Do, also returns the etcd revision the
+	// request was acknowledged at (the RPO oracle's evidence).
+	Write func(ctx context.Context, seq int64) (revision int64, err error)
 }
 
 // Samplers run probes at a steady rate. Each request runs in its own
@@ -83,9 +86,15 @@ func (s *Samplers) once(ctx context.Context, sm Sampler, seq int64) {
 			mu.Unlock()
 		}
 	}})
-	err := sm.Do(ctx, seq)
+	var err error
+	var revision int64
+	if sm.Write != nil {
+		revision, err = sm.Write(ctx, seq)
+	} else {
+		err = sm.Do(ctx, seq)
+	}
 	mu.Lock()
-	sample := timeline.Sample{Series: sm.Series, Start: start, End: time.Now(), OK: err == nil, Seq: seq, Conn: conn}
+	sample := timeline.Sample{Series: sm.Series, Start: start, End: time.Now(), OK: err == nil, Seq: seq, Conn: conn, Revision: revision}
 	mu.Unlock()
 	if err != nil {
 		sample.Error = err.Error()

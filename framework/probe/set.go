@@ -30,6 +30,9 @@ type SetInput struct {
 	WorkloadURL  string
 	// Writer is the counter the acknowledged writes go to.
 	Writer Writer
+	// Revisions: watch the cluster revision (a drill that restores etcd
+	// must not send it back); WatchAgain opens a second watcher later.
+	Revisions bool
 
 	Interval, Timeout, WriteInterval time.Duration
 }
@@ -45,6 +48,7 @@ type Set struct {
 	samplers, writes *Samplers
 	control          *Control
 	cancel           context.CancelFunc
+	probeCtx         context.Context
 	// started: Start was called, so the counter may exist (in part);
 	// counterCreated: it does, so Stop reads it back.
 	started, counterCreated bool
@@ -74,9 +78,12 @@ func (s *Set) Start(ctx context.Context) error {
 	s.counterCreated = true
 	s.rec = NewRecorder(time.Now())
 	probeCtx, cancel := context.WithCancel(ctx)
-	s.cancel = cancel
+	s.cancel, s.probeCtx = cancel, probeCtx
 	if err := Watch(probeCtx, in.CS, s.rec); err != nil {
 		return err
+	}
+	if in.Revisions {
+		WatchRevisions(probeCtx, in.CS, s.rec, WatcherBefore)
 	}
 	list, err := APISamplers(timeline.EndpointClient, in.Config, in.Timeout, ConnNew, ConnReused)
 	if err != nil {
@@ -123,6 +130,14 @@ func (s *Set) etcdSamplers(ctx context.Context) []Sampler {
 		return nil
 	}
 	return EtcdSamplers(s.in.ControlPlane, tlsConfig, s.in.Timeout)
+}
+
+// WatchAgain opens another revision watcher, named watcher, that runs
+// with the probes: one opened after a restore lists afresh.
+func (s *Set) WatchAgain(watcher string) {
+	if s.probeCtx != nil && s.in.Revisions {
+		WatchRevisions(s.probeCtx, s.in.CS, s.rec, watcher)
+	}
 }
 
 // Canary registers the canary pod created after the fault, so Stop reads

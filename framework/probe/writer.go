@@ -138,28 +138,40 @@ func (w Writer) Create(ctx context.Context) error {
 // after all. A write is acknowledged only when its patch or create
 // succeeded, that is when its key is stored.
 func (w Writer) Sampler() Sampler {
-	return Sampler{Series: timeline.SeriesWrite, Do: func(ctx context.Context, seq int64) error {
+	return Sampler{Series: timeline.SeriesWrite, Write: func(ctx context.Context, seq int64) (int64, error) {
 		if seq < 1 {
-			return fmt.Errorf("counter write %d: sequence numbers start at 1", seq)
+			return 0, fmt.Errorf("counter write %d: sequence numbers start at 1", seq)
 		}
 		name, key := w.chunkName(seq), writeKey(seq)
 		value := time.Now().UTC().Format(time.RFC3339Nano)
 		patch, err := json.Marshal(map[string]any{"data": map[string]string{key: value}})
 		if err != nil {
-			return err
+			return 0, err
 		}
 		cms := w.CS.CoreV1().ConfigMaps(Namespace)
-		_, err = cms.Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{})
-		if !apierrors.IsNotFound(err) {
-			return err
+		cm, err := cms.Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{})
+		if apierrors.IsNotFound(err) {
+			cm, err = cms.Create(ctx, w.object(name, map[string]string{key: value}), metav1.CreateOptions{})
+			if apierrors.IsAlreadyExists(err) {
+				cm, err = cms.Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{})
+			}
 		}
-		_, err = cms.Create(ctx, w.object(name, map[string]string{key: value}), metav1.CreateOptions{})
-		if !apierrors.IsAlreadyExists(err) {
-			return err
+		if err != nil {
+			return 0, err
 		}
-		_, err = cms.Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{})
-		return err
+		return revisionOf(cm), nil
 	}}
+}
+
+// revisionOf is the etcd revision an object was stored at: the API server
+// hands etcd's modification revision back as the resource version (0 when
+// it is not a number, as with a fake client).
+func revisionOf(o metav1.Object) int64 {
+	rv, err := strconv.ParseInt(o.GetResourceVersion(), 10, 64)
+	if err != nil {
+		return 0
+	}
+	return rv
 }
 
 // ReadBack reads every chunk of the counter and returns the sequence

@@ -115,7 +115,7 @@ func writerObjects(t *testing.T, cs *fake.Clientset) map[string]corev1.ConfigMap
 func writerWrite(t *testing.T, s Sampler, seqs ...int64) {
 	t.Helper()
 	for _, seq := range seqs {
-		if err := s.Do(context.Background(), seq); err != nil {
+		if _, err := s.Write(context.Background(), seq); err != nil {
 			t.Fatalf("write %d: %v", seq, err)
 		}
 	}
@@ -133,7 +133,7 @@ func writerWriteConcurrently(t *testing.T, s Sampler, seqs []int64) {
 	for i, seq := range seqs {
 		wg.Go(func() {
 			<-start
-			errs[i] = s.Do(context.Background(), seq)
+			_, errs[i] = s.Write(context.Background(), seq)
 		})
 	}
 	close(start)

@@ -111,8 +111,14 @@ func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*drill.Result
 		return nil, fmt.Errorf("cluster %s: %w", c.Name(), err)
 	}
 	spec, _ := Spec(profile, r.cfg.NodeImage)
+	// The drill's folder in the run's report (report.Scenario.Key).
+	key := report.Scenario{Name: s.Name}
+	if r.cfg.Repeat > 1 {
+		key.Attempt = r.attempts[s.Name] + 1
+	}
 	in := drill.Input{Scenario: s, Budgets: budgets, Cluster: c, Client: client, Nodes: len(spec.Nodes),
-		Timeouts: r.Catalog.Timeouts(profile.Name), ProbeImage: r.cfg.ProbeImage, Out: r.cfg.Out,
+		ArtifactDir: filepath.Join(r.report.Dir, key.Key()),
+		Timeouts:    r.Catalog.Timeouts(profile.Name), ProbeImage: r.cfg.ProbeImage, Out: r.cfg.Out,
 		Journal: journal.NewBook(journal.Dir(r.cfg.StateDir), profile.Provider, c.Name(), s.Name)}
 	if r.onPhase != nil {
 		in.OnPhase = func(phase string) { r.onPhase(s.Name, phase) }

@@ -198,7 +198,25 @@ func TestScenarioErrors(t *testing.T) {
 			name: "unknown fault action",
 			old:  "action: reboot", new: "action: crash",
 			count: 1,
-			want:  []string{`16:11: fault.action: unknown action "crash"; known actions: blackhole-api, freeze, isolate-api, isolate-node, kill, partition, pause, reboot, stop`},
+			want:  []string{`16:11: fault.action: unknown action "crash"; known actions: blackhole-api, freeze, isolate-api, isolate-node, kill, lose-node, partition, pause, reboot, stop, wipe-etcd`},
+		},
+		{
+			name: "wipe-etcd without a procedure",
+			old:  "action: reboot", new: "action: wipe-etcd",
+			count: 2,
+			want: []string{
+				`17:3: fault.target.component: required for action "wipe-etcd"`,
+				`20:1: recovery.procedure: required for action "wipe-etcd" (nothing in the cluster undoes it): one of "restore-etcd" or "rebuild-control-plane"`,
+			},
+		},
+		{
+			name: "a procedure on a fault that heals by itself",
+			old:  "  timeout: 5m\n", new: "  timeout: 5m\n  procedure: restore-etcd\n  snapshot: after\n",
+			count: 2,
+			want: []string{
+				`23:14: recovery.procedure: action "reboot" heals by itself: a procedure would hide whether it does; remove it`,
+				`24:13: recovery.snapshot: unknown snapshot time "after": want "before-fault" or "survivor"`,
+			},
 		},
 		{
 			name: "kill without component and back-off policy",

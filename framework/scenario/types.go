@@ -124,13 +124,24 @@ const (
 	// themselves, as when a zone's network fails. The cut is always
 	// removed again.
 	ActionPartition = "partition"
+	// ActionWipeEtcd stops each target's etcd member (its static
+	// manifest moved away) and deletes the member's data directory: the
+	// cluster's state is gone on that node, and only a recovery procedure
+	// (recovery.procedure) brings it back.
+	ActionWipeEtcd = "wipe-etcd"
+	// ActionLoseNode destroys each target node for good (on kind the
+	// container and its disk are removed): only a procedure that builds a
+	// new node in its place (recovery.procedure) recovers.
+	ActionLoseNode = "lose-node"
 )
 
 // FaultAction says what an action needs: a Duration (the harness holds it
 // and lifts it), a target.component (it acts on a process, not a whole
 // node), and whether the kubelet restarts a container after it (then
 // fault.kubeletBackoff is required).
-type FaultAction struct{ NeedsDuration, NeedsComponent, RestartsContainer bool }
+// NeedsProcedure: nothing in the cluster undoes it, so the scenario must
+// name the recovery procedure the harness runs.
+type FaultAction struct{ NeedsDuration, NeedsComponent, RestartsContainer, NeedsProcedure bool }
 
 // FaultActions lists the known actions.
 var FaultActions = map[string]FaultAction{
@@ -143,6 +154,8 @@ var FaultActions = map[string]FaultAction{
 	ActionIsolateNode:  {NeedsDuration: true},
 	ActionStop:         {NeedsDuration: true},
 	ActionPartition:    {NeedsDuration: true},
+	ActionWipeEtcd:     {NeedsComponent: true, NeedsProcedure: true},
+	ActionLoseNode:     {NeedsProcedure: true},
 }
 
 // Components a kill can target: the control-plane static pods, by their
@@ -219,7 +232,50 @@ type Recovery struct {
 	// count as recovered (a cascade after a first all-clear restarts it),
 	// and the timeline ends with that stretch of steady state; >= 0.
 	ObserveAfter time.Duration `yaml:"observeAfter"`
+
+	// Procedure is the recovery the harness runs as an operator would,
+	// each step timed (the procedure package): required iff the fault
+	// needs one, one of Procedures.
+	Procedure string `yaml:"procedure"`
+	// Snapshot says when the etcd backup the procedure restores is taken:
+	// SnapshotBeforeFault (the default) or SnapshotSurvivor.
+	Snapshot string `yaml:"snapshot"`
+	// SnapshotAge is how long before the fault a SnapshotBeforeFault
+	// backup is taken: writes acknowledged in between are the expected
+	// recovery point window (writes.rpo); >= 0.
+	SnapshotAge time.Duration `yaml:"snapshotAge"`
+	// StartAfter is how long after the fault the procedure starts (an
+	// operator noticing and deciding); >= 0.
+	StartAfter time.Duration `yaml:"startAfter"`
 }
+
+// Recovery procedures.
+const (
+	// ProcedureRestoreEtcd stops the API servers, restores every etcd
+	// member from the snapshot as a new cluster, starts etcd and the API
+	// servers again and restarts the components that cache.
+	ProcedureRestoreEtcd = "restore-etcd"
+	// ProcedureRebuildControlPlane puts a fresh node in place of a lost
+	// control-plane node, gives it the cluster's certificates and the
+	// restored etcd data, and builds the control plane on it with kubeadm.
+	ProcedureRebuildControlPlane = "rebuild-control-plane"
+)
+
+// Procedures lists the known procedures.
+var Procedures = []string{ProcedureRestoreEtcd, ProcedureRebuildControlPlane}
+
+// When the backup is taken.
+const (
+	// SnapshotBeforeFault: from a healthy member, recovery.snapshotAge
+	// before the fault.
+	SnapshotBeforeFault = "before-fault"
+	// SnapshotSurvivor: after the fault, from a member it spared (a
+	// member without quorum still streams its data).
+	SnapshotSurvivor = "survivor"
+)
+
+// Snapshots lists the known snapshot times.
+var Snapshots = []string{SnapshotBeforeFault, SnapshotSurvivor}
 
 // Budget kinds, from the control-plane resilience design.
 const (

@@ -61,6 +61,7 @@ func (d *doc) validateScenario(s *Scenario) {
 		if r.ObserveAfter < 0 {
 			d.errorf("recovery.observeAfter", "must be >= 0, got %s", r.ObserveAfter)
 		}
+		d.checkProcedure(s.Fault, r)
 	}
 
 	d.checkBudgets(s.Budgets)
@@ -82,6 +83,8 @@ func (d *doc) checkMeasurable(s *Scenario) {
 			lacks = s.Fault.Duration <= 0
 		case timeline.NeedsCanary:
 			lacks = !s.Probes.Canary
+		case timeline.NeedsProcedure:
+			lacks = s.Recovery.Procedure == ""
 		}
 		if lacks {
 			d.errorf(fmt.Sprintf("budgets[%d].figure", i), "%s is never measured by this scenario: it needs %s", b.Figure, info.Needs)
@@ -231,6 +234,52 @@ func (d *doc) checkFault(f Fault) {
 	default:
 		if _, ok := parseCount(t.Count); !ok {
 			d.errorf("fault.target.count", `must be "one", "all" or an integer >= 1, got %q`, t.Count)
+		}
+	}
+}
+
+// checkProcedure checks the recovery procedure against the fault: one that
+// nothing in the cluster undoes needs one, and only such a fault has one.
+func (d *doc) checkProcedure(f Fault, r Recovery) {
+	action, known := FaultActions[f.Action]
+	switch {
+	case r.Procedure == "" && known && action.NeedsProcedure:
+		d.errorf("recovery.procedure", "required for action %q (nothing in the cluster undoes it): one of %s", f.Action, quoteList(Procedures))
+	case r.Procedure == "":
+	case !slices.Contains(Procedures, r.Procedure):
+		d.errorf("recovery.procedure", "unknown procedure %q%s: want %s", r.Procedure, didYouMean(r.Procedure, Procedures), quoteList(Procedures))
+	case known && !action.NeedsProcedure:
+		d.errorf("recovery.procedure", "action %q heals by itself: a procedure would hide whether it does; remove it", f.Action)
+	case r.Procedure == ProcedureRestoreEtcd && f.Action != ActionWipeEtcd:
+		d.errorf("recovery.procedure", "%q restores what action %q wipes, not %q", r.Procedure, ActionWipeEtcd, f.Action)
+	case r.Procedure == ProcedureRebuildControlPlane && f.Action != ActionLoseNode:
+		d.errorf("recovery.procedure", "%q replaces what action %q destroys, not %q", r.Procedure, ActionLoseNode, f.Action)
+	}
+	if f.Action == ActionWipeEtcd && f.Target.Component != "" && f.Target.Component != ComponentEtcd {
+		d.errorf("fault.target.component", "action %q acts on %q only", f.Action, ComponentEtcd)
+	}
+	if f.Action == ActionLoseNode && f.Target.Role != RoleControlPlane {
+		d.errorf("fault.target.role", "action %q is recovered by %q: role must be %q", f.Action, ProcedureRebuildControlPlane, RoleControlPlane)
+	}
+	switch {
+	case r.Snapshot != "" && r.Procedure == "":
+		d.errorf("recovery.snapshot", "only a recovery procedure restores a snapshot: remove it")
+	case r.Snapshot != "" && !slices.Contains(Snapshots, r.Snapshot):
+		d.errorf("recovery.snapshot", "unknown snapshot time %q: want %s", r.Snapshot, quoteList(Snapshots))
+	case r.Snapshot == SnapshotSurvivor && f.Target.Count == "all":
+		d.errorf("recovery.snapshot", "%q needs a member the fault spares: fault.target.count must not be \"all\"", r.Snapshot)
+	case r.Snapshot == SnapshotSurvivor && d.present("recovery.snapshotAge"):
+		d.errorf("recovery.snapshotAge", "a survivor's snapshot is taken after the fault: remove it")
+	}
+	for _, field := range []struct {
+		name string
+		v    time.Duration
+	}{{"recovery.snapshotAge", r.SnapshotAge}, {"recovery.startAfter", r.StartAfter}} {
+		switch {
+		case d.present(field.name) && r.Procedure == "":
+			d.errorf(field.name, "only a recovery procedure has it: remove it")
+		case field.v < 0:
+			d.errorf(field.name, "must be >= 0, got %s", field.v)
 		}
 	}
 }

@@ -44,7 +44,9 @@ func Derive(tl Timeline) []Figure {
 	add(readFigures(tl)...)
 	add(harnessFigures(tl)...)
 	add(connectionStuck(tl))
-	return assemble(byName)
+	add(stepFigures(tl)...)
+	add(restoreFigures(tl, f, byName)...)
+	return assemble(byName, len(tl.Steps) > 0 || tl.Snapshot != nil)
 }
 
 // fault is when the drill broke the cluster, if it did.
@@ -85,11 +87,15 @@ func unrecovered(name, note string) result {
 
 // assemble orders the figures and stamps their units from FigureUnits, the
 // one table budgets are validated against.
-func assemble(byName map[string]result) []Figure {
+// A drill that ran no recovery procedure has none of its figures.
+func assemble(byName map[string]result, procedure bool) []Figure {
 	names := make([]string, 0, len(FigureUnits))
-	for name := range FigureUnits {
-		names = append(names, name)
+	for _, f := range Figures {
+		if f.Needs != NeedsProcedure || procedure {
+			names = append(names, f.Name)
+		}
 	}
+	slices.Sort(names)
 	slices.Sort(names)
 	figs := make([]Figure, 0, len(names))
 	for _, name := range names {

@@ -9,7 +9,13 @@ import (
 var apiNew = APISeries(EndpointClient, "new", "etcd")
 
 func TestDeriveReturnsEveryFigureInOrder(t *testing.T) {
-	figs := Derive(Timeline{})
+	// A drill without a recovery procedure has none of its figures.
+	for _, f := range Derive(Timeline{}) {
+		if info, _ := Info(f.Name); info.Needs == NeedsProcedure {
+			t.Errorf("%s derived for a drill that ran no procedure", f.Name)
+		}
+	}
+	figs := Derive(Timeline{Snapshot: &Snapshot{}})
 	if len(figs) != len(FigureUnits) {
 		t.Fatalf("got %d figures, want %d", len(figs), len(FigureUnits))
 	}

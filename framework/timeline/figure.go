@@ -125,6 +125,17 @@ const (
 	// stuck connection from the cluster's own outage.
 	ConnectionStuck = "connection.stuck"
 
+	// Disaster recovery (restore.go), for drills that restore from a
+	// snapshot: RTOWrites from the fault until writes are served for good,
+	// RTOHealthy until they are and every component is healthy;
+	// WritesRPO the acknowledged writes the snapshot could not hold and
+	// the restore lost (writes.lost keeps every other); RevisionsBackwards
+	// the times a watcher saw the cluster revision go back.
+	RTOWrites          = "rto.writes"
+	RTOHealthy         = "rto.healthy"
+	WritesRPO          = "writes.rpo"
+	RevisionsBackwards = "revisions.backwards"
+
 	// The harness watching itself (series harness/control): the total time
 	// it was stalled, and the API downtime that fell in those stalls and
 	// was kept out of api.downtime.total.
@@ -161,10 +172,13 @@ const (
 	NeedsHeldFault Need = "a held fault (fault.duration > 0)"
 	// NeedsCanary: the canary pod (probes.canary: true).
 	NeedsCanary Need = "the canary pod (probes.canary: true)"
+	// NeedsProcedure: a recovery procedure the harness runs
+	// (recovery.procedure); a drill without one leaves these figures out.
+	NeedsProcedure Need = "a recovery procedure (recovery.procedure)"
 )
 
 // Figures is every derived figure.
-var Figures = []FigureInfo{
+var Figures = append([]FigureInfo{
 	{Name: APIDowntimeTotal, Unit: Seconds, Meaning: "time clients saw the API down (any client series), less harness stalls",
 		LowerBound: "the fault's own duration (a reboot's stop timeout, a cut's window)"},
 	{Name: APIDowntimeLongest, Unit: Seconds, Meaning: "the longest single API outage"},
@@ -220,8 +234,23 @@ var Figures = []FigureInfo{
 	{Name: APIDowntimeErrorNew, Unit: Seconds, Meaning: "|api.downtime.new - fault.window|: the harness's accuracy", Needs: NeedsHeldFault},
 	{Name: APIDowntimeErrorReused, Unit: Seconds, Meaning: "|api.downtime.reused - fault.window|", Needs: NeedsHeldFault},
 	{Name: ConnectionStuck, Unit: Seconds, Meaning: "longest time a client's requests failed on one connection that never answered again, until a new connection served"},
+	{Name: RTOWrites, Unit: Seconds, Meaning: "from the fault until writes are served again for good (recovery time objective)", Needs: NeedsProcedure,
+		Component: "writes", Recovered: "served again"},
+	{Name: RTOHealthy, Unit: Seconds, Meaning: "from the fault until writes are served and every component is healthy (the later of rto.writes and recovery.all)", Needs: NeedsProcedure},
+	{Name: WritesRPO, Unit: Count, Meaning: "acknowledged writes above the snapshot's revision that the restore lost: the expected recovery point window", Needs: NeedsProcedure},
+	{Name: RevisionsBackwards, Unit: Count, Meaning: "times a watcher saw the cluster revision lower than one seen before", Needs: NeedsProcedure},
 	{Name: HarnessStallTotal, Unit: Seconds, Meaning: "time the harness's own control series failed (kept out of every downtime)"},
 	{Name: APIDowntimeStalled, Unit: Seconds, Meaning: "API downtime that fell in harness stalls and was kept out"},
+}, stepFigureInfos()...)
+
+// stepFigureInfos are the figures of a procedure's steps, one per step.
+func stepFigureInfos() []FigureInfo {
+	var out []FigureInfo
+	for _, step := range Steps {
+		out = append(out, FigureInfo{Name: StepFigure(step), Unit: Seconds, Needs: NeedsProcedure,
+			Meaning: "how long the procedure's step " + step + " took"})
+	}
+	return out
 }
 
 // FigureUnits is every figure name with its unit, from Figures; a budget

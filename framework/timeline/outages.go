@@ -159,13 +159,16 @@ func writeFigures(tl Timeline) []result {
 	}
 	from, to := o.window(tl)
 	downtime := measured(WritesDowntime, total(Clip(o.intervals, from, to)).Seconds(), "")
-	return []result{measured(WritesAcknowledged, float64(acked), ""), writesLost(tl.WriteCheck, writes, acked), downtime}
+	return []result{measured(WritesAcknowledged, float64(acked), ""), writesLost(tl, writes, acked), downtime}
 }
 
 // writesLost counts the acknowledged writes missing after recovery. With no
 // write acknowledged there is nothing that could have been lost, and
-// nothing proven: 0 of 0 is no pass.
-func writesLost(check *WriteCheck, writes []Sample, acked int) result {
+// nothing proven: 0 of 0 is no pass. After a restore from a snapshot, the
+// writes the snapshot could not hold (inRPOWindow) are counted apart, in
+// writes.rpo; every other acknowledged write must be there.
+func writesLost(tl Timeline, writes []Sample, acked int) result {
+	check := tl.WriteCheck
 	if acked == 0 {
 		return unknown(WritesLost, fmt.Sprintf("no write acknowledged (0 of %d attempts): nothing to check", len(writes)))
 	}
@@ -179,13 +182,22 @@ func writesLost(check *WriteCheck, writes []Sample, acked int) result {
 	for _, n := range check.Seen {
 		seen[n] = true
 	}
+	restore, _ := restoreStart(tl)
 	var lost []int64
+	window := 0
 	for _, s := range writes {
-		if answered(s) && !seen[s.Seq] {
+		switch {
+		case !answered(s) || seen[s.Seq]:
+		case inRPOWindow(s, tl.Snapshot, restore):
+			window++
+		default:
 			lost = append(lost, s.Seq)
 		}
 	}
 	note := fmt.Sprintf("%d acknowledged, %d keys found after recovery", acked, len(check.Seen))
+	if window > 0 {
+		note += fmt.Sprintf("; %d more missing were acknowledged after the snapshot (%s)", window, WritesRPO)
+	}
 	if len(lost) > 0 {
 		note += fmt.Sprintf("; lost: %v", lost[:min(len(lost), 10)])
 	}

@@ -47,6 +47,72 @@ type Timeline struct {
 	// Settings are the cluster's own settings that bound figures from
 	// below, read from the cluster before the fault (LowerBounds).
 	Settings *Settings `json:"settings,omitempty"`
+	// Snapshot is the etcd backup a recovery procedure restored from
+	// (nil: the drill took none).
+	Snapshot *Snapshot `json:"snapshot,omitempty"`
+	// Steps are the recovery procedure the harness ran, in order, each
+	// timed (restore.go): what an operator does by hand, done by the
+	// harness so it can be measured.
+	Steps []Step `json:"steps,omitempty"`
+	// Revisions are the cluster revisions watchers saw (the resource
+	// version of their lists and watch events), to catch a restore that
+	// sends them backwards (RevisionsBackwards).
+	Revisions []RevisionObservation `json:"revisions,omitempty"`
+}
+
+// Snapshot is an etcd backup: taken from one member, verified with
+// etcdutl snapshot status, and kept outside the cluster.
+type Snapshot struct {
+	// At is when the save began, Done when it returned; every write
+	// acknowledged before At is in it.
+	At   time.Time `json:"at"`
+	Done time.Time `json:"done"`
+	// Node is the member it was taken from.
+	Node string `json:"node"`
+	// Revision is etcd's revision in the snapshot: every write at or
+	// below it is in it (the RPO oracle's line).
+	Revision int64  `json:"revision"`
+	Hash     uint32 `json:"hash"`
+	Keys     int64  `json:"keys"`
+	Bytes    int64  `json:"bytes"`
+	// Path is where it is kept: in the drill's report folder.
+	Path string `json:"path"`
+	// BumpRevision is what the restore added to the revision, so that
+	// no watcher sees it go backwards.
+	BumpRevision int64  `json:"bumpRevision,omitempty"`
+	Error        string `json:"error,omitempty"`
+}
+
+// Step is one step of a recovery procedure: its actions, each a command
+// on a node (or on the harness's machine), timed.
+type Step struct {
+	Name string `json:"name"`
+	// Why says what the step is for, for the runbook.
+	Why     string       `json:"why,omitempty"`
+	Start   time.Time    `json:"start"`
+	End     time.Time    `json:"end"`
+	Actions []StepAction `json:"actions"`
+	Error   string       `json:"error,omitempty"`
+}
+
+// StepAction is one command of a step.
+type StepAction struct {
+	// Node it ran on; empty: on the harness's machine.
+	Node    string    `json:"node,omitempty"`
+	Command string    `json:"command"`
+	Start   time.Time `json:"start"`
+	End     time.Time `json:"end"`
+	Error   string    `json:"error,omitempty"`
+}
+
+// RevisionObservation is a cluster revision one watcher saw: the resource
+// version of its last list or watch event.
+type RevisionObservation struct {
+	ObservedAt time.Time `json:"observedAt"`
+	// Watcher names the watcher ("before": opened before the fault;
+	// "after": opened once the procedure was done).
+	Watcher  string `json:"watcher"`
+	Revision int64  `json:"revision"`
 }
 
 // Settings are values the cluster runs with that keep a figure from being
@@ -189,6 +255,9 @@ type Sample struct {
 	Error  string    `json:"error,omitempty"`
 	// Seq is the counter value a write sample wrote.
 	Seq int64 `json:"seq,omitempty"`
+	// Revision is the etcd revision a write was acknowledged at (the
+	// resource version the API server returned; 0: not known).
+	Revision int64 `json:"revision,omitempty"`
 	// Conn is the client's end (local address) of the connection that
 	// carried the request; empty when none was got.
 	Conn string `json:"conn,omitempty"`

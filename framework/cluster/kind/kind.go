@@ -561,6 +561,16 @@ func (c *Cluster) Exec(ctx context.Context, n cluster.Node, command string, args
 	return out, withOutput(err)
 }
 
+// CopyFrom implements cluster.FileCopier with docker cp.
+func (c *Cluster) CopyFrom(ctx context.Context, n cluster.Node, nodePath, localPath string) error {
+	return docker(ctx, "cp", n.Name+":"+nodePath, localPath)
+}
+
+// CopyTo implements cluster.FileCopier with docker cp.
+func (c *Cluster) CopyTo(ctx context.Context, n cluster.Node, localPath, nodePath string) error {
+	return docker(ctx, "cp", localPath, n.Name+":"+nodePath)
+}
+
 // IsolateAPI implements cluster.APIIsolator: inside the node, connections to
 // the API server port that come from the docker network's gateway (docker's
 // port mapping to the host, the harness's only path) are answered with a TCP

@@ -1,0 +1,171 @@
+package drill
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/probe"
+	"github.com/firedrill/firedrill/framework/procedure"
+	"github.com/firedrill/firedrill/framework/scenario"
+	"github.com/firedrill/firedrill/framework/timeline"
+)
+
+// A drill with a recovery procedure (recovery.procedure) has two phases
+// more: backup, before the fault, takes the etcd snapshot an operator
+// would have; restore, after it, runs the procedure, each step timed on
+// the timeline. The runbook of what ran is written whatever happened.
+
+// procedureRun is what the procedure phases hand to each other.
+type procedureRun struct {
+	members []procedure.Member
+	snap    timeline.Snapshot
+	// took: a snapshot step ran (snap is worth recording).
+	took  bool
+	steps []timeline.Step
+	check *probe.ScaleCheck
+}
+
+func (d *drillRun) hasProcedure() bool { return d.s.Recovery.Procedure != "" }
+
+// backup reads the etcd members, then, for a snapshot taken before the
+// fault, takes it and lets recovery.snapshotAge pass: the writes
+// acknowledged meanwhile are the expected recovery point window.
+func (d *drillRun) backup(ctx context.Context) error {
+	x, ok := d.in.Cluster.(cluster.NodeExec)
+	if !ok {
+		return fmt.Errorf("cluster %s cannot run commands on nodes: no recovery procedure", d.in.Cluster.Name())
+	}
+	var err error
+	if d.proc.members, err = procedure.ReadMembers(ctx, x, d.bench.chk.controlPlane); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	if d.s.Recovery.Snapshot == scenario.SnapshotSurvivor {
+		return nil
+	}
+	if err := d.snapshot(ctx, d.proc.members[0].Node); err != nil {
+		return err
+	}
+	if age := d.s.Recovery.SnapshotAge; age > 0 {
+		fmt.Fprintf(d.out, "[%s] the snapshot ages %s before the fault (writes go on)\n", d.s.Name, age)
+		select {
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		case <-time.After(age):
+		}
+	}
+	return nil
+}
+
+// snapshot takes the backup from the member on n into the drill's folder.
+func (d *drillRun) snapshot(ctx context.Context, n cluster.Node) error {
+	fc, _ := d.in.Cluster.(cluster.FileCopier)
+	d.proc.took = true
+	d.proc.snap = timeline.Snapshot{At: time.Now(), BumpRevision: procedure.BumpRevision}
+	err := d.runSteps(ctx, []procedure.Step{procedure.SnapshotPlan(n, fc, d.in.ArtifactDir, &d.proc.snap)})
+	d.proc.snap.Done = time.Now()
+	if err != nil {
+		d.proc.snap.Error = err.Error()
+		return fmt.Errorf("backup: %w", err)
+	}
+	fmt.Fprintf(d.out, "[%s] snapshot: revision %d, %d keys, %d bytes, hash %d, from %s, kept at %s\n", d.s.Name,
+		d.proc.snap.Revision, d.proc.snap.Keys, d.proc.snap.Bytes, d.proc.snap.Hash, n.Name, d.proc.snap.Path)
+	return nil
+}
+
+// runSteps runs procedure steps and keeps each on the drill's record.
+func (d *drillRun) runSteps(ctx context.Context, steps []procedure.Step) error {
+	return procedure.Run(ctx, procedure.Input{Cluster: d.in.Cluster, Name: d.s.Name, Out: d.out,
+		Record: func(s timeline.Step) {
+			d.proc.steps = append(d.proc.steps, s)
+			if rec := d.probes.Recorder(); rec != nil {
+				rec.Step(s)
+			}
+		}}, steps)
+}
+
+// restore waits recovery.startAfter (an operator noticing), takes a
+// survivor's snapshot when the scenario says so, and runs the procedure.
+// A failed step ends the drill naming it; the cluster is then marked for
+// recreation and the snapshot stays in the drill's folder.
+func (d *drillRun) restore(ctx context.Context) error {
+	if wait := d.s.Recovery.StartAfter; wait > 0 {
+		fmt.Fprintf(d.out, "[%s] the procedure starts %s after the fault\n", d.s.Name, wait)
+		select {
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		case <-time.After(wait):
+		}
+	}
+	var running []cluster.Node
+	if d.s.Recovery.Snapshot == scenario.SnapshotSurvivor {
+		for _, m := range d.proc.members {
+			if !slices.ContainsFunc(d.targets, func(t cluster.Node) bool { return t.Name == m.Node.Name }) {
+				running = append(running, m.Node)
+			}
+		}
+		if len(running) == 0 {
+			return fmt.Errorf("%s: recovery.snapshot: no etcd member survived the fault", d.s.Path)
+		}
+		if err := d.snapshot(ctx, running[0]); err != nil {
+			return err
+		}
+	}
+	d.proc.check = &probe.ScaleCheck{CS: d.bench.cs, Name: fmt.Sprintf("verify-%s-%d", d.s.Name, d.injectAt.Unix()),
+		Image: d.bench.image, Timeout: 2 * time.Minute, Out: d.out}
+	fc, _ := d.in.Cluster.(cluster.FileCopier)
+	var steps []procedure.Step
+	switch d.s.Recovery.Procedure {
+	case scenario.ProcedureRestoreEtcd:
+		steps = procedure.RestoreEtcd(procedure.EtcdPlan{
+			Members: d.proc.members, ControlPlane: d.bench.chk.controlPlane, Nodes: d.bench.nodes, Running: running,
+			Snapshot: d.proc.snap.Path, Token: fmt.Sprintf("firedrill-restore-%d", d.injectAt.Unix()), Bump: d.proc.snap.BumpRevision,
+			Verify: d.proc.check.Run, VerifyCommand: d.proc.check.Command(),
+		}, fc)
+	default:
+		return fmt.Errorf("%s: recovery.procedure: %q is not implemented", d.s.Path, d.s.Recovery.Procedure)
+	}
+	if err := d.runSteps(ctx, steps); err != nil {
+		d.res.Notes = append(d.res.Notes, fmt.Sprintf("the recovery procedure failed (%v): the cluster is marked for recreation; the snapshot stays at %s",
+			err, d.proc.snap.Path))
+		return fmt.Errorf("restore: %w", err)
+	}
+	// A watcher opened now lists the restored cluster afresh: its revision
+	// must not be below any the first watcher saw.
+	d.probes.WatchAgain(probe.WatcherAfter)
+	return nil
+}
+
+// writeRunbook writes the procedure as it ran into the drill's folder and
+// puts the snapshot on the timeline.
+func (d *drillRun) writeRunbook() {
+	if !d.hasProcedure() {
+		return
+	}
+	if d.proc.took {
+		snap := d.proc.snap
+		d.res.Timeline.Snapshot = &snap
+		if snap.Error == "" {
+			d.res.Notes = append(d.res.Notes, fmt.Sprintf("etcd snapshot: revision %d, %d keys, %d bytes, hash %d, from %s, kept at %s; restored with the revision bumped by %d",
+				snap.Revision, snap.Keys, snap.Bytes, snap.Hash, snap.Node, snap.Path, snap.BumpRevision))
+		}
+	}
+	if d.in.ArtifactDir == "" {
+		return
+	}
+	path := filepath.Join(d.in.ArtifactDir, procedure.RunbookFile)
+	text := procedure.Runbook(fmt.Sprintf("%s (%s) on %s, %s", d.s.Name, d.s.Recovery.Procedure, d.in.Cluster.Name(),
+		d.res.Started.UTC().Format("2006-01-02 15:04 MST")), d.res.Timeline.Snapshot, d.proc.steps)
+	if err := os.MkdirAll(d.in.ArtifactDir, 0o755); err == nil {
+		err = os.WriteFile(path, []byte(text), 0o644)
+		if err == nil {
+			d.res.Notes = append(d.res.Notes, "runbook: "+path)
+			return
+		}
+		fmt.Fprintf(d.out, "[%s] warning: runbook not written: %v\n", d.s.Name, err)
+	}
+}
