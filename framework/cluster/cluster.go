@@ -186,3 +186,9 @@ type Replacer interface {
 	Lose(ctx context.Context, node Node) error
 	Replace(ctx context.Context, node Node) error
 }
+
+// KubeadmConfigured says where, on a control-plane node, the kubeadm
+// configuration it was built with is kept: a rebuild of the node needs it.
+type KubeadmConfigured interface {
+	KubeadmConfigPath() string
+}

@@ -47,7 +47,18 @@ func (d *drillRun) backup(ctx context.Context) error {
 	if d.s.Recovery.Snapshot == scenario.SnapshotSurvivor {
 		return nil
 	}
-	if err := d.snapshot(ctx, d.proc.members[0].Node); err != nil {
+	// A rebuild needs the cluster's PKI and the node's kubeadm
+	// configuration too, kept beside the snapshot.
+	var extra []procedure.Action
+	if d.s.Recovery.Procedure == scenario.ProcedureRebuildControlPlane {
+		kc, ok := d.in.Cluster.(cluster.KubeadmConfigured)
+		if !ok {
+			return fmt.Errorf("cluster %s does not say where its nodes' kubeadm configuration is: no rebuild", d.in.Cluster.Name())
+		}
+		fc, _ := d.in.Cluster.(cluster.FileCopier)
+		extra = procedure.BackupFiles(d.proc.members[0].Node, fc, d.in.ArtifactDir, kc.KubeadmConfigPath())
+	}
+	if err := d.snapshot(ctx, d.proc.members[0].Node, extra...); err != nil {
 		return err
 	}
 	if age := d.s.Recovery.SnapshotAge; age > 0 {
@@ -62,11 +73,11 @@ func (d *drillRun) backup(ctx context.Context) error {
 }
 
 // snapshot takes the backup from the member on n into the drill's folder.
-func (d *drillRun) snapshot(ctx context.Context, n cluster.Node) error {
+func (d *drillRun) snapshot(ctx context.Context, n cluster.Node, extra ...procedure.Action) error {
 	fc, _ := d.in.Cluster.(cluster.FileCopier)
 	d.proc.took = true
 	d.proc.snap = timeline.Snapshot{At: time.Now(), BumpRevision: procedure.BumpRevision}
-	err := d.runSteps(ctx, []procedure.Step{procedure.SnapshotPlan(n, fc, d.in.ArtifactDir, &d.proc.snap)})
+	err := d.runSteps(ctx, []procedure.Step{procedure.SnapshotPlan(n, fc, d.in.ArtifactDir, &d.proc.snap, extra...)})
 	d.proc.snap.Done = time.Now()
 	if err != nil {
 		d.proc.snap.Error = err.Error()
@@ -126,6 +137,13 @@ func (d *drillRun) restore(ctx context.Context) error {
 			Snapshot: d.proc.snap.Path, Token: fmt.Sprintf("firedrill-restore-%d", d.injectAt.Unix()), Bump: d.proc.snap.BumpRevision,
 			Verify: d.proc.check.Run, VerifyCommand: d.proc.check.Command(),
 		}, fc)
+	case scenario.ProcedureRebuildControlPlane:
+		plan, err := d.rebuildPlan()
+		if err != nil {
+			return err
+		}
+		r, _ := d.in.Cluster.(cluster.Replacer)
+		steps = procedure.RebuildControlPlane(plan, r, fc)
 	default:
 		return fmt.Errorf("%s: recovery.procedure: %q is not implemented", d.s.Path, d.s.Recovery.Procedure)
 	}
@@ -138,6 +156,24 @@ func (d *drillRun) restore(ctx context.Context) error {
 	// must not be below any the first watcher saw.
 	d.probes.WatchAgain(probe.WatcherAfter)
 	return nil
+}
+
+// rebuildPlan rebuilds the one control-plane node the fault destroyed.
+func (d *drillRun) rebuildPlan() (procedure.RebuildPlan, error) {
+	if len(d.targets) != 1 || len(d.proc.members) != 1 {
+		return procedure.RebuildPlan{}, fmt.Errorf("%s: recovery.procedure: %s rebuilds a single control plane (%d lost, %d etcd members)",
+			d.s.Path, scenario.ProcedureRebuildControlPlane, len(d.targets), len(d.proc.members))
+	}
+	kc, _ := d.in.Cluster.(cluster.KubeadmConfigured)
+	p := procedure.RebuildPlan{Node: d.targets[0], Member: d.proc.members[0], Backup: d.in.ArtifactDir, KubeadmConfig: kc.KubeadmConfigPath(),
+		Token: fmt.Sprintf("firedrill-restore-%d", d.injectAt.Unix()), Bump: d.proc.snap.BumpRevision,
+		Verify: d.proc.check.Run, VerifyCommand: d.proc.check.Command()}
+	for _, n := range d.bench.nodes {
+		if n.Role == cluster.RoleWorker {
+			p.Workers = append(p.Workers, n)
+		}
+	}
+	return p, nil
 }
 
 // writeRunbook writes the procedure as it ran into the drill's folder and

@@ -30,7 +30,7 @@ const (
 	EtcdDataDir = "/var/lib/etcd"
 	// NodeSnapshot is where the backup is saved and restored from on a
 	// node; it is removed from there once copied out.
-	NodeSnapshot = "/var/lib/firedrill/etcd-snapshot.db"
+	NodeSnapshot = "/var/lib/etcd-snapshot.db"
 	// restoreDir is where etcdutl builds the new data directory before it
 	// replaces the old one.
 	restoreDir = "/var/lib/etcd-restore"
@@ -56,8 +56,9 @@ var etcdctl = "etcdctl --endpoints=https://127.0.0.1:" + kubeadm.EtcdClientPort 
 
 // Waits inside the steps' scripts.
 const (
-	stopWait  = 2 * time.Minute // a static pod's processes gone
-	startWait = 4 * time.Minute // etcd healthy, an API server ready
+	stopWait     = 2 * time.Minute  // a static pod's processes gone
+	stopPatience = 10 * time.Second // before what the kubelet did not stop is killed
+	startWait    = 4 * time.Minute  // etcd healthy, an API server ready
 )
 
 // Member is one etcd member as its static manifest declares it.
@@ -118,12 +119,20 @@ func initialCluster(ms []Member) string {
 	return strings.Join(parts, ",")
 }
 
-// stopStatic moves a component's manifest aside and waits until its
-// process is gone; a manifest moved aside already is left there.
+// stopStatic moves a component's manifest aside, so the kubelet stops its
+// pod and does not restart it, and waits until its process is gone. The
+// kubelet gives a static pod its 30 s grace period, and an API server does
+// not finish draining in it (measured here: 30 s with etcd healthy, 55-89 s
+// with etcd wiped, as the kubelet's own calls to the API hang too); it
+// holds no state, so what still runs after stopPatience is killed. A
+// manifest moved aside already stays there.
 func stopStatic(component string) string {
+	running := "pgrep -f '^" + component + "( |$)' >/dev/null"
 	return joinScript("mkdir -p "+HeldDir,
 		fmt.Sprintf("if [ -f %[1]s/%[3]s.yaml ]; then mv %[1]s/%[3]s.yaml %[2]s/%[3]s.yaml; fi", ManifestDir, HeldDir, component),
-		waitUntil(component+" stopped", "! pgrep -f '^"+component+"( |$)' >/dev/null", stopWait))
+		"{ "+waitUntil(component+" stopped by the kubelet", "! "+running, stopPatience)+" || true; }",
+		fmt.Sprintf("{ pkill -KILL -f '^%s( |$)' || true; }", component),
+		waitUntil(component+" stopped", "! "+running, stopWait))
 }
 
 // startStatic moves a component's manifest back.
@@ -273,10 +282,10 @@ func parseStatus(out []byte) (snapshotStatus, error) {
 // quorum still streams its data), verify it with etcdutl, copy it out of
 // the cluster and remove it from the node, so that a restore can only use
 // the copy kept outside. What it finds fills snap.
-func SnapshotPlan(n cluster.Node, c cluster.FileCopier, dir string, snap *timeline.Snapshot) Step {
+// Extra actions (BackupFiles) run after the copy.
+func SnapshotPlan(n cluster.Node, c cluster.FileCopier, dir string, snap *timeline.Snapshot, extra ...Action) Step {
 	local := filepath.Join(dir, SnapshotFile)
-	save := On(n, joinScript("mkdir -p "+filepath.Dir(NodeSnapshot),
-		etcdctl+" snapshot save "+NodeSnapshot+" >/dev/null",
+	save := On(n, joinScript(etcdctl+" snapshot save "+NodeSnapshot+" >/dev/null",
 		"etcdutl snapshot status "+NodeSnapshot+" -w json"))
 	save.Output = func(out []byte) error {
 		st, err := parseStatus(out)
@@ -306,7 +315,7 @@ func SnapshotPlan(n cluster.Node, c cluster.FileCopier, dir string, snap *timeli
 		}}
 	return Step{Name: timeline.StepSnapshot, Sequential: true,
 		Why:     "save the backup from a member, verify it (hash, revision, keys) and keep it outside the cluster only",
-		Actions: []Action{save, copyOut, On(n, "rm -f "+NodeSnapshot)}}
+		Actions: append([]Action{save, copyOut, On(n, "rm -f "+NodeSnapshot)}, extra...)}
 }
 
 // SnapshotFile is the backup's name in the drill's report folder.

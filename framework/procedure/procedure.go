@@ -152,10 +152,11 @@ func runAction(ctx context.Context, c cluster.Cluster, a Action) error {
 }
 
 // waitUntil is a shell loop that polls cond every half second and fails
-// naming what after limit: a step's wait, as an operator would type it.
+// naming what after limit: a step's wait, as an operator would type it. It
+// runs in a subshell, so its failure is a status the script can test.
 func waitUntil(what, cond string, limit time.Duration) string {
 	tries := int(limit / (500 * time.Millisecond))
-	return fmt.Sprintf("{ n=0; until %s; do n=$((n+1)); if [ $n -ge %d ]; then echo '%s: not after %s' >&2; exit 1; fi; sleep 0.5; done; }",
+	return fmt.Sprintf("( n=0; until %s; do n=$((n+1)); if [ $n -ge %d ]; then echo '%s: not after %s' >&2; exit 1; fi; sleep 0.5; done )",
 		cond, tries, what, limit)
 }
 

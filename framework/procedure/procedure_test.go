@@ -208,3 +208,35 @@ func names2(steps []timeline.Step) []string {
 	}
 	return out
 }
+
+// A rebuild puts the machine back before anything goes onto it, the PKI
+// and the data before kubeadm runs, and restarts the workers' kubelets
+// once the control plane is back.
+func TestRebuildControlPlaneOrder(t *testing.T) {
+	m := members(1)[0]
+	p := RebuildPlan{Node: m.Node, Member: m, Workers: []cluster.Node{{Name: "w1"}, {Name: "w2"}}, Backup: "/reports/drill",
+		KubeadmConfig: "/kind/kubeadm.conf", Token: "t", Bump: BumpRevision, Verify: func(context.Context) error { return nil }}
+	steps := RebuildControlPlane(p, nil, nil)
+	want := []string{timeline.StepReplaceNode, timeline.StepRestorePKI, timeline.StepCopySnapshot, timeline.StepRestoreSnapshot,
+		timeline.StepKubeadmInit, timeline.StepRestartKubelets, timeline.StepVerifyControllers}
+	if got := names(steps); !slices.Equal(got, want) {
+		t.Fatalf("got %v\nwant %v", got, want)
+	}
+	var pki []string
+	for _, a := range steps[1].Actions {
+		pki = append(pki, a.command())
+	}
+	if !strings.Contains(strings.Join(pki, "\n"), "/reports/drill/pki to cp1:"+PKIDir) ||
+		!strings.Contains(strings.Join(pki, "\n"), "/reports/drill/kubeadm.conf to cp1:/kind/kubeadm.conf") {
+		t.Errorf("restore-pki does not put the PKI and the configuration back:\n%s", strings.Join(pki, "\n"))
+	}
+	if s := steps[3].Actions[0].Script; !strings.Contains(s, "--initial-cluster cp1=https://10.0.0.1:2380 ") {
+		t.Errorf("the lone member is not restored as a cluster of one:\n%s", s)
+	}
+	if s := steps[4].Actions[0].Script; !strings.Contains(s, "kubeadm init --config /kind/kubeadm.conf") {
+		t.Errorf("kubeadm-init:\n%s", s)
+	}
+	if n := len(steps[5].Actions); n != 2 {
+		t.Errorf("%d kubelets restart, want the 2 workers'", n)
+	}
+}

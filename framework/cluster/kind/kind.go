@@ -69,6 +69,8 @@ type Cluster struct {
 	// one per command in the recovery checks' poll loop.
 	mu      sync.Mutex
 	handles map[string]nodes.Node
+	// lost are the nodes Lose removed, as docker ran them (replace.go).
+	lost map[string]container
 }
 
 var (
@@ -78,6 +80,8 @@ var (
 	_ cluster.NetworkMap  = (*Cluster)(nil)
 	_ cluster.Pauser      = (*Cluster)(nil)
 	_ cluster.APIIsolator = (*Cluster)(nil)
+	_ cluster.Replacer    = (*Cluster)(nil)
+	_ cluster.FileCopier  = (*Cluster)(nil)
 	_ cluster.NodeExec    = (*Cluster)(nil)
 	_ cluster.Attacher    = (*Provider)(nil)
 )
