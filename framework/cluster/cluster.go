@@ -173,18 +173,22 @@ func ParseNodeClock(s string) (time.Time, error) {
 // FileCopier copies files between the harness's machine and a node: a
 // backup kept outside the cluster goes back onto the node a restore runs
 // on.
+// CopyCommand is each copy as an operator types it (a runbook's line).
 type FileCopier interface {
 	CopyFrom(ctx context.Context, node Node, nodePath, localPath string) error
 	CopyTo(ctx context.Context, node Node, localPath, nodePath string) error
+	CopyCommand(from, to string) string
 }
 
 // Replacer destroys a node for good and puts a fresh one in its place: the
 // same name, role and address, nothing on its disk but the machine image.
 // Lose removes the node; Replace makes the new one (and does nothing when
 // it exists already).
+// ReplaceCommand is what Replace runs, as an operator types it.
 type Replacer interface {
 	Lose(ctx context.Context, node Node) error
 	Replace(ctx context.Context, node Node) error
+	ReplaceCommand(node Node) string
 }
 
 // KubeadmConfigured says where, on a control-plane node, the kubeadm

@@ -242,9 +242,18 @@ func RestoreEtcd(p EtcdPlan, c cluster.FileCopier) []Step {
 	return steps
 }
 
+// copyCommand is a copy as the cluster's copier does it ("node:path" on
+// a node).
+func copyCommand(c cluster.FileCopier, from, to string) string {
+	if c == nil {
+		return "copy " + from + " to " + to
+	}
+	return c.CopyCommand(from, to)
+}
+
 // copyTo copies a file of the harness's machine onto a node.
 func copyTo(c cluster.FileCopier, n cluster.Node, local, nodePath string) Action {
-	return Action{Command: fmt.Sprintf("copy %s to %s:%s (kind: docker cp)", local, n.Name, nodePath),
+	return Action{Command: copyCommand(c, local, n.Name+":"+nodePath),
 		Do: func(ctx context.Context) error {
 			if c == nil {
 				return fmt.Errorf("the cluster cannot copy files to its nodes")
@@ -295,7 +304,7 @@ func SnapshotPlan(n cluster.Node, c cluster.FileCopier, dir string, snap *timeli
 		snap.Node, snap.Revision, snap.Hash, snap.Keys = n.Name, st.Revision, st.Hash, st.TotalKey
 		return nil
 	}
-	copyOut := Action{Command: fmt.Sprintf("copy %s:%s to %s (kind: docker cp)", n.Name, NodeSnapshot, local),
+	copyOut := Action{Command: copyCommand(c, n.Name+":"+NodeSnapshot, local),
 		Do: func(ctx context.Context) error {
 			if c == nil {
 				return fmt.Errorf("the cluster cannot copy files from its nodes")

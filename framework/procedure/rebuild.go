@@ -24,7 +24,7 @@ func BackupFiles(n cluster.Node, c cluster.FileCopier, dir, kubeadmConfig string
 	var out []Action
 	for _, p := range []string{PKIDir, kubeadmConfig} {
 		local := filepath.Join(dir, path.Base(p))
-		out = append(out, Action{Command: fmt.Sprintf("copy %s:%s to %s (kind: docker cp)", n.Name, p, local),
+		out = append(out, Action{Command: copyCommand(c, n.Name+":"+p, local),
 			Do: func(ctx context.Context) error {
 				if c == nil {
 					return fmt.Errorf("the cluster cannot copy files from its nodes")
@@ -64,6 +64,10 @@ type RebuildPlan struct {
 // to drop what they cached.
 func RebuildControlPlane(p RebuildPlan, r cluster.Replacer, c cluster.FileCopier) []Step {
 	n := p.Node
+	replace := "create a new node " + n.Name + " with the lost one's name, address and machine image"
+	if r != nil {
+		replace = r.ReplaceCommand(n)
+	}
 	copyIn := func(local, nodePath string) Action {
 		return copyTo(c, n, local, nodePath)
 	}
@@ -74,7 +78,7 @@ func RebuildControlPlane(p RebuildPlan, r cluster.Replacer, c cluster.FileCopier
 	return []Step{
 		{Name: timeline.StepReplaceNode, Sequential: true, Why: "a fresh machine in place of the lost one: the same name and address, nothing on its disk but the machine image",
 			Actions: []Action{
-				{Command: fmt.Sprintf("create a new node %s with the lost one's name, address and machine image (kind: docker run, as kind ran it)", n.Name),
+				{Command: replace,
 					Do: func(ctx context.Context) error {
 						if r == nil {
 							return fmt.Errorf("the cluster cannot replace nodes")

@@ -575,6 +575,10 @@ func (c *Cluster) CopyTo(ctx context.Context, n cluster.Node, localPath, nodePat
 	return docker(ctx, "cp", localPath, n.Name+":"+nodePath)
 }
 
+// CopyCommand implements cluster.FileCopier; a node path is
+// "<node>:<path>".
+func (c *Cluster) CopyCommand(from, to string) string { return "docker cp " + from + " " + to }
+
 // IsolateAPI implements cluster.APIIsolator: inside the node, connections to
 // the API server port that come from the docker network's gateway (docker's
 // port mapping to the host, the harness's only path) are answered with a TCP

@@ -31,11 +31,11 @@ type container struct {
 		Tty      bool              `json:"Tty"`
 	} `json:"Config"`
 	HostConfig struct {
-		Privileged    bool              `json:"Privileged"`
-		SecurityOpt   []string          `json:"SecurityOpt"`
-		Tmpfs         map[string]string `json:"Tmpfs"`
-		Binds         []string          `json:"Binds"`
-		PortBindings  map[string][]struct {
+		Privileged   bool              `json:"Privileged"`
+		SecurityOpt  []string          `json:"SecurityOpt"`
+		Tmpfs        map[string]string `json:"Tmpfs"`
+		Binds        []string          `json:"Binds"`
+		PortBindings map[string][]struct {
 			HostIP   string `json:"HostIp"`
 			HostPort string `json:"HostPort"`
 		} `json:"PortBindings"`
@@ -182,6 +182,27 @@ func (c *Cluster) Replace(ctx context.Context, n cluster.Node) error {
 		return fmt.Errorf("run a new node %s: %w", n.Name, err)
 	}
 	return c.recordReplacement(old.ID, strings.TrimSpace(out))
+}
+
+// ReplaceCommand implements cluster.Replacer: the docker run of Replace,
+// quoted for a shell.
+func (c *Cluster) ReplaceCommand(n cluster.Node) string {
+	c.mu.Lock()
+	old, ok := c.lost[n.Name]
+	c.mu.Unlock()
+	if !ok {
+		return "docker run ... (node " + n.Name + " was not lost by this harness)"
+	}
+	args, err := old.runArgs(c.network)
+	if err != nil {
+		return "docker run ... (" + err.Error() + ")"
+	}
+	for i, a := range args {
+		if strings.ContainsAny(a, " ()$*") {
+			args[i] = "'" + a + "'"
+		}
+	}
+	return "docker " + strings.Join(args, " ")
 }
 
 // recordReplacement swaps the lost container's ID for the new one's in the
