@@ -1,6 +1,6 @@
 # firedrill: one command runs a drill, one runs the tests.
 #   make e2e SCENARIO=reboot-master     a drill on a real kind cluster
-#   make test                           unit + fuzz + validation tests, the six calibrations and reboot-master, the safety suite
+#   make test                           unit + fuzz + validation tests, the six calibrations, reboot-master, the single-master DR drills, the safety suite
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -31,7 +31,7 @@ N ?= 10
 help:
 	@echo "make e2e SCENARIO=reboot-master   run one drill (comma-separate several; LABELS='...' filters by label)"
 	@echo "make e2e SUITE=ha                 every drill labelled ha, on one kind-ha cluster"
-	@echo "make test                         unit and validation tests, the calibration and reboot-master drills, the safety suite"
+	@echo "make test                         unit and validation tests, the calibration, reboot-master and single-master DR drills, the safety suite"
 	@echo "make unit                         unit tests, a short fuzz of the scenario loader, actionlint (no cluster)"
 	@echo "make validate [FILES='a.yaml b.yaml']  check scenario and profile files without a cluster"
 	@echo "make e2e-safety                   real-cluster safety tests: foreign clusters refused, Ctrl-C in every phase"
@@ -40,8 +40,10 @@ help:
 	@echo "make observe CONTEXT=ctx DURATION=5m  probe an existing cluster without injecting anything, and report"
 
 # The calibration drills (two cut shapes x 5 s, 20 s, 60 s) guard every
-# other number; reboot-master is the vertical slice.
-TEST_LABELS := single-master && (calibration || reboot)
+# other number; reboot-master is the vertical slice; wipe-etcd and
+# recover-control-plane run the recovery procedures for real (about a minute
+# and a half each).
+TEST_LABELS := single-master && (calibration || reboot || disaster-recovery)
 
 test: unit validate
 	$(MAKE) e2e LABELS='$(TEST_LABELS)'
