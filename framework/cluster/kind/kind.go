@@ -15,6 +15,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -491,9 +492,18 @@ func (c *Cluster) Reboot(ctx context.Context, n cluster.Node) error {
 // systemd and everything under it (docker's 10 s timeout, then SIGKILL).
 // On the cluster's own network the stopped node is connected again with
 // the addresses it had, so the next start keeps them.
+//
+// A stop is never cut short, not even by Ctrl-C: docker goes on stopping a
+// container after its CLI is killed or gets the terminal's SIGINT, and a
+// start issued meanwhile (the undo of an interrupted reboot) finds the node
+// still running, does nothing, and the node ends stopped. So the stop runs
+// until docker says the node is down and the pin to its end, within
+// stopLimit, and the undo then starts a node that is down.
 func (c *Cluster) Stop(ctx context.Context, n cluster.Node) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopLimit)
+	defer cancel()
 	if c.network == "" {
-		return docker(ctx, "stop", n.Name)
+		return c.stop(ctx, n)
 	}
 	e, ok, err := endpointOf(ctx, n.Name, c.network)
 	if err != nil {
@@ -502,7 +512,7 @@ func (c *Cluster) Stop(ctx context.Context, n cluster.Node) error {
 	if !ok {
 		return fmt.Errorf("node %s is not on the cluster's network %s", n.Name, c.network)
 	}
-	if err := docker(ctx, "stop", n.Name); err != nil {
+	if err := c.stop(ctx, n); err != nil {
 		return err
 	}
 	if e.pinned() || e.IPAddress == "" {
@@ -510,6 +520,27 @@ func (c *Cluster) Stop(ctx context.Context, n cluster.Node) error {
 	}
 	return pin(ctx, n.Name, c.network, e)
 }
+
+// stop is docker stop, and when the CLI failed (a signal), a wait until
+// the daemon, which goes on stopping, says the node is down.
+func (c *Cluster) stop(ctx context.Context, n cluster.Node) error {
+	err := docker(ctx, "stop", n.Name)
+	if err == nil {
+		return nil
+	}
+	werr := wait.PollUntilContextCancel(ctx, 250*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+		running, rerr := c.Running(ctx, n)
+		return rerr == nil && !running, nil
+	})
+	if werr != nil {
+		return fmt.Errorf("%w; and node %s still runs: %w", err, n.Name, werr)
+	}
+	return nil
+}
+
+// stopLimit bounds a node's stop: docker's own 10 s before it kills, and
+// the network pin.
+const stopLimit = time.Minute
 
 // Running implements cluster.Stopper: docker's own state of the container.
 func (c *Cluster) Running(ctx context.Context, n cluster.Node) (bool, error) {
