@@ -338,15 +338,23 @@ func (d *drillRun) inject(ctx context.Context) error {
 // lifts it.
 func (d *drillRun) hold(ctx context.Context) error {
 	fmt.Fprintf(d.out, "[%s] holding the fault for %s\n", d.s.Name, d.s.Fault.Duration)
-	select {
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	case <-time.After(d.s.Fault.Duration):
+	if err := sleep(ctx, d.s.Fault.Duration); err != nil {
+		return err
 	}
 	if err := d.flt.Recover(ctx, d.in.Cluster, d.targets, d.probes.Recorder()); err != nil {
 		return fmt.Errorf("lift the fault: %w", err)
 	}
 	return nil
+}
+
+// sleep waits for d, or returns why ctx ended first (Ctrl-C).
+func sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	case <-time.After(d):
+		return nil
+	}
 }
 
 // recover waits, with no human step. Recovered means every condition held

@@ -63,11 +63,7 @@ func (d *drillRun) backup(ctx context.Context) error {
 	}
 	if age := d.s.Recovery.SnapshotAge; age > 0 {
 		fmt.Fprintf(d.out, "[%s] the snapshot ages %s before the fault (writes go on)\n", d.s.Name, age)
-		select {
-		case <-ctx.Done():
-			return context.Cause(ctx)
-		case <-time.After(age):
-		}
+		return sleep(ctx, age)
 	}
 	return nil
 }
@@ -106,10 +102,8 @@ func (d *drillRun) runSteps(ctx context.Context, steps []procedure.Step) error {
 func (d *drillRun) restore(ctx context.Context) error {
 	if wait := d.s.Recovery.StartAfter; wait > 0 {
 		fmt.Fprintf(d.out, "[%s] the procedure starts %s after the fault\n", d.s.Name, wait)
-		select {
-		case <-ctx.Done():
-			return context.Cause(ctx)
-		case <-time.After(wait):
+		if err := sleep(ctx, wait); err != nil {
+			return err
 		}
 	}
 	var running []cluster.Node
