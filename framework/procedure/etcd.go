@@ -205,10 +205,10 @@ func RestoreEtcd(p EtcdPlan, c cluster.FileCopier) []Step {
 	for _, m := range p.Members {
 		memberNodes = append(memberNodes, m.Node)
 	}
-	steps := []Step{{Name: timeline.StepStopAPIServers, Why: "no API server may write to etcd while it is rebuilt, nor serve from a cache of the old state",
+	steps := []Step{{Name: timeline.StepStopAPIServers, Why: "No API server may write to etcd while it is rebuilt, nor serve from a cache of the old state",
 		Actions: each(p.ControlPlane, func(cluster.Node) string { return stopStatic(kubeadm.APIServer) })}}
 	if len(p.Running) > 0 {
-		steps = append(steps, Step{Name: timeline.StepStopEtcd, Why: "the members the failure left running are restored too: every member must start from the same snapshot",
+		steps = append(steps, Step{Name: timeline.StepStopEtcd, Why: "The members the failure left running are restored too: every member must start from the same snapshot",
 			Actions: each(p.Running, func(cluster.Node) string { return stopStatic(kubeadm.Etcd) })})
 	}
 	var copies []Action
@@ -216,20 +216,20 @@ func RestoreEtcd(p EtcdPlan, c cluster.FileCopier) []Step {
 		copies = append(copies, copyTo(c, n, p.Snapshot, NodeSnapshot))
 	}
 	steps = append(steps,
-		Step{Name: timeline.StepCopySnapshot, Why: "the backup, kept outside the cluster, onto every member's node", Actions: copies},
-		Step{Name: timeline.StepRestoreSnapshot, Why: fmt.Sprintf("every member from the one snapshot, as a new cluster (new token, the full initial cluster), the revision bumped by %d and everything below it marked compacted", p.Bump)},
-		Step{Name: timeline.StepStartEtcd, Why: "etcd back on every member; done when each answers a quorum read",
+		Step{Name: timeline.StepCopySnapshot, Why: "The backup, kept outside the cluster, onto every member's node", Actions: copies},
+		Step{Name: timeline.StepRestoreSnapshot, Why: fmt.Sprintf("Every member from the one snapshot, as a new cluster (new token, the full initial cluster), the revision bumped by %d and everything below it marked compacted", p.Bump)},
+		Step{Name: timeline.StepStartEtcd, Why: "Each member's etcd starts again; done when each answers a quorum read",
 			Actions: each(memberNodes, func(cluster.Node) string { return joinScript(startStatic(kubeadm.Etcd), etcdHealthy) })},
-		Step{Name: timeline.StepStartAPIServers, Why: "the API servers back on the restored etcd; done when each is ready",
+		Step{Name: timeline.StepStartAPIServers, Why: "The API servers back on the restored etcd; done when each is ready",
 			Actions: each(p.ControlPlane, func(cluster.Node) string { return joinScript(startStatic(kubeadm.APIServer), apiServerReady) })},
-		Step{Name: timeline.StepRestartComponents, Why: "the scheduler and the controller-manager drop what they cached before the restore",
+		Step{Name: timeline.StepRestartComponents, Why: "The scheduler and the controller-manager drop what they cached before the restore",
 			Actions: each(p.ControlPlane, func(cluster.Node) string {
 				return joinScript(stopStatic(kubeadm.Scheduler), stopStatic(kubeadm.ControllerManager),
 					startStatic(kubeadm.Scheduler), startStatic(kubeadm.ControllerManager))
 			})},
-		Step{Name: timeline.StepRestartKubelets, Why: "every kubelet drops what it cached before the restore",
+		Step{Name: timeline.StepRestartKubelets, Why: "Every kubelet drops what it cached before the restore",
 			Actions: each(p.Nodes, func(cluster.Node) string { return "systemctl restart kubelet" })},
-		Step{Name: timeline.StepVerifyControllers, Why: "a Deployment is created and scaled: the controllers and the scheduler act on the restored state",
+		Step{Name: timeline.StepVerifyControllers, Why: "A Deployment is created and scaled: the controllers and the scheduler act on the restored state",
 			Actions: []Action{{Do: p.Verify, Command: p.VerifyCommand}}},
 	)
 	for i := range steps {
@@ -323,7 +323,7 @@ func SnapshotPlan(n cluster.Node, c cluster.FileCopier, dir string, snap *timeli
 			return nil
 		}}
 	return Step{Name: timeline.StepSnapshot, Sequential: true,
-		Why:     "save the backup from a member, verify it (hash, revision, keys) and keep it outside the cluster only",
+		Why: "Save the backup from a member, verify it (hash, revision, keys) and keep it outside the cluster only",
 		Actions: append([]Action{save, copyOut, On(n, "rm -f "+NodeSnapshot)}, extra...)}
 }
 

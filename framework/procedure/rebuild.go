@@ -76,7 +76,7 @@ func RebuildControlPlane(p RebuildPlan, r cluster.Replacer, c cluster.FileCopier
 		restarts[i] = On(w, "systemctl restart kubelet")
 	}
 	return []Step{
-		{Name: timeline.StepReplaceNode, Sequential: true, Why: "a fresh machine in place of the lost one: the same name and address, nothing on its disk but the machine image",
+		{Name: timeline.StepReplaceNode, Sequential: true, Why: "A fresh machine in place of the lost one: the same name and address, nothing on its disk but the machine image",
 			Actions: []Action{
 				{Command: replace,
 					Do: func(ctx context.Context) error {
@@ -87,21 +87,21 @@ func RebuildControlPlane(p RebuildPlan, r cluster.Replacer, c cluster.FileCopier
 					}},
 				On(n, waitUntil("containerd running", "systemctl is-active --quiet containerd", stopWait)),
 			}},
-		{Name: timeline.StepRestorePKI, Sequential: true, Why: "the cluster's certificates and keys and its kubeadm configuration onto the new machine, so the rebuilt control plane is the same cluster",
+		{Name: timeline.StepRestorePKI, Sequential: true, Why: "The cluster's certificates and keys and its kubeadm configuration onto the new machine, so the rebuilt control plane is the same cluster",
 			Actions: []Action{
 				On(n, "mkdir -p "+path.Dir(PKIDir)+" "+path.Dir(p.KubeadmConfig)),
 				copyIn(filepath.Join(p.Backup, path.Base(PKIDir)), PKIDir),
 				copyIn(filepath.Join(p.Backup, path.Base(p.KubeadmConfig)), p.KubeadmConfig),
 			}},
-		{Name: timeline.StepCopySnapshot, Why: "the backup, kept outside the cluster, onto the new machine",
+		{Name: timeline.StepCopySnapshot, Why: "The backup, kept outside the cluster, onto the new machine",
 			Actions: []Action{copyIn(filepath.Join(p.Backup, SnapshotFile), NodeSnapshot)}},
-		{Name: timeline.StepRestoreSnapshot, Why: fmt.Sprintf("the member's data directory from the snapshot, as a new cluster, the revision bumped by %d and everything below it marked compacted", p.Bump),
+		{Name: timeline.StepRestoreSnapshot, Why: fmt.Sprintf("The member's data directory from the snapshot, as a new cluster, the revision bumped by %d and everything below it marked compacted", p.Bump),
 			Actions: []Action{On(n, restoreScript(p.Member, []Member{p.Member}, p.Token, p.Bump))}},
-		{Name: timeline.StepKubeadmInit, Why: "kubeadm builds the control plane on the new machine; it uses the certificates and the etcd data it finds, and waits for the API server",
+		{Name: timeline.StepKubeadmInit, Why: "The control plane built on the new machine by kubeadm init, which uses the certificates and the etcd data it finds, and waits for the API server",
 			Actions: []Action{On(n, joinScript("kubeadm init --config "+p.KubeadmConfig+" --skip-phases=preflight --skip-token-print >/var/log/firedrill-kubeadm-init.log 2>&1 || { tail -20 /var/log/firedrill-kubeadm-init.log >&2; exit 1; }",
 				apiServerReady))}},
-		{Name: timeline.StepRestartKubelets, Why: "every worker's kubelet drops what it cached before the loss", Actions: restarts},
-		{Name: timeline.StepVerifyControllers, Why: "a Deployment is created and scaled: the controllers and the scheduler act on the restored state",
+		{Name: timeline.StepRestartKubelets, Why: "Every worker's kubelet drops what it cached before the loss", Actions: restarts},
+		{Name: timeline.StepVerifyControllers, Why: "A Deployment is created and scaled: the controllers and the scheduler act on the restored state",
 			Actions: []Action{{Do: p.Verify, Command: p.VerifyCommand}}},
 	}
 }

@@ -39,7 +39,7 @@ func Runbook(title string, snap *timeline.Snapshot, steps []timeline.Step) strin
 	for i, s := range steps {
 		fmt.Fprintf(&b, "## %d. %s (%.1f s)\n\n", i+1, s.Name, s.End.Sub(s.Start).Seconds())
 		if s.Why != "" {
-			fmt.Fprintf(&b, "%s%s.\n\n", strings.ToUpper(s.Why[:1]), s.Why[1:])
+			fmt.Fprintf(&b, "%s.\n\n", s.Why)
 		}
 		for _, a := range s.Actions {
 			where := "On the harness's machine"
