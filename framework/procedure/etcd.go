@@ -323,7 +323,7 @@ func SnapshotPlan(n cluster.Node, c cluster.FileCopier, dir string, snap *timeli
 			return nil
 		}}
 	return Step{Name: timeline.StepSnapshot, Sequential: true,
-		Why: "Save the backup from a member, verify it (hash, revision, keys) and keep it outside the cluster only",
+		Why:     "Save the backup from a member, verify it (hash, revision, keys) and keep it outside the cluster only",
 		Actions: append([]Action{save, copyOut, On(n, "rm -f "+NodeSnapshot)}, extra...)}
 }
 
