@@ -5,6 +5,7 @@
 //	firedrill observe [--context NAME] [--duration 5m] [flags]
 //	firedrill clean [--yes] [--keep-clusters]
 //	firedrill merge [--out DIR] RUN_DIR...
+//	firedrill report [--out DIR] [--scenarios DIR] RUN_DIR
 package main
 
 import (
@@ -42,6 +43,7 @@ var commands = []command{
 	{"run", "run drills on real clusters, as make e2e does, and report", runRun},
 	{"observe", "probe an existing cluster without a fault and report (upgrades, maintenance)", runObserve},
 	{"merge", "merge the reports of several runs (CI shards) into one", runMerge},
+	{"report", "replay a recorded run offline: derive, judge and render again (--scenarios: new budgets)", runReport},
 	{"clean", "list what runs left behind (undone faults, clusters, probe objects); remove it with --yes", runClean},
 }
 

@@ -17,8 +17,14 @@ import (
 // without proof that it took say nothing about how the cluster heals,
 // whatever the budgets say), then FAIL on an error or a blown budget.
 func Judge(res *Result, budgets []scenario.Budget) {
+	JudgeLimits(res, limits(budgets))
+}
+
+// JudgeLimits is Judge with the budgets as the budget package takes them:
+// a replay reads them back from a report.
+func JudgeLimits(res *Result, budgets []budget.Budget) {
 	res.Figures = timeline.Derive(res.Timeline)
-	res.Verdicts = budget.Evaluate(res.Figures, withClusterBounds(limits(budgets), timeline.LowerBounds(res.Timeline)))
+	res.Verdicts = budget.Evaluate(res.Figures, withClusterBounds(budgets, timeline.LowerBounds(res.Timeline)))
 	res.Invalid = ""
 	if _, injected := timeline.InjectAt(res.Timeline); injected && !res.Interrupted {
 		if took, why := timeline.FaultTook(res.Timeline); !took {
@@ -48,7 +54,10 @@ func withClusterBounds(bs []budget.Budget, bounds map[string]timeline.Bound) []b
 		}
 		v := cb.Value
 		bs[i].LowerBound = &v
-		bs[i].Why = strings.TrimSpace(b.Why + " Lower bound read from the cluster: " + cb.Why + ".")
+		// A budget read back from a report says so already.
+		if note := " Lower bound read from the cluster: " + cb.Why + "."; !strings.Contains(b.Why, note) {
+			bs[i].Why = strings.TrimSpace(b.Why + note)
+		}
 	}
 	return bs
 }

@@ -1,0 +1,160 @@
+package run
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/firedrill/firedrill/framework/drill"
+	"github.com/firedrill/firedrill/framework/report"
+	"github.com/firedrill/firedrill/framework/scenario"
+	"github.com/firedrill/firedrill/framework/timeline"
+)
+
+// recordRun writes a run's report the way the runner does, from the
+// recorded reboot of a kind control plane judged against reboot-master's
+// budgets, and returns its folder and the drill as judged then.
+func recordRun(t *testing.T) (string, *drill.Result) {
+	t.Helper()
+	data, err := os.ReadFile("../timeline/testdata/reboot.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tl timeline.Timeline
+	if err := json.Unmarshal(data, &tl); err != nil {
+		t.Fatal(err)
+	}
+	catalog, err := scenario.LoadCatalog("../../scenarios", "../../clusters")
+	if err != nil {
+		t.Fatal(err)
+	}
+	budgets, err := catalog.Budgets("reboot-master")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := &drill.Result{Scenario: "reboot-master", Cluster: "firedrill-single", Timeline: tl, Started: tl.Start, Finished: tl.End, Healthy: true}
+	drill.Judge(res, budgets)
+	dir := filepath.Join(t.TempDir(), "20260312-101500")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := report.Write(&report.Run{ID: "20260312-101500", Dir: dir, Started: tl.Start, Finished: tl.End,
+		Drills: []report.Drill{Reported(res)}}); err != nil {
+		t.Fatal(err)
+	}
+	return dir, res
+}
+
+func readFile(t *testing.T, path string) report.File {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f report.File
+	if err := json.Unmarshal(data, &f); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// A replay with the recorded budgets derives the same figures and gives
+// the same verdict, from the timeline alone.
+func TestReplayReproducesTheRecordedRun(t *testing.T) {
+	dir, recorded := recordRun(t)
+	out := filepath.Join(t.TempDir(), "replay")
+	run, pass, err := Replay(ReplayInput{From: filepath.Join(dir, "report.json"), Out: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pass != (recorded.Verdict == drill.VerdictPass) || run.Drills[0].Scenario.Verdict != recorded.Verdict {
+		t.Fatalf("replayed verdict %s (pass %v), recorded %s", run.Drills[0].Scenario.Verdict, pass, recorded.Verdict)
+	}
+	want := readFile(t, filepath.Join(dir, "report.json")).Scenarios[0].Figures
+	got := readFile(t, filepath.Join(out, "report.json")).Scenarios[0].Figures
+	if len(got) != len(want) {
+		t.Fatalf("%d figures replayed, %d recorded", len(got), len(want))
+	}
+	for i := range want {
+		w, g := want[i], got[i]
+		if g.Name != w.Name || g.Value != w.Value || g.Measured != w.Measured || (g.Budget == nil) != (w.Budget == nil) ||
+			(g.Budget != nil && (g.Budget.Pass != w.Budget.Pass || g.Budget.Why != w.Budget.Why)) {
+			t.Errorf("figure %s: replayed %+v, recorded %+v", w.Name, g, w)
+		}
+	}
+	for _, f := range []string{"summary.md", "report.html", "reboot-master/timeline.json"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("replay wrote no %s: %v", f, err)
+		}
+	}
+	if _, _, err := Replay(ReplayInput{From: dir, Out: dir}); err == nil {
+		t.Error("a replay over the recorded run was allowed")
+	}
+}
+
+// With changed scenario files the same timeline is judged against the new
+// budgets: a budget tightened below the recorded downtime fails the drill.
+func TestReplayAgainstChangedBudgets(t *testing.T) {
+	dir, recorded := recordRun(t)
+	var down float64
+	for _, f := range recorded.Figures {
+		if f.Name == timeline.APIDowntimeTotal {
+			down = f.Value
+		}
+	}
+	if down < 2 {
+		t.Fatalf("the recorded reboot has %.1fs of API downtime: no budget to tighten below it", down)
+	}
+	scenarios, clusters := t.TempDir(), t.TempDir()
+	src, err := os.ReadFile("../../scenarios/reboot-master.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := strings.Replace(string(src), "  - figure: api.downtime.total\n    kind: availability\n    max: 30s\n    lowerBound: 10s",
+		"  - figure: api.downtime.total\n    kind: availability\n    max: 1s", 1)
+	if changed == string(src) {
+		t.Fatal("reboot-master.yaml has no api.downtime.total budget of 30s to change")
+	}
+	if err := os.WriteFile(filepath.Join(scenarios, "reboot-master.yaml"), []byte(changed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	profile, err := os.ReadFile("../../clusters/kind-single.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(clusters, "kind-single.yaml"), profile, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	catalog, err := scenario.LoadCatalog(scenarios, clusters)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, pass, err := Replay(ReplayInput{From: dir, Out: filepath.Join(t.TempDir(), "replay"), Catalog: catalog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The recorded timeline predates fault evidence, so the drill is
+	// INVALID either way; the budget itself is what changed.
+	if pass {
+		t.Fatalf("verdict %s against a 1 s budget on %.1fs of downtime", run.Drills[0].Scenario.Verdict, down)
+	}
+	for _, v := range recorded.Verdicts {
+		if v.Figure == timeline.APIDowntimeTotal && !v.Pass {
+			t.Fatalf("the recorded run blew api.downtime.total already: %+v", v)
+		}
+	}
+	judged := false
+	for _, f := range run.Drills[0].Scenario.Figures {
+		if f.Name == timeline.APIDowntimeTotal {
+			judged = f.Budget != nil
+			if !judged || f.Budget.Pass || *f.Budget.Max != 1 {
+				t.Errorf("api.downtime.total judged %+v, want blown against max 1", f.Budget)
+			}
+		}
+	}
+	if !judged {
+		t.Error("api.downtime.total has no budget in the replay")
+	}
+}
