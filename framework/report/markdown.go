@@ -9,8 +9,11 @@ import (
 
 // Markdown renders the summary: a PASS/FAIL table of scenarios, then per
 // scenario its budgets (figure, value, budget, margin, lower bound) and the
-// figures without a budget.
+// figures without a budget. The drills that did not pass come first, in
+// the table and below it: a job page shows what needs a look before what
+// went well. It has no links, so it reads the same on a job page.
 func Markdown(f File) string {
+	f.Scenarios = failingFirst(f.Scenarios)
 	var b strings.Builder
 	fmt.Fprintf(&b, "# firedrill run %s: %s\n\n", f.Run, verdict(f.Pass))
 	b.WriteString("| scenario | verdict | cluster | fault | targets |\n|---|---|---|---|---|\n")
@@ -71,6 +74,20 @@ func Markdown(f File) string {
 		b.WriteString(strings.Join(other, "; ") + "\n")
 	}
 	return b.String()
+}
+
+// failingFirst orders the drills that did not pass before those that did,
+// each group in run order.
+func failingFirst(ss []Scenario) []Scenario {
+	out := make([]Scenario, 0, len(ss))
+	for _, pass := range []bool{false, true} {
+		for _, s := range ss {
+			if (s.Verdict == "PASS") == pass {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
 }
 
 func value(f Figure) string {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 
 	"github.com/firedrill/firedrill/framework/drill"
@@ -71,9 +72,32 @@ func (r *Runner) Execute(ctx context.Context, errOut io.Writer) (code int) {
 		}
 	}
 	fmt.Fprintf(r.cfg.Out, "report: %s\n", filepath.Join(r.Dir(), "report.json"))
+	if err := appendStepSummary(r.Dir()); err != nil {
+		fmt.Fprintf(errOut, "run: job summary: %v\n", err)
+	}
 	if errors.Is(ctx.Err(), context.Canceled) {
 		fmt.Fprintln(errOut, "run: interrupted")
 		code = ExitInterrupted
 	}
 	return code
+}
+
+// appendStepSummary appends the run's summary.md to the file GitHub Actions
+// names in GITHUB_STEP_SUMMARY, when it is set, so the job page shows the
+// verdicts without opening an artifact.
+func appendStepSummary(dir string) error {
+	path := os.Getenv("GITHUB_STEP_SUMMARY")
+	if path == "" {
+		return nil
+	}
+	summary, err := os.ReadFile(filepath.Join(dir, "summary.md"))
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(append(summary, '\n'))
+	return errors.Join(err, f.Close())
 }

@@ -393,7 +393,17 @@ func (fr *fakeRun) checkEnd(t *testing.T, verdict string, code int) report.Scena
 }
 
 func TestRunPasses(t *testing.T) {
+	// On GitHub Actions the summary goes to the job page too.
+	summary := filepath.Join(t.TempDir(), "step-summary.md")
+	t.Setenv("GITHUB_STEP_SUMMARY", summary)
+	if err := os.WriteFile(summary, []byte("an earlier step's summary\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	fr := runFake(t, nil, "", 0)
+	if page, err := os.ReadFile(summary); err != nil || !strings.HasPrefix(string(page), "an earlier step's summary\n# firedrill run ") ||
+		!strings.Contains(string(page), "| pause-masters | **PASS** |") {
+		t.Errorf("job summary not appended (%v):\n%s", err, page)
+	}
 	d := fr.checkEnd(t, drill.VerdictPass, ExitOK)
 	var names []string
 	for _, p := range d.Phases {
