@@ -94,10 +94,26 @@ func nodeContainers(ctx context.Context, cluster string) ([]nodeContainer, error
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	// One inspect for all of them: ID and creation time per line.
+	// One inspect for all of them: ID and creation time per line. A
+	// container removed between the listing and the inspect (kind deleting
+	// a half-made cluster after a Ctrl-C) fails the whole inspect: then
+	// each is inspected alone, and one that is gone is no longer there.
 	out, err = dockerOutput(ctx, append([]string{"inspect", "--format", "{{.Id}} {{.Created}}"}, ids...)...)
 	if err != nil {
-		return nil, fmt.Errorf("inspect containers of kind cluster %s: %w", cluster, err)
+		var lines []string
+		for _, id := range ids {
+			line, ierr := dockerOutput(ctx, "inspect", "--format", "{{.Id}} {{.Created}}", id)
+			switch {
+			case ierr == nil:
+				lines = append(lines, strings.TrimSpace(line))
+			case !strings.Contains(ierr.Error(), "No such object"):
+				return nil, fmt.Errorf("inspect containers of kind cluster %s: %w", cluster, ierr)
+			}
+		}
+		if len(lines) == 0 {
+			return nil, nil
+		}
+		out = strings.Join(lines, "\n")
 	}
 	var list []nodeContainer
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
