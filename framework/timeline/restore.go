@@ -212,6 +212,11 @@ func revisionsBackwards(tl Timeline) result {
 		names = append(names, w)
 	}
 	slices.Sort(names)
+	// One watcher alone proves nothing about a restore: the check needs
+	// one opened before the fault and one that listed afresh after it.
+	if len(names) < 2 {
+		return unknown(RevisionsBackwards, "only watcher "+strings.Join(names, ", ")+" saw a revision: none opened after the restore listed")
+	}
 	note := fmt.Sprintf("watchers %s; highest revision %d", strings.Join(names, ", "), high.Revision)
 	if len(back) > 0 {
 		note += "; " + strings.Join(back[:min(len(back), 3)], "; ")

@@ -138,6 +138,12 @@ func TestRevisionsBackwards(t *testing.T) {
 			assertFigure(t, Derive(tl), RevisionsBackwards, tt.want)
 		})
 	}
+	// The watcher opened after the restore saw nothing: no 0, no figure.
+	tl := restoreTimeline(keptBySnapshot)
+	tl.Revisions = obs(100, 104, 114)
+	if f := figureNamed(Derive(tl), RevisionsBackwards); f.Measured {
+		t.Errorf("%s measured with one watcher: %+v", RevisionsBackwards, f)
+	}
 }
 
 func figureNamed(figs []Figure, name string) Figure {
