@@ -11,6 +11,7 @@ import (
 
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/firedrill/firedrill/framework/budget"
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/cluster/kind"
 	"github.com/firedrill/firedrill/framework/drill"
@@ -34,6 +35,9 @@ type Runner struct {
 	// onPhase is told each phase of each drill (tests interrupt a drill
 	// in a chosen phase with it).
 	onPhase func(scenario, phase string)
+	// history derives the budgets that opted in from earlier runs; nil
+	// without Config.HistoryDir.
+	history *budget.History
 }
 
 // Backends are what a Runner reaches clusters with.
@@ -72,8 +76,18 @@ func NewWith(cfg Config, b Backends) (*Runner, error) {
 		return nil, err
 	}
 	fmt.Fprintf(cfg.Out, "reports: %s\n", rep.Dir)
-	return &Runner{cfg: cfg, Catalog: catalog, report: rep, connect: b.Connect, attempts: map[string]int{},
-		pool: newPool(b.Providers, b.Connect, rep.Dir, cfg.NodeImage, cfg.ReuseCluster, cfg.Out)}, nil
+	r := &Runner{cfg: cfg, Catalog: catalog, report: rep, connect: b.Connect, attempts: map[string]int{},
+		pool: newPool(b.Providers, b.Connect, rep.Dir, cfg.NodeImage, cfg.ReuseCluster, cfg.Out)}
+	if cfg.HistoryDir != "" {
+		h, err := report.ReadHistory(cfg.HistoryDir)
+		if err != nil {
+			return nil, err
+		}
+		derive := budget.DefaultHistory(h.Values)
+		r.history = &derive
+		fmt.Fprintf(cfg.Out, "history: %d earlier runs in %s\n", len(h.Runs), cfg.HistoryDir)
+	}
+	return r, nil
 }
 
 // Selected is the drills the configuration asks for, in run order.
@@ -110,6 +124,7 @@ func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*drill.Result
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s: %w", c.Name(), err)
 	}
+	env := environment(ctx, client, r.report.ID, profile)
 	spec, _ := Spec(profile, r.cfg.NodeImage)
 	// The drill's folder in the run's report (report.Scenario.Key).
 	key := report.Scenario{Name: s.Name}
@@ -124,12 +139,17 @@ func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*drill.Result
 		in.OnPhase = func(phase string) { r.onPhase(s.Name, phase) }
 	}
 	res, runErr := drill.Run(ctx, in)
-	drill.Judge(res, budgets)
+	limits := drill.Limits(budgets)
+	if r.history != nil {
+		limits = r.history.Derive(s.Name, limits)
+	}
+	drill.JudgeLimits(res, limits)
 	if !res.Healthy {
 		r.pool.markUnhealthy(profile)
 	}
 	r.results = append(r.results, res)
 	reported := Reported(res)
+	reported.Scenario.Environment = env
 	if r.cfg.Repeat > 1 {
 		r.attempts[s.Name]++
 		reported.Scenario.Attempt = r.attempts[s.Name]
@@ -138,6 +158,11 @@ func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*drill.Result
 	r.report.Finished = time.Now()
 	if err := report.Write(r.report); err != nil {
 		return res, errors.Join(runErr, fmt.Errorf("write report: %w", err))
+	}
+	if r.cfg.HistoryDir != "" {
+		if err := report.Save(r.cfg.HistoryDir, r.report); err != nil {
+			return res, errors.Join(runErr, fmt.Errorf("keep the report in the history: %w", err))
+		}
 	}
 	return res, runErr
 }
