@@ -1,0 +1,199 @@
+package timeline
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/firedrill/firedrill/framework/kubeadm"
+)
+
+// CriticalPath says which component's recovery bounded recovery.all, and
+// how much of it a known bound explains: what the component had to wait
+// for (the API, etcd, the fault's own return, the procedure) plus what the
+// cluster's settings add (a leader Lease's duration). What the bound does
+// not explain is the component's own start-up and retries; a large rest
+// is where to look. It is derived from the timeline and its figures alone.
+type CriticalPath struct {
+	// Figure is the recovery figure equal to recovery.all, Component the
+	// component it is about; empty when recovery.all was not measured.
+	Figure    string `json:"figure,omitempty"`
+	Component string `json:"component,omitempty"`
+	// Total is recovery.all, seconds from the first inject.
+	Total float64 `json:"total"`
+	// Links are the known bound, term by term; Bound is their sum, the
+	// earliest the component could have recovered (nil: none known).
+	Links []Link   `json:"links,omitempty"`
+	Bound *float64 `json:"bound,omitempty"`
+	// Text says all of it in one line, for the reports; Note says why
+	// there is no critical path, when there is none.
+	Text string `json:"text"`
+	Note string `json:"note,omitempty"`
+}
+
+// Link is one term of a known bound: an instant the component waited for
+// (seconds from the first inject) or a duration the settings add.
+type Link struct {
+	What    string  `json:"what"`
+	Seconds float64 `json:"seconds"`
+	// Duration: a length added to the instant before it, not an instant.
+	Duration bool `json:"duration,omitempty"`
+	// From says where the number comes from.
+	From string `json:"from"`
+}
+
+// CriticalPathOf is the critical path of a drill's recovery, from its
+// timeline and the figures derived from it.
+func CriticalPathOf(tl Timeline, figs []Figure) CriticalPath {
+	byName := map[string]Figure{}
+	for _, f := range figs {
+		byName[f.Name] = f
+	}
+	all, ok := byName[RecoveryAll]
+	if !ok || !all.Measured {
+		cp := CriticalPath{Text: "no critical path: recovery.all was not derived"}
+		if ok {
+			cp.Text, cp.Note = "no critical path: recovery.all not measured", all.Note
+		}
+		return cp
+	}
+	var worst Figure
+	for _, name := range recoveryParts {
+		if f, ok := byName[name]; ok && f.Measured && (worst.Name == "" || f.Value > worst.Value) {
+			worst = f
+		}
+	}
+	info, _ := Info(worst.Name)
+	cp := CriticalPath{Figure: worst.Name, Component: info.Component, Total: all.Value}
+	at, _ := InjectAt(tl)
+	cp.Links = boundOf(tl, at, worst.Name, byName)
+	label := cp.Component
+	if label == "" {
+		label = worst.Name
+	}
+	if len(cp.Links) == 0 {
+		cp.Text = fmt.Sprintf("%s recovered last, at %s; no known bound explains it", label, secs(cp.Total))
+		return cp
+	}
+	var bound float64
+	terms := make([]string, 0, len(cp.Links))
+	for _, l := range cp.Links {
+		bound += l.Seconds
+		if l.Duration {
+			terms = append(terms, fmt.Sprintf("%s %s", secs(l.Seconds), l.What))
+		} else {
+			terms = append(terms, fmt.Sprintf("%s at %s", l.What, secs(l.Seconds)))
+		}
+	}
+	cp.Bound = &bound
+	cp.Text = fmt.Sprintf("%s: %s = %s of %s", label, strings.Join(terms, " + "), secs(bound), secs(cp.Total))
+	switch rest := cp.Total - bound; {
+	case rest >= 0.05:
+		cp.Text += fmt.Sprintf(" (%s its own start-up and retries)", secs(rest))
+	case rest <= -0.05:
+		cp.Text += " (recovered before the bound: the bound's inputs are observations, not exact)"
+	}
+	return cp
+}
+
+// boundOf is the known bound of one recovery figure: the latest
+// prerequisite it waited for, plus the Lease duration for a leader that
+// changed. Nil when nothing known bounds it.
+func boundOf(tl Timeline, at time.Time, figure string, figs map[string]Figure) []Link {
+	api := figureLink(figs, APIRecovery, "API back")
+	etcd := figureLink(figs, EtcdRecovery, "etcd ready")
+	fault := faultReturned(tl, at)
+	procedure := procedureDone(tl, at)
+	switch figure {
+	case LeaseSchedulerRecovery, LeaseControllerManagerRecovery:
+		lease := strings.TrimSuffix(strings.TrimPrefix(figure, "lease."), ".recovery")
+		return leaseBound(tl, at, lease, api)
+	case PodAPIServerRecovery, PodEtcdRecovery, PodSchedulerRecovery, PodControllerManagerRecovery, NodeRecovery:
+		// The kubelet reports Ready through the API.
+		return latest(api, fault, procedure)
+	case APIRecovery, APIDirectRecovery, RTOWrites:
+		return latest(etcd, fault, procedure)
+	case EtcdRecovery, WorkloadRecovery:
+		return latest(fault, procedure)
+	}
+	return nil
+}
+
+// leaseBound: a leader that survived renews as soon as the API serves it
+// again; a new one can only take the Lease once it expired, a Lease
+// duration after the old holder's last renewal or after a candidate first
+// saw it (client-go counts from its own observation), whichever is later.
+func leaseBound(tl Timeline, at time.Time, lease string, api []Link) []Link {
+	obs := leaseObservations(tl.Leases, kubeadm.SystemNamespace, lease)
+	var before, after *LeaseObservation
+	var duration int32
+	for i := range obs {
+		duration = max(duration, obs[i].DurationSeconds)
+		if !obs[i].ObservedAt.After(at) {
+			before = &obs[i]
+		} else {
+			after = &obs[i]
+		}
+	}
+	if before == nil || after == nil || duration <= 0 {
+		return api
+	}
+	if after.Holder == before.Holder {
+		// The same holder: no Lease to wait out, only the API.
+		return api
+	}
+	renewed := []Link{{What: "last renewal before the fault", Seconds: before.RenewTime.Sub(at).Seconds(),
+		From: "lease " + lease + " renewTime"}}
+	start := latest(renewed, api)
+	return append(start, Link{What: "lease duration", Seconds: float64(duration), Duration: true,
+		From: fmt.Sprintf("lease %s spec.leaseDurationSeconds", lease)})
+}
+
+func figureLink(figs map[string]Figure, name, what string) []Link {
+	f, ok := figs[name]
+	if !ok || !f.Measured || f.Value <= 0 {
+		return nil
+	}
+	return []Link{{What: what, Seconds: f.Value, From: "figure " + name}}
+}
+
+// faultReturned is when the last inject action returned (a reboot's
+// restart, a kill's exit), seconds from the first inject.
+func faultReturned(tl Timeline, at time.Time) []Link {
+	var done time.Time
+	action := ""
+	for _, e := range tl.Events {
+		if e.Kind == EventInject && e.Done.After(done) {
+			done, action = e.Done, e.Action
+		}
+	}
+	if done.IsZero() {
+		return nil
+	}
+	return []Link{{What: action + " returned", Seconds: done.Sub(at).Seconds(), From: "the fault's inject events"}}
+}
+
+// procedureDone is when the recovery procedure's last step ended.
+func procedureDone(tl Timeline, at time.Time) []Link {
+	if len(tl.Steps) == 0 {
+		return nil
+	}
+	end := slices.MaxFunc(tl.Steps, func(a, b Step) int { return a.End.Compare(b.End) }).End
+	return []Link{{What: "procedure done", Seconds: end.Sub(at).Seconds(), From: "the recovery procedure's steps"}}
+}
+
+// latest is the one-link chain with the latest instant of those given.
+func latest(chains ...[]Link) []Link {
+	var best []Link
+	for _, c := range chains {
+		if len(c) > 0 && (best == nil || c[0].Seconds > best[0].Seconds) {
+			best = c
+		}
+	}
+	return best
+}
+
+func secs(v float64) string {
+	return fmt.Sprintf("%.1f s", v)
+}

@@ -1,0 +1,86 @@
+package timeline
+
+import (
+	"strings"
+	"testing"
+)
+
+func fig(name string, v float64) Figure {
+	return Figure{Name: name, Value: v, Unit: FigureUnits[name], Measured: true}
+}
+
+// A single master rebooted: the controller-manager comes back with a new
+// identity once the API serves, and must wait out the old holder's Lease.
+// The bound is the API's return plus the Lease's duration, as observed.
+func TestCriticalPathNewLeaderWaitsOutTheLease(t *testing.T) {
+	tl := Timeline{Start: at(-10), End: at(60), Events: []Event{inject(0, 9.5)}, Leases: []LeaseObservation{
+		{ObservedAt: at(-2), Namespace: "kube-system", Name: "kube-controller-manager", Holder: "cp1_old", DurationSeconds: 15, RenewTime: at(-1)},
+		{ObservedAt: at(34), Namespace: "kube-system", Name: "kube-controller-manager", Holder: "cp1_new", DurationSeconds: 15, AcquireTime: at(33.9), RenewTime: at(33.9)},
+	}}
+	figs := []Figure{fig(APIRecovery, 16.8), fig(EtcdRecovery, 12), fig(LeaseControllerManagerRecovery, 33.9),
+		fig(LeaseSchedulerRecovery, 30), fig(NodeRecovery, 20), fig(RecoveryAll, 33.9)}
+	cp := CriticalPathOf(tl, figs)
+	if cp.Figure != LeaseControllerManagerRecovery || cp.Component != "kube-controller-manager (leader)" {
+		t.Fatalf("bounded by %s (%s), want the controller-manager Lease", cp.Figure, cp.Component)
+	}
+	if cp.Bound == nil || !approx(*cp.Bound, 31.8) {
+		t.Fatalf("bound %v, want 16.8 s API back + 15 s lease duration = 31.8 s", cp.Bound)
+	}
+	want := "kube-controller-manager (leader): API back at 16.8 s + 15.0 s lease duration = 31.8 s of 33.9 s (2.1 s its own start-up and retries)"
+	if cp.Text != want {
+		t.Errorf("text\n got %s\nwant %s", cp.Text, want)
+	}
+}
+
+// In HA a surviving candidate has watched the Lease all along: it can take
+// it a Lease duration after the dead leader's last renewal, with the API
+// up throughout.
+func TestCriticalPathSurvivorTakesOverAfterLastRenewal(t *testing.T) {
+	tl := Timeline{Start: at(-10), End: at(60), Events: []Event{inject(0, 0.3)}, Leases: []LeaseObservation{
+		{ObservedAt: at(-0.5), Namespace: "kube-system", Name: "kube-scheduler", Holder: "cp1_a", DurationSeconds: 15, RenewTime: at(-1.2)},
+		{ObservedAt: at(16.2), Namespace: "kube-system", Name: "kube-scheduler", Holder: "cp2_b", DurationSeconds: 15, AcquireTime: at(16.1)},
+	}}
+	figs := []Figure{fig(APIRecovery, 0), fig(LeaseSchedulerRecovery, 16.1), fig(PodSchedulerRecovery, 8), fig(RecoveryAll, 16.1)}
+	cp := CriticalPathOf(tl, figs)
+	if cp.Bound == nil || !approx(*cp.Bound, 13.8) {
+		t.Fatalf("bound %v, want -1.2 s + 15 s = 13.8 s", cp.Bound)
+	}
+	if !strings.Contains(cp.Text, "last renewal before the fault at -1.2 s + 15.0 s lease duration = 13.8 s of 16.1 s") {
+		t.Errorf("text %q", cp.Text)
+	}
+}
+
+// A leader that kept the Lease only waited for the API: no Lease duration
+// belongs in its bound.
+func TestCriticalPathSameHolderOnlyWaitsForTheAPI(t *testing.T) {
+	tl := Timeline{Start: at(-10), End: at(60), Events: []Event{inject(0, 1)}, Leases: []LeaseObservation{
+		{ObservedAt: at(-1), Namespace: "kube-system", Name: "kube-scheduler", Holder: "cp1_a", DurationSeconds: 15, RenewTime: at(-1)},
+		{ObservedAt: at(21), Namespace: "kube-system", Name: "kube-scheduler", Holder: "cp1_a", DurationSeconds: 15, RenewTime: at(20.5)},
+	}}
+	figs := []Figure{fig(APIRecovery, 20), fig(LeaseSchedulerRecovery, 20.5), fig(RecoveryAll, 20.5)}
+	cp := CriticalPathOf(tl, figs)
+	if len(cp.Links) != 1 || cp.Links[0].What != "API back" || !approx(*cp.Bound, 20) {
+		t.Errorf("links %+v, want the API's return alone", cp.Links)
+	}
+}
+
+// A restore: etcd is ready only after the procedure the harness ran.
+func TestCriticalPathProcedure(t *testing.T) {
+	tl := Timeline{Start: at(-10), End: at(90), Events: []Event{{Kind: EventInject, Action: "wipe-etcd", At: at(0), Done: at(0.5)}},
+		Steps: []Step{{Name: "snapshot", Start: at(-20), End: at(-19)}, {Name: "restore", Start: at(5), End: at(24)}}}
+	figs := []Figure{fig(APIRecovery, 29), fig(EtcdRecovery, 31), fig(RecoveryAll, 31)}
+	cp := CriticalPathOf(tl, figs)
+	if cp.Figure != EtcdRecovery || !strings.Contains(cp.Text, "procedure done at 24.0 s = 24.0 s of 31.0 s") {
+		t.Errorf("critical path %+v", cp)
+	}
+}
+
+// No recovery.all, no critical path: said, not made up.
+func TestCriticalPathNotMeasured(t *testing.T) {
+	cp := CriticalPathOf(Timeline{}, []Figure{{Name: RecoveryAll, Note: "not recovered: node.recovery"}})
+	if cp.Figure != "" || cp.Bound != nil || cp.Text != "no critical path: recovery.all not measured" || cp.Note != "not recovered: node.recovery" {
+		t.Errorf("critical path %+v", cp)
+	}
+}
+
+func approx(a, b float64) bool { return a-b < 1e-6 && b-a < 1e-6 }
