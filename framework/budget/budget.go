@@ -32,6 +32,10 @@ type Verdict struct {
 	BelowLowerBound bool   `json:"belowLowerBound,omitempty"`
 	Why             string `json:"why"`
 	Note            string `json:"note,omitempty"`
+	// Derived says how Max was derived from history, when the budget
+	// opted in (FromHistory): which percentile of how many runs, and the
+	// written budget it may not exceed.
+	Derived string `json:"derived,omitempty"`
 }
 
 // Budget is a limit on one figure, in the figure's unit: what a scenario's
@@ -43,6 +47,11 @@ type Budget struct {
 	// settings make impossible to beat. Nil when not set.
 	Max, Min, LowerBound *float64
 	Why                  string
+	// FromHistory: Max may be tightened to what earlier runs showed
+	// (Derive); the written Max stays the ceiling.
+	FromHistory bool
+	// Derived says how Max was derived (set by Derive).
+	Derived string
 }
 
 // Evaluate checks every budget against the figure of its name.
@@ -55,7 +64,7 @@ func Evaluate(figures []timeline.Figure, budgets []Budget) []Verdict {
 	for _, b := range budgets {
 		f, ok := byName[b.Figure]
 		v := Verdict{Figure: b.Figure, Kind: b.Kind, Unit: timeline.FigureUnits[b.Figure], Why: b.Why,
-			Max: b.Max, Min: b.Min, LowerBound: b.LowerBound}
+			Max: b.Max, Min: b.Min, LowerBound: b.LowerBound, Derived: b.Derived}
 		if !ok || !f.Measured {
 			v.Note = "not measured"
 			if ok && f.Note != "" {

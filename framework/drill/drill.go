@@ -522,7 +522,7 @@ func budgetLimit(bs []scenario.Budget, figure string) string {
 
 // limits are a scenario's budgets as the budget package takes them: the
 // numbers in the figures' units, without the YAML they were read from.
-func limits(bs []scenario.Budget) []budget.Budget {
+func Limits(bs []scenario.Budget) []budget.Budget {
 	number := func(v *scenario.Value) *float64 {
 		if v == nil {
 			return nil
@@ -533,7 +533,7 @@ func limits(bs []scenario.Budget) []budget.Budget {
 	out := make([]budget.Budget, len(bs))
 	for i, b := range bs {
 		out[i] = budget.Budget{Figure: b.Figure, Kind: b.Kind, Max: number(b.Max), Min: number(b.Min),
-			LowerBound: number(b.LowerBound), Why: b.Why}
+			LowerBound: number(b.LowerBound), Why: b.Why, FromHistory: b.FromHistory}
 	}
 	return out
 }

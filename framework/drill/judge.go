@@ -17,7 +17,7 @@ import (
 // without proof that it took say nothing about how the cluster heals,
 // whatever the budgets say), then FAIL on an error or a blown budget.
 func Judge(res *Result, budgets []scenario.Budget) {
-	JudgeLimits(res, limits(budgets))
+	JudgeLimits(res, Limits(budgets))
 }
 
 // JudgeLimits is Judge with the budgets as the budget package takes them:

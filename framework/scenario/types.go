@@ -297,6 +297,9 @@ type Budget struct {
 	Min        *Value `yaml:"min"`
 	LowerBound *Value `yaml:"lowerBound"`
 	Why        string `yaml:"why"`
+	// FromHistory opts the budget into one derived from earlier runs:
+	// P99 of at least 10 of them, never below 1 s, never above max.
+	FromHistory bool `yaml:"fromHistory"`
 }
 
 // Value is a budget number as written; the loader converts it to Number in

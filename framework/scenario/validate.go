@@ -373,6 +373,9 @@ func (d *doc) checkBudget(path string, b *Budget) {
 	if !unitOK {
 		return
 	}
+	if b.FromHistory && (b.Max == nil || unit != timeline.Seconds) {
+		d.errorf(path+".fromHistory", "a budget derived from history needs a max in seconds: the written max is its ceiling and 1 s its floor")
+	}
 	maxOK := d.convert(path+".max", b.Max, unit)
 	minOK := d.convert(path+".min", b.Min, unit)
 	lbOK := d.convert(path+".lowerBound", b.LowerBound, unit)

@@ -161,6 +161,9 @@ type FigureInfo struct {
 	// Needs is what a scenario must have for the figure to be measured at
 	// all; a budget on it in a scenario without it is a validation error.
 	Needs Need
+	// HigherIsBetter: a drop is the regression (availability, writes
+	// acknowledged); every other figure regresses by growing.
+	HigherIsBetter bool
 }
 
 // Need is what a scenario must have for a figure to exist.
@@ -182,7 +185,7 @@ var Figures = append([]FigureInfo{
 	{Name: APIDowntimeTotal, Unit: Seconds, Meaning: "time clients saw the API down (any client series), less harness stalls",
 		LowerBound: "the fault's own duration (a reboot's stop timeout, a cut's window)"},
 	{Name: APIDowntimeLongest, Unit: Seconds, Meaning: "the longest single API outage"},
-	{Name: APIAvailability, Unit: Percent, Meaning: "share of the probed window the API was up"},
+	{Name: APIAvailability, Unit: Percent, Meaning: "share of the probed window the API was up", HigherIsBetter: true},
 	{Name: APIDetect, Unit: Seconds, Meaning: "from the fault to the first failed client request"},
 	{Name: APIRecovery, Unit: Seconds, Meaning: "from the fault to the end of the last API outage",
 		Component: "API (clients)", Recovered: "last outage over"},
@@ -222,7 +225,7 @@ var Figures = append([]FigureInfo{
 	{Name: WorkloadDowntimeLongest, Unit: Seconds, Meaning: "the longest workload outage"},
 	{Name: WorkloadRecovery, Unit: Seconds, Meaning: "from the fault to the end of the last workload outage",
 		Component: "workload", Recovered: "reachable again"},
-	{Name: WritesAcknowledged, Unit: Count, Meaning: "writes the API server acknowledged"},
+	{Name: WritesAcknowledged, Unit: Count, Meaning: "writes the API server acknowledged", HigherIsBetter: true},
 	{Name: WritesLost, Unit: Count, Meaning: "acknowledged writes missing after recovery"},
 	{Name: WritesDowntime, Unit: Seconds, Meaning: "time writes failed"},
 	{Name: FaultWindow, Unit: Seconds, Meaning: "a held fault's window, as the target stamped it", Needs: NeedsHeldFault},
