@@ -26,13 +26,13 @@ DURATION ?= 5m
 # make soak: how many times the drill runs on one cluster.
 N ?= 10
 
-.PHONY: help test unit validate e2e e2e-safety soak clean-leftovers observe sandbox
+.PHONY: help test unit validate e2e e2e-safety soak clean-leftovers observe sandbox browser
 
 help:
 	@echo "make e2e SCENARIO=reboot-master   run one drill (comma-separate several; LABELS='...' filters by label)"
 	@echo "make e2e SUITE=ha                 every drill labelled ha, on one kind-ha cluster"
 	@echo "make test                         unit and validation tests, the calibration, reboot-master and single-master DR drills, the safety suite"
-	@echo "make unit                         unit tests, a short fuzz of the scenario loader, actionlint (no cluster)"
+	@echo "make unit                         unit tests, a short fuzz of the scenario loader, actionlint, report.html in Chromium (no cluster)"
 	@echo "make validate [FILES='a.yaml b.yaml']  check scenario and profile files without a cluster"
 	@echo "make e2e-safety                   real-cluster safety tests: foreign clusters refused, Ctrl-C in every phase"
 	@echo "make soak SCENARIO=reboot-master N=10  one drill N times on one cluster: pass rate, min/median/max per figure"
@@ -52,15 +52,26 @@ test: unit validate
 # FUZZTIME bounds the scenario loader's fuzz run (go test -fuzz).
 FUZZTIME ?= 15s
 
-unit:
+unit: browser
 	go vet ./...
-	go test ./framework/... ./cmd/...
+	go test ./framework/... ./cmd/... ./suites/render
 	go test -run='^$$' -fuzz=FuzzLoad -fuzztime=$(FUZZTIME) ./framework/scenario
 	go tool actionlint
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 
 validate:
 	go run ./cmd/firedrill validate $(FILES)
+
+# The report's browser tests (suites/render) open report.html in headless
+# Chromium: Debian's package, installed here when missing (no other source
+# is reachable from CI).
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the report's browser tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+	@chromium --version 2>/dev/null
 
 e2e: sandbox
 	SCENARIO='$(SCENARIO)' go tool ginkgo $(GINKGO_FLAGS) ./suites/drills

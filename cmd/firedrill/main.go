@@ -4,8 +4,9 @@
 //	firedrill run [--scenario a,b] [--labels EXPR] [--keep-cluster] [--reuse-cluster]
 //	firedrill observe [--context NAME] [--duration 5m] [flags]
 //	firedrill clean [--yes] [--keep-clusters]
-//	firedrill merge [--out DIR] RUN_DIR...
-//	firedrill report [--out DIR] [--scenarios DIR] RUN_DIR
+//	firedrill report [--out DIR] [--scenarios DIR] [--history DIR] RUN_DIR
+//	firedrill report merge [--out DIR] RUN_DIR...   (also: firedrill merge)
+//	firedrill report --history DIR [--min-runs N]
 package main
 
 import (
@@ -43,7 +44,7 @@ var commands = []command{
 	{"run", "run drills on real clusters, as make e2e does, and report", runRun},
 	{"observe", "probe an existing cluster without a fault and report (upgrades, maintenance)", runObserve},
 	{"merge", "merge the reports of several runs (CI shards) into one", runMerge},
-	{"report", "replay a recorded run offline: derive, judge and render again (--scenarios: new budgets)", runReport},
+	{"report", "replay a recorded run offline (--scenarios: new budgets); report merge: shards into one; report --history: trends", runReport},
 	{"clean", "list what runs left behind (undone faults, clusters, probe objects); remove it with --yes", runClean},
 }
 

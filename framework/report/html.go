@@ -42,21 +42,21 @@ func HTML(f File, timelines map[string]timeline.Timeline) ([]byte, error) {
 		} else if !tl.End.After(tl.Start) {
 			hs.NoChart = "the observation window is empty"
 		} else {
-			hs.Chart = buildChart(tl)
+			hs.Chart = buildChart(tl, s.Figures)
 		}
 		hs.Budgets, hs.Recovery, hs.Other = figureTables(s.Figures)
-		for i, row := range hs.Budgets {
-			// An interrupted drill's budgets are shown, not judged.
-			if s.Verdict == VerdictInterrupted {
-				hs.Budgets[i].NotJudged = true
-				continue
-			}
-			if !row.Pass {
-				hs.Blown = append(hs.Blown, fmt.Sprintf("%s %s (budget %s)", row.Figure, row.Value, row.Limit))
-			}
+		if s.CriticalPath != nil {
+			hs.Critical, hs.CriticalNote = s.CriticalPath.Text, s.CriticalPath.Note
 		}
+		hs.Where = whereLine(s.Environment)
+		// An interrupted drill's budgets are shown, not judged.
+		for i := range hs.Budgets {
+			hs.Budgets[i].NotJudged = s.Verdict == VerdictInterrupted
+		}
+		hs.Rows = summaryRows(hs.Budgets)
 		p.Scenarios = append(p.Scenarios, hs)
 	}
+	p.Environments = environments(f.Scenarios)
 	var b bytes.Buffer
 	if err := pageTemplate.Execute(&b, p); err != nil {
 		return nil, fmt.Errorf("render report.html: %w", err)
@@ -69,18 +69,134 @@ type htmlPage struct {
 	Pass                                  bool
 	Passed, Total                         int
 	Scenarios                             []htmlScenario
+	Environments                          []htmlEnvironment
+}
+
+// htmlEnvironment is one environment the run's drills ran in (a merged
+// report has one per shard), with the drills that ran there.
+type htmlEnvironment struct {
+	Environment
+	Nodes, Machine, Drills string
+}
+
+// summaryRow is one row of the run's table: a budgeted figure of a drill;
+// the drill's own cells span its rows.
+type summaryRow struct {
+	First                     bool
+	Span                      int
+	Figure, Value, Limit      string
+	Margin, Lower             string
+	Measured, Pass, NotJudged bool
+	MarginNegative            bool
 }
 
 type htmlScenario struct {
 	Scenario
+	Rows                                                 []summaryRow
+	Where                                                string // the environment in a line
+	Critical, CriticalNote                               string
 	ID, TargetList, Started, Finished, Took, Description string
 	Pass                                                 bool
 	Chart                                                *svgChart
 	NoChart                                              string
 	Budgets                                              []budgetRow
-	Blown                                                []string // the budgets that failed, in a line each
 	Recovery                                             []recoveryRow
 	Other                                                []figureRow
+}
+
+// summaryRows are a drill's rows in the run's table: one per budget, or
+// one saying it has none.
+func summaryRows(budgets []budgetRow) []summaryRow {
+	if len(budgets) == 0 {
+		return []summaryRow{{First: true, Span: 1, Figure: "no budget", Value: "-", Limit: "-", Margin: "-", Lower: "-", Pass: true, NotJudged: true}}
+	}
+	rows := make([]summaryRow, len(budgets))
+	for i, b := range budgets {
+		rows[i] = summaryRow{First: i == 0, Span: len(budgets), Figure: b.Figure, Value: b.Value, Limit: b.Limit,
+			Margin: b.Margin, Lower: b.Lower, Measured: b.Measured, Pass: b.Pass, NotJudged: b.NotJudged,
+			MarginNegative: b.MarginNegative}
+	}
+	return rows
+}
+
+// environments are the distinct environments of the drills, in the order
+// first seen.
+func environments(ss []Scenario) []htmlEnvironment {
+	var out []htmlEnvironment
+	index := map[string]int{}
+	for _, s := range ss {
+		e := s.Environment
+		if e == nil {
+			continue
+		}
+		key := e.Run + "|" + e.Machine.Hostname + "|" + e.Profile + "|" + e.KubernetesVersion
+		i, ok := index[key]
+		if !ok {
+			he := htmlEnvironment{Environment: *e, Nodes: nodesText(e.Nodes), Machine: machineText(e.Machine)}
+			i = len(out)
+			index[key] = i
+			out = append(out, he)
+		}
+		if out[i].Drills != "" {
+			out[i].Drills += ", "
+		}
+		out[i].Drills += s.Key()
+	}
+	return out
+}
+
+func nodesText(nodes []Node) string {
+	if len(nodes) == 0 {
+		return "not read"
+	}
+	counts := map[string]int{}
+	var names []string
+	for _, n := range nodes {
+		counts[n.Role]++
+		names = append(names, n.Name)
+	}
+	parts := []string{}
+	for _, role := range slices.Sorted(maps.Keys(counts)) {
+		parts = append(parts, fmt.Sprintf("%d %s", counts[role], role))
+	}
+	kubelet := nodes[0].Kubelet
+	return strings.Join(parts, " + ") + " (" + strings.Join(names, ", ") + "), kubelet " + orNone(kubelet)
+}
+
+func machineText(m Machine) string {
+	if m.Hostname == "" && m.CPUs == 0 {
+		return "not recorded"
+	}
+	t := fmt.Sprintf("%s, %s/%s, %d CPUs", m.Hostname, m.OS, m.Arch, m.CPUs)
+	if m.MemoryBytes > 0 {
+		t += fmt.Sprintf(", %.0f GiB", float64(m.MemoryBytes)/(1<<30))
+	}
+	t += ", " + m.Go
+	if m.CI != "" {
+		t += "; " + m.CI
+	}
+	return t
+}
+
+// whereLine says where a drill ran, in a line; "" when not recorded.
+func whereLine(e *Environment) string {
+	if e == nil {
+		return ""
+	}
+	parts := []string{"run " + e.Run}
+	if e.Machine.Hostname != "" {
+		parts = append(parts, "on "+e.Machine.Hostname)
+	}
+	if e.Provider != "" {
+		parts = append(parts, e.Provider+" profile "+e.Profile)
+	}
+	if e.KubernetesVersion != "" {
+		parts = append(parts, "Kubernetes "+e.KubernetesVersion)
+	}
+	if e.Firedrill != "" {
+		parts = append(parts, "firedrill "+e.Firedrill+" "+e.Commit)
+	}
+	return strings.Join(parts, " · ")
 }
 
 type budgetRow struct {
@@ -194,10 +310,13 @@ const (
 	// The lane background (unknown, #e6e8eb), the renewal ticks (#333) and
 	// the holder markers (#7b3fb5) are in the template, and every colour in
 	// its legend.
-	colourUp      = "#2e8b57"
-	colourDown    = "#d62728"
-	colourFault   = "#f39c12"
-	colourRecover = "#1f6fd1"
+	colourUp       = "#2e8b57"
+	colourDown     = "#d62728"
+	colourFault    = "#f39c12"
+	colourRecover  = "#1f6fd1"
+	colourStep     = "#8250df"
+	colourEvidence = "#0f766e"
+	// Deadlines are #57606a, blown ones #cf222e (in the template).
 )
 
 type svgChart struct {
@@ -208,6 +327,7 @@ type svgChart struct {
 	Lanes                        []*svgLane
 	Ticks                        []svgTick
 	Faults                       []svgFault
+	Deadlines                    []svgDeadline
 	Zero, Window                 string
 }
 
@@ -239,9 +359,16 @@ type svgTick struct {
 	Zero  bool
 }
 
+type svgDeadline struct {
+	X, LabelX, LabelY float64
+	AnchorEnd, Blown  bool
+	Label, Title      string
+}
+
 type svgFault struct {
 	X, W, Top, Height float64
-	Line              bool // a recover action: a line at X, no band
+	Line              bool // a recover action or evidence: a line at X, no band
+	Dashed            bool
 	Label, Title      string
 	LabelX, LabelY    float64
 	LabelAnchorEnd    bool
@@ -313,7 +440,7 @@ func totalOf(ivs []timeline.Interval) float64 {
 	return s.Seconds()
 }
 
-func buildChart(tl timeline.Timeline) *svgChart {
+func buildChart(tl timeline.Timeline, figs []Figure) *svgChart {
 	c := &svgChart{W: chartWidth, LabelX: plotLeft - 8, PlotLeft: plotLeft, PlotW: plotRight - plotLeft,
 		LaneHeight: laneHeight}
 	b := &chartBuilder{tl: tl, zero: tl.Start, c: c}
@@ -337,24 +464,159 @@ func buildChart(tl timeline.Timeline) *svgChart {
 			inWindow = append(inWindow, e)
 		}
 	}
-	b.y = 6 + eventRow*float64(len(inWindow)) + 6
+	var steps []timeline.Step
+	for _, st := range tl.Steps {
+		if !st.Start.Before(tl.Start) && !st.Start.After(tl.End) {
+			steps = append(steps, st)
+		}
+	}
+	var evidence []timeline.Evidence
+	for _, e := range tl.Evidence {
+		if !e.At.Before(tl.Start) && !e.At.After(tl.End) {
+			evidence = append(evidence, e)
+		}
+	}
+	rows := len(inWindow) + len(steps) + len(evidence)
+	b.y = 6 + eventRow*float64(rows) + 6
 	c.LanesTop = b.y
 
 	b.probeLanes()
 	b.leaseLanes()
 	b.podLanes()
+	b.etcdLanes()
 	b.nodeLanes()
 
 	c.LanesBottom = b.y - (lanePitch - laneHeight)
 	c.AxisY = c.LanesBottom + 15
 	c.H = c.AxisY + 8
 	c.Ticks = b.ticks()
-	for i, e := range inWindow {
-		f := b.fault(e, 6+eventRow*float64(i))
+	row := 0
+	next := func() float64 { row++; return 6 + eventRow*float64(row-1) }
+	for _, e := range inWindow {
+		f := b.fault(e, next())
 		f.Height = c.LanesBottom - f.Top
 		c.Faults = append(c.Faults, f)
 	}
+	for i, st := range steps {
+		f := b.step(i+1, st, next())
+		f.Height = c.LanesBottom - f.Top
+		c.Faults = append(c.Faults, f)
+	}
+	for _, e := range evidence {
+		f := b.evidence(e, next())
+		f.Height = c.LanesBottom - f.Top
+		c.Faults = append(c.Faults, f)
+	}
+	c.Deadlines = b.deadlines(figs)
 	return c
+}
+
+// step draws one step of the recovery procedure as a band, like a fault
+// action, in its own row.
+func (b *chartBuilder) step(n int, st timeline.Step, rowY float64) svgFault {
+	f := svgFault{Top: rowY + 3, LabelY: rowY + 10, X: b.x(st.Start), Colour: colourStep, Stroke: colourStep}
+	f.W = math.Max(2, b.x(st.End)-f.X)
+	f.Label = fmt.Sprintf("step %d: %s (%.1fs)", n, st.Name, st.End.Sub(st.Start).Seconds())
+	f.Title = fmt.Sprintf("recovery step %d %s: %s to %s (%s to %s UTC); %s", n, st.Name, b.rel(st.Start), b.rel(st.End),
+		clock(st.Start), clock(st.End), st.Why)
+	if st.Error != "" {
+		f.Label += " failed"
+		f.Title += "; error: " + st.Error
+	}
+	b.placeLabel(&f)
+	return f
+}
+
+// evidence marks when the harness proved the fault took, as a line.
+func (b *chartBuilder) evidence(e timeline.Evidence, rowY float64) svgFault {
+	f := svgFault{Top: rowY + 3, LabelY: rowY + 10, X: b.x(e.At), Line: true, Stroke: colourEvidence, Dashed: true}
+	proven := "proven"
+	if !e.Proven {
+		proven = "NOT proven"
+	}
+	f.Label = fmt.Sprintf("evidence on %s: %s %s", e.Target, e.What, proven)
+	f.Title = fmt.Sprintf("evidence %s on %s at %s (%s UTC): %s; before %q, after %q", e.Action, e.Target, b.rel(e.At), clock(e.At),
+		proven, e.Before, e.After)
+	b.placeLabel(&f)
+	return f
+}
+
+// placeLabel keeps a mark's label on the page: to the right of its mark,
+// or to the left when it would run off (about 6 units a character).
+func (b *chartBuilder) placeLabel(f *svgFault) {
+	f.LabelX = f.X + 3
+	if f.LabelX+6*float64(len([]rune(f.Label))) > chartWidth-4 {
+		f.LabelX, f.LabelAnchorEnd = f.X-3, true
+	}
+}
+
+// deadlines draws each budget on a figure counted from the first inject
+// (recoveries, RTOs) as a dashed line where its max falls, when in the
+// window: a bar that crosses it is the blown budget.
+func (b *chartBuilder) deadlines(figs []Figure) []svgDeadline {
+	at, ok := timeline.InjectAt(b.tl)
+	if !ok {
+		return nil
+	}
+	var out []svgDeadline
+	for _, fig := range figs {
+		v := fig.Budget
+		if v == nil || v.Max == nil || v.Unit != timeline.Seconds || !fromInject(fig.Name) {
+			continue
+		}
+		when := at.Add(time.Duration(*v.Max * float64(time.Second)))
+		if when.Before(b.tl.Start) || when.After(b.tl.End) {
+			continue
+		}
+		d := svgDeadline{X: b.x(when), Label: fmt.Sprintf("%s ≤ %s", fig.Name, budget.Format(*v.Max, v.Unit)), Blown: !v.Pass}
+		d.Title = fmt.Sprintf("budget %s %s: deadline %s (%s UTC); measured %s", fig.Name, v.Limit(), b.rel(when), clock(when), measuredText(v))
+		out = append(out, d)
+	}
+	slices.SortStableFunc(out, func(x, y svgDeadline) int { return cmp.Compare(x.X, y.X) })
+	for i := range out {
+		out[i].LabelY = b.c.AxisY + 14 + 13*float64(i)
+		out[i].LabelX, out[i].AnchorEnd = out[i].X+3, out[i].X+3+6*float64(len([]rune(out[i].Label))) > chartWidth-4
+		if out[i].AnchorEnd {
+			out[i].LabelX = out[i].X - 3
+		}
+	}
+	if len(out) > 0 {
+		b.c.H = b.c.AxisY + 14 + 13*float64(len(out))
+	}
+	return out
+}
+
+// fromInject says whether a figure counts seconds from the first inject,
+// so that its budget is an instant on the chart.
+func fromInject(name string) bool {
+	if info, ok := timeline.Info(name); ok && info.Component != "" {
+		return true
+	}
+	return slices.Contains([]string{timeline.RecoveryAll, timeline.RTOHealthy, timeline.RTOWrites}, name)
+}
+
+// etcdLanes draws each etcd member's own /readyz, as the harness read it
+// from inside its node; the leader is said in the state.
+func (b *chartBuilder) etcdLanes() {
+	b.group("etcd members (own /readyz): Ready")
+	byNode := map[string][]readiness{}
+	for _, o := range b.tl.Etcd {
+		r := readiness{at: o.ObservedAt, ready: o.Ready && o.Error == ""}
+		switch {
+		case o.Error != "":
+			r.detail = "unreachable"
+		case o.Leader:
+			r.detail = "leader"
+		}
+		byNode[o.Node] = append(byNode[o.Node], r)
+	}
+	if len(byNode) == 0 {
+		b.lane("etcd", "no etcd member was read in this drill").NoData = true
+		return
+	}
+	for _, node := range slices.Sorted(maps.Keys(byNode)) {
+		b.states(b.lane("etcd "+node, "etcd member on "+node), byNode[node])
+	}
 }
 
 func (b *chartBuilder) probeLanes() {
@@ -630,11 +892,7 @@ func (b *chartBuilder) fault(e timeline.Event, rowY float64) svgFault {
 		f.Label += " failed"
 		f.Title += "; error: " + e.Error
 	}
-	f.LabelX = f.X + 3
-	// About 6 units a character at the label size: keep it on the page.
-	if f.LabelX+6*float64(len([]rune(f.Label))) > chartWidth-4 {
-		f.LabelX, f.LabelAnchorEnd = f.X-3, true
-	}
+	b.placeLabel(&f)
 	return f
 }
 
@@ -736,12 +994,17 @@ svg.chart text.nodata{font-style:italic;fill:#6e7781}
 svg.chart text.ev{font-size:11px;font-weight:600}
 svg.chart text.tick{fill:#57606a;font-size:10.5px}
 svg.chart text.zero{font-weight:700;fill:#1f2328}
+svg.chart text.dl{font-size:10.5px;fill:#57606a}
+svg.chart text.dl.blown{fill:#cf222e;font-weight:700}
 .legend{font-size:12px;color:#57606a;margin:2px 0 4px}
 .sw{display:inline-block;width:12px;height:12px;vertical-align:-2px;margin:0 4px 0 12px;border-radius:2px}
 .sw:first-child{margin-left:0}
 .caption{font-size:12px;color:#57606a;margin:2px 0 8px}
 .bar{display:block}
-td.scenario-error{color:#cf222e;overflow-wrap:anywhere}
+td.scenario-error,div.scenario-error{color:#cf222e;overflow-wrap:anywhere;font-size:12px;white-space:normal}
+table.summary tr.first td{border-top:2px solid #d0d7de}
+td.cp{font-size:12px;max-width:320px}
+p.critical{border-left:4px solid #8250df;background:#f6f0ff;padding:6px 10px}
 @media (min-width:800px){th,td.nw{white-space:nowrap}}
 @media print{
  main{max-width:none;padding:0}
@@ -763,25 +1026,37 @@ td.scenario-error{color:#cf222e;overflow-wrap:anywhere}
 <div class="badge big {{if .Pass}}pass{{else}}fail{{end}}">{{.Verdict}}</div>
 </div>
 
-<h3>Scenarios</h3>
+<h3>Drills</h3>
 {{if .Scenarios}}
-<div class="tw"><table>
-<tr><th>scenario</th><th>verdict</th><th>cluster</th><th>fault</th><th>targets</th><th>error, blown budgets</th></tr>
-{{range .Scenarios}}<tr{{if not .Pass}} class="blown"{{end}}>
-<td class="nw"><a href="#{{.ID}}">{{.Name}}</a></td>
-<td><span class="badge {{if .Pass}}pass{{else}}fail{{end}}">{{.Verdict}}</span></td>
-<td class="nw">{{.Cluster}}</td><td>{{.Fault}}</td><td>{{.TargetList}}</td>
-<td class="scenario-error">{{.Error}}{{range .Blown}}<div>{{.}}</div>{{end}}</td>
+<div class="tw"><table class="summary">
+<tr><th>drill</th><th>verdict</th><th>budgeted figure</th><th>value</th><th>budget</th><th>margin</th><th>lower bound</th><th>critical path</th></tr>
+{{range $s := .Scenarios}}{{range .Rows}}<tr class="{{if not $s.Pass}}blown{{end}}{{if .First}} first{{end}}">
+{{if .First}}<td class="nw" rowspan="{{.Span}}"><a href="#{{$s.ID}}">{{$s.Key}}</a>{{with $s.Invalid}}<div class="scenario-error">INVALID: {{.}}</div>{{end}}{{with $s.Error}}<div class="scenario-error">{{.}}</div>{{end}}</td>
+<td rowspan="{{.Span}}"><span class="badge {{if $s.Pass}}pass{{else}}fail{{end}}">{{$s.Verdict}}</span></td>{{end}}
+<td class="fig">{{.Figure}}</td>
+<td class="num">{{if .Measured}}{{.Value}}{{else if .NotJudged}}-{{else}}<span class="neg">not measured</span>{{end}}</td>
+<td class="num">{{.Limit}}</td><td class="num{{if .MarginNegative}} neg{{end}}">{{.Margin}}</td><td class="num">{{.Lower}}</td>
+{{if .First}}<td class="cp" rowspan="{{.Span}}">{{$s.Critical}}</td>{{end}}
 </tr>
-{{end}}</table></div>
+{{end}}{{end}}</table></div>
 {{else}}<p class="muted">No scenario ran.</p>{{end}}
+
+<h3>Environment</h3>
+{{if .Environments}}<div class="tw"><table class="env">
+<tr><th>run</th><th>provider, profile</th><th>Kubernetes</th><th>nodes</th><th>firedrill</th><th>machine</th><th>drills</th></tr>
+{{range .Environments}}<tr><td class="nw">{{.Run}}</td><td>{{.Provider}} {{.Profile}}</td><td class="nw">{{.KubernetesVersion}}</td><td>{{.Nodes}}</td>
+<td>{{.Firedrill}} <span class="fig">{{.Commit}}</span></td><td>{{.Machine}}</td><td>{{.Drills}}{{with .Error}}<div class="scenario-error">not read: {{.}}</div>{{end}}</td></tr>
+{{end}}</table></div>
+{{else}}<p class="muted">Not recorded in this report.</p>{{end}}
 
 {{range .Scenarios}}
 <section class="sc" id="{{.ID}}">
 <h2>{{.Name}} <span class="badge {{if .Pass}}pass{{else}}fail{{end}}">{{.Verdict}}</span></h2>
 <div class="meta">cluster {{.Cluster}} · fault {{.Fault}} · targets {{.TargetList}}</div>
 <div class="meta">started {{.Started}} · finished {{.Finished}}{{with .Took}} · took {{.}}{{end}}</div>
+{{with .Where}}<div class="meta">{{.}}</div>{{end}}
 <p class="desc">{{.Description}}</p>
+{{if .Critical}}<p class="critical"><strong>Critical path:</strong> {{.Critical}}{{with .CriticalNote}} ({{.}}){{end}}</p>{{end}}
 {{with .Invalid}}<div class="err"><strong>INVALID:</strong> {{.}}</div>{{end}}
 {{with .Error}}<div class="err"><strong>Error:</strong> {{.}}</div>{{end}}
 {{with .Evidence}}<ul>{{range .}}<li>evidence on {{.Target}}: {{.What}}: {{if .Proven}}proven{{else}}<strong>NOT proven</strong>{{end}} (before “{{.Before}}”, after “{{.After}}”)</li>{{end}}</ul>{{end}}
@@ -790,7 +1065,7 @@ td.scenario-error{color:#cf222e;overflow-wrap:anywhere}
 
 <h3>Timeline</h3>
 {{with $c := .Chart}}
-<div class="legend"><span class="sw" style="background:#2e8b57"></span>up / Ready<span class="sw" style="background:#d62728"></span>down / not Ready<span class="sw" style="background:#e6e8eb"></span>unknown<span class="sw" style="background:repeating-linear-gradient(45deg,#2e8b57 0 3px,#a3cdb5 3px 5px)"></span>not observed since (last state held)<span class="sw" style="background:#f39c12;opacity:.45"></span>fault action running<span class="sw" style="background:#1f6fd1"></span>fault lifted<span class="sw" style="background:#7b3fb5;transform:rotate(45deg) scale(.75)"></span>new lease holder</div>
+<div class="legend"><span class="sw" style="background:#2e8b57"></span>up / Ready<span class="sw" style="background:#d62728"></span>down / not Ready<span class="sw" style="background:#e6e8eb"></span>unknown<span class="sw" style="background:repeating-linear-gradient(45deg,#2e8b57 0 3px,#a3cdb5 3px 5px)"></span>not observed since (last state held)<span class="sw" style="background:#f39c12;opacity:.45"></span>fault action running<span class="sw" style="background:#1f6fd1"></span>fault lifted<span class="sw" style="background:#8250df;opacity:.45"></span>recovery step<span class="sw" style="background:#0f766e"></span>evidence the fault took<span class="sw" style="background:repeating-linear-gradient(90deg,#57606a 0 4px,#fff 4px 6px)"></span>budget deadline<span class="sw" style="background:#7b3fb5;transform:rotate(45deg) scale(.75)"></span>new lease holder</div>
 <svg class="chart" viewBox="0 0 {{n .W}} {{n .H}}" role="img" aria-label="timeline chart">
 {{range .Lanes}}{{if not .Group}}<text x="{{n $c.LabelX}}" y="{{n .TextY}}" text-anchor="end"{{if .Bold}} class="b"{{end}}><title>{{.Title}}</title>{{.Label}}</text>
 <rect x="{{n $c.PlotLeft}}" y="{{n .Y}}" width="{{n $c.PlotW}}" height="{{n $c.LaneHeight}}" fill="#e6e8eb"/>
@@ -803,9 +1078,12 @@ td.scenario-error{color:#cf222e;overflow-wrap:anywhere}
 {{range .Ticks}}<line x1="{{n .X}}" x2="{{n .X}}" y1="{{n $c.LanesTop}}" y2="{{n (add $c.LanesBottom 3)}}" stroke="{{if .Zero}}#1f2328{{else}}#ffffff{{end}}" stroke-opacity="{{if .Zero}}0.55{{else}}0.6{{end}}" stroke-width="1"/>
 <text class="tick{{if .Zero}} zero{{end}}" x="{{n .X}}" y="{{n $c.AxisY}}" text-anchor="middle">{{.Label}}</text>
 {{end}}
-{{range .Faults}}{{if .Line}}<line x1="{{n .X}}" x2="{{n .X}}" y1="{{n .Top}}" y2="{{n $c.LanesBottom}}" stroke="{{.Stroke}}" stroke-width="2"><title>{{.Title}}</title></line>
+{{range .Faults}}{{if .Line}}<line x1="{{n .X}}" x2="{{n .X}}" y1="{{n .Top}}" y2="{{n $c.LanesBottom}}" stroke="{{.Stroke}}" stroke-width="2"{{if .Dashed}} stroke-dasharray="2 3"{{end}}><title>{{.Title}}</title></line>
 {{else}}<rect x="{{n .X}}" y="{{n .Top}}" width="{{n .W}}" height="{{n .Height}}" fill="{{.Colour}}" fill-opacity="0.14" stroke="{{.Stroke}}" stroke-width="1"><title>{{.Title}}</title></rect>
 {{end}}<text class="ev" x="{{n .LabelX}}" y="{{n .LabelY}}"{{if .LabelAnchorEnd}} text-anchor="end"{{end}}><title>{{.Title}}</title>{{.Label}}</text>
+{{end}}
+{{range .Deadlines}}<line class="deadline" x1="{{n .X}}" x2="{{n .X}}" y1="{{n $c.LanesTop}}" y2="{{n (add .LabelY -10)}}" stroke="{{if .Blown}}#cf222e{{else}}#57606a{{end}}" stroke-width="1.5" stroke-dasharray="6 4"><title>{{.Title}}</title></line>
+<text class="dl{{if .Blown}} blown{{end}}" x="{{n .LabelX}}" y="{{n .LabelY}}"{{if .AnchorEnd}} text-anchor="end"{{end}}><title>{{.Title}}</title>{{.Label}}</text>
 {{end}}
 {{range .Lanes}}{{if .Group}}<text class="grp" x="4" y="{{n .TextY}}">{{.Label}}</text>
 {{end}}{{end}}

@@ -121,8 +121,10 @@ func TestHTMLContent(t *testing.T) {
 	if strings.Contains(kept, "blown") || !strings.Contains(kept, "PASS") {
 		t.Errorf("the kept budget is not marked PASS:\n%s", kept)
 	}
-	if !strings.Contains(page, "api.downtime.total 10.01s (budget &lt;= 5.00s)") {
-		t.Error("the scenario table does not say which budget was blown")
+	drills := between(t, page, "<h3>Drills</h3>", "</table>")
+	if r := row(t, drills, timeline.APIDowntimeTotal); !strings.Contains(r, "10.01s") || !strings.Contains(r, "&lt;= 5.00s") ||
+		!strings.Contains(r, `class="num neg">-5.01s`) {
+		t.Errorf("the drills table does not show the blown budget with its value, budget and margin:\n%s", r)
 	}
 
 	other := between(t, page, "<h3>Other figures</h3>", "</table>")

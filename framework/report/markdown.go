@@ -16,12 +16,22 @@ func Markdown(f File) string {
 	f.Scenarios = failingFirst(f.Scenarios)
 	var b strings.Builder
 	fmt.Fprintf(&b, "# firedrill run %s: %s\n\n", f.Run, verdict(f.Pass))
-	b.WriteString("| scenario | verdict | cluster | fault | targets |\n|---|---|---|---|---|\n")
+	b.WriteString("| scenario | verdict | cluster | fault | targets | critical path |\n|---|---|---|---|---|---|\n")
 	for _, s := range f.Scenarios {
-		fmt.Fprintf(&b, "| %s | **%s** | %s | %s | %s |\n", s.Name, s.Verdict, s.Cluster, s.Fault, strings.Join(s.Targets, ", "))
+		cp := "-"
+		if s.CriticalPath != nil {
+			cp = s.CriticalPath.Text
+		}
+		fmt.Fprintf(&b, "| %s | **%s** | %s | %s | %s | %s |\n", s.Key(), s.Verdict, s.Cluster, s.Fault, strings.Join(s.Targets, ", "), cp)
 	}
 	for _, s := range f.Scenarios {
-		fmt.Fprintf(&b, "\n## %s: %s\n\n%s\n\n", s.Name, s.Verdict, strings.TrimSpace(s.Description))
+		fmt.Fprintf(&b, "\n## %s: %s\n\n%s\n\n", s.Key(), s.Verdict, strings.TrimSpace(s.Description))
+		if w := whereLine(s.Environment); w != "" {
+			fmt.Fprintf(&b, "Ran in %s.\n\n", w)
+		}
+		if s.CriticalPath != nil {
+			fmt.Fprintf(&b, "**Critical path:** %s\n\n", s.CriticalPath.Text)
+		}
 		if s.Invalid != "" {
 			fmt.Fprintf(&b, "**INVALID:** %s\n\n", s.Invalid)
 		}
@@ -62,7 +72,11 @@ func Markdown(f File) string {
 			if s.Verdict == VerdictInterrupted {
 				mark = "not judged" // the figures are those measured until the interruption
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", v.Figure, v.Kind, value(fig), v.Limit(), margin, lower, mark)
+			limit := v.Limit()
+			if v.Derived != "" {
+				limit += " (" + v.Derived + ")"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", v.Figure, v.Kind, value(fig), limit, margin, lower, mark)
 		}
 		b.WriteString("\nOther figures: ")
 		var other []string

@@ -67,6 +67,11 @@ func Merge(out string, dirs []string) (*Run, bool, error) {
 		}
 		merged.Finished = maxTime(merged.Finished, r.Finished)
 		for _, d := range r.Drills {
+			// Each drill keeps the run it came from, also when its
+			// report predates the recorded environment.
+			if d.Scenario.Environment == nil {
+				d.Scenario.Environment = &Environment{Run: r.ID}
+			}
 			// Two shards may run one scenario: number the repeats.
 			for keys[d.Scenario.Key()] {
 				d.Scenario.Attempt = max(d.Scenario.Attempt, 1) + 1

@@ -11,8 +11,12 @@ func TestMergeShards(t *testing.T) {
 	root := t.TempDir()
 	t0 := time.Date(2026, 11, 28, 2, 17, 0, 0, time.UTC)
 	shard := func(id, name, verdict string, at time.Time) string {
+		s := Scenario{Name: name, Verdict: verdict, Started: at}
+		if id == "ha" {
+			s.Environment = &Environment{Run: "ha", Machine: Machine{Hostname: "runner-7"}}
+		}
 		r := &Run{ID: id, Dir: filepath.Join(root, id), Started: at, Finished: at.Add(time.Minute),
-			Drills: []Drill{{Scenario: Scenario{Name: name, Verdict: verdict, Started: at}, Timeline: drillTimeline()}}}
+			Drills: []Drill{{Scenario: s, Timeline: drillTimeline()}}}
 		if err := os.MkdirAll(r.Dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -46,7 +50,15 @@ func TestMergeShards(t *testing.T) {
 	if len(back.Drills) != 2 || len(back.Drills[1].Timeline.Samples) == 0 {
 		t.Errorf("the merged report does not read back with its timelines: %+v", back.Drills)
 	}
-	for _, f := range []string{"summary.md", "report.html"} {
+	// Each drill keeps its run and machine; one from before environments
+	// were recorded keeps at least its run id.
+	if e := back.Drills[0].Scenario.Environment; e == nil || e.Run != "ha" || e.Machine.Hostname != "runner-7" {
+		t.Errorf("the ha drill lost its run or machine: %+v", e)
+	}
+	if e := back.Drills[1].Scenario.Environment; e == nil || e.Run != "single" {
+		t.Errorf("the single drill lost its run id: %+v", e)
+	}
+	for _, f := range []string{"summary.md", "report.html", "junit.xml"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Error(err)
 		}

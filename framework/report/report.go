@@ -2,8 +2,8 @@
 // verdict and every figure with its value and budget; what scripts read),
 // one replayable timeline.json per scenario, summary.md (the Markdown a CI
 // job page shows) and report.html (the same with timeline charts, one
-// self-contained page for a release manager). JUnit comes from Ginkgo's own
-// reporter.
+// self-contained page for a release manager) and junit.xml (a test case per
+// drill, its figures as properties).
 package report
 
 import (
@@ -95,6 +95,12 @@ type Scenario struct {
 	// own overhead, as numbers.
 	Phases       []Phase `json:"phases,omitempty"`
 	PeakRSSBytes int64   `json:"peakRSSBytes,omitempty"`
+	// Environment is where and with what the drill ran (nil in reports
+	// written before it was recorded).
+	Environment *Environment `json:"environment,omitempty"`
+	// CriticalPath is which component's recovery bounded recovery.all and
+	// how much of it a known bound explains (derived, like the figures).
+	CriticalPath *timeline.CriticalPath `json:"criticalPath,omitempty"`
 }
 
 // Figure is a derived figure with its budget, if the scenario has one.
@@ -119,6 +125,7 @@ func Write(r *Run) error {
 		// Derived from the timeline, the one source.
 		s.HarnessStalls = timeline.HarnessStalls(d.Timeline)
 		s.Evidence = d.Timeline.Evidence
+		s.CriticalPath = criticalPath(d.Timeline, s.Figures)
 		f.Scenarios = append(f.Scenarios, s)
 		f.Pass = f.Pass && s.Verdict == "PASS"
 	}
@@ -128,11 +135,32 @@ func Write(r *Run) error {
 	if err := os.WriteFile(filepath.Join(r.Dir, "summary.md"), []byte(Markdown(f)), 0o644); err != nil {
 		return err
 	}
+	junit, err := JUnit(f)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(r.Dir, "junit.xml"), junit, 0o644); err != nil {
+		return err
+	}
 	page, err := HTML(f, timelines)
 	if err != nil {
 		return err
 	}
 	return os.WriteFile(filepath.Join(r.Dir, "report.html"), page, 0o644)
+}
+
+// criticalPath is the drill's critical path, or nil for a drill with no
+// fault (a run that stopped before it, an observation).
+func criticalPath(tl timeline.Timeline, figs []Figure) *timeline.CriticalPath {
+	if _, injected := timeline.InjectAt(tl); !injected {
+		return nil
+	}
+	plain := make([]timeline.Figure, 0, len(figs))
+	for _, f := range figs {
+		plain = append(plain, f.Figure)
+	}
+	cp := timeline.CriticalPathOf(tl, plain)
+	return &cp
 }
 
 // Key tells apart the drills of a run: the scenario's name, with the

@@ -43,6 +43,10 @@ type Config struct {
 	// StateDir holds what outlives a run: the undo journal
 	// (FIREDRILL_STATE, else the XDG state folder).
 	StateDir string
+	// HistoryDir accumulates the run's report.json beside earlier runs'
+	// (FIREDRILL_HISTORY); budgets that opted in (fromHistory) are derived
+	// from the runs already there. Empty: no history.
+	HistoryDir string
 	// Out receives progress lines.
 	Out io.Writer
 }
@@ -60,6 +64,7 @@ func FromEnv(root string) Config {
 		NodeImage:    os.Getenv("KIND_NODE_IMAGE"),
 		ProbeImage:   envOr("AGNHOST_IMAGE", probe.DefaultImage),
 		StateDir:     kind.StateDir(),
+		HistoryDir:   os.Getenv("FIREDRILL_HISTORY"),
 		Out:          os.Stdout,
 	}
 }

@@ -21,6 +21,9 @@ type ReplayInput struct {
 	// Catalog, when set, gives the budgets to judge against (changed
 	// scenario files); nil judges against the budgets the report recorded.
 	Catalog *scenario.Catalog
+	// History, with Catalog, derives the budgets that opted in from
+	// earlier runs; nil judges against the written budgets.
+	History *budget.History
 }
 
 // Replay judges a recorded run again without a cluster: the timeline is the
@@ -53,12 +56,17 @@ func Replay(in ReplayInput) (*report.Run, bool, error) {
 			if err != nil {
 				return nil, false, fmt.Errorf("drill %s: %w", d.Scenario.Key(), err)
 			}
-			drill.Judge(res, budgets)
+			limits := drill.Limits(budgets)
+			if in.History != nil {
+				limits = in.History.Derive(d.Scenario.Name, limits)
+			}
+			drill.JudgeLimits(res, limits)
 		} else {
 			drill.JudgeLimits(res, recordedBudgets(d.Scenario))
 		}
 		r := Reported(res)
 		r.Scenario.Attempt = d.Scenario.Attempt
+		r.Scenario.Environment = d.Scenario.Environment
 		out.Drills = append(out.Drills, r)
 		pass = pass && res.Verdict == drill.VerdictPass
 	}
@@ -94,7 +102,8 @@ func recordedBudgets(s report.Scenario) []budget.Budget {
 	var out []budget.Budget
 	for _, f := range s.Figures {
 		if v := f.Budget; v != nil {
-			out = append(out, budget.Budget{Figure: v.Figure, Kind: v.Kind, Max: v.Max, Min: v.Min, LowerBound: v.LowerBound, Why: v.Why})
+			out = append(out, budget.Budget{Figure: v.Figure, Kind: v.Kind, Max: v.Max, Min: v.Min, LowerBound: v.LowerBound, Why: v.Why,
+				Derived: v.Derived})
 		}
 	}
 	return out

@@ -104,6 +104,6 @@ var _ = ReportAfterSuite("junit", func(r Report) {
 	if runner == nil {
 		return
 	}
-	Expect(reporters.GenerateJUnitReport(r, filepath.Join(runner.Dir(), "junit.xml"))).To(Succeed())
+	Expect(reporters.GenerateJUnitReport(r, filepath.Join(runner.Dir(), "ginkgo-junit.xml"))).To(Succeed())
 	fmt.Fprintf(GinkgoWriter, "report: %s\n", filepath.Join(runner.Dir(), "report.json"))
 })
