@@ -92,24 +92,35 @@ func CriticalPathOf(tl Timeline, figs []Figure) CriticalPath {
 	case rest >= 0.05:
 		cp.Text += fmt.Sprintf(" (%s its own start-up and retries)", secs(rest))
 	case rest <= -0.05:
-		cp.Text += " (recovered before the bound: the bound's inputs are observations, not exact)"
+		cp.Text += fmt.Sprintf(" (%s before the bound: its inputs are the harness's observations, not the component's)", secs(-rest))
 	}
 	return cp
 }
 
 // boundOf is the known bound of one recovery figure: the latest
-// prerequisite it waited for, plus the Lease duration for a leader that
-// changed. Nil when nothing known bounds it.
+// prerequisite it waited for, plus what the cluster's settings add after
+// it (a leader Lease's duration, a static pod's startup probe delay).
+// Nil when nothing known bounds it.
 func boundOf(tl Timeline, at time.Time, figure string, figs map[string]Figure) []Link {
 	api := figureLink(figs, APIRecovery, "API back")
 	etcd := figureLink(figs, EtcdRecovery, "etcd ready")
-	fault := faultReturned(tl, at)
-	procedure := procedureDone(tl, at)
+	fault := latest(faultReturned(tl, at), faultLifted(tl, at))
+	by := figs[figure].Value
+	procedure := procedureStep(tl, at, by)
 	switch figure {
 	case LeaseSchedulerRecovery, LeaseControllerManagerRecovery:
 		lease := strings.TrimSuffix(strings.TrimPrefix(figure, "lease."), ".recovery")
 		return leaseBound(tl, at, lease, api)
-	case PodAPIServerRecovery, PodEtcdRecovery, PodSchedulerRecovery, PodControllerManagerRecovery, NodeRecovery:
+	case PodAPIServerRecovery, PodEtcdRecovery, PodSchedulerRecovery, PodControllerManagerRecovery:
+		// A static pod restarted by the fault (or started again after it,
+		// or by the procedure) is Ready no sooner than kubeadm's startup
+		// probe delay after; and the kubelet reports it through the API.
+		if started := latest(fault, procedure); started != nil {
+			return latest(api, append(slices.Clone(started), Link{What: "kubeadm's startup probe delay",
+				Seconds: kubeadmStartupDelay, Duration: true, From: "kubeadm's static pod manifests (startupProbe initialDelaySeconds)"}))
+		}
+		return api
+	case NodeRecovery:
 		// The kubelet reports Ready through the API.
 		return latest(api, fault, procedure)
 	case APIRecovery, APIDirectRecovery, RTOWrites:
@@ -119,6 +130,11 @@ func boundOf(tl Timeline, at time.Time, figure string, figs map[string]Figure) [
 	}
 	return nil
 }
+
+// kubeadmStartupDelay is the initialDelaySeconds of the startup probe
+// kubeadm gives every static pod: no restarted control-plane pod is Ready
+// sooner.
+const kubeadmStartupDelay = 10
 
 // leaseBound: a leader that survived renews as soon as the API serves it
 // again; a new one can only take the Lease once it expired, a Lease
@@ -161,37 +177,65 @@ func figureLink(figs map[string]Figure, name, what string) []Link {
 // faultReturned is when the last inject action returned (a reboot's
 // restart, a kill's exit), seconds from the first inject.
 func faultReturned(tl Timeline, at time.Time) []Link {
+	return lastEvent(tl, at, EventInject, "returned")
+}
+
+// faultLifted is when the harness lifted a held fault (the last recover
+// action returned).
+func faultLifted(tl Timeline, at time.Time) []Link {
+	return lastEvent(tl, at, EventRecover, "lifted")
+}
+
+func lastEvent(tl Timeline, at time.Time, kind EventKind, verb string) []Link {
 	var done time.Time
 	action := ""
 	for _, e := range tl.Events {
-		if e.Kind == EventInject && e.Done.After(done) {
+		if e.Kind == kind && e.Done.After(done) {
 			done, action = e.Done, e.Action
 		}
 	}
 	if done.IsZero() {
 		return nil
 	}
-	return []Link{{What: action + " returned", Seconds: done.Sub(at).Seconds(), From: "the fault's inject events"}}
+	return []Link{{What: action + " " + verb, Seconds: done.Sub(at).Seconds(), From: "the fault's " + string(kind) + " events"}}
 }
 
-// procedureDone is when the recovery procedure's last step ended.
-func procedureDone(tl Timeline, at time.Time) []Link {
-	if len(tl.Steps) == 0 {
+// procedureStep is the last step of the recovery procedure that ended by
+// the time the component recovered (by, seconds from the first inject):
+// what it can have waited for. A step still running then (a verification
+// that waits for the components) bounds nothing.
+func procedureStep(tl Timeline, at time.Time, by float64) []Link {
+	var last *Step
+	for i := range tl.Steps {
+		st := &tl.Steps[i]
+		if st.End.Sub(at).Seconds() <= by+0.05 && (last == nil || st.End.After(last.End)) {
+			last = st
+		}
+	}
+	if last == nil {
 		return nil
 	}
-	end := slices.MaxFunc(tl.Steps, func(a, b Step) int { return a.End.Compare(b.End) }).End
-	return []Link{{What: "procedure done", Seconds: end.Sub(at).Seconds(), From: "the recovery procedure's steps"}}
+	return []Link{{What: "procedure step " + last.Name + " done", Seconds: last.End.Sub(at).Seconds(), From: "the recovery procedure's steps"}}
 }
 
-// latest is the one-link chain with the latest instant of those given.
+// latest is the chain that ends latest (its instant plus any durations
+// after it) of those given.
 func latest(chains ...[]Link) []Link {
 	var best []Link
 	for _, c := range chains {
-		if len(c) > 0 && (best == nil || c[0].Seconds > best[0].Seconds) {
+		if len(c) > 0 && (best == nil || sum(c) > sum(best)) {
 			best = c
 		}
 	}
 	return best
+}
+
+func sum(chain []Link) float64 {
+	var s float64
+	for _, l := range chain {
+		s += l.Seconds
+	}
+	return s
 }
 
 func secs(v float64) string {

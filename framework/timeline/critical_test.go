@@ -67,10 +67,13 @@ func TestCriticalPathSameHolderOnlyWaitsForTheAPI(t *testing.T) {
 // A restore: etcd is ready only after the procedure the harness ran.
 func TestCriticalPathProcedure(t *testing.T) {
 	tl := Timeline{Start: at(-10), End: at(90), Events: []Event{{Kind: EventInject, Action: "wipe-etcd", At: at(0), Done: at(0.5)}},
-		Steps: []Step{{Name: "snapshot", Start: at(-20), End: at(-19)}, {Name: "restore", Start: at(5), End: at(24)}}}
+		Steps: []Step{{Name: "snapshot", Start: at(-20), End: at(-19)}, {Name: "restore", Start: at(5), End: at(24)},
+			// A verification that waits for the components ends after
+			// them: it bounds nothing.
+			{Name: "verify-controllers", Start: at(24), End: at(40)}}}
 	figs := []Figure{fig(APIRecovery, 29), fig(EtcdRecovery, 31), fig(RecoveryAll, 31)}
 	cp := CriticalPathOf(tl, figs)
-	if cp.Figure != EtcdRecovery || !strings.Contains(cp.Text, "procedure done at 24.0 s = 24.0 s of 31.0 s") {
+	if cp.Figure != EtcdRecovery || !strings.Contains(cp.Text, "procedure step restore done at 24.0 s = 24.0 s of 31.0 s") {
 		t.Errorf("critical path %+v", cp)
 	}
 }
@@ -84,3 +87,25 @@ func TestCriticalPathNotMeasured(t *testing.T) {
 }
 
 func approx(a, b float64) bool { return a-b < 1e-6 && b-a < 1e-6 }
+
+// A killed static pod comes back no sooner than kubeadm's startup probe
+// delay after its kill.
+func TestCriticalPathStaticPodStartupDelay(t *testing.T) {
+	tl := Timeline{Start: at(-10), End: at(60), Events: []Event{{Kind: EventInject, Action: "kill", At: at(0), Done: at(0.4)}}}
+	figs := []Figure{fig(APIRecovery, 0), fig(PodSchedulerRecovery, 17.2), fig(LeaseSchedulerRecovery, 14), fig(RecoveryAll, 17.2)}
+	cp := CriticalPathOf(tl, figs)
+	if !strings.HasPrefix(cp.Text, "kube-scheduler (pod): kill returned at 0.4 s + 10.0 s kubeadm's startup probe delay = 10.4 s of 17.2 s") {
+		t.Errorf("text %q", cp.Text)
+	}
+}
+
+// A held fault's nodes wait for the harness to lift it.
+func TestCriticalPathHeldFaultLifted(t *testing.T) {
+	tl := Timeline{Start: at(-10), End: at(100), Events: []Event{
+		{Kind: EventInject, Action: "isolate-node", At: at(0), Done: at(0.2)}, undo(75, 75.3)}}
+	figs := []Figure{fig(APIRecovery, 0), fig(NodeRecovery, 79.3), fig(RecoveryAll, 79.3)}
+	cp := CriticalPathOf(tl, figs)
+	if !strings.HasPrefix(cp.Text, "nodes: unpause lifted at 75.3 s = 75.3 s of 79.3 s (4.0 s its own") {
+		t.Errorf("text %q", cp.Text)
+	}
+}
