@@ -76,7 +76,13 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 			return exitFail
 		}
 		if hist != nil {
-			derive := budget.DefaultHistory(hist.Values)
+			rec, err := report.Read(dir)
+			if err != nil {
+				fmt.Fprintf(stderr, "report: %v\n", err)
+				return exitFail
+			}
+			// The run itself is no earlier run of its own.
+			derive := budget.DefaultHistory(hist.Excluding(rec.ID).Values)
 			derive.MinRuns = *minRuns
 			in.History = &derive
 		}

@@ -121,6 +121,28 @@ func (h *History) Values(scenario, figure string) []float64 {
 	return out
 }
 
+// Excluding is the history without one run: a replay judged against the
+// history must not count the run itself among the earlier ones.
+func (h *History) Excluding(run string) *History {
+	out := &History{Dir: h.Dir, points: map[string]map[string][]Point{}}
+	for _, r := range h.Runs {
+		if r != run {
+			out.Runs = append(out.Runs, r)
+		}
+	}
+	for sc, figs := range h.points {
+		out.points[sc] = map[string][]Point{}
+		for fig, pts := range figs {
+			for _, p := range pts {
+				if p.Run != run {
+					out.points[sc][fig] = append(out.points[sc][fig], p)
+				}
+			}
+		}
+	}
+	return out
+}
+
 // Save keeps a run's report.json in the history folder (the figures, not
 // the timelines: history is read for numbers). Written after each drill,
 // like the report itself.

@@ -105,6 +105,10 @@ func TestHistoryKeepsOnlyJudgedDrills(t *testing.T) {
 	if got := h.Values("reboot-master", timeline.RecoveryAll); len(got) != 2 || got[0] != 30 || got[1] != 31 {
 		t.Errorf("values %v, want [30 31]", got)
 	}
+	first := h.Runs[0]
+	if got := h.Excluding(first).Values("reboot-master", timeline.RecoveryAll); len(got) != 1 || got[0] != 31 {
+		t.Errorf("without run %s: values %v, want [31]", first, got)
+	}
 	if missing, err := ReadHistory(filepath.Join(dir, "nothing-yet")); err != nil || len(missing.Runs) != 0 {
 		t.Errorf("a history folder not made yet must be an empty history: %v", err)
 	}

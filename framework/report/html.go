@@ -87,7 +87,7 @@ type summaryRow struct {
 	Figure, Value, Limit      string
 	Margin, Lower             string
 	Measured, Pass, NotJudged bool
-	MarginNegative            bool
+	MarginNegative, Below     bool
 }
 
 type htmlScenario struct {
@@ -114,7 +114,7 @@ func summaryRows(budgets []budgetRow) []summaryRow {
 	for i, b := range budgets {
 		rows[i] = summaryRow{First: i == 0, Span: len(budgets), Figure: b.Figure, Value: b.Value, Limit: b.Limit,
 			Margin: b.Margin, Lower: b.Lower, Measured: b.Measured, Pass: b.Pass, NotJudged: b.NotJudged,
-			MarginNegative: b.MarginNegative}
+			MarginNegative: b.MarginNegative, Below: b.BelowLowerBound}
 	}
 	return rows
 }
@@ -202,7 +202,7 @@ func whereLine(e *Environment) string {
 type budgetRow struct {
 	Figure, Kind, Value, Limit, Margin, Lower, Why, Note string
 	Measured, Pass, MarginNegative                       bool
-	NotJudged                                            bool
+	NotJudged, BelowLowerBound                           bool
 }
 
 type recoveryRow struct {
@@ -234,7 +234,10 @@ func figureTables(figs []Figure) (budgets []budgetRow, recovery []recoveryRow, o
 	for _, fig := range figs {
 		if v := fig.Budget; v != nil {
 			row := budgetRow{Figure: v.Figure, Kind: v.Kind, Value: "not measured", Limit: v.Limit(), Margin: "-",
-				Lower: "-", Why: v.Why, Note: v.Note, Measured: v.Measured, Pass: v.Pass}
+				Lower: "-", Why: v.Why, Note: v.Note, Measured: v.Measured, Pass: v.Pass, BelowLowerBound: v.BelowLowerBound}
+			if v.Derived != "" {
+				row.Why += " Limit " + v.Derived + "."
+			}
 			if v.Measured {
 				row.Value = budget.Format(v.Value, v.Unit)
 			}
@@ -542,12 +545,45 @@ func (b *chartBuilder) evidence(e timeline.Evidence, rowY float64) svgFault {
 }
 
 // placeLabel keeps a mark's label on the page: to the right of its mark,
-// or to the left when it would run off (about 6 units a character).
+// else to the left, else cut to the wider side (its title keeps it all).
 func (b *chartBuilder) placeLabel(f *svgFault) {
-	f.LabelX = f.X + 3
-	if f.LabelX+6*float64(len([]rune(f.Label))) > chartWidth-4 {
+	const margin = 4
+	right, left := chartWidth-margin-(f.X+3), f.X-3-margin
+	w := labelWidth(f.Label, eventCharWidth)
+	switch {
+	case w <= right:
+		f.LabelX = f.X + 3
+	case w <= left:
 		f.LabelX, f.LabelAnchorEnd = f.X-3, true
+	case right >= left:
+		f.Label, f.LabelX = cutLabel(f.Label, right, eventCharWidth), f.X+3
+	default:
+		f.Label, f.LabelX, f.LabelAnchorEnd = cutLabel(f.Label, left, eventCharWidth), f.X-3, true
 	}
+}
+
+// Widths of a character in SVG units, a little over the average of
+// common sans-serif fonts at the chart's sizes (event labels 11px, weight
+// 600; deadline labels 10.5px): suites/render measures the real ones in
+// Chromium and fails on a label past the chart's edge.
+const (
+	eventCharWidth    = 7.0
+	deadlineCharWidth = 6.5
+)
+
+func labelWidth(s string, perChar float64) float64 { return perChar * float64(len([]rune(s))) }
+
+// cutLabel cuts a label to fit width, marking the cut.
+func cutLabel(s string, width, perChar float64) string {
+	r := []rune(s)
+	n := int(width/perChar) - 1
+	if n >= len(r) {
+		return s
+	}
+	if n < 1 {
+		return "…"
+	}
+	return string(r[:n]) + "…"
 }
 
 // deadlines draws each budget on a figure counted from the first inject
@@ -575,7 +611,7 @@ func (b *chartBuilder) deadlines(figs []Figure) []svgDeadline {
 	slices.SortStableFunc(out, func(x, y svgDeadline) int { return cmp.Compare(x.X, y.X) })
 	for i := range out {
 		out[i].LabelY = b.c.AxisY + 14 + 13*float64(i)
-		out[i].LabelX, out[i].AnchorEnd = out[i].X+3, out[i].X+3+6*float64(len([]rune(out[i].Label))) > chartWidth-4
+		out[i].LabelX, out[i].AnchorEnd = out[i].X+3, out[i].X+3+labelWidth(out[i].Label, deadlineCharWidth) > chartWidth-4
 		if out[i].AnchorEnd {
 			out[i].LabelX = out[i].X - 3
 		}
@@ -1033,9 +1069,9 @@ p.critical{border-left:4px solid #8250df;background:#f6f0ff;padding:6px 10px}
 {{range $s := .Scenarios}}{{range .Rows}}<tr class="{{if not $s.Pass}}blown{{end}}{{if .First}} first{{end}}">
 {{if .First}}<td class="nw" rowspan="{{.Span}}"><a href="#{{$s.ID}}">{{$s.Key}}</a>{{with $s.Invalid}}<div class="scenario-error">INVALID: {{.}}</div>{{end}}{{with $s.Error}}<div class="scenario-error">{{.}}</div>{{end}}</td>
 <td rowspan="{{.Span}}"><span class="badge {{if $s.Pass}}pass{{else}}fail{{end}}">{{$s.Verdict}}</span></td>{{end}}
-<td class="fig">{{.Figure}}</td>
+<td class="fig">{{if and (not .Pass) (not .NotJudged)}}<span class="neg">✗</span> {{end}}{{.Figure}}</td>
 <td class="num">{{if .Measured}}{{.Value}}{{else if .NotJudged}}-{{else}}<span class="neg">not measured</span>{{end}}</td>
-<td class="num">{{.Limit}}</td><td class="num{{if .MarginNegative}} neg{{end}}">{{.Margin}}</td><td class="num">{{.Lower}}</td>
+<td class="num">{{.Limit}}</td><td class="num{{if .MarginNegative}} neg{{end}}">{{.Margin}}</td><td class="num{{if .Below}} neg{{end}}">{{.Lower}}{{if .Below}} (below it){{end}}</td>
 {{if .First}}<td class="cp" rowspan="{{.Span}}">{{$s.Critical}}</td>{{end}}
 </tr>
 {{end}}{{end}}</table></div>

@@ -122,7 +122,7 @@ func TestHTMLContent(t *testing.T) {
 		t.Errorf("the kept budget is not marked PASS:\n%s", kept)
 	}
 	drills := between(t, page, "<h3>Drills</h3>", "</table>")
-	if r := row(t, drills, timeline.APIDowntimeTotal); !strings.Contains(r, "10.01s") || !strings.Contains(r, "&lt;= 5.00s") ||
+	if r := row(t, drills, "✗</span> "+timeline.APIDowntimeTotal); !strings.Contains(r, "10.01s") || !strings.Contains(r, "&lt;= 5.00s") ||
 		!strings.Contains(r, `class="num neg">-5.01s`) {
 		t.Errorf("the drills table does not show the blown budget with its value, budget and margin:\n%s", r)
 	}
@@ -258,7 +258,7 @@ func between(t *testing.T, s, from, to string) string {
 func row(t *testing.T, table, figure string) string {
 	t.Helper()
 	for _, r := range strings.Split(table, "<tr") {
-		if strings.Contains(r, ">"+figure+"<") {
+		if strings.Contains(r, ">"+figure+"<") || strings.HasPrefix(figure, "✗") && strings.Contains(r, figure+"<") {
 			return r
 		}
 	}

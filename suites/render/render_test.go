@@ -7,12 +7,16 @@
 package render
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -187,59 +191,70 @@ func argsText(args []*runtime.RemoteObject) string {
 // assertPage fails on everything a release manager must not meet.
 func assertPage(t *testing.T, f report.File, check pageCheck, problems, requests []string) {
 	t.Helper()
+	for _, p := range pageProblems(f, check, problems, requests) {
+		t.Error(p)
+	}
+}
+
+// pageProblems lists what is wrong with a rendered report: console
+// errors, requests beyond the page, sections missing, marks drawn outside
+// their chart, a page wider than the window.
+func pageProblems(f report.File, check pageCheck, problems, requests []string) []string {
+	var out []string
+	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
 	for _, p := range problems {
-		t.Errorf("console: %s", p)
+		add("console: %s", p)
 	}
 	for _, r := range requests {
-		t.Errorf("the page asked for %s: it must need nothing beyond itself", r)
+		add("the page asked for %s: it must need nothing beyond itself", r)
 	}
 	if !strings.Contains(check.Title, f.Run) {
-		t.Errorf("title %q does not name the run %s", check.Title, f.Run)
+		add("title %q does not name the run %s", check.Title, f.Run)
 	}
 	for _, want := range []string{"Drills", "Environment", "Timeline", "Budgets"} {
-		found := false
-		for _, h := range check.H3 {
-			found = found || h == want
-		}
-		if !found {
-			t.Errorf("no %q section; the page has %v", want, check.H3)
+		if !slices.Contains(check.H3, want) {
+			add("no %q section; the page has %v", want, check.H3)
 		}
 	}
 	if check.DrillRows != len(f.Scenarios) {
-		t.Errorf("the drills table has %d drills, the report %d", check.DrillRows, len(f.Scenarios))
+		add("the drills table has %d drills, the report %d", check.DrillRows, len(f.Scenarios))
 	}
 	if check.DocWidth > check.ViewWidth+1 {
-		t.Errorf("the page is %.0f px wide in a %.0f px window: it scrolls sideways", check.DocWidth, check.ViewWidth)
+		add("the page is %.0f px wide in a %.0f px window: it scrolls sideways", check.DocWidth, check.ViewWidth)
 	}
 	if len(check.Sections) != len(f.Scenarios) {
-		t.Fatalf("%d drill sections for %d drills", len(check.Sections), len(f.Scenarios))
+		add("%d drill sections for %d drills", len(check.Sections), len(f.Scenarios))
 	}
 	for i, s := range check.Sections {
+		if i >= len(f.Scenarios) {
+			break
+		}
 		sc := f.Scenarios[i]
 		if !strings.Contains(s.H2, sc.Name) || !strings.Contains(s.H2, sc.Verdict) {
-			t.Errorf("section %s heads %q, want %s and %s", s.ID, s.H2, sc.Name, sc.Verdict)
+			add("section %s heads %q, want %s and %s", s.ID, s.H2, sc.Name, sc.Verdict)
 		}
 		if !s.Chart || !s.Budgets {
-			t.Errorf("section %s: chart %v, budgets %v", s.ID, s.Chart, s.Budgets)
+			add("section %s: chart %v, budgets %v", s.ID, s.Chart, s.Budgets)
 		}
 		if sc.CriticalPath != nil && !strings.Contains(s.Critical, sc.CriticalPath.Text) {
-			t.Errorf("section %s: critical path %q, want %q", s.ID, s.Critical, sc.CriticalPath.Text)
+			add("section %s: critical path %q, want %q", s.ID, s.Critical, sc.CriticalPath.Text)
 		}
 	}
 	if len(check.Charts) != len(f.Scenarios) {
-		t.Errorf("%d charts for %d drills", len(check.Charts), len(f.Scenarios))
+		add("%d charts for %d drills", len(check.Charts), len(f.Scenarios))
 	}
 	for _, c := range check.Charts {
 		if c.Marks < 20 {
-			t.Errorf("chart of %s has %d marks: it drew nearly nothing", c.Section, c.Marks)
+			add("chart of %s has %d marks: it drew nearly nothing", c.Section, c.Marks)
 		}
 		for _, o := range c.Outside {
-			t.Errorf("chart of %s: %s is outside the chart's box", c.Section, o)
+			add("chart of %s: %s is outside the chart's box", c.Section, o)
 		}
 		if c.Right > check.ViewWidth+1 {
-			t.Errorf("chart of %s ends at %.0f px, past the %.0f px window", c.Section, c.Right, check.ViewWidth)
+			add("chart of %s ends at %.0f px, past the %.0f px window", c.Section, c.Right, check.ViewWidth)
 		}
 	}
+	return out
 }
 
 // recordedRun writes the report of recorded timelines the way the runner
@@ -308,8 +323,8 @@ func TestRecordedReportRendersInChromium(t *testing.T) {
 	assertPage(t, readReport(t, dir), check, problems, requests)
 }
 
-// A run recorded on a real cluster here, replayed by today's code: what a
-// release manager would open.
+// A run recorded on a real cluster here (three of its drills, timelines
+// gzipped), replayed by today's code: what a release manager would open.
 func TestRealRunReportRendersInChromium(t *testing.T) {
 	runs, err := filepath.Glob("testdata/runs/*/report.json")
 	if err != nil {
@@ -319,15 +334,83 @@ func TestRealRunReportRendersInChromium(t *testing.T) {
 		t.Fatal("no recorded run in testdata/runs")
 	}
 	for _, rj := range runs {
-		from := filepath.Dir(rj)
-		t.Run(filepath.Base(from), func(t *testing.T) {
+		name := filepath.Base(filepath.Dir(rj))
+		t.Run(name, func(t *testing.T) {
+			from := unpack(t, filepath.Dir(rj))
 			out := filepath.Join(t.TempDir(), "replay")
 			if _, _, err := firedrillrun.Replay(firedrillrun.ReplayInput{From: from, Out: out}); err != nil {
 				t.Fatal(err)
 			}
+			f := readReport(t, out)
+			for _, s := range f.Scenarios {
+				if s.Environment == nil || s.Environment.KubernetesVersion == "" || s.CriticalPath == nil || s.CriticalPath.Figure == "" {
+					t.Errorf("drill %s lost its environment or critical path in the replay: %+v %+v", s.Name, s.Environment, s.CriticalPath)
+				}
+			}
 			page, _ := filepath.Abs(filepath.Join(out, "report.html"))
-			check, problems, requests := render(t, page, "run-"+filepath.Base(from))
-			assertPage(t, readReport(t, out), check, problems, requests)
+			check, problems, requests := render(t, page, "run-"+name)
+			assertPage(t, f, check, problems, requests)
 		})
+	}
+}
+
+// unpack copies a recorded run into a temporary folder, each
+// timeline.json.gz gunzipped beside.
+func unpack(t *testing.T, dir string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), filepath.Base(dir))
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if strings.HasSuffix(rel, ".gz") {
+			zr, err := gzip.NewReader(bytes.NewReader(data))
+			if err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
+			if data, err = io.ReadAll(zr); err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
+			rel = strings.TrimSuffix(rel, ".gz")
+		}
+		if err := os.MkdirAll(filepath.Join(out, filepath.Dir(rel)), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(out, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// The checks catch what they are for: a page that logs an error, fetches a
+// font, lacks its sections and draws past its chart fails on each of them.
+func TestBrokenPageFails(t *testing.T) {
+	dir := t.TempDir()
+	page := filepath.Join(dir, "report.html")
+	broken := `<!DOCTYPE html><html><head><title>firedrill run broken</title>
+<link rel="stylesheet" href="https://fonts.example.com/inter.css"></head>
+<body><main><h3>Drills</h3><table class="summary"><tr class="first"><td>a</td></tr></table>
+<section class="sc" id="scenario-1"><h2>reboot-master PASS</h2>
+<svg class="chart" viewBox="0 0 100 50" width="100" height="50">
+<rect x="10" y="10" width="20" height="10"/><text x="95" y="20">a label that runs far past the right edge</text></svg>
+</section></main><script>console.error("boom")</script></body></html>`
+	if err := os.WriteFile(page, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := report.File{Run: "broken", Scenarios: []report.Scenario{{Name: "reboot-master", Verdict: "PASS"}}}
+	check, problems, requests := render(t, page, "broken")
+	found := pageProblems(f, check, problems, requests)
+	for _, want := range []string{`console: console.error: "boom"`, "the page asked for https://fonts.example.com/inter.css",
+		`no "Environment" section`, `no "Timeline" section`, `text "a label that runs far past the right edge"`} {
+		if !slices.ContainsFunc(found, func(p string) bool { return strings.Contains(p, want) }) {
+			t.Errorf("not caught: %s; found %q", want, found)
+		}
 	}
 }
