@@ -57,7 +57,7 @@ func TestReportHistory(t *testing.T) {
 	}
 	out := filepath.Join(t.TempDir(), "trends")
 	code, stdout, stderr := runCLI("report", "--history", root, "--out", out)
-	if code != 0 || !strings.Contains(stdout, "12 runs") || !strings.Contains(stdout, "past the P99 30.40s of 11 earlier runs") {
+	if code != 0 || !strings.Contains(stdout, "12 run(s)") || !strings.Contains(stdout, "past the P99 30.40s of 11 earlier runs") {
 		t.Fatalf("code %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 	for _, f := range []string{"history.md", "history.json"} {
@@ -70,5 +70,16 @@ func TestReportHistory(t *testing.T) {
 	}
 	if code, _, stderr := runCLI("report", "--history", root, filepath.Join(root, "20261201-020000")); code != 2 || !strings.Contains(stderr, "give --scenarios too") {
 		t.Errorf("--history with a run and no scenarios: code %d, stderr %q", code, stderr)
+	}
+}
+
+// The trends of the run recorded on a real cluster (testdata of the
+// render suite): its three drills with their real figures.
+func TestReportHistoryOfARecordedRun(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := runCLI("report", "--history", "../../suites/render/testdata/runs", "--out", out)
+	if code != 0 || !strings.Contains(stdout, "1 run(s)") || !strings.Contains(stdout, "## lose-etcd-quorum") ||
+		!strings.Contains(stdout, "| `recovery.all` | 1 | 41.73s |") {
+		t.Fatalf("code %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }

@@ -258,7 +258,7 @@ func Sparkline(xs []float64, n int) string {
 // scenario every figure.
 func HistoryMarkdown(h *History, trends []Trend, minRuns int) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# firedrill history: %d runs in %s\n\n", len(h.Runs), h.Dir)
+	fmt.Fprintf(&b, "# firedrill history: %d run(s) in %s\n\n", len(h.Runs), h.Dir)
 	var flagged []Trend
 	for _, t := range trends {
 		if t.Regression != "" {
