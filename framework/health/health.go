@@ -174,3 +174,18 @@ func leaseStale(l *coordinationv1.Lease, now time.Time) string {
 	}
 	return ""
 }
+
+// ClusterReady is a freshly made cluster ready for drills: the API
+// answers, the nodes are Ready and so is every kube-system pod. Providers
+// wait on it after creating a cluster and before reusing one.
+func ClusterReady(ctx context.Context, cs kubernetes.Interface, nodes int) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := APIReady(ctx, cs); err != nil {
+		return err
+	}
+	if _, err := NodesReady(ctx, cs, nodes); err != nil {
+		return err
+	}
+	return SystemPodsReady(ctx, cs)
+}

@@ -461,15 +461,7 @@ func (c *Cluster) healthy(ctx context.Context, nodes int) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := health.APIReady(ctx, cs); err != nil {
-		return err
-	}
-	if _, err := health.NodesReady(ctx, cs, nodes); err != nil {
-		return err
-	}
-	return health.SystemPodsReady(ctx, cs)
+	return health.ClusterReady(ctx, cs, nodes)
 }
 
 // Reboot implements cluster.Rebooter: a stop and a start of the node
