@@ -26,6 +26,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	scenarios := fs.String("scenario", "", "comma-separated scenario names (default: SCENARIO, else every scenario)")
 	fs.StringVar(&cfg.Labels, "labels", "", "label filter, Ginkgo's syntax, e.g. 'single-master && !calibration'")
+	fs.StringVar(&cfg.Profile, "profile", cfg.Profile, "run every drill on this cluster profile instead of its scenario's own (PROFILE), e.g. ssh-single")
 	shard := fs.String("shard", "", "run only shard i of n of the selected drills (i/n, e.g. 1/2), one cluster profile per shard where it can")
 	fs.IntVar(&cfg.Repeat, "repeat", 1, "run the drills this many times on the same clusters and report the pass rate and spread of every figure (a soak)")
 	fs.BoolVar(&cfg.KeepCluster, "keep-cluster", cfg.KeepCluster, "keep the clusters this run creates (KEEP_CLUSTER=1)")

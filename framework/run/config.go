@@ -24,6 +24,9 @@ type Config struct {
 	// Scenarios names the drills to run; empty means every one (SCENARIO,
 	// comma-separated).
 	Scenarios []string
+	// Profile, when set, runs every drill on this cluster profile instead
+	// of its scenario's own (PROFILE): the same drills on ssh machines.
+	Profile string
 	// Labels filters the drills by the labels in the scenario files, in
 	// Ginkgo's label-filter syntax ("single-master && !calibration").
 	Labels string
@@ -59,6 +62,7 @@ func FromEnv(root string) Config {
 		ClustersDir:  filepath.Join(root, "clusters"),
 		ReportsDir:   envOr("FIREDRILL_REPORTS", filepath.Join(root, "reports")),
 		Scenarios:    SplitNames(os.Getenv("SCENARIO")),
+		Profile:      os.Getenv("PROFILE"),
 		KeepCluster:  os.Getenv("KEEP_CLUSTER") == "1",
 		ReuseCluster: os.Getenv("REUSE_CLUSTER") == "1",
 		NodeImage:    os.Getenv("KIND_NODE_IMAGE"),

@@ -80,6 +80,25 @@ func ValidateFiles(paths []string, clustersDir string) error {
 	return fs.err()
 }
 
+// OnProfile is the catalog with every scenario run on the named profile
+// instead of its own: the same drills, figures and budgets on another
+// cluster (the profile's budget overrides apply). Scenarios whose fault
+// targets no node of that profile are named in the error.
+func (c *Catalog) OnProfile(profile string) (*Catalog, error) {
+	p, ok := c.Profiles[profile]
+	if !ok {
+		names := slices.Sorted(maps.Keys(c.Profiles))
+		return nil, fmt.Errorf("unknown cluster profile %q%s; known profiles: %s", profile, didYouMean(profile, names), strings.Join(names, ", "))
+	}
+	out := &Catalog{Scenarios: map[string]*Scenario{}, Profiles: c.Profiles}
+	for name, s := range c.Scenarios {
+		moved := *s
+		moved.Cluster = p.Name
+		out.Scenarios[name] = &moved
+	}
+	return out, nil
+}
+
 // Budgets returns the scenario's budgets with its cluster profile's
 // overrides applied: an overridden bound is replaced, and the budget's Why
 // gets the override's Why appended. The catalog is not changed.
@@ -327,12 +346,13 @@ func (fs *fileSet) crossCheck() {
 
 // checkTarget checks that the fault target matches nodes of the profile.
 func checkTarget(d *doc, s *Scenario, p *ClusterProfile) {
-	if p.KindCluster == nil {
+	shapes := p.NodeShapes()
+	if shapes == nil {
 		return
 	}
 	t := s.Fault.Target
 	matching := 0
-	for _, n := range p.KindCluster.Nodes {
+	for _, n := range shapes {
 		if (t.Role == RoleAny || t.Role == n.Role) && (t.Zone == "" || t.Zone == n.Zone) {
 			matching++
 		}
@@ -374,14 +394,9 @@ func (fs *fileSet) checkOverride(lp *loadedProfile, path string, o BudgetOverrid
 	if ls == nil || !ls.clean {
 		return
 	}
+	// The scenario may run on another profile by default: a run can put
+	// any scenario on this profile (Catalog.OnProfile).
 	s := ls.s
-	if s.Cluster != lp.p.Name {
-		if !slices.Contains(fs.profileFiles, s.Cluster) {
-			return // the scenario's unknown cluster is reported there
-		}
-		d.errorf(path+".scenario", "scenario %q runs on cluster profile %q, not %q: the override would never apply", s.Name, s.Cluster, lp.p.Name)
-		return
-	}
 	i := slices.IndexFunc(s.Budgets, func(b Budget) bool { return b.Figure == o.Figure })
 	if i < 0 {
 		figures := make([]string, len(s.Budgets))

@@ -68,14 +68,6 @@ func TestCatalogErrors(t *testing.T) {
 			want:     `17:10: budgetOverrides[0].max: max 10s is below the lowerBound 20s of scenario "drill": budget below the lower bound the cluster's settings impose`,
 		},
 		{
-			name:         "override for a scenario on another profile",
-			scenario:     edit(t, baseScenario, "cluster: kind-single", "cluster: kind-multi"),
-			profile:      baseProfile,
-			otherProfile: edit(t, baseProfile[:strings.Index(baseProfile, "budgetOverrides:")], "name: kind-single", "name: kind-multi"),
-			file:         "profile",
-			want:         `15:15: budgetOverrides[0].scenario: scenario "drill" runs on cluster profile "kind-multi", not "kind-single": the override would never apply`,
-		},
-		{
 			name:     "target zone with no node",
 			scenario: edit(t, baseScenario, "    count: one\n", "    count: one\n    zone: zone-b\n"),
 			profile:  baseProfile,
@@ -117,11 +109,11 @@ func TestCatalogErrors(t *testing.T) {
 }
 
 func TestCatalogBrokenProfileDoesNotCascade(t *testing.T) {
-	sd, cd := catalogDirs(t, baseScenario, edit(t, baseProfile, "provider: kind", "provider: ssh"))
+	sd, cd := catalogDirs(t, baseScenario, edit(t, baseProfile, "provider: kind", "provider: aws"))
 	_, err := LoadCatalog(sd, cd)
 	// The profile's own error, and not "unknown cluster profile" in the
 	// scenario.
-	checkErr(t, err, filepath.Join(cd, "kind-single.yaml"), 1, `4:11: provider: unknown provider "ssh"`)
+	checkErr(t, err, filepath.Join(cd, "kind-single.yaml"), 1, `4:11: provider: unknown provider "aws"`)
 }
 
 func TestCatalogAllErrorsSorted(t *testing.T) {
@@ -235,3 +227,25 @@ func TestValidateFiles(t *testing.T) {
 }
 
 func mkdir(dir string) error { return os.MkdirAll(dir, 0o755) }
+
+// The repository's drills on the ssh profile: the same scenarios, the
+// ssh profile's overrides, the scenario files untouched.
+func TestOnProfile(t *testing.T) {
+	c, err := LoadCatalog("../../scenarios", "../../clusters")
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved, err := c.OnProfile("ssh-single")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if moved.Scenarios["reboot-master"].Cluster != "ssh-single" || c.Scenarios["reboot-master"].Cluster != "kind-single" {
+		t.Errorf("reboot-master runs on %s (was %s)", moved.Scenarios["reboot-master"].Cluster, c.Scenarios["reboot-master"].Cluster)
+	}
+	if len(moved.Scenarios) != len(c.Scenarios) {
+		t.Errorf("%d scenarios moved of %d", len(moved.Scenarios), len(c.Scenarios))
+	}
+	if _, err := c.OnProfile("ssh-singel"); err == nil || !strings.Contains(err.Error(), `did you mean "ssh-single"`) {
+		t.Errorf("an unknown profile: %v", err)
+	}
+}

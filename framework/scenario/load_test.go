@@ -509,7 +509,7 @@ func TestProfileErrors(t *testing.T) {
 		old, new string // edit of baseProfile
 		want     string
 	}{
-		{"unknown provider", "provider: kind", "provider: ssh", `4:11: provider: unknown provider "ssh": want "kind"`},
+		{"unknown provider", "provider: kind", "provider: aws", `4:11: provider: unknown provider "aws": want "kind" or "ssh"`},
 		{"kind without kindCluster", baseProfile[strings.Index(baseProfile, "kindCluster:"):strings.Index(baseProfile, "budgetOverrides:")], "", `1:1: kindCluster: required for provider "kind"`},
 		{"cluster name not a DNS label", "clusterName: firedrill-single", "clusterName: Firedrill_Single", `6:16: kindCluster.clusterName: must be a DNS-1123 label`},
 		{"waitForReady missing", "  waitForReady: 5m\n", "", `5:1: kindCluster.waitForReady: required`},

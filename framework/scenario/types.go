@@ -326,6 +326,7 @@ type ClusterProfile struct {
 	Provider   string `yaml:"provider"` // required: "kind" (ssh and aws later)
 
 	KindCluster *KindCluster `yaml:"kindCluster"` // required iff provider is kind
+	SSHCluster  *SSHCluster  `yaml:"sshCluster"`  // required iff provider is ssh
 
 	// BudgetOverrides replace a scenario's budget limits on this profile,
 	// so kind on a laptop and EC2 differ without editing scenarios.
@@ -339,7 +340,56 @@ type ClusterProfile struct {
 }
 
 // Providers.
-const ProviderKind = "kind"
+const (
+	ProviderKind = "kind"
+	ProviderSSH  = "ssh"
+)
+
+// Node shapes of the profile, whatever its provider: what fault targets
+// are checked against.
+func (p *ClusterProfile) NodeShapes() []KindNode {
+	switch {
+	case p.KindCluster != nil:
+		return p.KindCluster.Nodes
+	case p.SSHCluster != nil:
+		out := make([]KindNode, 0, len(p.SSHCluster.Nodes))
+		for _, n := range p.SSHCluster.Nodes {
+			out = append(out, KindNode{Role: n.Role, Zone: n.Zone})
+		}
+		return out
+	}
+	return nil
+}
+
+// SSHCluster is a cluster bootstrapped with kubeadm on machines reached
+// over SSH (any Linux hosts with containerd, kubelet and kubeadm).
+type SSHCluster struct {
+	// ClusterName names the cluster (its kubeconfig, the mark on its
+	// machines); required, a DNS label.
+	ClusterName string `yaml:"clusterName"`
+	// Inventory lists the machines (vm-hosts' inventory.yaml format);
+	// relative to the profile file; FIREDRILL_SSH_INVENTORY overrides it.
+	Inventory string `yaml:"inventory"`
+	// KubeadmConfig is the kubeadm configuration template (Go template:
+	// .NodeName, .Address, .ControlPlaneEndpoint, .KubernetesVersion,
+	// .PodSubnet, .Role), relative to the profile file; required.
+	KubeadmConfig     string `yaml:"kubeadmConfig"`
+	KubernetesVersion string `yaml:"kubernetesVersion"` // required
+	PodSubnet         string `yaml:"podSubnet"`         // required, CIDR
+	// CNIManifest is a path, on the first control-plane machine, of the
+	// CNI's manifest ({{ .PodSubnet }} replaced); optional.
+	CNIManifest  string        `yaml:"cniManifest"`
+	WaitForReady time.Duration `yaml:"waitForReady"` // required, > 0
+	Nodes        []SSHNode     `yaml:"nodes"`
+}
+
+// SSHNode is one node: its role, zone and, optionally, the inventory's
+// host it is made on (default: the hosts in order).
+type SSHNode struct {
+	Role string `yaml:"role"`
+	Zone string `yaml:"zone"`
+	Host string `yaml:"host"`
+}
 
 // KindCluster is a kind cluster's shape.
 type KindCluster struct {

@@ -473,7 +473,7 @@ func unitWant(unit timeline.Unit) string {
 // dnsLabel is an RFC 1123 label, as Kubernetes checks it.
 var dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 
-var providers = []string{ProviderKind}
+var providers = []string{ProviderKind, ProviderSSH}
 
 var nodeRoles = []string{RoleControlPlane, RoleWorker}
 
@@ -491,6 +491,21 @@ func (d *doc) validateProfile(p *ClusterProfile) {
 		} else {
 			d.checkKindCluster(p.KindCluster)
 		}
+	}
+	if p.Provider == ProviderSSH {
+		if p.SSHCluster == nil {
+			d.errorf("sshCluster", "required for provider %q (clusterName, inventory, kubeadmConfig, kubernetesVersion, podSubnet, waitForReady, nodes)", ProviderSSH)
+		} else {
+			d.checkSSHCluster(p.SSHCluster)
+		}
+	}
+	// A provider's block on another known provider is a mistake; on an
+	// unknown provider the provider itself is.
+	if p.Provider == ProviderSSH && p.KindCluster != nil {
+		d.errorf("kindCluster", "only for provider %q", ProviderKind)
+	}
+	if p.Provider == ProviderKind && p.SSHCluster != nil {
+		d.errorf("sshCluster", "only for provider %q", ProviderSSH)
 	}
 
 	d.checkTimeouts(p.Timeouts)
@@ -547,6 +562,34 @@ func (d *doc) checkDNSLabel(path, v, example string) bool {
 		return true
 	}
 	return false
+}
+
+func (d *doc) checkSSHCluster(c *SSHCluster) {
+	d.checkDNSLabel("sshCluster.clusterName", c.ClusterName, "firedrill-ssh")
+	d.requireString("sshCluster.kubeadmConfig", c.KubeadmConfig)
+	d.requireString("sshCluster.kubernetesVersion", c.KubernetesVersion)
+	if c.PodSubnet == "" {
+		d.errorf("sshCluster.podSubnet", "required: the pods' CIDR, e.g. 10.244.0.0/16")
+	} else if _, err := netip.ParsePrefix(c.PodSubnet); err != nil {
+		d.errorf("sshCluster.podSubnet", "not a CIDR: %v", err)
+	}
+	d.positive("sshCluster.waitForReady", c.WaitForReady)
+	if len(c.Nodes) == 0 {
+		d.errorf("sshCluster.nodes", "required: at least one node, the first a control-plane")
+		return
+	}
+	for i, n := range c.Nodes {
+		path := fmt.Sprintf("sshCluster.nodes[%d]", i)
+		if !slices.Contains(nodeRoles, n.Role) {
+			d.errorf(path+".role", "want %s, got %q", quoteList(nodeRoles), n.Role)
+		}
+		if n.Zone == "" {
+			d.errorf(path+".zone", "required: the node's topology.kubernetes.io/zone")
+		}
+	}
+	if c.Nodes[0].Role != RoleControlPlane {
+		d.errorf("sshCluster.nodes[0].role", "the first node must be a control-plane node: kubeadm init runs there")
+	}
 }
 
 func (d *doc) checkKindCluster(k *KindCluster) {

@@ -52,6 +52,9 @@ func config() run.Config {
 // not skip the others.
 var _ = Describe("drill", Ordered, ContinueOnFailure, func() {
 	catalog, err := scenario.LoadCatalog(cfg.ScenariosDir, cfg.ClustersDir)
+	if err == nil && cfg.Profile != "" {
+		catalog, err = catalog.OnProfile(cfg.Profile) // PROFILE: every drill on that profile
+	}
 	if err != nil {
 		It("loads the scenario catalog", func() { Fail(err.Error()) })
 		return
