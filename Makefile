@@ -1,6 +1,6 @@
 # firedrill: one command runs a drill, one runs the tests.
 #   make e2e SCENARIO=reboot-master     a drill on a real kind cluster
-#   make test                           unit + fuzz + validation tests, the six calibrations, reboot-master, the single-master DR drills, the safety suite
+#   make test                           unit + fuzz + validation tests, the six calibrations, reboot-master, the single-master DR drills, the safety suite, the ssh provider on vm-hosts
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -26,7 +26,7 @@ DURATION ?= 5m
 # make soak: how many times the drill runs on one cluster.
 N ?= 10
 
-.PHONY: help test unit validate e2e e2e-safety soak clean-leftovers observe sandbox browser
+.PHONY: help test unit validate e2e e2e-safety e2e-ssh vm-hosts soak clean-leftovers observe sandbox browser
 
 help:
 	@echo "make e2e SCENARIO=reboot-master   run one drill (comma-separate several; LABELS='...' filters by label)"
@@ -35,6 +35,7 @@ help:
 	@echo "make unit                         unit tests, a short fuzz of the scenario loader, actionlint, report.html in Chromium (no cluster)"
 	@echo "make validate [FILES='a.yaml b.yaml']  check scenario and profile files without a cluster"
 	@echo "make e2e-safety                   real-cluster safety tests: foreign clusters refused, Ctrl-C in every phase"
+	@echo "make e2e-ssh                      kubeadm cluster over SSH on the sandbox's vm-hosts: reboot-master, kill-apiserver-single"
 	@echo "make soak SCENARIO=reboot-master N=10  one drill N times on one cluster: pass rate, min/median/max per figure"
 	@echo "make clean-leftovers [YES=1]      list (remove with YES=1) what runs left: undone faults, clusters, probe objects"
 	@echo "make observe CONTEXT=ctx DURATION=5m  probe an existing cluster without injecting anything, and report"
@@ -48,6 +49,7 @@ TEST_LABELS := single-master && (calibration || reboot || disaster-recovery)
 test: unit validate
 	$(MAKE) e2e LABELS='$(TEST_LABELS)'
 	$(MAKE) e2e-safety
+	$(MAKE) e2e-ssh
 
 # FUZZTIME bounds the scenario loader's fuzz run (go test -fuzz).
 FUZZTIME ?= 15s
@@ -75,6 +77,23 @@ browser:
 
 e2e: sandbox
 	SCENARIO='$(SCENARIO)' go tool ginkgo $(GINKGO_FLAGS) ./suites/drills
+
+# The ssh provider on real SSH hosts: the sandbox's vm-hosts (containers of
+# the node image with systemd and sshd, no cluster) get a kubeadm cluster
+# over SSH and the drills run on it through the ssh provider; the hosts
+# are removed again at the end.
+VM_HOSTS_DIR := $(abspath .vm-hosts)
+SSH_SCENARIOS ?= reboot-master,kill-apiserver-single
+vm-hosts: sandbox
+	$(SANDBOX)/vm-hosts up 2 $(VM_HOSTS_DIR)
+
+# Fresh hosts each time: a vm-host restarts after a reboot once per start
+# (docker's --restart=on-failure:1), so hosts a run rebooted are not reused.
+e2e-ssh: sandbox
+	$(SANDBOX)/vm-hosts down $(VM_HOSTS_DIR)
+	$(SANDBOX)/vm-hosts up 2 $(VM_HOSTS_DIR)
+	status=0; PROFILE=ssh-single SCENARIO='$(or $(SCENARIO),$(SSH_SCENARIOS))' go tool ginkgo $(GINKGO_FLAGS) ./suites/drills || status=$$?; \
+	  $(SANDBOX)/vm-hosts down $(VM_HOSTS_DIR); exit $$status
 
 soak: sandbox
 	@test -n '$(SCENARIO)' || { echo "make soak needs SCENARIO=name" >&2; exit 2; }

@@ -22,6 +22,26 @@ type Spec struct {
 	// subnets, on which a rebooted node keeps its address (providers that
 	// make networks: kind).
 	Network *NetworkSpec
+	// Machines, for providers handed existing machines (ssh), says where
+	// they are and how kubeadm makes a cluster of them.
+	Machines *MachinesSpec
+}
+
+// MachinesSpec is a cluster bootstrapped with kubeadm on existing
+// machines.
+type MachinesSpec struct {
+	// Inventory is the file listing the machines (name, address, port,
+	// user, key, known_hosts).
+	Inventory string
+	// KubeadmConfig is the kubeadm configuration template rendered for
+	// each control-plane node (Go template: .NodeName, .Address,
+	// .ControlPlaneEndpoint, .KubernetesVersion, .PodSubnet).
+	KubeadmConfig     string
+	KubernetesVersion string
+	PodSubnet         string
+	// CNIManifest is a path on the first control-plane node of the CNI's
+	// manifest, applied once it is up ({{ .PodSubnet }} replaced).
+	CNIManifest string
 }
 
 // NetworkSpec is a network made for one cluster.
@@ -34,6 +54,9 @@ type NetworkSpec struct {
 type NodeSpec struct {
 	Role string // RoleControlPlane or RoleWorker
 	Zone string
+	// Host names the machine of an inventory the node is made on
+	// (Machines); empty takes the inventory's hosts in order.
+	Host string
 }
 
 // UpInput asks a provider for the cluster of a Spec.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 
@@ -43,6 +45,9 @@ func newPool(providers map[string]cluster.Provider, connect func(cluster.Cluster
 
 // Spec is what a provider needs of a profile.
 func Spec(p *scenario.ClusterProfile, nodeImage string) (cluster.Spec, error) {
+	if p.SSHCluster != nil {
+		return machinesSpec(p), nil
+	}
 	if p.KindCluster == nil {
 		return cluster.Spec{}, fmt.Errorf("profile %s: provider %q is not implemented yet", p.Name, p.Provider)
 	}
@@ -58,6 +63,29 @@ func Spec(p *scenario.ClusterProfile, nodeImage string) (cluster.Spec, error) {
 		spec.Nodes = append(spec.Nodes, cluster.NodeSpec{Role: n.Role, Zone: n.Zone})
 	}
 	return spec, nil
+}
+
+// machinesSpec is the spec of an ssh profile; paths are relative to the
+// profile's file, and FIREDRILL_SSH_INVENTORY names another inventory.
+func machinesSpec(p *scenario.ClusterProfile) cluster.Spec {
+	sc := p.SSHCluster
+	rel := func(path string) string {
+		if path == "" || filepath.IsAbs(path) {
+			return path
+		}
+		return filepath.Join(filepath.Dir(p.Path), path)
+	}
+	inventory := rel(sc.Inventory)
+	if env := os.Getenv("FIREDRILL_SSH_INVENTORY"); env != "" {
+		inventory = env
+	}
+	spec := cluster.Spec{Name: sc.ClusterName, Profile: p.Name, WaitForReady: sc.WaitForReady,
+		Machines: &cluster.MachinesSpec{Inventory: inventory, KubeadmConfig: rel(sc.KubeadmConfig),
+			KubernetesVersion: sc.KubernetesVersion, PodSubnet: sc.PodSubnet, CNIManifest: sc.CNIManifest}}
+	for _, n := range sc.Nodes {
+		spec.Nodes = append(spec.Nodes, cluster.NodeSpec{Role: n.Role, Zone: n.Zone, Host: n.Host})
+	}
+	return spec
 }
 
 func (p *pool) get(ctx context.Context, profile *scenario.ClusterProfile) (cluster.Cluster, error) {

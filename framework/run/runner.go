@@ -14,6 +14,7 @@ import (
 	"github.com/firedrill/firedrill/framework/budget"
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/cluster/kind"
+	"github.com/firedrill/firedrill/framework/cluster/ssh"
 	"github.com/firedrill/firedrill/framework/drill"
 	"github.com/firedrill/firedrill/framework/journal"
 	"github.com/firedrill/firedrill/framework/probe"
@@ -49,10 +50,13 @@ type Backends struct {
 	Connect func(cluster.Cluster) (kubernetes.Interface, error)
 }
 
-// DefaultBackends are firedrill's providers (kind) and client-go over each
-// cluster's kubeconfig.
+// DefaultBackends are firedrill's providers (kind, ssh) and client-go over
+// each cluster's kubeconfig.
 func DefaultBackends(out io.Writer) Backends {
-	return Backends{Providers: map[string]cluster.Provider{scenario.ProviderKind: kind.NewProvider(out)}, Connect: drill.Connect}
+	return Backends{Providers: map[string]cluster.Provider{
+		scenario.ProviderKind: kind.NewProvider(out),
+		scenario.ProviderSSH:  ssh.NewProvider(out, kind.StateDir()),
+	}, Connect: drill.Connect}
 }
 
 // New loads the catalog, makes the run's report folder and readies the
@@ -67,6 +71,11 @@ func NewWith(cfg Config, b Backends) (*Runner, error) {
 	catalog, err := scenario.LoadCatalog(cfg.ScenariosDir, cfg.ClustersDir)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Profile != "" {
+		if catalog, err = catalog.OnProfile(cfg.Profile); err != nil {
+			return nil, err
+		}
 	}
 	rep, err := report.NewRunDir(cfg.ReportsDir, time.Now())
 	if err != nil {
@@ -107,6 +116,10 @@ func (r *Runner) Dir() string { return r.report.Dir }
 // The error says why the drill could not run or complete; the verdict is
 // in the result.
 func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*drill.Result, error) {
+	// The runner's catalog says where the drill runs (Config.Profile).
+	if own, ok := r.Catalog.Scenarios[s.Name]; ok {
+		s = own
+	}
 	budgets, err := r.Catalog.Budgets(s.Name)
 	if err != nil {
 		return nil, err

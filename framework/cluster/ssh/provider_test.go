@@ -1,0 +1,110 @@
+package ssh
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/firedrill/firedrill/framework/cluster"
+)
+
+// testProvider is a provider whose machine files live in a temporary
+// folder of this machine, reached over the in-process SSH server.
+func testProvider(t *testing.T) (*Provider, Host, string) {
+	t.Helper()
+	h, _ := hostFor(t, true)
+	root := t.TempDir()
+	p := NewProvider(&bytes.Buffer{}, t.TempDir())
+	p.mark, p.kubeletConf = filepath.Join(root, "firedrill", "cluster"), filepath.Join(root, "kubernetes", "kubelet.conf")
+	t.Cleanup(p.client.Close)
+	return p, h, root
+}
+
+func writeInventory(t *testing.T, h Host) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "inventory.yaml")
+	inv := "hosts:\n  - name: " + h.Name + "\n    address: " + h.Address + "\n    port: " + strconv.Itoa(h.Port) +
+		"\n    user: root\n    keyPath: " + h.KeyPath + "\n    knownHostsPath: " + h.KnownHostsPath + "\n"
+	if err := os.WriteFile(path, []byte(inv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func spec(inventory string) cluster.Spec {
+	return cluster.Spec{Name: "firedrill-ssh-single", Profile: "ssh-single", WaitForReady: time.Minute,
+		Nodes:    []cluster.NodeSpec{{Role: cluster.RoleControlPlane, Zone: "zone-a"}},
+		Machines: &cluster.MachinesSpec{Inventory: inventory, KubeadmConfig: "unused.tmpl", KubernetesVersion: "v1.34.4", PodSubnet: "10.244.0.0/16"}}
+}
+
+// A machine that is a kubelet's node without firedrill's mark belongs to
+// someone else's cluster: refused, and nothing written to it.
+func TestUpRefusesAForeignNode(t *testing.T) {
+	p, h, root := testProvider(t)
+	if err := os.MkdirAll(filepath.Join(root, "kubernetes"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p.kubeletConf, []byte("apiVersion: v1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, created, err := p.Up(context.Background(), cluster.UpInput{Spec: spec(writeInventory(t, h)), KubeconfigDir: t.TempDir()})
+	if err == nil || created || !strings.Contains(err.Error(), "refusing machines that are nodes of a cluster firedrill did not make") {
+		t.Fatalf("created %v, err %v", created, err)
+	}
+	if _, err := os.Stat(p.mark); !os.IsNotExist(err) {
+		t.Errorf("the refused machine was marked: %v", err)
+	}
+	if names, _ := p.Made(context.Background()); len(names) != 0 {
+		t.Errorf("a refused cluster was recorded as made: %v", names)
+	}
+}
+
+// A machine marked for another cluster firedrill made is not this one's.
+func TestUpRefusesAMachineMarkedForAnotherCluster(t *testing.T) {
+	p, h, _ := testProvider(t)
+	if err := os.MkdirAll(filepath.Dir(p.mark), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p.mark, []byte("firedrill-ssh-ha\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := p.Up(context.Background(), cluster.UpInput{Spec: spec(writeInventory(t, h)), KubeconfigDir: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), `mark "firedrill-ssh-ha"`) {
+		t.Fatalf("err %v", err)
+	}
+}
+
+// Delete takes down only what the record says this machine made.
+func TestDeleteNeedsTheRecord(t *testing.T) {
+	p, _, _ := testProvider(t)
+	err := p.Delete(context.Background(), "someone-elses")
+	if err == nil || !strings.Contains(err.Error(), "firedrill has no record of making it") {
+		t.Fatalf("err %v", err)
+	}
+}
+
+func TestHostsOf(t *testing.T) {
+	inv := &Inventory{Hosts: []Host{{Name: "a"}, {Name: "b"}, {Name: "c"}}}
+	s := cluster.Spec{Profile: "p", Machines: &cluster.MachinesSpec{Inventory: "inv"},
+		Nodes: []cluster.NodeSpec{{Host: "c"}, {}, {}}}
+	hosts, err := hostsOf(s, inv)
+	if err != nil || hosts[0].Name != "c" || hosts[1].Name != "a" || hosts[2].Name != "b" {
+		t.Fatalf("hosts %v, err %v", hosts, err)
+	}
+	s.Nodes = append(s.Nodes, cluster.NodeSpec{})
+	if _, err := hostsOf(s, inv); err == nil || !strings.Contains(err.Error(), "only 3 hosts") {
+		t.Errorf("too few hosts: %v", err)
+	}
+}
+
+func TestLastHexLine(t *testing.T) {
+	out := "[upload-certs] Using certificate key:\n" + strings.Repeat("ab", 32) + "\n"
+	if got := lastHexLine(out); got != strings.Repeat("ab", 32) {
+		t.Errorf("certificate key %q", got)
+	}
+}
