@@ -107,13 +107,18 @@ type machine struct {
 }
 
 func (p *Provider) inspect(ctx context.Context, h Host) (machine, error) {
-	out, err := p.client.run(ctx, h, "cat "+quote(p.mark)+" 2>/dev/null; echo; test -e "+quote(p.kubeletConf)+" && echo node || true", nil)
+	script := "printf 'mark=%s\\n' \"$(cat " + quote(p.mark) + " 2>/dev/null)\"; test -e " + quote(p.kubeletConf) + " && echo node=yes || true"
+	out, err := p.client.run(ctx, h, script, nil)
 	if err != nil {
 		return machine{}, err
 	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	m := machine{host: h, mark: strings.TrimSpace(lines[0])}
-	m.node = strings.TrimSpace(lines[len(lines)-1]) == "node"
+	m := machine{host: h}
+	for _, line := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(line, "mark="); ok {
+			m.mark = strings.TrimSpace(v)
+		}
+		m.node = m.node || line == "node=yes"
+	}
 	return m, nil
 }
 
@@ -186,8 +191,11 @@ func (p *Provider) Up(ctx context.Context, in cluster.UpInput) (cluster.Cluster,
 	}
 	var foreign []string
 	for _, m := range machines {
-		if m.node && m.mark != spec.Name || m.mark != "" && m.mark != spec.Name {
-			foreign = append(foreign, fmt.Sprintf("%s (%s): mark %q", m.host.Name, m.host.Address, m.mark))
+		switch {
+		case m.mark != "" && m.mark != spec.Name:
+			foreign = append(foreign, fmt.Sprintf("%s (%s): marked for cluster %q", m.host.Name, m.host.Address, m.mark))
+		case m.node && m.mark == "":
+			foreign = append(foreign, fmt.Sprintf("%s (%s): a kubelet's node (%s) without firedrill's mark", m.host.Name, m.host.Address, p.kubeletConf))
 		}
 	}
 	if len(foreign) > 0 {

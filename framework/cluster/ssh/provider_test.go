@@ -53,7 +53,8 @@ func TestUpRefusesAForeignNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, created, err := p.Up(context.Background(), cluster.UpInput{Spec: spec(writeInventory(t, h)), KubeconfigDir: t.TempDir()})
-	if err == nil || created || !strings.Contains(err.Error(), "refusing machines that are nodes of a cluster firedrill did not make") {
+	if err == nil || created || !strings.Contains(err.Error(), "refusing machines that are nodes of a cluster firedrill did not make") ||
+		!strings.Contains(err.Error(), "without firedrill's mark") {
 		t.Fatalf("created %v, err %v", created, err)
 	}
 	if _, err := os.Stat(p.mark); !os.IsNotExist(err) {
@@ -74,7 +75,7 @@ func TestUpRefusesAMachineMarkedForAnotherCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, err := p.Up(context.Background(), cluster.UpInput{Spec: spec(writeInventory(t, h)), KubeconfigDir: t.TempDir()})
-	if err == nil || !strings.Contains(err.Error(), `mark "firedrill-ssh-ha"`) {
+	if err == nil || !strings.Contains(err.Error(), `marked for cluster "firedrill-ssh-ha"`) {
 		t.Fatalf("err %v", err)
 	}
 }
