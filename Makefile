@@ -75,8 +75,17 @@ browser:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 	@chromium --version 2>/dev/null
 
+# On failure the run's blown figures, INVALID reasons and errors are
+# printed last: the tail of a CI log (often all that is kept of it) then
+# says which figure failed, not only which spec.
+WHAT_FAILED = if [ -f reports/latest/summary.md ]; then \
+    echo "== what failed, from $$(readlink -f reports/latest)/summary.md:"; \
+    awk '/^\#\# .*: (FAIL|INVALID|INTERRUPTED)$$/ || /\| FAIL \|$$/ || /^\*\*(INVALID|Error):\*\*/' reports/latest/summary.md; \
+  else echo "== no drill summary in reports/latest: the run failed before its drills (the error is above)"; fi
+
 e2e: sandbox
-	SCENARIO='$(SCENARIO)' go tool ginkgo $(GINKGO_FLAGS) ./suites/drills
+	status=0; SCENARIO='$(SCENARIO)' go tool ginkgo $(GINKGO_FLAGS) ./suites/drills || status=$$?; \
+	  if [ $$status != 0 ]; then $(WHAT_FAILED); fi; exit $$status
 
 # The ssh provider on real SSH hosts: the sandbox's vm-hosts (containers of
 # the node image with systemd and sshd, no cluster) get a kubeadm cluster
@@ -96,7 +105,8 @@ e2e-ssh: sandbox
 	$(SANDBOX)/vm-hosts down $(VM_HOSTS_DIR)
 	$(SANDBOX)/vm-hosts up 2 $(VM_HOSTS_DIR)
 	status=0; PROFILE=ssh-single SCENARIO='$(or $(SCENARIO),$(SSH_SCENARIOS))' go tool ginkgo $(GINKGO_FLAGS) ./suites/drills || status=$$?; \
-	  $(SANDBOX)/vm-hosts down $(VM_HOSTS_DIR); exit $$status
+	  $(SANDBOX)/vm-hosts down $(VM_HOSTS_DIR); \
+	  if [ $$status != 0 ]; then $(WHAT_FAILED); fi; exit $$status
 
 soak: sandbox
 	@test -n '$(SCENARIO)' || { echo "make soak needs SCENARIO=name" >&2; exit 2; }

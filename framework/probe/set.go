@@ -53,12 +53,18 @@ type Set struct {
 	// counterCreated: it does, so Stop reads it back.
 	started, counterCreated bool
 
+	poller        *Poller
 	canary        *Canary
 	canaryCreated time.Time
 
 	stopped bool
 	tl      timeline.Timeline
 }
+
+// pollInterval is how often the Poller lists what the informers watch:
+// the node Leases renew every 10 s and the leader Leases every 2 s, so a
+// list a second sees every renewal.
+const pollInterval = time.Second
 
 // NewSet returns the probes of a drill, not yet started.
 func NewSet(in SetInput) *Set { return &Set{in: in} }
@@ -82,6 +88,8 @@ func (s *Set) Start(ctx context.Context) error {
 	if err := Watch(probeCtx, in.CS, s.rec); err != nil {
 		return err
 	}
+	s.poller = &Poller{CS: in.CS, Rec: s.rec, Interval: pollInterval, Timeout: in.Timeout}
+	s.poller.Start(probeCtx)
 	if in.Revisions {
 		WatchRevisions(probeCtx, in.CS, s.rec, WatcherBefore)
 	}
@@ -159,6 +167,9 @@ func (s *Set) Stop(ctx context.Context, readBack time.Duration) timeline.Timelin
 	if s.samplers != nil {
 		s.samplers.Wait()
 		s.writes.Wait()
+	}
+	if s.poller != nil {
+		s.poller.Wait()
 	}
 	end := time.Now()
 	if s.control != nil {
