@@ -8,7 +8,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
+	"github.com/firedrill/firedrill/framework/cluster/aws"
 	firedrillrun "github.com/firedrill/firedrill/framework/run"
 )
 
@@ -19,12 +21,17 @@ func runClean(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	yes := fs.Bool("yes", false, "remove what was found (without it: a dry run that only lists it)")
 	keep := fs.Bool("keep-clusters", false, "leave the clusters firedrill made in place (their probe objects and filter rules are still removed)")
+	provider := fs.String("provider", "", "aws: look in EC2 for instances any firedrill run launched (tagged firedrill:cluster) instead")
+	region := fs.String("region", os.Getenv("AWS_REGION"), "with --provider aws: the region (default $AWS_REGION)")
+	olderThan := fs.Duration("older-than", 6*time.Hour, "with --provider aws: only instances launched longer ago (younger ones may be a run's still going)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: firedrill clean [--yes] [--keep-clusters]\n\n"+
 			"Lists what firedrill runs left behind, and removes it with --yes: faults the undo journal says were not\n"+
 			"undone (a node paused, cut off from its API or stopped), firedrill's packet filter rules in nodes, its\n"+
 			"probe namespace in clusters it did not make, and the clusters it made. Nothing else is touched, and no\n"+
-			"entry of a run still going. Exit 0 when nothing is left (or the dry run listed it), 1 on an error.")
+			"entry of a run still going. Exit 0 when nothing is left (or the dry run listed it), 1 on an error.\n\n"+
+			"With --provider aws: lists the EC2 instances of --region that firedrill runs launched (on any machine) more\n"+
+			"than --older-than ago, and terminates them with --yes; nothing without firedrill's tag is listed.")
 		fs.PrintDefaults()
 	}
 	if !parseNoArgs(fs, args, stderr) {
@@ -33,6 +40,30 @@ func runClean(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cfg := firedrillrun.FromEnv(".")
+	switch *provider {
+	case "":
+	case "aws":
+		if *region == "" {
+			fmt.Fprintln(stderr, "clean: --provider aws needs --region (or AWS_REGION)")
+			return exitUsage
+		}
+		p := aws.NewProvider(aws.Options{Out: stdout, StateDir: cfg.StateDir})
+		found, err := p.Leftovers(ctx, aws.LeftoversInput{Region: *region, OlderThan: *olderThan, Terminate: *yes, Out: stdout})
+		if err != nil {
+			fmt.Fprintf(stderr, "clean: %v\n", err)
+			return exitFail
+		}
+		switch {
+		case len(found) == 0:
+			fmt.Fprintf(stdout, "no firedrill instances older than %s in %s\n", *olderThan, *region)
+		case !*yes:
+			fmt.Fprintf(stdout, "%d instances found; terminate them with --yes\n", len(found))
+		}
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "clean: --provider %q: only aws has leftovers outside this machine's records\n", *provider)
+		return exitUsage
+	}
 	if _, err := firedrillrun.Clean(ctx, firedrillrun.CleanInput{Backends: firedrillrun.DefaultBackends(stdout), StateDir: cfg.StateDir,
 		Apply: *yes, KeepClusters: *keep, Out: stdout}); err != nil {
 		fmt.Fprintf(stderr, "clean: %v\n", err)

@@ -4,6 +4,8 @@
 //	firedrill run [--scenario a,b] [--labels EXPR] [--keep-cluster] [--reuse-cluster]
 //	firedrill observe [--context NAME] [--duration 5m] [flags]
 //	firedrill clean [--yes] [--keep-clusters]
+//	firedrill clean --provider aws --region R [--older-than 6h] [--yes]
+//	firedrill cluster up|down --profile NAME [--dry-run]
 //	firedrill report [--out DIR] [--scenarios DIR] [--history DIR] RUN_DIR
 //	firedrill report merge [--out DIR] RUN_DIR...   (also: firedrill merge)
 //	firedrill report --history DIR [--min-runs N]
@@ -46,6 +48,7 @@ var commands = []command{
 	{"merge", "merge the reports of several runs (CI shards) into one", runMerge},
 	{"report", "replay a recorded run offline (--scenarios: new budgets); report merge: shards into one; report --history: trends", runReport},
 	{"clean", "list what runs left behind (undone faults, clusters, probe objects); remove it with --yes", runClean},
+	{"cluster", "make a profile's cluster and leave it up, or take it down (aws: --dry-run prints every EC2 call)", runCluster},
 }
 
 // run is the whole program for args (os.Args[1:]) and returns its exit code.

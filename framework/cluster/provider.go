@@ -23,8 +23,32 @@ type Spec struct {
 	// make networks: kind).
 	Network *NetworkSpec
 	// Machines, for providers handed existing machines (ssh), says where
-	// they are and how kubeadm makes a cluster of them.
+	// they are and how kubeadm makes a cluster of them; a provider that
+	// launches machines (aws) fills in the inventory.
 	Machines *MachinesSpec
+	// Instances, for providers that launch machines (aws), says what to
+	// launch and where.
+	Instances *InstancesSpec
+}
+
+// InstancesSpec is the cloud instances a cluster is made on: one per
+// node, in the subnet of the node's zone, tagged with the cluster and the
+// run so that they can always be found and terminated again.
+type InstancesSpec struct {
+	Region       string
+	InstanceType string
+	// Image is the machine image (an AMI id): Linux with containerd,
+	// kubelet and kubeadm installed, as on the sandbox's vm-hosts.
+	Image string
+	// KeyPair is the cloud's name of the SSH key pair the instances get;
+	// KeyPath the private key the harness logs in with; User the login.
+	KeyPair, KeyPath, User string
+	SecurityGroups         []string
+	// Subnets maps each zone (availability zone) to the subnet its nodes
+	// are launched in.
+	Subnets map[string]string
+	// RunID tags what this run launched (firedrill:run).
+	RunID string
 }
 
 // MachinesSpec is a cluster bootstrapped with kubeadm on existing
@@ -36,9 +60,13 @@ type MachinesSpec struct {
 	// KubeadmConfig is the kubeadm configuration template rendered for
 	// each control-plane node (Go template: .NodeName, .Address,
 	// .ControlPlaneEndpoint, .KubernetesVersion, .PodSubnet).
-	KubeadmConfig     string
-	KubernetesVersion string
-	PodSubnet         string
+	KubeadmConfig string
+	// ControlPlaneEndpoint is the address clients and joining nodes use
+	// for the API (a load balancer's, host:port); empty uses the first
+	// control-plane machine's.
+	ControlPlaneEndpoint string
+	KubernetesVersion    string
+	PodSubnet            string
 	// CNIManifest is a path on the first control-plane node of the CNI's
 	// manifest, applied once it is up ({{ .PodSubnet }} replaced).
 	CNIManifest string

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 
 	"k8s.io/client-go/kubernetes"
@@ -47,6 +48,9 @@ func newPool(providers map[string]cluster.Provider, connect func(cluster.Cluster
 func Spec(p *scenario.ClusterProfile, nodeImage string) (cluster.Spec, error) {
 	if p.SSHCluster != nil {
 		return machinesSpec(p), nil
+	}
+	if p.AWSCluster != nil {
+		return instancesSpec(p), nil
 	}
 	if p.KindCluster == nil {
 		return cluster.Spec{}, fmt.Errorf("profile %s: provider %q is not implemented yet", p.Name, p.Provider)
@@ -88,6 +92,43 @@ func machinesSpec(p *scenario.ClusterProfile) cluster.Spec {
 	return spec
 }
 
+// instancesSpec is the spec of an aws profile; paths are relative to the
+// profile's file, and FIREDRILL_AWS_SSH_KEY names another private key.
+func instancesSpec(p *scenario.ClusterProfile) cluster.Spec {
+	ac := p.AWSCluster
+	rel := func(path string) string {
+		if path == "" || filepath.IsAbs(path) {
+			return path
+		}
+		return filepath.Join(filepath.Dir(p.Path), path)
+	}
+	key := rel(ac.SSHKey)
+	if rest, ok := strings.CutPrefix(ac.SSHKey, "~/"); ok {
+		if home, err := os.UserHomeDir(); err == nil {
+			key = filepath.Join(home, rest)
+		}
+	}
+	if env := os.Getenv("FIREDRILL_AWS_SSH_KEY"); env != "" {
+		key = env
+	}
+	user := ac.SSHUser
+	if user == "" {
+		user = "root"
+	}
+	spec := cluster.Spec{Name: ac.ClusterName, Profile: p.Name, WaitForReady: ac.WaitForReady,
+		Machines: &cluster.MachinesSpec{KubeadmConfig: rel(ac.KubeadmConfig), ControlPlaneEndpoint: ac.ControlPlaneEndpoint,
+			KubernetesVersion: ac.KubernetesVersion, PodSubnet: ac.PodSubnet, CNIManifest: ac.CNIManifest},
+		Instances: &cluster.InstancesSpec{Region: ac.Region, InstanceType: ac.InstanceType, Image: ac.Image,
+			KeyPair: ac.KeyPair, KeyPath: key, User: user, SecurityGroups: ac.SecurityGroups, Subnets: map[string]string{}}}
+	for _, z := range ac.Zones {
+		spec.Instances.Subnets[z.Name] = z.Subnet
+	}
+	for _, n := range ac.Nodes {
+		spec.Nodes = append(spec.Nodes, cluster.NodeSpec{Role: n.Role, Zone: n.Zone})
+	}
+	return spec
+}
+
 func (p *pool) get(ctx context.Context, profile *scenario.ClusterProfile) (cluster.Cluster, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -109,6 +150,9 @@ func (p *pool) get(ctx context.Context, profile *scenario.ClusterProfile) (clust
 		}
 		delete(p.live, profile.Name)
 		delete(p.unhealthy, profile.Name)
+	}
+	if spec.Instances != nil {
+		spec.Instances.RunID = filepath.Base(p.dir)
 	}
 	c, created, err := prov.Up(ctx, cluster.UpInput{Spec: spec, Reuse: p.reuse, KubeconfigDir: p.dir})
 	if created {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/firedrill/firedrill/framework/budget"
 	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/cluster/aws"
 	"github.com/firedrill/firedrill/framework/cluster/kind"
 	"github.com/firedrill/firedrill/framework/cluster/ssh"
 	"github.com/firedrill/firedrill/framework/drill"
@@ -56,6 +57,7 @@ func DefaultBackends(out io.Writer) Backends {
 	return Backends{Providers: map[string]cluster.Provider{
 		scenario.ProviderKind: kind.NewProvider(out),
 		scenario.ProviderSSH:  ssh.NewProvider(out, kind.StateDir()),
+		scenario.ProviderAWS:  aws.NewProvider(aws.Options{Out: out, StateDir: kind.StateDir()}),
 	}, Connect: drill.Connect}
 }
 

@@ -109,11 +109,11 @@ func TestCatalogErrors(t *testing.T) {
 }
 
 func TestCatalogBrokenProfileDoesNotCascade(t *testing.T) {
-	sd, cd := catalogDirs(t, baseScenario, edit(t, baseProfile, "provider: kind", "provider: aws"))
+	sd, cd := catalogDirs(t, baseScenario, edit(t, baseProfile, "provider: kind", "provider: gcp"))
 	_, err := LoadCatalog(sd, cd)
 	// The profile's own error, and not "unknown cluster profile" in the
 	// scenario.
-	checkErr(t, err, filepath.Join(cd, "kind-single.yaml"), 1, `4:11: provider: unknown provider "aws"`)
+	checkErr(t, err, filepath.Join(cd, "kind-single.yaml"), 1, `4:11: provider: unknown provider "gcp"`)
 }
 
 func TestCatalogAllErrorsSorted(t *testing.T) {

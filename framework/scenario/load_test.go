@@ -509,7 +509,7 @@ func TestProfileErrors(t *testing.T) {
 		old, new string // edit of baseProfile
 		want     string
 	}{
-		{"unknown provider", "provider: kind", "provider: aws", `4:11: provider: unknown provider "aws": want "kind" or "ssh"`},
+		{"unknown provider", "provider: kind", "provider: gcp", `4:11: provider: unknown provider "gcp": want "kind", "ssh" or "aws"`},
 		{"kind without kindCluster", baseProfile[strings.Index(baseProfile, "kindCluster:"):strings.Index(baseProfile, "budgetOverrides:")], "", `1:1: kindCluster: required for provider "kind"`},
 		{"cluster name not a DNS label", "clusterName: firedrill-single", "clusterName: Firedrill_Single", `6:16: kindCluster.clusterName: must be a DNS-1123 label`},
 		{"waitForReady missing", "  waitForReady: 5m\n", "", `5:1: kindCluster.waitForReady: required`},
@@ -664,4 +664,61 @@ func TestMergeKeys(t *testing.T) {
 	_, err := LoadScenario(path)
 	// Merged keys count as written; the anchor's holder is still unknown.
 	checkErr(t, err, path, 1, `11:1: defaults: unknown field "defaults"`)
+}
+
+const awsProfile = `apiVersion: firedrill.io/v1alpha1
+kind: ClusterProfile
+name: aws-ha
+provider: aws
+awsCluster:
+  clusterName: fd-aws
+  region: eu-west-1
+  instanceType: m6i.large
+  image: ami-1
+  keyPair: fd
+  sshKey: fd.pem
+  securityGroups: [sg-1]
+  zones:
+    - {name: eu-west-1a, subnet: subnet-a}
+    - {name: eu-west-1b, subnet: subnet-b}
+  kubeadmConfig: aws.kubeadm.tmpl
+  kubernetesVersion: v1.34.4
+  podSubnet: 10.244.0.0/16
+  waitForReady: 15m
+  nodes:
+    - {role: control-plane, zone: eu-west-1a}
+    - {role: worker, zone: eu-west-1b}
+`
+
+func TestAWSProfile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "aws-ha.yaml")
+	if err := os.WriteFile(path, []byte(awsProfile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := LoadProfile(path)
+	if err != nil {
+		t.Fatalf("a valid aws profile: %v", err)
+	}
+	if shapes := p.NodeShapes(); len(shapes) != 2 || shapes[1].Zone != "eu-west-1b" {
+		t.Errorf("node shapes %+v", shapes)
+	}
+	for _, tt := range []struct{ name, old, new, want string }{
+		{"a node in a zone without a subnet", "{role: worker, zone: eu-west-1b}", "{role: worker, zone: eu-west-1c}",
+			`22:28: awsCluster.nodes[1].zone: "eu-west-1c" is not one of awsCluster.zones`},
+		{"no security group", "  securityGroups: [sg-1]\n", "", `5:1: awsCluster.securityGroups: required`},
+		{"a zone twice", "{name: eu-west-1b, subnet: subnet-b}", "{name: eu-west-1a, subnet: subnet-b}", `15:14: awsCluster.zones[1].name: zone "eu-west-1a" is listed twice`},
+		{"no region", "  region: eu-west-1\n", "", `5:1: awsCluster.region: required`},
+		{"an aws block on a kind profile", "provider: aws", "provider: kind", `6:3: awsCluster: only for provider "aws"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := os.WriteFile(path, []byte(strings.Replace(awsProfile, tt.old, tt.new, 1)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := LoadProfile(path)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want one containing %s", err, tt.want)
+			}
+		})
+	}
 }

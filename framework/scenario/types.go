@@ -327,6 +327,7 @@ type ClusterProfile struct {
 
 	KindCluster *KindCluster `yaml:"kindCluster"` // required iff provider is kind
 	SSHCluster  *SSHCluster  `yaml:"sshCluster"`  // required iff provider is ssh
+	AWSCluster  *AWSCluster  `yaml:"awsCluster"`  // required iff provider is aws
 
 	// BudgetOverrides replace a scenario's budget limits on this profile,
 	// so kind on a laptop and EC2 differ without editing scenarios.
@@ -343,6 +344,7 @@ type ClusterProfile struct {
 const (
 	ProviderKind = "kind"
 	ProviderSSH  = "ssh"
+	ProviderAWS  = "aws"
 )
 
 // Node shapes of the profile, whatever its provider: what fault targets
@@ -357,6 +359,8 @@ func (p *ClusterProfile) NodeShapes() []KindNode {
 			out = append(out, KindNode{Role: n.Role, Zone: n.Zone})
 		}
 		return out
+	case p.AWSCluster != nil:
+		return p.AWSCluster.Nodes
 	}
 	return nil
 }
@@ -381,6 +385,50 @@ type SSHCluster struct {
 	CNIManifest  string        `yaml:"cniManifest"`
 	WaitForReady time.Duration `yaml:"waitForReady"` // required, > 0
 	Nodes        []SSHNode     `yaml:"nodes"`
+}
+
+// AWSCluster is a cluster on EC2 instances the harness launches (one per
+// node, in the subnet of the node's availability zone), bootstrapped with
+// kubeadm over SSH as an sshCluster is, and terminated at the end.
+type AWSCluster struct {
+	// ClusterName names the cluster (the firedrill:cluster tag of its
+	// instances, its kubeconfig); required, a DNS label.
+	ClusterName  string `yaml:"clusterName"`
+	Region       string `yaml:"region"`       // required, e.g. eu-west-1
+	InstanceType string `yaml:"instanceType"` // required, e.g. m6i.large
+	// Image is the AMI: Linux with containerd, kubelet and kubeadm, and
+	// cloud-init printing the SSH host keys on the console; required.
+	Image string `yaml:"image"`
+	// KeyPair is the EC2 key pair's name; SSHKey the path of its private
+	// key (FIREDRILL_AWS_SSH_KEY overrides it); SSHUser the login (default
+	// root). All required but SSHUser.
+	KeyPair        string   `yaml:"keyPair"`
+	SSHKey         string   `yaml:"sshKey"`
+	SSHUser        string   `yaml:"sshUser"`
+	SecurityGroups []string `yaml:"securityGroups"` // required, at least one
+	// Zones are the availability zones nodes go to, each with its subnet;
+	// required, every node's zone among them.
+	Zones []AWSZone `yaml:"zones"`
+	// ControlPlaneEndpoint is the API's address for clients and joining
+	// nodes (host:port of a load balancer in front of the control-plane
+	// instances); empty uses the first control-plane instance's, which a
+	// lost zone may take with it.
+	ControlPlaneEndpoint string `yaml:"controlPlaneEndpoint"`
+	// KubeadmConfig, KubernetesVersion, PodSubnet, CNIManifest and
+	// WaitForReady are as in sshCluster.
+	KubeadmConfig     string        `yaml:"kubeadmConfig"`
+	KubernetesVersion string        `yaml:"kubernetesVersion"`
+	PodSubnet         string        `yaml:"podSubnet"`
+	CNIManifest       string        `yaml:"cniManifest"`
+	WaitForReady      time.Duration `yaml:"waitForReady"`
+	Nodes             []KindNode    `yaml:"nodes"`
+}
+
+// AWSZone is an availability zone and the subnet nodes there are launched
+// in.
+type AWSZone struct {
+	Name   string `yaml:"name"`
+	Subnet string `yaml:"subnet"`
 }
 
 // SSHNode is one node: its role, zone and, optionally, the inventory's

@@ -473,7 +473,7 @@ func unitWant(unit timeline.Unit) string {
 // dnsLabel is an RFC 1123 label, as Kubernetes checks it.
 var dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 
-var providers = []string{ProviderKind, ProviderSSH}
+var providers = []string{ProviderKind, ProviderSSH, ProviderAWS}
 
 var nodeRoles = []string{RoleControlPlane, RoleWorker}
 
@@ -499,13 +499,28 @@ func (d *doc) validateProfile(p *ClusterProfile) {
 			d.checkSSHCluster(p.SSHCluster)
 		}
 	}
+	if p.Provider == ProviderAWS {
+		if p.AWSCluster == nil {
+			d.errorf("awsCluster", "required for provider %q (clusterName, region, instanceType, image, keyPair, sshKey, securityGroups, zones, kubeadmConfig, kubernetesVersion, podSubnet, waitForReady, nodes)", ProviderAWS)
+		} else {
+			d.checkAWSCluster(p.AWSCluster)
+		}
+	}
 	// A provider's block on another known provider is a mistake; on an
 	// unknown provider the provider itself is.
-	if p.Provider == ProviderSSH && p.KindCluster != nil {
-		d.errorf("kindCluster", "only for provider %q", ProviderKind)
-	}
-	if p.Provider == ProviderKind && p.SSHCluster != nil {
-		d.errorf("sshCluster", "only for provider %q", ProviderSSH)
+	if slices.Contains(providers, p.Provider) {
+		for _, block := range []struct {
+			field, provider string
+			set             bool
+		}{
+			{"kindCluster", ProviderKind, p.KindCluster != nil},
+			{"sshCluster", ProviderSSH, p.SSHCluster != nil},
+			{"awsCluster", ProviderAWS, p.AWSCluster != nil},
+		} {
+			if block.set && block.provider != p.Provider {
+				d.errorf(block.field, "only for provider %q", block.provider)
+			}
+		}
 	}
 
 	d.checkTimeouts(p.Timeouts)
@@ -589,6 +604,49 @@ func (d *doc) checkSSHCluster(c *SSHCluster) {
 	}
 	if c.Nodes[0].Role != RoleControlPlane {
 		d.errorf("sshCluster.nodes[0].role", "the first node must be a control-plane node: kubeadm init runs there")
+	}
+}
+
+func (d *doc) checkAWSCluster(c *AWSCluster) {
+	d.checkDNSLabel("awsCluster.clusterName", c.ClusterName, "firedrill-aws")
+	for _, f := range [][2]string{{"region", c.Region}, {"instanceType", c.InstanceType}, {"image", c.Image},
+		{"keyPair", c.KeyPair}, {"sshKey", c.SSHKey}, {"kubeadmConfig", c.KubeadmConfig}, {"kubernetesVersion", c.KubernetesVersion}} {
+		d.requireString("awsCluster."+f[0], f[1])
+	}
+	if len(c.SecurityGroups) == 0 {
+		d.errorf("awsCluster.securityGroups", "required: at least one security group id (sg-...) that lets the harness reach SSH and the API, and the nodes each other")
+	}
+	if c.PodSubnet == "" {
+		d.errorf("awsCluster.podSubnet", "required: the pods' CIDR, e.g. 10.244.0.0/16")
+	} else if _, err := netip.ParsePrefix(c.PodSubnet); err != nil {
+		d.errorf("awsCluster.podSubnet", "not a CIDR: %v", err)
+	}
+	d.positive("awsCluster.waitForReady", c.WaitForReady)
+	zones := map[string]bool{}
+	for i, z := range c.Zones {
+		path := fmt.Sprintf("awsCluster.zones[%d]", i)
+		d.requireString(path+".name", z.Name)
+		d.requireString(path+".subnet", z.Subnet)
+		if zones[z.Name] {
+			d.errorf(path+".name", "zone %q is listed twice", z.Name)
+		}
+		zones[z.Name] = true
+	}
+	if len(c.Nodes) == 0 {
+		d.errorf("awsCluster.nodes", "required: at least one node, the first a control-plane")
+		return
+	}
+	for i, n := range c.Nodes {
+		path := fmt.Sprintf("awsCluster.nodes[%d]", i)
+		if !slices.Contains(nodeRoles, n.Role) {
+			d.errorf(path+".role", "want %s, got %q", quoteList(nodeRoles), n.Role)
+		}
+		if !zones[n.Zone] {
+			d.errorf(path+".zone", "%q is not one of awsCluster.zones", n.Zone)
+		}
+	}
+	if c.Nodes[0].Role != RoleControlPlane {
+		d.errorf("awsCluster.nodes[0].role", "the first node must be a control-plane node: kubeadm init runs there")
 	}
 }
 

@@ -97,10 +97,18 @@ func (c *Cluster) Reboot(ctx context.Context, n cluster.Node) error {
 	// The session ends with the machine: an error here is expected, and
 	// only a boot id that never changes proves the reboot failed.
 	_, _ = c.client.run(ctx, h, "systemctl reboot --force", nil)
+	return c.WaitForNewBoot(ctx, n, before)
+}
+
+// WaitForNewBoot waits until the node answers SSH from another boot than
+// before (a BootID), saying every 10 s that it is still waiting: the end
+// of a reboot, whoever started it (systemctl here, the cloud's API for a
+// provider that launched the machine).
+func (c *Cluster) WaitForNewBoot(ctx context.Context, n cluster.Node, before string) error {
 	start := time.Now()
 	last := start
 	var readErr error
-	err = wait.PollUntilContextTimeout(ctx, time.Second, rebootLimit, true, func(ctx context.Context) (bool, error) {
+	err := wait.PollUntilContextTimeout(ctx, time.Second, rebootLimit, true, func(ctx context.Context) (bool, error) {
 		rctx, cancel := context.WithTimeout(ctx, dialTimeout)
 		defer cancel()
 		var now string

@@ -231,11 +231,15 @@ func (p *Provider) create(ctx context.Context, spec cluster.Spec, hosts []Host, 
 		return nil, fmt.Errorf("kubeadm configuration template: %w", err)
 	}
 	first := hosts[0]
+	endpoint := spec.Machines.ControlPlaneEndpoint
+	if endpoint == "" {
+		endpoint = first.Address + ":6443"
+	}
 	fmt.Fprintf(p.out, "creating cluster %s (profile %s) with kubeadm on %d machines over SSH\n", spec.Name, spec.Profile, len(hosts))
 	for i, h := range hosts {
 		var cfg bytes.Buffer
 		err := tmpl.Execute(&cfg, map[string]string{"NodeName": h.Name, "Address": h.Address,
-			"ControlPlaneEndpoint": first.Address + ":6443", "KubernetesVersion": spec.Machines.KubernetesVersion,
+			"ControlPlaneEndpoint": endpoint, "KubernetesVersion": spec.Machines.KubernetesVersion,
 			"PodSubnet": spec.Machines.PodSubnet, "Role": spec.Nodes[i].Role})
 		if err != nil {
 			return nil, fmt.Errorf("kubeadm configuration for %s: %w", h.Name, err)
@@ -433,6 +437,18 @@ func (p *Provider) Delete(ctx context.Context, name string) error {
 	delete(p.made, name)
 	p.mu.Unlock()
 	return os.Remove(p.recordPath(name))
+}
+
+// Forget removes the record of a cluster whose machines are gone (a
+// cloud provider terminated them): there is nothing left to reset.
+func (p *Provider) Forget(name string) error {
+	p.mu.Lock()
+	delete(p.made, name)
+	p.mu.Unlock()
+	if err := os.Remove(p.recordPath(name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 // Made implements cluster.Provider: the clusters this machine's records

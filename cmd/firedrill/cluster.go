@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/cluster/aws"
+	"github.com/firedrill/firedrill/framework/cluster/kind"
+	firedrillrun "github.com/firedrill/firedrill/framework/run"
+	"github.com/firedrill/firedrill/framework/scenario"
+)
+
+// runCluster makes the cluster of a profile and leaves it running (to look
+// at, or for drills with REUSE_CLUSTER=1), or takes it down; with
+// --dry-run (aws) it prints every cloud call instead of making it.
+func runCluster(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("cluster", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	profileName := fs.String("profile", "", "the cluster profile (a name in --clusters)")
+	clusters := fs.String("clusters", "clusters", "directory of cluster profiles")
+	dry := fs.Bool("dry-run", false, "print every EC2 call (operation and input) instead of sending it (provider aws)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: firedrill cluster up|down --profile NAME [--dry-run]\n\n"+
+			"up makes the profile's cluster (or reuses the one firedrill made) and leaves it running; down takes down\n"+
+			"a cluster firedrill made, and refuses any other. --dry-run, for aws profiles, prints every EC2 call\n"+
+			"with its input, answered by a simulation, and sends none: no credentials are needed.")
+		fs.PrintDefaults()
+	}
+	if len(args) == 0 || (args[0] != "up" && args[0] != "down") {
+		fs.Usage()
+		return exitUsage
+	}
+	verb := args[0]
+	if !parseNoArgs(fs, args[1:], stderr) {
+		return exitUsage
+	}
+	if *profileName == "" {
+		fmt.Fprintln(stderr, "cluster: --profile is required")
+		return exitUsage
+	}
+	// A profile's file is named after it (validate checks that).
+	profile, err := scenario.LoadProfile(filepath.Join(*clusters, *profileName+".yaml"))
+	if err != nil {
+		fmt.Fprintf(stderr, "cluster: %v\n", err)
+		return exitFail
+	}
+	cfg := firedrillrun.FromEnv(".")
+	spec, err := firedrillrun.Spec(profile, cfg.NodeImage)
+	if err != nil {
+		fmt.Fprintf(stderr, "cluster: %v\n", err)
+		return exitFail
+	}
+	if spec.Instances != nil {
+		spec.Instances.RunID = "manual-" + time.Now().UTC().Format("20060102-150405")
+	}
+	var prov cluster.Provider
+	switch {
+	case *dry && profile.Provider != scenario.ProviderAWS:
+		fmt.Fprintf(stderr, "cluster: --dry-run is for aws profiles; %s is a %s profile, which makes no cloud calls\n", profile.Name, profile.Provider)
+		return exitUsage
+	case *dry:
+		prov = aws.NewProvider(aws.Options{Out: stdout, StateDir: cfg.StateDir, DryRun: true})
+	default:
+		prov = firedrillrun.DefaultBackends(stdout).Providers[profile.Provider]
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if verb == "down" {
+		if err := prov.Delete(ctx, spec.Name); err != nil {
+			fmt.Fprintf(stderr, "cluster down: %v\n", err)
+			return exitFail
+		}
+		fmt.Fprintf(stdout, "cluster %s taken down\n", spec.Name)
+		return exitOK
+	}
+	dir := filepath.Join(kind.StateDir(), "kubeconfigs")
+	c, _, err := prov.Up(ctx, cluster.UpInput{Spec: spec, Reuse: true, KubeconfigDir: dir})
+	switch {
+	case errors.Is(err, aws.ErrDryRun):
+		fmt.Fprintf(stdout, "%v\n", err)
+		return exitOK
+	case err != nil:
+		fmt.Fprintf(stderr, "cluster up: %v\n", err)
+		return exitFail
+	}
+	fmt.Fprintf(stdout, "cluster %s is up; kubeconfig %s; take it down with: firedrill cluster down --profile %s\n",
+		c.Name(), c.KubeconfigPath(), profile.Name)
+	return exitOK
+}

@@ -1,0 +1,322 @@
+package aws
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/cluster/ssh"
+)
+
+// haSpec is a three-master cluster across three zones, as
+// clusters/aws-ha.yaml describes one.
+func haSpec() cluster.Spec {
+	return cluster.Spec{Name: "fd-aws", Profile: "aws-ha", WaitForReady: time.Minute,
+		Machines: &cluster.MachinesSpec{KubeadmConfig: "kubeadm.tmpl", KubernetesVersion: "v1.34.4", PodSubnet: "10.244.0.0/16"},
+		Instances: &cluster.InstancesSpec{Region: "eu-west-1", InstanceType: "m6i.large", Image: "ami-0abc", KeyPair: "fd",
+			KeyPath: "/keys/fd.pem", User: "ubuntu", SecurityGroups: []string{"sg-1"}, RunID: "20261204-150000",
+			Subnets: map[string]string{"eu-west-1a": "subnet-a", "eu-west-1b": "subnet-b", "eu-west-1c": "subnet-c"}},
+		Nodes: []cluster.NodeSpec{
+			{Role: cluster.RoleControlPlane, Zone: "eu-west-1a"},
+			{Role: cluster.RoleControlPlane, Zone: "eu-west-1b"},
+			{Role: cluster.RoleControlPlane, Zone: "eu-west-1c"},
+		}}
+}
+
+func testProvider(t *testing.T, w *wire, out *bytes.Buffer) *Provider {
+	t.Helper()
+	return NewProvider(Options{Out: out, StateDir: t.TempDir(), Config: w.config(),
+		MinDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, HostKeyPoll: time.Millisecond, WaitLimit: 10 * time.Second})
+}
+
+const console = `[   10.1] cloud-init[812]: Cloud-init v. 24.1 running 'modules:final'
+-----BEGIN SSH HOST KEY KEYS-----
+ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAI root@ip-10-0-1-10
+ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB root@ip-10-0-1-10
+-----END SSH HOST KEY KEYS-----
+`
+
+// Launch: one RunInstances per node, in its zone's subnet, tagged, with
+// an idempotency token; the SDK's running waiter polls until every
+// instance runs; the instances are recorded as EC2 names them; the host
+// keys come from the console output once it shows them, into known_hosts,
+// and the inventory names every instance for the ssh provider.
+func TestLaunchAndInventory(t *testing.T) {
+	w := newWire(t)
+	a := inst{id: "i-0a", zone: "eu-west-1a", private: "10.0.1.10", public: "203.0.113.10", node: "fd-aws-cp-1", cluster: "fd-aws"}
+	b := inst{id: "i-0b", zone: "eu-west-1b", private: "10.0.2.10", node: "fd-aws-cp-2", cluster: "fd-aws"}
+	c := inst{id: "i-0c", zone: "eu-west-1c", private: "10.0.3.10", public: "203.0.113.12", node: "fd-aws-cp-3", cluster: "fd-aws"}
+	pending := func(i inst) inst { i.state = "pending"; return i }
+	running := func(i inst) inst { i.state = "running"; return i }
+	w.on("RunInstances", runReply(pending(a)), runReply(pending(b)), runReply(pending(c)))
+	w.on("DescribeInstances",
+		describeReply("", pending(a), running(b), pending(c)), // the waiter's first poll
+		describeReply("", running(a), running(b), running(c)), // its second
+		describeReply("", running(a), running(b), running(c))) // the addresses
+	w.on("GetConsoleOutput", consoleReply("i-0a", "booting\n"), consoleReply("i-0a", console))
+	var out bytes.Buffer
+	p := testProvider(t, w, &out)
+	spec := haSpec()
+	rec := record{Cluster: spec.Name, Region: "eu-west-1", Instances: map[string]string{}}
+	ec, err := p.client(context.Background(), "eu-west-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := p.launch(context.Background(), ec, spec, &rec)
+	if err != nil {
+		t.Fatalf("launch: %v\n%s", err, out.String())
+	}
+
+	runs := w.of("RunInstances")
+	if len(runs) != 3 {
+		t.Fatalf("%d RunInstances calls, want 3", len(runs))
+	}
+	for i, zone := range []string{"a", "b", "c"} {
+		r := runs[i]
+		want := map[string]string{"SubnetId": "subnet-" + zone, "ImageId": "ami-0abc", "InstanceType": "m6i.large", "KeyName": "fd",
+			"MinCount": "1", "MaxCount": "1", "SecurityGroupId.1": "sg-1",
+			"ClientToken":                     "firedrill-20261204-150000-fd-aws-cp-" + string(rune('1'+i)),
+			"TagSpecification.1.ResourceType": "instance",
+			"TagSpecification.2.ResourceType": "volume",
+		}
+		for k, v := range want {
+			if got := r.Get(k); got != v {
+				t.Errorf("RunInstances %d: %s = %q, want %q", i, k, got, v)
+			}
+		}
+		tags := map[string]string{}
+		for j := 1; r.Get(tagKey(1, j)) != ""; j++ {
+			tags[r.Get(tagKey(1, j))] = r.Get(strings.Replace(tagKey(1, j), ".Key", ".Value", 1))
+		}
+		for k, v := range map[string]string{TagCluster: "fd-aws", TagProfile: "aws-ha", TagRun: "20261204-150000", TagNode: "fd-aws-cp-" + string(rune('1'+i))} {
+			if tags[k] != v {
+				t.Errorf("RunInstances %d: tag %s = %q, want %q (tags %v)", i, k, tags[k], v, tags)
+			}
+		}
+	}
+	if got := len(w.of("DescribeInstances")); got != 3 {
+		t.Errorf("%d DescribeInstances calls, want 3 (two waiter polls, one for addresses)", got)
+	}
+	if !strings.Contains(out.String(), "waiting for instances running") || !strings.Contains(out.String(), "i-0a pending") {
+		t.Errorf("no progress line naming the pending instance:\n%s", out.String())
+	}
+	if rec.Instances["fd-aws-cp-2"] != "i-0b" || len(rec.Instances) != 3 {
+		t.Errorf("record: %v", rec.Instances)
+	}
+	if list[0].address != "10.0.1.10" || list[1].address != "10.0.2.10" {
+		t.Errorf("addresses: the private ones, public or not: %+v", list)
+	}
+
+	path, err := p.writeInventory(context.Background(), ec, spec, list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := ssh.ReadInventory(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.Hosts) != 3 || inv.Hosts[2].Name != "fd-aws-cp-3" || inv.Hosts[2].Address != "10.0.3.10" ||
+		inv.Hosts[0].User != "ubuntu" || inv.Hosts[0].KeyPath != "/keys/fd.pem" {
+		t.Errorf("inventory: %+v", inv.Hosts)
+	}
+	known, err := os.ReadFile(inv.Hosts[0].KnownHostsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(known), "10.0.1.10 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB\n") ||
+		!strings.Contains(string(known), "10.0.2.10 ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAI\n") {
+		t.Errorf("known_hosts:\n%s", known)
+	}
+	if n := len(w.of("GetConsoleOutput")); n != 4 {
+		t.Errorf("%d GetConsoleOutput calls, want 4 (one before the keys showed, one per instance after)", n)
+	}
+}
+
+func tagKey(spec, tag int) string {
+	return "TagSpecification." + string(rune('0'+spec)) + ".Tag." + string(rune('0'+tag)) + ".Key"
+}
+
+// Instances tagged for the cluster that this machine did not record are
+// another's: Up refuses before launching anything and names them.
+func TestUpRefusesTaggedInstancesItDidNotLaunch(t *testing.T) {
+	w := newWire(t)
+	w.on("DescribeInstances", describeReply("", inst{id: "i-other", state: "running", zone: "eu-west-1a", private: "10.0.1.99", cluster: "fd-aws", node: "fd-aws-cp-1"}))
+	var out bytes.Buffer
+	p := testProvider(t, w, &out)
+	_, created, err := p.Up(context.Background(), cluster.UpInput{Spec: haSpec(), Reuse: true, KubeconfigDir: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), "i-other") || !strings.Contains(err.Error(), "no record") {
+		t.Fatalf("Up: %v, want a refusal naming i-other", err)
+	}
+	if created {
+		t.Error("created = true for a refused cluster")
+	}
+	if n := len(w.of("RunInstances")); n != 0 {
+		t.Errorf("%d RunInstances calls after a refusal", n)
+	}
+	if f := w.of("DescribeInstances")[0]; f.Get("Filter.1.Name") != "tag:"+TagCluster || f.Get("Filter.1.Value.1") != "fd-aws" {
+		t.Errorf("the lookup is not by the cluster tag: %v", f)
+	}
+}
+
+// Delete terminates the recorded cluster's tagged instances (every page
+// of them) and waits with the SDK's terminated waiter; a recorded instance
+// that is gone is fine, one alive without the tag is left alone and named.
+func TestDeleteTerminatesOnlyTaggedInstances(t *testing.T) {
+	w := newWire(t)
+	a := inst{id: "i-0a", state: "running", zone: "eu-west-1a", private: "10.0.1.10", node: "fd-aws-cp-1", cluster: "fd-aws"}
+	b := inst{id: "i-0b", state: "stopped", zone: "eu-west-1b", private: "10.0.2.10", node: "fd-aws-cp-2", cluster: "fd-aws"}
+	untagged := inst{id: "i-0c", state: "running", zone: "eu-west-1c", private: "10.0.3.10"}
+	gone := func(i inst) inst { i.state = "terminated"; return i }
+	w.on("DescribeInstances",
+		describeReply("page-2", a),  // tagged, page 1
+		describeReply("", b),        // tagged, page 2
+		describeReply("", untagged), // i-0c by its id
+		errorReply(400, "InvalidInstanceID.NotFound", "The instance ID 'i-0d' does not exist"), // i-0d by its id
+		describeReply("", gone(a), b),       // the waiter's first poll
+		describeReply("", gone(a), gone(b))) // and second
+	w.on("TerminateInstances", emptyReply("TerminateInstances"))
+	var out bytes.Buffer
+	p := testProvider(t, w, &out)
+	rec := record{Cluster: "fd-aws", Region: "eu-west-1", Instances: map[string]string{
+		"fd-aws-cp-1": "i-0a", "fd-aws-cp-2": "i-0b", "fd-aws-cp-3": "i-0c", "fd-aws-worker-4": "i-0d"}}
+	if err := p.writeRecord(rec); err != nil {
+		t.Fatal(err)
+	}
+	err := p.Delete(context.Background(), "fd-aws")
+	if err == nil || !strings.Contains(err.Error(), "i-0c") || strings.Contains(err.Error(), "i-0d") {
+		t.Errorf("Delete: %v, want an error naming the untagged i-0c alone", err)
+	}
+	terms := w.of("TerminateInstances")
+	if len(terms) != 1 || terms[0].Get("InstanceId.1") != "i-0a" || terms[0].Get("InstanceId.2") != "i-0b" || terms[0].Get("InstanceId.3") != "" {
+		t.Fatalf("TerminateInstances calls: %v, want one for i-0a and i-0b", terms)
+	}
+	if pages := w.of("DescribeInstances"); pages[1].Get("NextToken") != "page-2" {
+		t.Errorf("the second page was not asked for with the token: %v", pages[1])
+	}
+	if _, ok, _ := p.readRecord("fd-aws"); !ok {
+		t.Error("the record was removed though an instance was left")
+	}
+
+	// Without a record, nothing is terminated.
+	w2 := newWire(t)
+	p2 := testProvider(t, w2, &out)
+	if err := p2.Delete(context.Background(), "fd-aws"); err == nil || !strings.Contains(err.Error(), "no record") {
+		t.Errorf("Delete without a record: %v", err)
+	}
+	if len(w2.calls) != 0 {
+		t.Errorf("EC2 calls without a record: %v", w2.calls)
+	}
+}
+
+// Leftovers lists firedrill's instances of every cluster older than the
+// limit, across pages, and terminates only those with Terminate.
+func TestLeftovers(t *testing.T) {
+	now := time.Date(2026, 12, 4, 15, 0, 0, 0, time.UTC)
+	old := inst{id: "i-old", state: "running", zone: "eu-west-1a", private: "10.0.1.10", cluster: "fd-aws", node: "fd-aws-cp-1", launched: now.Add(-7 * time.Hour)}
+	young := inst{id: "i-young", state: "running", zone: "eu-west-1a", private: "10.0.1.11", cluster: "fd-other", node: "fd-other-cp-1", launched: now.Add(-time.Hour)}
+	for _, terminate := range []bool{false, true} {
+		w := newWire(t)
+		w.on("DescribeInstances", describeReply("next", old), describeReply("", young))
+		if terminate {
+			gone := old
+			gone.state = "terminated"
+			w.on("DescribeInstances", describeReply("", gone))
+			w.on("TerminateInstances", emptyReply("TerminateInstances"))
+		}
+		var out bytes.Buffer
+		p := testProvider(t, w, &out)
+		found, err := p.Leftovers(context.Background(), LeftoversInput{Region: "eu-west-1", OlderThan: 6 * time.Hour, Terminate: terminate, Out: &out, Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(found) != 1 || found[0].ID != "i-old" || found[0].Cluster != "fd-aws" || found[0].Run != "run-1" {
+			t.Errorf("terminate=%v: found %+v, want i-old alone", terminate, found)
+		}
+		if f := w.of("DescribeInstances")[0]; f.Get("Filter.1.Name") != "tag-key" || f.Get("Filter.1.Value.1") != TagCluster {
+			t.Errorf("the search is not by firedrill's tag: %v", f)
+		}
+		terms := w.of("TerminateInstances")
+		switch {
+		case !terminate && len(terms) != 0:
+			t.Errorf("a listing terminated %v", terms)
+		case terminate && (len(terms) != 1 || terms[0].Get("InstanceId.1") != "i-old" || terms[0].Get("InstanceId.2") != ""):
+			t.Errorf("TerminateInstances: %v, want i-old alone", terms)
+		}
+	}
+}
+
+// Power off is a forced StopInstances and the stopped waiter; Running
+// reads the state; Start starts a stopped instance and waits for it to
+// run. (The wait for SSH after it is the ssh provider's, tested there.)
+func TestStopAndRunning(t *testing.T) {
+	w := newWire(t)
+	a := inst{id: "i-0a", zone: "eu-west-1a", private: "10.0.1.10", node: "fd-aws-cp-1", cluster: "fd-aws"}
+	with := func(state string) inst { i := a; i.state = state; return i }
+	w.on("StopInstances", emptyReply("StopInstances"))
+	w.on("DescribeInstances", describeReply("", with("stopping")), describeReply("", with("stopped")), describeReply("", with("stopped")))
+	var out bytes.Buffer
+	p := testProvider(t, w, &out)
+	ec, err := p.client(context.Background(), "eu-west-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Cluster{name: "fd-aws", p: p, ec: ec, instances: map[string]instance{"fd-aws-cp-1": {id: "i-0a", node: "fd-aws-cp-1"}}}
+	n := cluster.Node{Name: "fd-aws-cp-1"}
+	if err := c.Stop(context.Background(), n); err != nil {
+		t.Fatal(err)
+	}
+	stops := w.of("StopInstances")
+	if len(stops) != 1 || stops[0].Get("InstanceId.1") != "i-0a" || stops[0].Get("Force") != "true" {
+		t.Errorf("StopInstances: %v, want i-0a with Force", stops)
+	}
+	running, err := c.Running(context.Background(), n)
+	if err != nil || running {
+		t.Errorf("Running after the stop: %v, %v", running, err)
+	}
+	if _, err := c.Running(context.Background(), cluster.Node{Name: "elsewhere"}); err == nil {
+		t.Error("Running of a node that is no instance of the cluster: no error")
+	}
+}
+
+// A dry run prints every call with its input, sends nothing (no
+// credentials, no endpoint), and shows the whole life: launch, wait,
+// terminate.
+func TestDryRunPrintsEveryCall(t *testing.T) {
+	var out bytes.Buffer
+	p := NewProvider(Options{Out: &out, StateDir: t.TempDir(), DryRun: true, MinDelay: time.Millisecond, MaxDelay: time.Millisecond})
+	_, created, err := p.Up(context.Background(), cluster.UpInput{Spec: haSpec(), KubeconfigDir: t.TempDir()})
+	if !errors.Is(err, ErrDryRun) || created {
+		t.Fatalf("Up in a dry run: created %v, %v; want ErrDryRun", created, err)
+	}
+	text := out.String()
+	if n := strings.Count(text, "dry run: ec2:RunInstances "); n != 3 {
+		t.Errorf("%d RunInstances printed, want 3:\n%s", n, text)
+	}
+	for _, want := range []string{`"SubnetId":"subnet-c"`, `"Key":"firedrill:cluster","Value":"fd-aws"`, "dry run: ec2:DescribeInstances ",
+		`dry run: ec2:TerminateInstances {"InstanceIds":["i-dryrun00000000001","i-dryrun00000000002","i-dryrun00000000003"]}`, "kubeadm"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("dry run output lacks %s:\n%s", want, text)
+		}
+	}
+	entries, _ := os.ReadDir(filepath.Join(p.opts.StateDir, "aws-clusters"))
+	if len(entries) != 0 {
+		t.Errorf("a dry run wrote records: %v", entries)
+	}
+}
+
+func TestConsoleHostKeys(t *testing.T) {
+	got := ConsoleHostKeys("old\n-----BEGIN SSH HOST KEY KEYS-----\nssh-rsa OLD root@x\n-----END SSH HOST KEY KEYS-----\n" + console)
+	want := []string{"ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAI", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("keys %q, want the last block's %q", got, want)
+	}
+	if k := ConsoleHostKeys("-----BEGIN SSH HOST KEY KEYS-----\nssh-ed25519 AAAA"); k != nil {
+		t.Errorf("keys from an unfinished block: %q", k)
+	}
+}
