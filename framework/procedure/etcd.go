@@ -143,9 +143,13 @@ func startStatic(component string) string {
 // etcdHealthy waits until the member on this node answers a quorum read.
 var etcdHealthy = waitUntil("etcd healthy", etcdctl+" endpoint health >/dev/null 2>&1", startWait)
 
-// apiServerReady waits until the API server on this node is ready.
+// apiServerReady waits until the API server on this node is ready. Its
+// certificate is checked for the name "kubernetes", which kubeadm always
+// puts in it: 127.0.0.1 is there only on kind (plain kubeadm names the
+// advertise and service addresses), and the wait would never end.
 var apiServerReady = waitUntil("kube-apiserver ready",
-	"kubectl --kubeconfig /etc/kubernetes/admin.conf --server https://127.0.0.1:"+kubeadm.APIServerPort+" get --raw /readyz >/dev/null 2>&1", startWait)
+	"kubectl --kubeconfig /etc/kubernetes/admin.conf --server https://127.0.0.1:"+kubeadm.APIServerPort+
+		" --tls-server-name kubernetes get --raw /readyz >/dev/null 2>&1", startWait)
 
 // WipeScript stops the member and deletes its data: what the wipe-etcd
 // fault does.

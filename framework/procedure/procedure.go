@@ -85,7 +85,9 @@ func (e *StepError) Unwrap() error { return e.Err }
 func Run(ctx context.Context, in Input, steps []Step) error {
 	for i, s := range steps {
 		fmt.Fprintf(in.Out, "[%s] procedure step %d/%d: %s (%d action(s))\n", in.Name, i+1, len(steps), s.Name, len(s.Actions))
+		stop := progress(in, s.Name, time.Now())
 		rec, err := runStep(ctx, in.Cluster, s)
+		stop()
 		in.Record(rec)
 		if err != nil {
 			fmt.Fprintf(in.Out, "[%s] procedure step %s FAILED after %s: %v\n", in.Name, s.Name, rec.End.Sub(rec.Start).Round(100*time.Millisecond), err)
@@ -94,6 +96,30 @@ func Run(ctx context.Context, in Input, steps []Step) error {
 		fmt.Fprintf(in.Out, "[%s] procedure step %s done in %s\n", in.Name, s.Name, rec.End.Sub(rec.Start).Round(100*time.Millisecond))
 	}
 	return nil
+}
+
+// progressEvery is how often a step that is still running says so.
+const progressEvery = 15 * time.Second
+
+// progress says every progressEvery that the step is still running (a
+// node script that waits for a component can take minutes), until stop
+// is called.
+func progress(in Input, step string, start time.Time) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(progressEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				fmt.Fprintf(in.Out, "[%s]   step %s: %s elapsed, still running\n", in.Name, step, time.Since(start).Round(time.Second))
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
 }
 
 func runStep(ctx context.Context, c cluster.Cluster, s Step) (timeline.Step, error) {

@@ -240,3 +240,23 @@ func TestRebuildControlPlaneOrder(t *testing.T) {
 		t.Errorf("%d kubelets restart, want the 2 workers'", n)
 	}
 }
+
+// The readiness check of a restarted API server reaches it on 127.0.0.1
+// but checks its certificate for "kubernetes": a plain kubeadm
+// certificate names the advertise and service addresses and not
+// 127.0.0.1 (only kind adds it), so checking the address failed on every
+// machine over SSH until the step's 4 minutes ran out.
+func TestAPIServerReadyChecksTheNameKubeadmCertifies(t *testing.T) {
+	for _, s := range RestoreEtcd(plan(members(1), nil), nil) {
+		if s.Name != timeline.StepStartAPIServers {
+			continue
+		}
+		for _, a := range s.Actions {
+			if !strings.Contains(a.Script, "--server https://127.0.0.1:6443 --tls-server-name kubernetes ") {
+				t.Errorf("start-apiservers does not check the name kubernetes:\n%s", a.Script)
+			}
+		}
+		return
+	}
+	t.Fatal("no start-apiservers step")
+}

@@ -62,6 +62,11 @@ func startServer(t *testing.T, clientKey ssh.PublicKey) *testServer {
 }
 
 func serve(c net.Conn, cfg *ssh.ServerConfig) {
+	// As sshd does: the client's end of the connection, for commands
+	// that need to know where the session comes from.
+	remote, rport, _ := net.SplitHostPort(c.RemoteAddr().String())
+	_, lport, _ := net.SplitHostPort(c.LocalAddr().String())
+	env := append(os.Environ(), "SSH_CLIENT="+remote+" "+rport+" "+lport)
 	_, chans, reqs, err := ssh.NewServerConn(c, cfg)
 	if err != nil {
 		return
@@ -81,6 +86,7 @@ func serve(c net.Conn, cfg *ssh.ServerConfig) {
 				}
 				n := binary.BigEndian.Uint32(req.Payload)
 				cmd := exec.Command("/bin/sh", "-c", string(req.Payload[4:4+n]))
+				cmd.Env = env
 				cmd.Stdin, cmd.Stdout, cmd.Stderr = ch, ch, ch.Stderr()
 				req.Reply(true, nil)
 				status := 0
