@@ -196,3 +196,18 @@ type Replacer interface {
 type KubeadmConfigured interface {
 	KubeadmConfigPath() string
 }
+
+// UndoArmer leaves on a node an undo that runs by itself after a deadline
+// unless it is disarmed first: packet filter rules a fault put there are
+// lifted even when the harness cannot (killed, its machine gone, or cut
+// off by its own fault). The node keeps the undo as a record until it ran
+// or was disarmed. Providers whose nodes the harness's own journal always
+// reaches (kind: the local docker) need not offer it.
+type UndoArmer interface {
+	// ArmUndo leaves script (run with sh) on the node under id, to run
+	// after the given time.
+	ArmUndo(ctx context.Context, node Node, id, script string, after time.Duration) error
+	// DisarmUndo cancels it and removes its record; an id that is not
+	// armed (it ran already) is no error.
+	DisarmUndo(ctx context.Context, node Node, id string) error
+}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -68,20 +69,20 @@ func New(spec scenario.Fault, t scenario.Timeouts, book *journal.Book) (Fault, e
 		return h, nil
 	case scenario.ActionIsolateNode:
 		return newHeld("isolate-node", UndoRestoreNode, "", "drop every packet from the node to any API server (port "+kubeadm.APIServerPort+"), then let them through again",
-			"drop rule in place", onNode(isolateNodeActions), book), nil
+			"drop rule in place", onNode(isolateNodeActions), book).withHostUndo(removeMarkedRulesScript, spec.Duration), nil
 	case scenario.ActionPartition:
 		return newHeld("partition", UndoRemoveRules, "", "cut the nodes off from every other node, their pods and the load balancer, both ways, then let them through again",
-			"drop rules in place", partitionActions, book), nil
+			"drop rules in place", partitionActions, book).withHostUndo(removeMarkedRulesScript, spec.Duration), nil
 	case scenario.ActionWipeEtcd:
 		return wipeEtcd{}, nil
 	case scenario.ActionLoseNode:
 		return loseNode{}, nil
 	case scenario.ActionIsolateAPI:
 		return newHeld("isolate-api", UndoRestoreAPI, cluster.IsolateReset, "reset every connection from outside the cluster to the node's API server, then allow them again",
-			"reset rule in place", onNode(isolateActions(cluster.IsolateReset)), book), nil
+			"reset rule in place", onNode(isolateActions(cluster.IsolateReset)), book).withHostUndo(removeMarkedRulesScript, spec.Duration), nil
 	case scenario.ActionBlackholeAPI:
 		return newHeld("blackhole-api", UndoRestoreAPI, cluster.IsolateDrop, "drop every packet from outside the cluster to the node's API server, then let them through again",
-			"drop rule in place", onNode(isolateActions(cluster.IsolateDrop)), book), nil
+			"drop rule in place", onNode(isolateActions(cluster.IsolateDrop)), book).withHostUndo(removeMarkedRulesScript, spec.Duration), nil
 	}
 	return nil, fmt.Errorf("unknown fault action %q", spec.Action)
 }
@@ -351,6 +352,12 @@ type held struct {
 	// addressWait, when > 0, is how long to wait for a lifted node's
 	// address, to check it kept the one it had (a node that boots).
 	addressWait time.Duration
+	// hostUndo, when set, is left armed on each target that can keep one
+	// (cluster.UndoArmer), to run hostUndoAfter after the inject unless
+	// the fault is lifted first; armed names each node's.
+	hostUndo      string
+	hostUndoAfter time.Duration
+	armed         map[string]string
 
 	mu     sync.Mutex
 	active map[string]*journal.Open
@@ -398,6 +405,9 @@ func (h *held) Inject(ctx context.Context, c cluster.Cluster, targets []cluster.
 			return time.Time{}, err
 		}
 		h.mark(n.Name, entry)
+		if err := h.arm(ctx, c, n); err != nil {
+			return time.Time{}, err
+		}
 		at, err := a.apply(ctx, n)
 		if err != nil {
 			return at, err
@@ -431,6 +441,9 @@ func (h *held) Recover(ctx context.Context, c cluster.Cluster, targets []cluster
 		if err != nil {
 			return at, err
 		}
+		if err := h.disarm(ctx, c, n); err != nil {
+			return at, err
+		}
 		h.mu.Lock()
 		entry := h.active[n.Name]
 		delete(h.active, n.Name)
@@ -440,6 +453,51 @@ func (h *held) Recover(ctx context.Context, c cluster.Cluster, targets []cluster
 		}
 		return at, entry.Close()
 	})
+}
+
+// hostUndoGrace is how long past the fault's duration an undo left on a
+// node waits: the harness lifts the fault at the duration, and a slow lift
+// must not race the node's own.
+const hostUndoGrace = 2 * time.Minute
+
+// withHostUndo has the fault leave script armed on every target that can
+// keep one, to run past the fault's duration unless lifted first.
+func (h *held) withHostUndo(script string, duration time.Duration) *held {
+	h.hostUndo, h.hostUndoAfter = script, duration+hostUndoGrace
+	return h
+}
+
+func (h *held) arm(ctx context.Context, c cluster.Cluster, n cluster.Node) error {
+	a, ok := c.(cluster.UndoArmer)
+	if !ok || h.hostUndo == "" {
+		return nil
+	}
+	id := fmt.Sprintf("%s-%s-%d", strings.ReplaceAll(h.name, " ", "-"), n.Name, time.Now().UnixNano())
+	if err := a.ArmUndo(ctx, n, id, h.hostUndo, h.hostUndoAfter); err != nil {
+		return fmt.Errorf("leave the undo on %s before the fault: %w", n.Name, err)
+	}
+	h.mu.Lock()
+	if h.armed == nil {
+		h.armed = map[string]string{}
+	}
+	h.armed[n.Name] = id
+	h.mu.Unlock()
+	return nil
+}
+
+func (h *held) disarm(ctx context.Context, c cluster.Cluster, n cluster.Node) error {
+	h.mu.Lock()
+	id, ok := h.armed[n.Name]
+	delete(h.armed, n.Name)
+	h.mu.Unlock()
+	a, can := c.(cluster.UndoArmer)
+	if !ok || !can {
+		return nil
+	}
+	if err := a.DisarmUndo(ctx, n, id); err != nil {
+		return fmt.Errorf("the fault is lifted, but its undo is still armed on %s: %w", n.Name, err)
+	}
+	return nil
 }
 
 func (h *held) mark(name string, entry *journal.Open) {

@@ -3,10 +3,12 @@ package fault
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"k8s.io/client-go/rest"
 
@@ -145,5 +147,81 @@ func TestEveryActionIsImplemented(t *testing.T) {
 		if _, err := New(scenario.Fault{Action: action, Target: scenario.Target{Component: scenario.ComponentEtcd}}, scenario.DefaultTimeouts(), nil); err != nil {
 			t.Errorf("action %s: %v", action, err)
 		}
+	}
+}
+
+// armingCluster is a fakeCluster that can isolate API servers and keep an
+// undo on its nodes, recording both.
+type armingCluster struct {
+	fakeCluster
+	isolated map[string]bool
+	armed    map[string]string // id -> script
+	after    []time.Duration
+}
+
+func (a *armingCluster) IsolateAPI(_ context.Context, n cluster.Node, _ string) (time.Time, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.isolated[n.Name] = true
+	a.calls = append(a.calls, "isolate "+n.Name)
+	return time.Now(), nil
+}
+func (a *armingCluster) RestoreAPI(_ context.Context, n cluster.Node, _ string) (time.Time, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.isolated[n.Name] = false
+	a.calls = append(a.calls, "restore "+n.Name)
+	return time.Now(), nil
+}
+func (a *armingCluster) APIIsolated(_ context.Context, n cluster.Node, _ string) (bool, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.isolated[n.Name], nil
+}
+func (a *armingCluster) ArmUndo(_ context.Context, n cluster.Node, id, script string, after time.Duration) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.armed[id] = script
+	a.after = append(a.after, after)
+	a.calls = append(a.calls, "arm "+n.Name)
+	return nil
+}
+func (a *armingCluster) DisarmUndo(_ context.Context, n cluster.Node, id string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, ok := a.armed[id]; !ok {
+		return fmt.Errorf("%s was not armed", id)
+	}
+	delete(a.armed, id)
+	a.calls = append(a.calls, "disarm "+n.Name)
+	return nil
+}
+
+// A fault of packet filter rules leaves, before its rules, an undo armed
+// on a node that can keep one: past the fault's duration (and a grace) it
+// removes firedrill's rules by itself; the harness's lift disarms it.
+func TestRuleFaultLeavesAnUndoOnTheNode(t *testing.T) {
+	f, err := New(scenario.Fault{Action: scenario.ActionIsolateAPI, Duration: 20 * time.Second}, scenario.DefaultTimeouts(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &armingCluster{isolated: map[string]bool{}, armed: map[string]string{}}
+	targets := []cluster.Node{{Name: "m1"}}
+	if err := f.Inject(context.Background(), c, targets, &events{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.armed) != 1 || len(c.after) != 1 || c.after[0] != 20*time.Second+hostUndoGrace {
+		t.Fatalf("armed %v after %v; want one undo, run %s after the inject", c.armed, c.after, 20*time.Second+hostUndoGrace)
+	}
+	for _, script := range c.armed {
+		if script != removeMarkedRulesScript {
+			t.Errorf("the armed undo is not the removal of firedrill's rules:\n%s", script)
+		}
+	}
+	if err := f.Recover(context.Background(), c, targets, &events{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.calls, ","); got != "arm m1,isolate m1,restore m1,disarm m1" || len(c.armed) != 0 {
+		t.Errorf("calls %s, still armed %v; want armed before the rule and disarmed after the lift", got, c.armed)
 	}
 }

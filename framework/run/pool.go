@@ -70,7 +70,8 @@ func Spec(p *scenario.ClusterProfile, nodeImage string) (cluster.Spec, error) {
 }
 
 // machinesSpec is the spec of an ssh profile; paths are relative to the
-// profile's file, and FIREDRILL_SSH_INVENTORY names another inventory.
+// profile's file, FIREDRILL_SSH_INVENTORY names another inventory and
+// FIREDRILL_SSH_ENDPOINT another control-plane endpoint.
 func machinesSpec(p *scenario.ClusterProfile) cluster.Spec {
 	sc := p.SSHCluster
 	rel := func(path string) string {
@@ -83,8 +84,12 @@ func machinesSpec(p *scenario.ClusterProfile) cluster.Spec {
 	if env := os.Getenv("FIREDRILL_SSH_INVENTORY"); env != "" {
 		inventory = env
 	}
+	endpoint := sc.ControlPlaneEndpoint
+	if env := os.Getenv("FIREDRILL_SSH_ENDPOINT"); env != "" {
+		endpoint = env
+	}
 	spec := cluster.Spec{Name: sc.ClusterName, Profile: p.Name, WaitForReady: sc.WaitForReady,
-		Machines: &cluster.MachinesSpec{Inventory: inventory, KubeadmConfig: rel(sc.KubeadmConfig),
+		Machines: &cluster.MachinesSpec{Inventory: inventory, KubeadmConfig: rel(sc.KubeadmConfig), ControlPlaneEndpoint: endpoint,
 			KubernetesVersion: sc.KubernetesVersion, PodSubnet: sc.PodSubnet, CNIManifest: sc.CNIManifest}}
 	for _, n := range sc.Nodes {
 		spec.Nodes = append(spec.Nodes, cluster.NodeSpec{Role: n.Role, Zone: n.Zone, Host: n.Host})

@@ -380,6 +380,11 @@ type SSHCluster struct {
 	KubeadmConfig     string `yaml:"kubeadmConfig"`
 	KubernetesVersion string `yaml:"kubernetesVersion"` // required
 	PodSubnet         string `yaml:"podSubnet"`         // required, CIDR
+	// ControlPlaneEndpoint is the API's address for clients and joining
+	// nodes (host:port of a load balancer in front of the control-plane
+	// machines); empty uses the first machine's. FIREDRILL_SSH_ENDPOINT
+	// overrides it.
+	ControlPlaneEndpoint string `yaml:"controlPlaneEndpoint"`
 	// CNIManifest is a path, on the first control-plane machine, of the
 	// CNI's manifest ({{ .PodSubnet }} replaced); optional.
 	CNIManifest  string        `yaml:"cniManifest"`
