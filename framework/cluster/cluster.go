@@ -128,6 +128,36 @@ const (
 	IsolateDrop = "drop"
 )
 
+// APIIsolationRule is the iptables rule (without its -I/-D/-C) that cuts
+// connections from source to port on a node, in one of the isolation
+// shapes, marked as firedrill's.
+func APIIsolationRule(source, port, shape string) ([]string, error) {
+	rule := []string{"INPUT", "-p", "tcp", "--dport", port, "-s", source, "-m", "comment", "--comment", RuleComment}
+	switch shape {
+	case IsolateReset:
+		return append(rule, "-j", "REJECT", "--reject-with", "tcp-reset"), nil
+	case IsolateDrop:
+		return append(rule, "-j", "DROP"), nil
+	}
+	return nil, fmt.Errorf("unknown isolation shape %q", shape)
+}
+
+// StampedRule inserts (-I) or deletes (-D) an iptables rule on a node and
+// returns the node's own clock right after iptables returned: the moment
+// the change took effect there, apart from the command's way back and
+// from the probes.
+func StampedRule(ctx context.Context, x NodeExec, n Node, op string, rule []string) (time.Time, error) {
+	out, err := x.Exec(ctx, n, "sh", "-c", "iptables "+op+" "+strings.Join(rule, " ")+" && "+NodeClockCommand)
+	if err != nil {
+		return time.Time{}, err
+	}
+	at, perr := ParseNodeClock(strings.TrimSpace(string(out)))
+	if perr != nil {
+		return time.Time{}, fmt.Errorf("node %s: clock stamp after iptables %s: %w", n.Name, op, perr)
+	}
+	return at, nil
+}
+
 // APIIsolator cuts clients outside the cluster (the harness among them) off
 // from a node's API server and restores the path, in one of the isolation
 // shapes. Inside the cluster nothing changes: the API server, etcd and the

@@ -10,7 +10,6 @@ package aws
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -149,32 +148,18 @@ func (p *Provider) recordPath(name string) string {
 }
 
 func (p *Provider) readRecord(name string) (record, bool, error) {
-	data, err := os.ReadFile(p.recordPath(name))
-	if errors.Is(err, os.ErrNotExist) {
-		return record{}, false, nil
-	}
-	if err != nil {
-		return record{}, false, err
-	}
 	var r record
-	if err := json.Unmarshal(data, &r); err != nil {
-		return record{}, false, fmt.Errorf("%s: %w", p.recordPath(name), err)
-	}
-	return r, true, nil
+	ok, err := cluster.ReadRecord(p.recordPath(name), &r)
+	return r, ok, err
 }
 
+// writeRecord writes the record, except in a dry run, which launches
+// nothing.
 func (p *Provider) writeRecord(r record) error {
 	if p.opts.DryRun {
 		return nil
 	}
-	if err := os.MkdirAll(filepath.Dir(p.recordPath(r.Cluster)), 0o755); err != nil {
-		return err
-	}
-	data, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(p.recordPath(r.Cluster), data, 0o644)
+	return cluster.WriteRecord(p.recordPath(r.Cluster), r)
 }
 
 // nodeName is the Kubernetes name of the i-th node: the cluster's name,

@@ -640,16 +640,7 @@ func (c *Cluster) apiRule(ctx context.Context, n cluster.Node, op, shape string)
 	if err != nil {
 		return time.Time{}, err
 	}
-	script := "iptables " + op + " " + strings.Join(rule, " ") + " && " + cluster.NodeClockCommand
-	out, err := c.Exec(ctx, n, "sh", "-c", script)
-	if err != nil {
-		return time.Time{}, err
-	}
-	at, perr := cluster.ParseNodeClock(strings.TrimSpace(string(out)))
-	if perr != nil {
-		return time.Time{}, fmt.Errorf("node %s: clock stamp after iptables %s: %w", n.Name, op, perr)
-	}
-	return at, nil
+	return cluster.StampedRule(ctx, c, n, op, rule)
 }
 
 func (c *Cluster) isolationRule(ctx context.Context, n cluster.Node, shape string) ([]string, error) {
@@ -664,14 +655,7 @@ func (c *Cluster) isolationRule(ctx context.Context, n cluster.Node, shape strin
 	}
 	// The comment marks the rule as firedrill's, so `firedrill clean` finds
 	// one a dead run left behind.
-	rule := []string{"INPUT", "-p", "tcp", "--dport", apiServerPort, "-s", fields[2], "-m", "comment", "--comment", cluster.RuleComment}
-	switch shape {
-	case cluster.IsolateReset:
-		return append(rule, "-j", "REJECT", "--reject-with", "tcp-reset"), nil
-	case cluster.IsolateDrop:
-		return append(rule, "-j", "DROP"), nil
-	}
-	return nil, fmt.Errorf("unknown isolation shape %q", shape)
+	return cluster.APIIsolationRule(fields[2], apiServerPort, shape)
 }
 
 // apiServerPort is where kubeadm's API server listens inside a kind node.

@@ -89,15 +89,7 @@ func (c *Cluster) apiRule(ctx context.Context, n cluster.Node, op, shape string)
 	if err != nil {
 		return time.Time{}, err
 	}
-	out, err := c.Exec(ctx, n, "sh", "-c", "iptables "+op+" "+strings.Join(rule, " ")+" && "+cluster.NodeClockCommand)
-	if err != nil {
-		return time.Time{}, err
-	}
-	at, perr := cluster.ParseNodeClock(strings.TrimSpace(string(out)))
-	if perr != nil {
-		return time.Time{}, fmt.Errorf("node %s: clock stamp after iptables %s: %w", n.Name, op, perr)
-	}
-	return at, nil
+	return cluster.StampedRule(ctx, c, n, op, rule)
 }
 
 // isolationRule is the rule for the harness's address as the node sees
@@ -111,12 +103,5 @@ func (c *Cluster) isolationRule(ctx context.Context, n cluster.Node, shape strin
 	if len(fields) == 0 || net.ParseIP(fields[0]) == nil || net.ParseIP(fields[0]).To4() == nil {
 		return nil, fmt.Errorf("the harness's address as node %s sees it: SSH_CLIENT %q is no IPv4 address", n.Name, strings.TrimSpace(string(out)))
 	}
-	rule := []string{"INPUT", "-p", "tcp", "--dport", kubeadm.APIServerPort, "-s", fields[0], "-m", "comment", "--comment", cluster.RuleComment}
-	switch shape {
-	case cluster.IsolateReset:
-		return append(rule, "-j", "REJECT", "--reject-with", "tcp-reset"), nil
-	case cluster.IsolateDrop:
-		return append(rule, "-j", "DROP"), nil
-	}
-	return nil, fmt.Errorf("unknown isolation shape %q", shape)
+	return cluster.APIIsolationRule(fields[0], kubeadm.APIServerPort, shape)
 }

@@ -3,7 +3,6 @@ package ssh
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -72,29 +71,13 @@ func (p *Provider) recordPath(name string) string {
 }
 
 func (p *Provider) readRecord(name string) (record, bool, error) {
-	data, err := os.ReadFile(p.recordPath(name))
-	if errors.Is(err, os.ErrNotExist) {
-		return record{}, false, nil
-	}
-	if err != nil {
-		return record{}, false, err
-	}
 	var r record
-	if err := json.Unmarshal(data, &r); err != nil {
-		return record{}, false, fmt.Errorf("%s: %w", p.recordPath(name), err)
-	}
-	return r, true, nil
+	ok, err := cluster.ReadRecord(p.recordPath(name), &r)
+	return r, ok, err
 }
 
 func (p *Provider) writeRecord(r record) error {
-	if err := os.MkdirAll(filepath.Dir(p.recordPath(r.Cluster)), 0o755); err != nil {
-		return err
-	}
-	data, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(p.recordPath(r.Cluster), data, 0o644)
+	return cluster.WriteRecord(p.recordPath(r.Cluster), r)
 }
 
 // machine is one host's state before the provider touches it.
