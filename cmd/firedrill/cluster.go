@@ -54,7 +54,7 @@ func runCluster(args []string, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	cfg := firedrillrun.FromEnv(".")
-	spec, err := firedrillrun.Spec(profile, cfg.NodeImage)
+	spec, err := firedrillrun.Spec(profile, cfg.Overrides())
 	if err != nil {
 		fmt.Fprintf(stderr, "cluster: %v\n", err)
 		return exitFail

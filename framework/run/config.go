@@ -41,6 +41,11 @@ type Config struct {
 	KeepCluster, ReuseCluster bool
 	// NodeImage overrides the profiles' node image (KIND_NODE_IMAGE).
 	NodeImage string
+	// SSHInventory, SSHEndpoint and AWSSSHKey override ssh profiles'
+	// inventory and control-plane endpoint and aws profiles' SSH key
+	// (FIREDRILL_SSH_INVENTORY, FIREDRILL_SSH_ENDPOINT,
+	// FIREDRILL_AWS_SSH_KEY): where the machines are differs by site.
+	SSHInventory, SSHEndpoint, AWSSSHKey string
 	// ProbeImage runs the probe workload (AGNHOST_IMAGE).
 	ProbeImage string
 	// StateDir holds what outlives a run: the undo journal
@@ -66,6 +71,9 @@ func FromEnv(root string) Config {
 		KeepCluster:  os.Getenv("KEEP_CLUSTER") == "1",
 		ReuseCluster: os.Getenv("REUSE_CLUSTER") == "1",
 		NodeImage:    os.Getenv("KIND_NODE_IMAGE"),
+		SSHInventory: os.Getenv("FIREDRILL_SSH_INVENTORY"),
+		SSHEndpoint:  os.Getenv("FIREDRILL_SSH_ENDPOINT"),
+		AWSSSHKey:    os.Getenv("FIREDRILL_AWS_SSH_KEY"),
 		ProbeImage:   envOr("AGNHOST_IMAGE", probe.DefaultImage),
 		StateDir:     kind.StateDir(),
 		HistoryDir:   os.Getenv("FIREDRILL_HISTORY"),
@@ -101,4 +109,9 @@ func RepoRoot(dir string) (string, error) {
 			return "", os.ErrNotExist
 		}
 	}
+}
+
+// Overrides is what of the configuration replaces profile fields.
+func (c Config) Overrides() Overrides {
+	return Overrides{NodeImage: c.NodeImage, SSHInventory: c.SSHInventory, SSHEndpoint: c.SSHEndpoint, AWSSSHKey: c.AWSSSHKey}
 }

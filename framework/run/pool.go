@@ -26,7 +26,7 @@ type pool struct {
 	providers map[string]cluster.Provider // by profile provider name
 	connect   func(cluster.Cluster) (kubernetes.Interface, error)
 	dir       string // kubeconfigs go here
-	nodeImage string
+	overrides Overrides
 	reuse     bool
 	out       io.Writer
 
@@ -39,26 +39,32 @@ type pool struct {
 }
 
 func newPool(providers map[string]cluster.Provider, connect func(cluster.Cluster) (kubernetes.Interface, error),
-	dir, nodeImage string, reuse bool, out io.Writer) *pool {
-	return &pool{providers: providers, connect: connect, dir: dir, nodeImage: nodeImage, reuse: reuse, out: out,
+	dir string, overrides Overrides, reuse bool, out io.Writer) *pool {
+	return &pool{providers: providers, connect: connect, dir: dir, overrides: overrides, reuse: reuse, out: out,
 		live: map[string]cluster.Cluster{}, unhealthy: map[string]bool{}, created: map[string]cluster.Provider{}}
 }
 
+// Overrides replace profile fields that differ by site, not by cluster
+// shape (Config.Overrides); empty fields replace nothing.
+type Overrides struct {
+	NodeImage, SSHInventory, SSHEndpoint, AWSSSHKey string
+}
+
 // Spec is what a provider needs of a profile.
-func Spec(p *scenario.ClusterProfile, nodeImage string) (cluster.Spec, error) {
+func Spec(p *scenario.ClusterProfile, o Overrides) (cluster.Spec, error) {
 	if p.SSHCluster != nil {
-		return machinesSpec(p), nil
+		return machinesSpec(p, o), nil
 	}
 	if p.AWSCluster != nil {
-		return instancesSpec(p), nil
+		return instancesSpec(p, o), nil
 	}
 	if p.KindCluster == nil {
 		return cluster.Spec{}, fmt.Errorf("profile %s: provider %q is not implemented yet", p.Name, p.Provider)
 	}
 	kc := p.KindCluster
 	spec := cluster.Spec{Name: kc.ClusterName, Profile: p.Name, Image: kc.NodeImage, WaitForReady: kc.WaitForReady}
-	if nodeImage != "" {
-		spec.Image = nodeImage
+	if o.NodeImage != "" {
+		spec.Image = o.NodeImage
 	}
 	if n := kc.Network; n != nil {
 		spec.Network = &cluster.NetworkSpec{Name: n.Name, Subnet: n.Subnet, SubnetV6: n.SubnetV6}
@@ -70,9 +76,8 @@ func Spec(p *scenario.ClusterProfile, nodeImage string) (cluster.Spec, error) {
 }
 
 // machinesSpec is the spec of an ssh profile; paths are relative to the
-// profile's file, FIREDRILL_SSH_INVENTORY names another inventory and
-// FIREDRILL_SSH_ENDPOINT another control-plane endpoint.
-func machinesSpec(p *scenario.ClusterProfile) cluster.Spec {
+// profile's file.
+func machinesSpec(p *scenario.ClusterProfile, o Overrides) cluster.Spec {
 	sc := p.SSHCluster
 	rel := func(path string) string {
 		if path == "" || filepath.IsAbs(path) {
@@ -81,12 +86,12 @@ func machinesSpec(p *scenario.ClusterProfile) cluster.Spec {
 		return filepath.Join(filepath.Dir(p.Path), path)
 	}
 	inventory := rel(sc.Inventory)
-	if env := os.Getenv("FIREDRILL_SSH_INVENTORY"); env != "" {
-		inventory = env
+	if o.SSHInventory != "" {
+		inventory = o.SSHInventory
 	}
 	endpoint := sc.ControlPlaneEndpoint
-	if env := os.Getenv("FIREDRILL_SSH_ENDPOINT"); env != "" {
-		endpoint = env
+	if o.SSHEndpoint != "" {
+		endpoint = o.SSHEndpoint
 	}
 	spec := cluster.Spec{Name: sc.ClusterName, Profile: p.Name, WaitForReady: sc.WaitForReady,
 		Machines: &cluster.MachinesSpec{Inventory: inventory, KubeadmConfig: rel(sc.KubeadmConfig), ControlPlaneEndpoint: endpoint,
@@ -98,8 +103,8 @@ func machinesSpec(p *scenario.ClusterProfile) cluster.Spec {
 }
 
 // instancesSpec is the spec of an aws profile; paths are relative to the
-// profile's file, and FIREDRILL_AWS_SSH_KEY names another private key.
-func instancesSpec(p *scenario.ClusterProfile) cluster.Spec {
+// profile's file.
+func instancesSpec(p *scenario.ClusterProfile, o Overrides) cluster.Spec {
 	ac := p.AWSCluster
 	rel := func(path string) string {
 		if path == "" || filepath.IsAbs(path) {
@@ -113,8 +118,8 @@ func instancesSpec(p *scenario.ClusterProfile) cluster.Spec {
 			key = filepath.Join(home, rest)
 		}
 	}
-	if env := os.Getenv("FIREDRILL_AWS_SSH_KEY"); env != "" {
-		key = env
+	if o.AWSSSHKey != "" {
+		key = o.AWSSSHKey
 	}
 	user := ac.SSHUser
 	if user == "" {
@@ -141,7 +146,7 @@ func (p *pool) get(ctx context.Context, profile *scenario.ClusterProfile) (clust
 	if !ok {
 		return nil, fmt.Errorf("profile %s: provider %q is not implemented yet", profile.Name, profile.Provider)
 	}
-	spec, err := Spec(profile, p.nodeImage)
+	spec, err := Spec(profile, p.overrides)
 	if err != nil {
 		return nil, err
 	}

@@ -140,7 +140,7 @@ func TestPoolDeletesOnlyWhatItCreated(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			prov := &fakeProvider{exists: tc.exists}
 			var out bytes.Buffer
-			p := newPool(map[string]cluster.Provider{scenario.ProviderKind: prov}, noAPI, t.TempDir(), "img", tc.reuse, &out)
+			p := newPool(map[string]cluster.Provider{scenario.ProviderKind: prov}, noAPI, t.TempDir(), Overrides{NodeImage: "img"}, tc.reuse, &out)
 			_, err := p.get(ctx, profile("kind-single", "c1"))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("get err = %v, want error %v", err, tc.wantErr)
@@ -157,7 +157,7 @@ func TestPoolDeletesOnlyWhatItCreated(t *testing.T) {
 func TestPoolRecreatesAnUnhealthyCluster(t *testing.T) {
 	ctx := context.Background()
 	prov := &fakeProvider{exists: map[string]bool{}}
-	p := newPool(map[string]cluster.Provider{scenario.ProviderKind: prov}, noAPI, t.TempDir(), "img", false, &bytes.Buffer{})
+	p := newPool(map[string]cluster.Provider{scenario.ProviderKind: prov}, noAPI, t.TempDir(), Overrides{NodeImage: "img"}, false, &bytes.Buffer{})
 	prof := profile("kind-single", "c1")
 	if _, err := p.get(ctx, prof); err != nil {
 		t.Fatal(err)
@@ -172,14 +172,39 @@ func TestPoolRecreatesAnUnhealthyCluster(t *testing.T) {
 }
 
 func TestSpecFromProfile(t *testing.T) {
-	spec, err := Spec(profile("kind-ha", "firedrill-ha"), "node:v1")
+	spec, err := Spec(profile("kind-ha", "firedrill-ha"), Overrides{NodeImage: "node:v1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if spec.Name != "firedrill-ha" || spec.Profile != "kind-ha" || spec.Image != "node:v1" || len(spec.Nodes) != 2 || spec.Nodes[0].Role != cluster.RoleControlPlane {
 		t.Errorf("spec = %+v", spec)
 	}
-	if _, err := Spec(&scenario.ClusterProfile{Name: "aws", Provider: "aws"}, ""); err == nil {
-		t.Error("a profile with no kind cluster gave a spec")
+	if _, err := Spec(&scenario.ClusterProfile{Name: "gcp", Provider: "gcp"}, Overrides{}); err == nil {
+		t.Error("a profile of no known provider gave a spec")
+	}
+	// The site's overrides (read once, in FromEnv) replace the profile's
+	// inventory and endpoint, and an aws profile's key; paths are the
+	// profile file's.
+	ssh := &scenario.ClusterProfile{Name: "ssh-ha", Provider: "ssh", Path: "/repo/clusters/ssh-ha.yaml",
+		SSHCluster: &scenario.SSHCluster{ClusterName: "c", Inventory: "../.vm-hosts/inventory.yaml", KubeadmConfig: "k.tmpl",
+			ControlPlaneEndpoint: "lb:6443", Nodes: []scenario.SSHNode{{Role: cluster.RoleControlPlane, Zone: "a"}}}}
+	spec, _ = Spec(ssh, Overrides{})
+	if m := spec.Machines; m.Inventory != "/repo/.vm-hosts/inventory.yaml" || m.ControlPlaneEndpoint != "lb:6443" || m.KubeadmConfig != "/repo/clusters/k.tmpl" {
+		t.Errorf("ssh spec without overrides: %+v", m)
+	}
+	spec, _ = Spec(ssh, Overrides{SSHInventory: "/site/inv.yaml", SSHEndpoint: "10.0.0.10:6443"})
+	if m := spec.Machines; m.Inventory != "/site/inv.yaml" || m.ControlPlaneEndpoint != "10.0.0.10:6443" {
+		t.Errorf("ssh spec with overrides: %+v", m)
+	}
+	aws := &scenario.ClusterProfile{Name: "aws-ha", Provider: "aws", Path: "/repo/clusters/aws-ha.yaml",
+		AWSCluster: &scenario.AWSCluster{ClusterName: "c", Region: "eu-west-1", SSHKey: "keys/fd.pem",
+			Zones: []scenario.AWSZone{{Name: "eu-west-1a", Subnet: "subnet-a"}}, Nodes: []scenario.KindNode{{Role: cluster.RoleControlPlane, Zone: "eu-west-1a"}}}}
+	spec, _ = Spec(aws, Overrides{})
+	if i := spec.Instances; i.KeyPath != "/repo/clusters/keys/fd.pem" || i.User != "root" || i.Subnets["eu-west-1a"] != "subnet-a" {
+		t.Errorf("aws spec: %+v", i)
+	}
+	spec, _ = Spec(aws, Overrides{AWSSSHKey: "/site/fd.pem"})
+	if spec.Instances.KeyPath != "/site/fd.pem" {
+		t.Errorf("aws key with the override: %s", spec.Instances.KeyPath)
 	}
 }

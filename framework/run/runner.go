@@ -88,7 +88,7 @@ func NewWith(cfg Config, b Backends) (*Runner, error) {
 	}
 	fmt.Fprintf(cfg.Out, "reports: %s\n", rep.Dir)
 	r := &Runner{cfg: cfg, Catalog: catalog, report: rep, connect: b.Connect, attempts: map[string]int{},
-		pool: newPool(b.Providers, b.Connect, rep.Dir, cfg.NodeImage, cfg.ReuseCluster, cfg.Out)}
+		pool: newPool(b.Providers, b.Connect, rep.Dir, cfg.Overrides(), cfg.ReuseCluster, cfg.Out)}
 	if cfg.HistoryDir != "" {
 		h, err := report.ReadHistory(cfg.HistoryDir)
 		if err != nil {
@@ -140,7 +140,7 @@ func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*drill.Result
 		return nil, fmt.Errorf("cluster %s: %w", c.Name(), err)
 	}
 	env := environment(ctx, client, r.report.ID, profile)
-	spec, _ := Spec(profile, r.cfg.NodeImage)
+	spec, _ := Spec(profile, r.cfg.Overrides())
 	// The drill's folder in the run's report (report.Scenario.Key).
 	key := report.Scenario{Name: s.Name}
 	if r.cfg.Repeat > 1 {

@@ -162,7 +162,9 @@ func (p *Provider) Up(ctx context.Context, in cluster.UpInput) (c cluster.Cluste
 		)
 	})
 	if err != nil {
-		// kind deletes what it made unless told to retain; say so anyway.
+		// kind deletes what it listed unless told to retain; what the
+		// daemon was still making goes too, then the record.
+		removeStragglers(ctx, p.out, rec)
 		forgetIfGone(ctx, rec)
 		return nil, true, fmt.Errorf("create kind cluster %s: %w", name, withOutput(err))
 	}
@@ -259,6 +261,10 @@ func (p *Provider) Delete(ctx context.Context, name string) error {
 	fmt.Fprintf(p.out, "deleting kind cluster %s\n", name)
 	if err := p.kind.Delete(name, kubeconfig); err != nil {
 		return fmt.Errorf("delete kind cluster %s: %w", name, withOutput(err))
+	}
+	if len(rec.Containers) == 0 {
+		// Its creation never completed: a container may still appear.
+		removeStragglers(ctx, p.out, rec)
 	}
 	_ = os.Remove(kubeconfig)
 	if rec.Network != "" {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -185,6 +186,45 @@ func recordContainers(ctx context.Context, rec ownership) error {
 // forget removes the record of a cluster that no longer exists.
 func forget(name string) {
 	_ = os.Remove(recordPath(name))
+}
+
+// Straggler sweep bounds: how long no node container may show before the
+// sweep ends, and how long it may last.
+const (
+	stragglerQuiet = 5 * time.Second
+	stragglerLimit = 45 * time.Second
+)
+
+// removeStragglers removes the node containers of a creation that was cut
+// short and that appear after kind deleted the nodes it listed. A Ctrl-C
+// reaches docker's CLI too: the daemon may still be making a container
+// kind could not list yet, which then stays behind in state "created"
+// (seen in CI). It sweeps until no container has shown for
+// stragglerQuiet, removing only containers the record owns (made during
+// this creation), also when ctx was cancelled by the Ctrl-C itself.
+func removeStragglers(ctx context.Context, out io.Writer, rec ownership) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stragglerLimit)
+	defer cancel()
+	quietSince := time.Now()
+	for ctx.Err() == nil && time.Since(quietSince) < stragglerQuiet {
+		cs, err := nodeContainers(ctx, rec.Cluster)
+		if err == nil && len(cs) > 0 {
+			quietSince = time.Now()
+			if owned, why := ownedContainers(rec, cs); !owned {
+				fmt.Fprintf(out, "not removing the containers of kind cluster %s: %s\n", rec.Cluster, why)
+				return
+			}
+			for _, c := range cs {
+				if err := docker(ctx, "rm", "-f", "-v", c.ID); err == nil {
+					fmt.Fprintf(out, "removed node container %s of kind cluster %s, made after its creation was cut short\n", short(c.ID), rec.Cluster)
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // forgetIfGone removes the record, and the network made for the cluster,
