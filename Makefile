@@ -35,7 +35,7 @@ help:
 	@echo "make unit                         unit tests, a short fuzz of the scenario loader, actionlint, report.html in Chromium (no cluster)"
 	@echo "make validate [FILES='a.yaml b.yaml']  check scenario and profile files without a cluster"
 	@echo "make e2e-safety                   real-cluster safety tests: foreign clusters refused, Ctrl-C in every phase"
-	@echo "make e2e-ssh [SCENARIO=a,b]       kubeadm cluster over SSH on the sandbox's vm-hosts (default: the four drills of make test)"
+	@echo "make e2e-ssh [SCENARIO=a,b]       kubeadm cluster over SSH on the sandbox's vm-hosts (default: the three drills of make test)"
 	@echo "make e2e-ssh-ha [SCENARIO=a,b]    three masters over SSH behind a load balancer (default: kill-leader-scheduler, kill-apiserver, kill-etcd-follower)"
 	@echo "make soak SCENARIO=reboot-master N=10  one drill N times on one cluster: pass rate, min/median/max per figure"
 	@echo "make clean-leftovers [YES=1]      list (remove with YES=1) what runs left: undone faults, clusters, probe objects"
@@ -96,9 +96,12 @@ e2e: sandbox
 # over SSH and the drills run on it through the ssh provider; the hosts
 # are removed again at the end.
 VM_HOSTS_DIR := $(abspath .vm-hosts)
-# On ssh-single: the reboot, a kill, the API cut (the undo left on the
-# machine) and the etcd restore over SSH.
-SSH_SCENARIOS ?= reboot-master,kill-apiserver-single,calibrate-reset-5s,wipe-etcd
+# On ssh-single: a kill, the API cut (the undo left on the machine) and
+# the etcd restore over SSH. reboot-master passes through ssh (4 of 5)
+# but its lower bounds are kind's (docker's 10 s stop timeout), which
+# `systemctl reboot --force` does not have: a 6.5 s outage failed them in
+# CI. It stays out until a profile can override a lower bound.
+SSH_SCENARIOS ?= kill-apiserver-single,calibrate-reset-5s,wipe-etcd
 # VM_HOSTS machines: 2 for ssh-single, 4 for ssh-ha.
 VM_HOSTS ?= 2
 vm-hosts: sandbox
