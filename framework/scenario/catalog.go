@@ -175,6 +175,9 @@ func applyOverrides(s *Scenario, p *ClusterProfile) []Budget {
 			if o.Min != nil {
 				b.Min = cloneValue(o.Min)
 			}
+			if o.LowerBound != nil {
+				b.LowerBound = cloneValue(o.LowerBound)
+			}
 			b.Why = fmt.Sprintf("%s; overridden on %s: %s", b.Why, p.Name, o.Why)
 		}
 	}
@@ -434,7 +437,15 @@ func (fs *fileSet) checkOverride(lp *loadedProfile, path string, o BudgetOverrid
 		}
 		d.errorf(at, "min %s is above max %s once overridden", minV.Raw, maxV.Raw)
 	}
-	if o.Max != nil && b.LowerBound != nil && b.LowerBound.Number > o.Max.Number {
+	switch {
+	case o.LowerBound != nil:
+		// Both overridden are checked with the override's own fields; the
+		// scenario's max must still clear this profile's lower bound.
+		if o.Max == nil && b.Max != nil && o.LowerBound.Number > b.Max.Number {
+			d.errorf(path+".lowerBound", "lowerBound %s is above the max %s of scenario %q: no run could pass on this profile; override max too",
+				o.LowerBound.Raw, b.Max.Raw, s.Name)
+		}
+	case o.Max != nil && b.LowerBound != nil && b.LowerBound.Number > o.Max.Number:
 		d.errorf(path+".max", "max %s is below the lowerBound %s of scenario %q: budget below the lower bound the cluster's settings impose",
 			o.Max.Raw, b.LowerBound.Raw, s.Name)
 	}

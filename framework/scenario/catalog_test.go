@@ -68,6 +68,13 @@ func TestCatalogErrors(t *testing.T) {
 			want:     `17:10: budgetOverrides[0].max: max 10s is below the lowerBound 20s of scenario "drill": budget below the lower bound the cluster's settings impose`,
 		},
 		{
+			name:     "override of the lower bound above the scenario's max",
+			scenario: baseScenario,
+			profile:  edit(t, baseProfile, "max: 150s", "lowerBound: 150s"),
+			file:     "profile",
+			want:     `17:17: budgetOverrides[0].lowerBound: lowerBound 150s is above the max 120s of scenario "drill": no run could pass on this profile; override max too`,
+		},
+		{
 			name:     "target zone with no node",
 			scenario: edit(t, baseScenario, "    count: one\n", "    count: one\n    zone: zone-b\n"),
 			profile:  baseProfile,
@@ -247,5 +254,38 @@ func TestOnProfile(t *testing.T) {
 	}
 	if _, err := c.OnProfile("ssh-singel"); err == nil || !strings.Contains(err.Error(), `did you mean "ssh-single"`) {
 		t.Errorf("an unknown profile: %v", err)
+	}
+}
+
+// A profile's lowerBound replaces or adds the scenario's, and only for that
+// profile: ssh's forced reboot is faster than kind's docker stop.
+func TestBudgetsOverrideLowerBound(t *testing.T) {
+	sec := func(raw string, n float64) *Value { return &Value{Raw: raw, Number: n} }
+	s := &Scenario{Name: "reboot-master", Cluster: "ssh-single", Budgets: []Budget{
+		{Figure: "api.downtime.total", Max: sec("45s", 45), LowerBound: sec("10s", 10), Why: "kind stops in 10 s"},
+		{Figure: "recovery.all", Max: sec("90s", 90), Why: "leases"},
+	}}
+	c := &Catalog{
+		Scenarios: map[string]*Scenario{s.Name: s},
+		Profiles: map[string]*ClusterProfile{"ssh-single": {Name: "ssh-single", BudgetOverrides: []BudgetOverride{
+			{Scenario: s.Name, Figure: "api.downtime.total", LowerBound: sec("3s", 3), Why: "a forced reboot"},
+			{Scenario: s.Name, Figure: "recovery.all", LowerBound: sec("18s", 18), Why: "boot plus lease"},
+		}}},
+	}
+	budgets, err := c.Budgets(s.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := budgets[0]; got.LowerBound.Number != 3 || got.Max.Number != 45 {
+		t.Errorf("api budget = max %v lowerBound %v, want 45 and 3", got.Max, got.LowerBound)
+	}
+	if got := budgets[1]; got.LowerBound == nil || got.LowerBound.Number != 18 {
+		t.Errorf("recovery budget lowerBound = %v, want 18", got.LowerBound)
+	}
+	if !strings.HasSuffix(budgets[1].Why, "; overridden on ssh-single: boot plus lease") {
+		t.Errorf("why = %q", budgets[1].Why)
+	}
+	if s.Budgets[0].LowerBound.Number != 10 || s.Budgets[1].LowerBound != nil {
+		t.Errorf("the scenario itself changed: %+v", s.Budgets)
 	}
 }

@@ -531,14 +531,15 @@ func (d *doc) validateProfile(p *ClusterProfile) {
 		path := fmt.Sprintf("budgetOverrides[%d]", i)
 		d.requireString(path+".scenario", o.Scenario)
 		unit, unitOK := d.checkFigure(path+".figure", o.Figure)
-		if o.Max == nil && o.Min == nil {
-			d.errorf(path, "needs max or min (or both)")
+		if o.Max == nil && o.Min == nil && o.LowerBound == nil {
+			d.errorf(path, "needs max, min or lowerBound")
 		}
 		d.requireString(path+".why", o.Why)
 		if unitOK {
 			maxOK := d.convert(path+".max", o.Max, unit)
 			minOK := d.convert(path+".min", o.Min, unit)
-			d.checkBounds(path, o.Max, o.Min, nil, maxOK, minOK, false, "")
+			lbOK := d.convert(path+".lowerBound", o.LowerBound, unit)
+			d.checkBounds(path, o.Max, o.Min, o.LowerBound, maxOK, minOK, lbOK, "")
 		}
 		if o.Scenario == "" || o.Figure == "" {
 			continue
