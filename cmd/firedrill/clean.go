@@ -21,9 +21,9 @@ func runClean(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	yes := fs.Bool("yes", false, "remove what was found (without it: a dry run that only lists it)")
 	keep := fs.Bool("keep-clusters", false, "leave the clusters firedrill made in place (their probe objects and filter rules are still removed)")
-	provider := fs.String("provider", "", "aws: look in EC2 for instances any firedrill run launched (tagged firedrill:cluster) instead")
+	provider := fs.String("provider", "", "aws: look in EC2 for instances and network ACLs any firedrill run made (tagged firedrill:cluster) instead")
 	region := fs.String("region", os.Getenv("AWS_REGION"), "with --provider aws: the region (default $AWS_REGION)")
-	olderThan := fs.Duration("older-than", 6*time.Hour, "with --provider aws: only instances launched longer ago (younger ones may be a run's still going)")
+	olderThan := fs.Duration("older-than", 6*time.Hour, "with --provider aws: only what was made longer ago (younger may be a run's still going)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: firedrill clean [--yes] [--keep-clusters]\n\n"+
 			"Lists what firedrill runs left behind, and removes it with --yes: faults the undo journal says were not\n"+
@@ -31,7 +31,8 @@ func runClean(args []string, stdout, stderr io.Writer) int {
 			"probe namespace in clusters it did not make, and the clusters it made. Nothing else is touched, and no\n"+
 			"entry of a run still going. Exit 0 when nothing is left (or the dry run listed it), 1 on an error.\n\n"+
 			"With --provider aws: lists the EC2 instances of --region that firedrill runs launched (on any machine) more\n"+
-			"than --older-than ago, and terminates them with --yes; nothing without firedrill's tag is listed.")
+			"than --older-than ago, and the network ACLs that still cut a zone off; with --yes it terminates the\n"+
+			"instances and moves each subnet back to its own ACL; nothing without firedrill's tag is listed.")
 		fs.PrintDefaults()
 	}
 	if !parseNoArgs(fs, args, stderr) {
@@ -55,9 +56,9 @@ func runClean(args []string, stdout, stderr io.Writer) int {
 		}
 		switch {
 		case len(found) == 0:
-			fmt.Fprintf(stdout, "no firedrill instances older than %s in %s\n", *olderThan, *region)
+			fmt.Fprintf(stdout, "no firedrill instances or network ACLs older than %s in %s\n", *olderThan, *region)
 		case !*yes:
-			fmt.Fprintf(stdout, "%d instances found; terminate them with --yes\n", len(found))
+			fmt.Fprintf(stdout, "%d found; with --yes the instances are terminated and each subnet goes back to its own network ACL\n", len(found))
 		}
 		return exitOK
 	default:

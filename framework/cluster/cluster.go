@@ -241,3 +241,24 @@ type UndoArmer interface {
 	// armed (it ran already) is no error.
 	DisarmUndo(ctx context.Context, node Node, id string) error
 }
+
+// ZonePartitioner cuts a whole zone off from the cluster's other zones at
+// the cloud's network rather than inside each node (on EC2: a network ACL
+// on the zone's subnet). The nodes of the zone keep running and keep
+// talking among themselves, as when a zone's network fails. Every call
+// finds what it acts on from the cloud itself, not from memory, so a run
+// that died mid-fault can be healed by another process.
+type ZonePartitioner interface {
+	// PartitionZone cuts zone off, both ways, and returns once the cloud
+	// applied it.
+	PartitionZone(ctx context.Context, zone string) error
+	// HealZone undoes PartitionZone; a zone that is not cut off is no
+	// error. An empty zone heals every zone of the cluster (an undo that
+	// knows the node, not its zone).
+	HealZone(ctx context.Context, zone string) error
+	// ZonePartitioned says whether zone is cut off now.
+	ZonePartitioned(ctx context.Context, zone string) (bool, error)
+	// ZonePartitionDesc says how the cut is made, for the fault's
+	// description (a runbook reader must know what to look for).
+	ZonePartitionDesc() string
+}

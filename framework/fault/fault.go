@@ -144,6 +144,13 @@ func Undo(ctx context.Context, c cluster.Cluster, e journal.Entry) error {
 		_, err := nodeRules().run(ctx, x, n, "-D") // removes whichever rule is there
 		return err
 	case UndoRemoveRules:
+		// A zone cut off at the cloud's network is healed there first: its
+		// nodes may not be reachable before.
+		if zp, ok := c.(cluster.ZonePartitioner); ok {
+			if err := healZoneOf(ctx, c, zp, n); err != nil {
+				return err
+			}
+		}
 		x, ok := c.(cluster.NodeExec)
 		if !ok {
 			return fmt.Errorf("cluster %s cannot run commands on nodes", c.Name())
@@ -171,6 +178,9 @@ type nodeAction func(context.Context, cluster.Node) (time.Time, error)
 type heldActions struct {
 	apply, lift nodeAction
 	inPlace     func(context.Context, cluster.Node) (bool, error)
+	// proof, when set, says what inPlace checks instead of the fault's
+	// own (a partition cut at the cloud's network checks no rules).
+	proof string
 }
 
 // unstamped is an action with no stamp of its own on the node's clock.
@@ -413,7 +423,11 @@ func (h *held) Inject(ctx context.Context, c cluster.Cluster, targets []cluster.
 			return at, err
 		}
 		in, cerr := a.inPlace(ctx, n)
-		e := timeline.Evidence{At: time.Now(), Target: n.Name, Action: h.name, What: h.proof, Before: "applied", After: fmt.Sprint(in), Proven: in && cerr == nil}
+		what := h.proof
+		if a.proof != "" {
+			what = a.proof
+		}
+		e := timeline.Evidence{At: time.Now(), Target: n.Name, Action: h.name, What: what, Before: "applied", After: fmt.Sprint(in), Proven: in && cerr == nil}
 		if cerr != nil {
 			e.Error = cerr.Error()
 		}

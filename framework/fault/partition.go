@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/firedrill/firedrill/framework/cluster"
 )
@@ -55,8 +57,20 @@ func partitionRules(cut []string) (ruleSet, error) {
 }
 
 // partitionActions cut the targets off from every endpoint of the cluster
-// that is not a target (cluster.NetworkMap).
+// that is not a target (cluster.NetworkMap). A whole zone on a cluster
+// that can cut zones off at the cloud's network (cluster.ZonePartitioner)
+// is cut there instead: that is how a zone's network fails in a cloud, and
+// the cloud's own undo does not depend on reaching the nodes.
 func partitionActions(ctx context.Context, c cluster.Cluster, targets []cluster.Node) (heldActions, error) {
+	if zp, ok := c.(cluster.ZonePartitioner); ok {
+		zone, whole, err := wholeZone(ctx, c, targets)
+		if err != nil {
+			return heldActions{}, fmt.Errorf("partition: %w", err)
+		}
+		if whole {
+			return zoneActions(zp, zone), nil
+		}
+	}
 	x, ok := c.(cluster.NodeExec)
 	if !ok {
 		return heldActions{}, fmt.Errorf("cluster %s cannot run commands on nodes", c.Name())
@@ -84,6 +98,76 @@ func partitionActions(ctx context.Context, c cluster.Cluster, targets []cluster.
 		return heldActions{}, err
 	}
 	return ruleActions(x, rules), nil
+}
+
+// wholeZone says whether the targets are every node of one zone, and
+// which.
+func wholeZone(ctx context.Context, c cluster.Cluster, targets []cluster.Node) (string, bool, error) {
+	if len(targets) == 0 || targets[0].Zone == "" {
+		return "", false, nil
+	}
+	zone := targets[0].Zone
+	nodes, err := c.Nodes(ctx)
+	if err != nil {
+		return "", false, err
+	}
+	for _, t := range targets {
+		if t.Zone != zone {
+			return "", false, nil
+		}
+	}
+	for _, n := range nodes {
+		if n.Zone == zone && !slices.ContainsFunc(targets, func(t cluster.Node) bool { return t.Name == n.Name }) {
+			return "", false, nil
+		}
+	}
+	return zone, true, nil
+}
+
+// zoneActions cut a zone off once, however many of its nodes ask: the
+// first node's apply (or lift) acts for the zone, and every node gets its
+// outcome.
+func zoneActions(zp cluster.ZonePartitioner, zone string) heldActions {
+	once := func(act func(context.Context, string) error) nodeAction {
+		var mu sync.Mutex
+		var done bool
+		var err error
+		return func(ctx context.Context, _ cluster.Node) (time.Time, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if !done {
+				err = act(ctx, zone)
+				done = err == nil
+			}
+			return time.Time{}, err
+		}
+	}
+	return heldActions{
+		apply:   once(zp.PartitionZone),
+		lift:    once(zp.HealZone),
+		inPlace: func(ctx context.Context, _ cluster.Node) (bool, error) { return zp.ZonePartitioned(ctx, zone) },
+		proof:   "zone " + zone + " cut off at the cloud's network: " + zp.ZonePartitionDesc(),
+	}
+}
+
+// healZoneOf heals the zone of node n (a journal entry names the node
+// only), or every zone of the cluster when the node's is not known (a
+// cluster attached by name alone).
+func healZoneOf(ctx context.Context, c cluster.Cluster, zp cluster.ZonePartitioner, n cluster.Node) error {
+	nodes, err := c.Nodes(ctx)
+	if err != nil {
+		return fmt.Errorf("heal the zone of node %s: %w", n.Name, err)
+	}
+	zone := ""
+	for _, m := range nodes {
+		if m.Name == n.Name {
+			zone = m.Zone
+		}
+	}
+	if err := zp.HealZone(ctx, zone); err != nil {
+		return fmt.Errorf("heal the zone of node %s: %w", n.Name, err)
+	}
+	return nil
 }
 
 // removeMarkedRulesScript deletes every rule marked as firedrill's in the

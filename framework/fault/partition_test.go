@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/journal"
 	"github.com/firedrill/firedrill/framework/scenario"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
@@ -110,5 +111,104 @@ func TestPartitionCutsTheRestOfTheCluster(t *testing.T) {
 	lift := scripts[len(scripts)-1]
 	if z.in["cp-c"] || strings.ReplaceAll(lift, " -D ", " -I ") == lift || !strings.Contains(lift, "172.29.46.9/32") {
 		t.Errorf("the lift does not delete the inject's rules: %s", lift)
+	}
+}
+
+// cloudZones is zoneCluster with two nodes in zone c and a cloud that cuts
+// zones off itself (cluster.ZonePartitioner), counting its calls.
+type cloudZones struct {
+	zoneCluster
+	cut        map[string]bool
+	partitions []string
+	heals      []string
+}
+
+func (c *cloudZones) Nodes(context.Context) ([]cluster.Node, error) {
+	return []cluster.Node{{Name: "cp-a", Zone: "zone-a"}, {Name: "cp-b", Zone: "zone-b"}, {Name: "cp-c", Zone: "zone-c"}, {Name: "worker-c", Zone: "zone-c"}}, nil
+}
+
+func (c *cloudZones) PartitionZone(_ context.Context, zone string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.partitions = append(c.partitions, zone)
+	c.cut[zone] = true
+	return nil
+}
+
+func (c *cloudZones) HealZone(_ context.Context, zone string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.heals = append(c.heals, zone)
+	if zone == "" {
+		clear(c.cut)
+	}
+	delete(c.cut, zone)
+	return nil
+}
+
+func (c *cloudZones) ZonePartitioned(_ context.Context, zone string) (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cut[zone], nil
+}
+
+func (c *cloudZones) ZonePartitionDesc() string { return "an ACL" }
+
+// A whole zone on a cloud that cuts zones off is cut there, once for the
+// zone, with no rule inside any node; part of a zone is cut with rules.
+func TestPartitionOfAWholeZoneGoesToTheCloud(t *testing.T) {
+	newCloud := func() *cloudZones {
+		return &cloudZones{zoneCluster: zoneCluster{scripts: map[string][]string{}, in: map[string]bool{}}, cut: map[string]bool{}}
+	}
+	f, err := New(scenario.Fault{Action: scenario.ActionPartition}, scenario.DefaultTimeouts(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newCloud()
+	zone := []cluster.Node{{Name: "cp-c", Zone: "zone-c"}, {Name: "worker-c", Zone: "zone-c"}}
+	ev := &events{}
+	if err := f.Inject(context.Background(), c, zone, ev); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(c.partitions, []string{"zone-c"}) || len(c.scripts) != 0 {
+		t.Errorf("zone cut %v times by the cloud, rules run on %v; want once and none", c.partitions, c.scripts)
+	}
+	if took, why := timeline.FaultTook(ev.timeline()); !took {
+		t.Fatalf("FaultTook: %s", why)
+	}
+	if what := ev.evidence[0].What; !strings.Contains(what, "zone zone-c cut off at the cloud's network: an ACL") {
+		t.Errorf("evidence says %q", what)
+	}
+	if err := f.Recover(context.Background(), c, zone, ev); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(c.heals, []string{"zone-c"}) || c.cut["zone-c"] {
+		t.Errorf("heals = %v, still cut: %v", c.heals, c.cut)
+	}
+
+	// One node of zone c: the cloud cannot cut less than a zone.
+	f, err = New(scenario.Fault{Action: scenario.ActionPartition}, scenario.DefaultTimeouts(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c = newCloud()
+	one := []cluster.Node{{Name: "cp-c", Zone: "zone-c"}}
+	if err := f.Inject(context.Background(), c, one, &events{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.partitions) != 0 || !c.in["cp-c"] {
+		t.Errorf("part of a zone: cloud cuts %v, rules in on cp-c: %v; want rules only", c.partitions, c.in["cp-c"])
+	}
+}
+
+// The journal's undo of a partition heals the node's zone at the cloud
+// before it looks for rules in the node.
+func TestUndoRemoveRulesHealsTheZone(t *testing.T) {
+	c := &cloudZones{zoneCluster: zoneCluster{scripts: map[string][]string{}, in: map[string]bool{}}, cut: map[string]bool{"zone-c": true}}
+	if err := Undo(context.Background(), c, journal.Entry{Node: "worker-c", Undo: UndoRemoveRules}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(c.heals, []string{"zone-c"}) || c.cut["zone-c"] || len(c.scripts["worker-c"]) != 1 {
+		t.Errorf("heals %v, cut %v, scripts %v", c.heals, c.cut, c.scripts)
 	}
 }

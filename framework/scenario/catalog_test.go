@@ -289,3 +289,32 @@ func TestBudgetsOverrideLowerBound(t *testing.T) {
 		t.Errorf("the scenario itself changed: %+v", s.Budgets)
 	}
 }
+
+// The zone drills name their zone as kind-ha does (zone-c); the ha
+// profiles of the other providers call their zones the same, so the
+// drills run there unchanged (on aws-ha the subnet, not the name, puts
+// a zone in an availability zone).
+func TestZoneDrillsFitTheHAProfiles(t *testing.T) {
+	c, err := LoadCatalog("../../scenarios", "../../clusters")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, profile := range []string{"kind-ha", "ssh-ha", "aws-ha"} {
+		p := c.Profiles[profile]
+		if p == nil {
+			t.Fatalf("no profile %s", profile)
+		}
+		for _, name := range []string{"lose-zone", "lose-zone-network"} {
+			zone := c.Scenarios[name].Fault.Target.Zone
+			n := 0
+			for _, s := range p.NodeShapes() {
+				if s.Zone == zone {
+					n++
+				}
+			}
+			if zone == "" || n == 0 {
+				t.Errorf("%s on %s: no node in zone %q", name, profile, zone)
+			}
+		}
+	}
+}

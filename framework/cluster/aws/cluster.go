@@ -20,6 +20,11 @@ type Cluster struct {
 	p         *Provider
 	ec        *ec2.Client
 	instances map[string]instance // by node name
+	// run tags what this run makes; subnets (by zone) and podSubnet are
+	// what a lost zone network cuts (zonenetwork.go).
+	run       string
+	subnets   map[string]string
+	podSubnet string
 }
 
 func (c *Cluster) instance(n cluster.Node) (string, error) {

@@ -137,6 +137,10 @@ type record struct {
 	Run       string            `json:"run"`
 	Created   time.Time         `json:"created"`
 	Instances map[string]string `json:"instances"` // node name -> instance id
+	// Subnets (zone -> subnet) and PodSubnet let a later process heal a
+	// zone network a killed run left cut off.
+	Subnets   map[string]string `json:"subnets,omitempty"`
+	PodSubnet string            `json:"podSubnet,omitempty"`
 }
 
 func (p *Provider) dir(name string) string {
@@ -216,7 +220,7 @@ func (p *Provider) Up(ctx context.Context, in cluster.UpInput) (cluster.Cluster,
 		}
 	}
 	rec = record{Cluster: spec.Name, Profile: spec.Profile, Region: is.Region, Run: is.RunID, Created: time.Now().UTC(),
-		Instances: map[string]string{}}
+		Instances: map[string]string{}, Subnets: is.Subnets, PodSubnet: spec.Machines.PodSubnet}
 	if err := p.writeRecord(rec); err != nil {
 		return nil, false, err
 	}
@@ -270,7 +274,8 @@ func (p *Provider) handOver(ctx context.Context, in cluster.UpInput, rec record,
 	if !ok {
 		return nil, created, fmt.Errorf("cluster %s: the ssh provider returned a %T", spec.Name, c)
 	}
-	return &Cluster{Cluster: sc, name: spec.Name, p: p, ec: ec, instances: byName}, created, err
+	return &Cluster{Cluster: sc, name: spec.Name, p: p, ec: ec, instances: byName,
+		run: spec.Instances.RunID, subnets: spec.Instances.Subnets, podSubnet: spec.Machines.PodSubnet}, created, err
 }
 
 // writeInventory writes the ssh provider's inventory of the instances and
@@ -396,7 +401,8 @@ func (p *Provider) Attach(ctx context.Context, name string) (cluster.Cluster, er
 	for node, id := range rec.Instances {
 		byName[node] = instance{id: id, node: node}
 	}
-	return &Cluster{Cluster: sc, name: name, p: p, ec: ec, instances: byName}, nil
+	return &Cluster{Cluster: sc, name: name, p: p, ec: ec, instances: byName,
+		run: rec.Run, subnets: rec.Subnets, podSubnet: rec.PodSubnet}, nil
 }
 
 // All implements cluster.Attacher: the clusters this machine recorded

@@ -223,6 +223,7 @@ func TestLeftovers(t *testing.T) {
 	for _, terminate := range []bool{false, true} {
 		w := newWire(t)
 		w.on("DescribeInstances", describeReply("next", old), describeReply("", young))
+		w.on("DescribeNetworkAcls", aclsReply())
 		if terminate {
 			gone := old
 			gone.state = "terminated"
