@@ -24,6 +24,10 @@ type Cluster struct {
 	config     *rest.Config
 	kubeconfig string
 	out        interface{ Write([]byte) (int, error) }
+	// endpoint is the control-plane endpoint (host:port) the profile
+	// named, a load balancer in front of the API servers; empty when the
+	// first control-plane machine's address is the endpoint.
+	endpoint string
 }
 
 // Name implements cluster.Cluster.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,9 +18,11 @@ import (
 )
 
 // Endpoints implements cluster.NetworkMap: every node with its address
-// and its pods' ranges (the node's podCIDRs, which the API knows). There
-// is no load balancer of the cluster's own: the control-plane endpoint is
-// a machine's address, a node's.
+// and its pods' ranges (the node's podCIDRs, which the API knows), and
+// the load balancer the profile names as the control-plane endpoint when
+// it is no node's: a zone cut off from the rest of the cluster is cut off
+// from it too, else its kubelets would still reach the other zones' API
+// servers through it.
 func (c *Cluster) Endpoints(ctx context.Context) ([]cluster.Endpoint, error) {
 	cs, err := kubernetes.NewForConfig(c.config)
 	if err != nil {
@@ -38,7 +41,42 @@ func (c *Cluster) Endpoints(ctx context.Context) ([]cluster.Endpoint, error) {
 		out = append(out, cluster.Endpoint{Name: n.Name, Role: n.Role, Zone: n.Zone,
 			Addresses: append([]string{n.Address}, podCIDRs[n.Name]...)})
 	}
+	lb, err := c.loadBalancer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if lb != nil {
+		out = append(out, *lb)
+	}
 	return out, nil
+}
+
+// loadBalancer is the control-plane endpoint as an endpoint of the
+// network, nil when there is none apart from the nodes.
+func (c *Cluster) loadBalancer(ctx context.Context) (*cluster.Endpoint, error) {
+	if c.endpoint == "" {
+		return nil, nil
+	}
+	host, _, err := net.SplitHostPort(c.endpoint)
+	if err != nil {
+		host = c.endpoint
+	}
+	addrs := []string{host}
+	if net.ParseIP(host) == nil {
+		if addrs, err = net.DefaultResolver.LookupHost(ctx, host); err != nil {
+			return nil, fmt.Errorf("the control-plane endpoint %s of cluster %s: %w", c.endpoint, c.name, err)
+		}
+	}
+	var own []string
+	for _, a := range addrs {
+		if !slices.ContainsFunc(c.nodes, func(n cluster.Node) bool { return n.Address == a }) {
+			own = append(own, a)
+		}
+	}
+	if len(own) == 0 {
+		return nil, nil
+	}
+	return &cluster.Endpoint{Name: "control-plane endpoint " + c.endpoint, Addresses: own}, nil
 }
 
 func podRanges(n corev1.Node) []string {

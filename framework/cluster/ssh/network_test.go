@@ -2,31 +2,38 @@ package ssh
 
 import (
 	"context"
-	"strings"
+	"slices"
 	"testing"
 
 	"github.com/firedrill/firedrill/framework/cluster"
 )
 
-// The API is cut off for the harness alone: the rule names the address
-// the machine sees the SSH session come from, the API server's port and
-// firedrill's comment, in both shapes.
-func TestIsolationRuleNamesTheHarnessAddress(t *testing.T) {
-	p, h, _ := testProvider(t)
-	c := &Cluster{name: "c", client: p.client, hosts: map[string]Host{h.Name: h}}
-	n := cluster.Node{Name: h.Name}
-	for shape, target := range map[string]string{cluster.IsolateReset: "-j REJECT --reject-with tcp-reset", cluster.IsolateDrop: "-j DROP"} {
-		rule, err := c.isolationRule(context.Background(), n, shape)
+// The load balancer named as the control-plane endpoint is on the
+// cluster's network (a partition cuts a zone off from it); an endpoint
+// that is a node's own address adds nothing.
+func TestLoadBalancerIsAnEndpoint(t *testing.T) {
+	nodes := []cluster.Node{{Name: "cp-1", Address: "172.29.0.11"}, {Name: "cp-2", Address: "172.29.0.12"}}
+	for _, tt := range []struct {
+		endpoint string
+		want     []string // nil: no endpoint
+	}{
+		{"", nil},
+		{"172.29.0.11:6443", nil},
+		{"172.29.0.10:6443", []string{"172.29.0.10"}},
+		{"172.29.0.10", []string{"172.29.0.10"}},
+		{"localhost:6443", []string{"127.0.0.1"}},
+	} {
+		c := &Cluster{name: "ha", nodes: nodes, endpoint: tt.endpoint}
+		lb, err := c.loadBalancer(context.Background())
 		if err != nil {
-			t.Fatal(err)
+			t.Errorf("%q: %v", tt.endpoint, err)
+			continue
 		}
-		got := strings.Join(rule, " ")
-		want := "INPUT -p tcp --dport 6443 -s 127.0.0.1 -m comment --comment " + cluster.RuleComment + " " + target
-		if got != want {
-			t.Errorf("%s: rule %q, want %q", shape, got, want)
+		switch {
+		case tt.want == nil && lb != nil:
+			t.Errorf("%q: endpoint %+v, want none", tt.endpoint, lb)
+		case tt.want != nil && (lb == nil || !slices.Contains(lb.Addresses, tt.want[0]) || lb.Role != ""):
+			t.Errorf("%q: endpoint %+v, want a load balancer at %v", tt.endpoint, lb, tt.want)
 		}
-	}
-	if _, err := c.isolationRule(context.Background(), n, "sideways"); err == nil {
-		t.Error("an unknown shape gave a rule")
 	}
 }

@@ -339,7 +339,8 @@ func (p *Provider) open(_ context.Context, spec cluster.Spec, hosts []Host, kube
 	if err != nil {
 		return nil, fmt.Errorf("kubeconfig of cluster %s: %w", spec.Name, err)
 	}
-	c := &Cluster{name: spec.Name, hosts: map[string]Host{}, client: p.client, config: cfg, kubeconfig: kubeconfig, out: p.out}
+	c := &Cluster{name: spec.Name, hosts: map[string]Host{}, client: p.client, config: cfg, kubeconfig: kubeconfig, out: p.out,
+		endpoint: spec.Machines.ControlPlaneEndpoint}
 	for i, h := range hosts {
 		c.nodes = append(c.nodes, cluster.Node{Name: h.Name, Role: spec.Nodes[i].Role, Zone: spec.Nodes[i].Zone, Address: h.Address})
 		c.hosts[h.Name] = h
