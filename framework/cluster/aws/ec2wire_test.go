@@ -26,6 +26,10 @@ type wire struct {
 	mu      sync.Mutex
 	scripts map[string][]reply
 	calls   []url.Values
+	// before, when set, runs before each call is answered (with the
+	// action and how many of it came before): a test cancels its context
+	// there, as Ctrl-C does mid-call.
+	before func(action string, n int)
 }
 
 type reply struct {
@@ -56,6 +60,12 @@ func (w *wire) Do(r *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	action := form.Get("Action")
+	if w.before != nil {
+		w.before(action, len(w.of(action)))
+		if err := r.Context().Err(); err != nil {
+			return nil, err
+		}
+	}
 	w.mu.Lock()
 	w.calls = append(w.calls, form)
 	script := w.scripts[action]

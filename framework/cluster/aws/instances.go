@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/waitfor"
@@ -103,7 +105,9 @@ func (p *Provider) tagged(ctx context.Context, ec *ec2.Client, name string) ([]i
 func (p *Provider) untagged(ctx context.Context, ec *ec2.Client, id, name string) error {
 	list, err := describe(ctx, ec, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
 	if err != nil {
-		if strings.Contains(err.Error(), "InvalidInstanceID.NotFound") {
+		// EC2's error code, as the SDK parsed it, not its message.
+		var apiErr smithy.APIError
+		if errors.As(err, &apiErr) && apiErr.ErrorCode() == "InvalidInstanceID.NotFound" {
 			return nil
 		}
 		return err

@@ -321,3 +321,45 @@ func TestConsoleHostKeys(t *testing.T) {
 		t.Errorf("keys from an unfinished block: %q", k)
 	}
 }
+
+// Ctrl-C in the middle of the launch: Up says the caller owns what was
+// launched (created), the record names the instance EC2 had named, and
+// Delete, on a context of its own as the runner's release has, terminates
+// it and removes the record.
+func TestInterruptedLaunchIsTerminated(t *testing.T) {
+	w := newWire(t)
+	a := inst{id: "i-0a", state: "pending", zone: "eu-west-1a", private: "10.0.1.10", node: "fd-aws-cp-1", cluster: "fd-aws"}
+	running, gone := a, a
+	running.state, gone.state = "running", "terminated"
+	w.on("DescribeInstances", describeReply(""), // no instance of the cluster before Up
+		describeReply("", running), // Delete: the tagged ones
+		describeReply("", gone))    // the terminated waiter
+	w.on("RunInstances", runReply(a))
+	w.on("TerminateInstances", emptyReply("TerminateInstances"))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w.before = func(action string, n int) {
+		if action == "RunInstances" && n == 1 { // the second node's launch
+			cancel()
+		}
+	}
+	var out bytes.Buffer
+	p := testProvider(t, w, &out)
+	_, created, err := p.Up(ctx, cluster.UpInput{Spec: haSpec(), KubeconfigDir: t.TempDir()})
+	if !errors.Is(err, context.Canceled) || !created {
+		t.Fatalf("Up interrupted: created %v, %v; want created and context.Canceled", created, err)
+	}
+	rec, ok, rerr := p.readRecord("fd-aws")
+	if rerr != nil || !ok || rec.Instances["fd-aws-cp-1"] != "i-0a" || len(rec.Instances) != 1 {
+		t.Fatalf("record after the interruption: %+v (%v, %v), want i-0a alone", rec, ok, rerr)
+	}
+	if err := p.Delete(context.Background(), "fd-aws"); err != nil {
+		t.Fatal(err)
+	}
+	if terms := w.of("TerminateInstances"); len(terms) != 1 || terms[0].Get("InstanceId.1") != "i-0a" {
+		t.Errorf("TerminateInstances: %v, want i-0a", terms)
+	}
+	if _, ok, _ := p.readRecord("fd-aws"); ok {
+		t.Error("the record outlived the termination")
+	}
+}
