@@ -108,7 +108,7 @@ vm-hosts: sandbox
 
 # ssh-ha: four fresh hosts, three masters behind the sandbox's load
 # balancer (scripts/vm-hosts-lb), the drills given in SSH_HA_SCENARIOS.
-SSH_HA_SCENARIOS ?= kill-leader-scheduler,kill-apiserver,kill-etcd-follower
+SSH_HA_SCENARIOS ?= kill-leader-scheduler,kill-apiserver,kill-etcd-follower,lose-zone-network
 e2e-ssh-ha: sandbox
 	scripts/vm-hosts-lb down $(VM_HOSTS_DIR)
 	$(SANDBOX)/vm-hosts down $(VM_HOSTS_DIR)
