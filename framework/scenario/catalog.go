@@ -26,7 +26,7 @@ type Catalog struct {
 // problems of all files come back at once, sorted by file and line.
 func LoadCatalog(scenariosDir, clustersDir string) (*Catalog, error) {
 	fs := newFileSet()
-	fs.allScenarios = true
+	fs.allScenarios = sameProject(scenariosDir, clustersDir)
 	profilePaths, err := yamlFiles(clustersDir)
 	if err != nil {
 		fs.other = append(fs.other, err)
@@ -53,6 +53,17 @@ func LoadCatalog(scenariosDir, clustersDir string) (*Catalog, error) {
 		c.Profiles[lp.p.Name] = lp.p
 	}
 	return c, nil
+}
+
+// sameProject says whether the scenarios are the profiles' own (a project's
+// scenarios/ beside its clusters/): only then is a scenario that a
+// profile's override names, and the folder lacks, a mistake. Scenarios of
+// one's own beside the repository's profiles lack the repository's
+// scenarios, whose overrides simply do not apply to them.
+func sameProject(scenariosDir, clustersDir string) bool {
+	s, err1 := filepath.Abs(scenariosDir)
+	c, err2 := filepath.Abs(clustersDir)
+	return err1 == nil && err2 == nil && filepath.Dir(s) == filepath.Dir(c)
 }
 
 // ValidateFiles loads and validates just the given files, each a scenario
@@ -192,7 +203,9 @@ func cloneValue(v *Value) *Value {
 	return &c
 }
 
-// yamlFiles lists dir's *.yaml files.
+// yamlFiles lists dir's *.yaml files but examples of other formats
+// (*.example.yaml: clusters/ssh-hosts.example.yaml is an ssh inventory,
+// which its own reader checks).
 func yamlFiles(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -204,7 +217,7 @@ func yamlFiles(dir string) ([]string, error) {
 	}
 	var paths []string
 	for _, e := range entries {
-		if !e.IsDir() && strings.HasSuffix(e.Name(), ".yaml") {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".yaml") && !strings.HasSuffix(e.Name(), ".example.yaml") {
 			paths = append(paths, filepath.Join(dir, e.Name()))
 		}
 	}

@@ -318,3 +318,41 @@ func TestZoneDrillsFitTheHAProfiles(t *testing.T) {
 		}
 	}
 }
+
+// Scenarios of one's own beside the repository's profiles: an override
+// of a repository scenario the folder lacks is no mistake there, only in
+// the project whose scenarios/ sits beside its clusters/.
+func TestOverrideOfAScenarioOutsideTheFolder(t *testing.T) {
+	own := t.TempDir()
+	data, err := os.ReadFile("../../scenarios/calibrate-reset-5s.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, own, "calibrate-reset-5s.yaml", string(data))
+	c, err := LoadCatalog(own, "../../clusters")
+	if err != nil {
+		t.Fatalf("own scenarios with the repository's profiles: %v", err)
+	}
+	if len(c.Scenarios) != 1 {
+		t.Errorf("%d scenarios", len(c.Scenarios))
+	}
+	// The same override in a project of its own names a missing scenario.
+	project := t.TempDir()
+	sd, cd := filepath.Join(project, "scenarios"), filepath.Join(project, "clusters")
+	for _, d := range []string{sd, cd} {
+		if err := mkdir(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeFile(t, sd, "calibrate-reset-5s.yaml", string(data))
+	for _, f := range []string{"kind-single.yaml", "ssh-single.yaml"} {
+		b, err := os.ReadFile(filepath.Join("../../clusters", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, cd, f, string(b))
+	}
+	if _, err := LoadCatalog(sd, cd); err == nil || !strings.Contains(err.Error(), `unknown scenario "reboot-master"`) {
+		t.Errorf("a project's override of a scenario it lacks: %v", err)
+	}
+}
