@@ -8,14 +8,17 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/agent"
 	"golang.org/x/crypto/ssh/knownhosts"
 )
 
@@ -25,6 +28,8 @@ import (
 type testServer struct {
 	addr    string
 	hostKey ssh.Signer
+	// jumps counts the TCP connections it opened for clients (ssh -J).
+	jumps atomic.Int32
 }
 
 func startServer(t *testing.T, clientKey ssh.PublicKey) *testServer {
@@ -49,19 +54,49 @@ func startServer(t *testing.T, clientKey ssh.PublicKey) *testServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
+	srv := &testServer{addr: l.Addr().String(), hostKey: hostKey}
 	go func() {
 		for {
 			c, err := l.Accept()
 			if err != nil {
 				return
 			}
-			go serve(c, cfg)
+			go srv.serve(c, cfg)
 		}
 	}()
-	return &testServer{addr: l.Addr().String(), hostKey: hostKey}
+	return srv
 }
 
-func serve(c net.Conn, cfg *ssh.ServerConfig) {
+// forward opens the TCP connection a direct-tcpip channel asks for and
+// copies both ways, as sshd does for a jump.
+func (srv *testServer) forward(nc ssh.NewChannel) {
+	var to struct {
+		Host       string
+		Port       uint32
+		OriginHost string
+		OriginPort uint32
+	}
+	if err := ssh.Unmarshal(nc.ExtraData(), &to); err != nil {
+		nc.Reject(ssh.ConnectionFailed, err.Error())
+		return
+	}
+	conn, err := net.Dial("tcp", net.JoinHostPort(to.Host, fmt.Sprint(to.Port)))
+	if err != nil {
+		nc.Reject(ssh.ConnectionFailed, err.Error())
+		return
+	}
+	ch, reqs, err := nc.Accept()
+	if err != nil {
+		conn.Close()
+		return
+	}
+	srv.jumps.Add(1)
+	go ssh.DiscardRequests(reqs)
+	go func() { io.Copy(ch, conn); ch.CloseWrite() }()
+	go func() { io.Copy(conn, ch); conn.Close() }()
+}
+
+func (srv *testServer) serve(c net.Conn, cfg *ssh.ServerConfig) {
 	// As sshd does: the client's end of the connection, for commands
 	// that need to know where the session comes from.
 	remote, rport, _ := net.SplitHostPort(c.RemoteAddr().String())
@@ -73,6 +108,10 @@ func serve(c net.Conn, cfg *ssh.ServerConfig) {
 	}
 	go ssh.DiscardRequests(reqs)
 	for nc := range chans {
+		if nc.ChannelType() == "direct-tcpip" {
+			go srv.forward(nc)
+			continue
+		}
 		ch, reqs, err := nc.Accept()
 		if err != nil {
 			continue
@@ -163,16 +202,141 @@ func TestRunOverSSH(t *testing.T) {
 	}
 }
 
-// A host whose key is not the one known_hosts holds is refused: never
-// trusted on first use, never a silent new key.
-func TestUnknownHostKeyRefused(t *testing.T) {
-	h, _ := hostFor(t, false)
+// A host whose key is not the one known_hosts holds is refused, also with
+// trust on first use, and the error names the host and both fingerprints.
+func TestChangedHostKeyRefused(t *testing.T) {
+	for _, tofu := range []bool{false, true} {
+		h, srv := hostFor(t, false)
+		h.TrustOnFirstUse = tofu
+		c := newClient()
+		_, err := c.run(context.Background(), h, "true", nil)
+		c.Close()
+		var keyErr *knownhosts.KeyError
+		if !errors.As(err, &keyErr) {
+			t.Fatalf("tofu %v: a host with a changed key was accepted or failed otherwise: %v", tofu, err)
+		}
+		fp := ssh.FingerprintSHA256(srv.hostKey.PublicKey())
+		if msg := err.Error(); !strings.Contains(msg, "host m1 ("+h.Addr()+")") || !strings.Contains(msg, fp) ||
+			!strings.Contains(msg, "a changed host key is never trusted") || !strings.Contains(msg, h.KnownHostsPath+":1") {
+			t.Errorf("tofu %v: the refusal does not name the host, its key %s and the known one: %v", tofu, fp, err)
+		}
+	}
+}
+
+// A host known_hosts does not name is refused with what to do, unless
+// the inventory opted in to trust on first use: then its key is added,
+// and a later connection checks against it.
+func TestUnknownHostKeyAndTrustOnFirstUse(t *testing.T) {
+	h, srv := hostFor(t, true)
+	h.KnownHostsPath = filepath.Join(t.TempDir(), "known_hosts") // nothing known yet
+	if err := os.WriteFile(h.KnownHostsPath, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient()
+	_, err := c.run(context.Background(), h, "true", nil)
+	c.Close()
+	fp := ssh.FingerprintSHA256(srv.hostKey.PublicKey())
+	if err == nil || !strings.Contains(err.Error(), fp) || !strings.Contains(err.Error(), "trustOnFirstUse: true") || !strings.Contains(err.Error(), "ssh-keyscan") {
+		t.Fatalf("an unknown host: %v, want a refusal naming %s and the way out", err, fp)
+	}
+	h.TrustOnFirstUse = true
+	c = newClient()
+	if _, err := c.run(context.Background(), h, "true", nil); err != nil {
+		t.Fatalf("trust on first use: %v", err)
+	}
+	c.Close()
+	data, err := os.ReadFile(h.KnownHostsPath)
+	if err != nil || !strings.Contains(string(data), knownhosts.Line([]string{knownhosts.Normalize(h.Addr())}, srv.hostKey.PublicKey())) {
+		t.Fatalf("known_hosts after first use: %q, %v", data, err)
+	}
+	h.TrustOnFirstUse = false // known now: no opt-in needed
+	c = newClient()
+	defer c.Close()
+	if _, err := c.run(context.Background(), h, "true", nil); err != nil {
+		t.Errorf("the key trusted on first use is not known after: %v", err)
+	}
+}
+
+// agent: true logs in with the keys of the agent at $SSH_AUTH_SOCK.
+func TestAgentLogin(t *testing.T) {
+	h, _ := hostFor(t, true)
+	raw, err := os.ReadFile(h.KeyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := ssh.ParseRawPrivateKey(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyring := agent.NewKeyring()
+	if err := keyring.Add(agent.AddedKey{PrivateKey: key}); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(t.TempDir(), "agent.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go agent.ServeAgent(keyring, conn)
+		}
+	}()
+	t.Setenv("SSH_AUTH_SOCK", sock)
+	h.KeyPath, h.Agent = "", true
 	c := newClient()
 	defer c.Close()
-	_, err := c.run(context.Background(), h, "true", nil)
-	var keyErr *knownhosts.KeyError
-	if !errors.As(err, &keyErr) {
-		t.Fatalf("a host with an unrecorded key was accepted or failed otherwise: %v", err)
+	if out, err := c.run(context.Background(), h, "echo via-agent", nil); err != nil || strings.TrimSpace(string(out)) != "via-agent" {
+		t.Fatalf("login with the agent: %q, %v", out, err)
+	}
+	t.Setenv("SSH_AUTH_SOCK", "")
+	if _, err := newClient().run(context.Background(), Host{Name: "m2", Address: "127.0.0.1", Agent: true, KnownHostsPath: h.KnownHostsPath}, "true", nil); err == nil || !strings.Contains(err.Error(), "SSH_AUTH_SOCK is not set") {
+		t.Errorf("no agent: %v", err)
+	}
+}
+
+// A host behind a bastion is reached through it (ssh -J): the bastion
+// opens the TCP connection, and both host keys are checked.
+func TestBastion(t *testing.T) {
+	h, target := hostFor(t, true)
+	jump, bastion := hostFor(t, true)
+	// The bastion accepts the same login in this test: its own key.
+	jump.Name = "bastion"
+	h.Bastion = &jump
+	// Both keys in one known_hosts: the target's and the bastion's.
+	both := filepath.Join(t.TempDir(), "known_hosts")
+	lines := knownhosts.Line([]string{knownhosts.Normalize(target.addr)}, target.hostKey.PublicKey()) + "\n" +
+		knownhosts.Line([]string{knownhosts.Normalize(bastion.addr)}, bastion.hostKey.PublicKey()) + "\n"
+	if err := os.WriteFile(both, []byte(lines), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.KnownHostsPath, jump.KnownHostsPath = both, both
+	c := newClient()
+	defer c.Close()
+	if out, err := c.run(context.Background(), h, "echo behind", nil); err != nil || strings.TrimSpace(string(out)) != "behind" {
+		t.Fatalf("through the bastion: %q, %v", out, err)
+	}
+	if n := bastion.jumps.Load(); n != 1 {
+		t.Errorf("the bastion opened %d connections, want 1", n)
+	}
+	if n := target.jumps.Load(); n != 0 {
+		t.Errorf("the target forwarded %d connections", n)
+	}
+	// A bastion whose key is not known is refused, and the host with it.
+	bad := h
+	b := jump
+	b.KnownHostsPath = filepath.Join(t.TempDir(), "empty")
+	if err := os.WriteFile(b.KnownHostsPath, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bad.Bastion = &b
+	if _, err := newClient().run(context.Background(), bad, "true", nil); err == nil || !strings.Contains(err.Error(), "through its bastion") || !strings.Contains(err.Error(), "host bastion") {
+		t.Errorf("an unknown bastion: %v", err)
 	}
 }
 
@@ -204,5 +368,47 @@ hosts:
 	}
 	if _, err := ReadInventory(path); err == nil || !strings.Contains(err.Error(), "hosts[0].") {
 		t.Errorf("a host without key or known_hosts must be an error naming it: %v", err)
+	}
+
+	// Defaults fill in the login, the agent, known_hosts and the bastion.
+	withDefaults := `defaults:
+  user: ops
+  agent: true
+  knownHostsPath: known_hosts
+  bastion: {address: 203.0.113.10, user: jump}
+hosts:
+  - {name: m1, address: 10.0.1.10, role: control-plane, zone: zone-a}
+  - {name: m2, address: 10.0.1.11, user: root, keyPath: m2.key}
+`
+	if err := os.WriteFile(path, []byte(withDefaults), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err = ReadInventory(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m1, m2 := got.Hosts[0], got.Hosts[1]
+	if m1.User != "ops" || !m1.Agent || m1.KeyPath != "" || m1.KnownHostsPath != filepath.Join(dir, "known_hosts") || m1.Role != "control-plane" {
+		t.Errorf("m1 = %+v", m1)
+	}
+	if m1.Bastion == nil || m1.Bastion.Addr() != "203.0.113.10:22" || m1.Bastion.User != "jump" || !m1.Bastion.Agent || m1.Bastion.KnownHostsPath != m1.KnownHostsPath {
+		t.Errorf("m1's bastion = %+v", m1.Bastion)
+	}
+	if m2.User != "root" || m2.Agent || m2.KeyPath != filepath.Join(dir, "m2.key") || m2.Bastion == nil {
+		t.Errorf("m2 = %+v (its own user and key win over the defaults)", m2)
+	}
+	if m1.route() == m1.Addr() || !strings.HasPrefix(m1.route(), "203.0.113.10:22") {
+		t.Errorf("the route through the bastion is %q", m1.route())
+	}
+}
+
+// The example inventory in clusters/ reads as an inventory.
+func TestExampleInventory(t *testing.T) {
+	inv, err := ReadInventory("../../../clusters/ssh-hosts.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.Hosts) < 4 || inv.Hosts[0].Role == "" || inv.Hosts[0].Zone == "" || inv.Hosts[0].Bastion == nil {
+		t.Errorf("the example has %d hosts, the first %+v: want roles, zones and a bastion", len(inv.Hosts), inv.Hosts[0])
 	}
 }
