@@ -70,6 +70,10 @@ type MachinesSpec struct {
 	// CNIManifest is a path on the first control-plane node of the CNI's
 	// manifest, applied once it is up ({{ .PodSubnet }} replaced).
 	CNIManifest string
+	// Attach uses the kubeadm cluster already on the machines, which the
+	// profile says the drills may break: nothing is made, labelled or
+	// reset, and the provider never deletes it.
+	Attach bool
 }
 
 // NetworkSpec is a network made for one cluster.

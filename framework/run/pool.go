@@ -95,7 +95,8 @@ func machinesSpec(p *scenario.ClusterProfile, o Overrides) cluster.Spec {
 	}
 	spec := cluster.Spec{Name: sc.ClusterName, Profile: p.Name, WaitForReady: sc.WaitForReady,
 		Machines: &cluster.MachinesSpec{Inventory: inventory, KubeadmConfig: rel(sc.KubeadmConfig), ControlPlaneEndpoint: endpoint,
-			KubernetesVersion: sc.KubernetesVersion, PodSubnet: sc.PodSubnet, CNIManifest: sc.CNIManifest}}
+			KubernetesVersion: sc.KubernetesVersion, PodSubnet: sc.PodSubnet, CNIManifest: sc.CNIManifest,
+			Attach: sc.Attach && sc.MayBreak}}
 	for _, n := range sc.Nodes {
 		spec.Nodes = append(spec.Nodes, cluster.NodeSpec{Role: n.Role, Zone: n.Zone, Host: n.Host})
 	}

@@ -724,3 +724,48 @@ func TestAWSProfile(t *testing.T) {
 		})
 	}
 }
+
+const sshAttachProfile = `apiVersion: firedrill.io/v1alpha1
+kind: ClusterProfile
+name: ssh-attach
+provider: ssh
+sshCluster:
+  clusterName: prod-like
+  inventory: hosts.yaml
+  attach: true
+  mayBreak: true
+  waitForReady: 5m
+  nodes:
+    - {role: control-plane, zone: zone-a}
+    - {role: worker, zone: zone-b}
+`
+
+// Attaching to a cluster the harness did not make needs the explicit
+// mayBreak, and then none of what making one needs.
+func TestSSHAttachProfile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ssh-attach.yaml")
+	if err := os.WriteFile(path, []byte(sshAttachProfile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := LoadProfile(path)
+	if err != nil {
+		t.Fatalf("a valid attach profile: %v", err)
+	}
+	if !p.SSHCluster.Attach || !p.SSHCluster.MayBreak {
+		t.Errorf("sshCluster = %+v", p.SSHCluster)
+	}
+	for _, tt := range []struct{ name, old, new, want string }{
+		{"attach without mayBreak", "  mayBreak: true\n", "", `sshCluster.mayBreak: required with attach: true: the drills break the attached cluster's control plane`},
+		{"mayBreak without attach", "  attach: true\n", "", `sshCluster.mayBreak: only with attach: true`},
+		{"making one needs kubeadm's", "  attach: true\n  mayBreak: true\n", "", `sshCluster.kubeadmConfig: required`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := os.WriteFile(path, []byte(strings.Replace(sshAttachProfile, tt.old, tt.new, 1)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := LoadProfile(path); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want one containing %s", err, tt.want)
+			}
+		})
+	}
+}

@@ -390,6 +390,14 @@ type SSHCluster struct {
 	CNIManifest  string        `yaml:"cniManifest"`
 	WaitForReady time.Duration `yaml:"waitForReady"` // required, > 0
 	Nodes        []SSHNode     `yaml:"nodes"`
+	// Attach uses the kubeadm cluster already on the machines instead of
+	// making one: its admin kubeconfig is read from the first
+	// control-plane machine, nothing is installed, labelled or reset, and
+	// the cluster is left as the drills leave it. The drills break its
+	// control plane, so MayBreak must say, explicitly, that they may;
+	// kubeadmConfig, kubernetesVersion and podSubnet are not needed.
+	Attach   bool `yaml:"attach"`
+	MayBreak bool `yaml:"mayBreak"`
 }
 
 // AWSCluster is a cluster on EC2 instances the harness launches (one per

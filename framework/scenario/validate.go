@@ -582,10 +582,20 @@ func (d *doc) checkDNSLabel(path, v, example string) bool {
 
 func (d *doc) checkSSHCluster(c *SSHCluster) {
 	d.checkDNSLabel("sshCluster.clusterName", c.ClusterName, "firedrill-ssh")
-	d.requireString("sshCluster.kubeadmConfig", c.KubeadmConfig)
-	d.requireString("sshCluster.kubernetesVersion", c.KubernetesVersion)
+	switch {
+	case c.Attach && !c.MayBreak:
+		d.errorf("sshCluster.mayBreak", "required with attach: true: the drills break the attached cluster's control plane; set mayBreak: true to say they may")
+	case c.MayBreak && !c.Attach:
+		d.errorf("sshCluster.mayBreak", "only with attach: true (a cluster the harness makes is its own to break)")
+	}
+	if !c.Attach {
+		d.requireString("sshCluster.kubeadmConfig", c.KubeadmConfig)
+		d.requireString("sshCluster.kubernetesVersion", c.KubernetesVersion)
+	}
 	if c.PodSubnet == "" {
-		d.errorf("sshCluster.podSubnet", "required: the pods' CIDR, e.g. 10.244.0.0/16")
+		if !c.Attach {
+			d.errorf("sshCluster.podSubnet", "required: the pods' CIDR, e.g. 10.244.0.0/16")
+		}
 	} else if _, err := netip.ParsePrefix(c.PodSubnet); err != nil {
 		d.errorf("sshCluster.podSubnet", "not a CIDR: %v", err)
 	}
@@ -604,7 +614,7 @@ func (d *doc) checkSSHCluster(c *SSHCluster) {
 		}
 	}
 	if c.Nodes[0].Role != RoleControlPlane {
-		d.errorf("sshCluster.nodes[0].role", "the first node must be a control-plane node: kubeadm init runs there")
+		d.errorf("sshCluster.nodes[0].role", "the first node must be a control-plane node: kubeadm init runs there (or, attached, the admin kubeconfig is read there)")
 	}
 }
 

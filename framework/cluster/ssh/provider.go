@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"text/template"
@@ -64,6 +65,10 @@ type record struct {
 	Profile string    `json:"profile"`
 	Created time.Time `json:"created"`
 	Hosts   []Host    `json:"hosts"`
+	// Attached is a cluster the provider did not make (sshCluster.attach):
+	// recorded so that `firedrill clean` reaches its machines to undo a
+	// dead run's faults, never reset.
+	Attached bool `json:"attached,omitempty"`
 }
 
 func (p *Provider) recordPath(name string) string {
@@ -133,10 +138,21 @@ func hostsOf(spec cluster.Spec, inv *Inventory) ([]Host, error) {
 		if used[h.Name] {
 			return nil, fmt.Errorf("host %s is given to two nodes", h.Name)
 		}
+		if h.Role != "" && h.Role != n.Role || h.Zone != "" && h.Zone != n.Zone {
+			return nil, fmt.Errorf("node %d of profile %s is a %s in %s, but the inventory %s says host %s is a %s in %s",
+				i, spec.Profile, n.Role, n.Zone, spec.Machines.Inventory, h.Name, orAny(h.Role), orAny(h.Zone))
+		}
 		used[h.Name] = true
 		out = append(out, h)
 	}
 	return out, nil
+}
+
+func orAny(s string) string {
+	if s == "" {
+		return "(any)"
+	}
+	return s
 }
 
 // Up implements cluster.Provider: kubeadm init on the first control-plane
@@ -172,6 +188,11 @@ func (p *Provider) Up(ctx context.Context, in cluster.UpInput) (cluster.Cluster,
 	if err != nil {
 		return nil, false, err
 	}
+	kubeconfig := filepath.Join(in.KubeconfigDir, spec.Name+".kubeconfig")
+	if spec.Machines.Attach {
+		c, err := p.attach(ctx, spec, machines, kubeconfig)
+		return c, false, err
+	}
 	var foreign []string
 	for _, m := range machines {
 		switch {
@@ -185,7 +206,6 @@ func (p *Provider) Up(ctx context.Context, in cluster.UpInput) (cluster.Cluster,
 		return nil, false, fmt.Errorf("refusing machines that are nodes of a cluster firedrill did not make as %s, left as they are: %s",
 			spec.Name, strings.Join(foreign, ", "))
 	}
-	kubeconfig := filepath.Join(in.KubeconfigDir, spec.Name+".kubeconfig")
 	if recorded && in.Reuse {
 		if c, err := p.reopen(ctx, spec, hosts, kubeconfig); err == nil {
 			if err := c.healthy(ctx, len(spec.Nodes)); err == nil {
@@ -285,6 +305,60 @@ func (p *Provider) create(ctx context.Context, spec cluster.Spec, hosts []Host, 
 		return c, err
 	}
 	fmt.Fprintf(p.out, "cluster %s created in %s; kubeconfig %s\n", spec.Name, time.Since(start).Round(time.Second), kubeconfig)
+	return c, nil
+}
+
+// attach opens the kubeadm cluster already on the machines (the profile
+// says the drills may break it): every machine must be one of its nodes,
+// under the inventory's name, and none may be marked for a cluster
+// firedrill made under another name. Nothing on the machines or in the
+// cluster is changed; the record says it was attached, so that it is
+// never reset.
+func (p *Provider) attach(ctx context.Context, spec cluster.Spec, machines []machine, kubeconfig string) (*Cluster, error) {
+	var problems []string
+	hosts := make([]Host, len(machines))
+	for i, m := range machines {
+		hosts[i] = m.host
+		switch {
+		case !m.node:
+			problems = append(problems, fmt.Sprintf("%s (%s) is no kubelet's node (%s is missing)", m.host.Name, m.host.Address, p.kubeletConf))
+		case m.mark != "" && m.mark != spec.Name:
+			problems = append(problems, fmt.Sprintf("%s (%s) is marked for cluster %q, which firedrill made", m.host.Name, m.host.Address, m.mark))
+		}
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("cannot attach to the cluster on the machines of profile %s: %s", spec.Profile, strings.Join(problems, "; "))
+	}
+	if err := p.fetchKubeconfig(ctx, hosts[0], kubeconfig); err != nil {
+		return nil, fmt.Errorf("attach: the admin kubeconfig of %s: %w", hosts[0].Name, err)
+	}
+	c, err := p.open(ctx, spec, hosts, kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := kubernetes.NewForConfig(c.config)
+	if err != nil {
+		return nil, err
+	}
+	list, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("attach: the nodes of the cluster on %s: %w", hosts[0].Name, err)
+	}
+	var names []string
+	for _, n := range list.Items {
+		names = append(names, n.Name)
+	}
+	for _, h := range hosts {
+		if !slices.Contains(names, h.Name) {
+			return nil, fmt.Errorf("attach: the cluster on %s has no node %s (its nodes: %s): name each inventory host as the cluster names its node",
+				hosts[0].Name, h.Name, strings.Join(names, ", "))
+		}
+	}
+	if err := p.writeRecord(record{Cluster: spec.Name, Profile: spec.Profile, Created: time.Now(), Hosts: hosts, Attached: true}); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(p.out, "attached to the kubeadm cluster on %d machines (profile %s says the drills may break it); kubeconfig %s\n",
+		len(hosts), spec.Profile, kubeconfig)
 	return c, nil
 }
 
@@ -395,6 +469,10 @@ func (p *Provider) Delete(ctx context.Context, name string) error {
 	}
 	if !ok {
 		return fmt.Errorf("not deleting cluster %s: firedrill has no record of making it (%s)", name, p.recordPath(name))
+	}
+	if rec.Attached {
+		fmt.Fprintf(p.out, "cluster %s was attached, not made: left as it is on its %d machines\n", name, len(rec.Hosts))
+		return p.Forget(name)
 	}
 	fmt.Fprintf(p.out, "taking down cluster %s: kubeadm reset on %d machines\n", name, len(rec.Hosts))
 	var errs []error

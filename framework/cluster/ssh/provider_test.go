@@ -101,11 +101,66 @@ func TestHostsOf(t *testing.T) {
 	if _, err := hostsOf(s, inv); err == nil || !strings.Contains(err.Error(), "only 3 hosts") {
 		t.Errorf("too few hosts: %v", err)
 	}
+	// A host the inventory calls a worker is not given to a master.
+	inv.Hosts[0].Role, inv.Hosts[0].Zone = cluster.RoleWorker, "zone-b"
+	s.Nodes = []cluster.NodeSpec{{Role: cluster.RoleControlPlane, Zone: "zone-b"}}
+	if _, err := hostsOf(s, inv); err == nil || !strings.Contains(err.Error(), "host a is a worker in zone-b") {
+		t.Errorf("a role the inventory contradicts: %v", err)
+	}
 }
 
 func TestLastHexLine(t *testing.T) {
 	out := "[upload-certs] Using certificate key:\n" + strings.Repeat("ab", 32) + "\n"
 	if got := lastHexLine(out); got != strings.Repeat("ab", 32) {
 		t.Errorf("certificate key %q", got)
+	}
+}
+
+// Attaching needs every machine to be a node already, and none marked
+// for a cluster firedrill made under another name; a refusal writes and
+// records nothing. An attached cluster's Delete only forgets it.
+func TestAttach(t *testing.T) {
+	attach := func(inventory string) cluster.Spec {
+		s := spec(inventory)
+		s.Machines = &cluster.MachinesSpec{Inventory: inventory, Attach: true}
+		return s
+	}
+	p, h, root := testProvider(t)
+	_, created, err := p.Up(context.Background(), cluster.UpInput{Spec: attach(writeInventory(t, h)), KubeconfigDir: t.TempDir()})
+	if err == nil || created || !strings.Contains(err.Error(), "m1 ("+h.Address+") is no kubelet's node") {
+		t.Errorf("attach to a machine with no cluster: created %v, %v", created, err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "kubernetes"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p.kubeletConf, []byte("apiVersion: v1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(p.mark), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p.mark, []byte("firedrill-ssh-ha\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = p.Up(context.Background(), cluster.UpInput{Spec: attach(writeInventory(t, h)), KubeconfigDir: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), `marked for cluster "firedrill-ssh-ha"`) {
+		t.Errorf("attach to a machine of another firedrill cluster: %v", err)
+	}
+	if names, _ := p.Made(context.Background()); len(names) != 0 {
+		t.Errorf("a refused attach was recorded: %v", names)
+	}
+
+	// An attached cluster's record: Delete resets nothing and forgets it.
+	if err := p.writeRecord(record{Cluster: "attached", Hosts: []Host{h}, Attached: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Delete(context.Background(), "attached"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(p.kubeletConf); err != nil {
+		t.Errorf("Delete of an attached cluster touched its machine: %v", err)
+	}
+	if _, ok, _ := p.readRecord("attached"); ok {
+		t.Error("the attached cluster is still recorded")
 	}
 }
