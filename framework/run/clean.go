@@ -178,7 +178,7 @@ func Clean(ctx context.Context, in CleanInput) ([]Leftover, error) {
 		for _, pname := range slices.Sorted(maps.Keys(made)) {
 			prov := in.Backends.Providers[pname]
 			for _, name := range made[pname] {
-				add(Leftover{What: fmt.Sprintf("%s cluster %s, made by firedrill", pname, name),
+				add(Leftover{What: fmt.Sprintf("%s cluster %s, recorded by firedrill (made by it: taken down; attached: forgotten)", pname, name),
 					remove: func(ctx context.Context) error { return prov.Delete(ctx, name) }})
 			}
 		}

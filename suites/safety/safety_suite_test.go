@@ -248,7 +248,7 @@ var _ = Describe("a cluster firedrill did not make", Ordered, func() {
 		before := containers()
 		s := firedrill("clean", "--yes")
 		Eventually(s, time.Minute).Should(gexec.Exit(0))
-		Expect(s.Out).NotTo(gbytes.Say("kind cluster " + clusterName + ", made by firedrill"))
+		Expect(s.Out).NotTo(gbytes.Say("kind cluster " + clusterName + ", recorded by firedrill"))
 		Expect(containers()).To(Equal(before))
 	}, SpecTimeout(2*time.Minute))
 
