@@ -18,6 +18,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/firedrill/firedrill/framework/kubeadm"
 )
@@ -173,6 +174,16 @@ func leaseStale(l *coordinationv1.Lease, now time.Time) string {
 		return fmt.Sprintf("last renewed %s ago by %s (lease duration %s)", age.Round(time.Second), *s.HolderIdentity, d)
 	}
 	return ""
+}
+
+// ClusterReadyAt is ClusterReady for the cluster a REST config reaches:
+// what every provider checks on its own cluster.
+func ClusterReadyAt(ctx context.Context, cfg *rest.Config, nodes int) error {
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	return ClusterReady(ctx, cs, nodes)
 }
 
 // ClusterReady is a freshly made cluster ready for drills: the API

@@ -79,12 +79,7 @@ func Spec(p *scenario.ClusterProfile, o Overrides) (cluster.Spec, error) {
 // profile's file.
 func machinesSpec(p *scenario.ClusterProfile, o Overrides) cluster.Spec {
 	sc := p.SSHCluster
-	rel := func(path string) string {
-		if path == "" || filepath.IsAbs(path) {
-			return path
-		}
-		return filepath.Join(filepath.Dir(p.Path), path)
-	}
+	rel := p.Rel
 	inventory := rel(sc.Inventory)
 	if o.SSHInventory != "" {
 		inventory = o.SSHInventory
@@ -107,12 +102,7 @@ func machinesSpec(p *scenario.ClusterProfile, o Overrides) cluster.Spec {
 // profile's file.
 func instancesSpec(p *scenario.ClusterProfile, o Overrides) cluster.Spec {
 	ac := p.AWSCluster
-	rel := func(path string) string {
-		if path == "" || filepath.IsAbs(path) {
-			return path
-		}
-		return filepath.Join(filepath.Dir(p.Path), path)
-	}
+	rel := p.Rel
 	key := rel(ac.SSHKey)
 	if rest, ok := strings.CutPrefix(ac.SSHKey, "~/"); ok {
 		if home, err := os.UserHomeDir(); err == nil {

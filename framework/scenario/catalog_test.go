@@ -356,3 +356,14 @@ func TestOverrideOfAScenarioOutsideTheFolder(t *testing.T) {
 		t.Errorf("a project's override of a scenario it lacks: %v", err)
 	}
 }
+
+// A profile's paths are relative to its file; absolute and empty ones
+// stay as they are.
+func TestProfileRel(t *testing.T) {
+	p := &ClusterProfile{Path: "/repo/clusters/ssh-single.yaml"}
+	for in, want := range map[string]string{"ssh.tmpl": "/repo/clusters/ssh.tmpl", "../.vm-hosts/inventory.yaml": "/repo/.vm-hosts/inventory.yaml", "/abs/x": "/abs/x", "": ""} {
+		if got := p.Rel(in); got != want {
+			t.Errorf("Rel(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

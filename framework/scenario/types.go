@@ -4,6 +4,7 @@
 package scenario
 
 import (
+	"path/filepath"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -338,6 +339,15 @@ type ClusterProfile struct {
 	Timeouts *Timeouts `yaml:"timeouts"`
 
 	Path string `yaml:"-"`
+}
+
+// Rel is a path the profile gives, relative to the profile's file (an
+// absolute or empty one as it is).
+func (p *ClusterProfile) Rel(path string) string {
+	if path == "" || filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(filepath.Dir(p.Path), path)
 }
 
 // Providers.

@@ -592,13 +592,7 @@ func (d *doc) checkSSHCluster(c *SSHCluster) {
 		d.requireString("sshCluster.kubeadmConfig", c.KubeadmConfig)
 		d.requireString("sshCluster.kubernetesVersion", c.KubernetesVersion)
 	}
-	if c.PodSubnet == "" {
-		if !c.Attach {
-			d.errorf("sshCluster.podSubnet", "required: the pods' CIDR, e.g. 10.244.0.0/16")
-		}
-	} else if _, err := netip.ParsePrefix(c.PodSubnet); err != nil {
-		d.errorf("sshCluster.podSubnet", "not a CIDR: %v", err)
-	}
+	d.checkPodSubnet("sshCluster.podSubnet", c.PodSubnet, !c.Attach)
 	d.positive("sshCluster.waitForReady", c.WaitForReady)
 	if len(c.Nodes) == 0 {
 		d.errorf("sshCluster.nodes", "required: at least one node, the first a control-plane")
@@ -618,6 +612,20 @@ func (d *doc) checkSSHCluster(c *SSHCluster) {
 	}
 }
 
+// checkPodSubnet checks the pods' CIDR kubeadm is given (required when a
+// cluster is made, not when one is attached to).
+func (d *doc) checkPodSubnet(path, v string, required bool) {
+	if v == "" {
+		if required {
+			d.errorf(path, "required: the pods' CIDR, e.g. 10.244.0.0/16")
+		}
+		return
+	}
+	if _, err := netip.ParsePrefix(v); err != nil {
+		d.errorf(path, "not a CIDR: %v", err)
+	}
+}
+
 func (d *doc) checkAWSCluster(c *AWSCluster) {
 	d.checkDNSLabel("awsCluster.clusterName", c.ClusterName, "firedrill-aws")
 	for _, f := range [][2]string{{"region", c.Region}, {"instanceType", c.InstanceType}, {"image", c.Image},
@@ -627,11 +635,7 @@ func (d *doc) checkAWSCluster(c *AWSCluster) {
 	if len(c.SecurityGroups) == 0 {
 		d.errorf("awsCluster.securityGroups", "required: at least one security group id (sg-...) that lets the harness reach SSH and the API, and the nodes each other")
 	}
-	if c.PodSubnet == "" {
-		d.errorf("awsCluster.podSubnet", "required: the pods' CIDR, e.g. 10.244.0.0/16")
-	} else if _, err := netip.ParsePrefix(c.PodSubnet); err != nil {
-		d.errorf("awsCluster.podSubnet", "not a CIDR: %v", err)
-	}
+	d.checkPodSubnet("awsCluster.podSubnet", c.PodSubnet, true)
 	d.positive("awsCluster.waitForReady", c.WaitForReady)
 	zones := map[string]bool{}
 	for i, z := range c.Zones {

@@ -463,11 +463,7 @@ func (c *Cluster) ownedBy(ctx context.Context, profile string) error {
 }
 
 func (c *Cluster) healthy(ctx context.Context, nodes int) error {
-	cs, err := kubernetes.NewForConfig(c.config)
-	if err != nil {
-		return err
-	}
-	return health.ClusterReady(ctx, cs, nodes)
+	return health.ClusterReadyAt(ctx, c.config, nodes)
 }
 
 // Reboot implements cluster.Rebooter: a stop and a start of the node

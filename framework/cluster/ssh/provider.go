@@ -447,11 +447,7 @@ func (c *Cluster) label(ctx context.Context, spec cluster.Spec) error {
 }
 
 func (c *Cluster) healthy(ctx context.Context, nodes int) error {
-	cs, err := kubernetes.NewForConfig(c.config)
-	if err != nil {
-		return err
-	}
-	return health.ClusterReady(ctx, cs, nodes)
+	return health.ClusterReadyAt(ctx, c.config, nodes)
 }
 
 // resetScript undoes kubeadm on a machine and removes firedrill's files:
