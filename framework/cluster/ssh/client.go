@@ -22,9 +22,12 @@ import (
 type client struct {
 	mu    sync.Mutex
 	conns map[string]*ssh.Client
+	// notices is where a key trusted on first use is reported (the run's
+	// log; standard error when unset).
+	notices io.Writer
 }
 
-func newClient() *client { return &client{conns: map[string]*ssh.Client{}} }
+func newClient() *client { return &client{conns: map[string]*ssh.Client{}, notices: os.Stderr} }
 
 // dialTimeout bounds one TCP connect and SSH handshake.
 const dialTimeout = 10 * time.Second
@@ -35,7 +38,7 @@ const dialTimeout = 10 * time.Second
 // trust on first use.
 // The returned closer ends what the login holds open (the agent's
 // connection) once the handshake is done.
-func config(h Host) (*ssh.ClientConfig, io.Closer, error) {
+func config(h Host, notices io.Writer) (*ssh.ClientConfig, io.Closer, error) {
 	if h.TrustOnFirstUse {
 		if err := touch(h.KnownHostsPath); err != nil {
 			return nil, nil, fmt.Errorf("host %s: known hosts: %w", h.Name, err)
@@ -54,7 +57,7 @@ func config(h Host) (*ssh.ClientConfig, io.Closer, error) {
 		return nil, nil, err
 	}
 	return &ssh.ClientConfig{User: h.User, Auth: []ssh.AuthMethod{auth},
-		HostKeyCallback: hostKeyCheck(h, known), HostKeyAlgorithms: algorithms, Timeout: dialTimeout}, closer, nil
+		HostKeyCallback: hostKeyCheck(h, known, notices), HostKeyAlgorithms: algorithms, Timeout: dialTimeout}, closer, nil
 }
 
 // noClose is a login that holds nothing open.
@@ -90,7 +93,7 @@ func authOf(h Host) (ssh.AuthMethod, io.Closer, error) {
 // hostKeyCheck is known_hosts' check with errors that name the host, the
 // key's fingerprint and what to do; with trust on first use, a host the
 // file does not name is added to it.
-func hostKeyCheck(h Host, known ssh.HostKeyCallback) ssh.HostKeyCallback {
+func hostKeyCheck(h Host, known ssh.HostKeyCallback, notices io.Writer) ssh.HostKeyCallback {
 	var mu sync.Mutex
 	return func(hostname string, remote net.Addr, key ssh.PublicKey) error {
 		err := known(hostname, remote, key)
@@ -121,7 +124,7 @@ func hostKeyCheck(h Host, known ssh.HostKeyCallback) ssh.HostKeyCallback {
 		if _, ferr := fmt.Fprintln(f, knownhosts.Line([]string{knownhosts.Normalize(h.Addr())}, key)); ferr != nil {
 			return fmt.Errorf("host %s: trust on first use: %w", h.Name, ferr)
 		}
-		fmt.Fprintf(os.Stderr, "ssh: trusted host %s (%s) on first use: %s key %s, added to %s\n", h.Name, h.Addr(), key.Type(), fp, h.KnownHostsPath)
+		fmt.Fprintf(notices, "ssh: trusted host %s (%s) on first use: %s key %s, added to %s\n", h.Name, h.Addr(), key.Type(), fp, h.KnownHostsPath)
 		return nil
 	}
 }
@@ -186,7 +189,7 @@ func (c *client) conn(ctx context.Context, h Host) (*ssh.Client, error) {
 	if ok {
 		return conn, nil
 	}
-	cfg, login, err := config(h)
+	cfg, login, err := config(h, c.notices)
 	if err != nil {
 		return nil, err
 	}

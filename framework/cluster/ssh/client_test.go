@@ -241,10 +241,15 @@ func TestUnknownHostKeyAndTrustOnFirstUse(t *testing.T) {
 	}
 	h.TrustOnFirstUse = true
 	c = newClient()
+	var notices strings.Builder
+	c.notices = &notices
 	if _, err := c.run(context.Background(), h, "true", nil); err != nil {
 		t.Fatalf("trust on first use: %v", err)
 	}
 	c.Close()
+	if !strings.Contains(notices.String(), "trusted host m1 ("+h.Addr()+") on first use") || !strings.Contains(notices.String(), fp) {
+		t.Errorf("the first use was not reported: %q", notices.String())
+	}
 	data, err := os.ReadFile(h.KnownHostsPath)
 	if err != nil || !strings.Contains(string(data), knownhosts.Line([]string{knownhosts.Normalize(h.Addr())}, srv.hostKey.PublicKey())) {
 		t.Fatalf("known_hosts after first use: %q, %v", data, err)

@@ -54,7 +54,9 @@ type Provider struct {
 // NewProvider returns the ssh provider; stateDir holds its records
 // (ssh-clusters/<name>.json).
 func NewProvider(out io.Writer, stateDir string) *Provider {
-	return &Provider{out: out, stateDir: stateDir, client: newClient(), made: map[string]*Cluster{},
+	c := newClient()
+	c.notices = out
+	return &Provider{out: out, stateDir: stateDir, client: c, made: map[string]*Cluster{},
 		mark: markPath, kubeletConf: kubeletConfPath}
 }
 
