@@ -216,22 +216,32 @@ func subnets(ctx context.Context, ec *ec2.Client, list []string) (map[string]sub
 
 // association is the subnet's ACL association and the ACL it is on.
 func association(ctx context.Context, ec *ec2.Client, subnet string) (assoc, acl string, err error) {
-	pages := ec2.NewDescribeNetworkAclsPaginator(ec, &ec2.DescribeNetworkAclsInput{Filters: []types.Filter{
-		{Name: aws.String("association.subnet-id"), Values: []string{subnet}}}})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return "", "", fmt.Errorf("ec2 DescribeNetworkAcls of subnet %s: %w", subnet, err)
-		}
-		for _, a := range page.NetworkAcls {
-			for _, as := range a.Associations {
-				if aws.ToString(as.SubnetId) == subnet {
-					return aws.ToString(as.NetworkAclAssociationId), aws.ToString(a.NetworkAclId), nil
-				}
+	acls, err := networkACLs(ctx, ec, []types.Filter{{Name: aws.String("association.subnet-id"), Values: []string{subnet}}})
+	if err != nil {
+		return "", "", fmt.Errorf("the network ACL of subnet %s: %w", subnet, err)
+	}
+	for _, a := range acls {
+		for _, as := range a.Associations {
+			if aws.ToString(as.SubnetId) == subnet {
+				return aws.ToString(as.NetworkAclAssociationId), aws.ToString(a.NetworkAclId), nil
 			}
 		}
 	}
 	return "", "", fmt.Errorf("ec2 DescribeNetworkAcls: subnet %s is on no network ACL", subnet)
+}
+
+// networkACLs lists the network ACLs that match filters, every page.
+func networkACLs(ctx context.Context, ec *ec2.Client, filters []types.Filter) ([]types.NetworkAcl, error) {
+	var out []types.NetworkAcl
+	pages := ec2.NewDescribeNetworkAclsPaginator(ec, &ec2.DescribeNetworkAclsInput{Filters: filters})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("ec2 DescribeNetworkAcls: %w", err)
+		}
+		out = append(out, page.NetworkAcls...)
+	}
+	return out, nil
 }
 
 // taggedACL is a network ACL the harness made.
@@ -244,39 +254,36 @@ type taggedACL struct {
 // taggedACLs lists the network ACLs firedrill made that match filters.
 func taggedACLs(ctx context.Context, ec *ec2.Client, filters []types.Filter) ([]taggedACL, error) {
 	filters = append(filters, types.Filter{Name: aws.String("tag-key"), Values: []string{TagRestoreACL}})
+	acls, err := networkACLs(ctx, ec, filters)
+	if err != nil {
+		return nil, err
+	}
 	var out []taggedACL
-	pages := ec2.NewDescribeNetworkAclsPaginator(ec, &ec2.DescribeNetworkAclsInput{Filters: filters})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("ec2 DescribeNetworkAcls: %w", err)
+	for _, a := range acls {
+		t := taggedACL{id: aws.ToString(a.NetworkAclId), associations: map[string]string{}}
+		for _, tg := range a.Tags {
+			v := aws.ToString(tg.Value)
+			switch aws.ToString(tg.Key) {
+			case TagCluster:
+				t.cluster = v
+			case TagRun:
+				t.run = v
+			case TagZone:
+				t.zone = v
+			case TagSubnet:
+				t.subnet = v
+			case TagRestoreACL:
+				t.restore = v
+			case TagCreated:
+				t.created, _ = time.Parse(time.RFC3339, v)
+			}
 		}
-		for _, a := range page.NetworkAcls {
-			t := taggedACL{id: aws.ToString(a.NetworkAclId), associations: map[string]string{}}
-			for _, tg := range a.Tags {
-				v := aws.ToString(tg.Value)
-				switch aws.ToString(tg.Key) {
-				case TagCluster:
-					t.cluster = v
-				case TagRun:
-					t.run = v
-				case TagZone:
-					t.zone = v
-				case TagSubnet:
-					t.subnet = v
-				case TagRestoreACL:
-					t.restore = v
-				case TagCreated:
-					t.created, _ = time.Parse(time.RFC3339, v)
-				}
-			}
-			for _, as := range a.Associations {
-				t.associations[aws.ToString(as.SubnetId)] = aws.ToString(as.NetworkAclAssociationId)
-			}
-			// Only what carries firedrill's cluster tag is ever touched.
-			if t.cluster != "" && t.restore != "" {
-				out = append(out, t)
-			}
+		for _, as := range a.Associations {
+			t.associations[aws.ToString(as.SubnetId)] = aws.ToString(as.NetworkAclAssociationId)
+		}
+		// Only what carries firedrill's cluster tag is ever touched.
+		if t.cluster != "" && t.restore != "" {
+			out = append(out, t)
 		}
 	}
 	return out, nil

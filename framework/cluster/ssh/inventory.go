@@ -140,16 +140,11 @@ func (h *Host) check(path, where string) error {
 		if b.Name == "" {
 			b.Name = "bastion " + b.Address
 		}
-		if b.KnownHostsPath == "" {
-			b.KnownHostsPath = h.KnownHostsPath
-		}
-		if b.User == "" {
-			b.User = h.User
-		}
-		if b.KeyPath == "" && !b.Agent {
-			b.KeyPath, b.Agent = h.KeyPath, h.Agent
-		}
-		b.TrustOnFirstUse = b.TrustOnFirstUse || h.TrustOnFirstUse
+		// The bastion logs in and checks keys as its host does, unless
+		// it says otherwise (and has no bastion of its own).
+		own := *h
+		own.Bastion = nil
+		b.withDefaults(own)
 		if err := b.check(path, where+".bastion"); err != nil {
 			return err
 		}
