@@ -58,7 +58,7 @@ func (d *drillRun) backup(ctx context.Context) error {
 		fc, _ := d.in.Cluster.(cluster.FileCopier)
 		extra = procedure.BackupFiles(d.proc.members[0].Node, fc, d.in.ArtifactDir, kc.KubeadmConfigPath())
 	}
-	if err := d.snapshot(ctx, d.proc.members[0].Node, extra...); err != nil {
+	if err := d.snapshot(ctx, d.proc.members[0], extra...); err != nil {
 		return err
 	}
 	if age := d.s.Recovery.SnapshotAge; age > 0 {
@@ -68,19 +68,19 @@ func (d *drillRun) backup(ctx context.Context) error {
 	return nil
 }
 
-// snapshot takes the backup from the member on n into the drill's folder.
-func (d *drillRun) snapshot(ctx context.Context, n cluster.Node, extra ...procedure.Action) error {
+// snapshot takes the backup from member m into the drill's folder.
+func (d *drillRun) snapshot(ctx context.Context, m procedure.Member, extra ...procedure.Action) error {
 	fc, _ := d.in.Cluster.(cluster.FileCopier)
 	d.proc.took = true
 	d.proc.snap = timeline.Snapshot{At: time.Now(), BumpRevision: procedure.BumpRevision}
-	err := d.runSteps(ctx, []procedure.Step{procedure.SnapshotPlan(n, fc, d.in.ArtifactDir, &d.proc.snap, extra...)})
+	err := d.runSteps(ctx, []procedure.Step{procedure.SnapshotPlan(m, fc, d.in.ArtifactDir, &d.proc.snap, extra...)})
 	d.proc.snap.Done = time.Now()
 	if err != nil {
 		d.proc.snap.Error = err.Error()
 		return fmt.Errorf("backup: %w", err)
 	}
 	fmt.Fprintf(d.out, "[%s] snapshot: revision %d, %d keys, %d bytes, hash %d, from %s, kept at %s\n", d.s.Name,
-		d.proc.snap.Revision, d.proc.snap.Keys, d.proc.snap.Bytes, d.proc.snap.Hash, n.Name, d.proc.snap.Path)
+		d.proc.snap.Revision, d.proc.snap.Keys, d.proc.snap.Bytes, d.proc.snap.Hash, m.Node.Name, d.proc.snap.Path)
 	return nil
 }
 
@@ -108,15 +108,17 @@ func (d *drillRun) restore(ctx context.Context) error {
 	}
 	var running []cluster.Node
 	if d.s.Recovery.Snapshot == scenario.SnapshotSurvivor {
+		var survivors []procedure.Member
 		for _, m := range d.proc.members {
 			if !slices.ContainsFunc(d.targets, func(t cluster.Node) bool { return t.Name == m.Node.Name }) {
+				survivors = append(survivors, m)
 				running = append(running, m.Node)
 			}
 		}
-		if len(running) == 0 {
+		if len(survivors) == 0 {
 			return fmt.Errorf("%s: recovery.snapshot: no etcd member survived the fault", d.s.Path)
 		}
-		if err := d.snapshot(ctx, running[0]); err != nil {
+		if err := d.snapshot(ctx, survivors[0]); err != nil {
 			return err
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"al.essio.dev/pkg/shellescape"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
@@ -28,12 +29,6 @@ const (
 	HeldDir = "/etc/kubernetes/firedrill-held"
 	// EtcdDataDir is the member's data directory (kubeadm's default).
 	EtcdDataDir = "/var/lib/etcd"
-	// NodeSnapshot is where the backup is saved and restored from on a
-	// node; it is removed from there once copied out.
-	NodeSnapshot = "/var/lib/etcd-snapshot.db"
-	// restoreDir is where etcdutl builds the new data directory before it
-	// replaces the old one.
-	restoreDir = "/var/lib/etcd-restore"
 )
 
 // BumpRevision is what a restore adds to the snapshot's revision. Every
@@ -50,7 +45,8 @@ const (
 const BumpRevision int64 = 1_000_000_000
 
 // etcdctl reaches the member on its own node with kubeadm's health-check
-// client certificate, as an operator on the node does.
+// client certificate, as an operator on the node does (the tool itself
+// comes from the etcd image: EtcdTools).
 var etcdctl = "etcdctl --endpoints=https://127.0.0.1:" + kubeadm.EtcdClientPort +
 	" --cacert=" + kubeadm.EtcdPKI + "ca.crt --cert=" + kubeadm.EtcdPKI + "healthcheck-client.crt --key=" + kubeadm.EtcdPKI + "healthcheck-client.key"
 
@@ -66,7 +62,13 @@ type Member struct {
 	Node    cluster.Node
 	Name    string // --name
 	PeerURL string // --initial-advertise-peer-urls
+	// Image is the etcd image it runs, as containerd names it: the one
+	// etcd's tools are run from on its node.
+	Image string
 }
+
+// Tools runs etcd's tools on the member's node.
+func (m Member) Tools() EtcdTools { return EtcdTools{Image: m.Image} }
 
 // ReadMembers reads each control-plane node's etcd manifest (from the
 // manifest directory, or from where a fault or the procedure moved it).
@@ -102,6 +104,13 @@ func parseMember(manifest []byte) (Member, error) {
 			if v, ok := strings.CutPrefix(arg, "--initial-advertise-peer-urls="); ok {
 				m.PeerURL = v
 			}
+		}
+		if m.Name != "" && m.Image == "" {
+			image, err := containerdName(c.Image)
+			if err != nil {
+				return m, err
+			}
+			m.Image = image
 		}
 	}
 	if m.Name == "" || m.PeerURL == "" {
@@ -140,8 +149,13 @@ func startStatic(component string) string {
 	return fmt.Sprintf("mv %[2]s/%[3]s.yaml %[1]s/%[3]s.yaml", ManifestDir, HeldDir, component)
 }
 
-// etcdHealthy waits until the member on this node answers a quorum read.
+// etcdHealthy waits until the member on this node answers a quorum read
+// (etcdctl defined: EtcdTools).
 var etcdHealthy = waitUntil("etcd healthy", etcdctl+" endpoint health >/dev/null 2>&1", startWait)
+
+// removeWorkDir ends the tools' use on a node: what they wrote there
+// (the snapshot has every Secret of the cluster) goes.
+var removeWorkDir = "rm -rf " + WorkDir
 
 // apiServerReady waits until the API server on this node is ready. Its
 // certificate is checked for the name "kubernetes", which kubeadm always
@@ -161,13 +175,14 @@ func WipeScript() string {
 // a member of a new cluster: every member from the same snapshot, with the
 // same new token and the full initial cluster.
 func restoreScript(m Member, all []Member, token string, bump int64) string {
-	return joinScript("rm -rf "+restoreDir,
+	q := shellescape.Quote
+	return m.Tools().With("rm -rf "+restoreDir,
 		fmt.Sprintf("etcdutl snapshot restore %s --name %s --initial-cluster %s --initial-cluster-token %s --initial-advertise-peer-urls %s --data-dir %s --bump-revision %d --mark-compacted",
-			NodeSnapshot, m.Name, initialCluster(all), token, m.PeerURL, restoreDir, bump),
+			NodeSnapshot, q(m.Name), q(initialCluster(all)), q(token), q(m.PeerURL), restoreDir, bump),
 		"rm -rf "+EtcdDataDir+"/member",
 		"mkdir -p "+EtcdDataDir,
 		"mv "+restoreDir+"/member "+EtcdDataDir+"/member",
-		"rm -rf "+restoreDir)
+		removeWorkDir)
 }
 
 // EtcdPlan is what RestoreEtcd needs.
@@ -205,9 +220,12 @@ func RestoreEtcd(p EtcdPlan, c cluster.FileCopier) []Step {
 		}
 		return out
 	}
-	var memberNodes []cluster.Node
-	for _, m := range p.Members {
-		memberNodes = append(memberNodes, m.Node)
+	eachMember := func(script func(Member) string) []Action {
+		out := make([]Action, len(p.Members))
+		for i, m := range p.Members {
+			out[i] = On(m.Node, script(m))
+		}
+		return out
 	}
 	steps := []Step{{Name: timeline.StepStopAPIServers, Why: "No API server may write to etcd while it is rebuilt, nor serve from a cache of the old state",
 		Actions: each(p.ControlPlane, func(cluster.Node) string { return stopStatic(kubeadm.APIServer) })}}
@@ -215,15 +233,16 @@ func RestoreEtcd(p EtcdPlan, c cluster.FileCopier) []Step {
 		steps = append(steps, Step{Name: timeline.StepStopEtcd, Why: "The members the failure left running are restored too: every member must start from the same snapshot",
 			Actions: each(p.Running, func(cluster.Node) string { return stopStatic(kubeadm.Etcd) })})
 	}
-	var copies []Action
-	for _, n := range memberNodes {
-		copies = append(copies, copyTo(c, n, p.Snapshot, NodeSnapshot))
+	copies := eachMember(func(Member) string { return "mkdir -p " + WorkDir })
+	for _, m := range p.Members {
+		copies = append(copies, copyTo(c, m.Node, p.Snapshot, NodeSnapshot))
 	}
 	steps = append(steps,
-		Step{Name: timeline.StepCopySnapshot, Why: "The backup, kept outside the cluster, onto every member's node", Actions: copies},
-		Step{Name: timeline.StepRestoreSnapshot, Why: fmt.Sprintf("Every member from the one snapshot, as a new cluster (new token, the full initial cluster), the revision bumped by %d and everything below it marked compacted", p.Bump)},
+		Step{Name: timeline.StepCopySnapshot, Sequential: true, Why: "The backup, kept outside the cluster, onto every member's node", Actions: copies},
+		Step{Name: timeline.StepRestoreSnapshot, Why: fmt.Sprintf("Every member from the one snapshot, as a new cluster (new token, the full initial cluster), the revision bumped by %d and everything below it marked compacted; etcdutl runs from the etcd image", p.Bump),
+			Actions: eachMember(func(m Member) string { return restoreScript(m, p.Members, p.Token, p.Bump) })},
 		Step{Name: timeline.StepStartEtcd, Why: "Each member's etcd starts again; done when each answers a quorum read",
-			Actions: each(memberNodes, func(cluster.Node) string { return joinScript(startStatic(kubeadm.Etcd), etcdHealthy) })},
+			Actions: eachMember(func(m Member) string { return m.Tools().With(startStatic(kubeadm.Etcd), etcdHealthy, removeWorkDir) })},
 		Step{Name: timeline.StepStartAPIServers, Why: "The API servers back on the restored etcd; done when each is ready",
 			Actions: each(p.ControlPlane, func(cluster.Node) string { return joinScript(startStatic(kubeadm.APIServer), apiServerReady) })},
 		Step{Name: timeline.StepRestartComponents, Why: "The scheduler and the controller-manager drop what they cached before the restore",
@@ -236,13 +255,6 @@ func RestoreEtcd(p EtcdPlan, c cluster.FileCopier) []Step {
 		Step{Name: timeline.StepVerifyControllers, Why: "A Deployment is created and scaled: the controllers and the scheduler act on the restored state",
 			Actions: []Action{{Do: p.Verify, Command: p.VerifyCommand}}},
 	)
-	for i := range steps {
-		if steps[i].Name == timeline.StepRestoreSnapshot {
-			for _, m := range p.Members {
-				steps[i].Actions = append(steps[i].Actions, On(m.Node, restoreScript(m, p.Members, p.Token, p.Bump)))
-			}
-		}
-	}
 	return steps
 }
 
@@ -290,15 +302,16 @@ func parseStatus(out []byte) (snapshotStatus, error) {
 	return snapshotStatus{}, fmt.Errorf("no snapshot status in the output: %q", strings.TrimSpace(string(out)))
 }
 
-// SnapshotPlan takes a backup of member n into dir on the harness's
+// SnapshotPlan takes a backup of member m into dir on the harness's
 // machine: save it through the member's client API (a member without
 // quorum still streams its data), verify it with etcdutl, copy it out of
 // the cluster and remove it from the node, so that a restore can only use
 // the copy kept outside. What it finds fills snap.
 // Extra actions (BackupFiles) run after the copy.
-func SnapshotPlan(n cluster.Node, c cluster.FileCopier, dir string, snap *timeline.Snapshot, extra ...Action) Step {
+func SnapshotPlan(m Member, c cluster.FileCopier, dir string, snap *timeline.Snapshot, extra ...Action) Step {
+	n := m.Node
 	local := filepath.Join(dir, SnapshotFile)
-	save := On(n, joinScript(etcdctl+" snapshot save "+NodeSnapshot+" >/dev/null",
+	save := On(n, m.Tools().With(etcdctl+" snapshot save "+NodeSnapshot+" >/dev/null",
 		"etcdutl snapshot status "+NodeSnapshot+" -w json"))
 	save.Output = func(out []byte) error {
 		st, err := parseStatus(out)
@@ -328,7 +341,7 @@ func SnapshotPlan(n cluster.Node, c cluster.FileCopier, dir string, snap *timeli
 		}}
 	return Step{Name: timeline.StepSnapshot, Sequential: true,
 		Why:     "Save the backup from a member, verify it (hash, revision, keys) and keep it outside the cluster only",
-		Actions: append([]Action{save, copyOut, On(n, "rm -f "+NodeSnapshot)}, extra...)}
+		Actions: append([]Action{save, copyOut, On(n, removeWorkDir)}, extra...)}
 }
 
 // SnapshotFile is the backup's name in the drill's report folder.

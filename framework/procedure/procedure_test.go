@@ -20,7 +20,7 @@ func members(n int) []Member {
 	var out []Member
 	for i := 1; i <= n; i++ {
 		node := cluster.Node{Name: fmt.Sprintf("cp%d", i), Role: cluster.RoleControlPlane, Address: fmt.Sprintf("10.0.0.%d", i)}
-		out = append(out, Member{Node: node, Name: node.Name, PeerURL: "https://" + node.Address + ":2380"})
+		out = append(out, Member{Node: node, Name: node.Name, PeerURL: "https://" + node.Address + ":2380", Image: "registry.k8s.io/etcd:3.6.5-0"})
 	}
 	return out
 }
@@ -73,7 +73,8 @@ func TestRestoreEtcdOrder(t *testing.T) {
 // revision bumped and compacted below.
 func TestRestoreEtcdMembers(t *testing.T) {
 	ms := members(3)
-	steps := RestoreEtcd(plan(ms, nil), nil)
+	p := plan(ms, nil)
+	steps := RestoreEtcd(p, nil)
 	byName := map[string]Step{}
 	for _, s := range steps {
 		byName[s.Name] = s
@@ -95,15 +96,22 @@ func TestRestoreEtcdMembers(t *testing.T) {
 			t.Errorf("restore of member %s runs on %s", m.Name, a.Node.Name)
 		}
 	}
-	if n := len(byName[timeline.StepCopySnapshot].Actions); n != 3 {
-		t.Errorf("the snapshot is copied to %d nodes, want 3", n)
+	copies := 0
+	for _, a := range byName[timeline.StepCopySnapshot].Actions {
+		if a.Node == nil && strings.Contains(a.Command, p.Snapshot+" to ") {
+			copies++
+		}
+	}
+	if copies != 3 {
+		t.Errorf("the snapshot is copied to %d nodes, want 3", copies)
 	}
 	if n := len(byName[timeline.StepRestartKubelets].Actions); n != 4 {
 		t.Errorf("%d kubelets restart, want every node's (4)", n)
 	}
 	for _, a := range byName[timeline.StepStartEtcd].Actions {
-		if !strings.HasPrefix(a.Script, "mv "+HeldDir+"/etcd.yaml "+ManifestDir+"/etcd.yaml") {
-			t.Errorf("start-etcd on %s does not begin by putting the manifest back:\n%s", a.Node.Name, a.Script)
+		back := strings.Index(a.Script, "mv "+HeldDir+"/etcd.yaml "+ManifestDir+"/etcd.yaml")
+		if back < 0 || back > strings.Index(a.Script, "endpoint health") {
+			t.Errorf("start-etcd on %s does not put the manifest back before it waits for etcd:\n%s", a.Node.Name, a.Script)
 		}
 	}
 }
@@ -117,8 +125,14 @@ func TestParseMember(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Name != "firedrill-single-control-plane" || m.PeerURL != "https://172.18.0.3:2380" {
+	if m.Name != "firedrill-single-control-plane" || m.PeerURL != "https://172.18.0.3:2380" || m.Image != "registry.k8s.io/etcd:3.6.5-0" {
 		t.Errorf("got %+v", m)
+	}
+	// The image goes into a script on the node: anything but an image
+	// reference is refused where it is read.
+	bad := strings.Replace(string(data), "image: registry.k8s.io/etcd:3.6.5-0", "image: 'etcd;reboot'", 1)
+	if _, err := parseMember([]byte(bad)); err == nil || !strings.Contains(err.Error(), "not an image reference") {
+		t.Errorf("an image with a shell command in it: %v", err)
 	}
 	if _, err := parseMember([]byte("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - command: [etcd]\n")); err == nil {
 		t.Error("a manifest without --name parsed")
