@@ -19,6 +19,7 @@ import (
 	"io"
 	"os"
 
+	firedrillrun "github.com/firedrill/firedrill/framework/run"
 	"github.com/firedrill/firedrill/framework/scenario"
 )
 
@@ -158,15 +159,18 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
+	// A kind profile's node image must be pinned unless KIND_NODE_IMAGE
+	// replaces it.
+	opts := firedrillrun.FromEnv("").LoadOptions()
 	var n int
 	if len(files) == 0 {
 		var c *scenario.Catalog
-		c, err = scenario.LoadCatalog(*f.scenarios, *f.clusters)
+		c, err = scenario.LoadCatalog(*f.scenarios, *f.clusters, opts...)
 		if c != nil {
 			n = len(c.Scenarios) + len(c.Profiles)
 		}
 	} else {
-		err = scenario.ValidateFiles(files, *f.clusters)
+		err = scenario.ValidateFiles(files, *f.clusters, opts...)
 		n = len(files)
 	}
 	if err != nil {

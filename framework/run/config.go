@@ -12,6 +12,7 @@ import (
 
 	"github.com/firedrill/firedrill/framework/cluster/kind"
 	"github.com/firedrill/firedrill/framework/probe"
+	"github.com/firedrill/firedrill/framework/scenario"
 )
 
 // Config is everything a run reads from its environment and command line,
@@ -114,4 +115,23 @@ func RepoRoot(dir string) (string, error) {
 // Overrides is what of the configuration replaces profile fields.
 func (c Config) Overrides() Overrides {
 	return Overrides{NodeImage: c.NodeImage, SSHInventory: c.SSHInventory, SSHEndpoint: c.SSHEndpoint, AWSSSHKey: c.AWSSSHKey}
+}
+
+// LoadOptions are what loading the catalog knows of this run.
+func (c Config) LoadOptions() []scenario.Option {
+	var opts []scenario.Option
+	if c.NodeImage != "" {
+		opts = append(opts, scenario.NodeImageOverridden())
+	}
+	return opts
+}
+
+// LoadCatalog loads the run's catalog, every drill moved onto Profile
+// when it is set.
+func (c Config) LoadCatalog() (*scenario.Catalog, error) {
+	catalog, err := scenario.LoadCatalog(c.ScenariosDir, c.ClustersDir, c.LoadOptions()...)
+	if err != nil || c.Profile == "" {
+		return catalog, err
+	}
+	return catalog.OnProfile(c.Profile)
 }

@@ -45,7 +45,7 @@ name: fake-ha
 provider: kind
 kindCluster:
   clusterName: fake-ha
-  nodeImage: fake
+  nodeImage: fake@sha256:0000000000000000000000000000000000000000000000000000000000000000
   waitForReady: 1m
   nodes:
     - role: control-plane

@@ -70,14 +70,9 @@ func New(cfg Config) (*Runner, error) {
 // NewWith is New with the backends given: another provider, or fakes in
 // tests.
 func NewWith(cfg Config, b Backends) (*Runner, error) {
-	catalog, err := scenario.LoadCatalog(cfg.ScenariosDir, cfg.ClustersDir)
+	catalog, err := cfg.LoadCatalog()
 	if err != nil {
 		return nil, err
-	}
-	if cfg.Profile != "" {
-		if catalog, err = catalog.OnProfile(cfg.Profile); err != nil {
-			return nil, err
-		}
 	}
 	rep, err := report.NewRunDir(cfg.ReportsDir, time.Now())
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -24,8 +25,8 @@ type Catalog struct {
 // that runs on that profile and has a budget on that figure with the bound
 // overridden; a scenario's fault target matches nodes of its profile. All
 // problems of all files come back at once, sorted by file and line.
-func LoadCatalog(scenariosDir, clustersDir string) (*Catalog, error) {
-	fs := newFileSet()
+func LoadCatalog(scenariosDir, clustersDir string, opts ...Option) (*Catalog, error) {
+	fs := newFileSet(opts)
 	fs.allScenarios = sameProject(scenariosDir, clustersDir)
 	profilePaths, err := yamlFiles(clustersDir)
 	if err != nil {
@@ -73,8 +74,8 @@ func sameProject(scenariosDir, clustersDir string) bool {
 // Budget overrides of a profile are checked against the scenarios among
 // paths only: it takes the whole catalog (LoadCatalog) to know that a
 // scenario does not exist. An empty clustersDir skips the cluster check.
-func ValidateFiles(paths []string, clustersDir string) error {
-	fs := newFileSet()
+func ValidateFiles(paths []string, clustersDir string, opts ...Option) error {
+	fs := newFileSet(opts)
 	if clustersDir != "" {
 		profilePaths, err := yamlFiles(clustersDir)
 		if err != nil {
@@ -235,6 +236,8 @@ type fileSet struct {
 	// allScenarios: every scenario file is in the set, so an override
 	// naming none of them names a scenario that does not exist.
 	allScenarios bool
+	// nodeImageOverridden: NodeImageOverridden.
+	nodeImageOverridden bool
 
 	docs  []*doc  // the files whose problems are reported
 	other []error // I/O problems
@@ -253,9 +256,20 @@ type loadedProfile struct {
 	context bool // only to check references against; problems not reported
 }
 
-func newFileSet() *fileSet {
-	return &fileSet{scenarios: map[string]*loadedScenario{}, profiles: map[string]*loadedProfile{}}
+func newFileSet(opts []Option) *fileSet {
+	fs := &fileSet{scenarios: map[string]*loadedScenario{}, profiles: map[string]*loadedProfile{}}
+	for _, o := range opts {
+		o(fs)
+	}
+	return fs
 }
+
+// Option is what a load knows of the run beyond the files.
+type Option func(*fileSet)
+
+// NodeImageOverridden says that the run replaces every kind profile's
+// node image (KIND_NODE_IMAGE): the profiles' own need not be pinned.
+func NodeImageOverridden() Option { return func(fs *fileSet) { fs.nodeImageOverridden = true } }
 
 // loadFile loads path as kind ("" for whichever its kind field says).
 // report false makes it context: its problems are not reported, and it is
@@ -357,6 +371,28 @@ func (fs *fileSet) crossCheck() {
 		for i, o := range lp.p.BudgetOverrides {
 			fs.checkOverride(lp, fmt.Sprintf("budgetOverrides[%d]", i), o)
 		}
+		if kc := lp.p.KindCluster; kc != nil && !fs.nodeImageOverridden {
+			checkNodeImage(lp.d, kc.NodeImage)
+		}
+	}
+}
+
+// pinnedImage is an image reference that ends in a sha256 digest.
+var pinnedImage = regexp.MustCompile(`^[^@\s]+@sha256:[a-f0-9]{64}$`)
+
+// checkNodeImage checks that a kind profile names the node image it runs
+// by digest, as kind's release notes print the images built for a
+// release: a tag alone may point at an image built for another kind
+// release, and kind then fails in ways far from the cause. A run that
+// overrides the image (KIND_NODE_IMAGE) does not use it.
+func checkNodeImage(d *doc, image string) {
+	const how = "name the image kind's release notes list for the kind library in go.mod, with its digest " +
+		"(kindest/node:vX.Y.Z@sha256:...), or set KIND_NODE_IMAGE"
+	switch {
+	case image == "":
+		d.errorf("kindCluster.nodeImage", "required unless KIND_NODE_IMAGE is set: %s", how)
+	case !pinnedImage.MatchString(image):
+		d.errorf("kindCluster.nodeImage", "%q is not pinned by digest: %s", image, how)
 	}
 }
 

@@ -367,3 +367,30 @@ func TestProfileRel(t *testing.T) {
 		}
 	}
 }
+
+// A kind profile runs kind's published node image pinned by digest, or
+// the run overrides it (KIND_NODE_IMAGE); the problem names the line.
+func TestNodeImagePinned(t *testing.T) {
+	const pinned = "kindest/node:v1.34.11@sha256:44e222ee2132dab25ff87301682f89eb82c7880ea3a1bf543bfe9708fd08d67d"
+	for _, tc := range []struct{ name, image, want string }{
+		{"tag only", "  nodeImage: kindest/node:v1.34.11", `7:14: kindCluster.nodeImage: "kindest/node:v1.34.11" is not pinned by digest`},
+		{"short digest", "  nodeImage: kindest/node:v1.34.11@sha256:44e2", `7:14: kindCluster.nodeImage: "kindest/node:v1.34.11@sha256:44e2" is not pinned by digest`},
+		{"none", "", `5:1: kindCluster.nodeImage: required unless KIND_NODE_IMAGE is set`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sd, cd := catalogDirs(t, baseScenario, edit(t, baseProfile, "  nodeImage: "+pinned+"\n", tc.image+map[bool]string{true: "\n"}[tc.image != ""]))
+			_, err := LoadCatalog(sd, cd)
+			checkErr(t, err, filepath.Join(cd, "kind-single.yaml"), 1, tc.want)
+			if err := ValidateFiles([]string{filepath.Join(cd, "kind-single.yaml")}, ""); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("validate: %v, want %q", err, tc.want)
+			}
+			if _, err := LoadCatalog(sd, cd, NodeImageOverridden()); err != nil {
+				t.Errorf("with KIND_NODE_IMAGE: %v", err)
+			}
+		})
+	}
+	sd, cd := catalogDirs(t, baseScenario, baseProfile)
+	if _, err := LoadCatalog(sd, cd); err != nil {
+		t.Errorf("pinned: %v", err)
+	}
+}

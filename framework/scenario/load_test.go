@@ -54,7 +54,7 @@ name: kind-single
 provider: kind
 kindCluster:
   clusterName: firedrill-single
-  nodeImage: kindest/node:v1.34.4-offline
+  nodeImage: kindest/node:v1.34.11@sha256:44e222ee2132dab25ff87301682f89eb82c7880ea3a1bf543bfe9708fd08d67d
   waitForReady: 5m
   nodes:
     - role: control-plane
@@ -600,7 +600,7 @@ func TestLoadValidExamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	k := p.KindCluster
-	if p.Provider != ProviderKind || k == nil || k.ClusterName != "firedrill-single" || k.NodeImage != "kindest/node:v1.34.4-offline" || k.WaitForReady != 5*time.Minute {
+	if p.Provider != ProviderKind || k == nil || k.ClusterName != "firedrill-single" || k.NodeImage != "kindest/node:v1.34.11@sha256:44e222ee2132dab25ff87301682f89eb82c7880ea3a1bf543bfe9708fd08d67d" || k.WaitForReady != 5*time.Minute {
 		t.Fatalf("profile = %+v, kindCluster = %+v", p, k)
 	}
 	if len(k.Nodes) != 2 || k.Nodes[0] != (KindNode{RoleControlPlane, "zone-a"}) || k.Nodes[1] != (KindNode{RoleWorker, "zone-a"}) {

@@ -17,7 +17,6 @@ import (
 
 	"github.com/firedrill/firedrill/framework/drill"
 	"github.com/firedrill/firedrill/framework/run"
-	"github.com/firedrill/firedrill/framework/scenario"
 )
 
 func TestDrills(t *testing.T) {
@@ -51,10 +50,7 @@ func config() run.Config {
 // kubelet's back-off (run.Select); ContinueOnFailure: one failed drill must
 // not skip the others.
 var _ = Describe("drill", Ordered, ContinueOnFailure, func() {
-	catalog, err := scenario.LoadCatalog(cfg.ScenariosDir, cfg.ClustersDir)
-	if err == nil && cfg.Profile != "" {
-		catalog, err = catalog.OnProfile(cfg.Profile) // PROFILE: every drill on that profile
-	}
+	catalog, err := cfg.LoadCatalog() // PROFILE: every drill on that profile
 	if err != nil {
 		It("loads the scenario catalog", func() { Fail(err.Error()) })
 		return
