@@ -27,7 +27,7 @@ DURATION ?= 5m
 # make soak: how many times the drill runs on one cluster.
 N ?= 10
 
-.PHONY: help test unit validate e2e e2e-safety e2e-ssh e2e-ssh-ha vm-hosts soak clean-leftovers observe sandbox browser
+.PHONY: help test unit validate e2e e2e-safety e2e-ssh e2e-ssh-ha vm-hosts soak clean-leftovers observe sandbox browser kind-host merge-reports history
 
 help:
 	@echo "make e2e SCENARIO=reboot-master   run one drill (comma-separate several; LABELS='...' filters by label)"
@@ -149,6 +149,30 @@ endif
 soak: sandbox
 	@test -n '$(SCENARIO)' || { echo "make soak needs SCENARIO=name" >&2; exit 2; }
 	go run ./cmd/firedrill run --scenario '$(SCENARIO)' --repeat $(N)
+
+# kind's known issue "too many open files": six nodes' kubelets and
+# systemd exhaust the default inotify limits (GitHub's runners included).
+# Raised, never lowered, as the sandbox does.
+kind-host:
+	@for kv in fs.inotify.max_user_watches=524288 fs.inotify.max_user_instances=512; do \
+	  key=$${kv%=*}; want=$${kv#*=}; have=$$(sysctl -n $$key); \
+	  if [ "$$have" -lt "$$want" ]; then echo "sysctl $$kv (was $$have)"; $(SUDO) sysctl -qw $$kv; fi; \
+	done
+
+# CI shards: SHARDS holds one folder per shard (as download-artifact
+# lays them), each with its run folder(s).
+SHARDS ?= shards
+OUT ?= merged
+HISTORY ?= history
+merge-reports:
+	go run ./cmd/firedrill report merge --out $(OUT) $$(find $(SHARDS) -mindepth 2 -maxdepth 2 -type d ! -name latest | sort)
+
+# Adds each shard's report.json to HISTORY and renders the trends.
+history:
+	@for d in $$(find $(SHARDS) -mindepth 2 -maxdepth 2 -type d ! -name latest); do \
+	  if [ -f "$$d/report.json" ]; then mkdir -p "$(HISTORY)/$$(basename $$d)" && cp "$$d/report.json" "$(HISTORY)/$$(basename $$d)/"; fi; \
+	done
+	go run ./cmd/firedrill report --history $(HISTORY) --out $(OUT)
 
 clean-leftovers:
 	go run ./cmd/firedrill clean $(if $(YES),--yes)
