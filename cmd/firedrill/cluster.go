@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/firedrill/firedrill"
 	"io"
 	"os"
 	"os/signal"
@@ -26,7 +27,8 @@ func runCluster(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("cluster", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	profileName := fs.String("profile", "", "the cluster profile (a name in --clusters)")
-	clusters := fs.String("clusters", "clusters", "directory of cluster profiles")
+	cfg := firedrillrun.FromEnv(".")
+	clusters := fs.String("clusters", cfg.ClustersDir, "folder of cluster profiles (default: ./clusters if there is one, else the shipped profiles)")
 	dry := fs.Bool("dry-run", false, "print every EC2 call (operation and input) instead of sending it (provider aws)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: firedrill cluster up|down --profile NAME [--dry-run]\n\n"+
@@ -48,12 +50,11 @@ func runCluster(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	// A profile's file is named after it (validate checks that).
-	profile, err := scenario.LoadProfile(filepath.Join(*clusters, *profileName+".yaml"))
+	profile, err := scenario.LoadProfileIn(firedrillrun.CatalogDir(*clusters, firedrill.ClustersDir), *profileName)
 	if err != nil {
 		fmt.Fprintf(stderr, "cluster: %v\n", err)
 		return exitFail
 	}
-	cfg := firedrillrun.FromEnv(".")
 	spec, err := firedrillrun.Spec(profile, cfg.Overrides())
 	if err != nil {
 		fmt.Fprintf(stderr, "cluster: %v\n", err)

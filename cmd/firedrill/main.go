@@ -9,6 +9,7 @@
 //	firedrill report [--out DIR] [--scenarios DIR] [--history DIR] RUN_DIR
 //	firedrill report merge [--out DIR] RUN_DIR...   (also: firedrill merge)
 //	firedrill report --history DIR [--min-runs N]
+//	firedrill version
 package main
 
 import (
@@ -16,6 +17,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/firedrill/firedrill"
 	"io"
 	"os"
 
@@ -50,6 +52,7 @@ var commands = []command{
 	{"report", "replay a recorded run offline (--scenarios: new budgets); report merge: shards into one; report --history: trends", runReport},
 	{"clean", "list what runs left behind (undone faults, clusters, probe objects); remove it with --yes", runClean},
 	{"cluster", "make a profile's cluster and leave it up, or take it down (aws: --dry-run prints every EC2 call)", runCluster},
+	{"version", "print the version, the commit, and the kind and Kubernetes versions it was measured with", runVersion},
 }
 
 // run is the whole program for args (os.Args[1:]) and returns its exit code.
@@ -125,10 +128,11 @@ type validateFlags struct {
 func newValidateFlags(out io.Writer) *validateFlags {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(out)
+	cfg := firedrillrun.FromEnv(".")
 	f := &validateFlags{
 		set:       fs,
-		scenarios: fs.String("scenarios", "scenarios", "directory of scenario files (used without FILE arguments)"),
-		clusters:  fs.String("clusters", "clusters", "directory of cluster profiles"),
+		scenarios: fs.String("scenarios", cfg.ScenariosDir, "folder of scenario files, used without FILE arguments (default: ./scenarios if there is one, else the shipped scenarios)"),
+		clusters:  fs.String("clusters", cfg.ClustersDir, "folder of cluster profiles (default: ./clusters if there is one, else the shipped profiles)"),
 	}
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), `usage: firedrill validate [--scenarios DIR] [--clusters DIR] [FILE...]
@@ -161,16 +165,17 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 
 	// A kind profile's node image must be pinned unless KIND_NODE_IMAGE
 	// replaces it.
-	opts := firedrillrun.FromEnv("").LoadOptions()
+	opts := firedrillrun.FromEnv(".").LoadOptions()
 	var n int
 	if len(files) == 0 {
 		var c *scenario.Catalog
-		c, err = scenario.LoadCatalog(*f.scenarios, *f.clusters, opts...)
+		c, err = scenario.LoadCatalogFrom(firedrillrun.CatalogDir(*f.scenarios, firedrill.ScenariosDir),
+			firedrillrun.CatalogDir(*f.clusters, firedrill.ClustersDir), opts...)
 		if c != nil {
 			n = len(c.Scenarios) + len(c.Profiles)
 		}
 	} else {
-		err = scenario.ValidateFiles(files, *f.clusters, opts...)
+		err = scenario.ValidateFilesWith(files, firedrillrun.CatalogDir(*f.clusters, firedrill.ClustersDir), opts...)
 		n = len(files)
 	}
 	if err != nil {

@@ -32,8 +32,8 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&cfg.KeepCluster, "keep-cluster", cfg.KeepCluster, "keep the clusters this run creates (KEEP_CLUSTER=1)")
 	fs.BoolVar(&cfg.ReuseCluster, "reuse-cluster", cfg.ReuseCluster, "reuse a healthy cluster firedrill made for the profile (REUSE_CLUSTER=1)")
 	fs.StringVar(&cfg.ReportsDir, "reports", cfg.ReportsDir, "folder the run's report goes into (FIREDRILL_REPORTS)")
-	fs.StringVar(&cfg.ScenariosDir, "scenarios", cfg.ScenariosDir, "folder of scenario files")
-	fs.StringVar(&cfg.ClustersDir, "clusters", cfg.ClustersDir, "folder of cluster profiles")
+	fs.StringVar(&cfg.ScenariosDir, "scenarios", cfg.ScenariosDir, "folder of scenario files (default: scenarios/ of the checkout or folder it runs in, else the shipped scenarios)")
+	fs.StringVar(&cfg.ClustersDir, "clusters", cfg.ClustersDir, "folder of cluster profiles (default: clusters/ of the checkout or folder it runs in, else the shipped profiles)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: firedrill run [--scenario a,b] [--labels EXPR] [--shard i/n] [--repeat N] [--keep-cluster] [--reuse-cluster]\n\n"+
 			"Runs drills on real clusters, as `make e2e` does: the verdict per drill, the report in reports/<run>/,\n"+

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"io/fs"
 	"time"
 )
 
@@ -61,6 +62,9 @@ type MachinesSpec struct {
 	// each control-plane node (Go template: .NodeName, .Address,
 	// .ControlPlaneEndpoint, .KubernetesVersion, .PodSubnet).
 	KubeadmConfig string
+	// Files holds KubeadmConfig: nil for this machine's files, the
+	// shipped catalog for a shipped profile's template.
+	Files fs.FS
 	// ControlPlaneEndpoint is the address clients and joining nodes use
 	// for the API (a load balancer's, host:port); empty uses the first
 	// control-plane machine's.

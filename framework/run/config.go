@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/firedrill/firedrill"
 	"github.com/firedrill/firedrill/framework/cluster/kind"
 	"github.com/firedrill/firedrill/framework/probe"
 	"github.com/firedrill/firedrill/framework/scenario"
@@ -18,7 +19,8 @@ import (
 // Config is everything a run reads from its environment and command line,
 // read once (FromEnv, then flags on top).
 type Config struct {
-	// ScenariosDir and ClustersDir hold the catalog.
+	// ScenariosDir and ClustersDir hold the catalog; empty: the one the
+	// binary ships (firedrill.Catalog).
 	ScenariosDir, ClustersDir string
 	// ReportsDir receives reports/<run>/ (FIREDRILL_REPORTS).
 	ReportsDir string
@@ -64,8 +66,8 @@ type Config struct {
 // environment: the one place the environment is read.
 func FromEnv(root string) Config {
 	return Config{
-		ScenariosDir: filepath.Join(root, "scenarios"),
-		ClustersDir:  filepath.Join(root, "clusters"),
+		ScenariosDir: folderOrShipped(filepath.Join(root, firedrill.ScenariosDir)),
+		ClustersDir:  folderOrShipped(filepath.Join(root, firedrill.ClustersDir)),
 		ReportsDir:   envOr("FIREDRILL_REPORTS", filepath.Join(root, "reports")),
 		Scenarios:    SplitNames(os.Getenv("SCENARIO")),
 		Profile:      os.Getenv("PROFILE"),
@@ -80,6 +82,24 @@ func FromEnv(root string) Config {
 		HistoryDir:   os.Getenv("FIREDRILL_HISTORY"),
 		Out:          os.Stdout,
 	}
+}
+
+// folderOrShipped is dir when it is a folder (a checkout of the
+// repository, a user's own catalog), else "": the shipped catalog.
+func folderOrShipped(dir string) string {
+	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+		return dir
+	}
+	return ""
+}
+
+// CatalogDir is a catalog folder of the configuration: dir on this
+// machine, or the shipped catalog's folder shipped when dir is empty.
+func CatalogDir(dir, shipped string) scenario.Dir {
+	if dir == "" {
+		return scenario.Dir{FS: firedrill.Catalog, Path: shipped}
+	}
+	return scenario.HostDir(dir)
 }
 
 // SplitNames splits a comma-separated list, dropping empty names.
@@ -129,7 +149,8 @@ func (c Config) LoadOptions() []scenario.Option {
 // LoadCatalog loads the run's catalog, every drill moved onto Profile
 // when it is set.
 func (c Config) LoadCatalog() (*scenario.Catalog, error) {
-	catalog, err := scenario.LoadCatalog(c.ScenariosDir, c.ClustersDir, c.LoadOptions()...)
+	catalog, err := scenario.LoadCatalogFrom(CatalogDir(c.ScenariosDir, firedrill.ScenariosDir),
+		CatalogDir(c.ClustersDir, firedrill.ClustersDir), c.LoadOptions()...)
 	if err != nil || c.Profile == "" {
 		return catalog, err
 	}

@@ -81,6 +81,11 @@ func machinesSpec(p *scenario.ClusterProfile, o Overrides) cluster.Spec {
 	sc := p.SSHCluster
 	rel := p.Rel
 	inventory := rel(sc.Inventory)
+	if p.Files != nil {
+		// A shipped profile's inventory is the sandbox's: the user's
+		// machines are FIREDRILL_SSH_INVENTORY's.
+		inventory = ""
+	}
 	if o.SSHInventory != "" {
 		inventory = o.SSHInventory
 	}
@@ -89,7 +94,7 @@ func machinesSpec(p *scenario.ClusterProfile, o Overrides) cluster.Spec {
 		endpoint = o.SSHEndpoint
 	}
 	spec := cluster.Spec{Name: sc.ClusterName, Profile: p.Name, WaitForReady: sc.WaitForReady,
-		Machines: &cluster.MachinesSpec{Inventory: inventory, KubeadmConfig: rel(sc.KubeadmConfig), ControlPlaneEndpoint: endpoint,
+		Machines: &cluster.MachinesSpec{Inventory: inventory, KubeadmConfig: rel(sc.KubeadmConfig), Files: p.Files, ControlPlaneEndpoint: endpoint,
 			KubernetesVersion: sc.KubernetesVersion, PodSubnet: sc.PodSubnet, CNIManifest: sc.CNIManifest,
 			Attach: sc.Attach && sc.MayBreak}}
 	for _, n := range sc.Nodes {
@@ -117,7 +122,7 @@ func instancesSpec(p *scenario.ClusterProfile, o Overrides) cluster.Spec {
 		user = "root"
 	}
 	spec := cluster.Spec{Name: ac.ClusterName, Profile: p.Name, WaitForReady: ac.WaitForReady,
-		Machines: &cluster.MachinesSpec{KubeadmConfig: rel(ac.KubeadmConfig), ControlPlaneEndpoint: ac.ControlPlaneEndpoint,
+		Machines: &cluster.MachinesSpec{KubeadmConfig: rel(ac.KubeadmConfig), Files: p.Files, ControlPlaneEndpoint: ac.ControlPlaneEndpoint,
 			KubernetesVersion: ac.KubernetesVersion, PodSubnet: ac.PodSubnet, CNIManifest: ac.CNIManifest},
 		Instances: &cluster.InstancesSpec{Region: ac.Region, InstanceType: ac.InstanceType, Image: ac.Image,
 			KeyPair: ac.KeyPair, KeyPath: key, User: user, SecurityGroups: ac.SecurityGroups, Subnets: map[string]string{}}}

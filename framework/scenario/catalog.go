@@ -3,8 +3,10 @@ package scenario
 import (
 	"errors"
 	"fmt"
+	iofs "io/fs"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -26,21 +28,37 @@ type Catalog struct {
 // overridden; a scenario's fault target matches nodes of its profile. All
 // problems of all files come back at once, sorted by file and line.
 func LoadCatalog(scenariosDir, clustersDir string, opts ...Option) (*Catalog, error) {
+	return LoadCatalogFrom(HostDir(scenariosDir), HostDir(clustersDir), opts...)
+}
+
+// Dir is a folder of catalog files: on this machine (FS nil), or in a
+// file system such as the catalog the binary ships (firedrill.Catalog).
+type Dir struct {
+	FS   iofs.FS
+	Path string
+}
+
+// HostDir is a folder on this machine.
+func HostDir(path string) Dir { return Dir{Path: path} }
+
+// LoadCatalogFrom is LoadCatalog of folders anywhere: a user's own
+// scenarios beside the shipped profiles, for one.
+func LoadCatalogFrom(scenarios, clusters Dir, opts ...Option) (*Catalog, error) {
 	fs := newFileSet(opts)
-	fs.allScenarios = sameProject(scenariosDir, clustersDir)
-	profilePaths, err := yamlFiles(clustersDir)
+	fs.allScenarios = sameProject(scenarios, clusters)
+	profilePaths, err := yamlFiles(clusters)
 	if err != nil {
 		fs.other = append(fs.other, err)
 	}
 	for _, path := range profilePaths {
-		fs.loadFile(path, KindClusterProfile, true)
+		fs.loadFile(clusters.FS, path, KindClusterProfile, true)
 	}
-	scenarioPaths, err := yamlFiles(scenariosDir)
+	scenarioPaths, err := yamlFiles(scenarios)
 	if err != nil {
 		fs.other = append(fs.other, err)
 	}
 	for _, path := range scenarioPaths {
-		fs.loadFile(path, KindScenario, true)
+		fs.loadFile(scenarios.FS, path, KindScenario, true)
 	}
 	fs.crossCheck()
 	if err := fs.err(); err != nil {
@@ -61,9 +79,12 @@ func LoadCatalog(scenariosDir, clustersDir string, opts ...Option) (*Catalog, er
 // profile's override names, and the folder lacks, a mistake. Scenarios of
 // one's own beside the repository's profiles lack the repository's
 // scenarios, whose overrides simply do not apply to them.
-func sameProject(scenariosDir, clustersDir string) bool {
-	s, err1 := filepath.Abs(scenariosDir)
-	c, err2 := filepath.Abs(clustersDir)
+func sameProject(scenarios, clusters Dir) bool {
+	if scenarios.FS != nil || clusters.FS != nil {
+		return scenarios.FS == clusters.FS && path.Dir(scenarios.Path) == path.Dir(clusters.Path)
+	}
+	s, err1 := filepath.Abs(scenarios.Path)
+	c, err2 := filepath.Abs(clusters.Path)
 	return err1 == nil && err2 == nil && filepath.Dir(s) == filepath.Dir(c)
 }
 
@@ -75,18 +96,24 @@ func sameProject(scenariosDir, clustersDir string) bool {
 // paths only: it takes the whole catalog (LoadCatalog) to know that a
 // scenario does not exist. An empty clustersDir skips the cluster check.
 func ValidateFiles(paths []string, clustersDir string, opts ...Option) error {
+	return ValidateFilesWith(paths, HostDir(clustersDir), opts...)
+}
+
+// ValidateFilesWith is ValidateFiles with the profiles of clusters,
+// which may be the shipped ones.
+func ValidateFilesWith(paths []string, clusters Dir, opts ...Option) error {
 	fs := newFileSet(opts)
-	if clustersDir != "" {
-		profilePaths, err := yamlFiles(clustersDir)
+	if clusters.Path != "" {
+		profilePaths, err := yamlFiles(clusters)
 		if err != nil {
 			return err
 		}
 		for _, path := range profilePaths {
-			fs.loadFile(path, KindClusterProfile, false)
+			fs.loadFile(clusters.FS, path, KindClusterProfile, false)
 		}
 	}
 	for _, path := range paths {
-		fs.loadFile(path, "", true)
+		fs.loadFile(nil, path, "", true)
 	}
 	fs.crossCheck()
 	return fs.err()
@@ -207,19 +234,29 @@ func cloneValue(v *Value) *Value {
 // yamlFiles lists dir's *.yaml files but examples of other formats
 // (*.example.yaml: clusters/ssh-hosts.example.yaml is an ssh inventory,
 // which its own reader checks).
-func yamlFiles(dir string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
+func yamlFiles(dir Dir) ([]string, error) {
+	var entries []iofs.DirEntry
+	var err error
+	if dir.FS == nil {
+		entries, err = os.ReadDir(dir.Path)
+	} else {
+		entries, err = iofs.ReadDir(dir.FS, dir.Path)
+	}
 	if err != nil {
-		var pe *os.PathError
+		var pe *iofs.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return nil, fmt.Errorf("%s: cannot read directory: %w", dir, err)
+		return nil, fmt.Errorf("%s: cannot read directory: %w", dir.Path, err)
+	}
+	join := filepath.Join
+	if dir.FS != nil {
+		join = path.Join
 	}
 	var paths []string
 	for _, e := range entries {
 		if !e.IsDir() && strings.HasSuffix(e.Name(), ".yaml") && !strings.HasSuffix(e.Name(), ".example.yaml") {
-			paths = append(paths, filepath.Join(dir, e.Name()))
+			paths = append(paths, join(dir.Path, e.Name()))
 		}
 	}
 	return paths, nil
@@ -274,8 +311,8 @@ func NodeImageOverridden() Option { return func(fs *fileSet) { fs.nodeImageOverr
 // loadFile loads path as kind ("" for whichever its kind field says).
 // report false makes it context: its problems are not reported, and it is
 // kept only if it loaded cleanly.
-func (fs *fileSet) loadFile(path, kind string, report bool) {
-	d, err := readDoc(path)
+func (fs *fileSet) loadFile(fsys iofs.FS, path, kind string, report bool) {
+	d, err := readDocIn(fsys, path)
 	if err != nil {
 		if report {
 			fs.other = append(fs.other, err)
@@ -295,7 +332,7 @@ func (fs *fileSet) loadFile(path, kind string, report bool) {
 	default:
 		s, p = d.loadAny()
 	}
-	name := strings.TrimSuffix(filepath.Base(path), ".yaml")
+	name := strings.TrimSuffix(filepath.Base(path), ".yaml") // a slash-separated path's base too
 	clean := len(d.errs) == 0
 	// A file of a directory of one kind exists as that kind even when it
 	// does not load, so references to it are not reported as well.

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -47,6 +50,24 @@ func LoadProfile(path string) (*ClusterProfile, error) {
 	return p, nil
 }
 
+// LoadProfileIn loads the profile named name from dir (its file is
+// named after it), which may be the shipped catalog's.
+func LoadProfileIn(dir Dir, name string) (*ClusterProfile, error) {
+	file := filepath.Join(dir.Path, name+".yaml")
+	if dir.FS != nil {
+		file = path.Join(dir.Path, name+".yaml")
+	}
+	d, err := readDocIn(dir.FS, file)
+	if err != nil {
+		return nil, err
+	}
+	p := d.loadProfile(true)
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
 // LoadFile loads a scenario or a cluster profile, whichever the file's
 // kind says: the result is a *Scenario or a *ClusterProfile.
 func LoadFile(path string) (any, error) {
@@ -68,6 +89,9 @@ func LoadFile(path string) (any, error) {
 // node, and the problems found so far.
 type doc struct {
 	file string
+	// fsys holds the file (nil: this machine's files); a profile's
+	// relative paths are read from there too.
+	fsys fs.FS
 	data []byte
 	root *yaml.Node // the document's top node, nil when the file has none
 
@@ -96,16 +120,27 @@ var (
 
 // readDoc reads path and parses it into a node tree. Only an I/O failure is
 // returned as error; everything about the content is recorded in the doc.
-func readDoc(path string) (*doc, error) {
-	data, err := os.ReadFile(path)
+func readDoc(path string) (*doc, error) { return readDocIn(nil, path) }
+
+// readDocIn is readDoc of a file of fsys (nil: this machine's files).
+func readDocIn(fsys fs.FS, path string) (*doc, error) {
+	var data []byte
+	var err error
+	if fsys == nil {
+		data, err = os.ReadFile(path)
+	} else {
+		data, err = fs.ReadFile(fsys, path)
+	}
 	if err != nil {
-		var pe *os.PathError
+		var pe *fs.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
 		return nil, fmt.Errorf("%s: cannot read: %w", path, err)
 	}
-	return parseDoc(path, data), nil
+	d := parseDoc(path, data)
+	d.fsys = fsys
+	return d, nil
 }
 
 // parseDoc parses the content of the file at path. Everything about the
@@ -205,7 +240,7 @@ func (d *doc) loadProfile(withHeader bool) *ClusterProfile {
 	}
 	var p ClusterProfile
 	d.decode(profileType, &p)
-	p.Path = d.file
+	p.Path, p.Files = d.file, d.fsys
 	d.validateProfile(&p)
 	return &p
 }

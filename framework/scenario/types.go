@@ -4,6 +4,7 @@
 package scenario
 
 import (
+	"io/fs"
 	"path/filepath"
 	"time"
 
@@ -339,10 +340,14 @@ type ClusterProfile struct {
 	Timeouts *Timeouts `yaml:"timeouts"`
 
 	Path string `yaml:"-"`
+	// Files holds the profile's file, and the files its relative paths
+	// name: nil for this machine's, the shipped catalog for a shipped
+	// profile.
+	Files fs.FS `yaml:"-"`
 }
 
 // Rel is a path the profile gives, relative to the profile's file (an
-// absolute or empty one as it is).
+// absolute or empty one as it is). It names a file of Files.
 func (p *ClusterProfile) Rel(path string) string {
 	if path == "" || filepath.IsAbs(path) {
 		return path

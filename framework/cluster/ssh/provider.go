@@ -167,6 +167,9 @@ func (p *Provider) Up(ctx context.Context, in cluster.UpInput) (cluster.Cluster,
 	if spec.Machines == nil {
 		return nil, false, fmt.Errorf("profile %s: the ssh provider needs machines (an inventory and a kubeadm configuration)", spec.Profile)
 	}
+	if spec.Machines.Inventory == "" {
+		return nil, false, fmt.Errorf("profile %s: no inventory of the machines: set FIREDRILL_SSH_INVENTORY (clusters/ssh-hosts.example.yaml shows its fields)", spec.Profile)
+	}
 	inv, err := ReadInventory(spec.Machines.Inventory)
 	if err != nil {
 		return nil, false, err
@@ -231,7 +234,13 @@ func (p *Provider) create(ctx context.Context, spec cluster.Spec, hosts []Host, 
 	if err := p.writeRecord(record{Cluster: spec.Name, Profile: spec.Profile, Created: start, Hosts: hosts}); err != nil {
 		return nil, err
 	}
-	tmpl, err := template.ParseFiles(spec.Machines.KubeadmConfig)
+	var tmpl *template.Template
+	var err error
+	if spec.Machines.Files != nil {
+		tmpl, err = template.ParseFS(spec.Machines.Files, spec.Machines.KubeadmConfig)
+	} else {
+		tmpl, err = template.ParseFiles(spec.Machines.KubeadmConfig)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("kubeadm configuration template: %w", err)
 	}
