@@ -94,7 +94,7 @@ type ObserveInput struct {
 // which it removes when it leaves.
 func Observe(ctx context.Context, in ObserveInput) (*Result, error) {
 	res := &Result{Scenario: "observe", Description: fmt.Sprintf("Observation of %s for %s, no fault injected.", in.Cluster.Name(), in.Duration),
-		Cluster: in.Cluster.Name(), Fault: "none (observe)", Started: time.Now()}
+		Cluster: in.Cluster.Name(), Fault: "none (observe)", NoFault: true, Started: time.Now()}
 	res.enter("observe")
 	err := observe(ctx, in, res)
 	res.enter("")

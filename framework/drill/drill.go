@@ -66,13 +66,16 @@ type Result struct {
 	Timeline    timeline.Timeline `json:"-"`
 	Figures     []timeline.Figure `json:"figures"`
 	Verdicts    []budget.Verdict  `json:"verdicts"`
-	// Verdict is Judge's: PASS, FAIL, INVALID (no evidence that the fault
-	// took: the figures describe a cluster nobody broke) or INTERRUPTED.
+	// Verdict is Judge's: PASS, FAIL, INVALID (the drill never reached its
+	// fault, or no evidence that the fault took: the figures describe a
+	// cluster nobody broke) or INTERRUPTED.
 	Verdict string `json:"verdict"`
 	// Invalid says why the drill is INVALID.
 	Invalid string `json:"invalid,omitempty"`
 	// Interrupted: Ctrl-C or SIGTERM ended the drill before it completed.
 	Interrupted bool `json:"interrupted,omitempty"`
+	// NoFault: an observation, which has no fault to reach (Observe).
+	NoFault bool `json:"noFault,omitempty"`
 	// Error is why the drill could not complete (steady state never held,
 	// the fault could not be injected, the cluster did not recover).
 	Error string `json:"error,omitempty"`

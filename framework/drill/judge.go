@@ -13,9 +13,13 @@ import (
 // recorded drill is judged again by the same code.
 //
 // The verdict's order: INTERRUPTED first (the figures so far say nothing
-// against the cluster), then INVALID (once a fault was injected, figures
-// without proof that it took say nothing about how the cluster heals,
-// whatever the budgets say), then FAIL on an error or a blown budget.
+// against the cluster), then INVALID (a drill that never reached its
+// fault, refused before injecting or stopped by a steady state that never
+// held or a cluster that could not be made, tested nothing; once a fault
+// was injected, figures without proof that it took say nothing about how
+// the cluster heals, whatever the budgets say), then FAIL on an error or a
+// blown budget: FAIL means a fault took and the cluster did not heal in
+// budget.
 func Judge(res *Result, budgets []scenario.Budget) {
 	JudgeLimits(res, Limits(budgets))
 }
@@ -26,10 +30,15 @@ func JudgeLimits(res *Result, budgets []budget.Budget) {
 	res.Figures = timeline.Derive(res.Timeline)
 	res.Verdicts = budget.Evaluate(res.Figures, withClusterBounds(budgets, timeline.LowerBounds(res.Timeline)))
 	res.Invalid = ""
-	if _, injected := timeline.InjectAt(res.Timeline); injected && !res.Interrupted {
+	_, injected := timeline.InjectAt(res.Timeline)
+	switch {
+	case res.Interrupted:
+	case injected:
 		if took, why := timeline.FaultTook(res.Timeline); !took {
 			res.Invalid = why
 		}
+	case !res.NoFault:
+		res.Invalid = NeverReachedFault(res.Error)
 	}
 	switch {
 	case res.Interrupted:
@@ -60,4 +69,13 @@ func withClusterBounds(bs []budget.Budget, bounds map[string]timeline.Bound) []b
 		}
 	}
 	return bs
+}
+
+// NeverReachedFault is why a drill that ended before its fault is
+// INVALID: err is why it ended.
+func NeverReachedFault(err string) string {
+	if err == "" {
+		return "the drill never reached its fault"
+	}
+	return "the drill never reached its fault: " + err
 }

@@ -33,7 +33,11 @@ func TestJudgeVerdictOrder(t *testing.T) {
 		{"proven, no budget, no error", Result{Timeline: injected(true)}, nil, VerdictPass},
 		{"an error", Result{Timeline: injected(true), Error: "recovery: timed out"}, nil, VerdictFail},
 		{"a budget blown", Result{Timeline: injected(true)}, writes, VerdictFail},
-		{"nothing injected, an error (no target)", Result{Timeline: none, Error: "fault.target: none"}, nil, VerdictFail},
+		// A drill that never reached its fault tested nothing: INVALID,
+		// never FAIL (it was FAIL before), whatever its budgets say.
+		{"nothing injected, an error (no target)", Result{Timeline: none, Error: "fault.target: none"}, writes, VerdictInvalid},
+		{"nothing injected, steady state never held", Result{Timeline: none, Error: "steady state: not after 3m0s"}, nil, VerdictInvalid},
+		{"an observation injects nothing", Result{Timeline: none, NoFault: true}, nil, VerdictPass},
 		{"no proof beats an error", Result{Timeline: injected(false), Error: "inject: pause n1: exit status 1"}, nil, VerdictInvalid},
 		{"no proof beats a blown budget", Result{Timeline: injected(false)}, writes, VerdictInvalid},
 		{"interrupted beats no proof", Result{Timeline: injected(false), Interrupted: true, Error: "interrupted"}, writes, VerdictInterrupted},
@@ -43,6 +47,9 @@ func TestJudgeVerdictOrder(t *testing.T) {
 		Judge(&res, tc.budgets)
 		if res.Verdict != tc.want {
 			t.Errorf("%s: verdict %s (invalid %q), want %s", tc.name, res.Verdict, res.Invalid, tc.want)
+		}
+		if res.Verdict == VerdictInvalid && len(res.Timeline.Events) == 0 && !strings.Contains(res.Invalid, "never reached its fault: "+res.Error) {
+			t.Errorf("%s: INVALID %q does not say why the drill ended (%q)", tc.name, res.Invalid, res.Error)
 		}
 		if res.Verdict != VerdictInvalid && res.Invalid != "" {
 			t.Errorf("%s: verdict %s with a reason to be INVALID %q", tc.name, res.Verdict, res.Invalid)

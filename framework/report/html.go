@@ -49,9 +49,9 @@ func HTML(f File, timelines map[string]timeline.Timeline) ([]byte, error) {
 			hs.Critical, hs.CriticalNote = s.CriticalPath.Text, s.CriticalPath.Note
 		}
 		hs.Where = whereLine(s.Environment)
-		// An interrupted drill's budgets are shown, not judged.
+		// An interrupted or INVALID drill's budgets are shown, not judged.
 		for i := range hs.Budgets {
-			hs.Budgets[i].NotJudged = s.Verdict == VerdictInterrupted
+			hs.Budgets[i].NotJudged = !budgetsJudged(s.Verdict)
 		}
 		hs.Rows = summaryRows(hs.Budgets)
 		p.Scenarios = append(p.Scenarios, hs)

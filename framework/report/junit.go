@@ -79,7 +79,7 @@ func junitCase(s Scenario) junitTestCase {
 	}
 	var blown []string
 	for _, fig := range s.Figures {
-		c.Properties = append(c.Properties, junitProperty{Name: fig.Name, Value: figureText(fig)})
+		c.Properties = append(c.Properties, junitProperty{Name: fig.Name, Value: figureText(fig, budgetsJudged(s.Verdict))})
 		if v := fig.Budget; v != nil && !v.Pass {
 			blown = append(blown, fmt.Sprintf("%s %s, budget %s", v.Figure, measuredText(v), v.Limit()))
 		}
@@ -89,7 +89,7 @@ func junitCase(s Scenario) junitTestCase {
 	case "PASS":
 	case "FAIL":
 		c.Failure = &junitMessage{Message: firstLine(detail, "failed"), Type: "FAIL", Text: detail}
-	case "INVALID":
+	case VerdictInvalid:
 		c.Error = &junitMessage{Message: "INVALID: " + s.Invalid, Type: "INVALID", Text: s.Invalid}
 	case VerdictInterrupted:
 		c.Error = &junitMessage{Message: "INTERRUPTED: the drill was stopped before it completed", Type: VerdictInterrupted, Text: detail}
@@ -99,8 +99,9 @@ func junitCase(s Scenario) junitTestCase {
 	return c
 }
 
-// figureText is a figure's value with its budget, as one property value.
-func figureText(fig Figure) string {
+// figureText is a figure's value with its budget, as one property value;
+// judged false: the drill's budgets were not judged.
+func figureText(fig Figure, judged bool) string {
 	v := "not measured"
 	if fig.Measured {
 		v = budget.Format(fig.Value, fig.Unit)
@@ -110,7 +111,10 @@ func figureText(fig Figure) string {
 	}
 	if b := fig.Budget; b != nil {
 		v += "; budget " + b.Limit()
-		if !b.Pass {
+		switch {
+		case !judged:
+			v += " not judged"
+		case !b.Pass:
 			v += " BLOWN"
 		}
 	}

@@ -69,8 +69,8 @@ func Markdown(f File) string {
 				lower = budget.Format(*v.LowerBound, v.Unit)
 			}
 			mark := verdict(v.Pass)
-			if s.Verdict == VerdictInterrupted {
-				mark = "not judged" // the figures are those measured until the interruption
+			if !budgetsJudged(s.Verdict) {
+				mark = "not judged" // measured until the interruption, or of a drill that tested nothing
 			}
 			limit := v.Limit()
 			if v.Derived != "" {

@@ -189,6 +189,17 @@ func NewFigures(figures []timeline.Figure, verdicts []budget.Verdict) []Figure {
 // its budgets are shown, not judged.
 const VerdictInterrupted = "INTERRUPTED"
 
+// VerdictInvalid is the verdict of a drill that never reached its fault
+// or whose fault has no evidence: its budgets are shown, not judged.
+const VerdictInvalid = "INVALID"
+
+// budgetsJudged says whether a drill of this verdict had its budgets
+// judged: an INTERRUPTED or INVALID drill's figures say nothing against
+// the cluster.
+func budgetsJudged(verdict string) bool {
+	return verdict != VerdictInterrupted && verdict != VerdictInvalid
+}
+
 func verdict(pass bool) string {
 	if pass {
 		return "PASS"

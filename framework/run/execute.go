@@ -55,6 +55,9 @@ func (r *Runner) Execute(ctx context.Context, errOut io.Writer) (code int) {
 		}
 		switch {
 		case ctx.Err() != nil:
+		case res != nil && res.Verdict == drill.VerdictInvalid:
+			fmt.Fprintf(errOut, "run: %s: INVALID: %s\n", s.Name, res.Invalid)
+			code = ExitFail
 		case err != nil:
 			fmt.Fprintf(errOut, "run: %s: %v\n", s.Name, err)
 			code = ExitFail

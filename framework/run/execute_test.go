@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -118,6 +119,8 @@ type world struct {
 	// pauseTakes is how long a pause takes, during which a cancelled
 	// context aborts it (as Ctrl-C kills docker).
 	pauseTakes time.Duration
+	// upFails: the provider cannot make the cluster.
+	upFails string
 }
 
 func newWorld(t *testing.T) *world {
@@ -245,6 +248,9 @@ type haProvider struct {
 
 func (p *haProvider) Up(context.Context, cluster.UpInput) (cluster.Cluster, bool, error) {
 	p.ups++
+	if p.w.upFails != "" {
+		return nil, false, errors.New(p.w.upFails)
+	}
 	return fakeHA{p.w}, true, nil
 }
 
@@ -469,12 +475,45 @@ func TestRunRecoveryNeverComes(t *testing.T) {
 	}
 }
 
+// A drill whose cluster could not be made never reached its fault: it is
+// in the report as INVALID with the reason and its budgets not judged,
+// and the run exits non-zero. Before, it was missing from the report and
+// only the run's error said what happened.
+func TestRunClusterCouldNotBeMade(t *testing.T) {
+	fr := runFake(t, func(w *world) { w.upFails = "docker: no space left on device" }, "", 0)
+	d := fr.drill(t)
+	if d.Verdict != drill.VerdictInvalid || fr.code != ExitFail {
+		t.Fatalf("verdict %s, exit %d; want INVALID, 1\nstderr:\n%s", d.Verdict, fr.code, fr.err.String())
+	}
+	if want := "the drill never reached its fault: cluster for profile fake-ha: docker: no space left on device"; d.Invalid != want {
+		t.Errorf("invalid %q, want %q", d.Invalid, want)
+	}
+	if !strings.Contains(fr.err.String(), "pause-masters: INVALID: the drill never reached its fault") {
+		t.Errorf("stderr does not say the drill is INVALID:\n%s", fr.err.String())
+	}
+	md, err := os.ReadFile(filepath.Join(fr.r.Dir(), "summary.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(md), "not judged |") || strings.Contains(string(md), "| FAIL |") {
+		t.Errorf("summary.md judges the budgets of a drill that tested nothing:\n%s", md)
+	}
+	junit, err := os.ReadFile(filepath.Join(fr.r.Dir(), "junit.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(junit), `type="INVALID"`) || strings.Contains(string(junit), "BLOWN") {
+		t.Errorf("junit.xml:\n%s", junit)
+	}
+}
+
 // A panic in the harness, in a phase or while a fault acts, is the drill's
 // error: the fault is lifted, the report written, the run goes on to its
 // end.
 func TestRunPanics(t *testing.T) {
 	for _, tc := range []struct{ in, verdict, err string }{
-		{"nodes", drill.VerdictFail, "panic in phase prepare: a bug in a provider"},
+		// Before the fault: the drill tested nothing.
+		{"nodes", drill.VerdictInvalid, "panic in phase prepare: a bug in a provider"},
 		{"pause", drill.VerdictInvalid, "pause fake-ha-control-plane2: panic: a bug in a fault"},
 	} {
 		t.Run(tc.in, func(t *testing.T) {

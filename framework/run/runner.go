@@ -126,13 +126,17 @@ func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*drill.Result
 	// while one cancelled from outside (Ctrl-C) is INTERRUPTED.
 	ctx, cancel := context.WithTimeout(ctx, DrillTimeout(s, profile))
 	defer cancel()
+	limits := drill.Limits(budgets)
+	if r.history != nil {
+		limits = r.history.Derive(s.Name, limits)
+	}
 	c, err := r.pool.get(ctx, profile)
 	if err != nil {
-		return nil, fmt.Errorf("cluster for profile %s: %w", profile.Name, err)
+		return r.couldNotRun(s, profile.Name, limits, fmt.Errorf("cluster for profile %s: %w", profile.Name, err))
 	}
 	client, err := r.connect(c)
 	if err != nil {
-		return nil, fmt.Errorf("cluster %s: %w", c.Name(), err)
+		return r.couldNotRun(s, c.Name(), limits, fmt.Errorf("cluster %s: %w", c.Name(), err))
 	}
 	env := environment(ctx, client, r.report.ID, profile)
 	spec, _ := Spec(profile, r.cfg.Overrides())
@@ -149,14 +153,25 @@ func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*drill.Result
 		in.OnPhase = func(phase string) { r.onPhase(s.Name, phase) }
 	}
 	res, runErr := drill.Run(ctx, in)
-	limits := drill.Limits(budgets)
-	if r.history != nil {
-		limits = r.history.Derive(s.Name, limits)
-	}
 	drill.JudgeLimits(res, limits)
 	if !res.Healthy {
 		r.pool.markUnhealthy(profile)
 	}
+	return res, errors.Join(runErr, r.record(s, res, env))
+}
+
+// couldNotRun records a drill whose cluster could not be had: INVALID,
+// its budgets not judged, in the run's report like any other drill.
+func (r *Runner) couldNotRun(s *scenario.Scenario, cluster string, limits []budget.Budget, err error) (*drill.Result, error) {
+	now := time.Now()
+	res := &drill.Result{Scenario: s.Name, Description: s.Description, Cluster: cluster, Started: now, Finished: now, Error: err.Error()}
+	drill.JudgeLimits(res, limits)
+	return res, errors.Join(err, r.record(s, res, nil))
+}
+
+// record adds a judged drill to the run's report and writes it (and the
+// history, when the run keeps one).
+func (r *Runner) record(s *scenario.Scenario, res *drill.Result, env *report.Environment) error {
 	r.results = append(r.results, res)
 	reported := Reported(res)
 	reported.Scenario.Environment = env
@@ -167,14 +182,14 @@ func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*drill.Result
 	r.report.Drills = append(r.report.Drills, reported)
 	r.report.Finished = time.Now()
 	if err := report.Write(r.report); err != nil {
-		return res, errors.Join(runErr, fmt.Errorf("write report: %w", err))
+		return fmt.Errorf("write report: %w", err)
 	}
 	if r.cfg.HistoryDir != "" {
 		if err := report.Save(r.cfg.HistoryDir, r.report); err != nil {
-			return res, errors.Join(runErr, fmt.Errorf("keep the report in the history: %w", err))
+			return fmt.Errorf("keep the report in the history: %w", err)
 		}
 	}
-	return res, runErr
+	return nil
 }
 
 // Close releases the clusters: those this run created are deleted unless

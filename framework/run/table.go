@@ -16,8 +16,12 @@ func VerdictTable(res *drill.Result) string {
 		fmt.Fprintf(&b, "  INVALID: %s\n", res.Invalid)
 	}
 	interrupted := res.Verdict == drill.VerdictInterrupted
-	if interrupted {
+	invalid := res.Verdict == drill.VerdictInvalid
+	switch {
+	case interrupted:
 		fmt.Fprintf(&b, "  INTERRUPTED: %s\n  (the figures are those measured until then; the budgets were not judged)\n", res.Error)
+	case invalid:
+		b.WriteString("  (the drill tested nothing: its budgets were not judged)\n")
 	}
 	fmt.Fprintf(&b, "  %-40s %-13s %-14s %-12s %-10s %s\n", "figure", "kind", "value", "budget", "margin", "lower bound")
 	for _, v := range res.Verdicts {
@@ -33,8 +37,8 @@ func VerdictTable(res *drill.Result) string {
 		}
 		mark := "ok"
 		switch {
-		case interrupted:
-			mark = "-"
+		case interrupted || invalid:
+			mark = "not judged"
 		case v.BelowLowerBound:
 			mark = "BELOW LOWER BOUND"
 		case !v.Pass:
