@@ -38,17 +38,7 @@ func LoadScenario(path string) (*Scenario, error) {
 // LoadProfile reads, strictly decodes and validates one cluster profile.
 // Whether the scenarios its budget overrides name exist is the Catalog's
 // check.
-func LoadProfile(path string) (*ClusterProfile, error) {
-	d, err := readDoc(path)
-	if err != nil {
-		return nil, err
-	}
-	p := d.loadProfile(true)
-	if err := d.err(); err != nil {
-		return nil, err
-	}
-	return p, nil
-}
+func LoadProfile(path string) (*ClusterProfile, error) { return loadProfileIn(nil, path) }
 
 // LoadProfileIn loads the profile named name from dir (its file is
 // named after it), which may be the shipped catalog's.
@@ -57,7 +47,12 @@ func LoadProfileIn(dir Dir, name string) (*ClusterProfile, error) {
 	if dir.FS != nil {
 		file = path.Join(dir.Path, name+".yaml")
 	}
-	d, err := readDocIn(dir.FS, file)
+	return loadProfileIn(dir.FS, file)
+}
+
+// loadProfileIn is LoadProfile of a file of fsys (nil: this machine's).
+func loadProfileIn(fsys fs.FS, file string) (*ClusterProfile, error) {
+	d, err := readDocIn(fsys, file)
 	if err != nil {
 		return nil, err
 	}
