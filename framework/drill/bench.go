@@ -36,6 +36,8 @@ type benchInput struct {
 	// target is the fault's target, so the workload is reached through a
 	// node it cannot touch; zero in observe mode.
 	target scenario.Target
+	// workloadVia is the scenario's probes.workloadVia.
+	workloadVia string
 	// toleration of the workload's pods for a lost node (0: Kubernetes').
 	toleration time.Duration
 }
@@ -61,19 +63,24 @@ func connect(ctx context.Context, in benchInput) (*bench, error) {
 	if err != nil {
 		return nil, err
 	}
-	wn, err := workloadNode(nodes, in.target)
-	if err != nil {
+	// The path's choice fails early, before anything is installed.
+	if _, err := workloadPathOf(nodes, in.target, in.workloadVia, 0); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(in.out, "[%s] installing the probe workload (reached through %s)\n", in.name, wn.Name)
+	fmt.Fprintf(in.out, "[%s] installing the probe workload\n", in.name)
 	nodePort, err := probe.EnsureWorkload(ctx, cs, probe.WorkloadSpec{Image: in.image, Toleration: in.toleration}, in.out)
 	if err != nil {
 		return nil, err
 	}
+	path, err := workloadPathOf(nodes, in.target, in.workloadVia, nodePort)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(in.out, "[%s] %s\n", in.name, path.why)
 	b := &bench{cs: cs, nodes: nodes, image: in.image,
 		writer: probe.Writer{CS: cs, Name: fmt.Sprintf("counter-%s-%d", in.name, time.Now().Unix())}}
 	b.chk = &checker{cs: cs, cluster: in.cluster, config: in.cluster.RESTConfig(), nodes: in.nodes, controlPlane: controlPlaneNodes(nodes),
-		workloadURL: probe.WorkloadURL(wn.Address, nodePort), workloadNode: wn.Name, timeout: in.timeouts.Check}
+		workload: path, timeout: in.timeouts.Check}
 	return b, nil
 }
 
@@ -128,7 +135,7 @@ func observe(ctx context.Context, in ObserveInput, res *Result) error {
 		return err
 	}
 	probes := probe.NewSet(probe.SetInput{Name: "observe", Out: in.Out, CS: b.cs, Config: in.Cluster.RESTConfig(), Cluster: in.Cluster,
-		ControlPlane: b.chk.controlPlane, WorkloadURL: b.chk.workloadURL, Writer: b.writer,
+		ControlPlane: b.chk.controlPlane, WorkloadURLs: b.chk.workload.urls, Writer: b.writer,
 		Interval: in.Probes.Interval, Timeout: in.Probes.Timeout, WriteInterval: in.Probes.WriteInterval})
 	defer func() {
 		res.Timeline = probes.Stop(ctx, exitWait(ctx, t.ReadBack, t))

@@ -26,8 +26,7 @@ type checker struct {
 	rec          *probe.Recorder // nil before the probes start
 	nodes        int
 	controlPlane []cluster.Node
-	workloadURL  string
-	workloadNode string        // the node workloadURL goes through
+	workload     workloadPath
 	timeout      time.Duration // bounds each check
 	canary       *probe.Canary // set once the canary pod exists
 }
@@ -125,7 +124,7 @@ func checkWorkload(ctx context.Context, c *checker, _ time.Time) (seen, error) {
 	if err := probe.WorkloadAvailable(ctx, c.cs); err != nil {
 		return seen{}, err
 	}
-	return seen{}, probe.WorkloadServes(ctx, c.workloadURL, c.timeout)
+	return seen{}, probe.WorkloadServes(ctx, c.workload.urls, c.timeout)
 }
 
 func checkAPIServers(ctx context.Context, c *checker, _ time.Time) (seen, error) {

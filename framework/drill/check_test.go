@@ -47,37 +47,51 @@ func TestSettledRestartsOnABreak(t *testing.T) {
 
 func TestWorkloadNodeIsAWorker(t *testing.T) {
 	nodes := []cluster.Node{{Name: "c-worker2", Role: "worker"}, {Name: "c-control-plane", Role: "control-plane"}, {Name: "c-worker", Role: "worker"}}
-	n, err := workloadNode(nodes, scenario.Target{Role: "control-plane", Count: "one"})
-	if err != nil || n.Name != "c-worker" {
-		t.Fatalf("workloadNode = %v, %v", n, err)
+	p, err := workloadPathOf(nodes, scenario.Target{Role: "control-plane", Count: "one"}, "", 30080)
+	if err != nil || p.node != "c-worker" || len(p.urls) != 1 {
+		t.Fatalf("workloadPathOf = %+v, %v", p, err)
 	}
-	if _, err := workloadNode([]cluster.Node{{Name: "c-control-plane", Role: "control-plane"}}, scenario.Target{}); err == nil {
+	if _, err := workloadPathOf([]cluster.Node{{Name: "c-control-plane", Role: "control-plane"}}, scenario.Target{}, "", 30080); err == nil {
 		t.Fatal("no worker accepted")
 	}
 }
 
 // The workload is reached through a node the fault cannot pick: losing
-// zone-a must not be measured as the probe path going down.
-func TestWorkloadNodeIsOutsideTheTarget(t *testing.T) {
+// zone-a must not be measured as the probe path going down. When the
+// target may take every worker (every node rebooted at once), through
+// every node's NodePort instead of refusing the drill; only a scenario
+// that asks for a spared worker is refused.
+func TestWorkloadPathOutsideTheTarget(t *testing.T) {
 	nodes := []cluster.Node{
-		{Name: "ha-control-plane", Role: "control-plane", Zone: "zone-a"},
-		{Name: "ha-worker", Role: "worker", Zone: "zone-a"},
-		{Name: "ha-worker2", Role: "worker", Zone: "zone-b"},
-		{Name: "ha-worker3", Role: "worker", Zone: "zone-c"},
+		{Name: "ha-control-plane", Role: "control-plane", Zone: "zone-a", Address: "10.0.0.1"},
+		{Name: "ha-worker", Role: "worker", Zone: "zone-a", Address: "10.0.0.2"},
+		{Name: "ha-worker2", Role: "worker", Zone: "zone-b", Address: "10.0.0.3"},
+		{Name: "ha-worker3", Role: "worker", Zone: "zone-c", Address: "10.0.0.4"},
 	}
+	every := []string{"http://10.0.0.1:30080/hostname", "http://10.0.0.2:30080/hostname", "http://10.0.0.3:30080/hostname", "http://10.0.0.4:30080/hostname"}
 	for _, tc := range []struct {
 		target scenario.Target
-		want   string
+		via    string
+		node   string
+		urls   []string
+		err    string
 	}{
-		{scenario.Target{Role: scenario.RoleAny, Zone: "zone-a", Count: "all"}, "ha-worker2"},
-		{scenario.Target{Role: "worker", Zone: "zone-c", Count: "one"}, "ha-worker"},
-		// Any worker may be hit: the first by name, and inject refuses
-		// to hit it.
-		{scenario.Target{Role: "worker", Count: "one"}, "ha-worker"},
+		{target: scenario.Target{Role: scenario.RoleAny, Zone: "zone-a", Count: "all"}, node: "ha-worker2", urls: []string{"http://10.0.0.3:30080/hostname"}},
+		{target: scenario.Target{Role: "worker", Zone: "zone-c", Count: "one"}, node: "ha-worker", urls: []string{"http://10.0.0.2:30080/hostname"}},
+		// Any worker may be hit: every node, the first answer counting.
+		{target: scenario.Target{Role: "worker", Count: "one"}, urls: every},
+		{target: scenario.Target{Role: scenario.RoleAny, Count: "all"}, urls: every},
+		{target: scenario.Target{Role: scenario.RoleAny, Count: "all"}, via: scenario.WorkloadSparedWorker, err: "may take every worker"},
+		{target: scenario.Target{Role: "control-plane", Count: "all"}, via: scenario.WorkloadAnyNode, urls: every},
 	} {
-		n, err := workloadNode(nodes, tc.target)
-		if err != nil || n.Name != tc.want {
-			t.Errorf("target %+v: workloadNode = %v, %v; want %s", tc.target, n.Name, err, tc.want)
+		p, err := workloadPathOf(nodes, tc.target, tc.via, 30080)
+		switch {
+		case tc.err != "":
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("target %+v via %q: %+v, %v; want an error %q", tc.target, tc.via, p, err, tc.err)
+			}
+		case err != nil || p.node != tc.node || !slices.Equal(p.urls, tc.urls) || p.why == "":
+			t.Errorf("target %+v via %q: %+v, %v; want node %q, urls %v", tc.target, tc.via, p, err, tc.node, tc.urls)
 		}
 	}
 }

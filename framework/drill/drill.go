@@ -234,13 +234,14 @@ func (d *drillRun) prepare(ctx context.Context) (err error) {
 		return fmt.Errorf("%s: fault: %w", d.s.Path, err)
 	}
 	d.bench, err = connect(ctx, benchInput{cluster: d.in.Cluster, client: d.in.Client, nodes: d.in.Nodes,
-		target: d.s.Fault.Target, toleration: d.s.Probes.WorkloadToleration,
+		target: d.s.Fault.Target, workloadVia: d.s.Probes.WorkloadVia, toleration: d.s.Probes.WorkloadToleration,
 		image: d.in.ProbeImage, out: d.out, name: d.s.Name, timeouts: d.t})
 	if err != nil {
 		return err
 	}
 	// The bounds the cluster's settings put on figures; without them the
 	// scenario's own lowerBounds stand, and the report says so.
+	d.res.Notes = append(d.res.Notes, d.bench.chk.workload.why)
 	if d.settings, err = readSettings(ctx, d.in.Cluster, d.bench.chk.controlPlane); err != nil {
 		d.res.Notes = append(d.res.Notes, "cluster settings not read, the scenario's lower bounds apply: "+err.Error())
 		fmt.Fprintf(d.out, "[%s] cluster settings not read (the scenario's lower bounds apply): %v\n", d.s.Name, err)
@@ -270,7 +271,7 @@ func (d *drillRun) baseline(ctx context.Context) error {
 	s := d.s
 	b := d.bench
 	d.probes = probe.NewSet(probe.SetInput{Name: s.Name, Out: d.out, CS: b.cs, Config: d.in.Cluster.RESTConfig(), Cluster: d.in.Cluster,
-		ControlPlane: b.chk.controlPlane, WorkloadURL: b.chk.workloadURL, Writer: b.writer,
+		ControlPlane: b.chk.controlPlane, WorkloadURLs: b.chk.workload.urls, Writer: b.writer,
 		Interval: s.Probes.Interval, Timeout: s.Probes.Timeout, WriteInterval: s.Probes.WriteInterval, Revisions: d.hasProcedure()})
 	if err := d.probes.Start(ctx); err != nil {
 		return fmt.Errorf("start probes: %w", err)
@@ -306,7 +307,7 @@ func (d *drillRun) inject(ctx context.Context) error {
 	}
 	d.targets = choice.Nodes
 	for _, t := range d.targets {
-		if t.Name == b.chk.workloadNode {
+		if t.Name == b.chk.workload.node {
 			return errNoTarget{fmt.Errorf("%s: fault.target: it picked %s, the node the harness reaches the probe workload through: "+
 				"narrow the target (role, zone) so a worker is left outside it", s.Path, t.Name)}
 		}
@@ -480,11 +481,27 @@ func (d *drillRun) createCanary(ctx context.Context) error {
 	return nil
 }
 
-// workloadNode is the worker the harness reaches the workload through: the
-// first by name among those the fault's target cannot pick, or a data-plane
-// outage would be the probe path's, not the cluster's. A target that may
-// pick any worker leaves none; inject then refuses a choice that hits it.
-func workloadNode(nodes []cluster.Node, target scenario.Target) (cluster.Node, error) {
+// workloadPath is how the harness reaches the probe workload from
+// outside the cluster.
+type workloadPath struct {
+	// urls are asked at once; the first answer counts (one url: a single
+	// node's NodePort).
+	urls []string
+	// node is the one node the path goes through ("" when every node's
+	// NodePort is asked).
+	node string
+	// why says so, for the report.
+	why string
+}
+
+// workloadPathOf chooses how the workload is reached. Through the first
+// worker by name among those the fault's target cannot pick, or a
+// data-plane outage would be the probe path's, not the cluster's; when
+// the target may take every worker (a whole-cluster outage leaves no node
+// out) and the scenario does not ask for a spared worker, through every
+// node's NodePort, the first that answers counting: the workload is down
+// only when no node serves it.
+func workloadPathOf(nodes []cluster.Node, target scenario.Target, via string, nodePort int32) (workloadPath, error) {
 	var workers, spared []cluster.Node
 	for _, n := range nodes {
 		if n.Role == cluster.RoleWorker {
@@ -495,13 +512,28 @@ func workloadNode(nodes []cluster.Node, target scenario.Target) (cluster.Node, e
 		}
 	}
 	if len(workers) == 0 {
-		return cluster.Node{}, errors.New("the cluster has no worker node for the probe workload")
+		return workloadPath{}, errors.New("the cluster has no worker node for the probe workload")
 	}
-	if len(spared) > 0 {
-		workers = spared
+	byName := func(a, b cluster.Node) int { return strings.Compare(a.Name, b.Name) }
+	if len(spared) > 0 && via != scenario.WorkloadAnyNode {
+		slices.SortFunc(spared, byName)
+		n := spared[0]
+		return workloadPath{urls: []string{probe.WorkloadURL(n.Address, nodePort)}, node: n.Name,
+			why: fmt.Sprintf("the probe workload is reached through %s's NodePort, a worker the fault's target cannot pick", n.Name)}, nil
 	}
-	slices.SortFunc(workers, func(a, b cluster.Node) int { return strings.Compare(a.Name, b.Name) })
-	return workers[0], nil
+	if via == scenario.WorkloadSparedWorker {
+		return workloadPath{}, errors.New("probes.workloadVia is spared-worker, but the fault's target may take every worker")
+	}
+	all := slices.SortedFunc(slices.Values(nodes), byName)
+	p := workloadPath{why: fmt.Sprintf("the probe workload is reached through every node's NodePort (%d nodes), the first that answers counting: "+
+		"the fault's target may take every worker", len(all))}
+	if via == scenario.WorkloadAnyNode {
+		p.why = fmt.Sprintf("the probe workload is reached through every node's NodePort (%d nodes), the first that answers counting (probes.workloadVia)", len(all))
+	}
+	for _, n := range all {
+		p.urls = append(p.urls, probe.WorkloadURL(n.Address, nodePort))
+	}
+	return p, nil
 }
 
 func controlPlaneNodes(nodes []cluster.Node) []cluster.Node {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
@@ -27,7 +28,7 @@ type SetInput struct {
 	// set says so.
 	Cluster      cluster.Cluster
 	ControlPlane []cluster.Node
-	WorkloadURL  string
+	WorkloadURLs []string
 	// Writer is the counter the acknowledged writes go to.
 	Writer Writer
 	// Revisions: watch the cluster revision (a drill that restores etcd
@@ -108,7 +109,7 @@ func (s *Set) Start(ctx context.Context) error {
 		list = append(list, direct...)
 	}
 	list = append(list, s.etcdSamplers(ctx)...)
-	list = append(list, WorkloadSampler(in.WorkloadURL, in.Timeout))
+	list = append(list, WorkloadSampler(in.WorkloadURLs, in.Timeout))
 	if s.control, err = StartControl(); err != nil {
 		return err
 	}
@@ -118,7 +119,7 @@ func (s *Set) Start(ctx context.Context) error {
 	s.samplers.Start(probeCtx)
 	s.writes.Start(probeCtx)
 	fmt.Fprintf(in.Out, "[%s] probes on: %d series every %s (timeout %s), writes every %s, workload at %s\n",
-		in.Name, len(list), in.Interval, in.Timeout, in.WriteInterval, in.WorkloadURL)
+		in.Name, len(list), in.Interval, in.Timeout, in.WriteInterval, strings.Join(in.WorkloadURLs, " or "))
 	return nil
 }
 

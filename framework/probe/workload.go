@@ -2,11 +2,13 @@ package probe
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -149,25 +151,56 @@ func WorkloadURL(nodeAddress string, nodePort int32) string {
 }
 
 // WorkloadSampler probes the workload over a new connection each time, so
-// every sample goes through the node's Service rules afresh.
-func WorkloadSampler(url string, timeout time.Duration) Sampler {
+// every sample goes through the node's Service rules afresh. With several
+// URLs (one per node) each sample asks them all at once and the first
+// answer counts: the workload is down only when no node serves it.
+func WorkloadSampler(urls []string, timeout time.Duration) Sampler {
 	client := &http.Client{Transport: &http.Transport{
 		DisableKeepAlives: true,
 		DialContext:       (&net.Dialer{Timeout: timeout}).DialContext,
 	}}
 	return Sampler{
 		Series: timeline.SeriesWorkload,
-		Do:     func(ctx context.Context, _ int64) error { return get(ctx, client, url) },
+		Do:     func(ctx context.Context, _ int64) error { return firstAnswer(ctx, client, urls) },
 	}
+}
+
+// firstAnswer asks every URL at once and returns as soon as one answers;
+// when none does, every URL's error.
+func firstAnswer(ctx context.Context, client *http.Client, urls []string) error {
+	if len(urls) == 1 {
+		return get(ctx, client, urls[0])
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, len(urls))
+	for _, u := range urls {
+		go func() {
+			if err := get(ctx, client, u); err != nil {
+				errs <- fmt.Errorf("%s: %w", u, err)
+				return
+			}
+			errs <- nil
+		}()
+	}
+	var all []error
+	for range urls {
+		err := <-errs
+		if err == nil {
+			return nil
+		}
+		all = append(all, err)
+	}
+	return errors.Join(all...)
 }
 
 // WorkloadServes is one request to the workload, for the steady-state and
 // recovery checks.
-func WorkloadServes(ctx context.Context, url string, timeout time.Duration) error {
+func WorkloadServes(ctx context.Context, urls []string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if err := WorkloadSampler(url, timeout).Do(ctx, 0); err != nil {
-		return fmt.Errorf("GET %s: %w", url, err)
+	if err := WorkloadSampler(urls, timeout).Do(ctx, 0); err != nil {
+		return fmt.Errorf("GET %s: %w", strings.Join(urls, " or "), err)
 	}
 	return nil
 }

@@ -2,7 +2,11 @@ package probe
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,3 +50,32 @@ func TestWorkloadTolerations(t *testing.T) {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// Through every node's NodePort the workload is up while any node serves
+// it, and down only when none does; the error names every node's.
+func TestWorkloadSamplerFirstAnswer(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "hello from pod") }))
+	defer up.Close()
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusBadGateway) }))
+	defer down.Close()
+	hung := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	defer hung.Close()
+	ctx := context.Background()
+	if err := WorkloadSampler([]string{down.URL, hung.URL, up.URL}, 2*time.Second).Do(ctx, 0); err != nil {
+		t.Errorf("one node serves: %v", err)
+	}
+	start := time.Now()
+	// The samplers bound each request with the probe's timeout.
+	tctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	err := WorkloadSampler([]string{down.URL, hung.URL}, 300*time.Millisecond).Do(tctx, 0)
+	if err == nil || !strings.Contains(err.Error(), down.URL) || !strings.Contains(err.Error(), hung.URL) {
+		t.Errorf("no node serves: %v", err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("took %s", took)
+	}
+	if err := WorkloadServes(ctx, []string{down.URL}, time.Second); err == nil || !strings.Contains(err.Error(), "HTTP 502") {
+		t.Errorf("one node, down: %v", err)
+	}
+}

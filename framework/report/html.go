@@ -46,7 +46,7 @@ func HTML(f File, timelines map[string]timeline.Timeline) ([]byte, error) {
 		}
 		hs.Budgets, hs.Recovery, hs.Other = figureTables(s.Figures)
 		if s.CriticalPath != nil {
-			hs.Critical, hs.CriticalNote = s.CriticalPath.Text, s.CriticalPath.Note
+			hs.Critical, hs.CriticalNote, hs.Order = s.CriticalPath.Text, s.CriticalPath.Note, s.CriticalPath.OrderText
 		}
 		hs.Where = whereLine(s.Environment)
 		// An interrupted or INVALID drill's budgets are shown, not judged.
@@ -94,7 +94,7 @@ type htmlScenario struct {
 	Scenario
 	Rows                                                 []summaryRow
 	Where                                                string // the environment in a line
-	Critical, CriticalNote                               string
+	Critical, CriticalNote, Order                        string
 	ID, TargetList, Started, Finished, Took, Description string
 	Pass                                                 bool
 	Chart                                                *svgChart
@@ -1093,6 +1093,7 @@ p.critical{border-left:4px solid #8250df;background:#f6f0ff;padding:6px 10px}
 {{with .Where}}<div class="meta">{{.}}</div>{{end}}
 <p class="desc">{{.Description}}</p>
 {{if .Critical}}<p class="critical"><strong>Critical path:</strong> {{.Critical}}{{with .CriticalNote}} ({{.}}){{end}}</p>{{end}}
+{{with .Order}}<p class="critical"><strong>Recovery order:</strong> {{.}}</p>{{end}}
 {{with .Invalid}}<div class="err"><strong>INVALID:</strong> {{.}}</div>{{end}}
 {{with .Error}}<div class="err"><strong>Error:</strong> {{.}}</div>{{end}}
 {{with .Evidence}}<ul>{{range .}}<li>evidence on {{.Target}}: {{.What}}: {{if .Proven}}proven{{else}}<strong>NOT proven</strong>{{end}} (before “{{.Before}}”, after “{{.After}}”)</li>{{end}}</ul>{{end}}

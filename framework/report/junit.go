@@ -76,6 +76,9 @@ func junitCase(s Scenario) junitTestCase {
 	}
 	if s.CriticalPath != nil && s.CriticalPath.Text != "" {
 		c.Properties = append(c.Properties, junitProperty{Name: "critical-path", Value: s.CriticalPath.Text})
+		if s.CriticalPath.OrderText != "" {
+			c.Properties = append(c.Properties, junitProperty{Name: "recovery-order", Value: s.CriticalPath.OrderText})
+		}
 	}
 	var blown []string
 	for _, fig := range s.Figures {

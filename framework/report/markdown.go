@@ -31,6 +31,9 @@ func Markdown(f File) string {
 		}
 		if s.CriticalPath != nil {
 			fmt.Fprintf(&b, "**Critical path:** %s\n\n", s.CriticalPath.Text)
+			if s.CriticalPath.OrderText != "" {
+				fmt.Fprintf(&b, "**Recovery order:** %s\n\n", s.CriticalPath.OrderText)
+			}
 		}
 		if s.Invalid != "" {
 			fmt.Fprintf(&b, "**INVALID:** %s\n\n", s.Invalid)

@@ -464,6 +464,26 @@ func checkTarget(d *doc, s *Scenario, p *ClusterProfile) {
 	if n, _ := parseCount(t.Count); n > matching {
 		d.errorf("fault.target.count", "%d nodes wanted, but cluster profile %q has only %d %s(s)", n, p.Name, matching, what)
 	}
+	if s.Probes.WorkloadVia == WorkloadSparedWorker && !sparesAWorker(shapes, t) {
+		path := "fault.target.role"
+		if t.Zone != "" {
+			path = "fault.target.zone"
+		}
+		d.errorf(path, "probes.workloadVia is %q, but on cluster profile %q this target may take every worker: "+
+			"narrow it (role, zone) so a worker stays outside the fault, or leave probes.workloadVia out to reach the workload through every node",
+			WorkloadSparedWorker, p.Name)
+	}
+}
+
+// sparesAWorker says whether a worker of the profile is outside the
+// target's role and zone, so the fault cannot take it.
+func sparesAWorker(shapes []KindNode, t Target) bool {
+	for _, n := range shapes {
+		if n.Role == RoleWorker && !((t.Role == RoleAny || t.Role == n.Role) && (t.Zone == "" || t.Zone == n.Zone)) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkOverride checks one budget override against its scenario.

@@ -394,3 +394,28 @@ func TestNodeImagePinned(t *testing.T) {
 		t.Errorf("pinned: %v", err)
 	}
 }
+
+// A scenario that measures that the workload keeps serving asks for a
+// spared worker: a target that may take every worker of its profile is
+// refused at its line; without the ask, it is not (the workload is then
+// reached through every node).
+func TestWorkloadViaSparedWorker(t *testing.T) {
+	everyNode := edit(t, baseScenario, "    role: control-plane\n    count: one\n", "    role: any\n    count: all\n")
+	spared := edit(t, everyNode, "  writeInterval: 500ms\n", "  writeInterval: 500ms\n  workloadVia: spared-worker\n")
+	sd, cd := catalogDirs(t, spared, baseProfile)
+	_, err := LoadCatalog(sd, cd)
+	checkErr(t, err, filepath.Join(sd, "drill.yaml"), 1,
+		`19:11: fault.target.role: probes.workloadVia is "spared-worker", but on cluster profile "kind-single" this target may take every worker`)
+
+	sd, cd = catalogDirs(t, everyNode, baseProfile)
+	if _, err := LoadCatalog(sd, cd); err != nil {
+		t.Errorf("every node, the workload through every node: %v", err)
+	}
+	sd, cd = catalogDirs(t, edit(t, baseScenario, "  writeInterval: 500ms\n", "  writeInterval: 500ms\n  workloadVia: spared-worker\n"), baseProfile)
+	if _, err := LoadCatalog(sd, cd); err != nil {
+		t.Errorf("a control plane, a worker spared: %v", err)
+	}
+	sd, cd = catalogDirs(t, edit(t, baseScenario, "  writeInterval: 500ms\n", "  writeInterval: 500ms\n  workloadVia: some-node\n"), baseProfile)
+	_, err = LoadCatalog(sd, cd)
+	checkErr(t, err, filepath.Join(sd, "drill.yaml"), 1, `15:16: probes.workloadVia: unknown value "some-node"`)
+}

@@ -82,7 +82,25 @@ type Probes struct {
 	// Kubernetes' default is 300 s, which would dominate any drill that
 	// loses a worker.
 	WorkloadToleration time.Duration `yaml:"workloadToleration"`
+	// WorkloadVia is how the harness reaches the probe workload from
+	// outside; optional. Empty: through a worker the fault's target
+	// cannot pick when there is one, else through every node's NodePort,
+	// the first that answers (a whole-cluster outage leaves no node out).
+	// WorkloadSparedWorker: the drill measures that the workload keeps
+	// serving, so a worker must stay outside the fault; a target that may
+	// take every worker is refused. WorkloadAnyNode: every node's
+	// NodePort, always.
+	WorkloadVia string `yaml:"workloadVia"`
 }
+
+// How the probe workload is reached (Probes.WorkloadVia).
+const (
+	WorkloadSparedWorker = "spared-worker"
+	WorkloadAnyNode      = "any-node"
+)
+
+// WorkloadVias are the values of probes.workloadVia.
+var WorkloadVias = []string{WorkloadSparedWorker, WorkloadAnyNode}
 
 // Fault actions.
 const (

@@ -48,6 +48,9 @@ func (d *doc) validateScenario(s *Scenario) {
 		} else if d.present("probes.workloadToleration") && p.WorkloadToleration <= 0 {
 			d.errorf("probes.workloadToleration", "must be > 0, got %s (leave it out for Kubernetes' 300 s)", p.WorkloadToleration)
 		}
+		if p.WorkloadVia != "" && !slices.Contains(WorkloadVias, p.WorkloadVia) {
+			d.errorf("probes.workloadVia", "unknown value %q: want %s (or leave it out)", p.WorkloadVia, quoteList(WorkloadVias))
+		}
 	}
 
 	if d.section("fault", "action and target") {

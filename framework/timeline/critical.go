@@ -1,6 +1,7 @@
 package timeline
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -30,6 +31,12 @@ type CriticalPath struct {
 	// there is no critical path, when there is none.
 	Text string `json:"text"`
 	Note string `json:"note,omitempty"`
+	// Order is every recovery that was measured, earliest first: the
+	// order the cluster came back in (etcd before the API servers before
+	// the leaders, on a whole-cluster outage). OrderText says it in one
+	// line, with whether a recovery procedure (a human's step) ran.
+	Order     []Link `json:"order,omitempty"`
+	OrderText string `json:"orderText,omitempty"`
 }
 
 // Link is one term of a known bound: an instant the component waited for
@@ -66,6 +73,7 @@ func CriticalPathOf(tl Timeline, figs []Figure) CriticalPath {
 	}
 	info, _ := Info(worst.Name)
 	cp := CriticalPath{Figure: worst.Name, Component: info.Component, Total: all.Value}
+	cp.Order, cp.OrderText = recoveryOrder(tl, byName)
 	at, _ := InjectAt(tl)
 	cp.Links = boundOf(tl, at, worst.Name, byName)
 	label := cp.Component
@@ -240,4 +248,36 @@ func sum(chain []Link) float64 {
 
 func secs(v float64) string {
 	return fmt.Sprintf("%.1f s", v)
+}
+
+// recoveryOrder is every measured recovery figure, earliest first (ties
+// in the order recoveryParts lists them), and the line that says it.
+func recoveryOrder(tl Timeline, byName map[string]Figure) ([]Link, string) {
+	var order []Link
+	for _, name := range recoveryParts {
+		f, ok := byName[name]
+		if !ok || !f.Measured {
+			continue
+		}
+		what := name
+		if info, ok := Info(name); ok && info.Component != "" {
+			what = info.Component
+		}
+		order = append(order, Link{What: what, Seconds: f.Value, From: name})
+	}
+	slices.SortStableFunc(order, func(a, b Link) int { return cmp.Compare(a.Seconds, b.Seconds) })
+	if len(order) == 0 {
+		return nil, ""
+	}
+	parts := make([]string, len(order))
+	for i, l := range order {
+		parts[i] = fmt.Sprintf("%s %s", l.What, secs(l.Seconds))
+	}
+	text := "back in this order: " + strings.Join(parts, ", ")
+	if n := len(tl.Steps); n > 0 {
+		text += fmt.Sprintf("; after a recovery procedure of %d steps", n)
+	} else {
+		text += "; no human step"
+	}
+	return order, text
 }

@@ -1,6 +1,7 @@
 package timeline
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -107,5 +108,30 @@ func TestCriticalPathHeldFaultLifted(t *testing.T) {
 	cp := CriticalPathOf(tl, figs)
 	if !strings.HasPrefix(cp.Text, "nodes: unpause lifted at 75.3 s = 75.3 s of 79.3 s (4.0 s its own") {
 		t.Errorf("text %q", cp.Text)
+	}
+}
+
+// After a whole-cluster outage the order the components came back in is
+// what an operator asks first: every measured recovery, earliest first,
+// and whether a human's procedure was needed.
+func TestRecoveryOrder(t *testing.T) {
+	tl := Timeline{Start: at(-10), End: at(90), Events: []Event{{Kind: EventInject, Action: "reboot", At: at(0), Done: at(11)}}}
+	figs := []Figure{fig(APIRecovery, 29.4), fig(EtcdRecovery, 25), fig(NodeRecovery, 30.8), fig(LeaseSchedulerRecovery, 45.5),
+		fig(LeaseControllerManagerRecovery, 51.8), fig(WorkloadRecovery, 33.1), {Name: PodEtcdRecovery}, fig(RecoveryAll, 51.8)}
+	cp := CriticalPathOf(tl, figs)
+	var got []string
+	for _, l := range cp.Order {
+		got = append(got, l.From)
+	}
+	want := []string{EtcdRecovery, APIRecovery, NodeRecovery, WorkloadRecovery, LeaseSchedulerRecovery, LeaseControllerManagerRecovery}
+	if !slices.Equal(got, want) {
+		t.Errorf("order %v, want %v", got, want)
+	}
+	if !strings.HasPrefix(cp.OrderText, "back in this order: etcd members 25.0 s, API (clients) 29.4 s") || !strings.HasSuffix(cp.OrderText, "; no human step") {
+		t.Errorf("order text %q", cp.OrderText)
+	}
+	tl.Steps = []Step{{Name: "restore", Start: at(5), End: at(24)}}
+	if cp := CriticalPathOf(tl, figs); !strings.HasSuffix(cp.OrderText, "; after a recovery procedure of 1 steps") {
+		t.Errorf("with a procedure: %q", cp.OrderText)
 	}
 }
