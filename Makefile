@@ -1,6 +1,6 @@
 # firedrill: one command runs a drill, one runs the tests.
 #   make e2e SCENARIO=reboot-master     a drill on a real kind cluster
-#   make test                           unit + fuzz + validation tests, the six calibrations, reboot-master, the single-master DR drills, the safety suite, the ssh provider on vm-hosts
+#   make test                           every suite this machine can run (scripts/make-test): unit, validation, the kind drills, the safety suite, the ssh suites
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -32,7 +32,7 @@ N ?= 10
 help:
 	@echo "make e2e SCENARIO=reboot-master   run one drill (comma-separate several; LABELS='...' filters by label)"
 	@echo "make e2e SUITE=ha                 every drill labelled ha, on one kind-ha cluster"
-	@echo "make test                         unit and validation tests, the calibration, reboot-master and single-master DR drills, the safety suite"
+	@echo "make test                         every suite this machine can run; names each it skips and why (ssh suites: FIREDRILL_SSH_INVENTORY)"
 	@echo "make unit                         unit tests, a short fuzz of the scenario loader, actionlint, report.html in Chromium (no cluster)"
 	@echo "make validate [FILES='a.yaml b.yaml']  check scenario and profile files without a cluster"
 	@echo "make e2e-safety                   real-cluster safety tests: foreign clusters refused, Ctrl-C in every phase"
@@ -43,7 +43,8 @@ help:
 	@echo "make observe CONTEXT=ctx DURATION=5m  probe an existing cluster without injecting anything, and report"
 
 # The calibration drills (two cut shapes x 5 s, 20 s, 60 s) guard every
-# other number; reboot-master is the vertical slice; wipe-etcd and
+# other number; reboot-master is the vertical slice, reboot-all-nodes-single
+# the whole-cluster outage; wipe-etcd and
 # recover-control-plane run the recovery procedures for real (about a minute
 # and a half each).
 TEST_LABELS := single-master && (calibration || reboot || disaster-recovery)

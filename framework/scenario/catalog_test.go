@@ -315,6 +315,11 @@ func TestZoneDrillsFitTheHAProfiles(t *testing.T) {
 			if zone == "" || n == 0 {
 				t.Errorf("%s on %s: no node in zone %q", name, profile, zone)
 			}
+			// The zone drills measure that the workload keeps serving
+			// from the other zones: a worker stays outside the fault.
+			if s := c.Scenarios[name]; s.Probes.WorkloadVia != WorkloadSparedWorker || !sparesAWorker(p.NodeShapes(), s.Fault.Target) {
+				t.Errorf("%s on %s: no worker outside the fault for the workload (workloadVia %q)", name, profile, s.Probes.WorkloadVia)
+			}
 		}
 	}
 }
