@@ -429,7 +429,11 @@ func (d *drillRun) exit(ctx context.Context, cause error) error {
 // than run out of time: a drill that ran out of time failed; one that was
 // interrupted did not finish. Front ends bound a drill with a deadline of
 // their own (run.Runner does), so the two read apart.
-func interrupted(ctx context.Context) bool {
+func interrupted(ctx context.Context) bool { return Interrupted(ctx) }
+
+// Interrupted says whether ctx was cancelled from outside (Ctrl-C,
+// SIGTERM) rather than by its own deadline (the drill's time limit).
+func Interrupted(ctx context.Context) bool {
 	return ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded)
 }
 

@@ -121,6 +121,10 @@ type world struct {
 	pauseTakes time.Duration
 	// upFails: the provider cannot make the cluster.
 	upFails string
+	// interruptUp: Ctrl-C while the provider makes the cluster (cancel
+	// is the run's).
+	interruptUp bool
+	cancel      func()
 }
 
 func newWorld(t *testing.T) *world {
@@ -246,8 +250,13 @@ type haProvider struct {
 	deleted []string
 }
 
-func (p *haProvider) Up(context.Context, cluster.UpInput) (cluster.Cluster, bool, error) {
+func (p *haProvider) Up(ctx context.Context, _ cluster.UpInput) (cluster.Cluster, bool, error) {
 	p.ups++
+	if p.w.interruptUp {
+		p.w.cancel()
+		<-ctx.Done()
+		return nil, false, ctx.Err()
+	}
 	if p.w.upFails != "" {
 		return nil, false, errors.New(p.w.upFails)
 	}
@@ -307,6 +316,7 @@ func runFakeRepeat(t *testing.T, script func(*world), cancelIn string, cancelAft
 	fr.r = r
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	fr.w.cancel = cancel
 	var mu sync.Mutex
 	r.onPhase = func(_, phase string) {
 		mu.Lock()
@@ -504,6 +514,15 @@ func TestRunClusterCouldNotBeMade(t *testing.T) {
 	}
 	if !strings.Contains(string(junit), `type="INVALID"`) || strings.Contains(string(junit), "BLOWN") {
 		t.Errorf("junit.xml:\n%s", junit)
+	}
+}
+
+// Ctrl-C while the cluster is made is an interruption, not a drill that
+// could not run.
+func TestRunInterruptedWhileMakingTheCluster(t *testing.T) {
+	fr := runFake(t, func(w *world) { w.interruptUp = true }, "", 0)
+	if d := fr.drill(t); d.Verdict != drill.VerdictInterrupted || d.Invalid != "" || fr.code != ExitInterrupted {
+		t.Errorf("verdict %s (invalid %q), exit %d; want INTERRUPTED, %d", d.Verdict, d.Invalid, fr.code, ExitInterrupted)
 	}
 }
 

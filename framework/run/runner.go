@@ -132,11 +132,11 @@ func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*drill.Result
 	}
 	c, err := r.pool.get(ctx, profile)
 	if err != nil {
-		return r.couldNotRun(s, profile.Name, limits, fmt.Errorf("cluster for profile %s: %w", profile.Name, err))
+		return r.couldNotRun(ctx, s, profile.Name, limits, fmt.Errorf("cluster for profile %s: %w", profile.Name, err))
 	}
 	client, err := r.connect(c)
 	if err != nil {
-		return r.couldNotRun(s, c.Name(), limits, fmt.Errorf("cluster %s: %w", c.Name(), err))
+		return r.couldNotRun(ctx, s, c.Name(), limits, fmt.Errorf("cluster %s: %w", c.Name(), err))
 	}
 	env := environment(ctx, client, r.report.ID, profile)
 	spec, _ := Spec(profile, r.cfg.Overrides())
@@ -161,10 +161,12 @@ func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*drill.Result
 }
 
 // couldNotRun records a drill whose cluster could not be had: INVALID,
-// its budgets not judged, in the run's report like any other drill.
-func (r *Runner) couldNotRun(s *scenario.Scenario, cluster string, limits []budget.Budget, err error) (*drill.Result, error) {
+// its budgets not judged, in the run's report like any other drill; or
+// INTERRUPTED, when Ctrl-C stopped the cluster's making.
+func (r *Runner) couldNotRun(ctx context.Context, s *scenario.Scenario, cluster string, limits []budget.Budget, err error) (*drill.Result, error) {
 	now := time.Now()
-	res := &drill.Result{Scenario: s.Name, Description: s.Description, Cluster: cluster, Started: now, Finished: now, Error: err.Error()}
+	res := &drill.Result{Scenario: s.Name, Description: s.Description, Cluster: cluster, Started: now, Finished: now, Error: err.Error(),
+		Interrupted: drill.Interrupted(ctx)}
 	drill.JudgeLimits(res, limits)
 	return res, errors.Join(err, r.record(s, res, nil))
 }
