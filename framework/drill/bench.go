@@ -109,7 +109,7 @@ func Observe(ctx context.Context, in ObserveInput) (*Result, error) {
 	res.PeakRSSBytes = peakRSS()
 	if err != nil {
 		res.Error = err.Error()
-		res.Interrupted = interrupted(ctx)
+		res.Interrupted = Interrupted(ctx)
 	}
 	return res, err
 }

@@ -393,7 +393,7 @@ func (d *drillRun) exit(ctx context.Context, cause error) error {
 		}
 		cancel()
 	}
-	interrupted := interrupted(ctx)
+	interrupted := Interrupted(ctx)
 	if d.probes != nil {
 		res.Timeline = d.probes.Stop(ctx, exitWait(ctx, t.ReadBack, t))
 		res.Timeline.Settings = d.settings
@@ -429,8 +429,6 @@ func (d *drillRun) exit(ctx context.Context, cause error) error {
 // than run out of time: a drill that ran out of time failed; one that was
 // interrupted did not finish. Front ends bound a drill with a deadline of
 // their own (run.Runner does), so the two read apart.
-func interrupted(ctx context.Context) bool { return Interrupted(ctx) }
-
 // Interrupted says whether ctx was cancelled from outside (Ctrl-C,
 // SIGTERM) rather than by its own deadline (the drill's time limit).
 func Interrupted(ctx context.Context) bool {

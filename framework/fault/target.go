@@ -102,7 +102,7 @@ func Select(nodes []cluster.Node, f scenario.Fault, facts Facts, now time.Time) 
 // Matches says whether a target's role and zone admit the node: whether
 // Select could pick it.
 func Matches(n cluster.Node, t scenario.Target) bool {
-	return (t.Role == scenario.RoleAny || n.Role == t.Role) && (t.Zone == "" || n.Zone == t.Zone)
+	return t.Admits(n.Role, n.Zone)
 }
 
 // BackoffReset is how long a container must run before the kubelet forgets

@@ -442,7 +442,7 @@ func checkTarget(d *doc, s *Scenario, p *ClusterProfile) {
 	t := s.Fault.Target
 	matching := 0
 	for _, n := range shapes {
-		if (t.Role == RoleAny || t.Role == n.Role) && (t.Zone == "" || t.Zone == n.Zone) {
+		if t.Admits(n.Role, n.Zone) {
 			matching++
 		}
 	}
@@ -479,7 +479,7 @@ func checkTarget(d *doc, s *Scenario, p *ClusterProfile) {
 // target's role and zone, so the fault cannot take it.
 func sparesAWorker(shapes []KindNode, t Target) bool {
 	for _, n := range shapes {
-		if n.Role == RoleWorker && !((t.Role == RoleAny || t.Role == n.Role) && (t.Zone == "" || t.Zone == n.Zone)) {
+		if n.Role == RoleWorker && !t.Admits(n.Role, n.Zone) {
 			return true
 		}
 	}

@@ -373,6 +373,12 @@ func (p *ClusterProfile) Rel(path string) string {
 	return filepath.Join(filepath.Dir(p.Path), path)
 }
 
+// Admits says whether the target's role and zone admit a node of this
+// role and zone: the one rule validation and the fault's selection share.
+func (t Target) Admits(role, zone string) bool {
+	return (t.Role == RoleAny || t.Role == role) && (t.Zone == "" || t.Zone == zone)
+}
+
 // Providers.
 const (
 	ProviderKind = "kind"
