@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"k8s.io/client-go/rest"
+
+	"github.com/firedrill/firedrill/framework/packetfilter"
+	"github.com/firedrill/firedrill/framework/shell"
 )
 
 // Node roles.
@@ -100,7 +103,7 @@ var ErrNotFound = errors.New("cluster not found")
 
 // RuleComment marks every packet filter rule the tool inserts in a node
 // (iptables -m comment), so a rule left by a dead run can be found.
-const RuleComment = "firedrill"
+const RuleComment = packetfilter.Comment
 
 // BootIdentifier names a node's current boot, so that a reboot can be
 // proven: the identifier changes when, and only when, the node boots
@@ -147,7 +150,7 @@ func APIIsolationRule(source, port, shape string) ([]string, error) {
 // the change took effect there, apart from the command's way back and
 // from the probes.
 func StampedRule(ctx context.Context, x NodeExec, n Node, op string, rule []string) (time.Time, error) {
-	out, err := x.Exec(ctx, n, "sh", "-c", "iptables "+op+" "+strings.Join(rule, " ")+" && "+NodeClockCommand)
+	out, err := x.Exec(ctx, n, "sh", "-c", shell.Line("iptables", append([]string{op}, rule...)...)+" && "+NodeClockCommand)
 	if err != nil {
 		return time.Time{}, err
 	}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/journal"
 	"github.com/firedrill/firedrill/framework/kubeadm"
+	"github.com/firedrill/firedrill/framework/packetfilter"
 	"github.com/firedrill/firedrill/framework/scenario"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
@@ -134,6 +136,11 @@ func Undo(ctx context.Context, c cluster.Cluster, e journal.Entry) error {
 		if !ok {
 			return fmt.Errorf("cluster %s cannot run commands on nodes", c.Name())
 		}
+		// The component is read back from a journal file: only a known
+		// one names a process to continue.
+		if !slices.Contains(scenario.Components, e.Shape) {
+			return fmt.Errorf("journal entry names component %q, not one of %v: not undone", e.Shape, scenario.Components)
+		}
 		_, err := thaw(ctx, x, n, e.Shape)
 		return err
 	case UndoRestoreNode:
@@ -155,8 +162,7 @@ func Undo(ctx context.Context, c cluster.Cluster, e journal.Entry) error {
 		if !ok {
 			return fmt.Errorf("cluster %s cannot run commands on nodes", c.Name())
 		}
-		_, err := x.Exec(ctx, n, "sh", "-c", removeMarkedRulesScript)
-		return err
+		return packetfilter.RemoveAll(ctx, execOn(x, n))
 	case UndoStart:
 		switch s := c.(type) {
 		case cluster.Stopper:
@@ -555,4 +561,9 @@ func onEach(ctx context.Context, targets []cluster.Node, ev Events, kind timelin
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// execOn runs argv on node n, for the packet filter's own calls.
+func execOn(x cluster.NodeExec, n cluster.Node) packetfilter.Run {
+	return func(ctx context.Context, argv ...string) ([]byte, error) { return x.Exec(ctx, n, argv[0], argv[1:]...) }
 }

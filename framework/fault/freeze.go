@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/shell"
 )
 
 // processPattern matches a control-plane component's process: static pods
@@ -34,7 +35,7 @@ func freezeActions(component string) func(cluster.Cluster) (heldActions, error) 
 			inPlace: func(ctx context.Context, n cluster.Node) (bool, error) {
 				// Every matching process, and at least one, in state T.
 				out, err := x.Exec(ctx, n, "sh", "-c",
-					"for p in $(pgrep -f '"+pattern+"'); do awk '{print $3}' /proc/$p/stat; done")
+					"for p in $(pgrep -f "+shell.Quote(pattern)+"); do awk '{print $3}' /proc/$p/stat; done")
 				if err != nil {
 					return false, err
 				}
@@ -53,6 +54,6 @@ func freezeActions(component string) func(cluster.Cluster) (heldActions, error) 
 // thaw SIGCONTs a component's processes. A process the kubelet replaced
 // meanwhile is not stopped, so none matching is no error.
 func thaw(ctx context.Context, x cluster.NodeExec, n cluster.Node, component string) (time.Time, error) {
-	_, err := x.Exec(ctx, n, "sh", "-c", "pkill -CONT -f '"+processPattern(component)+"' || true")
+	_, err := x.Exec(ctx, n, "sh", "-c", "pkill -CONT -f "+shell.Quote(processPattern(component))+" || true")
 	return time.Time{}, err
 }

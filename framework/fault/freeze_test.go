@@ -89,3 +89,16 @@ func TestUndoThaws(t *testing.T) {
 		t.Errorf("state %s after the undo, want R", c.state["cp1"])
 	}
 }
+
+// A journal entry is text on disk: one whose component is not a known
+// one is refused, and nothing is run on the node.
+func TestUndoThawRefusesAnUnknownComponent(t *testing.T) {
+	c := &procCluster{state: map[string]string{"cp1": "T"}}
+	err := Undo(context.Background(), c, journal.Entry{Node: "cp1", Action: "freeze etcd", Undo: UndoThaw, Shape: "etcd( |$)'; reboot; '"})
+	if err == nil || !strings.Contains(err.Error(), "not undone") {
+		t.Errorf("undo of a planted component: %v, want a refusal", err)
+	}
+	if c.state["cp1"] != "T" {
+		t.Errorf("something ran on the node: state %s", c.state["cp1"])
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/shell"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
@@ -33,7 +34,7 @@ func (k kill) Inject(ctx context.Context, c cluster.Cluster, targets []cluster.N
 	}
 	pattern := processPattern(k.component)
 	pids := func(ctx context.Context, n cluster.Node) ([]string, error) {
-		out, err := x.Exec(ctx, n, "sh", "-c", "pgrep -f '"+pattern+"' || true")
+		out, err := x.Exec(ctx, n, "sh", "-c", "pgrep -f "+shell.Quote(pattern)+" || true")
 		return strings.Fields(string(out)), err
 	}
 	return onEach(ctx, targets, ev, timeline.EventInject, "kill "+k.component, func(ctx context.Context, n cluster.Node) (time.Time, error) {

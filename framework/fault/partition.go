@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/packetfilter"
 )
 
 // A partition cuts the target nodes off from the rest of the cluster, both
@@ -171,8 +172,6 @@ func healZoneOf(ctx context.Context, c cluster.Cluster, zp cluster.ZonePartition
 }
 
 // removeMarkedRulesScript deletes every rule marked as firedrill's in the
-// node (IPv4 and IPv6): the undo of a partition whose exact rules a dead
-// run took with it.
-const removeMarkedRulesScript = `for t in iptables ip6tables; do
-  $t -S | grep -- '--comment ` + cluster.RuleComment + `' | sed 's/^-A /-D /' | while read -r rule; do eval "$t $rule" || exit 1; done
-done`
+// node (IPv4 and IPv6), run by the host itself: the undo of a partition
+// whose exact rules a dead run took with it.
+const removeMarkedRulesScript = packetfilter.RemoveAllScript

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/shell"
 )
 
 // ruleSet is packet filter rules a fault puts inside a node, per tool
@@ -25,14 +26,14 @@ func (rs ruleSet) script(op string) string {
 	var cmds []string
 	for _, tool := range ruleTools {
 		for _, r := range rs[tool] {
-			spec := strings.Join(r, " ")
+			with := func(op string) string { return shell.Line(tool, append([]string{op}, r...)...) }
 			switch op {
 			case "-D":
-				cmds = append(cmds, "if "+tool+" -C "+spec+" 2>/dev/null; then "+tool+" -D "+spec+"; fi")
+				cmds = append(cmds, "if "+with("-C")+" 2>/dev/null; then "+with("-D")+"; fi")
 			case "-C":
-				cmds = append(cmds, tool+" -C "+spec+" 2>/dev/null")
+				cmds = append(cmds, with("-C")+" 2>/dev/null")
 			default:
-				cmds = append(cmds, tool+" "+op+" "+spec)
+				cmds = append(cmds, with(op))
 			}
 		}
 	}

@@ -4,17 +4,21 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
-	"al.essio.dev/pkg/shellescape"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/kubeadm"
+	"github.com/firedrill/firedrill/framework/shell"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
@@ -116,7 +120,38 @@ func parseMember(manifest []byte) (Member, error) {
 	if m.Name == "" || m.PeerURL == "" {
 		return m, fmt.Errorf("no --name or --initial-advertise-peer-urls in the etcd container's command")
 	}
+	// Both go into the restore's scripts and its runbook: they are read
+	// from a node, so they are checked for what they must be first.
+	if len(m.Name) > 253 || !memberName.MatchString(m.Name) {
+		return m, fmt.Errorf("etcd --name %q is not a DNS name, as kubeadm makes it (the node's name)", m.Name)
+	}
+	if err := checkPeerURL(m.PeerURL); err != nil {
+		return m, fmt.Errorf("etcd --initial-advertise-peer-urls %q: %w", m.PeerURL, err)
+	}
 	return m, nil
+}
+
+// memberName is a DNS subdomain: kubeadm names a member after its node.
+var memberName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`)
+
+// checkPeerURL requires one http(s) URL of an address and port, nothing
+// else: the one peer URL kubeadm gives a member.
+func checkPeerURL(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return err
+	case u.Scheme != "https" && u.Scheme != "http":
+		return fmt.Errorf("not an http(s) URL")
+	case u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "":
+		return fmt.Errorf("has more than a scheme, address and port")
+	case net.ParseIP(u.Hostname()) == nil && !memberName.MatchString(u.Hostname()):
+		return fmt.Errorf("host %q is neither an IP address nor a DNS name", u.Hostname())
+	}
+	if p, err := strconv.Atoi(u.Port()); err != nil || p < 1 || p > 65535 {
+		return fmt.Errorf("no port")
+	}
+	return nil
 }
 
 // initialCluster is etcd's --initial-cluster for the members.
@@ -175,7 +210,7 @@ func WipeScript() string {
 // a member of a new cluster: every member from the same snapshot, with the
 // same new token and the full initial cluster.
 func restoreScript(m Member, all []Member, token string, bump int64) string {
-	q := shellescape.Quote
+	q := shell.Quote
 	return m.Tools().With("rm -rf "+restoreDir,
 		fmt.Sprintf("etcdutl snapshot restore %s --name %s --initial-cluster %s --initial-cluster-token %s --initial-advertise-peer-urls %s --data-dir %s --bump-revision %d --mark-compacted",
 			NodeSnapshot, q(m.Name), q(initialCluster(all)), q(token), q(m.PeerURL), restoreDir, bump),
@@ -344,5 +379,5 @@ func SnapshotPlan(m Member, c cluster.FileCopier, dir string, snap *timeline.Sna
 		Actions: append([]Action{save, copyOut, On(n, removeWorkDir)}, extra...)}
 }
 
-// SnapshotFile is the backup's name in the drill's report folder.
+// SnapshotFile is the backup's name in the drill's backup folder.
 const SnapshotFile = "etcd-snapshot.db"

@@ -5,9 +5,8 @@ import (
 	"regexp"
 	"strings"
 
-	"al.essio.dev/pkg/shellescape"
-
 	"github.com/firedrill/firedrill/framework/kubeadm"
+	"github.com/firedrill/firedrill/framework/shell"
 )
 
 // etcd's tools on a node. kind's published node images and a plain
@@ -81,7 +80,7 @@ func containerdName(image string) (string, error) {
 // machine that never ran etcd). The runbook shows them, so that an
 // operator can type the same.
 func (t EtcdTools) Define() string {
-	img := shellescape.Quote(t.Image)
+	img := shell.Quote(t.Image)
 	ctr := "ctr -n " + containerdNamespace
 	mount := func(dir, options string) string {
 		dir = strings.TrimSuffix(dir, "/")

@@ -137,6 +137,22 @@ func TestParseMember(t *testing.T) {
 	if _, err := parseMember([]byte("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - command: [etcd]\n")); err == nil {
 		t.Error("a manifest without --name parsed")
 	}
+	// The name and the peer URL go into the restore's scripts too.
+	for _, edit := range [][2]string{
+		{"--name=firedrill-single-control-plane", "--name=cp;reboot"},
+		{"--name=firedrill-single-control-plane", "--name=$(reboot)"},
+		{"--initial-advertise-peer-urls=https://172.18.0.3:2380", "--initial-advertise-peer-urls=https://172.18.0.3:2380/$(reboot)"},
+		{"--initial-advertise-peer-urls=https://172.18.0.3:2380", "--initial-advertise-peer-urls=https://172.18.0.3:2380,https://x:1"},
+		{"--initial-advertise-peer-urls=https://172.18.0.3:2380", "--initial-advertise-peer-urls=file:///etc/shadow"},
+	} {
+		bad := strings.Replace(string(data), edit[0], edit[1], 1)
+		if bad == string(data) {
+			t.Fatalf("testdata has no %q", edit[0])
+		}
+		if _, err := parseMember([]byte(bad)); err == nil {
+			t.Errorf("a member with %s parsed", edit[1])
+		}
+	}
 }
 
 func TestParseStatus(t *testing.T) {

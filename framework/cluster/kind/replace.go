@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/shell"
 )
 
 // A lost node is replaced by a fresh container run the way kind ran the
@@ -197,12 +198,7 @@ func (c *Cluster) ReplaceCommand(n cluster.Node) string {
 	if err != nil {
 		return "docker run ... (" + err.Error() + ")"
 	}
-	for i, a := range args {
-		if strings.ContainsAny(a, " ()$*") {
-			args[i] = "'" + a + "'"
-		}
-	}
-	return "docker " + strings.Join(args, " ")
+	return shell.Line("docker", args...)
 }
 
 // recordReplacement swaps the lost container's ID for the new one's in the

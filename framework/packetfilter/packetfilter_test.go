@@ -1,0 +1,121 @@
+package packetfilter
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// listing is what `iptables -S` prints in a node where firedrill cut the
+// API off, next to rules of others: kube-proxy's, one whose comment merely
+// starts with firedrill, and rules planted with firedrill's comment and
+// shell in them (anyone with NET_ADMIN in the node can add one).
+func listing(marker string) string {
+	return strings.Join([]string{
+		"-P INPUT ACCEPT",
+		"-N KUBE-FIREWALL",
+		"-A INPUT -j KUBE-FIREWALL",
+		"-A INPUT -s 172.18.0.1/32 -p tcp -m tcp --dport 6443 -m comment --comment firedrill -j DROP",
+		"-A OUTPUT -p tcp -m tcp --dport 6443 -m comment --comment firedrill -j REJECT --reject-with tcp-reset",
+		"-A INPUT -m comment --comment firedrill-other -j ACCEPT",
+		`-A INPUT -m comment --comment firedrill -m comment --comment "$(touch ` + marker + `)" -j ACCEPT`,
+		"-A INPUT -m comment --comment firedrill -m comment --comment $(touch " + marker + ") -j ACCEPT",
+		"-A INPUT -m comment --comment firedrill -m comment --comment `touch " + marker + "` -j ACCEPT",
+		"-A INPUT -m comment --comment firedrill;touch\\ " + marker + " -j ACCEPT",
+	}, "\n") + "\n"
+}
+
+var want = []Rule{
+	{"INPUT", "-s", "172.18.0.1/32", "-p", "tcp", "-m", "tcp", "--dport", "6443", "-m", "comment", "--comment", "firedrill", "-j", "DROP"},
+	{"OUTPUT", "-p", "tcp", "-m", "tcp", "--dport", "6443", "-m", "comment", "--comment", "firedrill", "-j", "REJECT", "--reject-with", "tcp-reset"},
+}
+
+func TestMarkedTakesOnlyPlainRulesOfOurs(t *testing.T) {
+	got := Marked(listing("/nonexistent"))
+	if !slices.EqualFunc(got, want, func(a, b Rule) bool { return slices.Equal(a, b) }) {
+		t.Errorf("Marked:\n got %q\nwant %q", got, want)
+	}
+}
+
+// The host's own script (run by a timer when the harness is gone) deletes
+// exactly what Marked finds, with the same words, and runs nothing it
+// read: the old script's eval ran a planted `$(...)` as root.
+func TestRemoveAllScriptDeletesWhatMarkedFindsAndRunsNothing(t *testing.T) {
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "ran")
+	calls := filepath.Join(dir, "calls")
+	listFile := filepath.Join(dir, "listing")
+	if err := os.WriteFile(listFile, []byte(listing(marker)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A fake iptables and ip6tables: -S prints the listing (ip6tables an
+	// empty one), -D records its arguments one per line.
+	for _, tool := range Tools {
+		list := "cat " + listFile
+		if tool == "ip6tables" {
+			list = "true"
+		}
+		fake := "#!/bin/sh\nif [ \"$1\" = -S ]; then " + list + "; exit 0; fi\n" +
+			"printf '%s\\n' \"$0\" \"$@\" >> " + calls + "\nprintf -- '--\\n' >> " + calls + "\n"
+		if err := os.WriteFile(filepath.Join(dir, tool), []byte(fake), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command("sh", "-c", RemoveAllScript)
+	cmd.Env = append(os.Environ(), "PATH="+dir+":/usr/bin:/bin")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("the script ran a command planted in a rule")
+	}
+	data, err := os.ReadFile(calls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []Rule
+	for _, call := range strings.Split(strings.TrimSuffix(string(data), "--\n"), "--\n") {
+		words := strings.Split(strings.TrimSuffix(call, "\n"), "\n")
+		if filepath.Base(words[0]) != "iptables" || words[1] != "-D" {
+			t.Fatalf("unexpected call %q", words)
+		}
+		got = append(got, Rule(words[2:]))
+	}
+	if !slices.EqualFunc(got, want, func(a, b Rule) bool { return slices.Equal(a, b) }) {
+		t.Errorf("the script deleted\n %q\nMarked finds\n %q", got, want)
+	}
+}
+
+// RemoveAll, as clean and the journal's undo use it, deletes with argv
+// from the same parse, rule by rule, checking each is still there.
+func TestRemoveAllUsesArgv(t *testing.T) {
+	rules := []string{want[0].String(), want[1].String(), "-A INPUT -j KUBE-FIREWALL"}
+	run := func(_ context.Context, argv ...string) ([]byte, error) {
+		switch {
+		case argv[1] == "-S" && argv[0] == "iptables":
+			return []byte(strings.Join(rules, "\n") + "\n" + listing("/nonexistent")), nil
+		case argv[1] == "-S":
+			return nil, nil
+		case argv[1] == "-C":
+			if !slices.Contains(rules, "-A "+strings.Join(argv[2:], " ")) {
+				return nil, os.ErrNotExist
+			}
+			return nil, nil
+		case argv[1] == "-D":
+			rules = slices.DeleteFunc(rules, func(r string) bool { return r == "-A "+strings.Join(argv[2:], " ") })
+			return nil, nil
+		}
+		t.Fatalf("unexpected %q", argv)
+		return nil, nil
+	}
+	if err := RemoveAll(context.Background(), run); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(rules, []string{"-A INPUT -j KUBE-FIREWALL"}) {
+		t.Errorf("rules left: %q", rules)
+	}
+}
