@@ -321,25 +321,6 @@ func (c *client) session(ctx context.Context, h Host, conn *ssh.Client, sess *ss
 	}
 }
 
-// quote makes a word safe for a POSIX shell.
-func quote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,+@%", r))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-// commandLine is a command and its arguments as one shell line.
-func commandLine(command string, args ...string) string {
-	words := []string{quote(command)}
-	for _, a := range args {
-		words = append(words, quote(a))
-	}
-	return strings.Join(words, " ")
-}
-
 // shorten keeps an error's command to its first line and 120 characters.
 func shorten(s string) string {
 	line, _, cut := strings.Cut(s, "\n")

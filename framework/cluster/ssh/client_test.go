@@ -20,6 +20,8 @@ import (
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
 	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/firedrill/firedrill/framework/shell"
 )
 
 // testServer is an SSH server in the test process that runs each exec
@@ -187,7 +189,7 @@ func TestRunOverSSH(t *testing.T) {
 	c := newClient()
 	defer c.Close()
 	ctx := context.Background()
-	out, err := c.run(ctx, h, commandLine("printf", "%s|", "a b", "it's"), nil)
+	out, err := c.run(ctx, h, shell.Line("printf", "%s|", "a b", "it's"), nil)
 	if err != nil || string(out) != "a b|it's|" {
 		t.Fatalf("out %q, err %v: arguments must reach the shell as given", out, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/shell"
 )
 
 // Cluster is a cluster on machines reached over SSH: every node ability
@@ -59,7 +60,7 @@ func (c *Cluster) Exec(ctx context.Context, n cluster.Node, command string, args
 	if err != nil {
 		return nil, err
 	}
-	return c.client.run(ctx, h, commandLine(command, args...), nil)
+	return c.client.run(ctx, h, shell.Line(command, args...), nil)
 }
 
 // bootIDCommand names the node's boot: the kernel's boot_id, which a real
@@ -144,7 +145,7 @@ func (c *Cluster) CopyFrom(ctx context.Context, n cluster.Node, nodePath, localP
 	if err != nil {
 		return err
 	}
-	out, err := c.client.run(ctx, h, "cat "+quote(nodePath), nil)
+	out, err := c.client.run(ctx, h, "cat "+shell.Quote(nodePath), nil)
 	if err != nil {
 		return err
 	}
@@ -165,7 +166,7 @@ func (c *Cluster) CopyTo(ctx context.Context, n cluster.Node, localPath, nodePat
 		return err
 	}
 	defer f.Close()
-	_, err = c.client.run(ctx, h, "mkdir -p "+quote(filepath.Dir(nodePath))+" && cat > "+quote(nodePath), f)
+	_, err = c.client.run(ctx, h, "mkdir -p "+shell.Quote(filepath.Dir(nodePath))+" && cat > "+shell.Quote(nodePath), f)
 	return err
 }
 

@@ -3,6 +3,8 @@ package ssh
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"text/template"
@@ -23,6 +26,7 @@ import (
 
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/health"
+	"github.com/firedrill/firedrill/framework/shell"
 	"github.com/firedrill/firedrill/framework/waitfor"
 )
 
@@ -46,9 +50,9 @@ type Provider struct {
 	client   *client
 	mu       sync.Mutex
 	made     map[string]*Cluster
-	// mark and kubeletConf are markPath and kubeletConfPath (tests point
-	// them elsewhere).
-	mark, kubeletConf string
+	// mark and kubeletConf are markPath and kubeletConfPath, and
+	// resetCommands what a reset runs (tests point them elsewhere).
+	mark, kubeletConf, resetCommands string
 }
 
 // NewProvider returns the ssh provider; stateDir holds its records
@@ -57,7 +61,7 @@ func NewProvider(out io.Writer, stateDir string) *Provider {
 	c := newClient()
 	c.notices = out
 	return &Provider{out: out, stateDir: stateDir, client: c, made: map[string]*Cluster{},
-		mark: markPath, kubeletConf: kubeletConfPath}
+		mark: markPath, kubeletConf: kubeletConfPath, resetCommands: resetCommands}
 }
 
 // record is what the provider made: written before the first change to a
@@ -67,6 +71,10 @@ type record struct {
 	Profile string    `json:"profile"`
 	Created time.Time `json:"created"`
 	Hosts   []Host    `json:"hosts"`
+	// UID is random, made with the cluster and written into each
+	// machine's mark beside its name: two harness machines that both
+	// name a cluster firedrill-ssh-ha never take the other's for their own.
+	UID string `json:"uid,omitempty"`
 	// Attached is a cluster the provider did not make (sshCluster.attach):
 	// recorded so that `firedrill clean` reaches its machines to undo a
 	// dead run's faults, never reset.
@@ -90,14 +98,46 @@ func (p *Provider) writeRecord(r record) error {
 // machine is one host's state before the provider touches it.
 type machine struct {
 	host Host
-	// mark is the cluster firedrill's mark names ("" when unmarked);
-	// node says whether the machine is a kubelet's node already.
-	mark string
-	node bool
+	// mark is the cluster firedrill's mark names ("" when unmarked) and
+	// markUID the identity of that cluster ("" in a mark of a cluster
+	// made before marks carried one); node says whether the machine is a
+	// kubelet's node already.
+	mark, markUID string
+	node          bool
+}
+
+// markLine is what a machine's mark holds: the cluster's name and UID.
+func markLine(name, uid string) string { return strings.TrimSpace(name + " " + uid) }
+
+// newUID is a cluster's random identity.
+func newUID() (string, error) {
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// ours says whether a machine's mark is that of the cluster rec records.
+func (m machine) ours(rec record) bool { return m.mark == rec.Cluster && m.markUID == rec.UID }
+
+// freeCommand is what a person runs to free a machine that carries a mark
+// of another harness machine, to hand it to this one on purpose: firedrill
+// never does it by itself.
+func (p *Provider) freeCommand(h Host) string {
+	target := h.Address
+	if h.User != "" {
+		target = h.User + "@" + h.Address
+	}
+	port := max(h.Port, 0)
+	if port == 0 {
+		port = 22
+	}
+	return shell.Line("ssh", "-p", strconv.Itoa(port), target, "kubeadm reset --force && rm -rf "+shell.Quote(filepath.Dir(p.mark)))
 }
 
 func (p *Provider) inspect(ctx context.Context, h Host) (machine, error) {
-	script := "printf 'mark=%s\\n' \"$(cat " + quote(p.mark) + " 2>/dev/null)\"; test -e " + quote(p.kubeletConf) + " && echo node=yes || true"
+	script := "printf 'mark=%s\\n' \"$(cat " + shell.Quote(p.mark) + " 2>/dev/null)\"; test -e " + shell.Quote(p.kubeletConf) + " && echo node=yes || true"
 	out, err := p.client.run(ctx, h, script, nil)
 	if err != nil {
 		return machine{}, err
@@ -105,7 +145,7 @@ func (p *Provider) inspect(ctx context.Context, h Host) (machine, error) {
 	m := machine{host: h}
 	for _, line := range strings.Split(string(out), "\n") {
 		if v, ok := strings.CutPrefix(line, "mark="); ok {
-			m.mark = strings.TrimSpace(v)
+			m.mark, m.markUID, _ = strings.Cut(strings.TrimSpace(v), " ")
 		}
 		m.node = m.node || line == "node=yes"
 	}
@@ -189,7 +229,7 @@ func (p *Provider) Up(ctx context.Context, in cluster.UpInput) (cluster.Cluster,
 		}
 		machines = append(machines, m)
 	}
-	_, recorded, err := p.readRecord(spec.Name)
+	rec, recorded, err := p.readRecord(spec.Name)
 	if err != nil {
 		return nil, false, err
 	}
@@ -205,6 +245,12 @@ func (p *Provider) Up(ctx context.Context, in cluster.UpInput) (cluster.Cluster,
 			foreign = append(foreign, fmt.Sprintf("%s (%s): marked for cluster %q", m.host.Name, m.host.Address, m.mark))
 		case m.node && m.mark == "":
 			foreign = append(foreign, fmt.Sprintf("%s (%s): a kubelet's node (%s) without firedrill's mark", m.host.Name, m.host.Address, p.kubeletConf))
+		case m.mark == spec.Name && !recorded:
+			foreign = append(foreign, fmt.Sprintf("%s (%s): marked for cluster %q (uid %q) by a firedrill on another machine, or one that lost its state (%s): not this machine's; to hand it to this machine on purpose, free it first: %s",
+				m.host.Name, m.host.Address, m.mark, m.markUID, p.recordPath(spec.Name), p.freeCommand(m.host)))
+		case m.mark == spec.Name && !m.ours(rec):
+			foreign = append(foreign, fmt.Sprintf("%s (%s): marked for cluster %q with uid %q, but this machine made it with uid %q: not this machine's; to hand it to this machine on purpose, free it first: %s",
+				m.host.Name, m.host.Address, m.mark, m.markUID, rec.UID, p.freeCommand(m.host)))
 		}
 	}
 	if len(foreign) > 0 {
@@ -231,11 +277,14 @@ func (p *Provider) Up(ctx context.Context, in cluster.UpInput) (cluster.Cluster,
 
 func (p *Provider) create(ctx context.Context, spec cluster.Spec, hosts []Host, kubeconfig string) (*Cluster, error) {
 	start := time.Now()
-	if err := p.writeRecord(record{Cluster: spec.Name, Profile: spec.Profile, Created: start, Hosts: hosts}); err != nil {
+	uid, err := newUID()
+	if err != nil {
+		return nil, err
+	}
+	if err := p.writeRecord(record{Cluster: spec.Name, Profile: spec.Profile, Created: start, Hosts: hosts, UID: uid}); err != nil {
 		return nil, err
 	}
 	var tmpl *template.Template
-	var err error
 	if spec.Machines.Files != nil {
 		tmpl, err = template.ParseFS(spec.Machines.Files, spec.Machines.KubeadmConfig)
 	} else {
@@ -258,7 +307,7 @@ func (p *Provider) create(ctx context.Context, spec cluster.Spec, hosts []Host, 
 		if err != nil {
 			return nil, fmt.Errorf("kubeadm configuration for %s: %w", h.Name, err)
 		}
-		script := "mkdir -p /etc/firedrill " + quote(filepath.Dir(p.mark)) + " && echo " + quote(spec.Name) + " > " + quote(p.mark) +
+		script := "mkdir -p /etc/firedrill " + shell.Quote(filepath.Dir(p.mark)) + " && echo " + shell.Quote(markLine(spec.Name, uid)) + " > " + shell.Quote(p.mark) +
 			" && cat > " + kubeadmConfigPath
 		if _, err := p.client.run(ctx, h, script, &cfg); err != nil {
 			return nil, err
@@ -271,32 +320,41 @@ func (p *Provider) create(ctx context.Context, spec cluster.Spec, hosts []Host, 
 		return nil, err
 	}
 	if m := spec.Machines.CNIManifest; m != "" {
-		apply := "sed " + quote("s#{{ .PodSubnet }}#"+spec.Machines.PodSubnet+"#g") + " " + quote(m) +
+		apply := "sed " + shell.Quote("s#{{ .PodSubnet }}#"+spec.Machines.PodSubnet+"#g") + " " + shell.Quote(m) +
 			" | kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f -"
 		if err := p.step(ctx, first, "CNI", apply); err != nil {
 			return nil, err
 		}
 	}
 	if len(hosts) > 1 {
-		join, err := p.client.run(ctx, first, "kubeadm token create --print-join-command", nil)
+		out, err := p.client.run(ctx, first, "kubeadm token create --print-join-command", nil)
 		if err != nil {
 			return nil, err
 		}
+		join, err := parseJoinCommand(string(out))
+		if err != nil {
+			return nil, fmt.Errorf("kubeadm token create --print-join-command on %s: %w", first.Name, err)
+		}
 		certKey := ""
 		for i, h := range hosts[1:] {
-			cmd := strings.TrimSpace(string(join)) + " --node-name " + quote(h.Name)
-			if spec.Nodes[i+1].Role == cluster.RoleControlPlane {
-				if certKey == "" {
-					out, err := p.client.run(ctx, first, "kubeadm init phase upload-certs --upload-certs --config "+kubeadmConfigPath, nil)
-					if err != nil {
-						return nil, err
-					}
-					certKey = lastHexLine(string(out))
+			if spec.Nodes[i+1].Role == cluster.RoleControlPlane && certKey == "" {
+				out, err := p.client.run(ctx, first, "kubeadm init phase upload-certs --upload-certs --config "+kubeadmConfigPath, nil)
+				if err != nil {
+					return nil, err
 				}
-				cmd += " --control-plane --certificate-key " + certKey + " --apiserver-advertise-address " + quote(h.Address)
+				if certKey = lastHexLine(string(out)); !certificateKey.MatchString(certKey) {
+					return nil, fmt.Errorf("kubeadm init phase upload-certs on %s printed no certificate key", first.Name)
+				}
 			}
-			if err := p.step(ctx, h, "kubeadm join", cmd); err != nil {
-				return nil, err
+			key := ""
+			if spec.Nodes[i+1].Role == cluster.RoleControlPlane {
+				key = certKey
+			}
+			// The token and the certificate key let anyone join the
+			// cluster: a failed join's error must not carry them to the
+			// console or a CI log.
+			if err := p.step(ctx, h, "kubeadm join", join.line(h.Name, key, h.Address)); err != nil {
+				return nil, redact(err, join.token, certKey)
 			}
 		}
 	}
@@ -412,7 +470,7 @@ func (p *Provider) fetchKubeconfig(ctx context.Context, h Host, path string) err
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
 	return os.WriteFile(path, raw, 0o600)
@@ -463,8 +521,18 @@ func (c *Cluster) healthy(ctx context.Context, nodes int) error {
 
 // resetScript undoes kubeadm on a machine and removes firedrill's files:
 // what Up made, nothing else (the machine's own firewall rules stay; the
-// kube-proxy rules kubeadm reset leaves are kube-proxy's to clean).
-const resetScript = `kubeadm reset --force >/dev/null 2>&1; rm -rf /etc/cni/net.d/* /etc/firedrill /root/.kube`
+// kube-proxy rules kubeadm reset leaves are kube-proxy's to clean). It
+// first checks, in the same shell, that the machine's mark is still the
+// recorded cluster's: a check in one session and a reset in the next
+// could reset a machine another harness marked in between.
+func (p *Provider) resetScript(rec record) string {
+	mark := shell.Quote(p.mark)
+	return `[ "$(cat ` + mark + ` 2>/dev/null)" = ` + shell.Quote(markLine(rec.Cluster, rec.UID)) + ` ] || ` +
+		`{ echo "mark is now: $(cat ` + mark + ` 2>/dev/null)" >&2; exit 3; }; ` + p.resetCommands
+}
+
+// resetCommands are what resetScript runs once the mark is checked.
+const resetCommands = `kubeadm reset --force >/dev/null 2>&1; rm -rf /etc/cni/net.d/* /etc/firedrill /root/.kube`
 
 // Delete implements cluster.Provider: kubeadm reset on every machine the
 // record names whose mark is this cluster's; a machine marked for another
@@ -489,13 +557,13 @@ func (p *Provider) Delete(ctx context.Context, name string) error {
 			errs = append(errs, err)
 			continue
 		}
-		if m.mark != name {
+		if !m.ours(rec) {
 			if m.mark != "" || m.node {
-				errs = append(errs, fmt.Errorf("host %s: mark %q, not %s: left as it is", h.Name, m.mark, name))
+				errs = append(errs, fmt.Errorf("host %s: mark %q, not this machine's cluster %q: left as it is", h.Name, markLine(m.mark, m.markUID), markLine(name, rec.UID)))
 			}
 			continue
 		}
-		if _, err := p.client.run(ctx, h, resetScript, nil); err != nil {
+		if _, err := p.client.run(ctx, h, p.resetScript(rec), nil); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -164,3 +164,132 @@ func TestAttach(t *testing.T) {
 		t.Error("the attached cluster is still recorded")
 	}
 }
+
+// A machine marked with this cluster's name by a harness on another
+// machine (or one that lost its state) is not this machine's: without a
+// local record, or with another UID, Up refuses it and says how to free it
+// on purpose; nothing is run on it.
+func TestUpRefusesAMarkThisMachineDidNotMake(t *testing.T) {
+	for _, tc := range []struct {
+		name, recordUID, want string
+	}{
+		{"no record", "", "by a firedrill on another machine"},
+		{"another uid", "0123456789abcdef", `but this machine made it with uid "0123456789abcdef"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, h, _ := testProvider(t)
+			s := spec(writeInventory(t, h))
+			if err := os.MkdirAll(filepath.Dir(p.mark), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p.mark, []byte(s.Name+" fedcba9876543210\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if tc.recordUID != "" {
+				if err := p.writeRecord(record{Cluster: s.Name, Hosts: []Host{h}, UID: tc.recordUID}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ran := filepath.Join(t.TempDir(), "reset-ran")
+			p.resetCommands = "touch " + ran
+			_, created, err := p.Up(context.Background(), cluster.UpInput{Spec: s, KubeconfigDir: t.TempDir()})
+			if err == nil || created || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "free it first: ssh -p") {
+				t.Fatalf("created %v, err %v", created, err)
+			}
+			if _, err := os.Stat(ran); err == nil {
+				t.Error("the machine was reset")
+			}
+			if data, _ := os.ReadFile(p.mark); string(data) != s.Name+" fedcba9876543210\n" {
+				t.Errorf("the mark was changed to %q", data)
+			}
+		})
+	}
+}
+
+// Delete resets a machine only when its mark is the recorded cluster's,
+// name and UID, checked in the same shell as the reset: a machine whose
+// mark changed since the record was written is left.
+func TestDeleteResetsOnlyTheRecordedMark(t *testing.T) {
+	for _, tc := range []struct {
+		mark      string
+		wantReset bool
+	}{
+		{"firedrill-ssh-single 0123456789abcdef", true},
+		{"firedrill-ssh-single fedcba9876543210", false},
+	} {
+		p, h, _ := testProvider(t)
+		if err := os.MkdirAll(filepath.Dir(p.mark), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p.mark, []byte(tc.mark+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		rec := record{Cluster: "firedrill-ssh-single", Hosts: []Host{h}, UID: "0123456789abcdef"}
+		if err := p.writeRecord(rec); err != nil {
+			t.Fatal(err)
+		}
+		ran := filepath.Join(t.TempDir(), "reset-ran")
+		p.resetCommands = "touch " + ran
+		err := p.Delete(context.Background(), rec.Cluster)
+		_, statErr := os.Stat(ran)
+		if reset := statErr == nil; reset != tc.wantReset || (err == nil) != tc.wantReset {
+			t.Errorf("mark %q: reset %v, err %v; want reset %v", tc.mark, reset, err, tc.wantReset)
+		}
+		// The same-shell check: the mark changes after the inspection.
+		if tc.wantReset {
+			if err := p.writeRecord(rec); err != nil {
+				t.Fatal(err)
+			}
+			os.Remove(ran)
+			script := p.resetScript(rec)
+			if err := os.WriteFile(p.mark, []byte("someone-else 1111111111111111\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := p.client.run(context.Background(), h, script, nil); err == nil {
+				t.Error("the reset ran although the mark changed under it")
+			}
+			if _, err := os.Stat(ran); err == nil {
+				t.Error("a machine re-marked in between was reset")
+			}
+		}
+	}
+}
+
+// The join command each machine runs is rebuilt from checked values; a
+// printed one with anything else in it is refused, and a failed join's
+// error does not carry the token.
+func TestJoinCommand(t *testing.T) {
+	const token, hash = "abcdef.0123456789abcdef", "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	good := "kubeadm join 10.0.0.5:6443 --token " + token + " --discovery-token-ca-cert-hash " + hash + " \n"
+	j, err := parseJoinCommand(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := j.line("node-1", "", ""); got != "kubeadm join 10.0.0.5:6443 --token "+token+" --discovery-token-ca-cert-hash "+hash+" --node-name node-1" {
+		t.Errorf("join line %q", got)
+	}
+	for _, bad := range []string{
+		"kubeadm join 10.0.0.5:6443 --token " + token + " --discovery-token-ca-cert-hash " + hash + "; touch /tmp/x",
+		"kubeadm join 10.0.0.5:6443 --token " + token + " --discovery-token-ca-cert-hash " + hash + " --ignore-preflight-errors all",
+		"kubeadm join $(id):6443 --token " + token + " --discovery-token-ca-cert-hash " + hash,
+		"kubeadm join 10.0.0.5:6443 --token '" + token + "' --discovery-token-ca-cert-hash " + hash,
+		"echo kubeadm join",
+	} {
+		if _, err := parseJoinCommand(bad); err == nil {
+			t.Errorf("accepted %q", bad)
+		} else if strings.Contains(err.Error(), token) {
+			t.Errorf("the refusal of %q carries the token: %v", bad, err)
+		}
+	}
+
+	p, h, _ := testProvider(t)
+	err = p.step(context.Background(), h, "kubeadm join", "false "+j.line("node-1", strings.Repeat("e", 64), "10.0.0.6"))
+	if err == nil {
+		t.Fatal("the failing join did not fail")
+	}
+	if err := redact(err, j.token, strings.Repeat("e", 64)); strings.Contains(err.Error(), token) || strings.Contains(err.Error(), strings.Repeat("e", 64)) {
+		t.Errorf("a failed join's error carries a secret: %v", err)
+	} else if !strings.Contains(err.Error(), "<redacted>") {
+		t.Errorf("a failed join's error %q says nothing was hidden", err)
+	}
+}

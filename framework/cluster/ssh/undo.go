@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/shell"
 )
 
 // undoDir holds, on a machine, the undo a fault left armed there: its
@@ -29,10 +30,10 @@ func (c *Cluster) ArmUndo(ctx context.Context, n cluster.Node, id, script string
 	}
 	unit := undoUnit(id)
 	file := undoDir + "/" + unit + ".sh"
-	body := script + "\nrm -f " + quote(file) + "\n"
+	body := script + "\nrm -f " + shell.Quote(file) + "\n"
 	secs := int(after.Round(time.Second) / time.Second)
-	cmd := "mkdir -p " + undoDir + " && cat > " + quote(file) + " && systemd-run --quiet --unit " + quote(unit) +
-		" --on-active=" + fmt.Sprint(secs) + "s --timer-property=AccuracySec=1s /bin/sh " + quote(file)
+	cmd := "mkdir -p " + undoDir + " && cat > " + shell.Quote(file) + " && systemd-run --quiet --unit " + shell.Quote(unit) +
+		" --on-active=" + fmt.Sprint(secs) + "s --timer-property=AccuracySec=1s /bin/sh " + shell.Quote(file)
 	if _, err := c.client.run(ctx, h, cmd, strings.NewReader(body)); err != nil {
 		return fmt.Errorf("arm undo %s on %s: %w", unit, n.Name, err)
 	}
@@ -47,8 +48,8 @@ func (c *Cluster) DisarmUndo(ctx context.Context, n cluster.Node, id string) err
 		return err
 	}
 	unit := undoUnit(id)
-	cmd := "systemctl stop " + quote(unit+".timer") + " 2>/dev/null; systemctl reset-failed " + quote(unit+".service") +
-		" 2>/dev/null; rm -f " + quote(undoDir+"/"+unit+".sh")
+	cmd := "systemctl stop " + shell.Quote(unit+".timer") + " 2>/dev/null; systemctl reset-failed " + shell.Quote(unit+".service") +
+		" 2>/dev/null; rm -f " + shell.Quote(undoDir+"/"+unit+".sh")
 	if _, err := c.client.run(ctx, h, cmd, nil); err != nil {
 		return fmt.Errorf("disarm undo %s on %s: %w", unit, n.Name, err)
 	}
