@@ -30,9 +30,10 @@ func runClean(args []string, stdout, stderr io.Writer) int {
 			"undone (a node paused, cut off from its API or stopped), firedrill's packet filter rules in nodes, its\n"+
 			"probe namespace in clusters it did not make, and the clusters it made. Nothing else is touched, and no\n"+
 			"entry of a run still going. Exit 0 when nothing is left (or the dry run listed it), 1 on an error.\n\n"+
-			"With --provider aws: lists the EC2 instances of --region that firedrill runs launched (on any machine) more\n"+
-			"than --older-than ago, and the network ACLs that still cut a zone off; with --yes it terminates the\n"+
-			"instances and moves each subnet back to its own ACL; nothing without firedrill's tag is listed.")
+			"With --provider aws: lists the EC2 instances of --region that this machine's records name, launched more\n"+
+			"than --older-than ago, and the network ACLs it recorded that still cut a zone off; with --yes it terminates\n"+
+			"those instances and moves each subnet back to its own ACL. What carries firedrill's tags without being in\n"+
+			"this machine's records is named \"not ours\", with the command to remove it on purpose, and left.")
 		fs.PrintDefaults()
 	}
 	if !parseNoArgs(fs, args, stderr) {

@@ -46,11 +46,17 @@ type LeftoversInput struct {
 }
 
 // Leftovers lists (and with Terminate, terminates) the instances of the
-// region tagged by firedrill, of any cluster and any machine, launched
-// more than OlderThan ago, and the network ACLs that still cut a zone off
-// (with Terminate, each subnet goes back to its own ACL and firedrill's is
-// deleted). Nothing without firedrill's cluster tag is ever listed, let
-// alone terminated.
+// region tagged by firedrill whose ids this machine's records name,
+// launched more than OlderThan ago (the others tagged so are named as not
+// ours, with the command to terminate them on purpose, and left), and the
+// network ACLs this machine made that
+// still cut a zone off (with Terminate, the subnet goes back to its own
+// ACL and firedrill's is deleted). Nothing without firedrill's cluster tag
+// is ever listed, let alone terminated. A network ACL tagged as
+// firedrill's that lacks its creation tag, that this machine has no
+// record of making, or whose tags differ from that record is named as not
+// ours and left: moving a subnet to the ACL a tag names is for a person
+// who knows the tag is right. Lines go to Out, or the provider's output.
 func (p *Provider) Leftovers(ctx context.Context, in LeftoversInput) ([]Leftover, error) {
 	ec, err := p.client(ctx, in.Region)
 	if err != nil {
@@ -59,10 +65,18 @@ func (p *Provider) Leftovers(ctx context.Context, in LeftoversInput) ([]Leftover
 	if in.Now.IsZero() {
 		in.Now = time.Now()
 	}
+	out := in.Out
+	if out == nil {
+		out = p.opts.Out
+	}
 	all, err := describe(ctx, ec, &ec2.DescribeInstancesInput{Filters: []types.Filter{
 		{Name: aws.String("tag-key"), Values: []string{TagCluster}},
 		{Name: aws.String("instance-state-name"), Values: notGone},
 	}})
+	if err != nil {
+		return nil, err
+	}
+	recorded, err := p.recordedInstances(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -72,38 +86,73 @@ func (p *Provider) Leftovers(ctx context.Context, in LeftoversInput) ([]Leftover
 		if i.tags[TagCluster] == "" || in.Now.Sub(i.launched) < in.OlderThan {
 			continue
 		}
+		// A tag says nothing of who launched it: only an id this
+		// machine recorded is terminated; the rest is named and left.
+		if !recorded[i.id] {
+			fmt.Fprintf(out, "  not ours: instance %s (%s): cluster %s, node %s, run %s, launched %s ago, not in this machine's records: left as it is. %s\n",
+				i.id, i.state, i.tags[TagCluster], i.node, i.tags[TagRun], in.Now.Sub(i.launched).Round(time.Minute), notOursHelp(in.Region, []instance{i}))
+			continue
+		}
 		old = append(old, i)
 		found = append(found, Leftover{Kind: LeftoverInstance, ID: i.id, Cluster: i.tags[TagCluster], Run: i.tags[TagRun], Node: i.node, State: i.state, Launched: i.launched})
-		if in.Out != nil {
-			fmt.Fprintf(in.Out, "  instance %s (%s): cluster %s, node %s, run %s, launched %s ago\n", i.id, i.state,
-				i.tags[TagCluster], i.node, i.tags[TagRun], in.Now.Sub(i.launched).Round(time.Minute))
-		}
+		fmt.Fprintf(out, "  instance %s (%s): cluster %s, node %s, run %s, launched %s ago\n", i.id, i.state,
+			i.tags[TagCluster], i.node, i.tags[TagRun], in.Now.Sub(i.launched).Round(time.Minute))
 	}
 	acls, err := taggedACLs(ctx, ec, []types.Filter{{Name: aws.String("tag-key"), Values: []string{TagCluster}}})
 	if err != nil {
 		return found, err
 	}
-	var cuts []taggedACL
+	var cuts []aclRecord
 	for _, a := range acls {
-		// An ACL without its creation time is old: only a run still
-		// going may keep a young one.
+		// Only a run still going may keep a young one.
 		if !a.created.IsZero() && in.Now.Sub(a.created) < in.OlderThan {
 			continue
 		}
-		cuts = append(cuts, a)
-		found = append(found, Leftover{Kind: LeftoverNetworkACL, ID: a.id, Cluster: a.cluster, Run: a.run, Zone: a.zone, Launched: a.created})
-		if in.Out != nil {
-			fmt.Fprintf(in.Out, "  network ACL %s: cluster %s, zone %s cut off (%s), run %s, back to %s when healed\n",
-				a.id, a.cluster, a.zone, strings.Join(slices.Sorted(maps.Keys(a.associations)), ", "), a.run, a.restore)
+		subnets := strings.Join(slices.Sorted(maps.Keys(a.associations)), ", ")
+		rec, why, err := p.ownACL(a)
+		if err != nil {
+			return found, err
 		}
+		if why != "" {
+			fmt.Fprintf(out, "  not ours: network ACL %s (cluster %s, zone %s, subnets %s, run %s) %s: left as it is. %s\n",
+				a.id, a.cluster, a.zone, subnets, a.run, why, healHelp(in.Region, a))
+			continue
+		}
+		cuts = append(cuts, rec)
+		found = append(found, Leftover{Kind: LeftoverNetworkACL, ID: a.id, Cluster: a.cluster, Run: a.run, Zone: a.zone, Launched: a.created})
+		fmt.Fprintf(out, "  network ACL %s: cluster %s, zone %s cut off (%s), run %s, back to %s when healed\n",
+			a.id, a.cluster, a.zone, subnets, a.run, rec.Restore)
 	}
 	if !in.Terminate {
 		return found, nil
 	}
 	var errs []error
-	for _, a := range cuts {
-		errs = append(errs, heal(ctx, ec, a))
+	for _, rec := range cuts {
+		errs = append(errs, p.heal(ctx, ec, rec))
 	}
 	errs = append(errs, p.terminate(ctx, ec, old))
 	return found, errors.Join(errs...)
+}
+
+// recordedInstances are the instance ids this machine's records of aws
+// clusters name.
+func (p *Provider) recordedInstances(ctx context.Context) (map[string]bool, error) {
+	names, err := p.Made(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids := map[string]bool{}
+	for _, name := range names {
+		rec, ok, err := p.readRecord(name)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		for _, id := range rec.Instances {
+			ids[id] = true
+		}
+	}
+	return ids, nil
 }

@@ -21,8 +21,9 @@ type Cluster struct {
 	ec        *ec2.Client
 	instances map[string]instance // by node name
 	// run tags what this run makes; subnets (by zone) and podSubnet are
-	// what a lost zone network cuts (zonenetwork.go).
+	// what a lost zone network cuts (zonenetwork.go), in region.
 	run       string
+	region    string
 	subnets   map[string]string
 	podSubnet string
 }

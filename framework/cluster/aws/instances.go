@@ -99,6 +99,40 @@ func (p *Provider) tagged(ctx context.Context, ec *ec2.Client, name string) ([]i
 	}})
 }
 
+// split divides the instances tagged for the cluster into those whose id
+// the record names (each given the record's node name: the record, not a
+// tag anyone may set, says which node an instance is) and the rest, which
+// this machine did not launch. The tag is checked again here rather than
+// trusted to the lookup's filter.
+func split(name string, recorded map[string]string, live []instance) (mine, foreign []instance) {
+	nodeOf := map[string]string{}
+	for node, id := range recorded {
+		nodeOf[id] = node
+	}
+	for _, i := range live {
+		if i.tags[TagCluster] != name {
+			continue
+		}
+		if node, ok := nodeOf[i.id]; ok {
+			i.node = node
+			mine = append(mine, i)
+		} else {
+			foreign = append(foreign, i)
+		}
+	}
+	return mine, foreign
+}
+
+// notOursHelp is what a person runs to deal on purpose with instances
+// tagged for a cluster that this machine did not launch: firedrill does
+// neither by itself, since only that person knows whose they are.
+func notOursHelp(region string, list []instance) string {
+	idList := strings.Join(ids(list), " ")
+	return fmt.Sprintf("To free on purpose what is yours to free: aws ec2 terminate-instances --region %s --instance-ids %s; "+
+		"to take it out of firedrill's way instead: aws ec2 delete-tags --region %s --resources %s --tags Key=%s "+
+		"(or give this cluster another name)", region, idList, region, idList, TagCluster)
+}
+
 // untagged explains a recorded instance that is not among the cluster's
 // tagged ones: gone already (fine), or alive without the tag (left alone,
 // an error that names it).

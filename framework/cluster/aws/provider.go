@@ -3,8 +3,9 @@
 // cluster and the run, waits for them with the SDK's waiters, reads their
 // SSH host keys from their console output, and hands them to the ssh
 // provider, which makes the cluster with kubeadm. It terminates what it
-// launched at the end, and only that: an instance without its tags is
-// never touched. Node faults that the cloud does better than a shell
+// launched at the end, and only that: an instance whose id is not in this
+// machine's record, or that lost its tags, is never touched, whatever its
+// tags say. Node faults that the cloud does better than a shell
 // (reboot, power off) go through the EC2 API.
 package aws
 
@@ -74,6 +75,8 @@ type Provider struct {
 
 	mu      sync.Mutex
 	clients map[string]*ec2.Client // by region
+	// now is the clock of what is recorded and tagged (tests set one).
+	now func() time.Time
 }
 
 // NewProvider returns the aws provider.
@@ -90,7 +93,7 @@ func NewProvider(opts Options) *Provider {
 	// The ssh provider keeps its records of these clusters apart from its
 	// own: they are taken down by terminating the instances, not by
 	// kubeadm reset.
-	p := &Provider{opts: opts, ssh: ssh.NewProvider(opts.Out, filepath.Join(opts.StateDir, "aws-clusters", "ssh")), clients: map[string]*ec2.Client{}}
+	p := &Provider{opts: opts, ssh: ssh.NewProvider(opts.Out, filepath.Join(opts.StateDir, "aws-clusters", "ssh")), clients: map[string]*ec2.Client{}, now: time.Now}
 	if opts.DryRun {
 		p.sim = newSimulation()
 	}
@@ -204,16 +207,24 @@ func (p *Provider) Up(ctx context.Context, in cluster.UpInput) (cluster.Cluster,
 	if err != nil {
 		return nil, false, err
 	}
-	if len(live) > 0 && !recorded {
-		return nil, false, fmt.Errorf("refusing cluster %s: %d instances in %s are tagged %s=%s but this machine has no record of launching them (%s); left as they are: %s",
-			spec.Name, len(live), is.Region, TagCluster, spec.Name, p.recordPath(spec.Name), strings.Join(ids(live), ", "))
+	// A tag is no proof of who launched an instance: another machine's
+	// cluster of the same name has it, and anyone may set it. Only the
+	// instance ids of this machine's record are; the rest is refused,
+	// record or not, before anything is launched, reused or terminated.
+	mine, foreign := split(spec.Name, rec.Instances, live)
+	if len(foreign) > 0 {
+		return nil, false, fmt.Errorf("refusing cluster %s: %d instances in %s are tagged %s=%s but this machine has no record of launching them (%s): %s; left as they are. %s",
+			spec.Name, len(foreign), is.Region, TagCluster, spec.Name, p.recordPath(spec.Name), strings.Join(names(foreign), ", "),
+			notOursHelp(is.Region, foreign))
 	}
-	if recorded && in.Reuse && len(live) == len(spec.Nodes) {
-		if c, created, err := p.handOver(ctx, in, rec, live); err == nil {
-			fmt.Fprintf(p.opts.Out, "reusing cluster %s on %d EC2 instances\n", spec.Name, len(live))
+	if recorded && in.Reuse && len(mine) == len(spec.Nodes) {
+		if c, created, err := p.handOver(ctx, in, rec, mine); err == nil {
+			fmt.Fprintf(p.opts.Out, "reusing cluster %s on %d EC2 instances\n", spec.Name, len(mine))
 			return c, created, nil
 		}
 	}
+	// Delete terminates only what the record names, so a stale record
+	// takes down nothing but its own instances that are still tagged.
 	if recorded {
 		if err := p.Delete(ctx, spec.Name); err != nil {
 			return nil, false, err
@@ -275,7 +286,7 @@ func (p *Provider) handOver(ctx context.Context, in cluster.UpInput, rec record,
 		return nil, created, fmt.Errorf("cluster %s: the ssh provider returned a %T", spec.Name, c)
 	}
 	return &Cluster{Cluster: sc, name: spec.Name, p: p, ec: ec, instances: byName,
-		run: spec.Instances.RunID, subnets: spec.Instances.Subnets, podSubnet: spec.Machines.PodSubnet}, created, err
+		run: spec.Instances.RunID, region: spec.Instances.Region, subnets: spec.Instances.Subnets, podSubnet: spec.Machines.PodSubnet}, created, err
 }
 
 // writeInventory writes the ssh provider's inventory of the instances and
@@ -311,10 +322,12 @@ func (p *Provider) writeInventory(ctx context.Context, ec *ec2.Client, spec clus
 	return path, os.WriteFile(path, data, 0o644)
 }
 
-// Delete implements cluster.Provider: every instance tagged for the
-// cluster, and recorded by this machine, is terminated, and the wait
-// lasts until they are. An instance the record names that lost its tag is
-// left alone and named.
+// Delete implements cluster.Provider: every instance the record names
+// that is still tagged for the cluster is terminated, and the wait lasts
+// until they are. An instance the record names that lost its tag is left
+// alone and named; one tagged for the cluster that the record does not
+// name is not this machine's (another's cluster of the same name, or a tag
+// set by hand): it is left and said so.
 func (p *Provider) Delete(ctx context.Context, name string) error {
 	rec, ok, err := p.readRecord(name)
 	if err != nil {
@@ -331,15 +344,20 @@ func (p *Provider) Delete(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
+	mine, foreign := split(name, rec.Instances, live)
+	for _, i := range foreign {
+		fmt.Fprintf(p.opts.Out, "not ours: instance %s (%s, node tag %q, run tag %q) is tagged %s=%s but %s does not name it: left as it is. %s\n",
+			i.id, i.state, i.node, i.tags[TagRun], TagCluster, name, p.recordPath(name), notOursHelp(rec.Region, []instance{i}))
+	}
 	var errs []error
 	for _, node := range slices.Sorted(maps.Keys(rec.Instances)) {
-		if id := rec.Instances[node]; !containsID(live, id) {
+		if id := rec.Instances[node]; !containsID(mine, id) {
 			if err := p.untagged(ctx, ec, id, name); err != nil {
 				errs = append(errs, fmt.Errorf("node %s: %w", node, err))
 			}
 		}
 	}
-	if err := p.terminate(ctx, ec, live); err != nil {
+	if err := p.terminate(ctx, ec, mine); err != nil {
 		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -402,7 +420,7 @@ func (p *Provider) Attach(ctx context.Context, name string) (cluster.Cluster, er
 		byName[node] = instance{id: id, node: node}
 	}
 	return &Cluster{Cluster: sc, name: name, p: p, ec: ec, instances: byName,
-		run: rec.Run, subnets: rec.Subnets, podSubnet: rec.PodSubnet}, nil
+		run: rec.Run, region: rec.Region, subnets: rec.Subnets, podSubnet: rec.PodSubnet}, nil
 }
 
 // All implements cluster.Attacher: the clusters this machine recorded

@@ -214,15 +214,18 @@ func TestDeleteTerminatesOnlyTaggedInstances(t *testing.T) {
 	}
 }
 
-// Leftovers lists firedrill's instances of every cluster older than the
-// limit, across pages, and terminates only those with Terminate.
+// Leftovers lists the instances this machine recorded launching that are
+// older than the limit, across pages, and terminates only those with
+// Terminate; an old instance tagged for a cluster of the same name that
+// it did not record is named as not ours and left, even with Terminate.
 func TestLeftovers(t *testing.T) {
 	now := time.Date(2026, 12, 4, 15, 0, 0, 0, time.UTC)
 	old := inst{id: "i-old", state: "running", zone: "eu-west-1a", private: "10.0.1.10", cluster: "fd-aws", node: "fd-aws-cp-1", launched: now.Add(-7 * time.Hour)}
+	theirs := inst{id: "i-theirs", state: "running", zone: "eu-west-1a", private: "10.0.1.12", cluster: "fd-aws", node: "fd-aws-cp-2", launched: now.Add(-8 * time.Hour)}
 	young := inst{id: "i-young", state: "running", zone: "eu-west-1a", private: "10.0.1.11", cluster: "fd-other", node: "fd-other-cp-1", launched: now.Add(-time.Hour)}
 	for _, terminate := range []bool{false, true} {
 		w := newWire(t)
-		w.on("DescribeInstances", describeReply("next", old), describeReply("", young))
+		w.on("DescribeInstances", describeReply("next", old, theirs), describeReply("", young))
 		w.on("DescribeNetworkAcls", aclsReply())
 		if terminate {
 			gone := old
@@ -232,6 +235,9 @@ func TestLeftovers(t *testing.T) {
 		}
 		var out bytes.Buffer
 		p := testProvider(t, w, &out)
+		if err := p.writeRecord(record{Cluster: "fd-aws", Region: "eu-west-1", Run: "run-1", Instances: map[string]string{"fd-aws-cp-1": "i-old"}}); err != nil {
+			t.Fatal(err)
+		}
 		found, err := p.Leftovers(context.Background(), LeftoversInput{Region: "eu-west-1", OlderThan: 6 * time.Hour, Terminate: terminate, Out: &out, Now: now})
 		if err != nil {
 			t.Fatal(err)
@@ -241,6 +247,9 @@ func TestLeftovers(t *testing.T) {
 		}
 		if f := w.of("DescribeInstances")[0]; f.Get("Filter.1.Name") != "tag-key" || f.Get("Filter.1.Value.1") != TagCluster {
 			t.Errorf("the search is not by firedrill's tag: %v", f)
+		}
+		if !strings.Contains(out.String(), "not ours: instance i-theirs") || !strings.Contains(out.String(), "aws ec2 terminate-instances --region eu-west-1 --instance-ids i-theirs") {
+			t.Errorf("terminate=%v: the instance not recorded is not named as not ours with the command:\n%s", terminate, out.String())
 		}
 		terms := w.of("TerminateInstances")
 		switch {
@@ -361,5 +370,104 @@ func TestInterruptedLaunchIsTerminated(t *testing.T) {
 	}
 	if _, ok, _ := p.readRecord("fd-aws"); ok {
 		t.Error("the record outlived the termination")
+	}
+}
+
+// Delete acts on identity, not on a tag: an instance tagged for the
+// cluster that the record does not name (another machine's cluster of the
+// same name, or a tag set by hand) is named as not ours, with the
+// commands to free it on purpose, and left; the recorded one is
+// terminated, and the record goes once it is.
+func TestDeleteLeavesTaggedInstancesItDidNotLaunch(t *testing.T) {
+	w := newWire(t)
+	a := inst{id: "i-0a", state: "running", zone: "eu-west-1a", private: "10.0.1.10", node: "fd-aws-cp-1", cluster: "fd-aws"}
+	theirs := inst{id: "i-theirs", state: "running", zone: "eu-west-1a", private: "10.0.1.99", node: "fd-aws-cp-1", cluster: "fd-aws"}
+	gone := a
+	gone.state = "terminated"
+	w.on("DescribeInstances", describeReply("", a, theirs), describeReply("", gone))
+	w.on("TerminateInstances", emptyReply("TerminateInstances"))
+	var out bytes.Buffer
+	p := testProvider(t, w, &out)
+	if err := p.writeRecord(record{Cluster: "fd-aws", Region: "eu-west-1", Instances: map[string]string{"fd-aws-cp-1": "i-0a"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Delete(context.Background(), "fd-aws"); err != nil {
+		t.Fatal(err)
+	}
+	terms := w.of("TerminateInstances")
+	if len(terms) != 1 || terms[0].Get("InstanceId.1") != "i-0a" || terms[0].Get("InstanceId.2") != "" {
+		t.Fatalf("TerminateInstances: %v, want i-0a alone", terms)
+	}
+	if waits := w.of("DescribeInstances"); len(waits) != 2 || waits[1].Get("InstanceId.1") != "i-0a" || waits[1].Get("InstanceId.2") != "" {
+		t.Errorf("the terminated waiter: %v, want i-0a alone", waits)
+	}
+	for _, want := range []string{"not ours: instance i-theirs",
+		"aws ec2 terminate-instances --region eu-west-1 --instance-ids i-theirs",
+		"aws ec2 delete-tags --region eu-west-1 --resources i-theirs --tags Key=" + TagCluster} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if _, ok, _ := p.readRecord("fd-aws"); ok {
+		t.Error("the record outlived the termination of every instance it names")
+	}
+}
+
+// Up refuses, record or not, when an instance tagged for the cluster is
+// not in its record: reuse adopts no instance by its tag (the record names
+// i-0a and i-0b, a third is another's), and a stale record is no licence
+// for Delete to terminate what the tag finds. The refusal names the
+// stranger with the commands to free it on purpose; nothing is launched,
+// adopted or terminated, and the record stays as it was.
+func TestUpRefusesTaggedInstancesNotInItsRecord(t *testing.T) {
+	running := func(id, zone, node string) inst {
+		return inst{id: id, state: "running", zone: zone, private: "10.0.9.9", node: node, cluster: "fd-aws"}
+	}
+	theirs := running("i-theirs", "eu-west-1c", "fd-aws-cp-3")
+	for _, tc := range []struct {
+		name     string
+		reuse    bool
+		recorded map[string]string
+		live     []inst
+	}{
+		{name: "reuse", reuse: true, recorded: map[string]string{"fd-aws-cp-1": "i-0a", "fd-aws-cp-2": "i-0b", "fd-aws-cp-3": "i-0c"},
+			live: []inst{running("i-0a", "eu-west-1a", "fd-aws-cp-1"), running("i-0b", "eu-west-1b", "fd-aws-cp-2"), theirs}},
+		{name: "stale record", recorded: map[string]string{"fd-aws-cp-1": "i-old"}, live: []inst{theirs}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWire(t)
+			w.on("DescribeInstances", describeReply("", tc.live...))
+			var out bytes.Buffer
+			p := testProvider(t, w, &out)
+			if err := p.writeRecord(record{Cluster: "fd-aws", Region: "eu-west-1", Instances: tc.recorded}); err != nil {
+				t.Fatal(err)
+			}
+			_, created, err := p.Up(context.Background(), cluster.UpInput{Spec: haSpec(), Reuse: tc.reuse, KubeconfigDir: t.TempDir()})
+			if err == nil {
+				t.Fatal("Up: no error, want a refusal")
+			}
+			for _, want := range []string{"i-theirs", "no record of launching",
+				"aws ec2 terminate-instances --region eu-west-1 --instance-ids i-theirs;",
+				"aws ec2 delete-tags --region eu-west-1 --resources i-theirs --tags Key=" + TagCluster} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("refusal lacks %q: %v", want, err)
+				}
+			}
+			if strings.Contains(err.Error(), "i-0a") {
+				t.Errorf("the refusal names a recorded instance as a stranger: %v", err)
+			}
+			if created {
+				t.Error("created = true for a refused cluster")
+			}
+			for _, action := range []string{"RunInstances", "TerminateInstances", "GetConsoleOutput"} {
+				if n := len(w.of(action)); n != 0 {
+					t.Errorf("%d %s calls after a refusal", n, action)
+				}
+			}
+			rec, ok, rerr := p.readRecord("fd-aws")
+			if rerr != nil || !ok || len(rec.Instances) != len(tc.recorded) {
+				t.Errorf("record after the refusal: %+v, %v, %v", rec, ok, rerr)
+			}
+		})
 	}
 }

@@ -59,16 +59,33 @@ func subnetsReply() reply {
 		item("subnet-a", "eu-west-1a", "10.0.1.0/24", "2a05:d018::/64"), item("subnet-b", "eu-west-1b", "10.0.2.0/24", ""), item("subnet-c", "eu-west-1c", "10.0.3.0/24", ""))}
 }
 
+// zoneNow is the clock of zoneCluster's provider: what its ACLs are
+// tagged and recorded as made at.
+var zoneNow = time.Date(2026, 12, 4, 16, 0, 0, 0, time.UTC)
+
 func zoneCluster(t *testing.T, w *wire) *Cluster {
 	t.Helper()
 	p := testProvider(t, w, &bytes.Buffer{})
+	p.now = func() time.Time { return zoneNow }
 	ec, err := p.client(context.Background(), "eu-west-1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Cluster{name: "fd-aws", p: p, ec: ec, run: "run-1", podSubnet: "10.244.0.0/16",
+	return &Cluster{name: "fd-aws", p: p, ec: ec, run: "run-1", region: "eu-west-1", podSubnet: "10.244.0.0/16",
 		subnets: map[string]string{"eu-west-1a": "subnet-a", "eu-west-1b": "subnet-b", "eu-west-1c": "subnet-c"}}
 }
+
+// madeACL is a network ACL as PartitionZone makes one for cluster fd-aws
+// (subnet-c of zone c cut off, back to acl-0 when healed, on association
+// assoc), and this machine's record of it.
+func madeACL(id, assoc string, created time.Time) (acl, aclRecord) {
+	a := acl{id: id, associations: [][2]string{{assoc, "subnet-c"}},
+		tags: map[string]string{TagCluster: "fd-aws", TagZone: "eu-west-1c", TagSubnet: "subnet-c", TagRestoreACL: "acl-0", TagRun: "run-1",
+			TagCreated: created.UTC().Format(time.RFC3339)}}
+	return a, aclRecord{ID: id, Region: "eu-west-1", Cluster: "fd-aws", Run: "run-1", Zone: "eu-west-1c", Subnet: "subnet-c", Restore: "acl-0", Created: created.UTC()}
+}
+
+func output(c *Cluster) string { return c.p.opts.Out.(*bytes.Buffer).String() }
 
 // Cutting zone c off: its subnet moves to a new ACL, tagged with what to
 // move it back to, that denies the other subnets (IPv4 and IPv6) and the
@@ -77,13 +94,13 @@ func zoneCluster(t *testing.T, w *wire) *Cluster {
 func TestPartitionZoneWithANetworkACL(t *testing.T) {
 	w := newWire(t)
 	original := acl{id: "acl-0", associations: [][2]string{{"aclassoc-c", "subnet-c"}}}
-	ours := acl{id: "acl-fd", associations: [][2]string{{"aclassoc-new", "subnet-c"}},
-		tags: map[string]string{TagCluster: "fd-aws", TagZone: "eu-west-1c", TagSubnet: "subnet-c", TagRestoreACL: "acl-0", TagRun: "run-1"}}
+	ours, _ := madeACL("acl-fd", "aclassoc-new", zoneNow)
 	w.on("DescribeNetworkAcls",
 		aclsReply(original), // not cut off yet (the original ACL has no firedrill tags)
 		aclsReply(original), // the subnet's association
 		aclsReply(ours),     // cut off
 		aclsReply(ours),     // heal: the ACLs to undo
+		aclsReply(ours),     // heal: the ACL again, right before the subnet moves
 		aclsReply())         // healed
 	w.on("DescribeSubnets", subnetsReply())
 	w.on("CreateNetworkAcl", reply{body: `<?xml version="1.0" encoding="UTF-8"?><CreateNetworkAclResponse ` + ns + `><requestId>req</requestId><networkAcl><networkAclId>acl-fd</networkAclId><vpcId>vpc-1</vpcId><default>false</default></networkAcl></CreateNetworkAclResponse>`})
@@ -104,7 +121,8 @@ func TestPartitionZoneWithANetworkACL(t *testing.T) {
 	for i := 1; create[0].Get(fmt.Sprintf("TagSpecification.1.Tag.%d.Key", i)) != ""; i++ {
 		tags[create[0].Get(fmt.Sprintf("TagSpecification.1.Tag.%d.Key", i))] = create[0].Get(fmt.Sprintf("TagSpecification.1.Tag.%d.Value", i))
 	}
-	for k, v := range map[string]string{TagCluster: "fd-aws", TagRun: "run-1", TagZone: "eu-west-1c", TagSubnet: "subnet-c", TagRestoreACL: "acl-0"} {
+	for k, v := range map[string]string{TagCluster: "fd-aws", TagRun: "run-1", TagZone: "eu-west-1c", TagSubnet: "subnet-c", TagRestoreACL: "acl-0",
+		TagCreated: "2026-12-04T16:00:00Z"} {
 		if tags[k] != v {
 			t.Errorf("ACL tag %s = %q, want %q (tags %v)", k, tags[k], v, tags)
 		}
@@ -141,6 +159,11 @@ func TestPartitionZoneWithANetworkACL(t *testing.T) {
 		}
 	}
 
+	// The ACL's id is recorded with the tags it was made with.
+	if rec, ok, err := c.p.readACLRecord("acl-fd"); err != nil || !ok || rec.Restore != "acl-0" || rec.Subnet != "subnet-c" ||
+		rec.Cluster != "fd-aws" || rec.Region != "eu-west-1" || !rec.Created.Equal(zoneNow) {
+		t.Errorf("record of acl-fd after the cut: %+v, %v, %v", rec, ok, err)
+	}
 	in, err := c.ZonePartitioned(ctx, "eu-west-1c")
 	if err != nil || !in {
 		t.Errorf("ZonePartitioned after the cut: %v, %v", in, err)
@@ -154,6 +177,9 @@ func TestPartitionZoneWithANetworkACL(t *testing.T) {
 	}
 	if del := w.of("DeleteNetworkAcl"); len(del) != 1 || del[0].Get("NetworkAclId") != "acl-fd" {
 		t.Errorf("heal: DeleteNetworkAcl %v", del)
+	}
+	if _, ok, _ := c.p.readACLRecord("acl-fd"); ok {
+		t.Error("the record of acl-fd outlived its deletion")
 	}
 	if in, err := c.ZonePartitioned(ctx, "eu-west-1c"); err != nil || in {
 		t.Errorf("ZonePartitioned after healing: %v, %v", in, err)
@@ -192,6 +218,9 @@ func TestPartitionZoneFailures(t *testing.T) {
 	if n := len(w.of("ReplaceNetworkAclAssociation")); n != 0 {
 		t.Errorf("the subnet was moved %d times after a failure", n)
 	}
+	if _, ok, _ := c.p.readACLRecord("acl-fd"); ok {
+		t.Error("the record of acl-fd outlived its deletion after the failure")
+	}
 
 	if err := c.PartitionZone(context.Background(), "eu-west-1d"); err == nil || !strings.Contains(err.Error(), `no subnet in zone "eu-west-1d"`) {
 		t.Errorf("unknown zone: %v", err)
@@ -206,11 +235,12 @@ func TestPartitionZoneFailures(t *testing.T) {
 // cluster is the ACL, found through cluster.ZonePartitioner.
 var _ cluster.ZonePartitioner = (*Cluster)(nil)
 
-// Leftover ACLs: listed by age with the instances, healed with Terminate.
+// Leftover ACLs this machine made: listed by age with the instances,
+// healed with Terminate.
 func TestLeftoverNetworkACLs(t *testing.T) {
 	now := time.Date(2026, 12, 4, 18, 0, 0, 0, time.UTC)
-	old := acl{id: "acl-old", associations: [][2]string{{"aclassoc-1", "subnet-c"}},
-		tags: map[string]string{TagCluster: "fd-aws", TagZone: "eu-west-1c", TagRestoreACL: "acl-0", TagRun: "run-0", TagCreated: now.Add(-7 * time.Hour).Format(time.RFC3339)}}
+	old, oldRec := madeACL("acl-old", "aclassoc-1", now.Add(-7*time.Hour))
+	old.tags[TagRun], oldRec.Run = "run-0", "run-0"
 	young := acl{id: "acl-young", associations: [][2]string{{"aclassoc-2", "subnet-b"}},
 		tags: map[string]string{TagCluster: "fd-other", TagZone: "eu-west-1b", TagRestoreACL: "acl-9", TagRun: "run-9", TagCreated: now.Add(-time.Hour).Format(time.RFC3339)}}
 	for _, heal := range []bool{false, true} {
@@ -221,6 +251,9 @@ func TestLeftoverNetworkACLs(t *testing.T) {
 		w.on("DeleteNetworkAcl", emptyReply("DeleteNetworkAcl"))
 		var out bytes.Buffer
 		p := testProvider(t, w, &out)
+		if err := p.writeACLRecord(oldRec); err != nil {
+			t.Fatal(err)
+		}
 		found, err := p.Leftovers(context.Background(), LeftoversInput{Region: "eu-west-1", OlderThan: 6 * time.Hour, Terminate: heal, Out: &out, Now: now})
 		if err != nil {
 			t.Fatal(err)
@@ -238,5 +271,176 @@ func TestLeftoverNetworkACLs(t *testing.T) {
 		if heal && (len(replace) != 1 || replace[0].Get("NetworkAclId") != "acl-0" || len(del) != 1 || del[0].Get("NetworkAclId") != "acl-old") {
 			t.Errorf("heal: replace %v, delete %v", replace, del)
 		}
+	}
+}
+
+// replaceReply is ReplaceNetworkAclAssociation's answer.
+func replaceReply(assoc string) reply {
+	return reply{body: `<?xml version="1.0" encoding="UTF-8"?><ReplaceNetworkAclAssociationResponse ` + ns + `><requestId>req</requestId><newAssociationId>` + assoc + `</newAssociationId></ReplaceNetworkAclAssociationResponse>`}
+}
+
+// Healing trusts no tag alone: an ACL tagged for the cluster and zone
+// that this machine has no record of making (another machine's run, or
+// tags set by hand), and one it recorded whose restore tag was rewritten
+// since, are named on the provider's output with the commands to heal
+// them by hand, and neither is moved nor deleted.
+func TestHealZoneLeavesACLsItDidNotMake(t *testing.T) {
+	w := newWire(t)
+	stranger, _ := madeACL("acl-stranger", "aclassoc-s", zoneNow)
+	stranger.tags[TagRestoreACL] = "acl-9"
+	tampered, rec := madeACL("acl-fd", "aclassoc-new", zoneNow)
+	tampered.tags[TagRestoreACL] = "acl-evil"
+	w.on("DescribeNetworkAcls", aclsReply(stranger, tampered))
+	c := zoneCluster(t, w)
+	if err := c.p.writeACLRecord(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.HealZone(context.Background(), "eu-west-1c"); err != nil {
+		t.Fatal(err)
+	}
+	if replace, del := w.of("ReplaceNetworkAclAssociation"), w.of("DeleteNetworkAcl"); len(replace) != 0 || len(del) != 0 {
+		t.Errorf("ACLs this machine did not make (or whose tags changed) were acted on: replace %v, delete %v", replace, del)
+	}
+	out := output(c)
+	for _, want := range []string{
+		"not ours: network ACL acl-stranger", "this machine has no record of making it",
+		"aws ec2 replace-network-acl-association --region eu-west-1 --association-id aclassoc-s --network-acl-id acl-9 && aws ec2 delete-network-acl --region eu-west-1 --network-acl-id acl-stranger",
+		"not ours: network ACL acl-fd", `firedrill:restore-acl is "acl-evil", recorded "acl-0"`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if _, ok, _ := c.p.readACLRecord("acl-fd"); !ok {
+		t.Error("the record of acl-fd was dropped though the ACL was left")
+	}
+}
+
+// The heal describes the ACL again right before it moves the subnet: what
+// the listing showed may have changed in between. A restore tag rewritten
+// since stops it before any move; an ACL gone since is healed already
+// (its record goes); a subnet firedrill did not move to the ACL is not
+// moved back by it, and the ACL is kept for it.
+func TestHealRechecksTheACLBeforeMovingItsSubnet(t *testing.T) {
+	listed, rec := madeACL("acl-fd", "aclassoc-new", zoneNow)
+	rewritten, _ := madeACL("acl-fd", "aclassoc-new", zoneNow)
+	rewritten.tags[TagRestoreACL] = "acl-evil"
+	crowded, _ := madeACL("acl-fd", "aclassoc-new", zoneNow)
+	crowded.associations = append(crowded.associations, [2]string{"aclassoc-b", "subnet-b"})
+	for _, tc := range []struct {
+		name       string
+		now        reply
+		err        string
+		replace    []string // association ids moved back to acl-0
+		deleted    bool
+		recordKept bool
+	}{
+		{name: "tag rewritten", now: aclsReply(rewritten), err: "changed since it was listed", recordKept: true},
+		{name: "gone", now: aclsReply()},
+		{name: "another subnet on it", now: aclsReply(crowded), err: "also holds subnets subnet-b", replace: []string{"aclassoc-new"}, recordKept: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWire(t)
+			w.on("DescribeNetworkAcls", aclsReply(listed), tc.now)
+			w.on("ReplaceNetworkAclAssociation", replaceReply("aclassoc-back"))
+			w.on("DeleteNetworkAcl", emptyReply("DeleteNetworkAcl"))
+			c := zoneCluster(t, w)
+			if err := c.p.writeACLRecord(rec); err != nil {
+				t.Fatal(err)
+			}
+			err := c.HealZone(context.Background(), "eu-west-1c")
+			if (tc.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.err)) {
+				t.Errorf("HealZone: %v, want %q", err, tc.err)
+			}
+			descs := w.of("DescribeNetworkAcls")
+			if len(descs) != 2 || descs[1].Get("Filter.1.Name") != "network-acl-id" || descs[1].Get("Filter.1.Value.1") != "acl-fd" {
+				t.Errorf("DescribeNetworkAcls: %v, want the listing then acl-fd by its id", descs)
+			}
+			var moved []string
+			for _, r := range w.of("ReplaceNetworkAclAssociation") {
+				if r.Get("NetworkAclId") != "acl-0" {
+					t.Errorf("a subnet moved to %s", r.Get("NetworkAclId"))
+				}
+				moved = append(moved, r.Get("AssociationId"))
+			}
+			if !slices.Equal(moved, tc.replace) {
+				t.Errorf("moved back %v, want %v", moved, tc.replace)
+			}
+			if del := w.of("DeleteNetworkAcl"); (len(del) != 0) != tc.deleted {
+				t.Errorf("DeleteNetworkAcl: %v, want deleted %v", del, tc.deleted)
+			}
+			if _, ok, _ := c.p.readACLRecord("acl-fd"); ok != tc.recordKept {
+				t.Errorf("record kept %v, want %v", ok, tc.recordKept)
+			}
+		})
+	}
+}
+
+// `clean --provider aws --yes` heals only an ACL this machine recorded
+// whose tags still match: one without a creation tag, one this machine
+// has no record of, and one it recorded whose creation tag is gone are
+// named as not ours and left, with or without --yes.
+func TestLeftoversLeaveACLsNotOurs(t *testing.T) {
+	now := time.Date(2026, 12, 4, 18, 0, 0, 0, time.UTC)
+	made := now.Add(-7 * time.Hour)
+	mine, mineRec := madeACL("acl-mine", "aclassoc-1", made)
+	unrecorded, _ := madeACL("acl-unrecorded", "aclassoc-2", made)
+	undated, _ := madeACL("acl-undated", "aclassoc-3", made)
+	delete(undated.tags, TagCreated)
+	undatedMine, undatedRec := madeACL("acl-undated-mine", "aclassoc-4", made)
+	delete(undatedMine.tags, TagCreated)
+	for _, heal := range []bool{false, true} {
+		w := newWire(t)
+		w.on("DescribeInstances", describeReply(""))
+		w.on("DescribeNetworkAcls", aclsReply(mine, unrecorded, undated, undatedMine), aclsReply(mine))
+		w.on("ReplaceNetworkAclAssociation", replaceReply("aclassoc-back"))
+		w.on("DeleteNetworkAcl", emptyReply("DeleteNetworkAcl"))
+		var out bytes.Buffer
+		p := testProvider(t, w, &out)
+		for _, r := range []aclRecord{mineRec, undatedRec} {
+			if err := p.writeACLRecord(r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		found, err := p.Leftovers(context.Background(), LeftoversInput{Region: "eu-west-1", OlderThan: 6 * time.Hour, Terminate: heal, Out: &out, Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(found) != 1 || found[0].ID != "acl-mine" {
+			t.Errorf("heal=%v: found %+v, want acl-mine alone", heal, found)
+		}
+		for _, want := range []string{
+			"not ours: network ACL acl-unrecorded", "no record of making it",
+			"not ours: network ACL acl-undated (", "no " + TagCreated + " tag",
+			"not ours: network ACL acl-undated-mine",
+		} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("heal=%v: output lacks %q:\n%s", heal, want, out.String())
+			}
+		}
+		replace, del := w.of("ReplaceNetworkAclAssociation"), w.of("DeleteNetworkAcl")
+		if !heal && (len(replace) != 0 || len(del) != 0) {
+			t.Errorf("a listing changed ACLs: %v %v", replace, del)
+		}
+		if heal && (len(replace) != 1 || replace[0].Get("AssociationId") != "aclassoc-1" || len(del) != 1 || del[0].Get("NetworkAclId") != "acl-mine") {
+			t.Errorf("heal: replace %v, delete %v, want acl-mine's alone", replace, del)
+		}
+	}
+}
+
+// A subnet already on an ACL tagged for the cluster that this machine did
+// not make is not "already cut off": PartitionZone refuses, since a heal
+// of its own would leave the other's cut in place.
+func TestPartitionZoneRefusesASubnetOnAnACLItDidNotMake(t *testing.T) {
+	w := newWire(t)
+	stranger, _ := madeACL("acl-stranger", "aclassoc-s", zoneNow)
+	w.on("DescribeNetworkAcls", aclsReply(stranger))
+	c := zoneCluster(t, w)
+	err := c.PartitionZone(context.Background(), "eu-west-1c")
+	if err == nil || !strings.Contains(err.Error(), "acl-stranger") || !strings.Contains(err.Error(), "not ours") {
+		t.Errorf("PartitionZone: %v, want a refusal naming acl-stranger", err)
+	}
+	if n := len(w.of("CreateNetworkAcl")); n != 0 {
+		t.Errorf("%d CreateNetworkAcl calls after a refusal", n)
 	}
 }
