@@ -22,43 +22,46 @@ func Markdown(f File) string {
 		if s.CriticalPath != nil {
 			cp = s.CriticalPath.Text
 		}
-		fmt.Fprintf(&b, "| %s | **%s** | %s | %s | %s | %s |\n", s.Key(), s.Verdict, s.Cluster, s.Fault, strings.Join(s.Targets, ", "), cp)
+		fmt.Fprintf(&b, "| %s | **%s** | %s | %s | %s | %s |\n", text(s.Key()), text(s.Verdict), text(s.Cluster), text(s.Fault), text(strings.Join(s.Targets, ", ")), text(cp))
 	}
 	for _, s := range f.Scenarios {
-		fmt.Fprintf(&b, "\n## %s: %s\n\n%s\n\n", s.Key(), s.Verdict, strings.TrimSpace(s.Description))
+		fmt.Fprintf(&b, "\n## %s: %s\n\n%s\n\n", text(s.Key()), text(s.Verdict), text(s.Description))
 		if w := whereLine(s.Environment); w != "" {
-			fmt.Fprintf(&b, "Ran in %s.\n\n", w)
+			fmt.Fprintf(&b, "Ran in %s.\n\n", text(w))
 		}
 		if s.CriticalPath != nil {
-			fmt.Fprintf(&b, "**Critical path:** %s\n\n", s.CriticalPath.Text)
+			fmt.Fprintf(&b, "**Critical path:** %s\n\n", text(s.CriticalPath.Text))
 			if s.CriticalPath.OrderText != "" {
-				fmt.Fprintf(&b, "**Recovery order:** %s\n\n", s.CriticalPath.OrderText)
+				fmt.Fprintf(&b, "**Recovery order:** %s\n\n", text(s.CriticalPath.OrderText))
 			}
 		}
 		if s.Invalid != "" {
-			fmt.Fprintf(&b, "**INVALID:** %s\n\n", s.Invalid)
+			fmt.Fprintf(&b, "**INVALID:** %s\n\n", text(s.Invalid))
 		}
 		if s.Error != "" {
-			fmt.Fprintf(&b, "**Error:** %s\n\n", s.Error)
+			fmt.Fprintf(&b, "**Error:** %s\n\n", text(s.Error))
 		}
 		for _, e := range s.Evidence {
-			fmt.Fprintf(&b, "- evidence on %s: %s: %s (before %q, after %q)\n", e.Target, e.What, provenWord(e.Proven), e.Before, e.After)
+			fmt.Fprintf(&b, "- evidence on %s: %s: %s (before %s, after %s)\n", text(e.Target), text(e.What), provenWord(e.Proven),
+				text(fmt.Sprintf("%q", e.Before)), text(fmt.Sprintf("%q", e.After)))
 		}
 		if len(s.Phases) > 0 {
 			var parts []string
 			for _, ph := range s.Phases {
 				parts = append(parts, fmt.Sprintf("%s %.1fs", ph.Name, ph.Seconds))
 			}
-			fmt.Fprintf(&b, "- phases: %s; harness peak memory %.0f MiB\n", strings.Join(parts, ", "), float64(s.PeakRSSBytes)/(1<<20))
+			fmt.Fprintf(&b, "- phases: %s; harness peak memory %.0f MiB\n", text(strings.Join(parts, ", ")), float64(s.PeakRSSBytes)/(1<<20))
 		}
 		for _, st := range s.HarnessStalls {
 			fmt.Fprintf(&b, "- harness stalled %s to %s (%.2fs): kept out of the cluster's downtime\n",
 				st.From.UTC().Format("15:04:05.000"), st.To.UTC().Format("15:04:05.000"), st.Duration().Seconds())
 		}
 		for _, n := range s.Notes {
-			fmt.Fprintf(&b, "- note: %s\n", n)
+			fmt.Fprintf(&b, "- note: %s\n", text(n))
 		}
-		b.WriteString("| figure | kind | value | budget | margin | lower bound | verdict |\n|---|---|---|---|---|---|---|\n")
+		// A blank line first: GitHub folds a table that follows a list
+		// item into the item.
+		b.WriteString("\n| figure | kind | value | budget | margin | lower bound | verdict |\n|---|---|---|---|---|---|---|\n")
 		for _, fig := range s.Figures {
 			v := fig.Budget
 			if v == nil {
@@ -79,13 +82,13 @@ func Markdown(f File) string {
 			if v.Derived != "" {
 				limit += " (" + v.Derived + ")"
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", v.Figure, v.Kind, value(fig), limit, margin, lower, mark)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", text(v.Figure), text(v.Kind), text(value(fig)), text(limit), margin, lower, mark)
 		}
 		b.WriteString("\nOther figures: ")
 		var other []string
 		for _, fig := range s.Figures {
 			if fig.Budget == nil {
-				other = append(other, fmt.Sprintf("%s %s", fig.Name, value(fig)))
+				other = append(other, text(fmt.Sprintf("%s %s", fig.Name, value(fig))))
 			}
 		}
 		b.WriteString(strings.Join(other, "; ") + "\n")
@@ -119,4 +122,36 @@ func provenWord(p bool) string {
 		return "proven"
 	}
 	return "NOT proven"
+}
+
+// markdownSpecial are the characters that make inline Markdown (GFM):
+// emphasis, code, links and images, raw HTML, entities, table cells,
+// strikethrough, autolinks.
+const markdownSpecial = "\\`*_[]()<>|!~&:"
+
+// text is s as plain inline Markdown: on one line (a line break could
+// start a heading, a list or a table row), every special character
+// backslash-escaped, and a start that would open a block (#, -, +, =, a
+// number and a dot) escaped too.
+func text(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case strings.ContainsRune(markdownSpecial, r):
+			b.WriteByte('\\')
+		case i == 0 && strings.ContainsRune("#-+=", r):
+			b.WriteByte('\\')
+		case (r == '.' || r == ')') && allDigits(s[:i]) && i > 0:
+			b.WriteByte('\\')
+		case r == '.' && strings.HasSuffix(strings.ToLower(s[:i]), "www"):
+			b.WriteByte('\\') // GFM links www.… by itself
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func allDigits(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }) < 0
 }

@@ -25,8 +25,16 @@ func Read(dir string) (*Run, error) {
 	}
 	r := &Run{ID: f.Run, Dir: dir, Started: f.Started, Finished: f.Finished}
 	for _, s := range f.Scenarios {
+		// A report is data: its names and paths are checked before they
+		// name any file.
+		if err := s.checkName(); err != nil {
+			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "report.json"), err)
+		}
 		var tl timeline.Timeline
 		if s.Timeline != "" {
+			if !filepath.IsLocal(s.Timeline) {
+				return nil, fmt.Errorf("%s: drill %s: timeline %q is not a path inside the run's folder", filepath.Join(dir, "report.json"), s.Name, s.Timeline)
+			}
 			path := filepath.Join(dir, s.Timeline)
 			data, err := os.ReadFile(path)
 			if err != nil {

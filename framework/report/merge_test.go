@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -61,6 +62,45 @@ func TestMergeShards(t *testing.T) {
 	for _, f := range []string{"summary.md", "report.html", "junit.xml"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Error(err)
+		}
+	}
+}
+
+// A report is data: a report.json naming a drill "../../x", or a timeline
+// outside its folder, is refused by Read, so neither merge nor replay
+// writes or reads anything outside the folders they were given.
+func TestReportNamesCannotLeaveTheFolder(t *testing.T) {
+	for _, tc := range []struct{ name, timeline string }{
+		{"../../escaped", ""},
+		{"..", ""},
+		{"ok", "../../../etc/passwd"},
+		{"ok", "/etc/passwd"},
+	} {
+		root := t.TempDir()
+		in := filepath.Join(root, "runs", "in")
+		if err := os.MkdirAll(in, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		f := File{Run: "in", Scenarios: []Scenario{{Name: tc.name, Verdict: "PASS", Timeline: tc.timeline}}}
+		data, err := json.Marshal(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(in, "report.json"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Read(in); err == nil {
+			t.Errorf("Read of a drill named %q with timeline %q: no error", tc.name, tc.timeline)
+		}
+		out := filepath.Join(root, "runs", "out")
+		if _, _, err := Merge(out, []string{in}); err == nil {
+			t.Errorf("Merge of a drill named %q with timeline %q: no error", tc.name, tc.timeline)
+		}
+		if _, err := os.Stat(filepath.Join(root, "escaped")); err == nil {
+			t.Errorf("merge wrote %s, outside its --out", filepath.Join(root, "escaped"))
+		}
+		if err := Write(&Run{ID: "w", Dir: out, Drills: []Drill{{Scenario: Scenario{Name: tc.name}}}}); tc.name != "ok" && err == nil {
+			t.Errorf("Write of a drill named %q: no error", tc.name)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"time"
 
 	"github.com/firedrill/firedrill/framework/budget"
@@ -117,6 +118,9 @@ func Write(r *Run) error {
 	timelines := map[string]timeline.Timeline{}
 	for _, d := range r.Drills {
 		s := d.Scenario
+		if err := s.checkName(); err != nil {
+			return err
+		}
 		timelines[s.Key()] = d.Timeline
 		s.Timeline = filepath.Join(s.Key(), "timeline.json")
 		if err := writeJSON(filepath.Join(r.Dir, s.Timeline), d.Timeline); err != nil {
@@ -161,6 +165,20 @@ func criticalPath(tl timeline.Timeline, figs []Figure) *timeline.CriticalPath {
 	}
 	cp := timeline.CriticalPathOf(tl, plain)
 	return &cp
+}
+
+// scenarioName is what a scenario's name may be: an RFC 1123 label, as
+// scenario files are checked. It names a folder of the report, so a name
+// read from a report.json someone else wrote must never climb out of it.
+var scenarioName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+
+// checkName refuses a drill whose name or attempt would make its folder
+// anything but one plain folder inside the report.
+func (s Scenario) checkName() error {
+	if !scenarioName.MatchString(s.Name) || s.Attempt < 0 {
+		return fmt.Errorf("drill name %q (attempt %d): a scenario's name must be a DNS-1123 label", s.Name, s.Attempt)
+	}
+	return nil
 }
 
 // Key tells apart the drills of a run: the scenario's name, with the

@@ -113,18 +113,29 @@ var (
 	durationType = reflect.TypeFor[time.Duration]()
 )
 
+// MaxFileBytes bounds a scenario or profile file: the largest here is
+// under 6 KiB, and a parser fed an unbounded file spends memory many times
+// its size.
+const MaxFileBytes = 256 << 10
+
 // readDoc reads path and parses it into a node tree. Only an I/O failure is
 // returned as error; everything about the content is recorded in the doc.
 func readDoc(path string) (*doc, error) { return readDocIn(nil, path) }
 
 // readDocIn is readDoc of a file of fsys (nil: this machine's files).
 func readDocIn(fsys fs.FS, path string) (*doc, error) {
-	var data []byte
+	var f fs.File
 	var err error
 	if fsys == nil {
-		data, err = os.ReadFile(path)
+		f, err = os.Open(path)
 	} else {
-		data, err = fs.ReadFile(fsys, path)
+		f, err = fsys.Open(path)
+	}
+	var data []byte
+	if err == nil {
+		// One byte past the limit tells a file at the limit from a bigger one.
+		data, err = io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+		f.Close()
 	}
 	if err != nil {
 		var pe *fs.PathError
@@ -132,6 +143,9 @@ func readDocIn(fsys fs.FS, path string) (*doc, error) {
 			err = pe.Err
 		}
 		return nil, fmt.Errorf("%s: cannot read: %w", path, err)
+	}
+	if len(data) > MaxFileBytes {
+		return nil, fmt.Errorf("%s: more than %d KiB: a scenario or cluster profile is a few KiB of YAML; refused unread", path, MaxFileBytes>>10)
 	}
 	d := parseDoc(path, data)
 	d.fsys = fsys

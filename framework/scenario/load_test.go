@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -767,5 +768,50 @@ func TestSSHAttachProfile(t *testing.T) {
 				t.Errorf("error %v, want one containing %s", err, tt.want)
 			}
 		})
+	}
+}
+
+// A scenario's name becomes a folder of the report: it must be a DNS-1123
+// label, even when it matches its file's name.
+func TestScenarioNameIsALabel(t *testing.T) {
+	for _, name := range []string{"..", "Drill_2"} {
+		path := writeFile(t, t.TempDir(), name+".yaml", edit(t, baseScenario, "name: drill", "name: "+name))
+		_, err := LoadScenario(path)
+		if err == nil || !strings.Contains(err.Error(), "name: must be a DNS-1123 label") {
+			t.Errorf("scenario named %q: %v, want a DNS-1123 label error", name, err)
+		}
+	}
+}
+
+// A file over the size limit is refused before it is parsed.
+func TestOversizedFileRefused(t *testing.T) {
+	big := baseScenario + "# " + strings.Repeat("x", MaxFileBytes) + "\n"
+	path := writeFile(t, t.TempDir(), "drill.yaml", big)
+	_, err := LoadScenario(path)
+	if err == nil || !strings.Contains(err.Error(), "refused unread") {
+		t.Errorf("a %d-byte scenario: %v, want it refused", len(big), err)
+	}
+}
+
+// A profile's Kubernetes version goes into the kubeadm configuration and
+// commands on the machines: anything but a release is refused, with its line.
+func TestKubernetesVersionIsARelease(t *testing.T) {
+	for _, file := range []string{"ssh-single.yaml", "aws-ha.yaml"} {
+		data, err := os.ReadFile(filepath.Join("../../clusters", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		re := regexp.MustCompile(`kubernetesVersion: \S+`)
+		if !re.Match(data) {
+			t.Fatalf("%s has no kubernetesVersion", file)
+		}
+		bad := re.ReplaceAll(data, []byte(`kubernetesVersion: "v1.34.4\n  imageRepository: evil.example"`))
+		path := filepath.Join(t.TempDir(), file)
+		if err := os.WriteFile(path, bad, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := LoadProfile(path); err == nil || !strings.Contains(err.Error(), "is not a Kubernetes release such as v1.34.4") {
+			t.Errorf("%s with a kubernetesVersion carrying YAML: %v", file, err)
+		}
 	}
 }

@@ -107,6 +107,9 @@ func (d *doc) checkName(name string) {
 		d.errorf("name", "required: %q (the file's base name)", want)
 	case name != want:
 		d.errorf("name", "%q does not match the file name %q: want %q", name, base, want)
+	default:
+		// The name becomes a folder of the report: nothing but a label.
+		d.checkDNSLabel("name", name, "reboot-master")
 	}
 }
 
@@ -593,7 +596,7 @@ func (d *doc) checkSSHCluster(c *SSHCluster) {
 	}
 	if !c.Attach {
 		d.requireString("sshCluster.kubeadmConfig", c.KubeadmConfig)
-		d.requireString("sshCluster.kubernetesVersion", c.KubernetesVersion)
+		d.checkKubernetesVersion("sshCluster.kubernetesVersion", c.KubernetesVersion)
 	}
 	d.checkPodSubnet("sshCluster.podSubnet", c.PodSubnet, !c.Attach)
 	d.positive("sshCluster.waitForReady", c.WaitForReady)
@@ -615,6 +618,16 @@ func (d *doc) checkSSHCluster(c *SSHCluster) {
 	}
 }
 
+// kubernetesVersion is a release as kubeadm takes it: it goes into the
+// kubeadm configuration and the package commands on the machines.
+var kubernetesVersion = regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?$`)
+
+func (d *doc) checkKubernetesVersion(path, v string) {
+	if d.requireString(path, v) && !kubernetesVersion.MatchString(v) {
+		d.errorf(path, "%q is not a Kubernetes release such as v1.34.4", v)
+	}
+}
+
 // checkPodSubnet checks the pods' CIDR kubeadm is given (required when a
 // cluster is made, not when one is attached to).
 func (d *doc) checkPodSubnet(path, v string, required bool) {
@@ -632,9 +645,10 @@ func (d *doc) checkPodSubnet(path, v string, required bool) {
 func (d *doc) checkAWSCluster(c *AWSCluster) {
 	d.checkDNSLabel("awsCluster.clusterName", c.ClusterName, "firedrill-aws")
 	for _, f := range [][2]string{{"region", c.Region}, {"instanceType", c.InstanceType}, {"image", c.Image},
-		{"keyPair", c.KeyPair}, {"sshKey", c.SSHKey}, {"kubeadmConfig", c.KubeadmConfig}, {"kubernetesVersion", c.KubernetesVersion}} {
+		{"keyPair", c.KeyPair}, {"sshKey", c.SSHKey}, {"kubeadmConfig", c.KubeadmConfig}} {
 		d.requireString("awsCluster."+f[0], f[1])
 	}
+	d.checkKubernetesVersion("awsCluster.kubernetesVersion", c.KubernetesVersion)
 	if len(c.SecurityGroups) == 0 {
 		d.errorf("awsCluster.securityGroups", "required: at least one security group id (sg-...) that lets the harness reach SSH and the API, and the nodes each other")
 	}
