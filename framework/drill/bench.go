@@ -95,13 +95,17 @@ type ObserveInput struct {
 	Out        io.Writer
 }
 
+// ObserveFault is the fault an observation records: none. A replay reads
+// it back to know the run had no fault to reach.
+const ObserveFault = "none (observe)"
+
 // Observe runs the probes for in.Duration and returns the timeline; Judge
 // derives the same figures as a drill's (those relative to a fault stay
 // unmeasured). It changes nothing in the cluster beyond its own namespace,
 // which it removes when it leaves.
 func Observe(ctx context.Context, in ObserveInput) (*Result, error) {
 	res := &Result{Scenario: "observe", Description: fmt.Sprintf("Observation of %s for %s, no fault injected.", in.Cluster.Name(), in.Duration),
-		Cluster: in.Cluster.Name(), Fault: "none (observe)", NoFault: true, Started: time.Now()}
+		Cluster: in.Cluster.Name(), Fault: ObserveFault, NoFault: true, Started: time.Now()}
 	res.enter("observe")
 	err := observe(ctx, in, res)
 	res.enter("")

@@ -122,7 +122,10 @@ func write(e Entry) error {
 	return os.Rename(f.Name(), e.file)
 }
 
-// Pending are the entries left open in dir, oldest first.
+// Pending are the entries left open in dir, oldest first. An entry it
+// cannot read does not hide the others: they are returned with an error
+// naming each unreadable file, so a caller undoes what it can and still
+// fails.
 func Pending(dir string) ([]Entry, error) {
 	files, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -132,24 +135,37 @@ func Pending(dir string) ([]Entry, error) {
 		return nil, err
 	}
 	var out []Entry
+	var errs []error
 	for _, f := range files {
 		if f.IsDir() || !strings.HasSuffix(f.Name(), ".json") {
 			continue
 		}
 		path := filepath.Join(dir, f.Name())
-		data, err := os.ReadFile(path)
+		e, err := read(path)
 		if err != nil {
-			return nil, err
+			errs = append(errs, fmt.Errorf("unreadable undo journal entry %s (undo it by hand, then remove the file): %w", path, err))
+			continue
 		}
-		var e Entry
-		if err := json.Unmarshal(data, &e); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		e.file = path
 		out = append(out, e)
 	}
 	slices.SortFunc(out, func(a, b Entry) int { return a.At.Compare(b.At) })
-	return out, nil
+	return out, errors.Join(errs...)
+}
+
+func read(path string) (Entry, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Entry{}, err
+	}
+	var e Entry
+	if err := json.Unmarshal(data, &e); err != nil {
+		return Entry{}, err
+	}
+	if e.Provider == "" || e.Cluster == "" || e.Node == "" || e.Undo == "" {
+		return Entry{}, fmt.Errorf("no provider, cluster, node or undo in it")
+	}
+	e.file = path
+	return e, nil
 }
 
 // Done closes a pending entry once `firedrill clean` undid it.

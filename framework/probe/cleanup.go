@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr/funcr"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -21,8 +22,14 @@ import (
 // second within ctx, until it is gone: a namespace still terminating is
 // still there. While the API refuses (it may be coming back from the
 // fault) it keeps trying; the error says what it saw last.
+//
+// A namespace of that name without firedrill's owner label is not its own:
+// it is left, and the error says so. The delete carries the UID of the
+// namespace whose label was checked, so one made in between by someone
+// else is never the one deleted.
 func RemoveNamespace(ctx context.Context, cs kubernetes.Interface, out io.Writer) error {
-	return waitfor.Until(ctx, waitfor.Input{What: "namespace " + Namespace + " gone", Timeout: removeTimeout, Poll: time.Second,
+	var notOurs error
+	err := waitfor.Until(ctx, waitfor.Input{What: "namespace " + Namespace + " gone", Timeout: removeTimeout, Poll: time.Second,
 		Every: 10 * time.Second, Out: out, Check: func(ctx context.Context) error {
 			ns, err := cs.CoreV1().Namespaces().Get(ctx, Namespace, metav1.GetOptions{})
 			switch {
@@ -30,13 +37,36 @@ func RemoveNamespace(ctx context.Context, cs kubernetes.Interface, out io.Writer
 				return nil
 			case err != nil:
 				return err
+			case !Owned(ns):
+				notOurs = errNotOurs()
+				return nil
 			case ns.DeletionTimestamp == nil:
-				if err := cs.CoreV1().Namespaces().Delete(ctx, Namespace, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+				uid := ns.UID
+				err := cs.CoreV1().Namespaces().Delete(ctx, Namespace, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
+				if err != nil && !apierrors.IsNotFound(err) {
 					return err
 				}
 			}
 			return fmt.Errorf("terminating")
 		}})
+	if err != nil {
+		return err
+	}
+	return notOurs
+}
+
+// OwnerLabel marks the namespace firedrill made for its probes.
+const OwnerLabel = "app.kubernetes.io/managed-by"
+
+const ownerValue = "firedrill"
+
+// Owned says whether ns is the probe namespace firedrill made: only then
+// may a run use it or remove it.
+func Owned(ns *corev1.Namespace) bool { return ns != nil && ns.Labels[OwnerLabel] == ownerValue }
+
+func errNotOurs() error {
+	return fmt.Errorf("namespace %s exists and is not firedrill's (no %s=%s label): left as it is; "+
+		"remove it yourself (kubectl delete namespace %s) if nothing of yours is in it", Namespace, OwnerLabel, ownerValue, Namespace)
 }
 
 // removeTimeout bounds RemoveNamespace: the probe workload's pods end

@@ -74,8 +74,17 @@ func EnsureWorkload(ctx context.Context, cs kubernetes.Interface, w WorkloadSpec
 		}}); err != nil {
 		return 0, err
 	}
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: Namespace, Labels: map[string]string{"app.kubernetes.io/managed-by": "firedrill"}}}
-	if _, err := cs.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: Namespace, Labels: map[string]string{OwnerLabel: ownerValue}}}
+	_, err := cs.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{})
+	if apierrors.IsAlreadyExists(err) {
+		// A namespace of that name that firedrill did not make is never
+		// adopted: the run would delete it when it leaves.
+		var have *corev1.Namespace
+		if have, err = cs.CoreV1().Namespaces().Get(ctx, Namespace, metav1.GetOptions{}); err == nil && !Owned(have) {
+			return 0, errNotOurs()
+		}
+	}
+	if err != nil {
 		return 0, fmt.Errorf("create namespace %s: %w", Namespace, err)
 	}
 	labels := map[string]string{"app": WorkloadName}

@@ -8,7 +8,6 @@ import (
 	"maps"
 	"os"
 	"slices"
-	"strings"
 	"syscall"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/fault"
 	"github.com/firedrill/firedrill/framework/journal"
+	"github.com/firedrill/firedrill/framework/packetfilter"
 	"github.com/firedrill/firedrill/framework/probe"
 )
 
@@ -90,8 +90,11 @@ func Clean(ctx context.Context, in CleanInput) ([]Leftover, error) {
 	}
 
 	// 1. The journal: what was done to a node and not undone.
+	// An unreadable entry is reported and fails the clean, and does not
+	// hide the entries that can be read.
 	pending, err := journal.Pending(journal.Dir(in.StateDir))
 	if err != nil {
+		fmt.Fprintf(in.Out, "ERROR: %v\n", err)
 		errs = append(errs, err)
 	}
 	for _, e := range pending {
@@ -186,6 +189,8 @@ func Clean(ctx context.Context, in CleanInput) ([]Leftover, error) {
 
 	endStage()
 	switch {
+	case len(found) == 0 && len(errs) > 0:
+		fmt.Fprintln(in.Out, "nothing found, but not everything could be looked at (errors above)")
 	case len(found) == 0:
 		fmt.Fprintln(in.Out, "nothing left behind")
 	case !in.Apply:
@@ -218,31 +223,16 @@ func filterRules(ctx context.Context, c cluster.Cluster) ([]Leftover, error) {
 	var out []Leftover
 	var errs []error
 	for _, n := range nodes {
-		// IPv4 and IPv6: kind's network is dual-stack.
-		for _, tool := range []string{"iptables", "ip6tables"} {
-			cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-			listing, err := x.Exec(cctx, n, tool, "-S")
-			cancel()
-			if err != nil {
-				errs = append(errs, fmt.Errorf("node %s of %s: %s -S: %w", n.Name, c.Name(), tool, err))
-				continue
-			}
-			for _, line := range strings.Split(string(listing), "\n") {
-				words := strings.Fields(line)
-				if len(words) < 2 || words[0] != "-A" || !slices.Contains(words, cluster.RuleComment) {
-					continue
-				}
-				rule := words[1:]
-				out = append(out, Leftover{What: fmt.Sprintf("%s rule in node %s of cluster %s: %s", tool, n.Name, c.Name(), line),
-					remove: func(ctx context.Context) error {
-						// Undoing a journal entry may have removed it already.
-						if _, err := x.Exec(ctx, n, tool, append([]string{"-C"}, rule...)...); err != nil {
-							return nil
-						}
-						_, err := x.Exec(ctx, n, tool, append([]string{"-D"}, rule...)...)
-						return err
-					}})
-			}
+		run := func(ctx context.Context, argv ...string) ([]byte, error) { return x.Exec(ctx, n, argv[0], argv[1:]...) }
+		cctx, cancel := context.WithTimeout(ctx, 40*time.Second)
+		found, err := packetfilter.List(cctx, run)
+		cancel()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("node %s of %s: %w", n.Name, c.Name(), err))
+		}
+		for _, f := range found {
+			out = append(out, Leftover{What: fmt.Sprintf("%s rule in node %s of cluster %s: %s", f.Tool, n.Name, c.Name(), f.Rule),
+				remove: func(ctx context.Context) error { return f.Remove(ctx, run) }})
 		}
 	}
 	return out, errors.Join(errs...)
@@ -258,12 +248,16 @@ func probeNamespace(ctx context.Context, b Backends, c cluster.Cluster, out io.W
 	}
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	_, err = cs.CoreV1().Namespaces().Get(cctx, probe.Namespace, metav1.GetOptions{})
+	ns, err := cs.CoreV1().Namespaces().Get(cctx, probe.Namespace, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		return Leftover{}, false
 	}
 	if err != nil {
 		fmt.Fprintf(out, "cluster %s: API not answering (%v): namespace %s not checked\n", c.Name(), err, probe.Namespace)
+		return Leftover{}, false
+	}
+	if !probe.Owned(ns) {
+		fmt.Fprintf(out, "not ours: namespace %s in cluster %s has no %s label: left as it is\n", probe.Namespace, c.Name(), probe.OwnerLabel)
 		return Leftover{}, false
 	}
 	return Leftover{What: fmt.Sprintf("namespace %s in cluster %s", probe.Namespace, c.Name()),

@@ -114,7 +114,7 @@ func TestCleanFindsThenRemovesLeftovers(t *testing.T) {
 	const rule = "-A INPUT -s 172.18.0.1/32 -p tcp -m tcp --dport 6443 -m comment --comment firedrill -j DROP"
 	mine := &leftCluster{name: "firedrill-single", pause: map[string]bool{}, rules: []string{rule, "-A INPUT -j KUBE-FIREWALL"}}
 	theirs := &leftCluster{name: "team-dev", pause: map[string]bool{}, cs: fake.NewClientset(
-		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: probe.Namespace}},
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: probe.Namespace, Labels: map[string]string{probe.OwnerLabel: "firedrill"}}},
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "team"}})}
 	prov := &leftProvider{clusters: map[string]*leftCluster{mine.name: mine, theirs.name: theirs}, made: []string{mine.name}}
 	b := Backends{Providers: map[string]cluster.Provider{"kind": prov}, Connect: func(c cluster.Cluster) (kubernetes.Interface, error) {
@@ -175,5 +175,64 @@ func TestCleanFindsThenRemovesLeftovers(t *testing.T) {
 	left, _ := journal.Pending(journal.Dir(state))
 	if len(left) != 1 || left[0].Pid != 1 {
 		t.Errorf("journal after clean: %+v, want only the live run's entry", left)
+	}
+}
+
+// One unreadable journal entry does not hide the others: clean still finds
+// and undoes the paused node, names the unreadable file, never says
+// "nothing left behind", and fails.
+func TestCleanUnreadableJournalEntryFailsWithoutHidingOthers(t *testing.T) {
+	mine := &leftCluster{name: "firedrill-single", pause: map[string]bool{}}
+	prov := &leftProvider{clusters: map[string]*leftCluster{mine.name: mine}}
+	b := Backends{Providers: map[string]cluster.Provider{"kind": prov},
+		Connect: func(cluster.Cluster) (kubernetes.Interface, error) { return fake.NewClientset(), nil }}
+	state := t.TempDir()
+	book := journal.NewBook(journal.Dir(state), "kind", mine.name, "pause-it")
+	if _, err := book.Begin(mine.name+"-control-plane", "pause", "unpause", ""); err != nil {
+		t.Fatal(err)
+	}
+	_ = mine.Pause(context.Background(), cluster.Node{Name: mine.name + "-control-plane"})
+	broken := filepath.Join(journal.Dir(state), "aaa-truncated.json")
+	if err := os.WriteFile(broken, []byte(`{"provider": "kind", "clus`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	var out bytes.Buffer
+	found, err := Clean(context.Background(), CleanInput{Backends: b, StateDir: state, Apply: true, Out: &out})
+	if err == nil || !strings.Contains(err.Error(), broken) {
+		t.Errorf("clean with an unreadable journal entry: error %v, want one naming %s", err, broken)
+	}
+	if len(found) != 1 {
+		t.Errorf("found %d leftovers, want the one readable entry:\n%s", len(found), out.String())
+	}
+	if p, _ := mine.Paused(context.Background(), cluster.Node{Name: mine.name + "-control-plane"}); p {
+		t.Error("the readable entry was not undone")
+	}
+	if strings.Contains(out.String(), "nothing left behind") {
+		t.Errorf("clean said nothing was left behind:\n%s", out.String())
+	}
+	if _, err := os.Stat(broken); err != nil {
+		t.Errorf("the unreadable entry was removed: %v", err)
+	}
+}
+
+// A namespace called firedrill-probe without firedrill's owner label is
+// listed as not ours and left, even with --yes.
+func TestCleanLeavesAProbeNamespaceNotOurs(t *testing.T) {
+	theirs := &leftCluster{name: "team-dev", pause: map[string]bool{}, cs: fake.NewClientset(
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: probe.Namespace}})}
+	prov := &leftProvider{clusters: map[string]*leftCluster{theirs.name: theirs}}
+	b := Backends{Providers: map[string]cluster.Provider{"kind": prov},
+		Connect: func(c cluster.Cluster) (kubernetes.Interface, error) { return c.(*leftCluster).cs, nil }}
+	var out bytes.Buffer
+	found, err := Clean(context.Background(), CleanInput{Backends: b, StateDir: t.TempDir(), Apply: true, Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != 0 || !strings.Contains(out.String(), "not ours") {
+		t.Errorf("found %d leftovers, want none and a \"not ours\" line:\n%s", len(found), out.String())
+	}
+	if _, err := theirs.cs.CoreV1().Namespaces().Get(context.Background(), probe.Namespace, metav1.GetOptions{}); err != nil {
+		t.Errorf("a namespace firedrill did not make was deleted: %v", err)
 	}
 }

@@ -51,19 +51,21 @@ func Replay(in ReplayInput) (*report.Run, bool, error) {
 	pass := len(rec.Drills) > 0
 	for _, d := range rec.Drills {
 		res := resultOf(d)
+		var limits []budget.Budget
 		if in.Catalog != nil {
 			budgets, err := in.Catalog.Budgets(d.Scenario.Name)
 			if err != nil {
 				return nil, false, fmt.Errorf("drill %s: %w", d.Scenario.Key(), err)
 			}
-			limits := drill.Limits(budgets)
+			limits = drill.Limits(budgets)
 			if in.History != nil {
 				limits = in.History.Derive(d.Scenario.Name, limits)
 			}
-			drill.JudgeLimits(res, limits)
 		} else {
-			drill.JudgeLimits(res, recordedBudgets(d.Scenario))
+			limits = recordedBudgets(d.Scenario)
 		}
+		drill.JudgeLimits(res, limits)
+		failClosed(res, len(limits) > 0)
 		r := Reported(res)
 		r.Scenario.Attempt = d.Scenario.Attempt
 		r.Scenario.Environment = d.Scenario.Environment
@@ -74,6 +76,26 @@ func Replay(in ReplayInput) (*report.Run, bool, error) {
 		return nil, false, err
 	}
 	return out, pass, nil
+}
+
+// failClosed makes a replayed drill INVALID when there is nothing to judge
+// it on: a report with no timeline, or no budget to hold its figures to,
+// proves nothing and must not replay as a PASS.
+func failClosed(res *drill.Result, haveBudgets bool) {
+	if res.Verdict == drill.VerdictInterrupted || res.Invalid != "" {
+		return
+	}
+	why := ""
+	switch {
+	case len(res.Timeline.Samples) == 0 && len(res.Timeline.Events) == 0:
+		why = "the report holds no timeline: nothing to judge"
+	case !haveBudgets:
+		why = "the report records no budget and no catalog gave one: nothing to judge the figures against"
+	default:
+		return
+	}
+	res.Invalid = why
+	res.Verdict = drill.VerdictInvalid
 }
 
 func abs(p string) string {
@@ -90,7 +112,7 @@ func resultOf(d report.Drill) *drill.Result {
 	s := d.Scenario
 	res := &drill.Result{Scenario: s.Name, Description: s.Description, Cluster: s.Cluster, Fault: s.Fault, Targets: s.Targets,
 		Started: s.Started, Finished: s.Finished, Timeline: d.Timeline, Error: s.Error, Notes: s.Notes,
-		Interrupted: s.Verdict == drill.VerdictInterrupted, PeakRSSBytes: s.PeakRSSBytes, Healthy: s.Error == ""}
+		Interrupted: s.Verdict == drill.VerdictInterrupted, NoFault: s.Fault == drill.ObserveFault, PeakRSSBytes: s.PeakRSSBytes, Healthy: s.Error == ""}
 	for _, p := range s.Phases {
 		res.Phases = append(res.Phases, drill.Phase{Name: p.Name, Started: p.Started, Seconds: p.Seconds})
 	}

@@ -158,3 +158,63 @@ func TestReplayAgainstChangedBudgets(t *testing.T) {
 		t.Error("api.downtime.total has no budget in the replay")
 	}
 }
+
+// A replay fails closed: a recorded drill with no timeline, or with a
+// timeline and no budget to hold it to, is INVALID and the replay does not
+// pass, whatever verdict the report claimed.
+func TestReplayWithNothingToJudgeIsInvalid(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(t *testing.T, dir string, f *report.File)
+		want string
+	}{
+		{"no budgets", func(t *testing.T, dir string, f *report.File) {
+			for i := range f.Scenarios[0].Figures {
+				f.Scenarios[0].Figures[i].Budget = nil
+			}
+			// Everything else in order: the reboot proven by its boot id.
+			path := filepath.Join(dir, f.Scenarios[0].Timeline)
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var tl timeline.Timeline
+			if err := json.Unmarshal(data, &tl); err != nil {
+				t.Fatal(err)
+			}
+			tl.Evidence = []timeline.Evidence{{Target: "firedrill-control-plane", Action: "reboot", What: "boot id changed", Before: "a", After: "b", Proven: true}}
+			if data, err = json.Marshal(tl); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "no budget"},
+		{"no timeline, observed", func(_ *testing.T, _ string, f *report.File) {
+			f.Scenarios[0].Timeline = ""
+			f.Scenarios[0].Fault = drill.ObserveFault
+		}, "no timeline"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, _ := recordRun(t)
+			f := readFile(t, filepath.Join(dir, "report.json"))
+			f.Scenarios[0].Verdict = drill.VerdictPass
+			tc.edit(t, dir, &f)
+			data, err := json.Marshal(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "report.json"), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			run, pass, err := Replay(ReplayInput{From: dir, Out: filepath.Join(t.TempDir(), "replay")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := run.Drills[0].Scenario
+			if pass || s.Verdict != drill.VerdictInvalid || !strings.Contains(s.Invalid, tc.want) {
+				t.Errorf("replay: pass %v, verdict %s (%s); want INVALID saying %q", pass, s.Verdict, s.Invalid, tc.want)
+			}
+		})
+	}
+}
