@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -83,7 +82,7 @@ func runCluster(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "cluster %s taken down\n", spec.Name)
 		return exitOK
 	}
-	dir := filepath.Join(kind.StateDir(), "kubeconfigs")
+	dir := firedrillrun.KubeconfigDir(kind.StateDir())
 	c, _, err := prov.Up(ctx, cluster.UpInput{Spec: spec, Reuse: true, KubeconfigDir: dir})
 	switch {
 	case errors.Is(err, aws.ErrDryRun):

@@ -47,8 +47,13 @@ type Input struct {
 	// action is done (nil keeps no journal).
 	Journal *journal.Book
 	// ArtifactDir is the drill's own report folder: a recovery procedure
-	// keeps its snapshot and its runbook there ("" keeps no runbook).
+	// writes its runbook there ("" keeps no runbook).
 	ArtifactDir string
+	// BackupDir is where a recovery procedure keeps its backup (the etcd
+	// snapshot, with every Secret of the cluster; the PKI with the CA's
+	// key): credentials, so in the state folder, never in the report
+	// folder CI uploads. The caller makes it (0700) and removes it.
+	BackupDir string
 	// OnPhase, when set, is told each phase as it begins: a front end shows
 	// it, a test interrupts the drill in the phase it wants.
 	OnPhase func(phase string)

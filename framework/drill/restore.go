@@ -56,7 +56,7 @@ func (d *drillRun) backup(ctx context.Context) error {
 			return fmt.Errorf("cluster %s does not say where its nodes' kubeadm configuration is: no rebuild", d.in.Cluster.Name())
 		}
 		fc, _ := d.in.Cluster.(cluster.FileCopier)
-		extra = procedure.BackupFiles(d.proc.members[0].Node, fc, d.in.ArtifactDir, kc.KubeadmConfigPath())
+		extra = procedure.BackupFiles(d.proc.members[0].Node, fc, d.in.BackupDir, kc.KubeadmConfigPath())
 	}
 	if err := d.snapshot(ctx, d.proc.members[0], extra...); err != nil {
 		return err
@@ -68,12 +68,12 @@ func (d *drillRun) backup(ctx context.Context) error {
 	return nil
 }
 
-// snapshot takes the backup from member m into the drill's folder.
+// snapshot takes the backup from member m into the backup folder.
 func (d *drillRun) snapshot(ctx context.Context, m procedure.Member, extra ...procedure.Action) error {
 	fc, _ := d.in.Cluster.(cluster.FileCopier)
 	d.proc.took = true
 	d.proc.snap = timeline.Snapshot{At: time.Now(), BumpRevision: procedure.BumpRevision}
-	err := d.runSteps(ctx, []procedure.Step{procedure.SnapshotPlan(m, fc, d.in.ArtifactDir, &d.proc.snap, extra...)})
+	err := d.runSteps(ctx, []procedure.Step{procedure.SnapshotPlan(m, fc, d.in.BackupDir, &d.proc.snap, extra...)})
 	d.proc.snap.Done = time.Now()
 	if err != nil {
 		d.proc.snap.Error = err.Error()
@@ -161,7 +161,7 @@ func (d *drillRun) rebuildPlan() (procedure.RebuildPlan, error) {
 			d.s.Path, scenario.ProcedureRebuildControlPlane, len(d.targets), len(d.proc.members))
 	}
 	kc, _ := d.in.Cluster.(cluster.KubeadmConfigured)
-	p := procedure.RebuildPlan{Node: d.targets[0], Member: d.proc.members[0], Backup: d.in.ArtifactDir, KubeadmConfig: kc.KubeadmConfigPath(),
+	p := procedure.RebuildPlan{Node: d.targets[0], Member: d.proc.members[0], Backup: d.in.BackupDir, KubeadmConfig: kc.KubeadmConfigPath(),
 		Token: fmt.Sprintf("firedrill-restore-%d", d.injectAt.Unix()), Bump: d.proc.snap.BumpRevision,
 		Verify: d.proc.check.Run, VerifyCommand: d.proc.check.Command()}
 	for _, n := range d.bench.nodes {

@@ -2,6 +2,7 @@ package run
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -25,7 +26,7 @@ type pool struct {
 	mu        sync.Mutex
 	providers map[string]cluster.Provider // by profile provider name
 	connect   func(cluster.Cluster) (kubernetes.Interface, error)
-	dir       string // kubeconfigs go here
+	dir       string // kubeconfigs go here (KubeconfigDir)
 	overrides Overrides
 	reuse     bool
 	out       io.Writer
@@ -201,6 +202,13 @@ func (p *pool) release(ctx context.Context, keep bool) error {
 		if err := p.created[name].Delete(ctx, name); err != nil {
 			fmt.Fprintf(p.out, "ERROR: %v\n", err)
 			errs = append(errs, err)
+			continue
+		}
+		// The cluster's credentials go with it.
+		if k := kubeconfigs[name]; k != "" && filepath.Dir(k) == p.dir {
+			if err := os.Remove(k); err != nil && !errors.Is(err, os.ErrNotExist) {
+				errs = append(errs, err)
+			}
 		}
 	}
 	for _, c := range p.live {
@@ -229,3 +237,7 @@ func (p *pool) removeProbeObjects(ctx context.Context, c cluster.Cluster) {
 	}
 	fmt.Fprintf(p.out, "removed namespace %s from cluster %s\n", probe.Namespace, c.Name())
 }
+
+// KubeconfigDir is where a run writes the kubeconfigs of its clusters: the
+// state folder, readable by its owner only, never the report folder.
+func KubeconfigDir(stateDir string) string { return filepath.Join(stateDir, "kubeconfigs") }

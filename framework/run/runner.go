@@ -83,7 +83,9 @@ func NewWith(cfg Config, b Backends) (*Runner, error) {
 	}
 	fmt.Fprintf(cfg.Out, "reports: %s\n", rep.Dir)
 	r := &Runner{cfg: cfg, Catalog: catalog, report: rep, connect: b.Connect, attempts: map[string]int{},
-		pool: newPool(b.Providers, b.Connect, rep.Dir, cfg.Overrides(), cfg.ReuseCluster, cfg.Out)}
+		// Kubeconfigs are credentials: they live in the state folder,
+		// never in the report folder that CI uploads.
+		pool: newPool(b.Providers, b.Connect, KubeconfigDir(cfg.StateDir), cfg.Overrides(), cfg.ReuseCluster, cfg.Out)}
 	if cfg.HistoryDir != "" {
 		h, err := report.ReadHistory(cfg.HistoryDir)
 		if err != nil {
@@ -145,9 +147,15 @@ func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*drill.Result
 	if r.cfg.Repeat > 1 {
 		key.Attempt = r.attempts[s.Name] + 1
 	}
+	backup := filepath.Join(r.cfg.StateDir, "backups", r.report.ID, key.Key())
+	if err := os.MkdirAll(backup, 0o700); err != nil {
+		return r.couldNotRun(ctx, s, c.Name(), limits, fmt.Errorf("backup folder: %w", err))
+	}
+	// The backup is the cluster's secrets: it goes when the drill ends.
+	defer os.RemoveAll(filepath.Dir(backup))
 	in := drill.Input{Scenario: s, Budgets: budgets, Cluster: c, Client: client, Nodes: len(spec.Nodes),
-		ArtifactDir: filepath.Join(r.report.Dir, key.Key()),
-		Timeouts:    r.Catalog.Timeouts(profile.Name), ProbeImage: r.cfg.ProbeImage, Out: r.cfg.Out,
+		ArtifactDir: filepath.Join(r.report.Dir, key.Key()), BackupDir: backup,
+		Timeouts: r.Catalog.Timeouts(profile.Name), ProbeImage: r.cfg.ProbeImage, Out: r.cfg.Out,
 		Journal: journal.NewBook(journal.Dir(r.cfg.StateDir), profile.Provider, c.Name(), s.Name)}
 	if r.onPhase != nil {
 		in.OnPhase = func(phase string) { r.onPhase(s.Name, phase) }

@@ -16,6 +16,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/firedrill/firedrill/framework/drill"
+	"github.com/firedrill/firedrill/framework/report"
 	"github.com/firedrill/firedrill/framework/run"
 )
 
@@ -96,6 +97,11 @@ var _ = BeforeSuite(func() {
 var _ = AfterSuite(func(ctx SpecContext) {
 	if runner != nil {
 		Expect(runner.Close(ctx)).To(Succeed())
+		// The report folder is uploaded and shown on job pages: no
+		// kubeconfig, key or token may be in it, whatever the run did.
+		leaks, err := report.Credentials(runner.Dir())
+		Expect(err).NotTo(HaveOccurred())
+		Expect(leaks).To(BeEmpty(), "credentials in the report folder %s", runner.Dir())
 	}
 }, NodeTimeout(6*time.Minute))
 

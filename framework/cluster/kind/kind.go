@@ -126,7 +126,7 @@ func (p *Provider) Up(ctx context.Context, in cluster.UpInput) (c cluster.Cluste
 	if image == "" {
 		return nil, false, fmt.Errorf("profile %s: no node image: set kindCluster.nodeImage in its profile or KIND_NODE_IMAGE", spec.Profile)
 	}
-	if err := os.MkdirAll(in.KubeconfigDir, 0o755); err != nil {
+	if err := os.MkdirAll(in.KubeconfigDir, 0o700); err != nil { // kubeconfigs are credentials
 		return nil, false, err
 	}
 	start := time.Now()
