@@ -27,6 +27,7 @@ import (
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/health"
 	"github.com/firedrill/firedrill/framework/kubeadm"
+	"github.com/firedrill/firedrill/framework/packetfilter"
 	"github.com/firedrill/firedrill/framework/waitfor"
 )
 
@@ -111,6 +112,11 @@ func (p *Provider) Up(ctx context.Context, in cluster.UpInput) (c cluster.Cluste
 	p.mu.Lock()
 	p.kubeconfigs[name] = kubeconfig
 	p.mu.Unlock()
+	// Made or reused, the cluster's kubeconfig is written there; it is a
+	// credential, readable by its owner only.
+	if err := os.MkdirAll(in.KubeconfigDir, 0o700); err != nil {
+		return nil, false, err
+	}
 	exists, err := p.Exists(name)
 	if err != nil {
 		return nil, false, err
@@ -125,9 +131,6 @@ func (p *Provider) Up(ctx context.Context, in cluster.UpInput) (c cluster.Cluste
 	image := spec.Image
 	if image == "" {
 		return nil, false, fmt.Errorf("profile %s: no node image: set kindCluster.nodeImage in its profile or KIND_NODE_IMAGE", spec.Profile)
-	}
-	if err := os.MkdirAll(in.KubeconfigDir, 0o700); err != nil { // kubeconfigs are credentials
-		return nil, false, err
 	}
 	start := time.Now()
 	// The record comes first: a Ctrl-C during kind's create must still
@@ -645,7 +648,7 @@ func (c *Cluster) apiRule(ctx context.Context, n cluster.Node, op, shape string)
 	return cluster.StampedRule(ctx, c, n, op, rule)
 }
 
-func (c *Cluster) isolationRule(ctx context.Context, n cluster.Node, shape string) ([]string, error) {
+func (c *Cluster) isolationRule(ctx context.Context, n cluster.Node, shape string) (packetfilter.Rule, error) {
 	// The gateway is the node's default route (docker's bridge address).
 	route, err := c.Exec(ctx, n, "ip", "-4", "route", "show", "default")
 	if err != nil {
@@ -657,7 +660,7 @@ func (c *Cluster) isolationRule(ctx context.Context, n cluster.Node, shape strin
 	}
 	// The comment marks the rule as firedrill's, so `firedrill clean` finds
 	// one a dead run left behind.
-	return cluster.APIIsolationRule(fields[2], apiServerPort, shape)
+	return packetfilter.APIIsolation(fields[2], apiServerPort, shape)
 }
 
 // apiServerPort is where kubeadm's API server listens inside a kind node.
