@@ -16,7 +16,6 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/firedrill/firedrill/framework/packetfilter"
-	"github.com/firedrill/firedrill/framework/shell"
 )
 
 // Node roles.
@@ -101,10 +100,6 @@ type Attacher interface {
 // ErrNotFound is a cluster that does not exist.
 var ErrNotFound = errors.New("cluster not found")
 
-// RuleComment marks every packet filter rule the tool inserts in a node
-// (iptables -m comment), so a rule left by a dead run can be found.
-const RuleComment = packetfilter.Comment
-
 // BootIdentifier names a node's current boot, so that a reboot can be
 // proven: the identifier changes when, and only when, the node boots
 // again (the kernel's boot_id on a machine; on kind, whose nodes share the
@@ -123,34 +118,16 @@ type Pauser interface {
 
 // Isolation shapes: how a cut-off client sees the API.
 const (
-	// IsolateReset answers every packet with a TCP reset: clients fail at
-	// once and see the end of the cut at once.
-	IsolateReset = "reset"
-	// IsolateDrop drops every packet silently: clients hang until their
-	// deadline, and a connection open across the cut stalls.
-	IsolateDrop = "drop"
+	IsolateReset = packetfilter.Reset
+	IsolateDrop  = packetfilter.Drop
 )
-
-// APIIsolationRule is the iptables rule (without its -I/-D/-C) that cuts
-// connections from source to port on a node, in one of the isolation
-// shapes, marked as firedrill's.
-func APIIsolationRule(source, port, shape string) ([]string, error) {
-	rule := []string{"INPUT", "-p", "tcp", "--dport", port, "-s", source, "-m", "comment", "--comment", RuleComment}
-	switch shape {
-	case IsolateReset:
-		return append(rule, "-j", "REJECT", "--reject-with", "tcp-reset"), nil
-	case IsolateDrop:
-		return append(rule, "-j", "DROP"), nil
-	}
-	return nil, fmt.Errorf("unknown isolation shape %q", shape)
-}
 
 // StampedRule inserts (-I) or deletes (-D) an iptables rule on a node and
 // returns the node's own clock right after iptables returned: the moment
 // the change took effect there, apart from the command's way back and
 // from the probes.
-func StampedRule(ctx context.Context, x NodeExec, n Node, op string, rule []string) (time.Time, error) {
-	out, err := x.Exec(ctx, n, "sh", "-c", shell.Line("iptables", append([]string{op}, rule...)...)+" && "+NodeClockCommand)
+func StampedRule(ctx context.Context, x NodeExec, n Node, op string, rule packetfilter.Rule) (time.Time, error) {
+	out, err := x.Exec(ctx, n, "sh", "-c", packetfilter.Command("iptables", op, rule)+" && "+NodeClockCommand)
 	if err != nil {
 		return time.Time{}, err
 	}

@@ -148,7 +148,7 @@ func Undo(ctx context.Context, c cluster.Cluster, e journal.Entry) error {
 		if !ok {
 			return fmt.Errorf("cluster %s cannot run commands on nodes", c.Name())
 		}
-		_, err := nodeRules().run(ctx, x, n, "-D") // removes whichever rule is there
+		_, err := runRules(ctx, x, n, nodeRules(), "-D") // removes whichever rule is there
 		return err
 	case UndoRemoveRules:
 		// A zone cut off at the cloud's network is healed there first: its

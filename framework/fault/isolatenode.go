@@ -5,6 +5,7 @@ import (
 
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/kubeadm"
+	"github.com/firedrill/firedrill/framework/packetfilter"
 )
 
 // nodeRuleWords is the rule that cuts a node off from every API server:
@@ -13,15 +14,15 @@ import (
 // (the load balancer's and each control-plane node's port; a Service
 // address is already translated to it when the filter sees the packet),
 // and nothing else is touched.
-func nodeRuleWords() []string {
-	return []string{"OUTPUT", "-p", "tcp", "--dport", kubeadm.APIServerPort, "-m", "comment", "--comment", cluster.RuleComment, "-j", "DROP"}
+func nodeRuleWords() packetfilter.Rule {
+	return packetfilter.New([]string{"OUTPUT", "-p", "tcp", "--dport", kubeadm.APIServerPort}, "-j", "DROP")
 }
 
 // nodeRules is that rule for IPv4 and IPv6 both: a kubelet cut off over
 // IPv4 alone reconnects to the load balancer over IPv6 within its TCP
 // timeout (seen here: Ready again after 39 s of a 75 s cut).
-func nodeRules() ruleSet {
-	return ruleSet{"iptables": {nodeRuleWords()}, "ip6tables": {nodeRuleWords()}}
+func nodeRules() packetfilter.Set {
+	return packetfilter.Set{"iptables": {nodeRuleWords()}, "ip6tables": {nodeRuleWords()}}
 }
 
 func isolateNodeActions(c cluster.Cluster) (heldActions, error) {

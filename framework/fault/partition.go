@@ -25,7 +25,7 @@ import (
 // comment; lifting deletes exactly them.
 
 // partitionRules cut a node off from the given addresses and prefixes.
-func partitionRules(cut []string) (ruleSet, error) {
+func partitionRules(cut []string) (packetfilter.Set, error) {
 	var v4, v6 []string
 	for _, a := range cut {
 		p, err := netip.ParsePrefix(a)
@@ -42,16 +42,15 @@ func partitionRules(cut []string) (ruleSet, error) {
 			v6 = append(v6, p.Masked().String())
 		}
 	}
-	out := ruleSet{}
+	out := packetfilter.Set{}
 	for tool, list := range map[string][]string{"iptables": v4, "ip6tables": v6} {
 		if len(list) == 0 {
 			continue
 		}
 		slices.Sort(list)
 		set := strings.Join(slices.Compact(list), ",")
-		mark := []string{"-m", "comment", "--comment", cluster.RuleComment, "-j", "DROP"}
 		for _, r := range [][]string{{"INPUT", "-s", set}, {"OUTPUT", "-d", set}, {"FORWARD", "-s", set}, {"FORWARD", "-d", set}} {
-			out[tool] = append(out[tool], append(r, mark...))
+			out[tool] = append(out[tool], packetfilter.New(r, "-j", "DROP"))
 		}
 	}
 	return out, nil

@@ -119,3 +119,47 @@ func TestRemoveAllUsesArgv(t *testing.T) {
 		t.Errorf("rules left: %q", rules)
 	}
 }
+
+// The rules firedrill builds are the rules it finds again: every rule New
+// and APIIsolation make carries the comment, so Marked takes it from a
+// listing of it.
+func TestBuiltRulesAreFoundAgain(t *testing.T) {
+	reset, err := APIIsolation("172.18.0.1", "6443", Reset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drop, err := APIIsolation("fc00::1", "6443", Drop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []Rule{reset, drop, New([]string{"OUTPUT", "-d", "10.0.0.0/8"}, "-j", "DROP")} {
+		if got := Marked(r.String() + "\n"); len(got) != 1 || !slices.Equal(got[0], r) {
+			t.Errorf("rule %s: found again as %q", r, got)
+		}
+	}
+	// A source read from a node is checked before it is a word of a rule.
+	for _, bad := range []string{"172.18.0.1;reboot", "$(reboot)", ""} {
+		if _, err := APIIsolation(bad, "6443", Drop); err == nil {
+			t.Errorf("source %q accepted", bad)
+		}
+	}
+	if _, err := APIIsolation("172.18.0.1", "6443", "melt"); err == nil {
+		t.Error("unknown shape accepted")
+	}
+}
+
+// A set's script inserts every rule (IPv4 first), removes whichever is
+// there, and checks that all are; sh parses each word back unchanged.
+func TestSetScript(t *testing.T) {
+	s := Set{"ip6tables": {New([]string{"INPUT", "-s", "fc00::/64"}, "-j", "DROP")}, "iptables": {New([]string{"INPUT", "-s", "10.0.0.0/8,10.1.0.0/16"}, "-j", "DROP")}}
+	insert := s.Script("-I", "date +%s")
+	if want := "iptables -I INPUT -s 10.0.0.0/8,10.1.0.0/16 -m comment --comment firedrill -j DROP && ip6tables -I INPUT -s fc00::/64 -m comment --comment firedrill -j DROP && date +%s"; insert != want {
+		t.Errorf("insert:\n got %s\nwant %s", insert, want)
+	}
+	if remove := s.Script("-D", ""); !strings.HasPrefix(remove, "if iptables -C INPUT") || strings.Count(remove, "; fi") != 2 {
+		t.Errorf("remove: %s", remove)
+	}
+	if check := s.Script("-C", "ignored"); !strings.HasSuffix(check, ") && echo in || echo out") || strings.Contains(check, "ignored") {
+		t.Errorf("check: %s", check)
+	}
+}

@@ -38,6 +38,7 @@ import (
 	"github.com/firedrill/firedrill/framework/drill"
 	"github.com/firedrill/firedrill/framework/health"
 	"github.com/firedrill/firedrill/framework/journal"
+	"github.com/firedrill/firedrill/framework/packetfilter"
 	"github.com/firedrill/firedrill/framework/probe"
 	"github.com/firedrill/firedrill/framework/report"
 	"github.com/firedrill/firedrill/framework/run"
@@ -181,7 +182,7 @@ func expectClusterLeftClean(name string, nodes int, phase string) {
 			Eventually(func() (string, error) {
 				out, err := exec.Command("docker", "exec", node, tool, "-S").CombinedOutput()
 				return string(out), err
-			}, time.Minute).ShouldNot(ContainSubstring("--comment "+cluster.RuleComment), "%s rules left in %s", tool, node)
+			}, time.Minute).ShouldNot(ContainSubstring("--comment "+packetfilter.Comment), "%s rules left in %s", tool, node)
 		}
 	}
 	Expect(nodeCount).To(Equal(nodes), "node containers: %v", cs)

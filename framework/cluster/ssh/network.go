@@ -15,6 +15,7 @@ import (
 
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/kubeadm"
+	"github.com/firedrill/firedrill/framework/packetfilter"
 )
 
 // Endpoints implements cluster.NetworkMap: every node with its address
@@ -132,7 +133,7 @@ func (c *Cluster) apiRule(ctx context.Context, n cluster.Node, op, shape string)
 
 // isolationRule is the rule for the harness's address as the node sees
 // it: the client end of this SSH session ($SSH_CLIENT).
-func (c *Cluster) isolationRule(ctx context.Context, n cluster.Node, shape string) ([]string, error) {
+func (c *Cluster) isolationRule(ctx context.Context, n cluster.Node, shape string) (packetfilter.Rule, error) {
 	out, err := c.Exec(ctx, n, "sh", "-c", `echo "$SSH_CLIENT"`)
 	if err != nil {
 		return nil, fmt.Errorf("the harness's address as node %s sees it: %w", n.Name, err)
@@ -141,5 +142,5 @@ func (c *Cluster) isolationRule(ctx context.Context, n cluster.Node, shape strin
 	if len(fields) == 0 || net.ParseIP(fields[0]) == nil || net.ParseIP(fields[0]).To4() == nil {
 		return nil, fmt.Errorf("the harness's address as node %s sees it: SSH_CLIENT %q is no IPv4 address", n.Name, strings.TrimSpace(string(out)))
 	}
-	return cluster.APIIsolationRule(fields[0], kubeadm.APIServerPort, shape)
+	return packetfilter.APIIsolation(fields[0], kubeadm.APIServerPort, shape)
 }
