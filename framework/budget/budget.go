@@ -28,7 +28,8 @@ type Verdict struct {
 	Pass   bool     `json:"pass"`
 	// BelowLowerBound: the value beats what the cluster's own settings
 	// make possible, so the harness missed the outage or the fault did
-	// not take. It fails the budget, whatever the margin.
+	// not take. The budget does not pass, whatever the margin, and the
+	// drill is INVALID (drill.JudgeLimits): it proves nothing either way.
 	BelowLowerBound bool   `json:"belowLowerBound,omitempty"`
 	Why             string `json:"why"`
 	Note            string `json:"note,omitempty"`

@@ -1,6 +1,7 @@
 package drill
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/firedrill/firedrill/framework/budget"
@@ -40,6 +41,9 @@ func JudgeLimits(res *Result, budgets []budget.Budget) {
 	case !res.NoFault:
 		res.Invalid = NeverReachedFault(res.Error)
 	}
+	if res.Invalid == "" && !res.Interrupted {
+		res.Invalid = belowLowerBound(res.Verdicts)
+	}
 	switch {
 	case res.Interrupted:
 		res.Verdict = VerdictInterrupted
@@ -78,4 +82,21 @@ func NeverReachedFault(err string) string {
 		return "the drill never reached its fault"
 	}
 	return "the drill never reached its fault: " + err
+}
+
+// belowLowerBound says why a drill is INVALID when a figure beats its
+// lower bound: what the cluster's settings make impossible did not happen,
+// so the harness missed the outage, the fault did not take, or the bound is
+// wrong. None of these is the cluster's failure, nor its success.
+func belowLowerBound(vs []budget.Verdict) string {
+	var why []string
+	for _, v := range vs {
+		if v.BelowLowerBound && v.LowerBound != nil {
+			why = append(why, fmt.Sprintf("%s %s is below its lower bound %s", v.Figure, budget.Format(v.Value, v.Unit), budget.Format(*v.LowerBound, v.Unit)))
+		}
+	}
+	if len(why) == 0 {
+		return ""
+	}
+	return strings.Join(why, "; ") + ": the cluster's settings make that impossible, so the harness missed the outage, the fault did not take, or the bound is wrong"
 }

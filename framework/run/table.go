@@ -37,10 +37,12 @@ func VerdictTable(res *drill.Result) string {
 		}
 		mark := "ok"
 		switch {
-		case interrupted || invalid:
+		case interrupted:
 			mark = "not judged"
 		case v.BelowLowerBound:
-			mark = "BELOW LOWER BOUND"
+			mark = "BELOW LOWER BOUND" // what made the drill INVALID
+		case invalid:
+			mark = "not judged"
 		case !v.Pass:
 			mark = "BLOWN"
 		}
