@@ -122,6 +122,12 @@ const (
 	IsolateDrop  = packetfilter.Drop
 )
 
+// FilterRun runs the packet filter's commands (argv, no shell) on node n:
+// how clean and the journal's undo list and remove firedrill's rules.
+func FilterRun(x NodeExec, n Node) packetfilter.Run {
+	return func(ctx context.Context, argv ...string) ([]byte, error) { return x.Exec(ctx, n, argv[0], argv[1:]...) }
+}
+
 // StampedRule inserts (-I) or deletes (-D) an iptables rule on a node and
 // returns the node's own clock right after iptables returned: the moment
 // the change took effect there, apart from the command's way back and

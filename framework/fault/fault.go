@@ -162,7 +162,7 @@ func Undo(ctx context.Context, c cluster.Cluster, e journal.Entry) error {
 		if !ok {
 			return fmt.Errorf("cluster %s cannot run commands on nodes", c.Name())
 		}
-		return packetfilter.RemoveAll(ctx, execOn(x, n))
+		return packetfilter.RemoveAll(ctx, cluster.FilterRun(x, n))
 	case UndoStart:
 		switch s := c.(type) {
 		case cluster.Stopper:
@@ -561,9 +561,4 @@ func onEach(ctx context.Context, targets []cluster.Node, ev Events, kind timelin
 	}
 	wg.Wait()
 	return errors.Join(errs...)
-}
-
-// execOn runs argv on node n, for the packet filter's own calls.
-func execOn(x cluster.NodeExec, n cluster.Node) packetfilter.Run {
-	return func(ctx context.Context, argv ...string) ([]byte, error) { return x.Exec(ctx, n, argv[0], argv[1:]...) }
 }

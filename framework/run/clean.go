@@ -223,7 +223,7 @@ func filterRules(ctx context.Context, c cluster.Cluster) ([]Leftover, error) {
 	var out []Leftover
 	var errs []error
 	for _, n := range nodes {
-		run := func(ctx context.Context, argv ...string) ([]byte, error) { return x.Exec(ctx, n, argv[0], argv[1:]...) }
+		run := cluster.FilterRun(x, n)
 		cctx, cancel := context.WithTimeout(ctx, 40*time.Second)
 		found, err := packetfilter.List(cctx, run)
 		cancel()

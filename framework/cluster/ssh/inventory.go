@@ -44,12 +44,14 @@ type Host struct {
 }
 
 // Addr is host:port.
-func (h Host) Addr() string {
-	port := h.Port
-	if port == 0 {
-		port = 22
+func (h Host) Addr() string { return h.Address + ":" + strconv.Itoa(h.port()) }
+
+// port is the host's SSH port, 22 unless the inventory says otherwise.
+func (h Host) port() int {
+	if h.Port == 0 {
+		return 22
 	}
-	return h.Address + ":" + strconv.Itoa(port)
+	return h.Port
 }
 
 // route names the connection to the host: its address, through its

@@ -129,11 +129,7 @@ func (p *Provider) freeCommand(h Host) string {
 	if h.User != "" {
 		target = h.User + "@" + h.Address
 	}
-	port := max(h.Port, 0)
-	if port == 0 {
-		port = 22
-	}
-	return shell.Line("ssh", "-p", strconv.Itoa(port), target, "kubeadm reset --force && rm -rf "+shell.Quote(filepath.Dir(p.mark)))
+	return shell.Line("ssh", "-p", strconv.Itoa(h.port()), target, "kubeadm reset --force && rm -rf "+shell.Quote(filepath.Dir(p.mark)))
 }
 
 func (p *Provider) inspect(ctx context.Context, h Host) (machine, error) {
