@@ -3,12 +3,45 @@ package fault
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/scenario"
 	"github.com/firedrill/firedrill/framework/shell"
 )
+
+// UndoThaw SIGCONTs a frozen component (the entry's shape names it).
+const UndoThaw = "thaw"
+
+func init() {
+	register(action{
+		name:     scenario.ActionFreeze,
+		evidence: func(f scenario.Fault) string { return "every " + f.Target.Component + " process stopped (state T)" },
+		build: func(b Build) (Fault, error) {
+			c := b.Spec.Target.Component
+			if c == "" {
+				return nil, fmt.Errorf("freeze needs target.component")
+			}
+			return b.held("freeze "+c, c, "SIGSTOP the "+c+" process (it holds its ports and answers nothing), then SIGCONT it",
+				onNode(freezeActions(c))), nil
+		},
+		undo: &JournalUndo{Kind: UndoThaw, Do: func(ctx context.Context, c cluster.Cluster, n cluster.Node, component string) error {
+			x, ok := c.(cluster.NodeExec)
+			if !ok {
+				return fmt.Errorf("cluster %s cannot run commands on nodes", c.Name())
+			}
+			// The component is read back from a journal file: only a known
+			// one names a process to continue.
+			if !slices.Contains(scenario.Components, component) {
+				return fmt.Errorf("journal entry names component %q, not one of %v: not undone", component, scenario.Components)
+			}
+			_, err := thaw(ctx, x, n, component)
+			return err
+		}},
+	})
+}
 
 // processPattern matches a control-plane component's process: static pods
 // run it with its name as argv[0]; anchoring keeps "etcd" from matching

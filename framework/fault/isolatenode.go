@@ -1,12 +1,36 @@
 package fault
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/kubeadm"
 	"github.com/firedrill/firedrill/framework/packetfilter"
+	"github.com/firedrill/firedrill/framework/scenario"
 )
+
+// UndoRestoreNode removes the rule that cut a node off from the API.
+const UndoRestoreNode = "restore-node"
+
+func init() {
+	register(action{
+		name:     scenario.ActionIsolateNode,
+		evidence: says("drop rule in place"),
+		build: func(b Build) (Fault, error) {
+			return b.held("isolate-node", "", "drop every packet from the node to any API server (port "+kubeadm.APIServerPort+"), then let them through again",
+				onNode(isolateNodeActions)).withHostUndo(removeMarkedRulesScript, b.Spec.Duration), nil
+		},
+		undo: &JournalUndo{Kind: UndoRestoreNode, Do: func(ctx context.Context, c cluster.Cluster, n cluster.Node, _ string) error {
+			x, ok := c.(cluster.NodeExec)
+			if !ok {
+				return fmt.Errorf("cluster %s cannot run commands on nodes", c.Name())
+			}
+			_, err := runRules(ctx, x, n, nodeRules(), "-D") // removes whichever rule is there
+			return err
+		}},
+	})
+}
 
 // nodeRuleWords is the rule that cuts a node off from every API server:
 // in the node's own OUTPUT chain, every packet to port 6443 is dropped.

@@ -10,9 +10,24 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/scenario"
 	"github.com/firedrill/firedrill/framework/shell"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
+
+// A kill has no undo: the kubelet restarts a killed static pod by itself.
+func init() {
+	register(action{
+		name:     scenario.ActionKill,
+		evidence: func(f scenario.Fault) string { return f.Target.Component + " process gone" },
+		build: func(b Build) (Fault, error) {
+			if b.Spec.Target.Component == "" {
+				return nil, fmt.Errorf("kill needs target.component")
+			}
+			return kill{component: b.Spec.Target.Component, gone: b.Timeouts.KillGone, evidence: b.Evidence}, nil
+		},
+	})
+}
 
 // kill SIGKILLs a control-plane component's process on each target node:
 // the real process dies as in a crash, and only the kubelet brings it back
@@ -22,7 +37,8 @@ type kill struct {
 	component string
 	// gone bounds the wait for the killed processes to disappear: SIGKILL
 	// cannot be caught, so only a process stuck in the kernel outlasts it.
-	gone time.Duration
+	gone     time.Duration
+	evidence string
 }
 
 func (k kill) Desc() string { return "SIGKILL the " + k.component + " process" }
@@ -45,7 +61,7 @@ func (k kill) Inject(ctx context.Context, c cluster.Cluster, targets []cluster.N
 		if _, err := x.Exec(ctx, n, "pkill", "-KILL", "-f", pattern); err != nil {
 			return time.Time{}, fmt.Errorf("no %s process killed: %w", k.component, err)
 		}
-		e := timeline.Evidence{Target: n.Name, Action: "kill " + k.component, What: k.component + " process gone",
+		e := timeline.Evidence{Target: n.Name, Action: "kill " + k.component, What: k.evidence,
 			Before: strings.Join(before, " ")}
 		// Proven once none of the pids found before is alive; not proven
 		// when k.gone passes first.

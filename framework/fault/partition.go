@@ -11,7 +11,37 @@ import (
 
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/packetfilter"
+	"github.com/firedrill/firedrill/framework/scenario"
 )
+
+// UndoRemoveRules removes every rule marked as firedrill's on the node (a
+// partition's rules name addresses the journal does not keep).
+const UndoRemoveRules = "remove-rules"
+
+func init() {
+	register(action{
+		name:     scenario.ActionPartition,
+		evidence: says("drop rules in place"),
+		build: func(b Build) (Fault, error) {
+			return b.held("partition", "", "cut the nodes off from every other node, their pods and the load balancer, both ways, then let them through again",
+				partitionActions).withHostUndo(removeMarkedRulesScript, b.Spec.Duration), nil
+		},
+		undo: &JournalUndo{Kind: UndoRemoveRules, Do: func(ctx context.Context, c cluster.Cluster, n cluster.Node, _ string) error {
+			// A zone cut off at the cloud's network is healed there first:
+			// its nodes may not be reachable before.
+			if zp, ok := c.(cluster.ZonePartitioner); ok {
+				if err := healZoneOf(ctx, c, zp, n); err != nil {
+					return err
+				}
+			}
+			x, ok := c.(cluster.NodeExec)
+			if !ok {
+				return fmt.Errorf("cluster %s cannot run commands on nodes", c.Name())
+			}
+			return packetfilter.RemoveAll(ctx, cluster.FilterRun(x, n))
+		}},
+	})
+}
 
 // A partition cuts the target nodes off from the rest of the cluster, both
 // ways, as a zone's network fails in a cloud: every node outside the

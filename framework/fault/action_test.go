@@ -1,0 +1,97 @@
+package fault
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/scenario"
+)
+
+// What each action's evidence says is in every report: moving the actions
+// into their own files must not change a word of it.
+func TestActionEvidence(t *testing.T) {
+	etcd := scenario.Target{Component: scenario.ComponentEtcd}
+	for action, want := range map[string]string{
+		"reboot":        "boot id changed",
+		"pause":         "node frozen (docker state Paused)",
+		"isolate-api":   "reset rule in place",
+		"blackhole-api": "drop rule in place",
+		"kill":          "etcd process gone",
+		"freeze":        "every etcd process stopped (state T)",
+		"isolate-node":  "drop rule in place",
+		"stop":          "node stopped (docker state not running)",
+		"partition":     "drop rules in place",
+		"wipe-etcd":     "member data gone and no etcd process",
+		"lose-node":     "node gone",
+	} {
+		a, ok := actions[action]
+		if !ok {
+			t.Errorf("%s is not registered", action)
+			continue
+		}
+		if got := a.evidence(scenario.Fault{Action: action, Target: etcd}); got != want {
+			t.Errorf("%s: evidence %q, want %q", action, got, want)
+		}
+	}
+}
+
+// The journal's undo kinds are written in entries on disk and replayed by
+// `firedrill clean`: each keeps its name and is found through the
+// registry, and a held fault journals under its action's kind.
+func TestUndoKinds(t *testing.T) {
+	for action, kind := range map[string]string{
+		"reboot": UndoStart, "stop": UndoStart, "pause": UndoUnpause, "isolate-api": UndoRestoreAPI,
+		"blackhole-api": UndoRestoreAPI, "freeze": UndoThaw, "isolate-node": UndoRestoreNode, "partition": UndoRemoveRules,
+	} {
+		if a := actions[action]; a.undo == nil || a.undo.Kind != kind || undos[kind] != a.undo {
+			t.Errorf("%s: undo %+v, want %q found by its kind", action, a.undo, kind)
+		}
+	}
+	for _, action := range []string{"kill", "wipe-etcd", "lose-node"} {
+		if actions[action].undo != nil {
+			t.Errorf("%s has an undo; nothing is left to undo after it", action)
+		}
+	}
+	want := []string{"remove-rules", "restore-api", "restore-node", "start", "thaw", "unpause"}
+	if got := slices.Sorted(maps.Keys(undos)); !slices.Equal(got, want) {
+		t.Errorf("undo kinds %v, want %v", got, want)
+	}
+}
+
+// A name or an undo kind registered twice is a mistake of the package:
+// it fails at start, not at the first clean.
+func TestRegisterRefusesDuplicates(t *testing.T) {
+	mustPanic := func(what string, a action) {
+		t.Helper()
+		defer func() {
+			if r := recover(); r == nil || !strings.Contains(r.(string), a.name) {
+				t.Errorf("%s: register did not refuse it (%v)", what, r)
+			}
+		}()
+		register(a)
+	}
+	noop := func(Build) (Fault, error) { return nil, nil }
+	mustPanic("a name twice", action{name: "pause", build: noop, evidence: says("x")})
+	mustPanic("no build", action{name: "melt", evidence: says("x")})
+	other := &JournalUndo{Kind: UndoUnpause, Do: func(context.Context, cluster.Cluster, cluster.Node, string) error { return nil }}
+	mustPanic("another action's undo kind", action{name: "melt", build: noop, evidence: says("x"), undo: other})
+	if _, ok := actions["melt"]; ok {
+		t.Error("a refused action was registered")
+	}
+}
+
+// The schema accepts exactly the actions that are registered.
+func TestRegisteredActionsAreTheSchemas(t *testing.T) {
+	var schema []string
+	for a := range scenario.FaultActions {
+		schema = append(schema, a)
+	}
+	slices.Sort(schema)
+	if got := Actions(); !slices.Equal(got, schema) {
+		t.Errorf("registered %v, schema %v", got, schema)
+	}
+}

@@ -1,0 +1,20 @@
+package fault
+
+import (
+	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/scenario"
+)
+
+// blackhole-api is isolate-api (isolateapi.go) with packets dropped
+// instead of reset.
+func init() {
+	register(action{
+		name:     scenario.ActionBlackholeAPI,
+		evidence: says("drop rule in place"),
+		build: func(b Build) (Fault, error) {
+			return b.held("blackhole-api", cluster.IsolateDrop, "drop every packet from outside the cluster to the node's API server, then let them through again",
+				onNode(isolateActions(cluster.IsolateDrop))).withHostUndo(removeMarkedRulesScript, b.Spec.Duration), nil
+		},
+		undo: undoRestoreAPI,
+	})
+}
