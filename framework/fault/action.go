@@ -13,10 +13,14 @@ import (
 
 // action is one fault action, whole: each action's file registers one
 // from init, side by side, the way etcd's functional tester keeps each
-// operation beside its un-operation. New and Undo find actions here only.
+// operation beside its un-operation. New, Undo and the scenario format's
+// validation (scenario.RegisterAction) find actions here only.
 type action struct {
 	// name is what a scenario's fault.action says.
 	name string
+	// needs is what the action asks of a scenario, registered with the
+	// format (scenario.RegisterAction) for validation.
+	needs scenario.FaultAction
 	// build makes the fault from the scenario's spec.
 	build func(Build) (Fault, error)
 	// evidence says what proves, on a target, that the fault took (the
@@ -72,7 +76,10 @@ func register(a action) {
 		if prev := undos[u.Kind]; u.Kind == "" || u.Do == nil || prev != nil && prev != u {
 			panic(fmt.Sprintf("fault action %q: undo %q is empty or another action's", a.name, u.Kind))
 		}
-		undos[u.Kind] = u
+	}
+	scenario.RegisterAction(a.name, a.needs)
+	if a.undo != nil {
+		undos[a.undo.Kind] = a.undo
 	}
 	actions[a.name] = a
 }
@@ -92,6 +99,9 @@ func New(spec scenario.Fault, t scenario.Timeouts, book *journal.Book) (Fault, e
 	a, ok := actions[spec.Action]
 	if !ok {
 		return nil, fmt.Errorf("unknown fault action %q", spec.Action)
+	}
+	if a.needs.NeedsComponent && spec.Target.Component == "" {
+		return nil, fmt.Errorf("%s needs target.component", spec.Action)
 	}
 	b := Build{Spec: spec, Timeouts: t, Book: book, Evidence: a.evidence(spec)}
 	if a.undo != nil {

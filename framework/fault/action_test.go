@@ -84,14 +84,28 @@ func TestRegisterRefusesDuplicates(t *testing.T) {
 	}
 }
 
-// The schema accepts exactly the actions that are registered.
+// The schema accepts exactly the actions that are registered, and needs
+// of each what it always did.
 func TestRegisteredActionsAreTheSchemas(t *testing.T) {
-	var schema []string
-	for a := range scenario.FaultActions {
-		schema = append(schema, a)
+	want := map[string]scenario.FaultAction{
+		"reboot":        {},
+		"pause":         {NeedsDuration: true},
+		"isolate-api":   {NeedsDuration: true},
+		"blackhole-api": {NeedsDuration: true},
+		"kill":          {NeedsComponent: true, RestartsContainer: true},
+		"freeze":        {NeedsDuration: true, NeedsComponent: true},
+		"isolate-node":  {NeedsDuration: true},
+		"stop":          {NeedsDuration: true},
+		"partition":     {NeedsDuration: true},
+		"wipe-etcd":     {NeedsComponent: true, Component: scenario.ComponentEtcd, Procedure: scenario.ProcedureRestoreEtcd},
+		"lose-node":     {Role: scenario.RoleControlPlane, Procedure: scenario.ProcedureRebuildControlPlane},
 	}
-	slices.Sort(schema)
-	if got := Actions(); !slices.Equal(got, schema) {
-		t.Errorf("registered %v, schema %v", got, schema)
+	if got := Actions(); !slices.Equal(got, scenario.ActionNames()) {
+		t.Errorf("registered %v, the schema knows %v", got, scenario.ActionNames())
+	}
+	for name, needs := range want {
+		if got, ok := scenario.LookupAction(name); !ok || got != needs {
+			t.Errorf("%s needs %+v, want %+v", name, got, needs)
+		}
 	}
 }

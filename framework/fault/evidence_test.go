@@ -24,7 +24,7 @@ func TestPauseEvidence(t *testing.T) {
 		took      bool
 	}{{"frozen", false, true}, {"docker said yes, nothing froze", true, false}} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, _ := New(scenario.Fault{Action: scenario.ActionPause}, scenario.DefaultTimeouts(), nil)
+			f, _ := New(scenario.Fault{Action: ActionPause}, scenario.DefaultTimeouts(), nil)
 			ev := &events{}
 			if err := f.Inject(context.Background(), &fakeCluster{notPaused: tc.notPaused}, []cluster.Node{{Name: "a"}}, ev); err != nil {
 				t.Fatal(err)
@@ -88,7 +88,7 @@ func TestRebootEvidence(t *testing.T) {
 		took  bool
 	}{{"new boot id", false, true}, {"restart returned, same boot", true, false}} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, _ := New(scenario.Fault{Action: scenario.ActionReboot}, scenario.DefaultTimeouts(), nil)
+			f, _ := New(scenario.Fault{Action: ActionReboot}, scenario.DefaultTimeouts(), nil)
 			c := &bootCluster{boots: map[string]int{}, stuck: tc.stuck}
 			ev := &events{}
 			if err := f.Inject(context.Background(), c, []cluster.Node{{Name: "cp1"}, {Name: "cp2"}}, ev); err != nil {
@@ -108,7 +108,7 @@ func TestRebootEvidence(t *testing.T) {
 // Each rebooted node's address is read again once it is back, so a node
 // that came back with another one (kind issue 1689) shows in the figures.
 func TestRebootChecksAddresses(t *testing.T) {
-	f, _ := New(scenario.Fault{Action: scenario.ActionReboot}, scenario.DefaultTimeouts(), nil)
+	f, _ := New(scenario.Fault{Action: ActionReboot}, scenario.DefaultTimeouts(), nil)
 	c := &bootCluster{boots: map[string]int{},
 		addresses: map[string]string{"cp1": "172.18.0.2", "cp2": "172.18.0.3"},
 		readdress: map[string]string{"cp1": "172.18.0.3", "cp2": "172.18.0.2"}}
@@ -217,7 +217,7 @@ func TestStopEvidenceAndRecover(t *testing.T) {
 		took    bool
 	}{{"stopped", false, true}, {"docker said yes, still running", true, false}} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, err := New(scenario.Fault{Action: scenario.ActionStop}, scenario.DefaultTimeouts(), nil)
+			f, err := New(scenario.Fault{Action: ActionStop}, scenario.DefaultTimeouts(), nil)
 			if err != nil {
 				t.Fatal(err)
 			}

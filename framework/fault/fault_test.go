@@ -92,7 +92,7 @@ func (e *events) timeline() timeline.Timeline {
 }
 
 func TestHeldFaultLiftsWhatItTouchedOnce(t *testing.T) {
-	f, err := New(scenario.Fault{Action: scenario.ActionPause}, scenario.DefaultTimeouts(), nil)
+	f, err := New(scenario.Fault{Action: ActionPause}, scenario.DefaultTimeouts(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func TestHeldFaultLiftsWhatItTouchedOnce(t *testing.T) {
 }
 
 func TestFaultNeedsTheCapability(t *testing.T) {
-	f, _ := New(scenario.Fault{Action: scenario.ActionIsolateAPI}, scenario.DefaultTimeouts(), nil)
+	f, _ := New(scenario.Fault{Action: ActionIsolateAPI}, scenario.DefaultTimeouts(), nil)
 	err := f.Inject(context.Background(), &fakeCluster{}, []cluster.Node{{Name: "a"}}, &events{})
 	if err == nil || !strings.Contains(err.Error(), "cluster fake cannot isolate API servers") {
 		t.Fatalf("err = %v", err)
@@ -143,7 +143,7 @@ func TestFaultNeedsTheCapability(t *testing.T) {
 
 // Every action the schema accepts has an implementation.
 func TestEveryActionIsImplemented(t *testing.T) {
-	for action := range scenario.FaultActions {
+	for _, action := range scenario.ActionNames() {
 		if _, err := New(scenario.Fault{Action: action, Target: scenario.Target{Component: scenario.ComponentEtcd}}, scenario.DefaultTimeouts(), nil); err != nil {
 			t.Errorf("action %s: %v", action, err)
 		}
@@ -201,7 +201,7 @@ func (a *armingCluster) DisarmUndo(_ context.Context, n cluster.Node, id string)
 // on a node that can keep one: past the fault's duration (and a grace) it
 // removes firedrill's rules by itself; the harness's lift disarms it.
 func TestRuleFaultLeavesAnUndoOnTheNode(t *testing.T) {
-	f, err := New(scenario.Fault{Action: scenario.ActionIsolateAPI, Duration: 20 * time.Second}, scenario.DefaultTimeouts(), nil)
+	f, err := New(scenario.Fault{Action: ActionIsolateAPI, Duration: 20 * time.Second}, scenario.DefaultTimeouts(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

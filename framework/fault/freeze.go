@@ -15,15 +15,20 @@ import (
 // UndoThaw SIGCONTs a frozen component (the entry's shape names it).
 const UndoThaw = "thaw"
 
+// ActionFreeze SIGSTOPs a control-plane component's process on each
+// target node for Duration, then SIGCONTs it: the process holds its
+// ports and answers nothing, as a hung one does (two of three etcd
+// members frozen is a lost quorum). The kubelet sees it only through
+// its probes; keep Duration below the liveness probe's patience.
+const ActionFreeze = "freeze"
+
 func init() {
 	register(action{
-		name:     scenario.ActionFreeze,
+		name:     ActionFreeze,
+		needs:    scenario.FaultAction{NeedsDuration: true, NeedsComponent: true},
 		evidence: func(f scenario.Fault) string { return "every " + f.Target.Component + " process stopped (state T)" },
 		build: func(b Build) (Fault, error) {
 			c := b.Spec.Target.Component
-			if c == "" {
-				return nil, fmt.Errorf("freeze needs target.component")
-			}
 			return b.held("freeze "+c, c, "SIGSTOP the "+c+" process (it holds its ports and answers nothing), then SIGCONT it",
 				onNode(freezeActions(c))), nil
 		},

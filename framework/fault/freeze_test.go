@@ -49,7 +49,7 @@ func TestFreezeHoldsAndThaws(t *testing.T) {
 	}{{"stopped", false, true}, {"signal had no effect", true, false}} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			f, err := New(scenario.Fault{Action: scenario.ActionFreeze, Target: scenario.Target{Component: scenario.ComponentEtcd}},
+			f, err := New(scenario.Fault{Action: ActionFreeze, Target: scenario.Target{Component: scenario.ComponentEtcd}},
 				scenario.DefaultTimeouts(), journal.NewBook(dir, "kind", "c1", "lose-etcd-quorum"))
 			if err != nil {
 				t.Fatal(err)

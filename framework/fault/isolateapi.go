@@ -28,9 +28,15 @@ var undoRestoreAPI = &JournalUndo{Kind: UndoRestoreAPI, Do: func(ctx context.Con
 	return err
 }}
 
+// ActionIsolateAPI cuts clients outside the cluster off from each target
+// node's API server (TCP resets) for Duration and then restores the
+// path: an outage with exact edges, for calibration.
+const ActionIsolateAPI = "isolate-api"
+
 func init() {
 	register(action{
-		name:     scenario.ActionIsolateAPI,
+		name:     ActionIsolateAPI,
+		needs:    scenario.FaultAction{NeedsDuration: true},
 		evidence: says("reset rule in place"),
 		build: func(b Build) (Fault, error) {
 			return b.held("isolate-api", cluster.IsolateReset, "reset every connection from outside the cluster to the node's API server, then allow them again",

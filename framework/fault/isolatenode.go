@@ -13,9 +13,16 @@ import (
 // UndoRestoreNode removes the rule that cut a node off from the API.
 const UndoRestoreNode = "restore-node"
 
+// ActionIsolateNode cuts each target node off from every API server
+// (the load balancer and each control-plane node) for Duration, and
+// from nothing else: its kubelet cannot report, its pods keep running
+// and serving. The cut is always removed again.
+const ActionIsolateNode = "isolate-node"
+
 func init() {
 	register(action{
-		name:     scenario.ActionIsolateNode,
+		name:     ActionIsolateNode,
+		needs:    scenario.FaultAction{NeedsDuration: true},
 		evidence: says("drop rule in place"),
 		build: func(b Build) (Fault, error) {
 			return b.held("isolate-node", "", "drop every packet from the node to any API server (port "+kubeadm.APIServerPort+"), then let them through again",

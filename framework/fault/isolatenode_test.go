@@ -46,7 +46,7 @@ func (r *ruleCluster) Exec(_ context.Context, n cluster.Node, command string, ar
 
 func TestIsolateNodeCutsAndHeals(t *testing.T) {
 	dir := t.TempDir()
-	f, err := New(scenario.Fault{Action: scenario.ActionIsolateNode}, scenario.DefaultTimeouts(), journal.NewBook(dir, "kind", "c1", "partition-node"))
+	f, err := New(scenario.Fault{Action: ActionIsolateNode}, scenario.DefaultTimeouts(), journal.NewBook(dir, "kind", "c1", "partition-node"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,7 @@ func pending(t *testing.T, dir string) []string {
 // a lift that fails leaves the entry open for `firedrill clean`.
 func TestHeldFaultJournal(t *testing.T) {
 	dir := t.TempDir()
-	f, err := New(scenario.Fault{Action: scenario.ActionPause}, scenario.DefaultTimeouts(), journal.NewBook(dir, "kind", "c1", "pause-it"))
+	f, err := New(scenario.Fault{Action: ActionPause}, scenario.DefaultTimeouts(), journal.NewBook(dir, "kind", "c1", "pause-it"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func (c *cutReboot) Start(_ context.Context, n cluster.Node) error {
 func TestRebootCutShortIsStarted(t *testing.T) {
 	dir := t.TempDir()
 	book := journal.NewBook(dir, "kind", "c1", "reboot-it")
-	done, _ := New(scenario.Fault{Action: scenario.ActionReboot}, scenario.DefaultTimeouts(), book)
+	done, _ := New(scenario.Fault{Action: ActionReboot}, scenario.DefaultTimeouts(), book)
 	whole := &bootCluster{boots: map[string]int{}}
 	if err := done.Inject(context.Background(), whole, []cluster.Node{{Name: "cp0"}}, &events{}); err != nil {
 		t.Fatal(err)
@@ -87,7 +87,7 @@ func TestRebootCutShortIsStarted(t *testing.T) {
 		t.Errorf("a completed reboot left %v open", got)
 	}
 
-	f, _ := New(scenario.Fault{Action: scenario.ActionReboot}, scenario.DefaultTimeouts(), book)
+	f, _ := New(scenario.Fault{Action: ActionReboot}, scenario.DefaultTimeouts(), book)
 	c := &cutReboot{bootCluster: bootCluster{boots: map[string]int{}}}
 	err := f.Inject(context.Background(), c, []cluster.Node{{Name: "cp1"}}, &events{})
 	if err == nil || !strings.Contains(err.Error(), "signal: killed") {

@@ -15,15 +15,18 @@ import (
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
+// ActionKill SIGKILLs a control-plane component's process on each
+// target node (never by deleting its mirror pod, which restarts
+// nothing). Self-healing: the kubelet must restart it.
+const ActionKill = "kill"
+
 // A kill has no undo: the kubelet restarts a killed static pod by itself.
 func init() {
 	register(action{
-		name:     scenario.ActionKill,
+		name:     ActionKill,
+		needs:    scenario.FaultAction{NeedsComponent: true, RestartsContainer: true},
 		evidence: func(f scenario.Fault) string { return f.Target.Component + " process gone" },
 		build: func(b Build) (Fault, error) {
-			if b.Spec.Target.Component == "" {
-				return nil, fmt.Errorf("kill needs target.component")
-			}
 			return kill{component: b.Spec.Target.Component, gone: b.Timeouts.KillGone, evidence: b.Evidence}, nil
 		},
 	})

@@ -10,11 +10,17 @@ import (
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
+// ActionLoseNode destroys each target node for good (on kind the
+// container and its disk are removed): only a procedure that builds a
+// new node in its place (recovery.procedure) recovers.
+const ActionLoseNode = "lose-node"
+
 // Nothing undoes a lost node but the scenario's recovery procedure
 // (rebuild-control-plane), which builds a new one in its place.
 func init() {
 	register(action{
-		name:     scenario.ActionLoseNode,
+		name:     ActionLoseNode,
+		needs:    scenario.FaultAction{Role: scenario.RoleControlPlane, Procedure: scenario.ProcedureRebuildControlPlane},
 		evidence: says("node gone"),
 		build:    func(b Build) (Fault, error) { return loseNode{evidence: b.Evidence}, nil },
 	})

@@ -18,9 +18,17 @@ import (
 // partition's rules name addresses the journal does not keep).
 const UndoRemoveRules = "remove-rules"
 
+// ActionPartition cuts the target nodes (a zone, with a zone as
+// target) off from every other node, their pods and the load balancer,
+// both ways, for Duration: the nodes keep running and talk among
+// themselves, as when a zone's network fails. The cut is always
+// removed again.
+const ActionPartition = "partition"
+
 func init() {
 	register(action{
-		name:     scenario.ActionPartition,
+		name:     ActionPartition,
+		needs:    scenario.FaultAction{NeedsDuration: true},
 		evidence: says("drop rules in place"),
 		build: func(b Build) (Fault, error) {
 			return b.held("partition", "", "cut the nodes off from every other node, their pods and the load balancer, both ways, then let them through again",

@@ -80,7 +80,7 @@ func (z *zoneCluster) Exec(_ context.Context, n cluster.Node, _ string, args ...
 // Zone c is cut off from zones a and b and the load balancer, not from
 // itself; the lift deletes the very rules the inject added.
 func TestPartitionCutsTheRestOfTheCluster(t *testing.T) {
-	f, err := New(scenario.Fault{Action: scenario.ActionPartition}, scenario.DefaultTimeouts(), nil)
+	f, err := New(scenario.Fault{Action: ActionPartition}, scenario.DefaultTimeouts(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func TestPartitionOfAWholeZoneGoesToTheCloud(t *testing.T) {
 	newCloud := func() *cloudZones {
 		return &cloudZones{zoneCluster: zoneCluster{scripts: map[string][]string{}, in: map[string]bool{}}, cut: map[string]bool{}}
 	}
-	f, err := New(scenario.Fault{Action: scenario.ActionPartition}, scenario.DefaultTimeouts(), nil)
+	f, err := New(scenario.Fault{Action: ActionPartition}, scenario.DefaultTimeouts(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func TestPartitionOfAWholeZoneGoesToTheCloud(t *testing.T) {
 	}
 
 	// One node of zone c: the cloud cannot cut less than a zone.
-	f, err = New(scenario.Fault{Action: scenario.ActionPartition}, scenario.DefaultTimeouts(), nil)
+	f, err = New(scenario.Fault{Action: ActionPartition}, scenario.DefaultTimeouts(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,9 +11,14 @@ import (
 // UndoUnpause thaws a node a pause left frozen.
 const UndoUnpause = "unpause"
 
+// ActionPause freezes each target node (docker pause) for Duration and
+// then lifts it: a known outage, for calibration.
+const ActionPause = "pause"
+
 func init() {
 	register(action{
-		name:     scenario.ActionPause,
+		name:     ActionPause,
+		needs:    scenario.FaultAction{NeedsDuration: true},
 		evidence: says("node frozen (docker state Paused)"),
 		build: func(b Build) (Fault, error) {
 			return b.held("pause", "", "freeze every process of the node (the kernel still accepts connections), then thaw it",

@@ -28,9 +28,14 @@ var undoStart = &JournalUndo{Kind: UndoStart, Do: func(ctx context.Context, c cl
 	return fmt.Errorf("cluster %s cannot start nodes", c.Name())
 }}
 
+// ActionReboot restarts each target node for real (docker restart on
+// kind). Self-healing: the harness does nothing to recover.
+const ActionReboot = "reboot"
+
 func init() {
 	register(action{
-		name:     scenario.ActionReboot,
+		name:     ActionReboot,
+		needs:    scenario.FaultAction{},
 		evidence: says("boot id changed"),
 		build: func(b Build) (Fault, error) {
 			return &reboot{bootID: b.Timeouts.BootID, book: b.Book, evidence: b.Evidence, open: map[string]*journal.Open{}}, nil

@@ -8,9 +8,16 @@ import (
 	"github.com/firedrill/firedrill/framework/scenario"
 )
 
+// ActionStop powers each target node off (docker stop on kind, which
+// stops every process on it) for Duration and then boots it again:
+// a machine, or with a zone as target a whole zone, that is gone. The
+// node keeps its address across it where the provider can pin it.
+const ActionStop = "stop"
+
 func init() {
 	register(action{
-		name:     scenario.ActionStop,
+		name:     ActionStop,
+		needs:    scenario.FaultAction{NeedsDuration: true},
 		evidence: says("node stopped (docker state not running)"),
 		build: func(b Build) (Fault, error) {
 			h := b.held("stop", "", "power the node off (every process on it stops), then boot it again", onNode(stopActions))

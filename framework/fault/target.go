@@ -87,8 +87,9 @@ func Select(nodes []cluster.Node, f scenario.Fault, facts Facts, now time.Time) 
 		})
 	}
 	c.Nodes = pool[:want]
+	needs, _ := scenario.LookupAction(f.Action)
 	for _, n := range c.Nodes {
-		if !scenario.FaultActions[f.Action].RestartsContainer {
+		if !needs.RestartsContainer {
 			break // no container restarts: the back-off does not apply
 		}
 		if last := facts.LastRestart[n.Name]; !last.IsZero() && now.Sub(last) < BackoffReset {

@@ -20,11 +20,11 @@ var haNodes = []cluster.Node{
 func TestSelect(t *testing.T) {
 	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 	cp := func(count, component, leadership, backoff string) scenario.Fault {
-		return scenario.Fault{Action: scenario.ActionKill, KubeletBackoff: backoff,
+		return scenario.Fault{Action: ActionKill, KubeletBackoff: backoff,
 			Target: scenario.Target{Role: "control-plane", Count: count, Component: component, Leadership: leadership}}
 	}
 	node := func(role, zone, count string) scenario.Fault {
-		return scenario.Fault{Action: scenario.ActionReboot, Target: scenario.Target{Role: role, Zone: zone, Count: count}}
+		return scenario.Fault{Action: ActionReboot, Target: scenario.Target{Role: role, Zone: zone, Count: count}}
 	}
 	recently := Facts{LastRestart: map[string]time.Time{
 		"c-control-plane":  now.Add(-1 * time.Minute),
@@ -48,7 +48,7 @@ func TestSelect(t *testing.T) {
 		{"leader", cp("one", "kube-scheduler", "leader", "in-budget"), Facts{Leader: "c-control-plane3"}, "c-control-plane3", "kube-scheduler leader is on c-control-plane3", ""},
 		{"followers", cp("all", "etcd", "follower", "in-budget"), Facts{Leader: "c-control-plane2"}, "c-control-plane,c-control-plane3", "", ""},
 		{"no leader known", cp("one", "etcd", "leader", "in-budget"), Facts{}, "", "", "no etcd leader found"},
-		{"leader outside the zone", scenario.Fault{Action: scenario.ActionKill, KubeletBackoff: "in-budget", Target: scenario.Target{
+		{"leader outside the zone", scenario.Fault{Action: ActionKill, KubeletBackoff: "in-budget", Target: scenario.Target{
 			Role: "control-plane", Zone: "zone-a", Count: "one", Component: "etcd", Leadership: "leader"}}, Facts{Leader: "c-control-plane2"},
 			"", "", "no etcd leader among nodes with role control-plane in zone zone-a (leader: c-control-plane2)"},
 		{"choose-target avoids the back-off", cp("one", "kube-apiserver", "", "choose-target"), recently, "c-control-plane3", "", ""},

@@ -13,11 +13,18 @@ import (
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
+// ActionWipeEtcd stops each target's etcd member (its static
+// manifest moved away) and deletes the member's data directory: the
+// cluster's state is gone on that node, and only a recovery procedure
+// (recovery.procedure) brings it back.
+const ActionWipeEtcd = "wipe-etcd"
+
 // Nothing in the cluster undoes a wipe, and the harness does not either:
 // the scenario's recovery procedure (restore-etcd) does.
 func init() {
 	register(action{
-		name:     scenario.ActionWipeEtcd,
+		name:     ActionWipeEtcd,
+		needs:    scenario.FaultAction{NeedsComponent: true, Component: scenario.ComponentEtcd, Procedure: scenario.ProcedureRestoreEtcd},
 		evidence: says("member data gone and no etcd process"),
 		build:    func(b Build) (Fault, error) { return wipeEtcd{evidence: b.Evidence}, nil },
 	})

@@ -27,7 +27,8 @@ type Entry struct {
 	Cluster  string `json:"cluster"`
 	Node     string `json:"node"`
 	// Action is what was done ("pause", "isolate-api", "reboot"); Undo
-	// how to undo it ("unpause", "restore-api", "start").
+	// how to undo it ("unpause", "restore-api", "start"): a kind each
+	// action's file in framework/fault registers with what replays it.
 	Action string `json:"action"`
 	Undo   string `json:"undo"`
 	// Shape qualifies the action (the isolation's reset or drop).

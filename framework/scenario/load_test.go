@@ -211,6 +211,28 @@ func TestScenarioErrors(t *testing.T) {
 			},
 		},
 		{
+			name: "wipe-etcd of another component, recovered by another action's procedure",
+			old:  "action: reboot\n  target:\n    role: control-plane\n    count: one\n",
+			new:  "action: wipe-etcd\n  target:\n    role: control-plane\n    count: one\n    component: kube-apiserver\n",
+			old2: "  timeout: 5m\n", new2: "  timeout: 5m\n  procedure: rebuild-control-plane\n",
+			count: 2,
+			want: []string{
+				`24:14: recovery.procedure: "rebuild-control-plane" replaces what action "lose-node" destroys, not "wipe-etcd"`,
+				`20:16: fault.target.component: action "wipe-etcd" acts on "etcd" only`,
+			},
+		},
+		{
+			name: "lose-node of a worker, recovered by another action's procedure",
+			old:  "action: reboot\n  target:\n    role: control-plane\n",
+			new:  "action: lose-node\n  target:\n    role: worker\n",
+			old2: "  timeout: 5m\n", new2: "  timeout: 5m\n  procedure: restore-etcd\n",
+			count: 2,
+			want: []string{
+				`23:14: recovery.procedure: "restore-etcd" restores what action "wipe-etcd" wipes, not "lose-node"`,
+				`18:11: fault.target.role: action "lose-node" is recovered by "rebuild-control-plane": role must be "control-plane"`,
+			},
+		},
+		{
 			name: "a procedure on a fault that heals by itself",
 			old:  "  timeout: 5m\n", new: "  timeout: 5m\n  procedure: restore-etcd\n  snapshot: after\n",
 			count: 2,
@@ -566,7 +588,7 @@ func TestLoadValidExamples(t *testing.T) {
 	if s.SteadyState.Settle != 10*time.Second || s.Probes.Interval != 100*time.Millisecond || s.Recovery.Timeout != 5*time.Minute {
 		t.Errorf("durations: %+v %+v %+v", s.SteadyState, s.Probes, s.Recovery)
 	}
-	if s.Fault.Action != ActionReboot || s.Fault.Target.Role != RoleControlPlane || s.Fault.Target.Count != "one" {
+	if s.Fault.Action != "reboot" || s.Fault.Target.Role != RoleControlPlane || s.Fault.Target.Count != "one" {
 		t.Errorf("fault = %+v", s.Fault)
 	}
 	type bound struct {

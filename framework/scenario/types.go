@@ -102,82 +102,6 @@ const (
 // WorkloadVias are the values of probes.workloadVia.
 var WorkloadVias = []string{WorkloadSparedWorker, WorkloadAnyNode}
 
-// Fault actions.
-const (
-	// ActionReboot restarts each target node for real (docker restart on
-	// kind). Self-healing: the harness does nothing to recover.
-	ActionReboot = "reboot"
-	// ActionPause freezes each target node (docker pause) for Duration and
-	// then lifts it: a known outage, for calibration.
-	ActionPause = "pause"
-	// ActionIsolateAPI cuts clients outside the cluster off from each target
-	// node's API server (TCP resets) for Duration and then restores the
-	// path: an outage with exact edges, for calibration.
-	ActionIsolateAPI = "isolate-api"
-	// ActionBlackholeAPI is isolate-api with packets silently dropped
-	// instead of reset: clients hang until their deadline, and connections
-	// open across the cut stall (the second calibration shape).
-	ActionBlackholeAPI = "blackhole-api"
-	// ActionKill SIGKILLs a control-plane component's process on each
-	// target node (never by deleting its mirror pod, which restarts
-	// nothing). Self-healing: the kubelet must restart it.
-	ActionKill = "kill"
-	// ActionFreeze SIGSTOPs a control-plane component's process on each
-	// target node for Duration, then SIGCONTs it: the process holds its
-	// ports and answers nothing, as a hung one does (two of three etcd
-	// members frozen is a lost quorum). The kubelet sees it only through
-	// its probes; keep Duration below the liveness probe's patience.
-	ActionFreeze = "freeze"
-	// ActionIsolateNode cuts each target node off from every API server
-	// (the load balancer and each control-plane node) for Duration, and
-	// from nothing else: its kubelet cannot report, its pods keep running
-	// and serving. The cut is always removed again.
-	ActionIsolateNode = "isolate-node"
-	// ActionStop powers each target node off (docker stop on kind, which
-	// stops every process on it) for Duration and then boots it again:
-	// a machine, or with a zone as target a whole zone, that is gone. The
-	// node keeps its address across it where the provider can pin it.
-	ActionStop = "stop"
-	// ActionPartition cuts the target nodes (a zone, with a zone as
-	// target) off from every other node, their pods and the load balancer,
-	// both ways, for Duration: the nodes keep running and talk among
-	// themselves, as when a zone's network fails. The cut is always
-	// removed again.
-	ActionPartition = "partition"
-	// ActionWipeEtcd stops each target's etcd member (its static
-	// manifest moved away) and deletes the member's data directory: the
-	// cluster's state is gone on that node, and only a recovery procedure
-	// (recovery.procedure) brings it back.
-	ActionWipeEtcd = "wipe-etcd"
-	// ActionLoseNode destroys each target node for good (on kind the
-	// container and its disk are removed): only a procedure that builds a
-	// new node in its place (recovery.procedure) recovers.
-	ActionLoseNode = "lose-node"
-)
-
-// FaultAction says what an action needs: a Duration (the harness holds it
-// and lifts it), a target.component (it acts on a process, not a whole
-// node), and whether the kubelet restarts a container after it (then
-// fault.kubeletBackoff is required).
-// NeedsProcedure: nothing in the cluster undoes it, so the scenario must
-// name the recovery procedure the harness runs.
-type FaultAction struct{ NeedsDuration, NeedsComponent, RestartsContainer, NeedsProcedure bool }
-
-// FaultActions lists the known actions.
-var FaultActions = map[string]FaultAction{
-	ActionReboot:       {},
-	ActionPause:        {NeedsDuration: true},
-	ActionIsolateAPI:   {NeedsDuration: true},
-	ActionBlackholeAPI: {NeedsDuration: true},
-	ActionKill:         {NeedsComponent: true, RestartsContainer: true},
-	ActionFreeze:       {NeedsDuration: true, NeedsComponent: true},
-	ActionIsolateNode:  {NeedsDuration: true},
-	ActionStop:         {NeedsDuration: true},
-	ActionPartition:    {NeedsDuration: true},
-	ActionWipeEtcd:     {NeedsComponent: true, NeedsProcedure: true},
-	ActionLoseNode:     {NeedsProcedure: true},
-}
-
 // Components a kill can target: the control-plane static pods, by their
 // "component" label.
 const (
@@ -215,7 +139,7 @@ var KubeletBackoffs = []string{BackoffChooseTarget, BackoffInBudget}
 
 // Fault is what breaks and where.
 type Fault struct {
-	Action   string        `yaml:"action"`   // required, a key of FaultActions
+	Action   string        `yaml:"action"`   // required, a registered action (RegisterAction)
 	Target   Target        `yaml:"target"`   // required
 	Duration time.Duration `yaml:"duration"` // required (> 0) iff the action needs it, else must be absent
 	// KubeletBackoff is required iff the action needs a component: one of

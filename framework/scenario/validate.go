@@ -181,21 +181,14 @@ func (d *doc) checkNames(path, what string, names []string) {
 	}
 }
 
-func faultActionNames() []string {
-	names := make([]string, 0, len(FaultActions))
-	for a := range FaultActions {
-		names = append(names, a)
-	}
-	slices.Sort(names)
-	return names
-}
-
 var targetRoles = []string{RoleControlPlane, RoleWorker, RoleAny}
 
 func (d *doc) checkFault(f Fault) {
-	actions := faultActionNames()
-	action, known := FaultActions[f.Action]
+	actions := ActionNames()
+	action, known := LookupAction(f.Action)
 	switch {
+	case len(actions) == 0:
+		d.errorf("fault.action", "no fault action is registered: this program does not import framework/fault")
 	case f.Action == "":
 		d.errorf("fault.action", "required: one of %s", strings.Join(actions, ", "))
 	case !known:
@@ -244,28 +237,38 @@ func (d *doc) checkFault(f Fault) {
 	}
 }
 
+// procedureRecovers says what each procedure does to the action it
+// recovers (the one registered with it), for a scenario that names it
+// after another action.
+var procedureRecovers = map[string]string{
+	ProcedureRestoreEtcd:         "restores what action %q wipes",
+	ProcedureRebuildControlPlane: "replaces what action %q destroys",
+}
+
 // checkProcedure checks the recovery procedure against the fault: one that
 // nothing in the cluster undoes needs one, and only such a fault has one.
 func (d *doc) checkProcedure(f Fault, r Recovery) {
-	action, known := FaultActions[f.Action]
+	action, known := LookupAction(f.Action)
 	switch {
-	case r.Procedure == "" && known && action.NeedsProcedure:
+	case r.Procedure == "" && known && action.Procedure != "":
 		d.errorf("recovery.procedure", "required for action %q (nothing in the cluster undoes it): one of %s", f.Action, quoteList(Procedures))
 	case r.Procedure == "":
 	case !slices.Contains(Procedures, r.Procedure):
 		d.errorf("recovery.procedure", "unknown procedure %q%s: want %s", r.Procedure, didYouMean(r.Procedure, Procedures), quoteList(Procedures))
-	case known && !action.NeedsProcedure:
+	case known && action.Procedure == "":
 		d.errorf("recovery.procedure", "action %q heals by itself: a procedure would hide whether it does; remove it", f.Action)
-	case r.Procedure == ProcedureRestoreEtcd && f.Action != ActionWipeEtcd:
-		d.errorf("recovery.procedure", "%q restores what action %q wipes, not %q", r.Procedure, ActionWipeEtcd, f.Action)
-	case r.Procedure == ProcedureRebuildControlPlane && f.Action != ActionLoseNode:
-		d.errorf("recovery.procedure", "%q replaces what action %q destroys, not %q", r.Procedure, ActionLoseNode, f.Action)
+	case recoveredBy(r.Procedure) != "" && recoveredBy(r.Procedure) != f.Action:
+		d.errorf("recovery.procedure", "%q %s, not %q", r.Procedure, fmt.Sprintf(procedureRecovers[r.Procedure], recoveredBy(r.Procedure)), f.Action)
 	}
-	if f.Action == ActionWipeEtcd && f.Target.Component != "" && f.Target.Component != ComponentEtcd {
-		d.errorf("fault.target.component", "action %q acts on %q only", f.Action, ComponentEtcd)
+	if known && action.Component != "" && f.Target.Component != "" && f.Target.Component != action.Component {
+		d.errorf("fault.target.component", "action %q acts on %q only", f.Action, action.Component)
 	}
-	if f.Action == ActionLoseNode && f.Target.Role != RoleControlPlane {
-		d.errorf("fault.target.role", "action %q is recovered by %q: role must be %q", f.Action, ProcedureRebuildControlPlane, RoleControlPlane)
+	if known && action.Role != "" && f.Target.Role != action.Role {
+		if action.Procedure != "" {
+			d.errorf("fault.target.role", "action %q is recovered by %q: role must be %q", f.Action, action.Procedure, action.Role)
+		} else {
+			d.errorf("fault.target.role", "action %q acts on %s nodes only: role must be %q", f.Action, action.Role, action.Role)
+		}
 	}
 	switch {
 	case r.Snapshot != "" && r.Procedure == "":
