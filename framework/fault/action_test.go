@@ -16,17 +16,18 @@ import (
 func TestActionEvidence(t *testing.T) {
 	etcd := scenario.Target{Component: scenario.ComponentEtcd}
 	for action, want := range map[string]string{
-		"reboot":        "boot id changed",
-		"pause":         "node frozen (docker state Paused)",
-		"isolate-api":   "reset rule in place",
-		"blackhole-api": "drop rule in place",
-		"kill":          "etcd process gone",
-		"freeze":        "every etcd process stopped (state T)",
-		"isolate-node":  "drop rule in place",
-		"stop":          "node stopped (docker state not running)",
-		"partition":     "drop rules in place",
-		"wipe-etcd":     "member data gone and no etcd process",
-		"lose-node":     "node gone",
+		"reboot":               "boot id changed",
+		"pause":                "node frozen (docker state Paused)",
+		"isolate-api":          "reset rule in place",
+		"blackhole-api":        "drop rule in place",
+		"kill":                 "etcd process gone",
+		"freeze":               "every etcd process stopped (state T)",
+		"isolate-node":         "drop rule in place",
+		"stop":                 "node stopped (docker state not running)",
+		"partition":            "drop rules in place",
+		"wipe-etcd":            "member data gone and no etcd process",
+		"lose-node":            "node gone",
+		"partition-etcd-peers": "peer port 2380 drop rules in place",
 	} {
 		a, ok := actions[action]
 		if !ok {
@@ -46,6 +47,7 @@ func TestUndoKinds(t *testing.T) {
 	for action, kind := range map[string]string{
 		"reboot": UndoStart, "stop": UndoStart, "pause": UndoUnpause, "isolate-api": UndoRestoreAPI,
 		"blackhole-api": UndoRestoreAPI, "freeze": UndoThaw, "isolate-node": UndoRestoreNode, "partition": UndoRemoveRules,
+		"partition-etcd-peers": UndoRestoreEtcdPeers,
 	} {
 		if a := actions[action]; a.undo == nil || a.undo.Kind != kind || undos[kind] != a.undo {
 			t.Errorf("%s: undo %+v, want %q found by its kind", action, a.undo, kind)
@@ -56,7 +58,7 @@ func TestUndoKinds(t *testing.T) {
 			t.Errorf("%s has an undo; nothing is left to undo after it", action)
 		}
 	}
-	want := []string{"remove-rules", "restore-api", "restore-node", "start", "thaw", "unpause"}
+	want := []string{"remove-rules", "restore-api", "restore-etcd-peers", "restore-node", "start", "thaw", "unpause"}
 	if got := slices.Sorted(maps.Keys(undos)); !slices.Equal(got, want) {
 		t.Errorf("undo kinds %v, want %v", got, want)
 	}
@@ -88,17 +90,18 @@ func TestRegisterRefusesDuplicates(t *testing.T) {
 // of each what it always did.
 func TestRegisteredActionsAreTheSchemas(t *testing.T) {
 	want := map[string]scenario.FaultAction{
-		"reboot":        {},
-		"pause":         {NeedsDuration: true},
-		"isolate-api":   {NeedsDuration: true},
-		"blackhole-api": {NeedsDuration: true},
-		"kill":          {NeedsComponent: true, RestartsContainer: true},
-		"freeze":        {NeedsDuration: true, NeedsComponent: true},
-		"isolate-node":  {NeedsDuration: true},
-		"stop":          {NeedsDuration: true},
-		"partition":     {NeedsDuration: true},
-		"wipe-etcd":     {NeedsComponent: true, Component: scenario.ComponentEtcd, Procedure: scenario.ProcedureRestoreEtcd},
-		"lose-node":     {Role: scenario.RoleControlPlane, Procedure: scenario.ProcedureRebuildControlPlane},
+		"reboot":               {},
+		"pause":                {NeedsDuration: true},
+		"isolate-api":          {NeedsDuration: true},
+		"blackhole-api":        {NeedsDuration: true},
+		"kill":                 {NeedsComponent: true, RestartsContainer: true},
+		"freeze":               {NeedsDuration: true, NeedsComponent: true},
+		"isolate-node":         {NeedsDuration: true},
+		"stop":                 {NeedsDuration: true},
+		"partition":            {NeedsDuration: true},
+		"wipe-etcd":            {NeedsComponent: true, Component: scenario.ComponentEtcd, Procedure: scenario.ProcedureRestoreEtcd},
+		"lose-node":            {Role: scenario.RoleControlPlane, Procedure: scenario.ProcedureRebuildControlPlane},
+		"partition-etcd-peers": {NeedsDuration: true, NeedsComponent: true, Component: scenario.ComponentEtcd},
 	}
 	if got := Actions(); !slices.Equal(got, scenario.ActionNames()) {
 		t.Errorf("registered %v, the schema knows %v", got, scenario.ActionNames())
