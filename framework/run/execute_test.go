@@ -28,6 +28,7 @@ import (
 	"github.com/firedrill/firedrill/framework/journal"
 	"github.com/firedrill/firedrill/framework/kubeadm"
 	"github.com/firedrill/firedrill/framework/probe"
+	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/report"
 	"github.com/firedrill/firedrill/framework/scenario"
 )
@@ -348,7 +349,7 @@ func runFakeRepeat(t *testing.T, script func(*world), cancelIn string, cancelAft
 }
 
 // drill is the run's only drill as report.json has it.
-func (fr *fakeRun) drill(t *testing.T) report.Scenario {
+func (fr *fakeRun) drill(t *testing.T) record.Drill {
 	t.Helper()
 	if len(fr.report.Scenarios) != 1 {
 		t.Fatalf("report has %d drills, want 1; output:\n%s", len(fr.report.Scenarios), fr.out.String())
@@ -381,7 +382,7 @@ func (fr *fakeRun) leftovers(t *testing.T) []string {
 // checkEnd holds for every run, whatever happened: nothing left paused,
 // the drill's objects gone, the cluster it created deleted, the report
 // written with the verdict and the exit code wanted.
-func (fr *fakeRun) checkEnd(t *testing.T, verdict string, code int) report.Scenario {
+func (fr *fakeRun) checkEnd(t *testing.T, verdict record.Verdict, code int) record.Drill {
 	t.Helper()
 	d := fr.drill(t)
 	if p := fr.w.pausedNodes(); len(p) > 0 {
@@ -444,8 +445,8 @@ func TestRunRepeats(t *testing.T) {
 		t.Fatalf("exit %d, %d drills; want 0, 3\n%s", fr.code, len(fr.report.Scenarios), fr.err.String())
 	}
 	for i, s := range fr.report.Scenarios {
-		if s.Attempt != i+1 || s.Timeline != fmt.Sprintf("pause-masters-%d/timeline.json", i+1) {
-			t.Errorf("drill %d: attempt %d, timeline %s", i, s.Attempt, s.Timeline)
+		if s.Attempt != i+1 || s.TimelineFile != fmt.Sprintf("pause-masters-%d/timeline.json", i+1) {
+			t.Errorf("drill %d: attempt %d, timeline %s", i, s.Attempt, s.TimelineFile)
 		}
 	}
 	if fr.prov.ups != 1 || !slices.Equal(fr.prov.deleted, []string{"fake-ha"}) {
@@ -530,7 +531,11 @@ func TestRunInterruptedWhileMakingTheCluster(t *testing.T) {
 // error: the fault is lifted, the report written, the run goes on to its
 // end.
 func TestRunPanics(t *testing.T) {
-	for _, tc := range []struct{ in, verdict, err string }{
+	for _, tc := range []struct {
+		in      string
+		verdict record.Verdict
+		err     string
+	}{
 		// Before the fault: the drill tested nothing.
 		{"nodes", drill.VerdictInvalid, "panic in phase prepare: a bug in a provider"},
 		{"pause", drill.VerdictInvalid, "pause fake-ha-control-plane2: panic: a bug in a fault"},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/firedrill/firedrill/framework/budget"
 	"github.com/firedrill/firedrill/framework/drill"
+	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/report"
 	"github.com/firedrill/firedrill/framework/scenario"
 )
@@ -53,22 +54,22 @@ func Replay(in ReplayInput) (*report.Run, bool, error) {
 		res := resultOf(d)
 		var limits []budget.Budget
 		if in.Catalog != nil {
-			budgets, err := in.Catalog.Budgets(d.Scenario.Name)
+			budgets, err := in.Catalog.Budgets(d.Name)
 			if err != nil {
-				return nil, false, fmt.Errorf("drill %s: %w", d.Scenario.Key(), err)
+				return nil, false, fmt.Errorf("drill %s: %w", d.Key(), err)
 			}
 			limits = drill.Limits(budgets)
 			if in.History != nil {
-				limits = in.History.Derive(d.Scenario.Name, limits)
+				limits = in.History.Derive(d.Name, limits)
 			}
 		} else {
-			limits = recordedBudgets(d.Scenario)
+			limits = recordedBudgets(d)
 		}
 		drill.JudgeLimits(res, limits)
 		failClosed(res, len(limits) > 0)
 		r := Reported(res)
-		r.Scenario.Attempt = d.Scenario.Attempt
-		r.Scenario.Environment = d.Scenario.Environment
+		r.Attempt = d.Attempt
+		r.Environment = d.Environment
 		out.Drills = append(out.Drills, r)
 		pass = pass && res.Verdict == drill.VerdictPass
 	}
@@ -108,11 +109,10 @@ func abs(p string) string {
 
 // resultOf is a recorded drill as the drill package holds it, before it is
 // judged: what happened, not what was concluded.
-func resultOf(d report.Drill) *drill.Result {
-	s := d.Scenario
+func resultOf(s record.Drill) *drill.Result {
 	res := &drill.Result{Scenario: s.Name, Description: s.Description, Cluster: s.Cluster, Fault: s.Fault, Targets: s.Targets,
-		Started: s.Started, Finished: s.Finished, Timeline: d.Timeline, Error: s.Error, Notes: s.Notes,
-		Interrupted: s.Verdict == drill.VerdictInterrupted, NoFault: s.Fault == drill.ObserveFault, PeakRSSBytes: s.PeakRSSBytes, Healthy: s.Error == ""}
+		Started: s.Started, Finished: s.Finished, Timeline: s.Timeline, Error: s.Error, Notes: s.Notes,
+		Interrupted: s.Verdict == record.VerdictInterrupted, NoFault: s.Fault == drill.ObserveFault, PeakRSSBytes: s.PeakRSSBytes, Healthy: s.Error == ""}
 	for _, p := range s.Phases {
 		res.Phases = append(res.Phases, drill.Phase{Name: p.Name, Started: p.Started, Seconds: p.Seconds})
 	}
@@ -120,7 +120,7 @@ func resultOf(d report.Drill) *drill.Result {
 }
 
 // recordedBudgets are the budgets a report recorded beside its figures.
-func recordedBudgets(s report.Scenario) []budget.Budget {
+func recordedBudgets(s record.Drill) []budget.Budget {
 	var out []budget.Budget
 	for _, f := range s.Figures {
 		if v := f.Budget; v != nil {

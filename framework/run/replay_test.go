@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/firedrill/firedrill/framework/drill"
+	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/report"
 	"github.com/firedrill/firedrill/framework/scenario"
 	"github.com/firedrill/firedrill/framework/timeline"
@@ -41,7 +42,7 @@ func recordRun(t *testing.T) (string, *drill.Result) {
 		t.Fatal(err)
 	}
 	if err := report.Write(&report.Run{ID: "20260312-101500", Dir: dir, Started: tl.Start, Finished: tl.End,
-		Drills: []report.Drill{Reported(res)}}); err != nil {
+		Drills: []record.Drill{Reported(res)}}); err != nil {
 		t.Fatal(err)
 	}
 	return dir, res
@@ -69,8 +70,8 @@ func TestReplayReproducesTheRecordedRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pass != (recorded.Verdict == drill.VerdictPass) || run.Drills[0].Scenario.Verdict != recorded.Verdict {
-		t.Fatalf("replayed verdict %s (pass %v), recorded %s", run.Drills[0].Scenario.Verdict, pass, recorded.Verdict)
+	if pass != (recorded.Verdict == drill.VerdictPass) || string(run.Drills[0].Verdict) != recorded.Verdict {
+		t.Fatalf("replayed verdict %s (pass %v), recorded %s", run.Drills[0].Verdict, pass, recorded.Verdict)
 	}
 	want := readFile(t, filepath.Join(dir, "report.json")).Scenarios[0].Figures
 	got := readFile(t, filepath.Join(out, "report.json")).Scenarios[0].Figures
@@ -138,7 +139,7 @@ func TestReplayAgainstChangedBudgets(t *testing.T) {
 	// The recorded timeline predates fault evidence, so the drill is
 	// INVALID either way; the budget itself is what changed.
 	if pass {
-		t.Fatalf("verdict %s against a 1 s budget on %.1fs of downtime", run.Drills[0].Scenario.Verdict, down)
+		t.Fatalf("verdict %s against a 1 s budget on %.1fs of downtime", run.Drills[0].Verdict, down)
 	}
 	for _, v := range recorded.Verdicts {
 		if v.Figure == timeline.APIDowntimeTotal && !v.Pass {
@@ -146,7 +147,7 @@ func TestReplayAgainstChangedBudgets(t *testing.T) {
 		}
 	}
 	judged := false
-	for _, f := range run.Drills[0].Scenario.Figures {
+	for _, f := range run.Drills[0].Figures {
 		if f.Name == timeline.APIDowntimeTotal {
 			judged = f.Budget != nil
 			if !judged || f.Budget.Pass || *f.Budget.Max != 1 {
@@ -173,7 +174,7 @@ func TestReplayWithNothingToJudgeIsInvalid(t *testing.T) {
 				f.Scenarios[0].Figures[i].Budget = nil
 			}
 			// Everything else in order: the reboot proven by its boot id.
-			path := filepath.Join(dir, f.Scenarios[0].Timeline)
+			path := filepath.Join(dir, f.Scenarios[0].TimelineFile)
 			data, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
@@ -191,7 +192,7 @@ func TestReplayWithNothingToJudgeIsInvalid(t *testing.T) {
 			}
 		}, "no budget"},
 		{"no timeline, observed", func(_ *testing.T, _ string, f *report.File) {
-			f.Scenarios[0].Timeline = ""
+			f.Scenarios[0].TimelineFile = ""
 			f.Scenarios[0].Fault = drill.ObserveFault
 		}, "no timeline"},
 	} {
@@ -211,7 +212,7 @@ func TestReplayWithNothingToJudgeIsInvalid(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := run.Drills[0].Scenario
+			s := run.Drills[0]
 			if pass || s.Verdict != drill.VerdictInvalid || !strings.Contains(s.Invalid, tc.want) {
 				t.Errorf("replay: pass %v, verdict %s (%s); want INVALID saying %q", pass, s.Verdict, s.Invalid, tc.want)
 			}

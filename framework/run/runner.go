@@ -19,8 +19,10 @@ import (
 	"github.com/firedrill/firedrill/framework/drill"
 	"github.com/firedrill/firedrill/framework/journal"
 	"github.com/firedrill/firedrill/framework/probe"
+	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/report"
 	"github.com/firedrill/firedrill/framework/scenario"
+	"github.com/firedrill/firedrill/framework/timeline"
 )
 
 // Runner runs drills and keeps the run's report: New, then Drill for each
@@ -142,8 +144,8 @@ func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*drill.Result
 	}
 	env := environment(ctx, client, r.report.ID, profile)
 	spec, _ := Spec(profile, r.cfg.Overrides())
-	// The drill's folder in the run's report (report.Scenario.Key).
-	key := report.Scenario{Name: s.Name}
+	// The drill's folder in the run's report (record.Drill.Key).
+	key := record.Drill{Name: s.Name}
 	if r.cfg.Repeat > 1 {
 		key.Attempt = r.attempts[s.Name] + 1
 	}
@@ -181,13 +183,13 @@ func (r *Runner) couldNotRun(ctx context.Context, s *scenario.Scenario, cluster 
 
 // record adds a judged drill to the run's report and writes it (and the
 // history, when the run keeps one).
-func (r *Runner) record(s *scenario.Scenario, res *drill.Result, env *report.Environment) error {
+func (r *Runner) record(s *scenario.Scenario, res *drill.Result, env *record.Environment) error {
 	r.results = append(r.results, res)
 	reported := Reported(res)
-	reported.Scenario.Environment = env
+	reported.Environment = env
 	if r.cfg.Repeat > 1 {
 		r.attempts[s.Name]++
-		reported.Scenario.Attempt = r.attempts[s.Name]
+		reported.Attempt = r.attempts[s.Name]
 	}
 	r.report.Drills = append(r.report.Drills, reported)
 	r.report.Finished = time.Now()
@@ -226,15 +228,28 @@ func (r *Runner) Soak() (string, error) {
 func (r *Runner) Results() []*drill.Result { return r.results }
 
 // Reported is a drill's result in the report's plain model.
-func Reported(res *drill.Result) report.Drill {
-	s := report.Scenario{Name: res.Scenario, Description: res.Description, Verdict: res.Verdict, Cluster: res.Cluster,
+func Reported(res *drill.Result) record.Drill {
+	s := record.Drill{Name: res.Scenario, Description: res.Description, Verdict: record.Verdict(res.Verdict), Cluster: res.Cluster,
 		Fault: res.Fault, Targets: res.Targets, Started: res.Started, Finished: res.Finished, Error: res.Error,
 		Invalid: res.Invalid, Notes: res.Notes, PeakRSSBytes: res.PeakRSSBytes,
-		Figures: report.NewFigures(res.Figures, res.Verdicts)}
+		Figures: newFigures(res.Figures, res.Verdicts), Timeline: res.Timeline}
 	for _, p := range res.Phases {
-		s.Phases = append(s.Phases, report.Phase{Name: p.Name, Started: p.Started, Seconds: p.Seconds})
+		s.Phases = append(s.Phases, record.Phase{Name: p.Name, Started: p.Started, Seconds: p.Seconds})
 	}
-	return report.Drill{Scenario: s, Timeline: res.Timeline}
+	return s
+}
+
+// newFigures pairs each figure with its budget verdict, if any.
+func newFigures(figures []timeline.Figure, verdicts []budget.Verdict) []record.Figure {
+	byFigure := map[string]*budget.Verdict{}
+	for i := range verdicts {
+		byFigure[verdicts[i].Figure] = &verdicts[i]
+	}
+	out := make([]record.Figure, 0, len(figures))
+	for _, fig := range figures {
+		out = append(out, record.Figure{Figure: fig, Budget: byFigure[fig.Name]})
+	}
+	return out
 }
 
 // DrillTimeout bounds one drill: its own waits, plus creating its cluster,
