@@ -10,6 +10,7 @@ import (
 
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/probe"
+	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/scenario"
 	"github.com/firedrill/firedrill/framework/waitfor"
 )
@@ -95,20 +96,17 @@ type ObserveInput struct {
 	Out        io.Writer
 }
 
-// ObserveFault is the fault an observation records: none. A replay reads
-// it back to know the run had no fault to reach.
-const ObserveFault = "none (observe)"
-
-// Observe runs the probes for in.Duration and returns the timeline; Judge
-// derives the same figures as a drill's (those relative to a fault stay
-// unmeasured). It changes nothing in the cluster beyond its own namespace,
-// which it removes when it leaves.
-func Observe(ctx context.Context, in ObserveInput) (*Result, error) {
-	res := &Result{Scenario: "observe", Description: fmt.Sprintf("Observation of %s for %s, no fault injected.", in.Cluster.Name(), in.Duration),
-		Cluster: in.Cluster.Name(), Fault: ObserveFault, NoFault: true, Started: time.Now()}
-	res.enter("observe")
+// Observe runs the probes for in.Duration and returns the record, its
+// fault record.ObserveFault; record.Judge derives the same figures as a
+// drill's (those relative to a fault stay unmeasured). It changes nothing
+// in the cluster beyond its own namespace, which it removes when it
+// leaves.
+func Observe(ctx context.Context, in ObserveInput) (*record.Drill, error) {
+	res := &record.Drill{Name: "observe", Description: fmt.Sprintf("Observation of %s for %s, no fault injected.", in.Cluster.Name(), in.Duration),
+		Cluster: in.Cluster.Name(), Fault: record.ObserveFault, Started: time.Now()}
+	enter(res, "observe")
 	err := observe(ctx, in, res)
-	res.enter("")
+	enter(res, "")
 	res.Finished = time.Now()
 	res.PeakRSSBytes = peakRSS()
 	if err != nil {
@@ -118,7 +116,7 @@ func Observe(ctx context.Context, in ObserveInput) (*Result, error) {
 	return res, err
 }
 
-func observe(ctx context.Context, in ObserveInput, res *Result) error {
+func observe(ctx context.Context, in ObserveInput, res *record.Drill) error {
 	t := scenario.DefaultTimeouts()
 	b, err := connect(ctx, benchInput{cluster: in.Cluster, nodes: in.Nodes, image: in.ProbeImage, out: in.Out, name: "observe", timeouts: t})
 	if err != nil {

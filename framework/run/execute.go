@@ -8,7 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/firedrill/firedrill/framework/drill"
+	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/scenario"
 )
 
@@ -55,13 +55,13 @@ func (r *Runner) Execute(ctx context.Context, errOut io.Writer) (code int) {
 		}
 		switch {
 		case ctx.Err() != nil:
-		case res != nil && res.Verdict == drill.VerdictInvalid:
+		case res != nil && res.Verdict == record.VerdictInvalid:
 			fmt.Fprintf(errOut, "run: %s: INVALID: %s\n", s.Name, res.Invalid)
 			code = ExitFail
 		case err != nil:
 			fmt.Fprintf(errOut, "run: %s: %v\n", s.Name, err)
 			code = ExitFail
-		case res.Verdict != drill.VerdictPass:
+		case res.Verdict != record.VerdictPass:
 			fmt.Fprintf(errOut, "run: %s: %s\n%s", s.Name, res.Verdict, Blown(res))
 			code = ExitFail
 		}

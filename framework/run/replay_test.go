@@ -17,7 +17,7 @@ import (
 // recordRun writes a run's report the way the runner does, from the
 // recorded reboot of a kind control plane judged against reboot-master's
 // budgets, and returns its folder and the drill as judged then.
-func recordRun(t *testing.T) (string, *drill.Result) {
+func recordRun(t *testing.T) (string, *record.Drill) {
 	t.Helper()
 	data, err := os.ReadFile("../timeline/testdata/reboot.json")
 	if err != nil {
@@ -35,14 +35,14 @@ func recordRun(t *testing.T) (string, *drill.Result) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := &drill.Result{Scenario: "reboot-master", Cluster: "firedrill-single", Timeline: tl, Started: tl.Start, Finished: tl.End, Healthy: true}
-	drill.Judge(res, budgets)
+	res := &record.Drill{Name: "reboot-master", Cluster: "firedrill-single", Timeline: tl, Started: tl.Start, Finished: tl.End, Healthy: true}
+	record.Judge(res, drill.Limits(budgets))
 	dir := filepath.Join(t.TempDir(), "20260312-101500")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if err := report.Write(&report.Run{ID: "20260312-101500", Dir: dir, Started: tl.Start, Finished: tl.End,
-		Drills: []record.Drill{Reported(res)}}); err != nil {
+		Drills: []record.Drill{*res}}); err != nil {
 		t.Fatal(err)
 	}
 	return dir, res
@@ -70,7 +70,7 @@ func TestReplayReproducesTheRecordedRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pass != (recorded.Verdict == drill.VerdictPass) || string(run.Drills[0].Verdict) != recorded.Verdict {
+	if pass != (recorded.Verdict == record.VerdictPass) || run.Drills[0].Verdict != recorded.Verdict {
 		t.Fatalf("replayed verdict %s (pass %v), recorded %s", run.Drills[0].Verdict, pass, recorded.Verdict)
 	}
 	want := readFile(t, filepath.Join(dir, "report.json")).Scenarios[0].Figures
@@ -141,7 +141,7 @@ func TestReplayAgainstChangedBudgets(t *testing.T) {
 	if pass {
 		t.Fatalf("verdict %s against a 1 s budget on %.1fs of downtime", run.Drills[0].Verdict, down)
 	}
-	for _, v := range recorded.Verdicts {
+	for _, v := range recorded.Budgets {
 		if v.Figure == timeline.APIDowntimeTotal && !v.Pass {
 			t.Fatalf("the recorded run blew api.downtime.total already: %+v", v)
 		}
@@ -193,13 +193,13 @@ func TestReplayWithNothingToJudgeIsInvalid(t *testing.T) {
 		}, "no budget"},
 		{"no timeline, observed", func(_ *testing.T, _ string, f *report.File) {
 			f.Scenarios[0].TimelineFile = ""
-			f.Scenarios[0].Fault = drill.ObserveFault
+			f.Scenarios[0].Fault = record.ObserveFault
 		}, "no timeline"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir, _ := recordRun(t)
 			f := readFile(t, filepath.Join(dir, "report.json"))
-			f.Scenarios[0].Verdict = drill.VerdictPass
+			f.Scenarios[0].Verdict = record.VerdictPass
 			tc.edit(t, dir, &f)
 			data, err := json.Marshal(f)
 			if err != nil {
@@ -213,7 +213,7 @@ func TestReplayWithNothingToJudgeIsInvalid(t *testing.T) {
 				t.Fatal(err)
 			}
 			s := run.Drills[0]
-			if pass || s.Verdict != drill.VerdictInvalid || !strings.Contains(s.Invalid, tc.want) {
+			if pass || s.Verdict != record.VerdictInvalid || !strings.Contains(s.Invalid, tc.want) {
 				t.Errorf("replay: pass %v, verdict %s (%s); want INVALID saying %q", pass, s.Verdict, s.Invalid, tc.want)
 			}
 		})

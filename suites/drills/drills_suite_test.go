@@ -15,7 +15,7 @@ import (
 	"github.com/onsi/ginkgo/v2/reporters"
 	. "github.com/onsi/gomega"
 
-	"github.com/firedrill/firedrill/framework/drill"
+	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/report"
 	"github.com/firedrill/firedrill/framework/run"
 )
@@ -75,13 +75,13 @@ var _ = Describe("drill", Ordered, ContinueOnFailure, func() {
 			// error nor a budget of such a drill says anything about the
 			// cluster.
 			switch res.Verdict {
-			case drill.VerdictInterrupted:
+			case record.VerdictInterrupted:
 				Fail(fmt.Sprintf("INTERRUPTED: drill %s: %s", s.Name, res.Error))
-			case drill.VerdictInvalid:
+			case record.VerdictInvalid:
 				Fail(fmt.Sprintf("INVALID: drill %s: %s", s.Name, res.Invalid))
 			}
 			Expect(err).NotTo(HaveOccurred(), "drill %s did not complete", s.Name)
-			Expect(res.Verdict).To(Equal(drill.VerdictPass), "drill %s blew its budgets:\n%s", s.Name, run.Blown(res))
+			Expect(res.Verdict).To(Equal(record.VerdictPass), "drill %s blew its budgets:\n%s", s.Name, run.Blown(res))
 		})
 	}
 })

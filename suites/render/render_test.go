@@ -287,9 +287,8 @@ func recordedRun(t *testing.T) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res := &drill.Result{Scenario: rec.scenario, Cluster: rec.cluster, Timeline: tl, Started: tl.Start, Finished: tl.End, Healthy: true}
-		drill.Judge(res, budgets)
-		d := firedrillrun.Reported(res)
+		d := record.Drill{Name: rec.scenario, Cluster: rec.cluster, Timeline: tl, Started: tl.Start, Finished: tl.End, Healthy: true}
+		record.Judge(&d, drill.Limits(budgets))
 		d.Environment = &record.Environment{Run: "recorded", Provider: "kind", Profile: "kind-single",
 			KubernetesVersion: "v1.34.4", Firedrill: "(devel)", Nodes: []record.Node{{Name: "firedrill-single-control-plane", Role: "control-plane"}}}
 		run.Drills = append(run.Drills, d)
