@@ -220,13 +220,10 @@ func (d *drillRun) steadyState(ctx context.Context) error {
 func (d *drillRun) baseline(ctx context.Context) error {
 	s := d.s
 	b := d.bench
-	d.probes = probe.NewSet(probe.SetInput{Name: s.Name, Out: d.out, CS: b.cs, Config: d.in.Cluster.RESTConfig(), Cluster: d.in.Cluster,
-		ControlPlane: b.chk.controlPlane, WorkloadURLs: b.chk.workload.urls, Writer: b.writer,
-		Interval: s.Probes.Interval, Timeout: s.Probes.Timeout, WriteInterval: s.Probes.WriteInterval, Revisions: d.hasProcedure()})
-	if err := d.probes.Start(ctx); err != nil {
+	var err error
+	if d.probes, err = b.startProbes(ctx, s.Probes, d.hasProcedure()); err != nil {
 		return fmt.Errorf("start probes: %w", err)
 	}
-	b.chk.rec = d.probes.Recorder()
 	if err := waitfor.Until(ctx, waitfor.Input{What: fmt.Sprintf("steady state held for %s", s.SteadyState.Settle),
 		Timeout: max(s.SteadyState.Timeout, time.Since(d.steadyStart)+s.SteadyState.Settle+10*time.Second), Since: d.steadyStart,
 		Poll: d.t.SteadyPoll, Out: d.out,
