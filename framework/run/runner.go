@@ -24,8 +24,8 @@ import (
 	"github.com/firedrill/firedrill/framework/scenario"
 )
 
-// Runner runs drills and keeps the run's report: New, then Drill for each
-// scenario of Selected (or any the front end picks), then Close.
+// Runner runs drills and keeps the run's report: New, then RunDrill (or
+// Drill) for each drill of Plan (or any the front end picks), then Close.
 type Runner struct {
 	cfg     Config
 	Catalog *scenario.Catalog
@@ -96,15 +96,6 @@ func NewWith(cfg Config, b Backends) (*Runner, error) {
 		fmt.Fprintf(cfg.Out, "history: %d earlier runs in %s\n", len(h.Runs), cfg.HistoryDir)
 	}
 	return r, nil
-}
-
-// Selected is the drills the configuration asks for, in run order.
-func (r *Runner) Selected() ([]*scenario.Scenario, error) {
-	selected, err := Select(r.Catalog, r.cfg.Scenarios, r.cfg.Labels)
-	if err != nil {
-		return nil, err
-	}
-	return r.cfg.Shard.Of(selected)
 }
 
 // Dir is the run's report folder.
