@@ -2,7 +2,9 @@ package record
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
+	"time"
 
 	"github.com/firedrill/firedrill/framework/budget"
 	"github.com/firedrill/firedrill/framework/timeline"
@@ -19,6 +21,7 @@ import (
 // or a blown budget: FAIL means a fault took and the cluster did not heal
 // in budget.
 func Judge(d *Drill, budgets []budget.Budget) {
+	asRecorded(reflect.ValueOf(d))
 	figures := timeline.Derive(d.Timeline)
 	d.Budgets = budget.Evaluate(figures, withClusterBounds(budgets, timeline.LowerBounds(d.Timeline)))
 	d.Figures = pair(figures, d.Budgets)
@@ -35,6 +38,33 @@ func Judge(d *Drill, budgets []budget.Budget) {
 		d.Verdict = VerdictFail
 	default:
 		d.Verdict = VerdictPass
+	}
+}
+
+// asRecorded drops the monotonic clock reading time.Now puts in a time,
+// from every time of the record and its timeline: a file keeps the wall
+// clock only, so a drill judged as it ends measures every duration as its
+// replay will, to the nanosecond.
+func asRecorded(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			asRecorded(v.Elem())
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			asRecorded(v.Index(i))
+		}
+	case reflect.Struct:
+		if t, ok := v.Interface().(time.Time); ok {
+			v.Set(reflect.ValueOf(t.Round(0)))
+			return
+		}
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				asRecorded(v.Field(i))
+			}
+		}
 	}
 }
 

@@ -113,3 +113,21 @@ func TestJudgeUsesTheClusterLowerBound(t *testing.T) {
 }
 
 func number(x float64) *float64 { return &x }
+
+// A drill judged as it ends is judged on the times its file keeps: no
+// monotonic clock reading is left in the record or its timeline, so its
+// figures are those a replay derives.
+func TestJudgeKeepsTheWallClockOnly(t *testing.T) {
+	now := time.Now()
+	d := Drill{Started: now, Finished: now.Add(time.Second), Phases: []Phase{{Name: "inject", Started: now}},
+		Timeline: timeline.Timeline{Start: now, End: now.Add(time.Second),
+			Samples:  []timeline.Sample{{Series: timeline.SeriesWorkload, Start: now, End: now.Add(time.Millisecond), OK: true}},
+			Evidence: []timeline.Evidence{{At: now}}, WriteCheck: &timeline.WriteCheck{}}}
+	Judge(&d, nil)
+	for what, at := range map[string]time.Time{"started": d.Started, "finished": d.Finished, "phase": d.Phases[0].Started,
+		"timeline start": d.Timeline.Start, "sample": d.Timeline.Samples[0].End, "evidence": d.Timeline.Evidence[0].At} {
+		if strings.Contains(at.String(), "m=") || !at.Equal(now) && !at.Equal(now.Add(time.Second)) && !at.Equal(now.Add(time.Millisecond)) {
+			t.Errorf("%s %s: still a monotonic reading, or another time", what, at)
+		}
+	}
+}

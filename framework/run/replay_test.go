@@ -1,7 +1,9 @@
 package run
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -218,4 +220,65 @@ func TestReplayWithNothingToJudgeIsInvalid(t *testing.T) {
 			}
 		})
 	}
+}
+
+// One judge: a drill the runner ran and judged, and the same record read
+// back from its report and judged again, get the same verdict, figures and
+// budgets, and render the same report, whatever the verdict.
+func TestRunAndReplayJudgeAlike(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		script   func(*world)
+		cancelIn string
+		want     record.Verdict
+	}{
+		{"pass", nil, "", record.VerdictPass},
+		{"fail", func(w *world) { w.neverRecovers = true }, "", record.VerdictFail},
+		{"invalid", func(w *world) { w.upFails = "docker: no space left on device" }, "", record.VerdictInvalid},
+		{"interrupted", nil, "hold", record.VerdictInterrupted},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fr := runFake(t, tc.script, tc.cancelIn, 0)
+			if ran := fr.r.report.Drills; len(ran) != 1 || ran[0].Verdict != tc.want {
+				t.Fatalf("the runner judged %d drills, want one %s; output:\n%s", len(ran), tc.want, fr.out.String())
+			}
+			ran := fr.r.report.Drills[0]
+			out := filepath.Join(t.TempDir(), "replay")
+			replayed, pass, err := Replay(ReplayInput{From: fr.r.Dir(), Out: out})
+			if err != nil {
+				t.Fatal(err)
+			}
+			again := replayed.Drills[0]
+			if again.Verdict != ran.Verdict || again.Invalid != ran.Invalid || pass != (ran.Verdict == record.VerdictPass) {
+				t.Errorf("replayed %s (%q, pass %v), ran %s (%q)", again.Verdict, again.Invalid, pass, ran.Verdict, ran.Invalid)
+			}
+			if len(again.Budgets) != len(ran.Budgets) {
+				t.Errorf("replayed %d budgets, ran %d", len(again.Budgets), len(ran.Budgets))
+			}
+			for _, f := range []string{"report.json", "summary.md", "junit.xml", "report.html"} {
+				want, err := os.ReadFile(filepath.Join(fr.r.Dir(), f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := os.ReadFile(filepath.Join(out, f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("the replay's %s differs from the run's: %s", f, firstDifference(string(want), string(got)))
+				}
+			}
+		})
+	}
+}
+
+// firstDifference is the first line where two texts differ, as both have it.
+func firstDifference(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := range min(len(w), len(g)) {
+		if w[i] != g[i] {
+			return fmt.Sprintf("line %d: %q, want %q", i+1, g[i], w[i])
+		}
+	}
+	return fmt.Sprintf("%d lines, want %d", len(g), len(w))
 }
