@@ -92,9 +92,9 @@ func junitCase(s record.Drill) junitTestCase {
 	switch s.Verdict {
 	case record.VerdictPass:
 	case record.VerdictFail:
-		c.Failure = &junitMessage{Message: firstLine(detail, "failed"), Type: "FAIL", Text: detail}
+		c.Failure = &junitMessage{Message: firstLine(detail, "failed"), Type: string(record.VerdictFail), Text: detail}
 	case record.VerdictInvalid:
-		c.Error = &junitMessage{Message: "INVALID: " + s.Invalid, Type: "INVALID", Text: s.Invalid}
+		c.Error = &junitMessage{Message: string(record.VerdictInvalid) + ": " + s.Invalid, Type: string(record.VerdictInvalid), Text: s.Invalid}
 	case record.VerdictInterrupted:
 		c.Error = &junitMessage{Message: "INTERRUPTED: the drill was stopped before it completed", Type: string(record.VerdictInterrupted), Text: detail}
 	default:

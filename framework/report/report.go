@@ -123,11 +123,12 @@ func checkName(d record.Drill) error {
 	return nil
 }
 
+// verdict is PASS or FAIL: of a run, or of one budget.
 func verdict(pass bool) string {
 	if pass {
-		return "PASS"
+		return string(record.VerdictPass)
 	}
-	return "FAIL"
+	return string(record.VerdictFail)
 }
 
 func writeJSON(path string, v any) error {
