@@ -15,8 +15,8 @@ import (
 	"github.com/firedrill/firedrill/framework/cluster/kubeconfig"
 	"github.com/firedrill/firedrill/framework/drill"
 	"github.com/firedrill/firedrill/framework/probe"
+	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/report"
-	firedrillrun "github.com/firedrill/firedrill/framework/run"
 	"github.com/firedrill/firedrill/framework/scenario"
 )
 
@@ -74,8 +74,8 @@ func runObserve(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "observing %s (%d nodes) for %s; Ctrl-C ends early and still reports\n", c.Name(), len(nodes), *duration)
 	res, obsErr := drill.Observe(ctx, drill.ObserveInput{Cluster: c, Nodes: len(nodes), Duration: *duration, ProbeImage: *image, Out: stdout,
 		Probes: scenario.Probes{Interval: *interval, Timeout: *timeout, WriteInterval: *writeInterval}})
-	drill.Judge(res, nil)
-	run.Drills = append(run.Drills, firedrillrun.Reported(res))
+	record.Judge(res, nil)
+	run.Drills = append(run.Drills, *res)
 	run.Finished = time.Now()
 	if err := report.Write(run); err != nil {
 		fmt.Fprintf(stderr, "observe: %v\n", err)

@@ -96,7 +96,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	for _, d := range replayed.Drills {
-		fmt.Fprintf(stdout, "%s: %s\n", d.Scenario.Key(), d.Scenario.Verdict)
+		fmt.Fprintf(stdout, "%s: %s\n", d.Key(), d.Verdict)
 	}
 	fmt.Fprintf(stdout, "replayed %d drills into %s\n", len(replayed.Drills), filepath.Join(in.Out, "report.json"))
 	if !pass {

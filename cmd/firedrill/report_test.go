@@ -8,20 +8,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/report"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
 // writeRun writes a run with one drill of reboot-master whose recovery.all
 // is v, as the runner would.
-func writeRun(t *testing.T, root string, i int, v float64, verdict string) string {
+func writeRun(t *testing.T, root string, i int, v float64, verdict record.Verdict) string {
 	t.Helper()
 	at := time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Hour)
 	id := at.Format("20060102-150405")
-	r := &report.Run{ID: id, Dir: filepath.Join(root, id), Started: at, Finished: at.Add(time.Minute), Drills: []report.Drill{{
-		Scenario: report.Scenario{Name: "reboot-master", Verdict: verdict, Started: at, Finished: at.Add(time.Minute),
-			Environment: &report.Environment{Run: id, Machine: report.Machine{Hostname: fmt.Sprintf("shard-%d", i)}},
-			Figures:     []report.Figure{{Figure: timeline.Figure{Name: timeline.RecoveryAll, Value: v, Unit: timeline.Seconds, Measured: true}}}},
+	r := &report.Run{ID: id, Dir: filepath.Join(root, id), Started: at, Finished: at.Add(time.Minute), Drills: []record.Drill{{
+		Name: "reboot-master", Verdict: verdict, Started: at, Finished: at.Add(time.Minute),
+		Environment: &record.Environment{Run: id, Machine: record.Machine{Hostname: fmt.Sprintf("shard-%d", i)}},
+		Figures:     []record.Figure{{Figure: timeline.Figure{Name: timeline.RecoveryAll, Value: v, Unit: timeline.Seconds, Measured: true}}},
 	}}}
 	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
 		t.Fatal(err)

@@ -29,7 +29,7 @@ type Verdict struct {
 	// BelowLowerBound: the value beats what the cluster's own settings
 	// make possible, so the harness missed the outage or the fault did
 	// not take. The budget does not pass, whatever the margin, and the
-	// drill is INVALID (drill.JudgeLimits): it proves nothing either way.
+	// drill is INVALID (record.Judge): it proves nothing either way.
 	BelowLowerBound bool   `json:"belowLowerBound,omitempty"`
 	Why             string `json:"why"`
 	Note            string `json:"note,omitempty"`

@@ -10,6 +10,7 @@ import (
 
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/probe"
+	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/scenario"
 	"github.com/firedrill/firedrill/framework/waitfor"
 )
@@ -18,11 +19,14 @@ import (
 // as they were before the fault, the checks, the counter and the probe
 // workload's image.
 type bench struct {
-	cs     kubernetes.Interface
-	nodes  []cluster.Node
-	image  string
-	chk    *checker
-	writer probe.Writer
+	cluster cluster.Cluster
+	name    string
+	out     io.Writer
+	cs      kubernetes.Interface
+	nodes   []cluster.Node
+	image   string
+	chk     *checker
+	writer  probe.Writer
 }
 
 type benchInput struct {
@@ -77,11 +81,26 @@ func connect(ctx context.Context, in benchInput) (*bench, error) {
 		return nil, err
 	}
 	fmt.Fprintf(in.out, "[%s] %s\n", in.name, path.why)
-	b := &bench{cs: cs, nodes: nodes, image: in.image,
+	b := &bench{cluster: in.cluster, name: in.name, out: in.out, cs: cs, nodes: nodes, image: in.image,
 		writer: probe.Writer{CS: cs, Name: fmt.Sprintf("counter-%s-%d", in.name, time.Now().Unix())}}
 	b.chk = &checker{cs: cs, cluster: in.cluster, config: in.cluster.RESTConfig(), nodes: in.nodes, controlPlane: controlPlaneNodes(nodes),
 		workload: path, timeout: in.timeouts.Check}
 	return b, nil
+}
+
+// startProbes starts every probe of a drill (or an observation) on the
+// bench, as p says, and lets the checks record into the timeline. The set
+// comes back also when it did not start: stopping it returns what it
+// recorded.
+func (b *bench) startProbes(ctx context.Context, p scenario.Probes, revisions bool) (*probe.Set, error) {
+	set := probe.NewSet(probe.SetInput{Name: b.name, Out: b.out, CS: b.cs, Config: b.cluster.RESTConfig(), Cluster: b.cluster,
+		ControlPlane: b.chk.controlPlane, WorkloadURLs: b.chk.workload.urls, Writer: b.writer,
+		Interval: p.Interval, Timeout: p.Timeout, WriteInterval: p.WriteInterval, Revisions: revisions})
+	if err := set.Start(ctx); err != nil {
+		return set, err
+	}
+	b.chk.rec = set.Recorder()
+	return set, nil
 }
 
 // ObserveInput is an observation of a cluster someone else is changing
@@ -95,20 +114,17 @@ type ObserveInput struct {
 	Out        io.Writer
 }
 
-// ObserveFault is the fault an observation records: none. A replay reads
-// it back to know the run had no fault to reach.
-const ObserveFault = "none (observe)"
-
-// Observe runs the probes for in.Duration and returns the timeline; Judge
-// derives the same figures as a drill's (those relative to a fault stay
-// unmeasured). It changes nothing in the cluster beyond its own namespace,
-// which it removes when it leaves.
-func Observe(ctx context.Context, in ObserveInput) (*Result, error) {
-	res := &Result{Scenario: "observe", Description: fmt.Sprintf("Observation of %s for %s, no fault injected.", in.Cluster.Name(), in.Duration),
-		Cluster: in.Cluster.Name(), Fault: ObserveFault, NoFault: true, Started: time.Now()}
-	res.enter("observe")
+// Observe runs the probes for in.Duration and returns the record, its
+// fault record.ObserveFault; record.Judge derives the same figures as a
+// drill's (those relative to a fault stay unmeasured). It changes nothing
+// in the cluster beyond its own namespace, which it removes when it
+// leaves.
+func Observe(ctx context.Context, in ObserveInput) (*record.Drill, error) {
+	res := &record.Drill{Name: "observe", Description: fmt.Sprintf("Observation of %s for %s, no fault injected.", in.Cluster.Name(), in.Duration),
+		Cluster: in.Cluster.Name(), Fault: record.ObserveFault, Started: time.Now()}
+	enter(res, "observe")
 	err := observe(ctx, in, res)
-	res.enter("")
+	enter(res, "")
 	res.Finished = time.Now()
 	res.PeakRSSBytes = peakRSS()
 	if err != nil {
@@ -118,7 +134,7 @@ func Observe(ctx context.Context, in ObserveInput) (*Result, error) {
 	return res, err
 }
 
-func observe(ctx context.Context, in ObserveInput, res *Result) error {
+func observe(ctx context.Context, in ObserveInput, res *record.Drill) error {
 	t := scenario.DefaultTimeouts()
 	b, err := connect(ctx, benchInput{cluster: in.Cluster, nodes: in.Nodes, image: in.ProbeImage, out: in.Out, name: "observe", timeouts: t})
 	if err != nil {
@@ -138,16 +154,13 @@ func observe(ctx context.Context, in ObserveInput, res *Result) error {
 		Check: func(ctx context.Context) error { return b.chk.check(ctx, []string{scenario.CheckWorkload}) }}); err != nil {
 		return err
 	}
-	probes := probe.NewSet(probe.SetInput{Name: "observe", Out: in.Out, CS: b.cs, Config: in.Cluster.RESTConfig(), Cluster: in.Cluster,
-		ControlPlane: b.chk.controlPlane, WorkloadURLs: b.chk.workload.urls, Writer: b.writer,
-		Interval: in.Probes.Interval, Timeout: in.Probes.Timeout, WriteInterval: in.Probes.WriteInterval})
+	probes, err := b.startProbes(ctx, in.Probes, false)
 	defer func() {
 		res.Timeline = probes.Stop(ctx, exitWait(ctx, t.ReadBack, t))
 	}()
-	if err := probes.Start(ctx); err != nil {
+	if err != nil {
 		return err
 	}
-	b.chk.rec = probes.Recorder()
 	start := time.Now()
 	return waitfor.Until(ctx, waitfor.Input{What: "end of the observation", Timeout: in.Duration + time.Minute, Poll: time.Second,
 		Every: 30 * time.Second, Out: in.Out, Check: func(context.Context) error {

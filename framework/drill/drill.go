@@ -20,6 +20,7 @@ import (
 	"github.com/firedrill/firedrill/framework/fault"
 	"github.com/firedrill/firedrill/framework/journal"
 	"github.com/firedrill/firedrill/framework/probe"
+	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/scenario"
 	"github.com/firedrill/firedrill/framework/timeline"
 	"github.com/firedrill/firedrill/framework/waitfor"
@@ -59,80 +60,24 @@ type Input struct {
 	OnPhase func(phase string)
 }
 
-// Result is what one drill observed and concluded.
-type Result struct {
-	Scenario    string            `json:"scenario"`
-	Description string            `json:"description"`
-	Cluster     string            `json:"cluster"`
-	Fault       string            `json:"fault"`
-	Targets     []string          `json:"targets"`
-	Started     time.Time         `json:"started"`
-	Finished    time.Time         `json:"finished"`
-	Timeline    timeline.Timeline `json:"-"`
-	Figures     []timeline.Figure `json:"figures"`
-	Verdicts    []budget.Verdict  `json:"verdicts"`
-	// Verdict is Judge's: PASS, FAIL, INVALID (the drill never reached its
-	// fault, or no evidence that the fault took: the figures describe a
-	// cluster nobody broke) or INTERRUPTED.
-	Verdict string `json:"verdict"`
-	// Invalid says why the drill is INVALID.
-	Invalid string `json:"invalid,omitempty"`
-	// Interrupted: Ctrl-C or SIGTERM ended the drill before it completed.
-	Interrupted bool `json:"interrupted,omitempty"`
-	// NoFault: an observation, which has no fault to reach (Observe).
-	NoFault bool `json:"noFault,omitempty"`
-	// Error is why the drill could not complete (steady state never held,
-	// the fault could not be injected, the cluster did not recover).
-	Error string `json:"error,omitempty"`
-	// Healthy says whether the cluster was healthy again at the end; an
-	// unhealthy cluster must not be reused by the next drill.
-	Healthy bool `json:"healthy"`
-	// Notes are facts worth a reader's attention (a node changed address).
-	Notes []string `json:"notes,omitempty"`
-	// Phases are the drill's phases in order with the time each took, so
-	// the harness's overhead beyond the fault's own recovery is a number.
-	Phases []Phase `json:"phases,omitempty"`
-	// PeakRSSBytes is the harness process's peak resident memory at the
-	// end of the drill (getrusage; it only grows over a run).
-	PeakRSSBytes int64 `json:"peakRSSBytes,omitempty"`
-}
-
-// Phase is one phase of a drill and how long it took.
-type Phase struct {
-	Name    string    `json:"name"`
-	Started time.Time `json:"started"`
-	Seconds float64   `json:"seconds"`
-}
-
 // enter closes the phase running and opens the next one ("" closes only).
-func (r *Result) enter(name string) {
+func enter(res *record.Drill, name string) {
 	now := time.Now()
-	if n := len(r.Phases); n > 0 && r.Phases[n-1].Seconds == 0 {
-		r.Phases[n-1].Seconds = now.Sub(r.Phases[n-1].Started).Seconds()
+	if n := len(res.Phases); n > 0 && res.Phases[n-1].Seconds == 0 {
+		res.Phases[n-1].Seconds = now.Sub(res.Phases[n-1].Started).Seconds()
 	}
 	if name != "" {
-		r.Phases = append(r.Phases, Phase{Name: name, Started: now})
+		res.Phases = append(res.Phases, record.Phase{Name: name, Started: now})
 	}
 }
 
-// Verdicts of a drill.
-const (
-	VerdictPass    = "PASS"
-	VerdictFail    = "FAIL"
-	VerdictInvalid = "INVALID"
-	// VerdictInterrupted is a drill ended by Ctrl-C or SIGTERM: its
-	// figures are those measured so far, and it says nothing against the
-	// cluster.
-	VerdictInterrupted = "INTERRUPTED"
-)
-
-// Run runs the drill and returns what it observed: the timeline, the
-// targets, the phases, and why it could not complete (also in
-// Result.Error). It neither derives nor judges figures: Judge does, so a
-// recorded timeline is judged by the same code.
-func Run(ctx context.Context, in Input) (*Result, error) {
+// Run runs the drill and returns its record as far as the drill fills
+// it: the timeline, the targets, the phases, and why it could not
+// complete (also in Error). It neither derives nor judges figures:
+// record.Judge does, so a recorded timeline is judged by the same code.
+func Run(ctx context.Context, in Input) (*record.Drill, error) {
 	d := &drillRun{in: in, s: in.Scenario, t: in.Timeouts, out: in.Out,
-		res: &Result{Scenario: in.Scenario.Name, Description: in.Scenario.Description, Cluster: in.Cluster.Name(), Started: time.Now()}}
+		res: &record.Drill{Name: in.Scenario.Name, Description: in.Scenario.Description, Cluster: in.Cluster.Name(), Started: time.Now()}}
 	err := d.run(ctx)
 	return d.res, err
 }
@@ -143,7 +88,7 @@ type drillRun struct {
 	s   *scenario.Scenario
 	t   scenario.Timeouts
 	out io.Writer
-	res *Result
+	res *record.Drill
 
 	flt         fault.Fault
 	bench       *bench
@@ -219,7 +164,7 @@ func (d *drillRun) run(ctx context.Context) (err error) {
 }
 
 func (d *drillRun) enter(name string) {
-	d.res.enter(name)
+	enter(d.res, name)
 	if d.in.OnPhase != nil && name != "" {
 		d.in.OnPhase(name)
 	}
@@ -275,13 +220,10 @@ func (d *drillRun) steadyState(ctx context.Context) error {
 func (d *drillRun) baseline(ctx context.Context) error {
 	s := d.s
 	b := d.bench
-	d.probes = probe.NewSet(probe.SetInput{Name: s.Name, Out: d.out, CS: b.cs, Config: d.in.Cluster.RESTConfig(), Cluster: d.in.Cluster,
-		ControlPlane: b.chk.controlPlane, WorkloadURLs: b.chk.workload.urls, Writer: b.writer,
-		Interval: s.Probes.Interval, Timeout: s.Probes.Timeout, WriteInterval: s.Probes.WriteInterval, Revisions: d.hasProcedure()})
-	if err := d.probes.Start(ctx); err != nil {
+	var err error
+	if d.probes, err = b.startProbes(ctx, s.Probes, d.hasProcedure()); err != nil {
 		return fmt.Errorf("start probes: %w", err)
 	}
-	b.chk.rec = d.probes.Recorder()
 	if err := waitfor.Until(ctx, waitfor.Input{What: fmt.Sprintf("steady state held for %s", s.SteadyState.Settle),
 		Timeout: max(s.SteadyState.Timeout, time.Since(d.steadyStart)+s.SteadyState.Settle+10*time.Second), Since: d.steadyStart,
 		Poll: d.t.SteadyPoll, Out: d.out,
@@ -389,7 +331,7 @@ func (d *drillRun) recover(ctx context.Context) error {
 func (d *drillRun) exit(ctx context.Context, cause error) error {
 	s, res, t := d.s, d.res, d.t
 	phase := d.phase()
-	res.enter("read-back")
+	enter(res, "read-back")
 	if d.injecting {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), t.LiftFault)
 		if err := d.flt.Recover(cctx, d.in.Cluster, d.targets, d.probes.Recorder()); err != nil {
@@ -411,7 +353,7 @@ func (d *drillRun) exit(ctx context.Context, cause error) error {
 	if cause == nil && d.bench != nil {
 		res.Notes = append(res.Notes, addressChanges(ctx, d.in.Cluster, d.bench.nodes)...)
 	}
-	res.enter("")
+	enter(res, "")
 	res.Finished = time.Now()
 	res.PeakRSSBytes = peakRSS()
 	if cause != nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/firedrill/firedrill/framework/budget"
+	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
@@ -33,9 +34,9 @@ func TestChartGeometryGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			max := 90.0
-			figs := []Figure{}
+			figs := []record.Figure{}
 			for _, fig := range timeline.Derive(tl) {
-				f := Figure{Figure: fig}
+				f := record.Figure{Figure: fig}
 				if fig.Name == timeline.RecoveryAll {
 					v := budget.Evaluate([]timeline.Figure{fig}, []budget.Budget{{Figure: fig.Name, Kind: "self-healing", Max: &max}})
 					f.Budget = &v[0]

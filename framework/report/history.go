@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/framework/budget"
+	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/stats"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
@@ -46,7 +47,7 @@ func ReadHistory(dir string) (*History, error) {
 	}
 	type drill struct {
 		run string
-		s   Scenario
+		s   record.Drill
 	}
 	var drills []drill
 	seen := map[string]bool{}
@@ -90,7 +91,7 @@ func ReadHistory(dir string) (*History, error) {
 		if !slices.Contains(h.Runs, d.run) {
 			h.Runs = append(h.Runs, d.run)
 		}
-		if d.s.Verdict != "PASS" && d.s.Verdict != "FAIL" {
+		if d.s.Verdict != record.VerdictPass && d.s.Verdict != record.VerdictFail {
 			continue
 		}
 		machine := ""

@@ -7,19 +7,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
 // writeRuns writes one report.json per value, a day apart, each with one
 // drill of reboot-master and its recovery.all.
-func writeRuns(t *testing.T, dir string, values []float64, verdict func(i int) string) {
+func writeRuns(t *testing.T, dir string, values []float64, verdict func(i int) record.Verdict) {
 	t.Helper()
 	for i, v := range values {
 		started := t0.Add(time.Duration(i) * 24 * time.Hour)
 		id := started.Format("20060102-150405")
-		f := File{Run: id, Started: started, Scenarios: []Scenario{{Name: "reboot-master", Verdict: verdict(i), Started: started,
-			Environment: &Environment{Run: id, Machine: Machine{Hostname: "ci"}},
-			Figures: []Figure{
+		f := File{Run: id, Started: started, Scenarios: []record.Drill{{Name: "reboot-master", Verdict: verdict(i), Started: started,
+			Environment: &record.Environment{Run: id, Machine: record.Machine{Hostname: "ci"}},
+			Figures: []record.Figure{
 				{Figure: timeline.Figure{Name: timeline.RecoveryAll, Value: v, Unit: timeline.Seconds, Measured: true}},
 				{Figure: timeline.Figure{Name: timeline.APIAvailability, Value: 90, Unit: timeline.Percent, Measured: true}},
 			}}}}
@@ -29,7 +30,7 @@ func writeRuns(t *testing.T, dir string, values []float64, verdict func(i int) s
 	}
 }
 
-func pass(int) string { return "PASS" }
+func pass(int) record.Verdict { return record.VerdictPass }
 
 func trend(t *testing.T, trends []Trend, figure string) Trend {
 	t.Helper()
@@ -95,8 +96,8 @@ func TestHistoryChangePoint(t *testing.T) {
 // are not history.
 func TestHistoryKeepsOnlyJudgedDrills(t *testing.T) {
 	dir := t.TempDir()
-	writeRuns(t, dir, []float64{30, 99, 31}, func(i int) string {
-		return map[int]string{0: "PASS", 1: "INVALID", 2: "FAIL"}[i]
+	writeRuns(t, dir, []float64{30, 99, 31}, func(i int) record.Verdict {
+		return map[int]record.Verdict{0: record.VerdictPass, 1: record.VerdictInvalid, 2: record.VerdictFail}[i]
 	})
 	h, err := ReadHistory(dir)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/firedrill/firedrill/framework/budget"
 	"github.com/firedrill/firedrill/framework/kubeadm"
+	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
@@ -31,10 +32,10 @@ func HTML(f File, timelines map[string]timeline.Timeline) ([]byte, error) {
 		Total: len(f.Scenarios),
 	}
 	for i, s := range f.Scenarios {
-		if s.Verdict == "PASS" {
+		if s.Verdict == record.VerdictPass {
 			p.Passed++
 		}
-		hs := htmlScenario{Scenario: s, ID: "scenario-" + strconv.Itoa(i+1), Pass: s.Verdict == "PASS",
+		hs := htmlScenario{Drill: s, ID: "scenario-" + strconv.Itoa(i+1), Pass: s.Verdict == record.VerdictPass,
 			TargetList: strings.Join(s.Targets, ", "), Started: stamp(s.Started), Finished: stamp(s.Finished),
 			Took: took(s.Started, s.Finished), Description: strings.TrimSpace(s.Description)}
 		if tl, ok := timelines[s.Key()]; !ok {
@@ -51,7 +52,7 @@ func HTML(f File, timelines map[string]timeline.Timeline) ([]byte, error) {
 		hs.Where = whereLine(s.Environment)
 		// An interrupted or INVALID drill's budgets are shown, not judged.
 		for i := range hs.Budgets {
-			hs.Budgets[i].NotJudged = !budgetsJudged(s.Verdict)
+			hs.Budgets[i].NotJudged = !s.Verdict.BudgetsJudged()
 		}
 		hs.Rows = summaryRows(hs.Budgets)
 		p.Scenarios = append(p.Scenarios, hs)
@@ -75,7 +76,7 @@ type htmlPage struct {
 // htmlEnvironment is one environment the run's drills ran in (a merged
 // report has one per shard), with the drills that ran there.
 type htmlEnvironment struct {
-	Environment
+	record.Environment
 	Nodes, Machine, Drills string
 }
 
@@ -91,7 +92,7 @@ type summaryRow struct {
 }
 
 type htmlScenario struct {
-	Scenario
+	record.Drill
 	Rows                                                 []summaryRow
 	Where                                                string // the environment in a line
 	Critical, CriticalNote, Order                        string
@@ -121,7 +122,7 @@ func summaryRows(budgets []budgetRow) []summaryRow {
 
 // environments are the distinct environments of the drills, in the order
 // first seen.
-func environments(ss []Scenario) []htmlEnvironment {
+func environments(ss []record.Drill) []htmlEnvironment {
 	var out []htmlEnvironment
 	index := map[string]int{}
 	for _, s := range ss {
@@ -145,7 +146,7 @@ func environments(ss []Scenario) []htmlEnvironment {
 	return out
 }
 
-func nodesText(nodes []Node) string {
+func nodesText(nodes []record.Node) string {
 	if len(nodes) == 0 {
 		return "not read"
 	}
@@ -163,7 +164,7 @@ func nodesText(nodes []Node) string {
 	return strings.Join(parts, " + ") + " (" + strings.Join(names, ", ") + "), kubelet " + orNone(kubelet)
 }
 
-func machineText(m Machine) string {
+func machineText(m record.Machine) string {
 	if m.Hostname == "" && m.CPUs == 0 {
 		return "not recorded"
 	}
@@ -179,7 +180,7 @@ func machineText(m Machine) string {
 }
 
 // whereLine says where a drill ran, in a line; "" when not recorded.
-func whereLine(e *Environment) string {
+func whereLine(e *record.Environment) string {
 	if e == nil {
 		return ""
 	}
@@ -224,7 +225,7 @@ const recoveryBarWidth = 160
 // each component and the other figures. A recovery figure with a budget is
 // in both the budget and the recovery tables; the other figures are those
 // in neither.
-func figureTables(figs []Figure) (budgets []budgetRow, recovery []recoveryRow, other []figureRow) {
+func figureTables(figs []record.Figure) (budgets []budgetRow, recovery []recoveryRow, other []figureRow) {
 	longest := 0.0
 	for _, fig := range figs {
 		if _, _, ok := recoveryComponent(fig.Name); ok && fig.Measured {
@@ -443,7 +444,7 @@ func totalOf(ivs []timeline.Interval) float64 {
 	return s.Seconds()
 }
 
-func buildChart(tl timeline.Timeline, figs []Figure) *svgChart {
+func buildChart(tl timeline.Timeline, figs []record.Figure) *svgChart {
 	c := &svgChart{W: chartWidth, LabelX: plotLeft - 8, PlotLeft: plotLeft, PlotW: plotRight - plotLeft,
 		LaneHeight: laneHeight}
 	b := &chartBuilder{tl: tl, zero: tl.Start, c: c}
@@ -589,7 +590,7 @@ func cutLabel(s string, width, perChar float64) string {
 // deadlines draws each budget on a figure counted from the first inject
 // (recoveries, RTOs) as a dashed line where its max falls, when in the
 // window: a bar that crosses it is the blown budget.
-func (b *chartBuilder) deadlines(figs []Figure) []svgDeadline {
+func (b *chartBuilder) deadlines(figs []record.Figure) []svgDeadline {
 	at, ok := timeline.InjectAt(b.tl)
 	if !ok {
 		return nil

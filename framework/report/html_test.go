@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/framework/budget"
+	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
@@ -62,10 +63,10 @@ func drillFile() File {
 	fig := func(name string, v float64, measured bool, note string) timeline.Figure {
 		return timeline.Figure{Name: name, Value: v, Unit: timeline.FigureUnits[name], Measured: measured, Note: note}
 	}
-	return File{Run: "20260314-102100", Started: at(-5), Finished: at(70), Scenarios: []Scenario{{
+	return File{Run: "20260314-102100", Started: at(-5), Finished: at(70), Scenarios: []record.Drill{{
 		Name: "reboot-cp1", Description: "Reboot <b>every</b> control-plane node.", Verdict: "FAIL",
 		Cluster: "kind-single", Fault: "reboot", Targets: []string{"cp1"}, Started: at(-5), Finished: at(70),
-		Figures: []Figure{
+		Figures: []record.Figure{
 			{Figure: fig(timeline.APIDowntimeTotal, 10.01, true, ""), Budget: &blown},
 			{Figure: fig(timeline.WritesLost, 0, true, ""), Budget: &kept},
 			{Figure: fig(timeline.FaultWindow, 0, false, "fault has no recover action")},
@@ -192,9 +193,8 @@ func TestHTMLWithoutTimeline(t *testing.T) {
 func TestWriteWritesReportHTML(t *testing.T) {
 	f := drillFile()
 	dir := t.TempDir()
-	r := &Run{ID: f.Run, Dir: dir, Started: f.Started, Finished: f.Finished, Drills: []Drill{{
-		Scenario: f.Scenarios[0], Timeline: drillTimeline(),
-	}}}
+	r := &Run{ID: f.Run, Dir: dir, Started: f.Started, Finished: f.Finished, Drills: []record.Drill{f.Scenarios[0]}}
+	r.Drills[0].Timeline = drillTimeline()
 	if err := Write(r); err != nil {
 		t.Fatal(err)
 	}
@@ -219,11 +219,11 @@ func TestHTMLRecordedReboot(t *testing.T) {
 	if err := json.Unmarshal(data, &tl); err != nil {
 		t.Fatal(err)
 	}
-	var figures []Figure
+	var figures []record.Figure
 	for _, fig := range timeline.Derive(tl) {
-		figures = append(figures, Figure{Figure: fig})
+		figures = append(figures, record.Figure{Figure: fig})
 	}
-	f := File{Run: "recorded", Pass: true, Started: tl.Start, Finished: tl.End, Scenarios: []Scenario{{
+	f := File{Run: "recorded", Pass: true, Started: tl.Start, Finished: tl.End, Scenarios: []record.Drill{{
 		Name: "reboot-master", Verdict: "PASS", Cluster: "kind-single", Fault: "reboot", Started: tl.Start,
 		Finished: tl.End, Figures: figures,
 	}}}
@@ -277,7 +277,7 @@ func abs(x float64) float64 {
 // judged: no FAIL badge, no blown row, in the HTML and in summary.md.
 func TestInterruptedBudgetsNotJudged(t *testing.T) {
 	f := drillFile()
-	f.Scenarios[0].Verdict = VerdictInterrupted
+	f.Scenarios[0].Verdict = record.VerdictInterrupted
 	page, err := HTML(f, map[string]timeline.Timeline{f.Scenarios[0].Name: drillTimeline()})
 	if err != nil {
 		t.Fatal(err)

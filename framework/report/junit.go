@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/firedrill/firedrill/framework/budget"
+	"github.com/firedrill/firedrill/framework/record"
 )
 
 // JUnit renders junit.xml from the report: one test case per drill, in
@@ -64,12 +65,12 @@ func JUnit(f File) ([]byte, error) {
 	return append([]byte(xml.Header), append(b, '\n')...), nil
 }
 
-func junitCase(s Scenario) junitTestCase {
-	c := junitTestCase{Name: s.Key(), Classname: "firedrill." + s.Cluster, Status: s.Verdict}
+func junitCase(s record.Drill) junitTestCase {
+	c := junitTestCase{Name: s.Key(), Classname: "firedrill." + s.Cluster, Status: string(s.Verdict)}
 	if !s.Started.IsZero() && s.Finished.After(s.Started) {
 		c.Time = s.Finished.Sub(s.Started).Seconds()
 	}
-	c.Properties = append(c.Properties, junitProperty{Name: "verdict", Value: s.Verdict})
+	c.Properties = append(c.Properties, junitProperty{Name: "verdict", Value: string(s.Verdict)})
 	if s.Environment != nil {
 		c.Properties = append(c.Properties, junitProperty{Name: "run", Value: s.Environment.Run},
 			junitProperty{Name: "machine", Value: s.Environment.Machine.Hostname})
@@ -82,29 +83,29 @@ func junitCase(s Scenario) junitTestCase {
 	}
 	var blown []string
 	for _, fig := range s.Figures {
-		c.Properties = append(c.Properties, junitProperty{Name: fig.Name, Value: figureText(fig, budgetsJudged(s.Verdict))})
+		c.Properties = append(c.Properties, junitProperty{Name: fig.Name, Value: figureText(fig, s.Verdict.BudgetsJudged())})
 		if v := fig.Budget; v != nil && !v.Pass {
 			blown = append(blown, fmt.Sprintf("%s %s, budget %s", v.Figure, measuredText(v), v.Limit()))
 		}
 	}
 	detail := strings.TrimSpace(strings.Join(slices.Concat([]string{s.Error}, blown), "\n"))
 	switch s.Verdict {
-	case "PASS":
-	case "FAIL":
-		c.Failure = &junitMessage{Message: firstLine(detail, "failed"), Type: "FAIL", Text: detail}
-	case VerdictInvalid:
-		c.Error = &junitMessage{Message: "INVALID: " + s.Invalid, Type: "INVALID", Text: s.Invalid}
-	case VerdictInterrupted:
-		c.Error = &junitMessage{Message: "INTERRUPTED: the drill was stopped before it completed", Type: VerdictInterrupted, Text: detail}
+	case record.VerdictPass:
+	case record.VerdictFail:
+		c.Failure = &junitMessage{Message: firstLine(detail, "failed"), Type: string(record.VerdictFail), Text: detail}
+	case record.VerdictInvalid:
+		c.Error = &junitMessage{Message: string(record.VerdictInvalid) + ": " + s.Invalid, Type: string(record.VerdictInvalid), Text: s.Invalid}
+	case record.VerdictInterrupted:
+		c.Error = &junitMessage{Message: "INTERRUPTED: the drill was stopped before it completed", Type: string(record.VerdictInterrupted), Text: detail}
 	default:
-		c.Error = &junitMessage{Message: "unknown verdict " + s.Verdict, Type: s.Verdict, Text: detail}
+		c.Error = &junitMessage{Message: "unknown verdict " + string(s.Verdict), Type: string(s.Verdict), Text: detail}
 	}
 	return c
 }
 
 // figureText is a figure's value with its budget, as one property value;
 // judged false: the drill's budgets were not judged.
-func figureText(fig Figure, judged bool) string {
+func figureText(fig record.Figure, judged bool) string {
 	v := "not measured"
 	if fig.Measured {
 		v = budget.Format(fig.Value, fig.Unit)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/firedrill/firedrill/framework/budget"
+	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
@@ -16,15 +17,15 @@ func TestJUnitOneCasePerDrill(t *testing.T) {
 	max := 10.0
 	blown := budget.Evaluate([]timeline.Figure{{Name: timeline.APIDowntimeTotal, Value: 12.5, Measured: true}},
 		[]budget.Budget{{Figure: timeline.APIDowntimeTotal, Kind: "availability", Max: &max}})[0]
-	figure := Figure{Figure: timeline.Figure{Name: timeline.APIDowntimeTotal, Value: 12.5, Unit: timeline.Seconds, Measured: true}, Budget: &blown}
-	f := File{Run: "merged", Scenarios: []Scenario{
+	figure := record.Figure{Figure: timeline.Figure{Name: timeline.APIDowntimeTotal, Value: 12.5, Unit: timeline.Seconds, Measured: true}, Budget: &blown}
+	f := File{Run: "merged", Scenarios: []record.Drill{
 		{Name: "reboot-master", Verdict: "PASS", Cluster: "kind-single", Started: at(0), Finished: at(60),
-			Environment: &Environment{Run: "run-a", Machine: Machine{Hostname: "ci-1"}},
-			Figures:     []Figure{{Figure: timeline.Figure{Name: timeline.WritesLost, Measured: true, Unit: timeline.Count}}}},
+			Environment: &record.Environment{Run: "run-a", Machine: record.Machine{Hostname: "ci-1"}},
+			Figures:     []record.Figure{{Figure: timeline.Figure{Name: timeline.WritesLost, Measured: true, Unit: timeline.Count}}}},
 		{Name: "kill-apiserver", Verdict: "FAIL", Cluster: "kind-ha", Started: at(0), Finished: at(30),
-			Environment: &Environment{Run: "run-b", Machine: Machine{Hostname: "ci-2"}}, Figures: []Figure{figure}},
+			Environment: &record.Environment{Run: "run-b", Machine: record.Machine{Hostname: "ci-2"}}, Figures: []record.Figure{figure}},
 		{Name: "lose-zone", Verdict: "INVALID", Invalid: "no evidence that the fault took", Cluster: "kind-ha",
-			Environment: &Environment{Run: "run-b", Machine: Machine{Hostname: "ci-2"}}},
+			Environment: &record.Environment{Run: "run-b", Machine: record.Machine{Hostname: "ci-2"}}},
 	}}
 	data, err := JUnit(f)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/firedrill/firedrill/framework/budget"
+	"github.com/firedrill/firedrill/framework/record"
 )
 
 // Markdown renders the summary: a PASS/FAIL table of scenarios, then per
@@ -22,10 +23,10 @@ func Markdown(f File) string {
 		if s.CriticalPath != nil {
 			cp = s.CriticalPath.Text
 		}
-		fmt.Fprintf(&b, "| %s | **%s** | %s | %s | %s | %s |\n", text(s.Key()), text(s.Verdict), text(s.Cluster), text(s.Fault), text(strings.Join(s.Targets, ", ")), text(cp))
+		fmt.Fprintf(&b, "| %s | **%s** | %s | %s | %s | %s |\n", text(s.Key()), text(string(s.Verdict)), text(s.Cluster), text(s.Fault), text(strings.Join(s.Targets, ", ")), text(cp))
 	}
 	for _, s := range f.Scenarios {
-		fmt.Fprintf(&b, "\n## %s: %s\n\n%s\n\n", text(s.Key()), text(s.Verdict), text(s.Description))
+		fmt.Fprintf(&b, "\n## %s: %s\n\n%s\n\n", text(s.Key()), text(string(s.Verdict)), text(s.Description))
 		if w := whereLine(s.Environment); w != "" {
 			fmt.Fprintf(&b, "Ran in %s.\n\n", text(w))
 		}
@@ -75,7 +76,7 @@ func Markdown(f File) string {
 				lower = budget.Format(*v.LowerBound, v.Unit)
 			}
 			mark := verdict(v.Pass)
-			if !budgetsJudged(s.Verdict) {
+			if !s.Verdict.BudgetsJudged() {
 				mark = "not judged" // measured until the interruption, or of a drill that tested nothing
 			}
 			limit := v.Limit()
@@ -98,11 +99,11 @@ func Markdown(f File) string {
 
 // failingFirst orders the drills that did not pass before those that did,
 // each group in run order.
-func failingFirst(ss []Scenario) []Scenario {
-	out := make([]Scenario, 0, len(ss))
+func failingFirst(ss []record.Drill) []record.Drill {
+	out := make([]record.Drill, 0, len(ss))
 	for _, pass := range []bool{false, true} {
 		for _, s := range ss {
-			if (s.Verdict == "PASS") == pass {
+			if (s.Verdict == record.VerdictPass) == pass {
 				out = append(out, s)
 			}
 		}
@@ -110,7 +111,7 @@ func failingFirst(ss []Scenario) []Scenario {
 	return out
 }
 
-func value(f Figure) string {
+func value(f record.Figure) string {
 	if !f.Measured {
 		return "not measured (" + f.Note + ")"
 	}

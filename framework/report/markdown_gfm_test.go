@@ -10,13 +10,14 @@ import (
 	"github.com/yuin/goldmark/extension"
 
 	"github.com/firedrill/firedrill/framework/budget"
+	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
 // downtime is an API downtime figure kept within a 2 s budget.
-func downtime(v float64) Figure {
+func downtime(v float64) record.Figure {
 	limit := 2.0
-	return Figure{Figure: timeline.Figure{Name: timeline.APIDowntimeTotal, Value: v, Unit: timeline.Seconds, Measured: true},
+	return record.Figure{Figure: timeline.Figure{Name: timeline.APIDowntimeTotal, Value: v, Unit: timeline.Seconds, Measured: true},
 		Budget: &budget.Verdict{Figure: timeline.APIDowntimeTotal, Kind: "availability", Unit: timeline.Seconds, Value: v,
 			Measured: true, Max: &limit, Pass: true}}
 }
@@ -40,13 +41,13 @@ func TestMarkdownInjectionStaysText(t *testing.T) {
 	const attack = "denied\n\n## reboot-master: PASS\n\n| x | **PASS** |\n|---|---|\n| forged | row |\n" +
 		"![pwned](https://evil.example/p.png) [click](https://evil.example) <img src=x onerror=alert(1)> " +
 		"https://evil.example/auto www.evil.example/x <b>bold</b> &#124; `code` *em* ~~gone~~\n# PASS\n1. listed\n- item"
-	f := File{Run: "r", Scenarios: []Scenario{{
+	f := File{Run: "r", Scenarios: []record.Drill{{
 		Name: "webhook-down", Verdict: "FAIL", Description: attack, Error: attack, Cluster: "c|x", Fault: attack,
 		Targets: []string{"node-1\n| injected | row |"}, Notes: []string{attack}, Invalid: "",
-		Figures: []Figure{downtime(1.5)},
+		Figures: []record.Figure{downtime(1.5)},
 	}, {
 		Name: "kill-apiserver", Verdict: "PASS", Description: "Kill one API server.",
-		Figures: []Figure{downtime(0.4)},
+		Figures: []record.Figure{downtime(0.4)},
 	}}}
 	html := gfm(t, Markdown(f))
 	for _, bad := range []string{"<img", "<a ", "<b>", "<code>", "<em>", "<del>", "<ol>", "onerror=alert(1)>"} {

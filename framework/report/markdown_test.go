@@ -3,12 +3,14 @@ package report
 import (
 	"strings"
 	"testing"
+
+	"github.com/firedrill/firedrill/framework/record"
 )
 
 // A job page shows the drills that did not pass first, in the table and in
 // the sections below it; each group keeps the run's order.
 func TestMarkdownFailingFirst(t *testing.T) {
-	f := File{Run: "r", Scenarios: []Scenario{
+	f := File{Run: "r", Scenarios: []record.Drill{
 		{Name: "calm-a", Verdict: "PASS"},
 		{Name: "broken-b", Verdict: "FAIL"},
 		{Name: "calm-c", Verdict: "PASS"},

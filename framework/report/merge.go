@@ -9,7 +9,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/firedrill/firedrill/framework/timeline"
+	"github.com/firedrill/firedrill/framework/record"
 )
 
 // Read loads a run's report from its folder: report.json and each drill's
@@ -27,24 +27,23 @@ func Read(dir string) (*Run, error) {
 	for _, s := range f.Scenarios {
 		// A report is data: its names and paths are checked before they
 		// name any file.
-		if err := s.checkName(); err != nil {
+		if err := checkName(s); err != nil {
 			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "report.json"), err)
 		}
-		var tl timeline.Timeline
-		if s.Timeline != "" {
-			if !filepath.IsLocal(s.Timeline) {
-				return nil, fmt.Errorf("%s: drill %s: timeline %q is not a path inside the run's folder", filepath.Join(dir, "report.json"), s.Name, s.Timeline)
+		if s.TimelineFile != "" {
+			if !filepath.IsLocal(s.TimelineFile) {
+				return nil, fmt.Errorf("%s: drill %s: timeline %q is not a path inside the run's folder", filepath.Join(dir, "report.json"), s.Name, s.TimelineFile)
 			}
-			path := filepath.Join(dir, s.Timeline)
+			path := filepath.Join(dir, s.TimelineFile)
 			data, err := os.ReadFile(path)
 			if err != nil {
 				return nil, err
 			}
-			if err := json.Unmarshal(data, &tl); err != nil {
+			if err := json.Unmarshal(data, &s.Timeline); err != nil {
 				return nil, fmt.Errorf("%s: %w", path, err)
 			}
 		}
-		r.Drills = append(r.Drills, Drill{Scenario: s, Timeline: tl})
+		r.Drills = append(r.Drills, s)
 	}
 	return r, nil
 }
@@ -77,21 +76,21 @@ func Merge(out string, dirs []string) (*Run, bool, error) {
 		for _, d := range r.Drills {
 			// Each drill keeps the run it came from, also when its
 			// report predates the recorded environment.
-			if d.Scenario.Environment == nil {
-				d.Scenario.Environment = &Environment{Run: r.ID}
+			if d.Environment == nil {
+				d.Environment = &record.Environment{Run: r.ID}
 			}
 			// Two shards may run one scenario: number the repeats.
-			for keys[d.Scenario.Key()] {
-				d.Scenario.Attempt = max(d.Scenario.Attempt, 1) + 1
+			for keys[d.Key()] {
+				d.Attempt = max(d.Attempt, 1) + 1
 			}
-			keys[d.Scenario.Key()] = true
+			keys[d.Key()] = true
 			merged.Drills = append(merged.Drills, d)
 		}
 	}
 	if len(merged.Drills) == 0 {
 		return nil, false, fmt.Errorf("no report.json in %v", dirs)
 	}
-	slices.SortStableFunc(merged.Drills, func(a, b Drill) int { return a.Scenario.Started.Compare(b.Scenario.Started) })
+	slices.SortStableFunc(merged.Drills, func(a, b record.Drill) int { return a.Started.Compare(b.Started) })
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, false, err
 	}
@@ -100,7 +99,7 @@ func Merge(out string, dirs []string) (*Run, bool, error) {
 	}
 	pass := true
 	for _, d := range merged.Drills {
-		pass = pass && d.Scenario.Verdict == "PASS"
+		pass = pass && d.Verdict == record.VerdictPass
 	}
 	return merged, pass, nil
 }

@@ -6,18 +6,20 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/firedrill/firedrill/framework/record"
 )
 
 func TestMergeShards(t *testing.T) {
 	root := t.TempDir()
 	t0 := time.Date(2026, 11, 28, 2, 17, 0, 0, time.UTC)
-	shard := func(id, name, verdict string, at time.Time) string {
-		s := Scenario{Name: name, Verdict: verdict, Started: at}
+	shard := func(id, name string, verdict record.Verdict, at time.Time) string {
+		s := record.Drill{Name: name, Verdict: verdict, Started: at, Timeline: drillTimeline()}
 		if id == "ha" {
-			s.Environment = &Environment{Run: "ha", Machine: Machine{Hostname: "runner-7"}}
+			s.Environment = &record.Environment{Run: "ha", Machine: record.Machine{Hostname: "runner-7"}}
 		}
 		r := &Run{ID: id, Dir: filepath.Join(root, id), Started: at, Finished: at.Add(time.Minute),
-			Drills: []Drill{{Scenario: s, Timeline: drillTimeline()}}}
+			Drills: []record.Drill{s}}
 		if err := os.MkdirAll(r.Dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -41,8 +43,8 @@ func TestMergeShards(t *testing.T) {
 	if pass {
 		t.Error("a failed shard merged into a pass")
 	}
-	if len(merged.Drills) != 2 || merged.Drills[0].Scenario.Name != "kill-apiserver" || !merged.Started.Equal(t0) {
-		t.Errorf("merged %d drills (first %s), started %v", len(merged.Drills), merged.Drills[0].Scenario.Name, merged.Started)
+	if len(merged.Drills) != 2 || merged.Drills[0].Name != "kill-apiserver" || !merged.Started.Equal(t0) {
+		t.Errorf("merged %d drills (first %s), started %v", len(merged.Drills), merged.Drills[0].Name, merged.Started)
 	}
 	back, err := Read(out)
 	if err != nil {
@@ -53,10 +55,10 @@ func TestMergeShards(t *testing.T) {
 	}
 	// Each drill keeps its run and machine; one from before environments
 	// were recorded keeps at least its run id.
-	if e := back.Drills[0].Scenario.Environment; e == nil || e.Run != "ha" || e.Machine.Hostname != "runner-7" {
+	if e := back.Drills[0].Environment; e == nil || e.Run != "ha" || e.Machine.Hostname != "runner-7" {
 		t.Errorf("the ha drill lost its run or machine: %+v", e)
 	}
-	if e := back.Drills[1].Scenario.Environment; e == nil || e.Run != "single" {
+	if e := back.Drills[1].Environment; e == nil || e.Run != "single" {
 		t.Errorf("the single drill lost its run id: %+v", e)
 	}
 	for _, f := range []string{"summary.md", "report.html", "junit.xml"} {
@@ -81,7 +83,7 @@ func TestReportNamesCannotLeaveTheFolder(t *testing.T) {
 		if err := os.MkdirAll(in, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		f := File{Run: "in", Scenarios: []Scenario{{Name: tc.name, Verdict: "PASS", Timeline: tc.timeline}}}
+		f := File{Run: "in", Scenarios: []record.Drill{{Name: tc.name, Verdict: "PASS", TimelineFile: tc.timeline}}}
 		data, err := json.Marshal(f)
 		if err != nil {
 			t.Fatal(err)
@@ -99,7 +101,7 @@ func TestReportNamesCannotLeaveTheFolder(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(root, "escaped")); err == nil {
 			t.Errorf("merge wrote %s, outside its --out", filepath.Join(root, "escaped"))
 		}
-		if err := Write(&Run{ID: "w", Dir: out, Drills: []Drill{{Scenario: Scenario{Name: tc.name}}}}); tc.name != "ok" && err == nil {
+		if err := Write(&Run{ID: "w", Dir: out, Drills: []record.Drill{{Name: tc.name}}}); tc.name != "ok" && err == nil {
 			t.Errorf("Write of a drill named %q: no error", tc.name)
 		}
 	}

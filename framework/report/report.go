@@ -14,32 +14,19 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/firedrill/firedrill/framework/budget"
+	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
 // Run is one invocation of the harness: one or more drills. The report
-// renders from this plain model alone (no cluster, drill or test code), so
-// a run can be re-rendered from its files.
+// renders from this plain model alone, the drills' records (no cluster,
+// drill or test code), so a run can be re-rendered from its files.
 type Run struct {
 	ID       string
 	Dir      string
 	Started  time.Time
 	Finished time.Time
-	Drills   []Drill
-}
-
-// Drill is one drill's entry in report.json and its whole timeline.
-type Drill struct {
-	Scenario Scenario
-	Timeline timeline.Timeline
-}
-
-// Phase is one phase of a drill and how long it took.
-type Phase struct {
-	Name    string    `json:"name"`
-	Started time.Time `json:"started"`
-	Seconds float64   `json:"seconds"`
+	Drills   []record.Drill
 }
 
 // NewRunDir makes reports/<id>/ under root and points reports/latest at it.
@@ -59,55 +46,11 @@ func NewRunDir(root string, now time.Time) (*Run, error) {
 
 // File is report.json.
 type File struct {
-	Run       string     `json:"run"`
-	Started   time.Time  `json:"started"`
-	Finished  time.Time  `json:"finished"`
-	Pass      bool       `json:"pass"`
-	Scenarios []Scenario `json:"scenarios"`
-}
-
-// Scenario is one drill in report.json.
-type Scenario struct {
-	Name        string `json:"name"`
-	Description string `json:"description"`
-	Verdict     string `json:"verdict"` // PASS, FAIL, INVALID or INTERRUPTED
-	// Attempt numbers the repeats of one scenario in a run (a soak), from
-	// 1; 0 when the run does not repeat it.
-	Attempt int `json:"attempt,omitempty"`
-	// Invalid says why the drill is INVALID: no evidence that the fault
-	// took.
-	Invalid string `json:"invalid,omitempty"`
-	// Evidence is each fault action's proof that it took.
-	Evidence []timeline.Evidence `json:"evidence,omitempty"`
-	// HarnessStalls are the windows in which the harness's own control
-	// series failed too; they are kept out of the cluster's downtime.
-	HarnessStalls []timeline.Interval `json:"harnessStalls,omitempty"`
-	Cluster       string              `json:"cluster"`
-	Fault         string              `json:"fault"`
-	Targets       []string            `json:"targets"`
-	Started       time.Time           `json:"started"`
-	Finished      time.Time           `json:"finished"`
-	Error         string              `json:"error,omitempty"`
-	Notes         []string            `json:"notes,omitempty"`
-	Figures       []Figure            `json:"figures"`
-	Timeline      string              `json:"timeline"` // path relative to report.json
-	// Phases are the drill's phases with the time each took, and
-	// PeakRSSBytes the harness's peak memory at its end: the harness's
-	// own overhead, as numbers.
-	Phases       []Phase `json:"phases,omitempty"`
-	PeakRSSBytes int64   `json:"peakRSSBytes,omitempty"`
-	// Environment is where and with what the drill ran (nil in reports
-	// written before it was recorded).
-	Environment *Environment `json:"environment,omitempty"`
-	// CriticalPath is which component's recovery bounded recovery.all and
-	// how much of it a known bound explains (derived, like the figures).
-	CriticalPath *timeline.CriticalPath `json:"criticalPath,omitempty"`
-}
-
-// Figure is a derived figure with its budget, if the scenario has one.
-type Figure struct {
-	timeline.Figure
-	Budget *budget.Verdict `json:"budget,omitempty"`
+	Run       string         `json:"run"`
+	Started   time.Time      `json:"started"`
+	Finished  time.Time      `json:"finished"`
+	Pass      bool           `json:"pass"`
+	Scenarios []record.Drill `json:"scenarios"`
 }
 
 // Write writes report.json, the timelines, summary.md and report.html. It
@@ -117,21 +60,20 @@ func Write(r *Run) error {
 	f := File{Run: r.ID, Started: r.Started, Finished: r.Finished, Pass: len(r.Drills) > 0}
 	timelines := map[string]timeline.Timeline{}
 	for _, d := range r.Drills {
-		s := d.Scenario
-		if err := s.checkName(); err != nil {
+		if err := checkName(d); err != nil {
 			return err
 		}
-		timelines[s.Key()] = d.Timeline
-		s.Timeline = filepath.Join(s.Key(), "timeline.json")
-		if err := writeJSON(filepath.Join(r.Dir, s.Timeline), d.Timeline); err != nil {
+		timelines[d.Key()] = d.Timeline
+		d.TimelineFile = filepath.Join(d.Key(), "timeline.json")
+		if err := writeJSON(filepath.Join(r.Dir, d.TimelineFile), d.Timeline); err != nil {
 			return err
 		}
 		// Derived from the timeline, the one source.
-		s.HarnessStalls = timeline.HarnessStalls(d.Timeline)
-		s.Evidence = d.Timeline.Evidence
-		s.CriticalPath = criticalPath(d.Timeline, s.Figures)
-		f.Scenarios = append(f.Scenarios, s)
-		f.Pass = f.Pass && s.Verdict == "PASS"
+		d.HarnessStalls = timeline.HarnessStalls(d.Timeline)
+		d.Evidence = d.Timeline.Evidence
+		d.CriticalPath = criticalPath(d.Timeline, d.Figures)
+		f.Scenarios = append(f.Scenarios, d)
+		f.Pass = f.Pass && d.Verdict == record.VerdictPass
 	}
 	if err := writeJSON(filepath.Join(r.Dir, "report.json"), f); err != nil {
 		return err
@@ -155,7 +97,7 @@ func Write(r *Run) error {
 
 // criticalPath is the drill's critical path, or nil for a drill with no
 // fault (a run that stopped before it, an observation).
-func criticalPath(tl timeline.Timeline, figs []Figure) *timeline.CriticalPath {
+func criticalPath(tl timeline.Timeline, figs []record.Figure) *timeline.CriticalPath {
 	if _, injected := timeline.InjectAt(tl); !injected {
 		return nil
 	}
@@ -174,55 +116,19 @@ var scenarioName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
 
 // checkName refuses a drill whose name or attempt would make its folder
 // anything but one plain folder inside the report.
-func (s Scenario) checkName() error {
-	if !scenarioName.MatchString(s.Name) || s.Attempt < 0 {
-		return fmt.Errorf("drill name %q (attempt %d): a scenario's name must be a DNS-1123 label", s.Name, s.Attempt)
+func checkName(d record.Drill) error {
+	if !scenarioName.MatchString(d.Name) || d.Attempt < 0 {
+		return fmt.Errorf("drill name %q (attempt %d): a scenario's name must be a DNS-1123 label", d.Name, d.Attempt)
 	}
 	return nil
 }
 
-// Key tells apart the drills of a run: the scenario's name, with the
-// attempt when the run repeats it (a soak). It names the drill's folder.
-func (s Scenario) Key() string {
-	if s.Attempt > 0 {
-		return fmt.Sprintf("%s-%d", s.Name, s.Attempt)
-	}
-	return s.Name
-}
-
-// NewFigures pairs each figure with its budget verdict, if any.
-func NewFigures(figures []timeline.Figure, verdicts []budget.Verdict) []Figure {
-	byFigure := map[string]*budget.Verdict{}
-	for i := range verdicts {
-		byFigure[verdicts[i].Figure] = &verdicts[i]
-	}
-	out := make([]Figure, 0, len(figures))
-	for _, fig := range figures {
-		out = append(out, Figure{Figure: fig, Budget: byFigure[fig.Name]})
-	}
-	return out
-}
-
-// VerdictInterrupted is the verdict of a drill ended by Ctrl-C or SIGTERM:
-// its budgets are shown, not judged.
-const VerdictInterrupted = "INTERRUPTED"
-
-// VerdictInvalid is the verdict of a drill that never reached its fault
-// or whose fault has no evidence: its budgets are shown, not judged.
-const VerdictInvalid = "INVALID"
-
-// budgetsJudged says whether a drill of this verdict had its budgets
-// judged: an INTERRUPTED or INVALID drill's figures say nothing against
-// the cluster.
-func budgetsJudged(verdict string) bool {
-	return verdict != VerdictInterrupted && verdict != VerdictInvalid
-}
-
+// verdict is PASS or FAIL: of a run, or of one budget.
 func verdict(pass bool) string {
 	if pass {
-		return "PASS"
+		return string(record.VerdictPass)
 	}
-	return "FAIL"
+	return string(record.VerdictFail)
 }
 
 func writeJSON(path string, v any) error {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/firedrill/firedrill/framework/budget"
+	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
@@ -22,23 +23,22 @@ func Soak(r *Run) string {
 	}
 	type scen struct {
 		attempts, passed int
-		verdicts         map[string]int
+		verdicts         map[record.Verdict]int
 		figures          map[string]*series
 		order            []string
 	}
 	byName := map[string]*scen{}
 	var names []string
-	for _, d := range r.Drills {
-		s := d.Scenario
+	for _, s := range r.Drills {
 		sc, ok := byName[s.Name]
 		if !ok {
-			sc = &scen{verdicts: map[string]int{}, figures: map[string]*series{}}
+			sc = &scen{verdicts: map[record.Verdict]int{}, figures: map[string]*series{}}
 			byName[s.Name] = sc
 			names = append(names, s.Name)
 		}
 		sc.attempts++
 		sc.verdicts[s.Verdict]++
-		if s.Verdict == "PASS" {
+		if s.Verdict == record.VerdictPass {
 			sc.passed++
 		}
 		for _, f := range s.Figures {

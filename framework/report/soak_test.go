@@ -4,16 +4,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
 func TestSoakSummary(t *testing.T) {
-	drill := func(verdict string, downtime float64, measured bool) Drill {
-		return Drill{Scenario: Scenario{Name: "reboot-master", Verdict: verdict, Figures: []Figure{
+	drill := func(verdict record.Verdict, downtime float64, measured bool) record.Drill {
+		return record.Drill{Name: "reboot-master", Verdict: verdict, Figures: []record.Figure{
 			{Figure: timeline.Figure{Name: timeline.APIDowntimeTotal, Unit: "s", Value: downtime, Measured: measured}},
-		}}}
+		}}
 	}
-	r := &Run{Drills: []Drill{drill("PASS", 15.4, true), drill("PASS", 16.1, true), drill("FAIL", 0, false), drill("PASS", 15.0, true)}}
+	r := &Run{Drills: []record.Drill{drill("PASS", 15.4, true), drill("PASS", 16.1, true), drill("FAIL", 0, false), drill("PASS", 15.0, true)}}
 	got := Soak(r)
 	for _, want := range []string{
 		"reboot-master, 3 of 4 passed (1 FAIL, 3 PASS)",

@@ -17,16 +17,16 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/firedrill/firedrill/framework/report"
+	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/scenario"
 )
 
 // environment reads where a drill runs: the cluster's Kubernetes version
 // and nodes from its API, and this harness and machine. What cannot be
 // read is named in Error, never guessed.
-func environment(ctx context.Context, client kubernetes.Interface, runID string, profile *scenario.ClusterProfile) *report.Environment {
+func environment(ctx context.Context, client kubernetes.Interface, runID string, profile *scenario.ClusterProfile) *record.Environment {
 	version, commit := harnessVersion()
-	env := &report.Environment{Run: runID, Provider: profile.Provider, Profile: profile.Name,
+	env := &record.Environment{Run: runID, Provider: profile.Provider, Profile: profile.Name,
 		Firedrill: version, Commit: commit, Machine: thisMachine()}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
@@ -44,7 +44,7 @@ func environment(ctx context.Context, client kubernetes.Interface, runID string,
 			if _, ok := n.Labels["node-role.kubernetes.io/control-plane"]; ok {
 				role = "control-plane"
 			}
-			env.Nodes = append(env.Nodes, report.Node{Name: n.Name, Role: role, Kubelet: n.Status.NodeInfo.KubeletVersion})
+			env.Nodes = append(env.Nodes, record.Node{Name: n.Name, Role: role, Kubelet: n.Status.NodeInfo.KubeletVersion})
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -87,9 +87,9 @@ var harnessVersion = sync.OnceValues(func() (version, commit string) {
 	return version, commit
 })
 
-func thisMachine() report.Machine {
+func thisMachine() record.Machine {
 	host, _ := os.Hostname()
-	m := report.Machine{Hostname: host, OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(),
+	m := record.Machine{Hostname: host, OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(),
 		Go: runtime.Version(), MemoryBytes: memTotal()}
 	if os.Getenv("GITHUB_ACTIONS") == "true" {
 		m.CI = fmt.Sprintf("GitHub Actions %s, workflow %s, run %s attempt %s", os.Getenv("GITHUB_REPOSITORY"),

@@ -7,8 +7,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
-	"github.com/firedrill/firedrill/framework/drill"
+	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/scenario"
 )
 
@@ -21,7 +23,84 @@ const (
 	ExitInterrupted = 130
 )
 
-// Execute runs the selected drills in order, prints each verdict and
+// Planned is one drill of a run's plan, with its time limit
+// (DrillTimeout).
+type Planned struct {
+	Scenario *scenario.Scenario
+	Timeout  time.Duration
+}
+
+// Plan is the drills cfg asks for, in run order: the scenarios it names
+// (or every one, Select), filtered by its labels, this shard's part
+// (Shard.Of), all of them Repeat times. It loads the catalog, so a front
+// end can list the drills before a Runner exists: the Ginkgo suite makes
+// one spec of each.
+func Plan(cfg Config) ([]Planned, error) {
+	catalog, err := cfg.LoadCatalog()
+	if err != nil {
+		return nil, err
+	}
+	return plan(catalog, cfg)
+}
+
+// Plan is the drills of the runner's configuration, in run order (the
+// package's Plan, on the runner's catalog).
+func (r *Runner) Plan() ([]Planned, error) { return plan(r.Catalog, r.cfg) }
+
+func plan(c *scenario.Catalog, cfg Config) ([]Planned, error) {
+	selected, err := Select(c, cfg.Scenarios, cfg.Labels)
+	if err != nil {
+		return nil, err
+	}
+	if selected, err = cfg.Shard.Of(selected); err != nil {
+		return nil, err
+	}
+	var out []Planned
+	for range max(cfg.Repeat, 1) {
+		for _, s := range selected {
+			out = append(out, Planned{Scenario: s, Timeout: DrillTimeout(s, c.Profiles[s.Cluster])})
+		}
+	}
+	return out, nil
+}
+
+// RunDrill is one drill as every front end reports it: Drill, its verdict
+// table printed to the run's output, and why it did not pass (Failure;
+// nil when it passed). Execute and the Ginkgo suite both run drills
+// through it.
+func (r *Runner) RunDrill(ctx context.Context, s *scenario.Scenario) (*record.Drill, error) {
+	res, err := r.Drill(ctx, s)
+	if res != nil {
+		fmt.Fprintln(r.cfg.Out, VerdictTable(res))
+	}
+	return res, Failure(res, err)
+}
+
+// Failure says why a drill did not pass, nil when it did: res and err are
+// Drill's. INTERRUPTED and INVALID come before anything else (neither an
+// error nor a budget of such a drill says anything about the cluster),
+// then the error that kept the drill from completing, then the budgets it
+// blew, one per line.
+func Failure(res *record.Drill, err error) error {
+	switch {
+	case res == nil:
+		return err
+	case res.Verdict == record.VerdictInterrupted:
+		return fmt.Errorf("%s: %s", res.Verdict, res.Error)
+	case res.Verdict == record.VerdictInvalid:
+		return fmt.Errorf("%s: %s", res.Verdict, res.Invalid)
+	case err != nil:
+		return err
+	case res.Verdict != record.VerdictPass:
+		if blown := strings.TrimSuffix(Blown(res), "\n"); blown != "" {
+			return fmt.Errorf("%s\n%s", res.Verdict, blown)
+		}
+		return errors.New(string(res.Verdict))
+	}
+	return nil
+}
+
+// Execute runs the planned drills in order, prints each verdict and
 // returns the run's exit code: ExitOK when every drill passed, ExitFail
 // when one failed, was INVALID or could not run, ExitInterrupted when ctx
 // was cancelled. Every exit path releases the clusters (Close); a drill
@@ -35,34 +114,19 @@ func (r *Runner) Execute(ctx context.Context, errOut io.Writer) (code int) {
 			}
 		}
 	}()
-	selected, err := r.Selected()
+	drills, err := r.Plan()
 	if err != nil {
 		fmt.Fprintf(errOut, "run: %v\n", err)
 		return ExitFail
 	}
 	code = ExitOK
-	var runs []*scenario.Scenario
-	for range max(r.cfg.Repeat, 1) {
-		runs = append(runs, selected...)
-	}
-	for _, s := range runs {
+	for _, p := range drills {
 		if ctx.Err() != nil {
 			break
 		}
-		res, err := r.Drill(ctx, s)
-		if res != nil {
-			fmt.Fprintln(r.cfg.Out, VerdictTable(res))
-		}
-		switch {
-		case ctx.Err() != nil:
-		case res != nil && res.Verdict == drill.VerdictInvalid:
-			fmt.Fprintf(errOut, "run: %s: INVALID: %s\n", s.Name, res.Invalid)
-			code = ExitFail
-		case err != nil:
-			fmt.Fprintf(errOut, "run: %s: %v\n", s.Name, err)
-			code = ExitFail
-		case res.Verdict != drill.VerdictPass:
-			fmt.Fprintf(errOut, "run: %s: %s\n%s", s.Name, res.Verdict, Blown(res))
+		// After Ctrl-C the drill is INTERRUPTED, and the run says so once.
+		if _, failure := r.RunDrill(ctx, p.Scenario); failure != nil && ctx.Err() == nil {
+			fmt.Fprintf(errOut, "run: %s: %v\n", p.Scenario.Name, failure)
 			code = ExitFail
 		}
 	}

@@ -24,10 +24,10 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/firedrill/firedrill/framework/cluster"
-	"github.com/firedrill/firedrill/framework/drill"
 	"github.com/firedrill/firedrill/framework/journal"
 	"github.com/firedrill/firedrill/framework/kubeadm"
 	"github.com/firedrill/firedrill/framework/probe"
+	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/report"
 	"github.com/firedrill/firedrill/framework/scenario"
 )
@@ -348,7 +348,7 @@ func runFakeRepeat(t *testing.T, script func(*world), cancelIn string, cancelAft
 }
 
 // drill is the run's only drill as report.json has it.
-func (fr *fakeRun) drill(t *testing.T) report.Scenario {
+func (fr *fakeRun) drill(t *testing.T) record.Drill {
 	t.Helper()
 	if len(fr.report.Scenarios) != 1 {
 		t.Fatalf("report has %d drills, want 1; output:\n%s", len(fr.report.Scenarios), fr.out.String())
@@ -381,7 +381,7 @@ func (fr *fakeRun) leftovers(t *testing.T) []string {
 // checkEnd holds for every run, whatever happened: nothing left paused,
 // the drill's objects gone, the cluster it created deleted, the report
 // written with the verdict and the exit code wanted.
-func (fr *fakeRun) checkEnd(t *testing.T, verdict string, code int) report.Scenario {
+func (fr *fakeRun) checkEnd(t *testing.T, verdict record.Verdict, code int) record.Drill {
 	t.Helper()
 	d := fr.drill(t)
 	if p := fr.w.pausedNodes(); len(p) > 0 {
@@ -420,7 +420,7 @@ func TestRunPasses(t *testing.T) {
 		!strings.Contains(string(page), "| pause-masters | **PASS** |") {
 		t.Errorf("job summary not appended (%v):\n%s", err, page)
 	}
-	d := fr.checkEnd(t, drill.VerdictPass, ExitOK)
+	d := fr.checkEnd(t, record.VerdictPass, ExitOK)
 	var names []string
 	for _, p := range d.Phases {
 		names = append(names, p.Name)
@@ -444,8 +444,8 @@ func TestRunRepeats(t *testing.T) {
 		t.Fatalf("exit %d, %d drills; want 0, 3\n%s", fr.code, len(fr.report.Scenarios), fr.err.String())
 	}
 	for i, s := range fr.report.Scenarios {
-		if s.Attempt != i+1 || s.Timeline != fmt.Sprintf("pause-masters-%d/timeline.json", i+1) {
-			t.Errorf("drill %d: attempt %d, timeline %s", i, s.Attempt, s.Timeline)
+		if s.Attempt != i+1 || s.TimelineFile != fmt.Sprintf("pause-masters-%d/timeline.json", i+1) {
+			t.Errorf("drill %d: attempt %d, timeline %s", i, s.Attempt, s.TimelineFile)
 		}
 	}
 	if fr.prov.ups != 1 || !slices.Equal(fr.prov.deleted, []string{"fake-ha"}) {
@@ -462,7 +462,7 @@ func TestRunRepeats(t *testing.T) {
 // FAIL of the cluster.
 func TestRunFaultFailsHalfway(t *testing.T) {
 	fr := runFake(t, func(w *world) { w.failPause = "fake-ha-control-plane2" }, "", 0)
-	d := fr.checkEnd(t, drill.VerdictInvalid, ExitFail)
+	d := fr.checkEnd(t, record.VerdictInvalid, ExitFail)
 	if !strings.Contains(d.Error, "inject: pause fake-ha-control-plane2") {
 		t.Errorf("error %q does not say which injection failed", d.Error)
 	}
@@ -473,7 +473,7 @@ func TestRunFaultFailsHalfway(t *testing.T) {
 // marked for recreation.
 func TestRunRecoveryNeverComes(t *testing.T) {
 	fr := runFake(t, func(w *world) { w.neverRecovers = true }, "", 0)
-	d := fr.checkEnd(t, drill.VerdictFail, ExitFail)
+	d := fr.checkEnd(t, record.VerdictFail, ExitFail)
 	if !strings.Contains(d.Error, "recovery") {
 		t.Errorf("error %q does not say recovery failed", d.Error)
 	}
@@ -492,7 +492,7 @@ func TestRunRecoveryNeverComes(t *testing.T) {
 func TestRunClusterCouldNotBeMade(t *testing.T) {
 	fr := runFake(t, func(w *world) { w.upFails = "docker: no space left on device" }, "", 0)
 	d := fr.drill(t)
-	if d.Verdict != drill.VerdictInvalid || fr.code != ExitFail {
+	if d.Verdict != record.VerdictInvalid || fr.code != ExitFail {
 		t.Fatalf("verdict %s, exit %d; want INVALID, 1\nstderr:\n%s", d.Verdict, fr.code, fr.err.String())
 	}
 	if want := "the drill never reached its fault: cluster for profile fake-ha: docker: no space left on device"; d.Invalid != want {
@@ -521,7 +521,7 @@ func TestRunClusterCouldNotBeMade(t *testing.T) {
 // could not run.
 func TestRunInterruptedWhileMakingTheCluster(t *testing.T) {
 	fr := runFake(t, func(w *world) { w.interruptUp = true }, "", 0)
-	if d := fr.drill(t); d.Verdict != drill.VerdictInterrupted || d.Invalid != "" || fr.code != ExitInterrupted {
+	if d := fr.drill(t); d.Verdict != record.VerdictInterrupted || d.Invalid != "" || fr.code != ExitInterrupted {
 		t.Errorf("verdict %s (invalid %q), exit %d; want INTERRUPTED, %d", d.Verdict, d.Invalid, fr.code, ExitInterrupted)
 	}
 }
@@ -530,10 +530,14 @@ func TestRunInterruptedWhileMakingTheCluster(t *testing.T) {
 // error: the fault is lifted, the report written, the run goes on to its
 // end.
 func TestRunPanics(t *testing.T) {
-	for _, tc := range []struct{ in, verdict, err string }{
+	for _, tc := range []struct {
+		in      string
+		verdict record.Verdict
+		err     string
+	}{
 		// Before the fault: the drill tested nothing.
-		{"nodes", drill.VerdictInvalid, "panic in phase prepare: a bug in a provider"},
-		{"pause", drill.VerdictInvalid, "pause fake-ha-control-plane2: panic: a bug in a fault"},
+		{"nodes", record.VerdictInvalid, "panic in phase prepare: a bug in a provider"},
+		{"pause", record.VerdictInvalid, "pause fake-ha-control-plane2: panic: a bug in a fault"},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			fr := runFake(t, func(w *world) { w.panicIn = tc.in }, "", 0)
@@ -557,7 +561,7 @@ func TestRunInterruptedInEachPhase(t *testing.T) {
 				after = 200 * time.Millisecond
 			}
 			fr := runFake(t, func(w *world) { w.pauseTakes = time.Second }, phase, after)
-			d := fr.checkEnd(t, drill.VerdictInterrupted, ExitInterrupted)
+			d := fr.checkEnd(t, record.VerdictInterrupted, ExitInterrupted)
 			if !strings.Contains(d.Error, "interrupted in phase "+phase) {
 				t.Errorf("error %q does not name phase %s", d.Error, phase)
 			}

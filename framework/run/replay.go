@@ -8,6 +8,7 @@ import (
 
 	"github.com/firedrill/firedrill/framework/budget"
 	"github.com/firedrill/firedrill/framework/drill"
+	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/report"
 	"github.com/firedrill/firedrill/framework/scenario"
 )
@@ -50,52 +51,27 @@ func Replay(in ReplayInput) (*report.Run, bool, error) {
 	out := &report.Run{ID: rec.ID, Dir: in.Out, Started: rec.Started, Finished: rec.Finished}
 	pass := len(rec.Drills) > 0
 	for _, d := range rec.Drills {
-		res := resultOf(d)
 		var limits []budget.Budget
 		if in.Catalog != nil {
-			budgets, err := in.Catalog.Budgets(d.Scenario.Name)
+			budgets, err := in.Catalog.Budgets(d.Name)
 			if err != nil {
-				return nil, false, fmt.Errorf("drill %s: %w", d.Scenario.Key(), err)
+				return nil, false, fmt.Errorf("drill %s: %w", d.Key(), err)
 			}
 			limits = drill.Limits(budgets)
 			if in.History != nil {
-				limits = in.History.Derive(d.Scenario.Name, limits)
+				limits = in.History.Derive(d.Name, limits)
 			}
 		} else {
-			limits = recordedBudgets(d.Scenario)
+			limits = recordedBudgets(d)
 		}
-		drill.JudgeLimits(res, limits)
-		failClosed(res, len(limits) > 0)
-		r := Reported(res)
-		r.Scenario.Attempt = d.Scenario.Attempt
-		r.Scenario.Environment = d.Scenario.Environment
-		out.Drills = append(out.Drills, r)
-		pass = pass && res.Verdict == drill.VerdictPass
+		record.Judge(&d, limits)
+		out.Drills = append(out.Drills, d)
+		pass = pass && d.Verdict == record.VerdictPass
 	}
 	if err := report.Write(out); err != nil {
 		return nil, false, err
 	}
 	return out, pass, nil
-}
-
-// failClosed makes a replayed drill INVALID when there is nothing to judge
-// it on: a report with no timeline, or no budget to hold its figures to,
-// proves nothing and must not replay as a PASS.
-func failClosed(res *drill.Result, haveBudgets bool) {
-	if res.Verdict == drill.VerdictInterrupted || res.Invalid != "" {
-		return
-	}
-	why := ""
-	switch {
-	case len(res.Timeline.Samples) == 0 && len(res.Timeline.Events) == 0:
-		why = "the report holds no timeline: nothing to judge"
-	case !haveBudgets:
-		why = "the report records no budget and no catalog gave one: nothing to judge the figures against"
-	default:
-		return
-	}
-	res.Invalid = why
-	res.Verdict = drill.VerdictInvalid
 }
 
 func abs(p string) string {
@@ -106,21 +82,8 @@ func abs(p string) string {
 	return a
 }
 
-// resultOf is a recorded drill as the drill package holds it, before it is
-// judged: what happened, not what was concluded.
-func resultOf(d report.Drill) *drill.Result {
-	s := d.Scenario
-	res := &drill.Result{Scenario: s.Name, Description: s.Description, Cluster: s.Cluster, Fault: s.Fault, Targets: s.Targets,
-		Started: s.Started, Finished: s.Finished, Timeline: d.Timeline, Error: s.Error, Notes: s.Notes,
-		Interrupted: s.Verdict == drill.VerdictInterrupted, NoFault: s.Fault == drill.ObserveFault, PeakRSSBytes: s.PeakRSSBytes, Healthy: s.Error == ""}
-	for _, p := range s.Phases {
-		res.Phases = append(res.Phases, drill.Phase{Name: p.Name, Started: p.Started, Seconds: p.Seconds})
-	}
-	return res
-}
-
 // recordedBudgets are the budgets a report recorded beside its figures.
-func recordedBudgets(s report.Scenario) []budget.Budget {
+func recordedBudgets(s record.Drill) []budget.Budget {
 	var out []budget.Budget
 	for _, f := range s.Figures {
 		if v := f.Budget; v != nil {

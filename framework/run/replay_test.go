@@ -1,13 +1,16 @@
 package run
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/firedrill/firedrill/framework/drill"
+	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/report"
 	"github.com/firedrill/firedrill/framework/scenario"
 	"github.com/firedrill/firedrill/framework/timeline"
@@ -16,7 +19,7 @@ import (
 // recordRun writes a run's report the way the runner does, from the
 // recorded reboot of a kind control plane judged against reboot-master's
 // budgets, and returns its folder and the drill as judged then.
-func recordRun(t *testing.T) (string, *drill.Result) {
+func recordRun(t *testing.T) (string, *record.Drill) {
 	t.Helper()
 	data, err := os.ReadFile("../timeline/testdata/reboot.json")
 	if err != nil {
@@ -34,14 +37,14 @@ func recordRun(t *testing.T) (string, *drill.Result) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := &drill.Result{Scenario: "reboot-master", Cluster: "firedrill-single", Timeline: tl, Started: tl.Start, Finished: tl.End, Healthy: true}
-	drill.Judge(res, budgets)
+	res := &record.Drill{Name: "reboot-master", Cluster: "firedrill-single", Timeline: tl, Started: tl.Start, Finished: tl.End, Healthy: true}
+	record.Judge(res, drill.Limits(budgets))
 	dir := filepath.Join(t.TempDir(), "20260312-101500")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if err := report.Write(&report.Run{ID: "20260312-101500", Dir: dir, Started: tl.Start, Finished: tl.End,
-		Drills: []report.Drill{Reported(res)}}); err != nil {
+		Drills: []record.Drill{*res}}); err != nil {
 		t.Fatal(err)
 	}
 	return dir, res
@@ -69,8 +72,8 @@ func TestReplayReproducesTheRecordedRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pass != (recorded.Verdict == drill.VerdictPass) || run.Drills[0].Scenario.Verdict != recorded.Verdict {
-		t.Fatalf("replayed verdict %s (pass %v), recorded %s", run.Drills[0].Scenario.Verdict, pass, recorded.Verdict)
+	if pass != (recorded.Verdict == record.VerdictPass) || run.Drills[0].Verdict != recorded.Verdict {
+		t.Fatalf("replayed verdict %s (pass %v), recorded %s", run.Drills[0].Verdict, pass, recorded.Verdict)
 	}
 	want := readFile(t, filepath.Join(dir, "report.json")).Scenarios[0].Figures
 	got := readFile(t, filepath.Join(out, "report.json")).Scenarios[0].Figures
@@ -138,15 +141,15 @@ func TestReplayAgainstChangedBudgets(t *testing.T) {
 	// The recorded timeline predates fault evidence, so the drill is
 	// INVALID either way; the budget itself is what changed.
 	if pass {
-		t.Fatalf("verdict %s against a 1 s budget on %.1fs of downtime", run.Drills[0].Scenario.Verdict, down)
+		t.Fatalf("verdict %s against a 1 s budget on %.1fs of downtime", run.Drills[0].Verdict, down)
 	}
-	for _, v := range recorded.Verdicts {
+	for _, v := range recorded.Budgets {
 		if v.Figure == timeline.APIDowntimeTotal && !v.Pass {
 			t.Fatalf("the recorded run blew api.downtime.total already: %+v", v)
 		}
 	}
 	judged := false
-	for _, f := range run.Drills[0].Scenario.Figures {
+	for _, f := range run.Drills[0].Figures {
 		if f.Name == timeline.APIDowntimeTotal {
 			judged = f.Budget != nil
 			if !judged || f.Budget.Pass || *f.Budget.Max != 1 {
@@ -173,7 +176,7 @@ func TestReplayWithNothingToJudgeIsInvalid(t *testing.T) {
 				f.Scenarios[0].Figures[i].Budget = nil
 			}
 			// Everything else in order: the reboot proven by its boot id.
-			path := filepath.Join(dir, f.Scenarios[0].Timeline)
+			path := filepath.Join(dir, f.Scenarios[0].TimelineFile)
 			data, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
@@ -191,14 +194,14 @@ func TestReplayWithNothingToJudgeIsInvalid(t *testing.T) {
 			}
 		}, "no budget"},
 		{"no timeline, observed", func(_ *testing.T, _ string, f *report.File) {
-			f.Scenarios[0].Timeline = ""
-			f.Scenarios[0].Fault = drill.ObserveFault
+			f.Scenarios[0].TimelineFile = ""
+			f.Scenarios[0].Fault = record.ObserveFault
 		}, "no timeline"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir, _ := recordRun(t)
 			f := readFile(t, filepath.Join(dir, "report.json"))
-			f.Scenarios[0].Verdict = drill.VerdictPass
+			f.Scenarios[0].Verdict = record.VerdictPass
 			tc.edit(t, dir, &f)
 			data, err := json.Marshal(f)
 			if err != nil {
@@ -211,10 +214,71 @@ func TestReplayWithNothingToJudgeIsInvalid(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := run.Drills[0].Scenario
-			if pass || s.Verdict != drill.VerdictInvalid || !strings.Contains(s.Invalid, tc.want) {
+			s := run.Drills[0]
+			if pass || s.Verdict != record.VerdictInvalid || !strings.Contains(s.Invalid, tc.want) {
 				t.Errorf("replay: pass %v, verdict %s (%s); want INVALID saying %q", pass, s.Verdict, s.Invalid, tc.want)
 			}
 		})
 	}
+}
+
+// One judge: a drill the runner ran and judged, and the same record read
+// back from its report and judged again, get the same verdict, figures and
+// budgets, and render the same report, whatever the verdict.
+func TestRunAndReplayJudgeAlike(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		script   func(*world)
+		cancelIn string
+		want     record.Verdict
+	}{
+		{"pass", nil, "", record.VerdictPass},
+		{"fail", func(w *world) { w.neverRecovers = true }, "", record.VerdictFail},
+		{"invalid", func(w *world) { w.upFails = "docker: no space left on device" }, "", record.VerdictInvalid},
+		{"interrupted", nil, "hold", record.VerdictInterrupted},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fr := runFake(t, tc.script, tc.cancelIn, 0)
+			if ran := fr.r.report.Drills; len(ran) != 1 || ran[0].Verdict != tc.want {
+				t.Fatalf("the runner judged %d drills, want one %s; output:\n%s", len(ran), tc.want, fr.out.String())
+			}
+			ran := fr.r.report.Drills[0]
+			out := filepath.Join(t.TempDir(), "replay")
+			replayed, pass, err := Replay(ReplayInput{From: fr.r.Dir(), Out: out})
+			if err != nil {
+				t.Fatal(err)
+			}
+			again := replayed.Drills[0]
+			if again.Verdict != ran.Verdict || again.Invalid != ran.Invalid || pass != (ran.Verdict == record.VerdictPass) {
+				t.Errorf("replayed %s (%q, pass %v), ran %s (%q)", again.Verdict, again.Invalid, pass, ran.Verdict, ran.Invalid)
+			}
+			if len(again.Budgets) != len(ran.Budgets) {
+				t.Errorf("replayed %d budgets, ran %d", len(again.Budgets), len(ran.Budgets))
+			}
+			for _, f := range []string{"report.json", "summary.md", "junit.xml", "report.html"} {
+				want, err := os.ReadFile(filepath.Join(fr.r.Dir(), f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := os.ReadFile(filepath.Join(out, f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("the replay's %s differs from the run's: %s", f, firstDifference(string(want), string(got)))
+				}
+			}
+		})
+	}
+}
+
+// firstDifference is the first line where two texts differ, as both have it.
+func firstDifference(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := range min(len(w), len(g)) {
+		if w[i] != g[i] {
+			return fmt.Sprintf("line %d: %q, want %q", i+1, g[i], w[i])
+		}
+	}
+	return fmt.Sprintf("%d lines, want %d", len(g), len(w))
 }

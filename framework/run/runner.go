@@ -19,17 +19,17 @@ import (
 	"github.com/firedrill/firedrill/framework/drill"
 	"github.com/firedrill/firedrill/framework/journal"
 	"github.com/firedrill/firedrill/framework/probe"
+	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/report"
 	"github.com/firedrill/firedrill/framework/scenario"
 )
 
-// Runner runs drills and keeps the run's report: New, then Drill for each
-// scenario of Selected (or any the front end picks), then Close.
+// Runner runs drills and keeps the run's report: New, then RunDrill (or
+// Drill) for each drill of Plan (or any the front end picks), then Close.
 type Runner struct {
 	cfg     Config
 	Catalog *scenario.Catalog
 	report  *report.Run
-	results []*drill.Result
 	pool    *pool
 	connect func(cluster.Cluster) (kubernetes.Interface, error)
 	// attempts counts the runs of each scenario, for a soak's report.
@@ -98,23 +98,14 @@ func NewWith(cfg Config, b Backends) (*Runner, error) {
 	return r, nil
 }
 
-// Selected is the drills the configuration asks for, in run order.
-func (r *Runner) Selected() ([]*scenario.Scenario, error) {
-	selected, err := Select(r.Catalog, r.cfg.Scenarios, r.cfg.Labels)
-	if err != nil {
-		return nil, err
-	}
-	return r.cfg.Shard.Of(selected)
-}
-
 // Dir is the run's report folder.
 func (r *Runner) Dir() string { return r.report.Dir }
 
 // Drill runs one scenario on its profile's cluster within DrillTimeout,
-// judges it, adds the result to the run's report and writes the report.
+// judges it, adds its record to the run's report and writes the report.
 // The error says why the drill could not run or complete; the verdict is
-// in the result.
-func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*drill.Result, error) {
+// in the record.
+func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*record.Drill, error) {
 	// The runner's catalog says where the drill runs (Config.Profile).
 	if own, ok := r.Catalog.Scenarios[s.Name]; ok {
 		s = own
@@ -142,8 +133,8 @@ func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*drill.Result
 	}
 	env := environment(ctx, client, r.report.ID, profile)
 	spec, _ := Spec(profile, r.cfg.Overrides())
-	// The drill's folder in the run's report (report.Scenario.Key).
-	key := report.Scenario{Name: s.Name}
+	// The drill's folder in the run's report (record.Drill.Key).
+	key := record.Drill{Name: s.Name}
 	if r.cfg.Repeat > 1 {
 		key.Attempt = r.attempts[s.Name] + 1
 	}
@@ -161,7 +152,7 @@ func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*drill.Result
 		in.OnPhase = func(phase string) { r.onPhase(s.Name, phase) }
 	}
 	res, runErr := drill.Run(ctx, in)
-	drill.JudgeLimits(res, limits)
+	record.Judge(res, limits)
 	if !res.Healthy {
 		r.pool.markUnhealthy(profile)
 	}
@@ -171,25 +162,23 @@ func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*drill.Result
 // couldNotRun records a drill whose cluster could not be had: INVALID,
 // its budgets not judged, in the run's report like any other drill; or
 // INTERRUPTED, when Ctrl-C stopped the cluster's making.
-func (r *Runner) couldNotRun(ctx context.Context, s *scenario.Scenario, cluster string, limits []budget.Budget, err error) (*drill.Result, error) {
+func (r *Runner) couldNotRun(ctx context.Context, s *scenario.Scenario, cluster string, limits []budget.Budget, err error) (*record.Drill, error) {
 	now := time.Now()
-	res := &drill.Result{Scenario: s.Name, Description: s.Description, Cluster: cluster, Started: now, Finished: now, Error: err.Error(),
+	res := &record.Drill{Name: s.Name, Description: s.Description, Cluster: cluster, Started: now, Finished: now, Error: err.Error(),
 		Interrupted: drill.Interrupted(ctx)}
-	drill.JudgeLimits(res, limits)
+	record.Judge(res, limits)
 	return res, errors.Join(err, r.record(s, res, nil))
 }
 
 // record adds a judged drill to the run's report and writes it (and the
 // history, when the run keeps one).
-func (r *Runner) record(s *scenario.Scenario, res *drill.Result, env *report.Environment) error {
-	r.results = append(r.results, res)
-	reported := Reported(res)
-	reported.Scenario.Environment = env
+func (r *Runner) record(s *scenario.Scenario, res *record.Drill, env *record.Environment) error {
+	res.Environment = env
 	if r.cfg.Repeat > 1 {
 		r.attempts[s.Name]++
-		reported.Scenario.Attempt = r.attempts[s.Name]
+		res.Attempt = r.attempts[s.Name]
 	}
-	r.report.Drills = append(r.report.Drills, reported)
+	r.report.Drills = append(r.report.Drills, *res)
 	r.report.Finished = time.Now()
 	if err := report.Write(r.report); err != nil {
 		return fmt.Errorf("write report: %w", err)
@@ -220,21 +209,6 @@ func (r *Runner) Close(ctx context.Context) error {
 func (r *Runner) Soak() (string, error) {
 	text := report.Soak(r.report)
 	return text, os.WriteFile(filepath.Join(r.report.Dir, "soak.md"), []byte(text), 0o644)
-}
-
-// Results are the drills run so far.
-func (r *Runner) Results() []*drill.Result { return r.results }
-
-// Reported is a drill's result in the report's plain model.
-func Reported(res *drill.Result) report.Drill {
-	s := report.Scenario{Name: res.Scenario, Description: res.Description, Verdict: res.Verdict, Cluster: res.Cluster,
-		Fault: res.Fault, Targets: res.Targets, Started: res.Started, Finished: res.Finished, Error: res.Error,
-		Invalid: res.Invalid, Notes: res.Notes, PeakRSSBytes: res.PeakRSSBytes,
-		Figures: report.NewFigures(res.Figures, res.Verdicts)}
-	for _, p := range res.Phases {
-		s.Phases = append(s.Phases, report.Phase{Name: p.Name, Started: p.Started, Seconds: p.Seconds})
-	}
-	return report.Drill{Scenario: s, Timeline: res.Timeline}
 }
 
 // DrillTimeout bounds one drill: its own waits, plus creating its cluster,

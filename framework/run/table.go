@@ -5,18 +5,18 @@ import (
 	"strings"
 
 	"github.com/firedrill/firedrill/framework/budget"
-	"github.com/firedrill/firedrill/framework/drill"
+	"github.com/firedrill/firedrill/framework/record"
 )
 
 // VerdictTable renders a drill's verdict and budgets for a terminal.
-func VerdictTable(res *drill.Result) string {
+func VerdictTable(res *record.Drill) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s\n", res.Scenario, res.Verdict)
+	fmt.Fprintf(&b, "%s: %s\n", res.Name, res.Verdict)
 	if res.Invalid != "" {
 		fmt.Fprintf(&b, "  INVALID: %s\n", res.Invalid)
 	}
-	interrupted := res.Verdict == drill.VerdictInterrupted
-	invalid := res.Verdict == drill.VerdictInvalid
+	interrupted := res.Verdict == record.VerdictInterrupted
+	invalid := res.Verdict == record.VerdictInvalid
 	switch {
 	case interrupted:
 		fmt.Fprintf(&b, "  INTERRUPTED: %s\n  (the figures are those measured until then; the budgets were not judged)\n", res.Error)
@@ -24,7 +24,7 @@ func VerdictTable(res *drill.Result) string {
 		b.WriteString("  (the drill tested nothing: its budgets were not judged)\n")
 	}
 	fmt.Fprintf(&b, "  %-40s %-13s %-14s %-12s %-10s %s\n", "figure", "kind", "value", "budget", "margin", "lower bound")
-	for _, v := range res.Verdicts {
+	for _, v := range res.Budgets {
 		val, margin, lower := "not measured", "-", "-"
 		if v.Measured {
 			val = budget.Format(v.Value, v.Unit)
@@ -55,9 +55,9 @@ func VerdictTable(res *drill.Result) string {
 }
 
 // Blown lists the budgets a drill failed, one per line.
-func Blown(res *drill.Result) string {
+func Blown(res *record.Drill) string {
 	var b strings.Builder
-	for _, v := range res.Verdicts {
+	for _, v := range res.Budgets {
 		if !v.Pass {
 			val := "not measured (" + v.Note + ")"
 			if v.Measured {

@@ -15,7 +15,6 @@ import (
 	"github.com/onsi/ginkgo/v2/reporters"
 	. "github.com/onsi/gomega"
 
-	"github.com/firedrill/firedrill/framework/drill"
 	"github.com/firedrill/firedrill/framework/report"
 	"github.com/firedrill/firedrill/framework/run"
 )
@@ -44,44 +43,31 @@ func config() run.Config {
 	return c
 }
 
-// The tree is built from the scenario files: a broken catalog or an unknown
-// SCENARIO name becomes a failing spec, never zero specs passing. Labels
-// are filtered by Ginkgo (--label-filter). Ordered: Ginkgo would otherwise
-// sort specs made in a loop by their text, and the order matters for the
-// kubelet's back-off (run.Select); ContinueOnFailure: one failed drill must
-// not skip the others.
+// The tree is run.Plan, one spec per drill: a broken catalog or an
+// unknown SCENARIO name becomes a failing spec, never zero specs passing.
+// Labels are filtered by Ginkgo (--label-filter). Ordered: Ginkgo would
+// otherwise sort specs made in a loop by their text, and the plan's order
+// matters for the kubelet's back-off (run.Select); ContinueOnFailure: one
+// failed drill must not skip the others. Each spec is runner.RunDrill,
+// whose failure (run.Failure) fails it.
 var _ = Describe("drill", Ordered, ContinueOnFailure, func() {
-	catalog, err := cfg.LoadCatalog() // PROFILE: every drill on that profile
+	plan, err := run.Plan(cfg) // PROFILE: every drill on that profile
 	if err != nil {
-		It("loads the scenario catalog", func() { Fail(err.Error()) })
+		It("plans the drills", func() { Fail(err.Error()) })
 		return
 	}
-	selected, err := run.Select(catalog, cfg.Scenarios, "")
-	if err != nil {
-		It("selects scenarios", func() { Fail(err.Error()) })
-		return
-	}
-	for _, s := range selected {
-		// The runner bounds the drill itself (run.DrillTimeout); Ginkgo's
-		// limit is a backstop past it.
-		It(s.Name, Label(s.Labels...), SpecTimeout(run.DrillTimeout(s, catalog.Profiles[s.Cluster])+time.Minute), func(ctx SpecContext) {
-			res, err := runner.Drill(ctx, s)
-			if res == nil {
-				Expect(err).NotTo(HaveOccurred())
+	for _, p := range plan {
+		s := p.Scenario
+		// The runner bounds the drill itself (p.Timeout); Ginkgo's limit
+		// is a backstop past it.
+		It(s.Name, Label(s.Labels...), SpecTimeout(p.Timeout+time.Minute), func(ctx SpecContext) {
+			res, failure := runner.RunDrill(ctx, s)
+			if res != nil {
+				AddReportEntry("verdict", run.VerdictTable(res))
 			}
-			GinkgoWriter.Println(run.VerdictTable(res))
-			AddReportEntry("verdict", run.VerdictTable(res))
-			// INTERRUPTED and INVALID before anything else: neither an
-			// error nor a budget of such a drill says anything about the
-			// cluster.
-			switch res.Verdict {
-			case drill.VerdictInterrupted:
-				Fail(fmt.Sprintf("INTERRUPTED: drill %s: %s", s.Name, res.Error))
-			case drill.VerdictInvalid:
-				Fail(fmt.Sprintf("INVALID: drill %s: %s", s.Name, res.Invalid))
+			if failure != nil {
+				Fail(fmt.Sprintf("drill %s: %v", s.Name, failure))
 			}
-			Expect(err).NotTo(HaveOccurred(), "drill %s did not complete", s.Name)
-			Expect(res.Verdict).To(Equal(drill.VerdictPass), "drill %s blew its budgets:\n%s", s.Name, run.Blown(res))
 		})
 	}
 })

@@ -28,6 +28,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/firedrill/firedrill/framework/drill"
+	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/report"
 	firedrillrun "github.com/firedrill/firedrill/framework/run"
 	"github.com/firedrill/firedrill/framework/scenario"
@@ -230,7 +231,7 @@ func pageProblems(f report.File, check pageCheck, problems, requests []string) [
 			break
 		}
 		sc := f.Scenarios[i]
-		if !strings.Contains(s.H2, sc.Name) || !strings.Contains(s.H2, sc.Verdict) {
+		if !strings.Contains(s.H2, sc.Name) || !strings.Contains(s.H2, string(sc.Verdict)) {
 			add("section %s heads %q, want %s and %s", s.ID, s.H2, sc.Name, sc.Verdict)
 		}
 		if !s.Chart || !s.Budgets {
@@ -286,11 +287,10 @@ func recordedRun(t *testing.T) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res := &drill.Result{Scenario: rec.scenario, Cluster: rec.cluster, Timeline: tl, Started: tl.Start, Finished: tl.End, Healthy: true}
-		drill.Judge(res, budgets)
-		d := firedrillrun.Reported(res)
-		d.Scenario.Environment = &report.Environment{Run: "recorded", Provider: "kind", Profile: "kind-single",
-			KubernetesVersion: "v1.34.4", Firedrill: "(devel)", Nodes: []report.Node{{Name: "firedrill-single-control-plane", Role: "control-plane"}}}
+		d := record.Drill{Name: rec.scenario, Cluster: rec.cluster, Timeline: tl, Started: tl.Start, Finished: tl.End, Healthy: true}
+		record.Judge(&d, drill.Limits(budgets))
+		d.Environment = &record.Environment{Run: "recorded", Provider: "kind", Profile: "kind-single",
+			KubernetesVersion: "v1.34.4", Firedrill: "(devel)", Nodes: []record.Node{{Name: "firedrill-single-control-plane", Role: "control-plane"}}}
 		run.Drills = append(run.Drills, d)
 		if run.Started.IsZero() {
 			run.Started = tl.Start
@@ -404,7 +404,7 @@ func TestBrokenPageFails(t *testing.T) {
 	if err := os.WriteFile(page, []byte(broken), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	f := report.File{Run: "broken", Scenarios: []report.Scenario{{Name: "reboot-master", Verdict: "PASS"}}}
+	f := report.File{Run: "broken", Scenarios: []record.Drill{{Name: "reboot-master", Verdict: "PASS"}}}
 	check, problems, requests := render(t, page, "broken")
 	found := pageProblems(f, check, problems, requests)
 	for _, want := range []string{`console: console.error: "boom"`, "the page asked for https://fonts.example.com/inter.css",

@@ -35,11 +35,11 @@ import (
 
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/cluster/kind"
-	"github.com/firedrill/firedrill/framework/drill"
 	"github.com/firedrill/firedrill/framework/health"
 	"github.com/firedrill/firedrill/framework/journal"
 	"github.com/firedrill/firedrill/framework/packetfilter"
 	"github.com/firedrill/firedrill/framework/probe"
+	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/report"
 	"github.com/firedrill/firedrill/framework/run"
 )
@@ -164,7 +164,7 @@ func expectClusterLeftClean(name string, nodes int, phase string) {
 	f := latestReport()
 	Expect(f.Scenarios).To(HaveLen(1))
 	d := f.Scenarios[0]
-	Expect(d.Verdict).To(Equal(report.VerdictInterrupted), "error: %s", d.Error)
+	Expect(d.Verdict).To(Equal(record.VerdictInterrupted), "error: %s", d.Error)
 	Expect(d.Error).To(ContainSubstring("interrupted in phase " + phase))
 	Expect(d.Finished).NotTo(BeZero())
 	Expect(d.Phases[len(d.Phases)-1].Name).To(Equal("read-back"))
@@ -351,10 +351,10 @@ var _ = Describe("a drill that leaves its cluster unhealthy", Ordered, func() {
 		f := latestReport()
 		Expect(f.Scenarios).To(HaveLen(2))
 		Expect(f.Scenarios[0].Name).To(Equal("leave-unhealthy"))
-		Expect(f.Scenarios[0].Verdict).To(Equal(drill.VerdictFail))
+		Expect(f.Scenarios[0].Verdict).To(Equal(record.VerdictFail))
 		Expect(f.Scenarios[0].Error).To(ContainSubstring("recover"))
 		Expect(f.Scenarios[1].Name).To(Equal("calibrate-reset-5s"))
-		Expect(f.Scenarios[1].Verdict).To(Equal(drill.VerdictPass), "error: %s", f.Scenarios[1].Error)
+		Expect(f.Scenarios[1].Verdict).To(Equal(record.VerdictPass), "error: %s", f.Scenarios[1].Error)
 		Expect(kindClusterExists(clusterName)).To(BeFalse(), "the run did not delete the cluster it recreated")
 		open, err := journal.Pending(journal.Dir(stateDir))
 		Expect(err).NotTo(HaveOccurred())

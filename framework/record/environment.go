@@ -1,4 +1,4 @@
-package report
+package record
 
 // Environment is where and with what a drill ran: what a release manager
 // needs before trusting a figure, and what tells two runs' figures apart
