@@ -14,7 +14,6 @@ import (
 
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/cluster/aws"
-	"github.com/firedrill/firedrill/framework/cluster/kind"
 	firedrillrun "github.com/firedrill/firedrill/framework/run"
 	"github.com/firedrill/firedrill/framework/scenario"
 )
@@ -82,7 +81,7 @@ func runCluster(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "cluster %s taken down\n", spec.Name)
 		return exitOK
 	}
-	dir := firedrillrun.KubeconfigDir(kind.StateDir())
+	dir := firedrillrun.KubeconfigDir(cluster.StateDir())
 	c, _, err := prov.Up(ctx, cluster.UpInput{Spec: spec, Reuse: true, KubeconfigDir: dir})
 	switch {
 	case errors.Is(err, aws.ErrDryRun):

@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/firedrill/firedrill"
-	"github.com/firedrill/firedrill/framework/cluster/kind"
+	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/probe"
 	"github.com/firedrill/firedrill/framework/scenario"
 )
@@ -78,7 +78,7 @@ func FromEnv(root string) Config {
 		SSHEndpoint:  os.Getenv("FIREDRILL_SSH_ENDPOINT"),
 		AWSSSHKey:    os.Getenv("FIREDRILL_AWS_SSH_KEY"),
 		ProbeImage:   envOr("AGNHOST_IMAGE", probe.DefaultImage),
-		StateDir:     kind.StateDir(),
+		StateDir:     cluster.StateDir(),
 		HistoryDir:   os.Getenv("FIREDRILL_HISTORY"),
 		Out:          os.Stdout,
 	}

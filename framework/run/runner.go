@@ -56,8 +56,8 @@ type Backends struct {
 func DefaultBackends(out io.Writer) Backends {
 	return Backends{Providers: map[string]cluster.Provider{
 		scenario.ProviderKind: kind.NewProvider(out),
-		scenario.ProviderSSH:  ssh.NewProvider(out, kind.StateDir()),
-		scenario.ProviderAWS:  aws.NewProvider(aws.Options{Out: out, StateDir: kind.StateDir()}),
+		scenario.ProviderSSH:  ssh.NewProvider(out, cluster.StateDir()),
+		scenario.ProviderAWS:  aws.NewProvider(aws.Options{Out: out, StateDir: cluster.StateDir()}),
 	}, Connect: drill.Connect}
 }
 
