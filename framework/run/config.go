@@ -30,9 +30,10 @@ type Config struct {
 	// Profile, when set, runs every drill on this cluster profile instead
 	// of its scenario's own (PROFILE): the same drills on ssh machines.
 	Profile string
-	// Labels filters the drills by the labels in the scenario files, in
-	// Ginkgo's label-filter syntax ("single-master && !calibration").
-	Labels string
+	// Labels filters the drills by the labels in the scenario files
+	// (framework/labels.Parse reads Ginkgo's label-filter syntax,
+	// "single-master && !calibration"); nil runs them all.
+	Labels LabelFilter
 	// Shard keeps this CI shard's part of the selected drills (Shard.Of);
 	// the zero value runs them all.
 	Shard Shard

@@ -56,7 +56,7 @@ var _ = Describe("drill", Ordered, ContinueOnFailure, func() {
 		It("loads the scenario catalog", func() { Fail(err.Error()) })
 		return
 	}
-	selected, err := run.Select(catalog, cfg.Scenarios, "")
+	selected, err := run.Select(catalog, cfg.Scenarios, nil)
 	if err != nil {
 		It("selects scenarios", func() { Fail(err.Error()) })
 		return
