@@ -58,9 +58,6 @@ func runCluster(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cluster: %v\n", err)
 		return exitFail
 	}
-	if spec.Instances != nil {
-		spec.Instances.RunID = "manual-" + time.Now().UTC().Format("20060102-150405")
-	}
 	var prov cluster.Provider
 	switch {
 	case *dry && profile.Provider != scenario.ProviderAWS:
@@ -82,7 +79,8 @@ func runCluster(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	dir := firedrillrun.KubeconfigDir(cluster.StateDir())
-	c, _, err := prov.Up(ctx, cluster.UpInput{Spec: spec, Reuse: true, KubeconfigDir: dir})
+	c, _, err := prov.Up(ctx, cluster.UpInput{Spec: spec, Reuse: true, KubeconfigDir: dir,
+		RunID: "manual-" + time.Now().UTC().Format("20060102-150405")})
 	switch {
 	case errors.Is(err, aws.ErrDryRun):
 		fmt.Fprintf(stdout, "%v\n", err)

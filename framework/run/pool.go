@@ -15,6 +15,9 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/cluster/aws"
+	"github.com/firedrill/firedrill/framework/cluster/kind"
+	"github.com/firedrill/firedrill/framework/cluster/ssh"
 	"github.com/firedrill/firedrill/framework/probe"
 	"github.com/firedrill/firedrill/framework/scenario"
 )
@@ -63,12 +66,13 @@ func Spec(p *scenario.ClusterProfile, o Overrides) (cluster.Spec, error) {
 		return cluster.Spec{}, fmt.Errorf("profile %s: provider %q is not implemented yet", p.Name, p.Provider)
 	}
 	kc := p.KindCluster
-	spec := cluster.Spec{Name: kc.ClusterName, Profile: p.Name, Image: kc.NodeImage, WaitForReady: kc.WaitForReady}
+	settings := &kind.Settings{Image: kc.NodeImage}
+	spec := cluster.Spec{Name: kc.ClusterName, Profile: p.Name, WaitForReady: kc.WaitForReady, Settings: settings}
 	if o.NodeImage != "" {
-		spec.Image = o.NodeImage
+		settings.Image = o.NodeImage
 	}
 	if n := kc.Network; n != nil {
-		spec.Network = &cluster.NetworkSpec{Name: n.Name, Subnet: n.Subnet, SubnetV6: n.SubnetV6}
+		settings.Network = &kind.Network{Name: n.Name, Subnet: n.Subnet, SubnetV6: n.SubnetV6}
 	}
 	for _, n := range kc.Nodes {
 		spec.Nodes = append(spec.Nodes, cluster.NodeSpec{Role: n.Role, Zone: n.Zone})
@@ -95,7 +99,7 @@ func machinesSpec(p *scenario.ClusterProfile, o Overrides) cluster.Spec {
 		endpoint = o.SSHEndpoint
 	}
 	spec := cluster.Spec{Name: sc.ClusterName, Profile: p.Name, WaitForReady: sc.WaitForReady,
-		Machines: &cluster.MachinesSpec{Inventory: inventory, KubeadmConfig: rel(sc.KubeadmConfig), Files: p.Files, ControlPlaneEndpoint: endpoint,
+		Settings: &ssh.MachinesSpec{Inventory: inventory, KubeadmConfig: rel(sc.KubeadmConfig), Files: p.Files, ControlPlaneEndpoint: endpoint,
 			KubernetesVersion: sc.KubernetesVersion, PodSubnet: sc.PodSubnet, CNIManifest: sc.CNIManifest,
 			Attach: sc.Attach && sc.MayBreak}}
 	for _, n := range sc.Nodes {
@@ -123,12 +127,12 @@ func instancesSpec(p *scenario.ClusterProfile, o Overrides) cluster.Spec {
 		user = "root"
 	}
 	spec := cluster.Spec{Name: ac.ClusterName, Profile: p.Name, WaitForReady: ac.WaitForReady,
-		Machines: &cluster.MachinesSpec{KubeadmConfig: rel(ac.KubeadmConfig), Files: p.Files, ControlPlaneEndpoint: ac.ControlPlaneEndpoint,
+		Settings: &aws.Settings{Machines: ssh.MachinesSpec{KubeadmConfig: rel(ac.KubeadmConfig), Files: p.Files, ControlPlaneEndpoint: ac.ControlPlaneEndpoint,
 			KubernetesVersion: ac.KubernetesVersion, PodSubnet: ac.PodSubnet, CNIManifest: ac.CNIManifest},
-		Instances: &cluster.InstancesSpec{Region: ac.Region, InstanceType: ac.InstanceType, Image: ac.Image,
-			KeyPair: ac.KeyPair, KeyPath: key, User: user, SecurityGroups: ac.SecurityGroups, Subnets: map[string]string{}}}
+			Instances: aws.InstancesSpec{Region: ac.Region, InstanceType: ac.InstanceType, Image: ac.Image,
+				KeyPair: ac.KeyPair, KeyPath: key, User: user, SecurityGroups: ac.SecurityGroups, Subnets: map[string]string{}}}}
 	for _, z := range ac.Zones {
-		spec.Instances.Subnets[z.Name] = z.Subnet
+		spec.Settings.(*aws.Settings).Instances.Subnets[z.Name] = z.Subnet
 	}
 	for _, n := range ac.Nodes {
 		spec.Nodes = append(spec.Nodes, cluster.NodeSpec{Role: n.Role, Zone: n.Zone})
@@ -158,10 +162,7 @@ func (p *pool) get(ctx context.Context, profile *scenario.ClusterProfile) (clust
 		delete(p.live, profile.Name)
 		delete(p.unhealthy, profile.Name)
 	}
-	if spec.Instances != nil {
-		spec.Instances.RunID = filepath.Base(p.dir)
-	}
-	c, created, err := prov.Up(ctx, cluster.UpInput{Spec: spec, Reuse: p.reuse, KubeconfigDir: p.dir})
+	c, created, err := prov.Up(ctx, cluster.UpInput{Spec: spec, Reuse: p.reuse, KubeconfigDir: p.dir, RunID: filepath.Base(p.dir)})
 	if created {
 		p.created[spec.Name] = prov
 	}

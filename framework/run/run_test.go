@@ -13,6 +13,9 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/cluster/aws"
+	"github.com/firedrill/firedrill/framework/cluster/kind"
+	"github.com/firedrill/firedrill/framework/cluster/ssh"
 	"github.com/firedrill/firedrill/framework/labels"
 	"github.com/firedrill/firedrill/framework/scenario"
 )
@@ -186,7 +189,7 @@ func TestSpecFromProfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if spec.Name != "firedrill-ha" || spec.Profile != "kind-ha" || spec.Image != "node:v1" || len(spec.Nodes) != 2 || spec.Nodes[0].Role != cluster.RoleControlPlane {
+	if spec.Name != "firedrill-ha" || spec.Profile != "kind-ha" || spec.Settings.(*kind.Settings).Image != "node:v1" || len(spec.Nodes) != 2 || spec.Nodes[0].Role != cluster.RoleControlPlane {
 		t.Errorf("spec = %+v", spec)
 	}
 	if _, err := Spec(&scenario.ClusterProfile{Name: "gcp", Provider: "gcp"}, Overrides{}); err == nil {
@@ -195,26 +198,26 @@ func TestSpecFromProfile(t *testing.T) {
 	// The site's overrides (read once, in FromEnv) replace the profile's
 	// inventory and endpoint, and an aws profile's key; paths are the
 	// profile file's.
-	ssh := &scenario.ClusterProfile{Name: "ssh-ha", Provider: "ssh", Path: "/repo/clusters/ssh-ha.yaml",
+	sshProfile := &scenario.ClusterProfile{Name: "ssh-ha", Provider: "ssh", Path: "/repo/clusters/ssh-ha.yaml",
 		SSHCluster: &scenario.SSHCluster{ClusterName: "c", Inventory: "../.vm-hosts/inventory.yaml", KubeadmConfig: "k.tmpl",
 			ControlPlaneEndpoint: "lb:6443", Nodes: []scenario.SSHNode{{Role: cluster.RoleControlPlane, Zone: "a"}}}}
-	spec, _ = Spec(ssh, Overrides{})
-	if m := spec.Machines; m.Inventory != "/repo/.vm-hosts/inventory.yaml" || m.ControlPlaneEndpoint != "lb:6443" || m.KubeadmConfig != "/repo/clusters/k.tmpl" {
+	spec, _ = Spec(sshProfile, Overrides{})
+	if m := spec.Settings.(*ssh.MachinesSpec); m.Inventory != "/repo/.vm-hosts/inventory.yaml" || m.ControlPlaneEndpoint != "lb:6443" || m.KubeadmConfig != "/repo/clusters/k.tmpl" {
 		t.Errorf("ssh spec without overrides: %+v", m)
 	}
-	spec, _ = Spec(ssh, Overrides{SSHInventory: "/site/inv.yaml", SSHEndpoint: "10.0.0.10:6443"})
-	if m := spec.Machines; m.Inventory != "/site/inv.yaml" || m.ControlPlaneEndpoint != "10.0.0.10:6443" {
+	spec, _ = Spec(sshProfile, Overrides{SSHInventory: "/site/inv.yaml", SSHEndpoint: "10.0.0.10:6443"})
+	if m := spec.Settings.(*ssh.MachinesSpec); m.Inventory != "/site/inv.yaml" || m.ControlPlaneEndpoint != "10.0.0.10:6443" {
 		t.Errorf("ssh spec with overrides: %+v", m)
 	}
-	aws := &scenario.ClusterProfile{Name: "aws-ha", Provider: "aws", Path: "/repo/clusters/aws-ha.yaml",
+	awsProfile := &scenario.ClusterProfile{Name: "aws-ha", Provider: "aws", Path: "/repo/clusters/aws-ha.yaml",
 		AWSCluster: &scenario.AWSCluster{ClusterName: "c", Region: "eu-west-1", SSHKey: "keys/fd.pem",
 			Zones: []scenario.AWSZone{{Name: "eu-west-1a", Subnet: "subnet-a"}}, Nodes: []scenario.KindNode{{Role: cluster.RoleControlPlane, Zone: "eu-west-1a"}}}}
-	spec, _ = Spec(aws, Overrides{})
-	if i := spec.Instances; i.KeyPath != "/repo/clusters/keys/fd.pem" || i.User != "root" || i.Subnets["eu-west-1a"] != "subnet-a" {
+	spec, _ = Spec(awsProfile, Overrides{})
+	if i := spec.Settings.(*aws.Settings).Instances; i.KeyPath != "/repo/clusters/keys/fd.pem" || i.User != "root" || i.Subnets["eu-west-1a"] != "subnet-a" {
 		t.Errorf("aws spec: %+v", i)
 	}
-	spec, _ = Spec(aws, Overrides{AWSSSHKey: "/site/fd.pem"})
-	if spec.Instances.KeyPath != "/site/fd.pem" {
-		t.Errorf("aws key with the override: %s", spec.Instances.KeyPath)
+	spec, _ = Spec(awsProfile, Overrides{AWSSSHKey: "/site/fd.pem"})
+	if k := spec.Settings.(*aws.Settings).Instances.KeyPath; k != "/site/fd.pem" {
+		t.Errorf("aws key with the override: %s", k)
 	}
 }
