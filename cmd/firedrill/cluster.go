@@ -60,7 +60,7 @@ func runCluster(args []string, stdout, stderr io.Writer) int {
 	}
 	var prov cluster.Provider
 	switch {
-	case *dry && profile.Provider != scenario.ProviderAWS:
+	case *dry && profile.Provider != aws.Name:
 		fmt.Fprintf(stderr, "cluster: --dry-run is for aws profiles; %s is a %s profile, which makes no cloud calls\n", profile.Name, profile.Provider)
 		return exitUsage
 	case *dry:

@@ -142,7 +142,7 @@ func (c Config) Overrides() Overrides {
 func (c Config) LoadOptions() []scenario.Option {
 	var opts []scenario.Option
 	if c.NodeImage != "" {
-		opts = append(opts, scenario.NodeImageOverridden())
+		opts = append(opts, scenario.WithOverrides(map[string]string{"KIND_NODE_IMAGE": c.NodeImage}))
 	}
 	return opts
 }

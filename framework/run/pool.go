@@ -56,34 +56,28 @@ type Overrides struct {
 
 // Spec is what a provider needs of a profile.
 func Spec(p *scenario.ClusterProfile, o Overrides) (cluster.Spec, error) {
-	if p.SSHCluster != nil {
-		return machinesSpec(p, o), nil
+	switch b := p.Cluster.(type) {
+	case *ssh.Profile:
+		return machinesSpec(p, b, o), nil
+	case *aws.Profile:
+		return instancesSpec(p, b, o), nil
+	case *kind.Profile:
+		settings := &kind.Settings{Image: b.NodeImage, Network: b.Network}
+		spec := cluster.Spec{Name: b.ClusterName, Profile: p.Name, WaitForReady: b.WaitForReady, Settings: settings}
+		if o.NodeImage != "" {
+			settings.Image = o.NodeImage
+		}
+		for _, n := range b.Nodes {
+			spec.Nodes = append(spec.Nodes, cluster.NodeSpec{Role: n.Role, Zone: n.Zone})
+		}
+		return spec, nil
 	}
-	if p.AWSCluster != nil {
-		return instancesSpec(p, o), nil
-	}
-	if p.KindCluster == nil {
-		return cluster.Spec{}, fmt.Errorf("profile %s: provider %q is not implemented yet", p.Name, p.Provider)
-	}
-	kc := p.KindCluster
-	settings := &kind.Settings{Image: kc.NodeImage}
-	spec := cluster.Spec{Name: kc.ClusterName, Profile: p.Name, WaitForReady: kc.WaitForReady, Settings: settings}
-	if o.NodeImage != "" {
-		settings.Image = o.NodeImage
-	}
-	if n := kc.Network; n != nil {
-		settings.Network = &kind.Network{Name: n.Name, Subnet: n.Subnet, SubnetV6: n.SubnetV6}
-	}
-	for _, n := range kc.Nodes {
-		spec.Nodes = append(spec.Nodes, cluster.NodeSpec{Role: n.Role, Zone: n.Zone})
-	}
-	return spec, nil
+	return cluster.Spec{}, fmt.Errorf("profile %s: provider %q is not implemented yet", p.Name, p.Provider)
 }
 
 // machinesSpec is the spec of an ssh profile; paths are relative to the
 // profile's file.
-func machinesSpec(p *scenario.ClusterProfile, o Overrides) cluster.Spec {
-	sc := p.SSHCluster
+func machinesSpec(p *scenario.ClusterProfile, sc *ssh.Profile, o Overrides) cluster.Spec {
 	rel := p.Rel
 	inventory := rel(sc.Inventory)
 	if p.Files != nil {
@@ -110,8 +104,7 @@ func machinesSpec(p *scenario.ClusterProfile, o Overrides) cluster.Spec {
 
 // instancesSpec is the spec of an aws profile; paths are relative to the
 // profile's file.
-func instancesSpec(p *scenario.ClusterProfile, o Overrides) cluster.Spec {
-	ac := p.AWSCluster
+func instancesSpec(p *scenario.ClusterProfile, ac *aws.Profile, o Overrides) cluster.Spec {
 	rel := p.Rel
 	key := rel(ac.SSHKey)
 	if rest, ok := strings.CutPrefix(ac.SSHKey, "~/"); ok {
@@ -126,14 +119,14 @@ func instancesSpec(p *scenario.ClusterProfile, o Overrides) cluster.Spec {
 	if user == "" {
 		user = "root"
 	}
-	spec := cluster.Spec{Name: ac.ClusterName, Profile: p.Name, WaitForReady: ac.WaitForReady,
-		Settings: &aws.Settings{Machines: ssh.MachinesSpec{KubeadmConfig: rel(ac.KubeadmConfig), Files: p.Files, ControlPlaneEndpoint: ac.ControlPlaneEndpoint,
-			KubernetesVersion: ac.KubernetesVersion, PodSubnet: ac.PodSubnet, CNIManifest: ac.CNIManifest},
-			Instances: aws.InstancesSpec{Region: ac.Region, InstanceType: ac.InstanceType, Image: ac.Image,
-				KeyPair: ac.KeyPair, KeyPath: key, User: user, SecurityGroups: ac.SecurityGroups, Subnets: map[string]string{}}}}
+	settings := &aws.Settings{Machines: ssh.MachinesSpec{KubeadmConfig: rel(ac.KubeadmConfig), Files: p.Files, ControlPlaneEndpoint: ac.ControlPlaneEndpoint,
+		KubernetesVersion: ac.KubernetesVersion, PodSubnet: ac.PodSubnet, CNIManifest: ac.CNIManifest},
+		Instances: aws.InstancesSpec{Region: ac.Region, InstanceType: ac.InstanceType, Image: ac.Image,
+			KeyPair: ac.KeyPair, KeyPath: key, User: user, SecurityGroups: ac.SecurityGroups, Subnets: map[string]string{}}}
 	for _, z := range ac.Zones {
-		spec.Settings.(*aws.Settings).Instances.Subnets[z.Name] = z.Subnet
+		settings.Instances.Subnets[z.Name] = z.Subnet
 	}
+	spec := cluster.Spec{Name: ac.ClusterName, Profile: p.Name, WaitForReady: ac.WaitForReady, Settings: settings}
 	for _, n := range ac.Nodes {
 		spec.Nodes = append(spec.Nodes, cluster.NodeSpec{Role: n.Role, Zone: n.Zone})
 	}

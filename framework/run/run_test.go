@@ -126,9 +126,9 @@ func noAPI(cluster.Cluster) (kubernetes.Interface, error) {
 }
 
 func profile(name, clusterName string) *scenario.ClusterProfile {
-	return &scenario.ClusterProfile{Name: name, Provider: scenario.ProviderKind, KindCluster: &scenario.KindCluster{
+	return &scenario.ClusterProfile{Name: name, Provider: kind.Name, Cluster: &kind.Profile{
 		ClusterName: clusterName, WaitForReady: time.Minute,
-		Nodes: []scenario.KindNode{{Role: cluster.RoleControlPlane, Zone: "a"}, {Role: cluster.RoleWorker, Zone: "a"}},
+		Nodes: []scenario.NodeShape{{Role: cluster.RoleControlPlane, Zone: "a"}, {Role: cluster.RoleWorker, Zone: "a"}},
 	}}
 }
 
@@ -153,7 +153,7 @@ func TestPoolDeletesOnlyWhatItCreated(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			prov := &fakeProvider{exists: tc.exists}
 			var out bytes.Buffer
-			p := newPool(map[string]cluster.Provider{scenario.ProviderKind: prov}, noAPI, t.TempDir(), Overrides{NodeImage: "img"}, tc.reuse, &out)
+			p := newPool(map[string]cluster.Provider{kind.Name: prov}, noAPI, t.TempDir(), Overrides{NodeImage: "img"}, tc.reuse, &out)
 			_, err := p.get(ctx, profile("kind-single", "c1"))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("get err = %v, want error %v", err, tc.wantErr)
@@ -170,7 +170,7 @@ func TestPoolDeletesOnlyWhatItCreated(t *testing.T) {
 func TestPoolRecreatesAnUnhealthyCluster(t *testing.T) {
 	ctx := context.Background()
 	prov := &fakeProvider{exists: map[string]bool{}}
-	p := newPool(map[string]cluster.Provider{scenario.ProviderKind: prov}, noAPI, t.TempDir(), Overrides{NodeImage: "img"}, false, &bytes.Buffer{})
+	p := newPool(map[string]cluster.Provider{kind.Name: prov}, noAPI, t.TempDir(), Overrides{NodeImage: "img"}, false, &bytes.Buffer{})
 	prof := profile("kind-single", "c1")
 	if _, err := p.get(ctx, prof); err != nil {
 		t.Fatal(err)
@@ -199,8 +199,8 @@ func TestSpecFromProfile(t *testing.T) {
 	// inventory and endpoint, and an aws profile's key; paths are the
 	// profile file's.
 	sshProfile := &scenario.ClusterProfile{Name: "ssh-ha", Provider: "ssh", Path: "/repo/clusters/ssh-ha.yaml",
-		SSHCluster: &scenario.SSHCluster{ClusterName: "c", Inventory: "../.vm-hosts/inventory.yaml", KubeadmConfig: "k.tmpl",
-			ControlPlaneEndpoint: "lb:6443", Nodes: []scenario.SSHNode{{Role: cluster.RoleControlPlane, Zone: "a"}}}}
+		Cluster: &ssh.Profile{ClusterName: "c", Inventory: "../.vm-hosts/inventory.yaml", KubeadmConfig: "k.tmpl",
+			ControlPlaneEndpoint: "lb:6443", Nodes: []ssh.Node{{Role: cluster.RoleControlPlane, Zone: "a"}}}}
 	spec, _ = Spec(sshProfile, Overrides{})
 	if m := spec.Settings.(*ssh.MachinesSpec); m.Inventory != "/repo/.vm-hosts/inventory.yaml" || m.ControlPlaneEndpoint != "lb:6443" || m.KubeadmConfig != "/repo/clusters/k.tmpl" {
 		t.Errorf("ssh spec without overrides: %+v", m)
@@ -210,8 +210,8 @@ func TestSpecFromProfile(t *testing.T) {
 		t.Errorf("ssh spec with overrides: %+v", m)
 	}
 	awsProfile := &scenario.ClusterProfile{Name: "aws-ha", Provider: "aws", Path: "/repo/clusters/aws-ha.yaml",
-		AWSCluster: &scenario.AWSCluster{ClusterName: "c", Region: "eu-west-1", SSHKey: "keys/fd.pem",
-			Zones: []scenario.AWSZone{{Name: "eu-west-1a", Subnet: "subnet-a"}}, Nodes: []scenario.KindNode{{Role: cluster.RoleControlPlane, Zone: "eu-west-1a"}}}}
+		Cluster: &aws.Profile{ClusterName: "c", Region: "eu-west-1", SSHKey: "keys/fd.pem",
+			Zones: []aws.Zone{{Name: "eu-west-1a", Subnet: "subnet-a"}}, Nodes: []scenario.NodeShape{{Role: cluster.RoleControlPlane, Zone: "eu-west-1a"}}}}
 	spec, _ = Spec(awsProfile, Overrides{})
 	if i := spec.Settings.(*aws.Settings).Instances; i.KeyPath != "/repo/clusters/keys/fd.pem" || i.User != "root" || i.Subnets["eu-west-1a"] != "subnet-a" {
 		t.Errorf("aws spec: %+v", i)

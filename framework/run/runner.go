@@ -55,9 +55,9 @@ type Backends struct {
 // each cluster's kubeconfig.
 func DefaultBackends(out io.Writer) Backends {
 	return Backends{Providers: map[string]cluster.Provider{
-		scenario.ProviderKind: kind.NewProvider(out),
-		scenario.ProviderSSH:  ssh.NewProvider(out, cluster.StateDir()),
-		scenario.ProviderAWS:  aws.NewProvider(aws.Options{Out: out, StateDir: cluster.StateDir()}),
+		kind.Name: kind.NewProvider(out),
+		ssh.Name:  ssh.NewProvider(out, cluster.StateDir()),
+		aws.Name:  aws.NewProvider(aws.Options{Out: out, StateDir: cluster.StateDir()}),
 	}, Connect: drill.Connect}
 }
 
@@ -242,8 +242,10 @@ func Reported(res *drill.Result) report.Drill {
 // front end's own limit (Ginkgo's SpecTimeout) must be longer.
 func DrillTimeout(s *scenario.Scenario, p *scenario.ClusterProfile) time.Duration {
 	d := s.SteadyState.Timeout + s.Fault.Duration + s.Recovery.Timeout + s.Recovery.ObserveAfter + 5*time.Minute
-	if p != nil && p.KindCluster != nil {
-		d += p.KindCluster.WaitForReady + 5*time.Minute
+	if p != nil {
+		if k, ok := p.Cluster.(*kind.Profile); ok {
+			d += k.WaitForReady + 5*time.Minute
+		}
 	}
 	return d
 }

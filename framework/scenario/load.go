@@ -247,10 +247,29 @@ func (d *doc) loadProfile(withHeader bool) *ClusterProfile {
 			return nil
 		}
 	}
+	list := ProviderFormats()
+	schema, keys := profileSchema(list)
+	v := reflect.New(schema)
+	d.decode(schema, v.Interface())
 	var p ClusterProfile
-	d.decode(profileType, &p)
+	out := reflect.ValueOf(&p).Elem()
+	for i := range schema.NumField() {
+		key, block := keys[i]
+		switch {
+		case !block:
+			out.FieldByName(schema.Field(i).Name).Set(v.Elem().Field(i))
+		case !v.Elem().Field(i).IsNil():
+			if p.blocks == nil {
+				p.blocks = map[string]ClusterBlock{}
+			}
+			p.blocks[key] = v.Elem().Field(i).Interface().(ClusterBlock)
+		}
+	}
+	if i := slices.IndexFunc(list, func(f ProviderFormat) bool { return f.Name == p.Provider }); i >= 0 {
+		p.Cluster = p.blocks[list[i].Key]
+	}
 	p.Path, p.Files = d.file, d.fsys
-	d.validateProfile(&p)
+	d.validateProfile(&p, list)
 	return &p
 }
 
@@ -280,12 +299,12 @@ func (d *doc) header(want string) (string, bool) {
 	switch {
 	case v == nil || isNull(v):
 		if want == "" {
-			d.addf(d.root.Line, d.root.Column, "kind", "required: %s", quoteList(kinds))
+			d.addf(d.root.Line, d.root.Column, "kind", "required: %s", QuoteList(kinds))
 		} else {
 			d.addf(d.root.Line, d.root.Column, "kind", "required: %q", want)
 		}
 	case v.Kind != yaml.ScalarNode || !slices.Contains(kinds, v.Value):
-		d.addf(v.Line, v.Column, "kind", "unknown kind %s: want %s", describeNode(v), quoteList(kinds))
+		d.addf(v.Line, v.Column, "kind", "unknown kind %s: want %s", describeNode(v), QuoteList(kinds))
 	case want != "" && v.Value != want:
 		d.addf(v.Line, v.Column, "kind", "want %q here, got %q", want, v.Value)
 	default:
@@ -424,10 +443,10 @@ func fieldType(t reflect.Type, key string) reflect.Type {
 
 var (
 	reLine     = regexp.MustCompile(`(?s)^line (\d+): (.*)$`)
-	reUnknown  = regexp.MustCompile(`(?s)^field (.*) not found in type (\S+)$`)
+	reUnknown  = regexp.MustCompile(`(?s)^field (.*) not found in type (.+)$`)
 	reType     = regexp.MustCompile("(?s)^cannot unmarshal (!!\\w+)(?: `(.*)`)? into (.+)$")
 	reDupKey   = regexp.MustCompile(`(?s)^mapping key (".*") already defined at line (\d+)$`)
-	reDupField = regexp.MustCompile(`(?s)^field (.*) already set in type (\S+)$`)
+	reDupField = regexp.MustCompile(`(?s)^field (.*) already set in type (.+)$`)
 	reYAML     = regexp.MustCompile(`(?s)^yaml: (?:line (\d+): )?(.*)$`)
 )
 

@@ -49,7 +49,7 @@ func (d *doc) validateScenario(s *Scenario) {
 			d.errorf("probes.workloadToleration", "must be > 0, got %s (leave it out for Kubernetes' 300 s)", p.WorkloadToleration)
 		}
 		if p.WorkloadVia != "" && !slices.Contains(WorkloadVias, p.WorkloadVia) {
-			d.errorf("probes.workloadVia", "unknown value %q: want %s (or leave it out)", p.WorkloadVia, quoteList(WorkloadVias))
+			d.errorf("probes.workloadVia", "unknown value %q: want %s (or leave it out)", p.WorkloadVia, QuoteList(WorkloadVias))
 		}
 	}
 
@@ -215,9 +215,9 @@ func (d *doc) checkFault(f Fault) {
 	if known && action.RestartsContainer {
 		switch {
 		case f.KubeletBackoff == "":
-			d.errorf("fault.kubeletBackoff", "required for action %q: how the drill accounts for the kubelet's restart back-off, one of %s", f.Action, quoteList(KubeletBackoffs))
+			d.errorf("fault.kubeletBackoff", "required for action %q: how the drill accounts for the kubelet's restart back-off, one of %s", f.Action, QuoteList(KubeletBackoffs))
 		case !slices.Contains(KubeletBackoffs, f.KubeletBackoff):
-			d.errorf("fault.kubeletBackoff", "unknown policy %q: want %s", f.KubeletBackoff, quoteList(KubeletBackoffs))
+			d.errorf("fault.kubeletBackoff", "unknown policy %q: want %s", f.KubeletBackoff, QuoteList(KubeletBackoffs))
 		}
 	} else if known && d.present("fault.kubeletBackoff") {
 		d.errorf("fault.kubeletBackoff", "action %q restarts no container: remove it", f.Action)
@@ -230,9 +230,9 @@ func (d *doc) checkFault(f Fault) {
 	d.checkComponent(f, known && action.NeedsComponent)
 	switch {
 	case t.Role == "":
-		d.errorf("fault.target.role", "required: %s", quoteList(targetRoles))
+		d.errorf("fault.target.role", "required: %s", QuoteList(targetRoles))
 	case !slices.Contains(targetRoles, t.Role):
-		d.errorf("fault.target.role", "unknown role %q: want %s", t.Role, quoteList(targetRoles))
+		d.errorf("fault.target.role", "unknown role %q: want %s", t.Role, QuoteList(targetRoles))
 	}
 	switch {
 	case !d.present("fault.target.count"):
@@ -250,10 +250,10 @@ func (d *doc) checkProcedure(f Fault, r Recovery) {
 	action, known := FaultActions[f.Action]
 	switch {
 	case r.Procedure == "" && known && action.NeedsProcedure:
-		d.errorf("recovery.procedure", "required for action %q (nothing in the cluster undoes it): one of %s", f.Action, quoteList(Procedures))
+		d.errorf("recovery.procedure", "required for action %q (nothing in the cluster undoes it): one of %s", f.Action, QuoteList(Procedures))
 	case r.Procedure == "":
 	case !slices.Contains(Procedures, r.Procedure):
-		d.errorf("recovery.procedure", "unknown procedure %q%s: want %s", r.Procedure, didYouMean(r.Procedure, Procedures), quoteList(Procedures))
+		d.errorf("recovery.procedure", "unknown procedure %q%s: want %s", r.Procedure, didYouMean(r.Procedure, Procedures), QuoteList(Procedures))
 	case known && !action.NeedsProcedure:
 		d.errorf("recovery.procedure", "action %q heals by itself: a procedure would hide whether it does; remove it", f.Action)
 	case r.Procedure == ProcedureRestoreEtcd && f.Action != ActionWipeEtcd:
@@ -271,7 +271,7 @@ func (d *doc) checkProcedure(f Fault, r Recovery) {
 	case r.Snapshot != "" && r.Procedure == "":
 		d.errorf("recovery.snapshot", "only a recovery procedure restores a snapshot: remove it")
 	case r.Snapshot != "" && !slices.Contains(Snapshots, r.Snapshot):
-		d.errorf("recovery.snapshot", "unknown snapshot time %q: want %s", r.Snapshot, quoteList(Snapshots))
+		d.errorf("recovery.snapshot", "unknown snapshot time %q: want %s", r.Snapshot, QuoteList(Snapshots))
 	case r.Snapshot == SnapshotSurvivor && f.Target.Count == "all":
 		d.errorf("recovery.snapshot", "%q needs a member the fault spares: fault.target.count must not be \"all\"", r.Snapshot)
 	case r.Snapshot == SnapshotSurvivor && d.present("recovery.snapshotAge"):
@@ -295,9 +295,9 @@ func (d *doc) checkComponent(f Fault, needs bool) {
 	t := f.Target
 	switch {
 	case needs && t.Component == "":
-		d.errorf("fault.target.component", "required for action %q: one of %s", f.Action, quoteList(Components))
+		d.errorf("fault.target.component", "required for action %q: one of %s", f.Action, QuoteList(Components))
 	case t.Component != "" && !slices.Contains(Components, t.Component):
-		d.errorf("fault.target.component", "unknown component %q%s: want %s", t.Component, didYouMean(t.Component, Components), quoteList(Components))
+		d.errorf("fault.target.component", "unknown component %q%s: want %s", t.Component, didYouMean(t.Component, Components), QuoteList(Components))
 	case t.Component != "" && !needs:
 		d.errorf("fault.target.component", "action %q acts on whole nodes: remove it", f.Action)
 	case t.Component != "" && t.Role != RoleControlPlane:
@@ -368,9 +368,9 @@ func (d *doc) checkBudget(path string, b *Budget) {
 	unit, unitOK := d.checkFigure(path+".figure", b.Figure)
 	switch {
 	case b.Kind == "":
-		d.errorf(path+".kind", "required: %s", quoteList(budgetKinds))
+		d.errorf(path+".kind", "required: %s", QuoteList(budgetKinds))
 	case !slices.Contains(budgetKinds, b.Kind):
-		d.errorf(path+".kind", "unknown kind %q: want %s", b.Kind, quoteList(budgetKinds))
+		d.errorf(path+".kind", "unknown kind %q: want %s", b.Kind, QuoteList(budgetKinds))
 	}
 	if b.Max == nil && b.Min == nil {
 		d.errorf(path, "needs max or min (or both)")
@@ -479,52 +479,28 @@ func unitWant(unit timeline.Unit) string {
 // dnsLabel is an RFC 1123 label, as Kubernetes checks it.
 var dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 
-var providers = []string{ProviderKind, ProviderSSH, ProviderAWS}
-
-var nodeRoles = []string{RoleControlPlane, RoleWorker}
-
-func (d *doc) validateProfile(p *ClusterProfile) {
+// validateProfile checks a profile; list is the registered providers'
+// formats it was decoded with.
+func (d *doc) validateProfile(p *ClusterProfile, list []ProviderFormat) {
 	d.checkName(p.Name)
+	providers := providerNames(list)
+	i := slices.Index(providers, p.Provider)
 	switch {
 	case p.Provider == "":
-		d.errorf("provider", "required: %s", quoteList(providers))
-	case !slices.Contains(providers, p.Provider):
-		d.errorf("provider", "unknown provider %q: want %s", p.Provider, quoteList(providers))
-	}
-	if p.Provider == ProviderKind {
-		if p.KindCluster == nil {
-			d.errorf("kindCluster", "required for provider %q (clusterName, waitForReady, nodes)", ProviderKind)
-		} else {
-			d.checkKindCluster(p.KindCluster)
-		}
-	}
-	if p.Provider == ProviderSSH {
-		if p.SSHCluster == nil {
-			d.errorf("sshCluster", "required for provider %q (clusterName, inventory, kubeadmConfig, kubernetesVersion, podSubnet, waitForReady, nodes)", ProviderSSH)
-		} else {
-			d.checkSSHCluster(p.SSHCluster)
-		}
-	}
-	if p.Provider == ProviderAWS {
-		if p.AWSCluster == nil {
-			d.errorf("awsCluster", "required for provider %q (clusterName, region, instanceType, image, keyPair, sshKey, securityGroups, zones, kubeadmConfig, kubernetesVersion, podSubnet, waitForReady, nodes)", ProviderAWS)
-		} else {
-			d.checkAWSCluster(p.AWSCluster)
-		}
+		d.errorf("provider", "required: %s", QuoteList(providers))
+	case i < 0:
+		d.errorf("provider", "unknown provider %q: want %s", p.Provider, QuoteList(providers))
+	case p.Cluster == nil:
+		d.errorf(list[i].Key, "required for provider %q (%s)", p.Provider, list[i].Needs)
+	default:
+		p.Cluster.Check(&Fields{d: d, at: list[i].Key})
 	}
 	// A provider's block on another known provider is a mistake; on an
 	// unknown provider the provider itself is.
-	if slices.Contains(providers, p.Provider) {
-		for _, block := range []struct {
-			field, provider string
-			set             bool
-		}{
-			{"kindCluster", ProviderKind, p.KindCluster != nil},
-			{"sshCluster", ProviderSSH, p.SSHCluster != nil},
-			{"awsCluster", ProviderAWS, p.AWSCluster != nil},
-		} {
-			if block.set && block.provider != p.Provider {
-				d.errorf(block.field, "only for provider %q", block.provider)
+	if i >= 0 {
+		for _, f := range list {
+			if _, set := p.blocks[f.Key]; set && f.Name != p.Provider {
+				d.errorf(f.Key, "only for provider %q", f.Name)
 			}
 		}
 	}
@@ -586,38 +562,6 @@ func (d *doc) checkDNSLabel(path, v, example string) bool {
 	return false
 }
 
-func (d *doc) checkSSHCluster(c *SSHCluster) {
-	d.checkDNSLabel("sshCluster.clusterName", c.ClusterName, "firedrill-ssh")
-	switch {
-	case c.Attach && !c.MayBreak:
-		d.errorf("sshCluster.mayBreak", "required with attach: true: the drills break the attached cluster's control plane; set mayBreak: true to say they may")
-	case c.MayBreak && !c.Attach:
-		d.errorf("sshCluster.mayBreak", "only with attach: true (a cluster the harness makes is its own to break)")
-	}
-	if !c.Attach {
-		d.requireString("sshCluster.kubeadmConfig", c.KubeadmConfig)
-		d.checkKubernetesVersion("sshCluster.kubernetesVersion", c.KubernetesVersion)
-	}
-	d.checkPodSubnet("sshCluster.podSubnet", c.PodSubnet, !c.Attach)
-	d.positive("sshCluster.waitForReady", c.WaitForReady)
-	if len(c.Nodes) == 0 {
-		d.errorf("sshCluster.nodes", "required: at least one node, the first a control-plane")
-		return
-	}
-	for i, n := range c.Nodes {
-		path := fmt.Sprintf("sshCluster.nodes[%d]", i)
-		if !slices.Contains(nodeRoles, n.Role) {
-			d.errorf(path+".role", "want %s, got %q", quoteList(nodeRoles), n.Role)
-		}
-		if n.Zone == "" {
-			d.errorf(path+".zone", "required: the node's topology.kubernetes.io/zone")
-		}
-	}
-	if c.Nodes[0].Role != RoleControlPlane {
-		d.errorf("sshCluster.nodes[0].role", "the first node must be a control-plane node: kubeadm init runs there (or, attached, the admin kubeconfig is read there)")
-	}
-}
-
 // kubernetesVersion is a release as kubeadm takes it: it goes into the
 // kubeadm configuration and the package commands on the machines.
 var kubernetesVersion = regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?$`)
@@ -639,106 +583,5 @@ func (d *doc) checkPodSubnet(path, v string, required bool) {
 	}
 	if _, err := netip.ParsePrefix(v); err != nil {
 		d.errorf(path, "not a CIDR: %v", err)
-	}
-}
-
-func (d *doc) checkAWSCluster(c *AWSCluster) {
-	d.checkDNSLabel("awsCluster.clusterName", c.ClusterName, "firedrill-aws")
-	for _, f := range [][2]string{{"region", c.Region}, {"instanceType", c.InstanceType}, {"image", c.Image},
-		{"keyPair", c.KeyPair}, {"sshKey", c.SSHKey}, {"kubeadmConfig", c.KubeadmConfig}} {
-		d.requireString("awsCluster."+f[0], f[1])
-	}
-	d.checkKubernetesVersion("awsCluster.kubernetesVersion", c.KubernetesVersion)
-	if len(c.SecurityGroups) == 0 {
-		d.errorf("awsCluster.securityGroups", "required: at least one security group id (sg-...) that lets the harness reach SSH and the API, and the nodes each other")
-	}
-	d.checkPodSubnet("awsCluster.podSubnet", c.PodSubnet, true)
-	d.positive("awsCluster.waitForReady", c.WaitForReady)
-	zones := map[string]bool{}
-	for i, z := range c.Zones {
-		path := fmt.Sprintf("awsCluster.zones[%d]", i)
-		d.requireString(path+".name", z.Name)
-		d.requireString(path+".subnet", z.Subnet)
-		if zones[z.Name] {
-			d.errorf(path+".name", "zone %q is listed twice", z.Name)
-		}
-		zones[z.Name] = true
-	}
-	if len(c.Nodes) == 0 {
-		d.errorf("awsCluster.nodes", "required: at least one node, the first a control-plane")
-		return
-	}
-	for i, n := range c.Nodes {
-		path := fmt.Sprintf("awsCluster.nodes[%d]", i)
-		if !slices.Contains(nodeRoles, n.Role) {
-			d.errorf(path+".role", "want %s, got %q", quoteList(nodeRoles), n.Role)
-		}
-		if !zones[n.Zone] {
-			d.errorf(path+".zone", "%q is not one of awsCluster.zones", n.Zone)
-		}
-	}
-	if c.Nodes[0].Role != RoleControlPlane {
-		d.errorf("awsCluster.nodes[0].role", "the first node must be a control-plane node: kubeadm init runs there")
-	}
-}
-
-func (d *doc) checkKindCluster(k *KindCluster) {
-	d.checkDNSLabel("kindCluster.clusterName", k.ClusterName, "firedrill")
-	d.positive("kindCluster.waitForReady", k.WaitForReady)
-	if k.Network != nil {
-		d.checkKindNetwork(k.Network)
-	}
-	if len(k.Nodes) == 0 {
-		d.errorf("kindCluster.nodes", "required: at least one node, one of them a control-plane")
-		return
-	}
-	controlPlanes, badRoles := 0, 0
-	for i, n := range k.Nodes {
-		path := fmt.Sprintf("kindCluster.nodes[%d]", i)
-		switch {
-		case n.Role == "":
-			d.errorf(path+".role", "required: %s", quoteList(nodeRoles))
-			badRoles++
-		case !slices.Contains(nodeRoles, n.Role):
-			d.errorf(path+".role", "unknown role %q: want %s", n.Role, quoteList(nodeRoles))
-			badRoles++
-		case n.Role == RoleControlPlane:
-			controlPlanes++
-		}
-		if n.Zone == "" {
-			d.errorf(path+".zone", "required: the node's topology.kubernetes.io/zone")
-		}
-	}
-	if controlPlanes == 0 && badRoles == 0 {
-		d.errorf("kindCluster.nodes", "needs at least one control-plane node")
-	}
-}
-
-func (d *doc) checkKindNetwork(n *KindNetwork) {
-	if d.checkDNSLabel("kindCluster.network.name", n.Name, "firedrill-ha") && slices.Contains([]string{"kind", "bridge", "host", "none"}, n.Name) {
-		d.errorf("kindCluster.network.name", "%q is shared with others: give the cluster a network of its own", n.Name)
-	}
-	for _, f := range []struct {
-		field, value string
-		v4           bool
-	}{{"subnet", n.Subnet, true}, {"subnetV6", n.SubnetV6, false}} {
-		path := "kindCluster.network." + f.field
-		family := "IPv6"
-		if f.v4 {
-			family = "IPv4"
-		}
-		if f.value == "" {
-			d.errorf(path, "required: an %s subnet in CIDR form that no other docker network uses", family)
-			continue
-		}
-		prefix, err := netip.ParsePrefix(f.value)
-		switch {
-		case err != nil:
-			d.errorf(path, "not a subnet in CIDR form: %v", err)
-		case prefix.Addr().Is4() != f.v4:
-			d.errorf(path, "must be an %s subnet, got %q", family, f.value)
-		case prefix.Masked() != prefix:
-			d.errorf(path, "has host bits set: did you mean %s?", prefix.Masked())
-		}
 	}
 }

@@ -1,9 +1,113 @@
 package aws
 
 import (
+	"fmt"
+	"slices"
+	"time"
+
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/cluster/ssh"
+	"github.com/firedrill/firedrill/framework/scenario"
 )
+
+// Name is the provider's name in profiles (provider: aws).
+const Name = "aws"
+
+func init() {
+	scenario.RegisterProvider(scenario.ProviderFormat{Name: Name, Key: "awsCluster", Rank: 3,
+		New: func() scenario.ClusterBlock { return new(Profile) },
+		Needs: "clusterName, region, instanceType, image, keyPair, sshKey, securityGroups, zones, kubeadmConfig, " +
+			"kubernetesVersion, podSubnet, waitForReady, nodes"})
+}
+
+// Profile is the awsCluster block of a cluster profile: a cluster on EC2
+// instances the harness launches (one per node, in the subnet of the
+// node's availability zone), bootstrapped with kubeadm over SSH as an
+// sshCluster is, and terminated at the end.
+type Profile struct {
+	// ClusterName names the cluster (the firedrill:cluster tag of its
+	// instances, its kubeconfig); required, a DNS label.
+	ClusterName  string `yaml:"clusterName"`
+	Region       string `yaml:"region"`       // required, e.g. eu-west-1
+	InstanceType string `yaml:"instanceType"` // required, e.g. m6i.large
+	// Image is the AMI: Linux with containerd, kubelet and kubeadm, and
+	// cloud-init printing the SSH host keys on the console; required.
+	Image string `yaml:"image"`
+	// KeyPair is the EC2 key pair's name; SSHKey the path of its private
+	// key (FIREDRILL_AWS_SSH_KEY overrides it); SSHUser the login (default
+	// root). All required but SSHUser.
+	KeyPair        string   `yaml:"keyPair"`
+	SSHKey         string   `yaml:"sshKey"`
+	SSHUser        string   `yaml:"sshUser"`
+	SecurityGroups []string `yaml:"securityGroups"` // required, at least one
+	// Zones are the availability zones nodes go to, each with its subnet;
+	// required, every node's zone among them.
+	Zones []Zone `yaml:"zones"`
+	// ControlPlaneEndpoint is the API's address for clients and joining
+	// nodes (host:port of a load balancer in front of the control-plane
+	// instances); empty uses the first control-plane instance's, which a
+	// lost zone may take with it.
+	ControlPlaneEndpoint string `yaml:"controlPlaneEndpoint"`
+	// KubeadmConfig, KubernetesVersion, PodSubnet, CNIManifest and
+	// WaitForReady are as in sshCluster.
+	KubeadmConfig     string               `yaml:"kubeadmConfig"`
+	KubernetesVersion string               `yaml:"kubernetesVersion"`
+	PodSubnet         string               `yaml:"podSubnet"`
+	CNIManifest       string               `yaml:"cniManifest"`
+	WaitForReady      time.Duration        `yaml:"waitForReady"`
+	Nodes             []scenario.NodeShape `yaml:"nodes"`
+}
+
+// Zone is an availability zone and the subnet nodes there are launched
+// in.
+type Zone struct {
+	Name   string `yaml:"name"`
+	Subnet string `yaml:"subnet"`
+}
+
+// NodeShapes implements scenario.ClusterBlock.
+func (p *Profile) NodeShapes() []scenario.NodeShape { return p.Nodes }
+
+// Check implements scenario.ClusterBlock.
+func (p *Profile) Check(f *scenario.Fields) {
+	f.DNSLabel("clusterName", p.ClusterName, "firedrill-aws")
+	for _, field := range [][2]string{{"region", p.Region}, {"instanceType", p.InstanceType}, {"image", p.Image},
+		{"keyPair", p.KeyPair}, {"sshKey", p.SSHKey}, {"kubeadmConfig", p.KubeadmConfig}} {
+		f.Require(field[0], field[1])
+	}
+	f.KubernetesVersion("kubernetesVersion", p.KubernetesVersion)
+	if len(p.SecurityGroups) == 0 {
+		f.Errorf("securityGroups", "required: at least one security group id (sg-...) that lets the harness reach SSH and the API, and the nodes each other")
+	}
+	f.PodSubnet("podSubnet", p.PodSubnet, true)
+	f.Positive("waitForReady", p.WaitForReady)
+	zones := map[string]bool{}
+	for i, z := range p.Zones {
+		path := fmt.Sprintf("zones[%d]", i)
+		f.Require(path+".name", z.Name)
+		f.Require(path+".subnet", z.Subnet)
+		if zones[z.Name] {
+			f.Errorf(path+".name", "zone %q is listed twice", z.Name)
+		}
+		zones[z.Name] = true
+	}
+	if len(p.Nodes) == 0 {
+		f.Errorf("nodes", "required: at least one node, the first a control-plane")
+		return
+	}
+	for i, n := range p.Nodes {
+		path := fmt.Sprintf("nodes[%d]", i)
+		if !slices.Contains(scenario.NodeRoles, n.Role) {
+			f.Errorf(path+".role", "want %s, got %q", scenario.QuoteList(scenario.NodeRoles), n.Role)
+		}
+		if !zones[n.Zone] {
+			f.Errorf(path+".zone", "%q is not one of %s", n.Zone, f.Path("zones"))
+		}
+	}
+	if p.Nodes[0].Role != scenario.RoleControlPlane {
+		f.Errorf("nodes[0].role", "the first node must be a control-plane node: kubeadm init runs there")
+	}
+}
 
 // Settings are what the aws provider needs of a profile beyond
 // cluster.Spec's common fields (the Spec's Settings): the instances to
