@@ -2,7 +2,10 @@ package aws
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/firedrill/firedrill/framework/cluster"
@@ -13,11 +16,58 @@ import (
 // Name is the provider's name in profiles (provider: aws).
 const Name = "aws"
 
+// EnvSSHKey names the site override of aws profiles' sshKey: the private
+// key of the EC2 key pair is where the site keeps it.
+const EnvSSHKey = "FIREDRILL_AWS_SSH_KEY"
+
 func init() {
 	scenario.RegisterProvider(scenario.ProviderFormat{Name: Name, Key: "awsCluster", Rank: 3,
 		New: func() scenario.ClusterBlock { return new(Profile) },
 		Needs: "clusterName, region, instanceType, image, keyPair, sshKey, securityGroups, zones, kubeadmConfig, " +
 			"kubernetesVersion, podSubnet, waitForReady, nodes"})
+	cluster.Register(cluster.Registration{Name: Name, Env: []string{EnvSSHKey},
+		New: func(o cluster.Options) cluster.Provider {
+			return NewProvider(Options{Out: o.Out, StateDir: o.StateDir, DryRun: o.DryRun})
+		},
+		Spec: profileSpec,
+		DryRun: &cluster.DryRun{Flag: "print every EC2 call (operation and input) instead of sending it",
+			Usage: "prints every EC2 call\nwith its input, answered by a simulation, and sends none: no credentials are needed."},
+		Sweep: sweep})
+}
+
+// profileSpec is the Spec of an awsCluster block; paths are relative to the
+// profile's file (~/ to the home folder), and the site's override
+// replaces the SSH key.
+func profileSpec(in cluster.SpecInput) (cluster.Spec, error) {
+	p, ok := in.Block.(*Profile)
+	if !ok {
+		return cluster.Spec{}, fmt.Errorf("profile %s: a %T is no awsCluster block", in.Profile, in.Block)
+	}
+	key := in.Rel(p.SSHKey)
+	if rest, ok := strings.CutPrefix(p.SSHKey, "~/"); ok {
+		if home, err := os.UserHomeDir(); err == nil {
+			key = filepath.Join(home, rest)
+		}
+	}
+	if v := in.Overrides[EnvSSHKey]; v != "" {
+		key = v
+	}
+	user := p.SSHUser
+	if user == "" {
+		user = "root"
+	}
+	settings := &Settings{Machines: ssh.MachinesSpec{KubeadmConfig: in.Rel(p.KubeadmConfig), Files: in.Files, ControlPlaneEndpoint: p.ControlPlaneEndpoint,
+		KubernetesVersion: p.KubernetesVersion, PodSubnet: p.PodSubnet, CNIManifest: p.CNIManifest},
+		Instances: InstancesSpec{Region: p.Region, InstanceType: p.InstanceType, Image: p.Image,
+			KeyPair: p.KeyPair, KeyPath: key, User: user, SecurityGroups: p.SecurityGroups, Subnets: map[string]string{}}}
+	for _, z := range p.Zones {
+		settings.Instances.Subnets[z.Name] = z.Subnet
+	}
+	s := cluster.Spec{Name: p.ClusterName, Profile: in.Profile, WaitForReady: p.WaitForReady, Settings: settings}
+	for _, n := range p.Nodes {
+		s.Nodes = append(s.Nodes, cluster.NodeSpec{Role: n.Role, Zone: n.Zone})
+	}
+	return s, nil
 }
 
 // Profile is the awsCluster block of a cluster profile: a cluster on EC2

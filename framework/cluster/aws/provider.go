@@ -42,7 +42,7 @@ const (
 
 // ErrDryRun ends Up in a dry run once the instances are "launched": what
 // follows (host keys, kubeadm over SSH) needs real machines.
-var ErrDryRun = errors.New("dry run: no instances were launched, so the cluster is not made")
+var ErrDryRun = fmt.Errorf("%w: no instances were launched, so the cluster is not made", cluster.ErrDryRun)
 
 // Options configure the provider; the zero value of each field is the
 // default.

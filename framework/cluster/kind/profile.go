@@ -21,6 +21,32 @@ const EnvNodeImage = "KIND_NODE_IMAGE"
 func init() {
 	scenario.RegisterProvider(scenario.ProviderFormat{Name: Name, Key: "kindCluster", Rank: 1,
 		New: func() scenario.ClusterBlock { return new(Profile) }, Needs: "clusterName, waitForReady, nodes"})
+	cluster.Register(cluster.Registration{Name: Name, Env: []string{EnvNodeImage},
+		// The provider keeps its records in cluster.StateDir(), which is
+		// where Options.StateDir points too.
+		New:  func(o cluster.Options) cluster.Provider { return NewProvider(o.Out) },
+		Spec: profileSpec,
+		// A kind cluster is made within the drill that first needs it:
+		// its readiness wait, and five minutes for the rest.
+		CreationTime: func(s cluster.Spec) time.Duration { return s.WaitForReady + 5*time.Minute }})
+}
+
+// profileSpec is the Spec of a kindCluster block; KIND_NODE_IMAGE replaces its
+// node image.
+func profileSpec(in cluster.SpecInput) (cluster.Spec, error) {
+	p, ok := in.Block.(*Profile)
+	if !ok {
+		return cluster.Spec{}, fmt.Errorf("profile %s: a %T is no kindCluster block", in.Profile, in.Block)
+	}
+	settings := &Settings{Image: p.NodeImage, Network: p.Network}
+	if image := in.Overrides[EnvNodeImage]; image != "" {
+		settings.Image = image
+	}
+	s := cluster.Spec{Name: p.ClusterName, Profile: in.Profile, WaitForReady: p.WaitForReady, Settings: settings}
+	for _, n := range p.Nodes {
+		s.Nodes = append(s.Nodes, cluster.NodeSpec{Role: n.Role, Zone: n.Zone})
+	}
+	return s, nil
 }
 
 // Profile is the kindCluster block of a cluster profile: a kind

@@ -13,10 +13,53 @@ import (
 // Name is the provider's name in profiles (provider: ssh).
 const Name = "ssh"
 
+// Site overrides of ssh profiles: where the machines are differs by site.
+const (
+	// EnvInventory replaces the profiles' inventory (and gives a shipped
+	// profile one).
+	EnvInventory = "FIREDRILL_SSH_INVENTORY"
+	// EnvEndpoint replaces the profiles' control-plane endpoint.
+	EnvEndpoint = "FIREDRILL_SSH_ENDPOINT"
+)
+
 func init() {
 	scenario.RegisterProvider(scenario.ProviderFormat{Name: Name, Key: "sshCluster", Rank: 2,
 		New:   func() scenario.ClusterBlock { return new(Profile) },
 		Needs: "clusterName, inventory, kubeadmConfig, kubernetesVersion, podSubnet, waitForReady, nodes"})
+	cluster.Register(cluster.Registration{Name: Name, Env: []string{EnvInventory, EnvEndpoint},
+		New:  func(o cluster.Options) cluster.Provider { return NewProvider(o.Out, o.StateDir) },
+		Spec: profileSpec})
+}
+
+// profileSpec is the Spec of an sshCluster block; paths are relative to the
+// profile's file, and the site's overrides replace the inventory and the
+// endpoint.
+func profileSpec(in cluster.SpecInput) (cluster.Spec, error) {
+	p, ok := in.Block.(*Profile)
+	if !ok {
+		return cluster.Spec{}, fmt.Errorf("profile %s: a %T is no sshCluster block", in.Profile, in.Block)
+	}
+	inventory := in.Rel(p.Inventory)
+	if in.Files != nil {
+		// A shipped profile's inventory is the sandbox's: the user's
+		// machines are FIREDRILL_SSH_INVENTORY's.
+		inventory = ""
+	}
+	if v := in.Overrides[EnvInventory]; v != "" {
+		inventory = v
+	}
+	endpoint := p.ControlPlaneEndpoint
+	if v := in.Overrides[EnvEndpoint]; v != "" {
+		endpoint = v
+	}
+	s := cluster.Spec{Name: p.ClusterName, Profile: in.Profile, WaitForReady: p.WaitForReady,
+		Settings: &MachinesSpec{Inventory: inventory, KubeadmConfig: in.Rel(p.KubeadmConfig), Files: in.Files, ControlPlaneEndpoint: endpoint,
+			KubernetesVersion: p.KubernetesVersion, PodSubnet: p.PodSubnet, CNIManifest: p.CNIManifest,
+			Attach: p.Attach && p.MayBreak}}
+	for _, n := range p.Nodes {
+		s.Nodes = append(s.Nodes, cluster.NodeSpec{Role: n.Role, Zone: n.Zone, Host: n.Host})
+	}
+	return s, nil
 }
 
 // Profile is the sshCluster block of a cluster profile: a cluster
