@@ -251,6 +251,7 @@ func (d *doc) loadProfile(withHeader bool) *ClusterProfile {
 	schema, keys := profileSchema(list)
 	v := reflect.New(schema)
 	d.decode(schema, v.Interface())
+	// The schema's fields are ClusterProfile's, by name, and the blocks.
 	var p ClusterProfile
 	out := reflect.ValueOf(&p).Elem()
 	for i := range schema.NumField() {

@@ -1,6 +1,8 @@
 // Package scenario is the schema of scenario files (scenarios/*.yaml) and
 // cluster profiles (clusters/*.yaml): strict loading, validation with errors
-// that name file, line and field, and the catalog of both.
+// that name file, line and field, and the catalog of both. A profile's
+// provider block (kindCluster, ...) is the provider's own: each provider
+// registers it (RegisterProvider), and this package knows none by name.
 package scenario
 
 import (
