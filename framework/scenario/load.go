@@ -300,12 +300,12 @@ func (d *doc) header(want string) (string, bool) {
 	switch {
 	case v == nil || isNull(v):
 		if want == "" {
-			d.addf(d.root.Line, d.root.Column, "kind", "required: %s", QuoteList(kinds))
+			d.addf(d.root.Line, d.root.Column, "kind", "required: %s", quoteList(kinds))
 		} else {
 			d.addf(d.root.Line, d.root.Column, "kind", "required: %q", want)
 		}
 	case v.Kind != yaml.ScalarNode || !slices.Contains(kinds, v.Value):
-		d.addf(v.Line, v.Column, "kind", "unknown kind %s: want %s", describeNode(v), QuoteList(kinds))
+		d.addf(v.Line, v.Column, "kind", "unknown kind %s: want %s", describeNode(v), quoteList(kinds))
 	case want != "" && v.Value != want:
 		d.addf(v.Line, v.Column, "kind", "want %q here, got %q", want, v.Value)
 	default:

@@ -49,7 +49,7 @@ func (d *doc) validateScenario(s *Scenario) {
 			d.errorf("probes.workloadToleration", "must be > 0, got %s (leave it out for Kubernetes' 300 s)", p.WorkloadToleration)
 		}
 		if p.WorkloadVia != "" && !slices.Contains(WorkloadVias, p.WorkloadVia) {
-			d.errorf("probes.workloadVia", "unknown value %q: want %s (or leave it out)", p.WorkloadVia, QuoteList(WorkloadVias))
+			d.errorf("probes.workloadVia", "unknown value %q: want %s (or leave it out)", p.WorkloadVia, quoteList(WorkloadVias))
 		}
 	}
 
@@ -215,9 +215,9 @@ func (d *doc) checkFault(f Fault) {
 	if known && action.RestartsContainer {
 		switch {
 		case f.KubeletBackoff == "":
-			d.errorf("fault.kubeletBackoff", "required for action %q: how the drill accounts for the kubelet's restart back-off, one of %s", f.Action, QuoteList(KubeletBackoffs))
+			d.errorf("fault.kubeletBackoff", "required for action %q: how the drill accounts for the kubelet's restart back-off, one of %s", f.Action, quoteList(KubeletBackoffs))
 		case !slices.Contains(KubeletBackoffs, f.KubeletBackoff):
-			d.errorf("fault.kubeletBackoff", "unknown policy %q: want %s", f.KubeletBackoff, QuoteList(KubeletBackoffs))
+			d.errorf("fault.kubeletBackoff", "unknown policy %q: want %s", f.KubeletBackoff, quoteList(KubeletBackoffs))
 		}
 	} else if known && d.present("fault.kubeletBackoff") {
 		d.errorf("fault.kubeletBackoff", "action %q restarts no container: remove it", f.Action)
@@ -230,9 +230,9 @@ func (d *doc) checkFault(f Fault) {
 	d.checkComponent(f, known && action.NeedsComponent)
 	switch {
 	case t.Role == "":
-		d.errorf("fault.target.role", "required: %s", QuoteList(targetRoles))
+		d.errorf("fault.target.role", "required: %s", quoteList(targetRoles))
 	case !slices.Contains(targetRoles, t.Role):
-		d.errorf("fault.target.role", "unknown role %q: want %s", t.Role, QuoteList(targetRoles))
+		d.errorf("fault.target.role", "unknown role %q: want %s", t.Role, quoteList(targetRoles))
 	}
 	switch {
 	case !d.present("fault.target.count"):
@@ -250,10 +250,10 @@ func (d *doc) checkProcedure(f Fault, r Recovery) {
 	action, known := FaultActions[f.Action]
 	switch {
 	case r.Procedure == "" && known && action.NeedsProcedure:
-		d.errorf("recovery.procedure", "required for action %q (nothing in the cluster undoes it): one of %s", f.Action, QuoteList(Procedures))
+		d.errorf("recovery.procedure", "required for action %q (nothing in the cluster undoes it): one of %s", f.Action, quoteList(Procedures))
 	case r.Procedure == "":
 	case !slices.Contains(Procedures, r.Procedure):
-		d.errorf("recovery.procedure", "unknown procedure %q%s: want %s", r.Procedure, didYouMean(r.Procedure, Procedures), QuoteList(Procedures))
+		d.errorf("recovery.procedure", "unknown procedure %q%s: want %s", r.Procedure, didYouMean(r.Procedure, Procedures), quoteList(Procedures))
 	case known && !action.NeedsProcedure:
 		d.errorf("recovery.procedure", "action %q heals by itself: a procedure would hide whether it does; remove it", f.Action)
 	case r.Procedure == ProcedureRestoreEtcd && f.Action != ActionWipeEtcd:
@@ -271,7 +271,7 @@ func (d *doc) checkProcedure(f Fault, r Recovery) {
 	case r.Snapshot != "" && r.Procedure == "":
 		d.errorf("recovery.snapshot", "only a recovery procedure restores a snapshot: remove it")
 	case r.Snapshot != "" && !slices.Contains(Snapshots, r.Snapshot):
-		d.errorf("recovery.snapshot", "unknown snapshot time %q: want %s", r.Snapshot, QuoteList(Snapshots))
+		d.errorf("recovery.snapshot", "unknown snapshot time %q: want %s", r.Snapshot, quoteList(Snapshots))
 	case r.Snapshot == SnapshotSurvivor && f.Target.Count == "all":
 		d.errorf("recovery.snapshot", "%q needs a member the fault spares: fault.target.count must not be \"all\"", r.Snapshot)
 	case r.Snapshot == SnapshotSurvivor && d.present("recovery.snapshotAge"):
@@ -295,9 +295,9 @@ func (d *doc) checkComponent(f Fault, needs bool) {
 	t := f.Target
 	switch {
 	case needs && t.Component == "":
-		d.errorf("fault.target.component", "required for action %q: one of %s", f.Action, QuoteList(Components))
+		d.errorf("fault.target.component", "required for action %q: one of %s", f.Action, quoteList(Components))
 	case t.Component != "" && !slices.Contains(Components, t.Component):
-		d.errorf("fault.target.component", "unknown component %q%s: want %s", t.Component, didYouMean(t.Component, Components), QuoteList(Components))
+		d.errorf("fault.target.component", "unknown component %q%s: want %s", t.Component, didYouMean(t.Component, Components), quoteList(Components))
 	case t.Component != "" && !needs:
 		d.errorf("fault.target.component", "action %q acts on whole nodes: remove it", f.Action)
 	case t.Component != "" && t.Role != RoleControlPlane:
@@ -368,9 +368,9 @@ func (d *doc) checkBudget(path string, b *Budget) {
 	unit, unitOK := d.checkFigure(path+".figure", b.Figure)
 	switch {
 	case b.Kind == "":
-		d.errorf(path+".kind", "required: %s", QuoteList(budgetKinds))
+		d.errorf(path+".kind", "required: %s", quoteList(budgetKinds))
 	case !slices.Contains(budgetKinds, b.Kind):
-		d.errorf(path+".kind", "unknown kind %q: want %s", b.Kind, QuoteList(budgetKinds))
+		d.errorf(path+".kind", "unknown kind %q: want %s", b.Kind, quoteList(budgetKinds))
 	}
 	if b.Max == nil && b.Min == nil {
 		d.errorf(path, "needs max or min (or both)")
@@ -487,9 +487,9 @@ func (d *doc) validateProfile(p *ClusterProfile, list []ProviderFormat) {
 	i := slices.Index(providers, p.Provider)
 	switch {
 	case p.Provider == "":
-		d.errorf("provider", "required: %s", QuoteList(providers))
+		d.errorf("provider", "required: %s", quoteList(providers))
 	case i < 0:
-		d.errorf("provider", "unknown provider %q: want %s", p.Provider, QuoteList(providers))
+		d.errorf("provider", "unknown provider %q: want %s", p.Provider, quoteList(providers))
 	case p.Cluster == nil:
 		d.errorf(list[i].Key, "required for provider %q (%s)", p.Provider, list[i].Needs)
 	default:
