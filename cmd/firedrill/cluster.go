@@ -5,35 +5,44 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/firedrill/firedrill"
 	"io"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/firedrill/firedrill"
 	"github.com/firedrill/firedrill/framework/cluster"
-	"github.com/firedrill/firedrill/framework/cluster/aws"
-	"github.com/firedrill/firedrill/framework/cluster/kind"
 	firedrillrun "github.com/firedrill/firedrill/framework/run"
 	"github.com/firedrill/firedrill/framework/scenario"
 )
 
 // runCluster makes the cluster of a profile and leaves it running (to look
 // at, or for drills with REUSE_CLUSTER=1), or takes it down; with
-// --dry-run (aws) it prints every cloud call instead of making it.
+// --dry-run, for a provider that has one, it shows what it would do
+// instead of doing it.
 func runCluster(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("cluster", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	profileName := fs.String("profile", "", "the cluster profile (a name in --clusters)")
 	cfg := firedrillrun.FromEnv(".")
 	clusters := fs.String("clusters", cfg.ClustersDir, "folder of cluster profiles (default: ./clusters if there is one, else the shipped profiles)")
-	dry := fs.Bool("dry-run", false, "print every EC2 call (operation and input) instead of sending it (provider aws)")
+	var dryFlag, dryUsage []string
+	var dryProviders []string
+	for _, r := range cluster.Registrations() {
+		if r.DryRun != nil {
+			dryProviders = append(dryProviders, r.Name)
+			dryFlag = append(dryFlag, fmt.Sprintf("%s (provider %s)", r.DryRun.Flag, r.Name))
+			dryUsage = append(dryUsage, fmt.Sprintf(" --dry-run, for %s profiles, %s", r.Name, r.DryRun.Usage))
+		}
+	}
+	dry := fs.Bool("dry-run", false, strings.Join(dryFlag, "; "))
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: firedrill cluster up|down --profile NAME [--dry-run]\n\n"+
 			"up makes the profile's cluster (or reuses the one firedrill made) and leaves it running; down takes down\n"+
-			"a cluster firedrill made, and refuses any other. --dry-run, for aws profiles, prints every EC2 call\n"+
-			"with its input, answered by a simulation, and sends none: no credentials are needed.")
+			"a cluster firedrill made, and refuses any other."+strings.Join(dryUsage, ""))
 		fs.PrintDefaults()
 	}
 	if len(args) == 0 || (args[0] != "up" && args[0] != "down") {
@@ -54,21 +63,20 @@ func runCluster(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cluster: %v\n", err)
 		return exitFail
 	}
-	spec, err := firedrillrun.Spec(profile, cfg.Overrides())
+	spec, err := firedrillrun.Spec(profile, cfg.Overrides)
 	if err != nil {
 		fmt.Fprintf(stderr, "cluster: %v\n", err)
 		return exitFail
 	}
-	if spec.Instances != nil {
-		spec.Instances.RunID = "manual-" + time.Now().UTC().Format("20060102-150405")
-	}
 	var prov cluster.Provider
 	switch {
-	case *dry && profile.Provider != scenario.ProviderAWS:
-		fmt.Fprintf(stderr, "cluster: --dry-run is for aws profiles; %s is a %s profile, which makes no cloud calls\n", profile.Name, profile.Provider)
+	case *dry && !slices.Contains(dryProviders, profile.Provider):
+		fmt.Fprintf(stderr, "cluster: --dry-run is for %s profiles; %s is a %s profile, which makes no cloud calls\n",
+			strings.Join(dryProviders, " or "), profile.Name, profile.Provider)
 		return exitUsage
 	case *dry:
-		prov = aws.NewProvider(aws.Options{Out: stdout, StateDir: cfg.StateDir, DryRun: true})
+		reg, _ := cluster.Lookup(profile.Provider)
+		prov = reg.New(cluster.Options{Out: stdout, StateDir: cfg.StateDir, DryRun: true})
 	default:
 		prov = firedrillrun.DefaultBackends(stdout).Providers[profile.Provider]
 	}
@@ -82,10 +90,11 @@ func runCluster(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "cluster %s taken down\n", spec.Name)
 		return exitOK
 	}
-	dir := firedrillrun.KubeconfigDir(kind.StateDir())
-	c, _, err := prov.Up(ctx, cluster.UpInput{Spec: spec, Reuse: true, KubeconfigDir: dir})
+	dir := firedrillrun.KubeconfigDir(cfg.StateDir)
+	c, _, err := prov.Up(ctx, cluster.UpInput{Spec: spec, Reuse: true, KubeconfigDir: dir,
+		RunID: "manual-" + time.Now().UTC().Format("20060102-150405")})
 	switch {
-	case errors.Is(err, aws.ErrDryRun):
+	case errors.Is(err, cluster.ErrDryRun):
 		fmt.Fprintf(stdout, "%v\n", err)
 		return exitOK
 	case err != nil:

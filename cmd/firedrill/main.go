@@ -163,8 +163,9 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
-	// A kind profile's node image must be pinned unless KIND_NODE_IMAGE
-	// replaces it.
+	// A provider's site rules hold unless the site overrides the field
+	// (a kind profile's node image must be pinned unless KIND_NODE_IMAGE
+	// replaces it).
 	opts := firedrillrun.FromEnv(".").LoadOptions()
 	var n int
 	if len(files) == 0 {

@@ -7,8 +7,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
+	"github.com/firedrill/firedrill/framework/labels"
 	firedrillrun "github.com/firedrill/firedrill/framework/run"
 )
 
@@ -25,7 +27,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	scenarios := fs.String("scenario", "", "comma-separated scenario names (default: SCENARIO, else every scenario)")
-	fs.StringVar(&cfg.Labels, "labels", "", "label filter, Ginkgo's syntax, e.g. 'single-master && !calibration'")
+	labelFilter := fs.String("labels", "", "label filter, Ginkgo's syntax, e.g. 'single-master && !calibration'")
 	fs.StringVar(&cfg.Profile, "profile", cfg.Profile, "run every drill on this cluster profile instead of its scenario's own (PROFILE), e.g. ssh-single")
 	shard := fs.String("shard", "", "run only shard i of n of the selected drills (i/n, e.g. 1/2), one cluster profile per shard where it can")
 	fs.IntVar(&cfg.Repeat, "repeat", 1, "run the drills this many times on the same clusters and report the pass rate and spread of every figure (a soak)")
@@ -48,6 +50,12 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		if cfg.Shard, err = firedrillrun.ParseShard(*shard); err != nil {
 			fmt.Fprintf(stderr, "run: %v\n", err)
 			return exitUsage
+		}
+	}
+	if strings.TrimSpace(*labelFilter) != "" {
+		if cfg.Labels, err = labels.Parse(*labelFilter); err != nil {
+			fmt.Fprintf(stderr, "run: %v\n", err)
+			return exitFail
 		}
 	}
 	if *scenarios != "" {

@@ -1,8 +1,8 @@
 // Package cluster is what the harness needs of a cluster: a REST config, its
-// nodes, and the node-level actions faults use. Providers (kind now; ssh and
-// aws later) implement it; optional actions are separate interfaces, so a
-// fault asks for exactly the capability it needs and a provider without it
-// gives a clear error instead of a no-op.
+// nodes, and the node-level actions faults use. Providers (its subpackages)
+// implement it; optional actions are separate interfaces, so a fault asks
+// for exactly the capability it needs and a provider without it gives a
+// clear error instead of a no-op.
 package cluster
 
 import (

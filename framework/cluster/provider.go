@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"context"
-	"io/fs"
 	"time"
 )
 
@@ -15,83 +14,20 @@ type Spec struct {
 	// nodes (ProfileLabel) and reuse only a cluster marked for it.
 	Profile string
 	Nodes   []NodeSpec
-	// Image is the node image, for providers that boot images (kind).
-	Image string
 	// WaitForReady bounds creation's readiness wait.
 	WaitForReady time.Duration
-	// Network, when set, is a network of the cluster's own with fixed
-	// subnets, on which a rebooted node keeps its address (providers that
-	// make networks: kind).
-	Network *NetworkSpec
-	// Machines, for providers handed existing machines (ssh), says where
-	// they are and how kubeadm makes a cluster of them; a provider that
-	// launches machines (aws) fills in the inventory.
-	Machines *MachinesSpec
-	// Instances, for providers that launch machines (aws), says what to
-	// launch and where.
-	Instances *InstancesSpec
-}
-
-// InstancesSpec is the cloud instances a cluster is made on: one per
-// node, in the subnet of the node's zone, tagged with the cluster and the
-// run so that they can always be found and terminated again.
-type InstancesSpec struct {
-	Region       string
-	InstanceType string
-	// Image is the machine image (an AMI id): Linux with containerd,
-	// kubelet and kubeadm installed, as on the sandbox's vm-hosts.
-	Image string
-	// KeyPair is the cloud's name of the SSH key pair the instances get;
-	// KeyPath the private key the harness logs in with; User the login.
-	KeyPair, KeyPath, User string
-	SecurityGroups         []string
-	// Subnets maps each zone (availability zone) to the subnet its nodes
-	// are launched in.
-	Subnets map[string]string
-	// RunID tags what this run launched (firedrill:run).
-	RunID string
-}
-
-// MachinesSpec is a cluster bootstrapped with kubeadm on existing
-// machines.
-type MachinesSpec struct {
-	// Inventory is the file listing the machines (name, address, port,
-	// user, key, known_hosts).
-	Inventory string
-	// KubeadmConfig is the kubeadm configuration template rendered for
-	// each control-plane node (Go template: .NodeName, .Address,
-	// .ControlPlaneEndpoint, .KubernetesVersion, .PodSubnet).
-	KubeadmConfig string
-	// Files holds KubeadmConfig: nil for this machine's files, the
-	// shipped catalog for a shipped profile's template.
-	Files fs.FS
-	// ControlPlaneEndpoint is the address clients and joining nodes use
-	// for the API (a load balancer's, host:port); empty uses the first
-	// control-plane machine's.
-	ControlPlaneEndpoint string
-	KubernetesVersion    string
-	PodSubnet            string
-	// CNIManifest is a path on the first control-plane node of the CNI's
-	// manifest, applied once it is up ({{ .PodSubnet }} replaced).
-	CNIManifest string
-	// Attach uses the kubeadm cluster already on the machines, which the
-	// profile says the drills may break: nothing is made, labelled or
-	// reset, and the provider never deletes it.
-	Attach bool
-}
-
-// NetworkSpec is a network made for one cluster.
-type NetworkSpec struct {
-	Name             string
-	Subnet, SubnetV6 string
+	// Settings are the provider's own, made from its block of the profile
+	// (Registration.Spec): a type of the provider's package, which it
+	// type-asserts.
+	Settings any
 }
 
 // NodeSpec is one node of a Spec.
 type NodeSpec struct {
 	Role string // RoleControlPlane or RoleWorker
 	Zone string
-	// Host names the machine of an inventory the node is made on
-	// (Machines); empty takes the inventory's hosts in order.
+	// Host names the machine the node is made on, for providers handed
+	// machines; empty takes them in order.
 	Host string
 }
 
@@ -105,10 +41,12 @@ type UpInput struct {
 	// KubeconfigDir receives the cluster's kubeconfig file; the user's
 	// ~/.kube/config is never touched.
 	KubeconfigDir string
+	// RunID names the run that asks; providers that tag what they launch
+	// tag it with this.
+	RunID string
 }
 
-// Provider makes, reuses and deletes clusters (kind now; ssh and aws
-// later). Node abilities stay separate interfaces on Cluster (Rebooter,
+// Provider makes, reuses and deletes clusters. Node abilities stay separate interfaces on Cluster (Rebooter,
 // NodeExec, ...), so a fault asks for exactly what it needs.
 type Provider interface {
 	// Up returns the cluster of in.Spec: an existing one when in.Reuse

@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/firedrill/firedrill"
-	"github.com/firedrill/firedrill/framework/cluster/kind"
+	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/probe"
 	"github.com/firedrill/firedrill/framework/scenario"
 )
@@ -30,9 +30,10 @@ type Config struct {
 	// Profile, when set, runs every drill on this cluster profile instead
 	// of its scenario's own (PROFILE): the same drills on ssh machines.
 	Profile string
-	// Labels filters the drills by the labels in the scenario files, in
-	// Ginkgo's label-filter syntax ("single-master && !calibration").
-	Labels string
+	// Labels filters the drills by the labels in the scenario files
+	// (framework/labels.Parse reads Ginkgo's label-filter syntax,
+	// "single-master && !calibration"); nil runs them all.
+	Labels LabelFilter
 	// Shard keeps this CI shard's part of the selected drills (Shard.Of);
 	// the zero value runs them all.
 	Shard Shard
@@ -42,13 +43,12 @@ type Config struct {
 	// KeepCluster keeps the clusters this run created (KEEP_CLUSTER=1);
 	// ReuseCluster reuses an existing healthy one (REUSE_CLUSTER=1).
 	KeepCluster, ReuseCluster bool
-	// NodeImage overrides the profiles' node image (KIND_NODE_IMAGE).
-	NodeImage string
-	// SSHInventory, SSHEndpoint and AWSSSHKey override ssh profiles'
-	// inventory and control-plane endpoint and aws profiles' SSH key
-	// (FIREDRILL_SSH_INVENTORY, FIREDRILL_SSH_ENDPOINT,
-	// FIREDRILL_AWS_SSH_KEY): where the machines are differs by site.
-	SSHInventory, SSHEndpoint, AWSSSHKey string
+	// Overrides replace profile fields that differ by site, not by
+	// cluster shape (where the machines are, which image they boot): the
+	// environment variables the providers registered
+	// (cluster.Registration.Env) that are set, by name. Each provider is
+	// handed its own (Spec).
+	Overrides map[string]string
 	// ProbeImage runs the probe workload (AGNHOST_IMAGE).
 	ProbeImage string
 	// StateDir holds what outlives a run: the undo journal
@@ -73,12 +73,9 @@ func FromEnv(root string) Config {
 		Profile:      os.Getenv("PROFILE"),
 		KeepCluster:  os.Getenv("KEEP_CLUSTER") == "1",
 		ReuseCluster: os.Getenv("REUSE_CLUSTER") == "1",
-		NodeImage:    os.Getenv("KIND_NODE_IMAGE"),
-		SSHInventory: os.Getenv("FIREDRILL_SSH_INVENTORY"),
-		SSHEndpoint:  os.Getenv("FIREDRILL_SSH_ENDPOINT"),
-		AWSSSHKey:    os.Getenv("FIREDRILL_AWS_SSH_KEY"),
+		Overrides:    siteOverrides(),
 		ProbeImage:   envOr("AGNHOST_IMAGE", probe.DefaultImage),
-		StateDir:     kind.StateDir(),
+		StateDir:     cluster.StateDir(),
 		HistoryDir:   os.Getenv("FIREDRILL_HISTORY"),
 		Out:          os.Stdout,
 	}
@@ -132,18 +129,24 @@ func RepoRoot(dir string) (string, error) {
 	}
 }
 
-// Overrides is what of the configuration replaces profile fields.
-func (c Config) Overrides() Overrides {
-	return Overrides{NodeImage: c.NodeImage, SSHInventory: c.SSHInventory, SSHEndpoint: c.SSHEndpoint, AWSSSHKey: c.AWSSSHKey}
+// siteOverrides reads every environment variable the registered
+// providers take as a site override; unset ones are left out.
+func siteOverrides() map[string]string {
+	o := map[string]string{}
+	for _, r := range cluster.Registrations() {
+		for _, name := range r.Env {
+			if v := os.Getenv(name); v != "" {
+				o[name] = v
+			}
+		}
+	}
+	return o
 }
 
-// LoadOptions are what loading the catalog knows of this run.
+// LoadOptions are what loading the catalog knows of this run: which
+// profile fields the site overrides, so their own need not be usable.
 func (c Config) LoadOptions() []scenario.Option {
-	var opts []scenario.Option
-	if c.NodeImage != "" {
-		opts = append(opts, scenario.NodeImageOverridden())
-	}
-	return opts
+	return []scenario.Option{scenario.WithOverrides(c.Overrides)}
 }
 
 // LoadCatalog loads the run's catalog, every drill moved onto Profile

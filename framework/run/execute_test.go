@@ -29,7 +29,6 @@ import (
 	"github.com/firedrill/firedrill/framework/probe"
 	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/report"
-	"github.com/firedrill/firedrill/framework/scenario"
 )
 
 // These tests drive whole runs through Runner.Execute with no cluster: a
@@ -308,7 +307,7 @@ func runFakeRepeat(t *testing.T, script func(*world), cancelIn string, cancelAft
 	cfg := Config{ScenariosDir: filepath.Join(dir, "scenarios"), ClustersDir: filepath.Join(dir, "clusters"),
 		ReportsDir: filepath.Join(dir, "reports"), ProbeImage: "agnhost", StateDir: filepath.Join(dir, "state"), Repeat: repeat, Out: &fr.out}
 	fr.stateDir = cfg.StateDir
-	r, err := NewWith(cfg, Backends{Providers: map[string]cluster.Provider{scenario.ProviderKind: fr.prov},
+	r, err := NewWith(cfg, Backends{Providers: map[string]cluster.Provider{"kind": fr.prov},
 		Connect: func(cluster.Cluster) (kubernetes.Interface, error) { return fr.w.cs, nil }})
 	if err != nil {
 		t.Fatal(err)

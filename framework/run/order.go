@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/onsi/ginkgo/v2/types"
-
 	"github.com/firedrill/firedrill/framework/scenario"
 )
 
@@ -16,10 +14,10 @@ import (
 // ones (a one-target drill with kubeletBackoff choose-target then still
 // finds a node the kubelet has not put in restart back-off, and the
 // kill-all drills take one back-off at most, as their budgets say), each
-// group by name. labels filters by the scenario files' labels (Ginkgo's
-// label-filter syntax); an unknown name or a filter that leaves nothing is
-// an error, never zero drills passing.
-func Select(c *scenario.Catalog, names []string, labels string) ([]*scenario.Scenario, error) {
+// group by name. labels, when not nil, filters by the scenario files'
+// labels; an unknown name or a filter that leaves nothing is an error,
+// never zero drills passing.
+func Select(c *scenario.Catalog, names []string, labels LabelFilter) ([]*scenario.Scenario, error) {
 	if len(names) == 0 {
 		for n := range c.Scenarios {
 			names = append(names, n)
@@ -39,23 +37,28 @@ func Select(c *scenario.Catalog, names []string, labels string) ([]*scenario.Sce
 	if err != nil {
 		return nil, err
 	}
-	if strings.TrimSpace(labels) == "" {
+	if labels == nil {
 		return selected, nil
-	}
-	filter, err := types.ParseLabelFilter(labels)
-	if err != nil {
-		return nil, fmt.Errorf("labels %q: %w", labels, err)
 	}
 	var out []*scenario.Scenario
 	for _, s := range selected {
-		if filter(s.Labels) {
+		if labels.Match(s.Labels) {
 			out = append(out, s)
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("no scenario among %d matches the labels %q", len(selected), labels)
+		return nil, fmt.Errorf("no scenario among %d matches the labels %q", len(selected), labels.String())
 	}
 	return out, nil
+}
+
+// LabelFilter selects drills by the labels of their scenario files. The
+// front ends parse it with Ginkgo's own parser (framework/labels.Parse),
+// so that the runner does not link Ginkgo.
+type LabelFilter interface {
+	Match(labels []string) bool
+	// String is the filter as written, for messages.
+	String() string
 }
 
 // Shard is a CI shard: Index of Count, from 1.

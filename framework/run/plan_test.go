@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/firedrill/firedrill/framework/budget"
+	"github.com/firedrill/firedrill/framework/labels"
 	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
@@ -14,8 +15,12 @@ import (
 // filtered by the labels, this shard's part, Repeat times, each drill with
 // the time limit the runner enforces.
 func TestPlan(t *testing.T) {
+	singleMaster, err := labels.Parse("single-master")
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := Config{ScenariosDir: "../../scenarios", ClustersDir: "../../clusters",
-		Scenarios: []string{"reboot-master", "kill-apiserver-single", "kill-apiserver"}, Labels: "single-master", Repeat: 2}
+		Scenarios: []string{"reboot-master", "kill-apiserver-single", "kill-apiserver"}, Labels: singleMaster, Repeat: 2}
 	plan, err := Plan(cfg)
 	if err != nil {
 		t.Fatal(err)

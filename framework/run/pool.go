@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 
 	"k8s.io/client-go/kubernetes"
@@ -26,8 +25,8 @@ type pool struct {
 	mu        sync.Mutex
 	providers map[string]cluster.Provider // by profile provider name
 	connect   func(cluster.Cluster) (kubernetes.Interface, error)
-	dir       string // kubeconfigs go here (KubeconfigDir)
-	overrides Overrides
+	dir       string            // kubeconfigs go here (KubeconfigDir)
+	overrides map[string]string // Config.Overrides
 	reuse     bool
 	out       io.Writer
 
@@ -40,100 +39,26 @@ type pool struct {
 }
 
 func newPool(providers map[string]cluster.Provider, connect func(cluster.Cluster) (kubernetes.Interface, error),
-	dir string, overrides Overrides, reuse bool, out io.Writer) *pool {
+	dir string, overrides map[string]string, reuse bool, out io.Writer) *pool {
 	return &pool{providers: providers, connect: connect, dir: dir, overrides: overrides, reuse: reuse, out: out,
 		live: map[string]cluster.Cluster{}, unhealthy: map[string]bool{}, created: map[string]cluster.Provider{}}
 }
 
-// Overrides replace profile fields that differ by site, not by cluster
-// shape (Config.Overrides); empty fields replace nothing.
-type Overrides struct {
-	NodeImage, SSHInventory, SSHEndpoint, AWSSSHKey string
-}
-
-// Spec is what a provider needs of a profile.
-func Spec(p *scenario.ClusterProfile, o Overrides) (cluster.Spec, error) {
-	if p.SSHCluster != nil {
-		return machinesSpec(p, o), nil
-	}
-	if p.AWSCluster != nil {
-		return instancesSpec(p, o), nil
-	}
-	if p.KindCluster == nil {
+// Spec is what a profile's provider needs of it: the provider's own
+// conversion of its block (cluster.Registration.Spec), handed the site's
+// overrides it registered (Config.Overrides).
+func Spec(p *scenario.ClusterProfile, overrides map[string]string) (cluster.Spec, error) {
+	reg, ok := cluster.Lookup(p.Provider)
+	if !ok || p.Cluster == nil {
 		return cluster.Spec{}, fmt.Errorf("profile %s: provider %q is not implemented yet", p.Name, p.Provider)
 	}
-	kc := p.KindCluster
-	spec := cluster.Spec{Name: kc.ClusterName, Profile: p.Name, Image: kc.NodeImage, WaitForReady: kc.WaitForReady}
-	if o.NodeImage != "" {
-		spec.Image = o.NodeImage
-	}
-	if n := kc.Network; n != nil {
-		spec.Network = &cluster.NetworkSpec{Name: n.Name, Subnet: n.Subnet, SubnetV6: n.SubnetV6}
-	}
-	for _, n := range kc.Nodes {
-		spec.Nodes = append(spec.Nodes, cluster.NodeSpec{Role: n.Role, Zone: n.Zone})
-	}
-	return spec, nil
-}
-
-// machinesSpec is the spec of an ssh profile; paths are relative to the
-// profile's file.
-func machinesSpec(p *scenario.ClusterProfile, o Overrides) cluster.Spec {
-	sc := p.SSHCluster
-	rel := p.Rel
-	inventory := rel(sc.Inventory)
-	if p.Files != nil {
-		// A shipped profile's inventory is the sandbox's: the user's
-		// machines are FIREDRILL_SSH_INVENTORY's.
-		inventory = ""
-	}
-	if o.SSHInventory != "" {
-		inventory = o.SSHInventory
-	}
-	endpoint := sc.ControlPlaneEndpoint
-	if o.SSHEndpoint != "" {
-		endpoint = o.SSHEndpoint
-	}
-	spec := cluster.Spec{Name: sc.ClusterName, Profile: p.Name, WaitForReady: sc.WaitForReady,
-		Machines: &cluster.MachinesSpec{Inventory: inventory, KubeadmConfig: rel(sc.KubeadmConfig), Files: p.Files, ControlPlaneEndpoint: endpoint,
-			KubernetesVersion: sc.KubernetesVersion, PodSubnet: sc.PodSubnet, CNIManifest: sc.CNIManifest,
-			Attach: sc.Attach && sc.MayBreak}}
-	for _, n := range sc.Nodes {
-		spec.Nodes = append(spec.Nodes, cluster.NodeSpec{Role: n.Role, Zone: n.Zone, Host: n.Host})
-	}
-	return spec
-}
-
-// instancesSpec is the spec of an aws profile; paths are relative to the
-// profile's file.
-func instancesSpec(p *scenario.ClusterProfile, o Overrides) cluster.Spec {
-	ac := p.AWSCluster
-	rel := p.Rel
-	key := rel(ac.SSHKey)
-	if rest, ok := strings.CutPrefix(ac.SSHKey, "~/"); ok {
-		if home, err := os.UserHomeDir(); err == nil {
-			key = filepath.Join(home, rest)
+	own := map[string]string{}
+	for _, name := range reg.Env {
+		if v := overrides[name]; v != "" {
+			own[name] = v
 		}
 	}
-	if o.AWSSSHKey != "" {
-		key = o.AWSSSHKey
-	}
-	user := ac.SSHUser
-	if user == "" {
-		user = "root"
-	}
-	spec := cluster.Spec{Name: ac.ClusterName, Profile: p.Name, WaitForReady: ac.WaitForReady,
-		Machines: &cluster.MachinesSpec{KubeadmConfig: rel(ac.KubeadmConfig), Files: p.Files, ControlPlaneEndpoint: ac.ControlPlaneEndpoint,
-			KubernetesVersion: ac.KubernetesVersion, PodSubnet: ac.PodSubnet, CNIManifest: ac.CNIManifest},
-		Instances: &cluster.InstancesSpec{Region: ac.Region, InstanceType: ac.InstanceType, Image: ac.Image,
-			KeyPair: ac.KeyPair, KeyPath: key, User: user, SecurityGroups: ac.SecurityGroups, Subnets: map[string]string{}}}
-	for _, z := range ac.Zones {
-		spec.Instances.Subnets[z.Name] = z.Subnet
-	}
-	for _, n := range ac.Nodes {
-		spec.Nodes = append(spec.Nodes, cluster.NodeSpec{Role: n.Role, Zone: n.Zone})
-	}
-	return spec
+	return reg.Spec(cluster.SpecInput{Profile: p.Name, Block: p.Cluster, Rel: p.Rel, Files: p.Files, Overrides: own})
 }
 
 func (p *pool) get(ctx context.Context, profile *scenario.ClusterProfile) (cluster.Cluster, error) {
@@ -158,10 +83,7 @@ func (p *pool) get(ctx context.Context, profile *scenario.ClusterProfile) (clust
 		delete(p.live, profile.Name)
 		delete(p.unhealthy, profile.Name)
 	}
-	if spec.Instances != nil {
-		spec.Instances.RunID = filepath.Base(p.dir)
-	}
-	c, created, err := prov.Up(ctx, cluster.UpInput{Spec: spec, Reuse: p.reuse, KubeconfigDir: p.dir})
+	c, created, err := prov.Up(ctx, cluster.UpInput{Spec: spec, Reuse: p.reuse, KubeconfigDir: p.dir, RunID: filepath.Base(p.dir)})
 	if created {
 		p.created[spec.Name] = prov
 	}

@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/labels"
 	"github.com/firedrill/firedrill/framework/scenario"
 )
 
@@ -50,10 +51,19 @@ func TestSelectOrderAndLabels(t *testing.T) {
 		// Named drills run in the order given.
 		{[]string{"reboot-master", "kill-apiserver"}, "", "reboot-master,kill-apiserver", ""},
 		{[]string{"reboot-mastr"}, "", "", "reboot-mastr"},
-		{nil, "zone-loss", "", "no scenario among 5 matches the labels"},
-		{nil, "ha &&", "", "labels"},
+		{nil, "zone-loss", "", "no scenario among 5 matches the labels \"zone-loss\""},
+		// A filter that does not parse is the front end's to report
+		// (framework/labels' test).
 	} {
-		got, err := Select(c, tc.names, tc.labels)
+		var filter LabelFilter
+		if tc.labels != "" {
+			f, err := labels.Parse(tc.labels)
+			if err != nil {
+				t.Fatal(err)
+			}
+			filter = f
+		}
+		got, err := Select(c, tc.names, filter)
 		if tc.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.err) {
 				t.Errorf("Select(%v, %q) err = %v, want one containing %q", tc.names, tc.labels, err, tc.err)
@@ -112,10 +122,43 @@ func noAPI(cluster.Cluster) (kubernetes.Interface, error) {
 	return nil, errors.New("no API in this test")
 }
 
+// fakeBlock is the profile block of a provider registered for the
+// runner's own tests ("fake"), so they do not depend on a real one.
+type fakeBlock struct {
+	ClusterName  string               `yaml:"clusterName"`
+	WaitForReady time.Duration        `yaml:"waitForReady"`
+	Nodes        []scenario.NodeShape `yaml:"nodes"`
+}
+
+func (b *fakeBlock) NodeShapes() []scenario.NodeShape { return b.Nodes }
+func (b *fakeBlock) Check(*scenario.Fields)           {}
+
+// fakeSettings are the fake provider's settings: the overrides it was
+// handed.
+type fakeSettings struct{ overrides map[string]string }
+
+const fakeEnv = "FIREDRILL_TEST_FAKE_IMAGE"
+
+func init() {
+	scenario.RegisterProvider(scenario.ProviderFormat{Name: "fake", Key: "fakeCluster", Rank: 100,
+		New: func() scenario.ClusterBlock { return new(fakeBlock) }})
+	cluster.Register(cluster.Registration{Name: "fake", Env: []string{fakeEnv},
+		New: func(cluster.Options) cluster.Provider { return &fakeProvider{exists: map[string]bool{}} },
+		Spec: func(in cluster.SpecInput) (cluster.Spec, error) {
+			b := in.Block.(*fakeBlock)
+			s := cluster.Spec{Name: b.ClusterName, Profile: in.Profile, WaitForReady: b.WaitForReady, Settings: &fakeSettings{in.Overrides}}
+			for _, n := range b.Nodes {
+				s.Nodes = append(s.Nodes, cluster.NodeSpec{Role: n.Role, Zone: n.Zone})
+			}
+			return s, nil
+		},
+		CreationTime: func(s cluster.Spec) time.Duration { return 2 * s.WaitForReady }})
+}
+
 func profile(name, clusterName string) *scenario.ClusterProfile {
-	return &scenario.ClusterProfile{Name: name, Provider: scenario.ProviderKind, KindCluster: &scenario.KindCluster{
+	return &scenario.ClusterProfile{Name: name, Provider: "fake", Cluster: &fakeBlock{
 		ClusterName: clusterName, WaitForReady: time.Minute,
-		Nodes: []scenario.KindNode{{Role: cluster.RoleControlPlane, Zone: "a"}, {Role: cluster.RoleWorker, Zone: "a"}},
+		Nodes: []scenario.NodeShape{{Role: cluster.RoleControlPlane, Zone: "a"}, {Role: cluster.RoleWorker, Zone: "a"}},
 	}}
 }
 
@@ -140,7 +183,7 @@ func TestPoolDeletesOnlyWhatItCreated(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			prov := &fakeProvider{exists: tc.exists}
 			var out bytes.Buffer
-			p := newPool(map[string]cluster.Provider{scenario.ProviderKind: prov}, noAPI, t.TempDir(), Overrides{NodeImage: "img"}, tc.reuse, &out)
+			p := newPool(map[string]cluster.Provider{"fake": prov}, noAPI, t.TempDir(), map[string]string{fakeEnv: "img"}, tc.reuse, &out)
 			_, err := p.get(ctx, profile("kind-single", "c1"))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("get err = %v, want error %v", err, tc.wantErr)
@@ -157,7 +200,7 @@ func TestPoolDeletesOnlyWhatItCreated(t *testing.T) {
 func TestPoolRecreatesAnUnhealthyCluster(t *testing.T) {
 	ctx := context.Background()
 	prov := &fakeProvider{exists: map[string]bool{}}
-	p := newPool(map[string]cluster.Provider{scenario.ProviderKind: prov}, noAPI, t.TempDir(), Overrides{NodeImage: "img"}, false, &bytes.Buffer{})
+	p := newPool(map[string]cluster.Provider{"fake": prov}, noAPI, t.TempDir(), map[string]string{fakeEnv: "img"}, false, &bytes.Buffer{})
 	prof := profile("kind-single", "c1")
 	if _, err := p.get(ctx, prof); err != nil {
 		t.Fatal(err)
@@ -171,40 +214,43 @@ func TestPoolRecreatesAnUnhealthyCluster(t *testing.T) {
 	}
 }
 
+// A profile's spec is its provider's making, handed the site's
+// overrides that provider registered and no other.
 func TestSpecFromProfile(t *testing.T) {
-	spec, err := Spec(profile("kind-ha", "firedrill-ha"), Overrides{NodeImage: "node:v1"})
+	spec, err := Spec(profile("fake-ha", "fd-ha"), map[string]string{fakeEnv: "node:v1", "FIREDRILL_TEST_OTHER": "x"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if spec.Name != "firedrill-ha" || spec.Profile != "kind-ha" || spec.Image != "node:v1" || len(spec.Nodes) != 2 || spec.Nodes[0].Role != cluster.RoleControlPlane {
+	if spec.Name != "fd-ha" || spec.Profile != "fake-ha" || len(spec.Nodes) != 2 || spec.Nodes[0].Role != cluster.RoleControlPlane {
 		t.Errorf("spec = %+v", spec)
 	}
-	if _, err := Spec(&scenario.ClusterProfile{Name: "gcp", Provider: "gcp"}, Overrides{}); err == nil {
+	if o := spec.Settings.(*fakeSettings).overrides; len(o) != 1 || o[fakeEnv] != "node:v1" {
+		t.Errorf("overrides handed to the provider: %v, want only its own", o)
+	}
+	if _, err := Spec(&scenario.ClusterProfile{Name: "gcp", Provider: "gcp"}, nil); err == nil {
 		t.Error("a profile of no known provider gave a spec")
 	}
-	// The site's overrides (read once, in FromEnv) replace the profile's
-	// inventory and endpoint, and an aws profile's key; paths are the
-	// profile file's.
-	ssh := &scenario.ClusterProfile{Name: "ssh-ha", Provider: "ssh", Path: "/repo/clusters/ssh-ha.yaml",
-		SSHCluster: &scenario.SSHCluster{ClusterName: "c", Inventory: "../.vm-hosts/inventory.yaml", KubeadmConfig: "k.tmpl",
-			ControlPlaneEndpoint: "lb:6443", Nodes: []scenario.SSHNode{{Role: cluster.RoleControlPlane, Zone: "a"}}}}
-	spec, _ = Spec(ssh, Overrides{})
-	if m := spec.Machines; m.Inventory != "/repo/.vm-hosts/inventory.yaml" || m.ControlPlaneEndpoint != "lb:6443" || m.KubeadmConfig != "/repo/clusters/k.tmpl" {
-		t.Errorf("ssh spec without overrides: %+v", m)
+}
+
+// A drill's deadline includes making its cluster as its provider says.
+func TestDrillTimeout(t *testing.T) {
+	s := &scenario.Scenario{SteadyState: scenario.SteadyState{Timeout: time.Minute}, Recovery: scenario.Recovery{Timeout: time.Minute}}
+	if got, want := DrillTimeout(s, nil), 7*time.Minute; got != want {
+		t.Errorf("without a profile: %s, want %s", got, want)
 	}
-	spec, _ = Spec(ssh, Overrides{SSHInventory: "/site/inv.yaml", SSHEndpoint: "10.0.0.10:6443"})
-	if m := spec.Machines; m.Inventory != "/site/inv.yaml" || m.ControlPlaneEndpoint != "10.0.0.10:6443" {
-		t.Errorf("ssh spec with overrides: %+v", m)
+	if got, want := DrillTimeout(s, profile("fake-ha", "fd-ha")), 9*time.Minute; got != want {
+		t.Errorf("on a fake profile (creation 2 × waitForReady): %s, want %s", got, want)
 	}
-	aws := &scenario.ClusterProfile{Name: "aws-ha", Provider: "aws", Path: "/repo/clusters/aws-ha.yaml",
-		AWSCluster: &scenario.AWSCluster{ClusterName: "c", Region: "eu-west-1", SSHKey: "keys/fd.pem",
-			Zones: []scenario.AWSZone{{Name: "eu-west-1a", Subnet: "subnet-a"}}, Nodes: []scenario.KindNode{{Role: cluster.RoleControlPlane, Zone: "eu-west-1a"}}}}
-	spec, _ = Spec(aws, Overrides{})
-	if i := spec.Instances; i.KeyPath != "/repo/clusters/keys/fd.pem" || i.User != "root" || i.Subnets["eu-west-1a"] != "subnet-a" {
-		t.Errorf("aws spec: %+v", i)
+}
+
+// The environment is read once, for every override a provider registered.
+func TestFromEnvReadsTheProvidersOverrides(t *testing.T) {
+	t.Setenv(fakeEnv, "node:v2")
+	if got := FromEnv(t.TempDir()).Overrides; got[fakeEnv] != "node:v2" {
+		t.Errorf("Overrides = %v, want %s read", got, fakeEnv)
 	}
-	spec, _ = Spec(aws, Overrides{AWSSSHKey: "/site/fd.pem"})
-	if spec.Instances.KeyPath != "/site/fd.pem" {
-		t.Errorf("aws key with the override: %s", spec.Instances.KeyPath)
+	t.Setenv(fakeEnv, "")
+	if _, set := FromEnv(t.TempDir()).Overrides[fakeEnv]; set {
+		t.Errorf("an empty %s counts as set", fakeEnv)
 	}
 }

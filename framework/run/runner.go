@@ -13,9 +13,6 @@ import (
 
 	"github.com/firedrill/firedrill/framework/budget"
 	"github.com/firedrill/firedrill/framework/cluster"
-	"github.com/firedrill/firedrill/framework/cluster/aws"
-	"github.com/firedrill/firedrill/framework/cluster/kind"
-	"github.com/firedrill/firedrill/framework/cluster/ssh"
 	"github.com/firedrill/firedrill/framework/drill"
 	"github.com/firedrill/firedrill/framework/journal"
 	"github.com/firedrill/firedrill/framework/probe"
@@ -51,14 +48,14 @@ type Backends struct {
 	Connect func(cluster.Cluster) (kubernetes.Interface, error)
 }
 
-// DefaultBackends are firedrill's providers (kind, ssh) and client-go over
-// each cluster's kubeconfig.
+// DefaultBackends are the registered providers (cluster.Register: those
+// the binary imports) and client-go over each cluster's kubeconfig.
 func DefaultBackends(out io.Writer) Backends {
-	return Backends{Providers: map[string]cluster.Provider{
-		scenario.ProviderKind: kind.NewProvider(out),
-		scenario.ProviderSSH:  ssh.NewProvider(out, kind.StateDir()),
-		scenario.ProviderAWS:  aws.NewProvider(aws.Options{Out: out, StateDir: kind.StateDir()}),
-	}, Connect: drill.Connect}
+	providers := map[string]cluster.Provider{}
+	for _, r := range cluster.Registrations() {
+		providers[r.Name] = r.New(cluster.Options{Out: out, StateDir: cluster.StateDir()})
+	}
+	return Backends{Providers: providers, Connect: drill.Connect}
 }
 
 // New loads the catalog, makes the run's report folder and readies the
@@ -85,7 +82,7 @@ func NewWith(cfg Config, b Backends) (*Runner, error) {
 	r := &Runner{cfg: cfg, Catalog: catalog, report: rep, connect: b.Connect, attempts: map[string]int{},
 		// Kubeconfigs are credentials: they live in the state folder,
 		// never in the report folder that CI uploads.
-		pool: newPool(b.Providers, b.Connect, KubeconfigDir(cfg.StateDir), cfg.Overrides(), cfg.ReuseCluster, cfg.Out)}
+		pool: newPool(b.Providers, b.Connect, KubeconfigDir(cfg.StateDir), cfg.Overrides, cfg.ReuseCluster, cfg.Out)}
 	if cfg.HistoryDir != "" {
 		h, err := report.ReadHistory(cfg.HistoryDir)
 		if err != nil {
@@ -132,7 +129,7 @@ func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*record.Drill
 		return r.couldNotRun(ctx, s, c.Name(), limits, fmt.Errorf("cluster %s: %w", c.Name(), err))
 	}
 	env := environment(ctx, client, r.report.ID, profile)
-	spec, _ := Spec(profile, r.cfg.Overrides())
+	spec, _ := Spec(profile, r.cfg.Overrides)
 	// The drill's folder in the run's report (record.Drill.Key).
 	key := record.Drill{Name: s.Name}
 	if r.cfg.Repeat > 1 {
@@ -211,13 +208,19 @@ func (r *Runner) Soak() (string, error) {
 	return text, os.WriteFile(filepath.Join(r.report.Dir, "soak.md"), []byte(text), 0o644)
 }
 
-// DrillTimeout bounds one drill: its own waits, plus creating its cluster,
-// plus slack for reading back and reporting. Runner.Drill enforces it; a
+// DrillTimeout bounds one drill: its own waits, plus creating its cluster
+// (what its provider registers as CreationTime), plus slack for reading
+// back and reporting. Runner.Drill enforces it; a
 // front end's own limit (Ginkgo's SpecTimeout) must be longer.
 func DrillTimeout(s *scenario.Scenario, p *scenario.ClusterProfile) time.Duration {
 	d := s.SteadyState.Timeout + s.Fault.Duration + s.Recovery.Timeout + s.Recovery.ObserveAfter + 5*time.Minute
-	if p != nil && p.KindCluster != nil {
-		d += p.KindCluster.WaitForReady + 5*time.Minute
+	if p == nil {
+		return d
+	}
+	if reg, ok := cluster.Lookup(p.Provider); ok && reg.CreationTime != nil {
+		if spec, err := Spec(p, nil); err == nil {
+			d += reg.CreationTime(spec)
+		}
 	}
 	return d
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 )
@@ -273,8 +272,10 @@ type fileSet struct {
 	// allScenarios: every scenario file is in the set, so an override
 	// naming none of them names a scenario that does not exist.
 	allScenarios bool
-	// nodeImageOverridden: NodeImageOverridden.
-	nodeImageOverridden bool
+	// overrides: WithOverrides.
+	overrides map[string]string
+	// formats are the providers' formats, for their site checks.
+	formats []ProviderFormat
 
 	docs  []*doc  // the files whose problems are reported
 	other []error // I/O problems
@@ -294,7 +295,7 @@ type loadedProfile struct {
 }
 
 func newFileSet(opts []Option) *fileSet {
-	fs := &fileSet{scenarios: map[string]*loadedScenario{}, profiles: map[string]*loadedProfile{}}
+	fs := &fileSet{scenarios: map[string]*loadedScenario{}, profiles: map[string]*loadedProfile{}, formats: ProviderFormats()}
 	for _, o := range opts {
 		o(fs)
 	}
@@ -304,9 +305,12 @@ func newFileSet(opts []Option) *fileSet {
 // Option is what a load knows of the run beyond the files.
 type Option func(*fileSet)
 
-// NodeImageOverridden says that the run replaces every kind profile's
-// node image (KIND_NODE_IMAGE): the profiles' own need not be pinned.
-func NodeImageOverridden() Option { return func(fs *fileSet) { fs.nodeImageOverridden = true } }
+// WithOverrides are the run's site overrides, by the names of the
+// environment variables the providers take: a provider's site checks
+// (SiteChecker) need not hold of a field the run replaces.
+func WithOverrides(overrides map[string]string) Option {
+	return func(fs *fileSet) { fs.overrides = overrides }
+}
 
 // loadFile loads path as kind ("" for whichever its kind field says).
 // report false makes it context: its problems are not reported, and it is
@@ -408,28 +412,11 @@ func (fs *fileSet) crossCheck() {
 		for i, o := range lp.p.BudgetOverrides {
 			fs.checkOverride(lp, fmt.Sprintf("budgetOverrides[%d]", i), o)
 		}
-		if kc := lp.p.KindCluster; kc != nil && !fs.nodeImageOverridden {
-			checkNodeImage(lp.d, kc.NodeImage)
+		for _, f := range fs.formats {
+			if sc, ok := lp.p.blocks[f.Key].(SiteChecker); ok {
+				sc.CheckSite(&Fields{d: lp.d, at: f.Key}, fs.overrides)
+			}
 		}
-	}
-}
-
-// pinnedImage is an image reference that ends in a sha256 digest.
-var pinnedImage = regexp.MustCompile(`^[^@\s]+@sha256:[a-f0-9]{64}$`)
-
-// checkNodeImage checks that a kind profile names the node image it runs
-// by digest, as kind's release notes print the images built for a
-// release: a tag alone may point at an image built for another kind
-// release, and kind then fails in ways far from the cause. A run that
-// overrides the image (KIND_NODE_IMAGE) does not use it.
-func checkNodeImage(d *doc, image string) {
-	const how = "name the image kind's release notes list for the kind library in go.mod, with its digest " +
-		"(kindest/node:vX.Y.Z@sha256:...), or set KIND_NODE_IMAGE"
-	switch {
-	case image == "":
-		d.errorf("kindCluster.nodeImage", "required unless KIND_NODE_IMAGE is set: %s", how)
-	case !pinnedImage.MatchString(image):
-		d.errorf("kindCluster.nodeImage", "%q is not pinned by digest: %s", image, how)
 	}
 }
 
@@ -477,7 +464,7 @@ func checkTarget(d *doc, s *Scenario, p *ClusterProfile) {
 
 // sparesAWorker says whether a worker of the profile is outside the
 // target's role and zone, so the fault cannot take it.
-func sparesAWorker(shapes []KindNode, t Target) bool {
+func sparesAWorker(shapes []NodeShape, t Target) bool {
 	for _, n := range shapes {
 		if n.Role == RoleWorker && !t.Admits(n.Role, n.Zone) {
 			return true

@@ -389,7 +389,7 @@ func TestNodeImagePinned(t *testing.T) {
 			if err := ValidateFiles([]string{filepath.Join(cd, "kind-single.yaml")}, ""); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("validate: %v, want %q", err, tc.want)
 			}
-			if _, err := LoadCatalog(sd, cd, NodeImageOverridden()); err != nil {
+			if _, err := LoadCatalog(sd, cd, WithOverrides(map[string]string{"KIND_NODE_IMAGE": "kindest/node:local"})); err != nil {
 				t.Errorf("with KIND_NODE_IMAGE: %v", err)
 			}
 		})

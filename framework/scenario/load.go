@@ -247,10 +247,30 @@ func (d *doc) loadProfile(withHeader bool) *ClusterProfile {
 			return nil
 		}
 	}
+	list := ProviderFormats()
+	schema, keys := profileSchema(list)
+	v := reflect.New(schema)
+	d.decode(schema, v.Interface())
+	// The schema's fields are ClusterProfile's, by name, and the blocks.
 	var p ClusterProfile
-	d.decode(profileType, &p)
+	out := reflect.ValueOf(&p).Elem()
+	for i := range schema.NumField() {
+		key, block := keys[i]
+		switch {
+		case !block:
+			out.FieldByName(schema.Field(i).Name).Set(v.Elem().Field(i))
+		case !v.Elem().Field(i).IsNil():
+			if p.blocks == nil {
+				p.blocks = map[string]ClusterBlock{}
+			}
+			p.blocks[key] = v.Elem().Field(i).Interface().(ClusterBlock)
+		}
+	}
+	if i := slices.IndexFunc(list, func(f ProviderFormat) bool { return f.Name == p.Provider }); i >= 0 {
+		p.Cluster = p.blocks[list[i].Key]
+	}
 	p.Path, p.Files = d.file, d.fsys
-	d.validateProfile(&p)
+	d.validateProfile(&p, list)
 	return &p
 }
 
@@ -424,10 +444,10 @@ func fieldType(t reflect.Type, key string) reflect.Type {
 
 var (
 	reLine     = regexp.MustCompile(`(?s)^line (\d+): (.*)$`)
-	reUnknown  = regexp.MustCompile(`(?s)^field (.*) not found in type (\S+)$`)
+	reUnknown  = regexp.MustCompile(`(?s)^field (.*) not found in type (.+)$`)
 	reType     = regexp.MustCompile("(?s)^cannot unmarshal (!!\\w+)(?: `(.*)`)? into (.+)$")
 	reDupKey   = regexp.MustCompile(`(?s)^mapping key (".*") already defined at line (\d+)$`)
-	reDupField = regexp.MustCompile(`(?s)^field (.*) already set in type (\S+)$`)
+	reDupField = regexp.MustCompile(`(?s)^field (.*) already set in type (.+)$`)
 	reYAML     = regexp.MustCompile(`(?s)^yaml: (?:line (\d+): )?(.*)$`)
 )
 

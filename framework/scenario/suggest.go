@@ -49,6 +49,10 @@ func didYouMean(name string, candidates []string) string {
 	return fmt.Sprintf(" (did you mean %q?)", best)
 }
 
+// QuoteList is names quoted and joined for a message, `"a", "b" or
+// "c"`, as the loader writes lists: for providers' Check.
+func QuoteList(names []string) string { return quoteList(names) }
+
 // quoteList writes names as `"a", "b" or "c"`.
 func quoteList(names []string) string {
 	q := make([]string, len(names))

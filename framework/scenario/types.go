@@ -1,6 +1,8 @@
 // Package scenario is the schema of scenario files (scenarios/*.yaml) and
 // cluster profiles (clusters/*.yaml): strict loading, validation with errors
-// that name file, line and field, and the catalog of both.
+// that name file, line and field, and the catalog of both. A profile's
+// provider block (kindCluster, ...) is the provider's own: each provider
+// registers it (RegisterProvider), and this package knows none by name.
 package scenario
 
 import (
@@ -267,11 +269,13 @@ type ClusterProfile struct {
 	APIVersion string `yaml:"apiVersion"`
 	Kind       string `yaml:"kind"`
 	Name       string `yaml:"name"`     // required, equals the file's base name
-	Provider   string `yaml:"provider"` // required: "kind" (ssh and aws later)
+	Provider   string `yaml:"provider"` // required: a registered provider's name
 
-	KindCluster *KindCluster `yaml:"kindCluster"` // required iff provider is kind
-	SSHCluster  *SSHCluster  `yaml:"sshCluster"`  // required iff provider is ssh
-	AWSCluster  *AWSCluster  `yaml:"awsCluster"`  // required iff provider is aws
+	// Cluster is the provider's block (the key it registered, e.g.
+	// kindCluster), decoded into the provider's own type; required. The
+	// file is decoded with every registered provider's key known
+	// (profileSchema); a block of another provider is refused.
+	Cluster ClusterBlock `yaml:"-"`
 
 	// BudgetOverrides replace a scenario's budget limits on this profile,
 	// so kind on a laptop and EC2 differ without editing scenarios.
@@ -286,6 +290,10 @@ type ClusterProfile struct {
 	// name: nil for this machine's, the shipped catalog for a shipped
 	// profile.
 	Files fs.FS `yaml:"-"`
+
+	// blocks are the provider blocks the file has, by key: Cluster, and
+	// any of other providers (an error).
+	blocks map[string]ClusterBlock
 }
 
 // Rel is a path the profile gives, relative to the profile's file (an
@@ -303,153 +311,13 @@ func (t Target) Admits(role, zone string) bool {
 	return (t.Role == RoleAny || t.Role == role) && (t.Zone == "" || t.Zone == zone)
 }
 
-// Providers.
-const (
-	ProviderKind = "kind"
-	ProviderSSH  = "ssh"
-	ProviderAWS  = "aws"
-)
-
-// Node shapes of the profile, whatever its provider: what fault targets
-// are checked against.
-func (p *ClusterProfile) NodeShapes() []KindNode {
-	switch {
-	case p.KindCluster != nil:
-		return p.KindCluster.Nodes
-	case p.SSHCluster != nil:
-		out := make([]KindNode, 0, len(p.SSHCluster.Nodes))
-		for _, n := range p.SSHCluster.Nodes {
-			out = append(out, KindNode{Role: n.Role, Zone: n.Zone})
-		}
-		return out
-	case p.AWSCluster != nil:
-		return p.AWSCluster.Nodes
+// NodeShapes are the nodes of the profile, whatever its provider: what
+// fault targets are checked against.
+func (p *ClusterProfile) NodeShapes() []NodeShape {
+	if p.Cluster == nil {
+		return nil
 	}
-	return nil
-}
-
-// SSHCluster is a cluster bootstrapped with kubeadm on machines reached
-// over SSH (any Linux hosts with containerd, kubelet and kubeadm).
-type SSHCluster struct {
-	// ClusterName names the cluster (its kubeconfig, the mark on its
-	// machines); required, a DNS label.
-	ClusterName string `yaml:"clusterName"`
-	// Inventory lists the machines (vm-hosts' inventory.yaml format);
-	// relative to the profile file; FIREDRILL_SSH_INVENTORY overrides it.
-	Inventory string `yaml:"inventory"`
-	// KubeadmConfig is the kubeadm configuration template (Go template:
-	// .NodeName, .Address, .ControlPlaneEndpoint, .KubernetesVersion,
-	// .PodSubnet, .Role), relative to the profile file; required.
-	KubeadmConfig     string `yaml:"kubeadmConfig"`
-	KubernetesVersion string `yaml:"kubernetesVersion"` // required
-	PodSubnet         string `yaml:"podSubnet"`         // required, CIDR
-	// ControlPlaneEndpoint is the API's address for clients and joining
-	// nodes (host:port of a load balancer in front of the control-plane
-	// machines); empty uses the first machine's. FIREDRILL_SSH_ENDPOINT
-	// overrides it.
-	ControlPlaneEndpoint string `yaml:"controlPlaneEndpoint"`
-	// CNIManifest is a path, on the first control-plane machine, of the
-	// CNI's manifest ({{ .PodSubnet }} replaced); optional.
-	CNIManifest  string        `yaml:"cniManifest"`
-	WaitForReady time.Duration `yaml:"waitForReady"` // required, > 0
-	Nodes        []SSHNode     `yaml:"nodes"`
-	// Attach uses the kubeadm cluster already on the machines instead of
-	// making one: its admin kubeconfig is read from the first
-	// control-plane machine, nothing is installed, labelled or reset, and
-	// the cluster is left as the drills leave it. The drills break its
-	// control plane, so MayBreak must say, explicitly, that they may;
-	// kubeadmConfig, kubernetesVersion and podSubnet are not needed.
-	Attach   bool `yaml:"attach"`
-	MayBreak bool `yaml:"mayBreak"`
-}
-
-// AWSCluster is a cluster on EC2 instances the harness launches (one per
-// node, in the subnet of the node's availability zone), bootstrapped with
-// kubeadm over SSH as an sshCluster is, and terminated at the end.
-type AWSCluster struct {
-	// ClusterName names the cluster (the firedrill:cluster tag of its
-	// instances, its kubeconfig); required, a DNS label.
-	ClusterName  string `yaml:"clusterName"`
-	Region       string `yaml:"region"`       // required, e.g. eu-west-1
-	InstanceType string `yaml:"instanceType"` // required, e.g. m6i.large
-	// Image is the AMI: Linux with containerd, kubelet and kubeadm, and
-	// cloud-init printing the SSH host keys on the console; required.
-	Image string `yaml:"image"`
-	// KeyPair is the EC2 key pair's name; SSHKey the path of its private
-	// key (FIREDRILL_AWS_SSH_KEY overrides it); SSHUser the login (default
-	// root). All required but SSHUser.
-	KeyPair        string   `yaml:"keyPair"`
-	SSHKey         string   `yaml:"sshKey"`
-	SSHUser        string   `yaml:"sshUser"`
-	SecurityGroups []string `yaml:"securityGroups"` // required, at least one
-	// Zones are the availability zones nodes go to, each with its subnet;
-	// required, every node's zone among them.
-	Zones []AWSZone `yaml:"zones"`
-	// ControlPlaneEndpoint is the API's address for clients and joining
-	// nodes (host:port of a load balancer in front of the control-plane
-	// instances); empty uses the first control-plane instance's, which a
-	// lost zone may take with it.
-	ControlPlaneEndpoint string `yaml:"controlPlaneEndpoint"`
-	// KubeadmConfig, KubernetesVersion, PodSubnet, CNIManifest and
-	// WaitForReady are as in sshCluster.
-	KubeadmConfig     string        `yaml:"kubeadmConfig"`
-	KubernetesVersion string        `yaml:"kubernetesVersion"`
-	PodSubnet         string        `yaml:"podSubnet"`
-	CNIManifest       string        `yaml:"cniManifest"`
-	WaitForReady      time.Duration `yaml:"waitForReady"`
-	Nodes             []KindNode    `yaml:"nodes"`
-}
-
-// AWSZone is an availability zone and the subnet nodes there are launched
-// in.
-type AWSZone struct {
-	Name   string `yaml:"name"`
-	Subnet string `yaml:"subnet"`
-}
-
-// SSHNode is one node: its role, zone and, optionally, the inventory's
-// host it is made on (default: the hosts in order).
-type SSHNode struct {
-	Role string `yaml:"role"`
-	Zone string `yaml:"zone"`
-	Host string `yaml:"host"`
-}
-
-// KindCluster is a kind cluster's shape.
-type KindCluster struct {
-	// ClusterName of the kind cluster; required, a DNS label. The harness only
-	// ever reuses or deletes a cluster of this name that it created itself.
-	ClusterName string `yaml:"clusterName"`
-	// NodeImage; optional, KIND_NODE_IMAGE overrides it; one of the two is
-	// needed at run time.
-	NodeImage string `yaml:"nodeImage"`
-	// WaitForReady bounds cluster creation's readiness wait; required, > 0.
-	WaitForReady time.Duration `yaml:"waitForReady"`
-	// Nodes; required, at least one control-plane.
-	Nodes []KindNode `yaml:"nodes"`
-	// Network, optional: the cluster gets a docker network of its own with
-	// fixed subnets instead of kind's shared one, so that a rebooted node
-	// can be given back its address (kind issue 1689: docker hands a
-	// restarted container whatever address is free, and etcd's peers and
-	// the load balancer keep the old one).
-	Network *KindNetwork `yaml:"network"`
-}
-
-// KindNetwork is a docker network made for one cluster.
-type KindNetwork struct {
-	// Name of the docker network; required, a DNS-1123 label.
-	Name string `yaml:"name"`
-	// Subnet (IPv4) and SubnetV6 (IPv6), both required: docker pins an
-	// address only on a network whose subnets the user chose, and kind's
-	// nodes are dual-stack.
-	Subnet   string `yaml:"subnet"`
-	SubnetV6 string `yaml:"subnetV6"`
-}
-
-// KindNode is one node; Zone becomes the topology.kubernetes.io/zone label.
-type KindNode struct {
-	Role string `yaml:"role"` // control-plane or worker
-	Zone string `yaml:"zone"` // required
+	return p.Cluster.NodeShapes()
 }
 
 // BudgetOverride replaces Max, Min and/or LowerBound of one scenario's

@@ -482,52 +482,28 @@ func unitWant(unit timeline.Unit) string {
 // dnsLabel is an RFC 1123 label, as Kubernetes checks it.
 var dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 
-var providers = []string{ProviderKind, ProviderSSH, ProviderAWS}
-
-var nodeRoles = []string{RoleControlPlane, RoleWorker}
-
-func (d *doc) validateProfile(p *ClusterProfile) {
+// validateProfile checks a profile; list is the registered providers'
+// formats it was decoded with.
+func (d *doc) validateProfile(p *ClusterProfile, list []ProviderFormat) {
 	d.checkName(p.Name)
+	providers := providerNames(list)
+	i := slices.Index(providers, p.Provider)
 	switch {
 	case p.Provider == "":
 		d.errorf("provider", "required: %s", quoteList(providers))
-	case !slices.Contains(providers, p.Provider):
+	case i < 0:
 		d.errorf("provider", "unknown provider %q: want %s", p.Provider, quoteList(providers))
-	}
-	if p.Provider == ProviderKind {
-		if p.KindCluster == nil {
-			d.errorf("kindCluster", "required for provider %q (clusterName, waitForReady, nodes)", ProviderKind)
-		} else {
-			d.checkKindCluster(p.KindCluster)
-		}
-	}
-	if p.Provider == ProviderSSH {
-		if p.SSHCluster == nil {
-			d.errorf("sshCluster", "required for provider %q (clusterName, inventory, kubeadmConfig, kubernetesVersion, podSubnet, waitForReady, nodes)", ProviderSSH)
-		} else {
-			d.checkSSHCluster(p.SSHCluster)
-		}
-	}
-	if p.Provider == ProviderAWS {
-		if p.AWSCluster == nil {
-			d.errorf("awsCluster", "required for provider %q (clusterName, region, instanceType, image, keyPair, sshKey, securityGroups, zones, kubeadmConfig, kubernetesVersion, podSubnet, waitForReady, nodes)", ProviderAWS)
-		} else {
-			d.checkAWSCluster(p.AWSCluster)
-		}
+	case p.Cluster == nil:
+		d.errorf(list[i].Key, "required for provider %q (%s)", p.Provider, list[i].Needs)
+	default:
+		p.Cluster.Check(&Fields{d: d, at: list[i].Key})
 	}
 	// A provider's block on another known provider is a mistake; on an
 	// unknown provider the provider itself is.
-	if slices.Contains(providers, p.Provider) {
-		for _, block := range []struct {
-			field, provider string
-			set             bool
-		}{
-			{"kindCluster", ProviderKind, p.KindCluster != nil},
-			{"sshCluster", ProviderSSH, p.SSHCluster != nil},
-			{"awsCluster", ProviderAWS, p.AWSCluster != nil},
-		} {
-			if block.set && block.provider != p.Provider {
-				d.errorf(block.field, "only for provider %q", block.provider)
+	if i >= 0 {
+		for _, f := range list {
+			if _, set := p.blocks[f.Key]; set && f.Name != p.Provider {
+				d.errorf(f.Key, "only for provider %q", f.Name)
 			}
 		}
 	}
@@ -589,38 +565,6 @@ func (d *doc) checkDNSLabel(path, v, example string) bool {
 	return false
 }
 
-func (d *doc) checkSSHCluster(c *SSHCluster) {
-	d.checkDNSLabel("sshCluster.clusterName", c.ClusterName, "firedrill-ssh")
-	switch {
-	case c.Attach && !c.MayBreak:
-		d.errorf("sshCluster.mayBreak", "required with attach: true: the drills break the attached cluster's control plane; set mayBreak: true to say they may")
-	case c.MayBreak && !c.Attach:
-		d.errorf("sshCluster.mayBreak", "only with attach: true (a cluster the harness makes is its own to break)")
-	}
-	if !c.Attach {
-		d.requireString("sshCluster.kubeadmConfig", c.KubeadmConfig)
-		d.checkKubernetesVersion("sshCluster.kubernetesVersion", c.KubernetesVersion)
-	}
-	d.checkPodSubnet("sshCluster.podSubnet", c.PodSubnet, !c.Attach)
-	d.positive("sshCluster.waitForReady", c.WaitForReady)
-	if len(c.Nodes) == 0 {
-		d.errorf("sshCluster.nodes", "required: at least one node, the first a control-plane")
-		return
-	}
-	for i, n := range c.Nodes {
-		path := fmt.Sprintf("sshCluster.nodes[%d]", i)
-		if !slices.Contains(nodeRoles, n.Role) {
-			d.errorf(path+".role", "want %s, got %q", quoteList(nodeRoles), n.Role)
-		}
-		if n.Zone == "" {
-			d.errorf(path+".zone", "required: the node's topology.kubernetes.io/zone")
-		}
-	}
-	if c.Nodes[0].Role != RoleControlPlane {
-		d.errorf("sshCluster.nodes[0].role", "the first node must be a control-plane node: kubeadm init runs there (or, attached, the admin kubeconfig is read there)")
-	}
-}
-
 // kubernetesVersion is a release as kubeadm takes it: it goes into the
 // kubeadm configuration and the package commands on the machines.
 var kubernetesVersion = regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?$`)
@@ -642,106 +586,5 @@ func (d *doc) checkPodSubnet(path, v string, required bool) {
 	}
 	if _, err := netip.ParsePrefix(v); err != nil {
 		d.errorf(path, "not a CIDR: %v", err)
-	}
-}
-
-func (d *doc) checkAWSCluster(c *AWSCluster) {
-	d.checkDNSLabel("awsCluster.clusterName", c.ClusterName, "firedrill-aws")
-	for _, f := range [][2]string{{"region", c.Region}, {"instanceType", c.InstanceType}, {"image", c.Image},
-		{"keyPair", c.KeyPair}, {"sshKey", c.SSHKey}, {"kubeadmConfig", c.KubeadmConfig}} {
-		d.requireString("awsCluster."+f[0], f[1])
-	}
-	d.checkKubernetesVersion("awsCluster.kubernetesVersion", c.KubernetesVersion)
-	if len(c.SecurityGroups) == 0 {
-		d.errorf("awsCluster.securityGroups", "required: at least one security group id (sg-...) that lets the harness reach SSH and the API, and the nodes each other")
-	}
-	d.checkPodSubnet("awsCluster.podSubnet", c.PodSubnet, true)
-	d.positive("awsCluster.waitForReady", c.WaitForReady)
-	zones := map[string]bool{}
-	for i, z := range c.Zones {
-		path := fmt.Sprintf("awsCluster.zones[%d]", i)
-		d.requireString(path+".name", z.Name)
-		d.requireString(path+".subnet", z.Subnet)
-		if zones[z.Name] {
-			d.errorf(path+".name", "zone %q is listed twice", z.Name)
-		}
-		zones[z.Name] = true
-	}
-	if len(c.Nodes) == 0 {
-		d.errorf("awsCluster.nodes", "required: at least one node, the first a control-plane")
-		return
-	}
-	for i, n := range c.Nodes {
-		path := fmt.Sprintf("awsCluster.nodes[%d]", i)
-		if !slices.Contains(nodeRoles, n.Role) {
-			d.errorf(path+".role", "want %s, got %q", quoteList(nodeRoles), n.Role)
-		}
-		if !zones[n.Zone] {
-			d.errorf(path+".zone", "%q is not one of awsCluster.zones", n.Zone)
-		}
-	}
-	if c.Nodes[0].Role != RoleControlPlane {
-		d.errorf("awsCluster.nodes[0].role", "the first node must be a control-plane node: kubeadm init runs there")
-	}
-}
-
-func (d *doc) checkKindCluster(k *KindCluster) {
-	d.checkDNSLabel("kindCluster.clusterName", k.ClusterName, "firedrill")
-	d.positive("kindCluster.waitForReady", k.WaitForReady)
-	if k.Network != nil {
-		d.checkKindNetwork(k.Network)
-	}
-	if len(k.Nodes) == 0 {
-		d.errorf("kindCluster.nodes", "required: at least one node, one of them a control-plane")
-		return
-	}
-	controlPlanes, badRoles := 0, 0
-	for i, n := range k.Nodes {
-		path := fmt.Sprintf("kindCluster.nodes[%d]", i)
-		switch {
-		case n.Role == "":
-			d.errorf(path+".role", "required: %s", quoteList(nodeRoles))
-			badRoles++
-		case !slices.Contains(nodeRoles, n.Role):
-			d.errorf(path+".role", "unknown role %q: want %s", n.Role, quoteList(nodeRoles))
-			badRoles++
-		case n.Role == RoleControlPlane:
-			controlPlanes++
-		}
-		if n.Zone == "" {
-			d.errorf(path+".zone", "required: the node's topology.kubernetes.io/zone")
-		}
-	}
-	if controlPlanes == 0 && badRoles == 0 {
-		d.errorf("kindCluster.nodes", "needs at least one control-plane node")
-	}
-}
-
-func (d *doc) checkKindNetwork(n *KindNetwork) {
-	if d.checkDNSLabel("kindCluster.network.name", n.Name, "firedrill-ha") && slices.Contains([]string{"kind", "bridge", "host", "none"}, n.Name) {
-		d.errorf("kindCluster.network.name", "%q is shared with others: give the cluster a network of its own", n.Name)
-	}
-	for _, f := range []struct {
-		field, value string
-		v4           bool
-	}{{"subnet", n.Subnet, true}, {"subnetV6", n.SubnetV6, false}} {
-		path := "kindCluster.network." + f.field
-		family := "IPv6"
-		if f.v4 {
-			family = "IPv4"
-		}
-		if f.value == "" {
-			d.errorf(path, "required: an %s subnet in CIDR form that no other docker network uses", family)
-			continue
-		}
-		prefix, err := netip.ParsePrefix(f.value)
-		switch {
-		case err != nil:
-			d.errorf(path, "not a subnet in CIDR form: %v", err)
-		case prefix.Addr().Is4() != f.v4:
-			d.errorf(path, "must be an %s subnet, got %q", family, f.value)
-		case prefix.Masked() != prefix:
-			d.errorf(path, "has host bits set: did you mean %s?", prefix.Masked())
-		}
 	}
 }

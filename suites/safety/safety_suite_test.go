@@ -220,7 +220,7 @@ var _ = Describe("a cluster firedrill did not make", Ordered, func() {
 		defer os.Unsetenv("FIREDRILL_STATE")
 		foreign = kind.NewProvider(GinkgoWriter)
 		_, _, err := foreign.Up(ctx, cluster.UpInput{KubeconfigDir: GinkgoT().TempDir(), Spec: cluster.Spec{
-			Name: clusterName, Profile: "team-dev", Image: os.Getenv("KIND_NODE_IMAGE"), WaitForReady: 3 * time.Minute,
+			Name: clusterName, Profile: "team-dev", Settings: &kind.Settings{Image: os.Getenv("KIND_NODE_IMAGE")}, WaitForReady: 3 * time.Minute,
 			Nodes: []cluster.NodeSpec{{Role: cluster.RoleControlPlane, Zone: "zone-a"}, {Role: cluster.RoleWorker, Zone: "zone-a"}}}})
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(func(ctx SpecContext) {

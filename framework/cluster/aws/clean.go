@@ -3,9 +3,11 @@ package aws
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -13,7 +15,38 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/firedrill/firedrill/framework/cluster"
 )
+
+// sweep is `firedrill clean --provider aws`: Leftovers of a region.
+var sweep = &cluster.Sweep{
+	What: "look in EC2 for instances and network ACLs any firedrill run made (tagged firedrill:cluster) instead",
+	Usage: `With --provider aws: lists the EC2 instances of --region that this machine's records name, launched more
+than --older-than ago, and the network ACLs it recorded that still cut a zone off; with --yes it terminates
+those instances and moves each subnet back to its own ACL. What carries firedrill's tags without being in
+this machine's records is named "not ours", with the command to remove it on purpose, and left.`,
+	Flags: func(fs *flag.FlagSet) func(context.Context, cluster.SweepInput) error {
+		region := fs.String("region", os.Getenv("AWS_REGION"), "with --provider aws: the region (default $AWS_REGION)")
+		olderThan := fs.Duration("older-than", 6*time.Hour, "with --provider aws: only what was made longer ago (younger may be a run's still going)")
+		return func(ctx context.Context, in cluster.SweepInput) error {
+			if *region == "" {
+				return &cluster.UsageError{Msg: "--provider aws needs --region (or AWS_REGION)"}
+			}
+			p := NewProvider(Options{Out: in.Out, StateDir: in.StateDir})
+			found, err := p.Leftovers(ctx, LeftoversInput{Region: *region, OlderThan: *olderThan, Terminate: in.Apply, Out: in.Out})
+			switch {
+			case err != nil:
+				return err
+			case len(found) == 0:
+				fmt.Fprintf(in.Out, "no firedrill instances or network ACLs older than %s in %s\n", *olderThan, *region)
+			case !in.Apply:
+				fmt.Fprintf(in.Out, "%d found; with --yes the instances are terminated and each subnet goes back to its own network ACL\n", len(found))
+			}
+			return nil
+		}
+	},
+}
 
 // Leftover is what some firedrill run made and did not undo (a run
 // killed with kill -9, a CI job cancelled, another machine's run): an

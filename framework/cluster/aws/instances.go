@@ -158,8 +158,8 @@ func (p *Provider) untagged(ctx context.Context, ec *ec2.Client, id, name string
 // its zone, every one tagged, and waits until they run. Each instance is
 // recorded as soon as EC2 named it; the client token makes a retried
 // launch of the same node in the same run launch nothing twice.
-func (p *Provider) launch(ctx context.Context, ec *ec2.Client, spec cluster.Spec, rec *record) ([]instance, error) {
-	is := spec.Instances
+func (p *Provider) launch(ctx context.Context, ec *ec2.Client, spec cluster.Spec, runID string, rec *record) ([]instance, error) {
+	is := settingsOf(spec).Instances
 	start := time.Now()
 	fmt.Fprintf(p.opts.Out, "launching %d EC2 instances (%s, %s) in %s for cluster %s\n", len(spec.Nodes), is.InstanceType, is.Image, is.Region, spec.Name)
 	var launched []string
@@ -169,7 +169,7 @@ func (p *Provider) launch(ctx context.Context, ec *ec2.Client, spec cluster.Spec
 			{Key: aws.String("Name"), Value: aws.String(node)},
 			{Key: aws.String(TagCluster), Value: aws.String(spec.Name)},
 			{Key: aws.String(TagProfile), Value: aws.String(spec.Profile)},
-			{Key: aws.String(TagRun), Value: aws.String(is.RunID)},
+			{Key: aws.String(TagRun), Value: aws.String(runID)},
 			{Key: aws.String(TagNode), Value: aws.String(node)},
 		}
 		out, err := ec.RunInstances(ctx, &ec2.RunInstancesInput{
@@ -180,7 +180,7 @@ func (p *Provider) launch(ctx context.Context, ec *ec2.Client, spec cluster.Spec
 			MaxCount:         aws.Int32(1),
 			SubnetId:         aws.String(is.Subnets[n.Zone]),
 			SecurityGroupIds: is.SecurityGroups,
-			ClientToken:      aws.String(clientToken(is.RunID, node)),
+			ClientToken:      aws.String(clientToken(runID, node)),
 			TagSpecifications: []types.TagSpecification{
 				{ResourceType: types.ResourceTypeInstance, Tags: tags},
 				{ResourceType: types.ResourceTypeVolume, Tags: tags},

@@ -42,7 +42,7 @@ const (
 
 // ErrDryRun ends Up in a dry run once the instances are "launched": what
 // follows (host keys, kubeadm over SSH) needs real machines.
-var ErrDryRun = errors.New("dry run: no instances were launched, so the cluster is not made")
+var ErrDryRun = fmt.Errorf("%w: no instances were launched, so the cluster is not made", cluster.ErrDryRun)
 
 // Options configure the provider; the zero value of each field is the
 // default.
@@ -186,10 +186,11 @@ func nodeName(spec cluster.Spec, i int) string {
 // anything is launched.
 func (p *Provider) Up(ctx context.Context, in cluster.UpInput) (cluster.Cluster, bool, error) {
 	spec := in.Spec
-	is := spec.Instances
-	if is == nil || spec.Machines == nil {
+	set := settingsOf(spec)
+	if set == nil {
 		return nil, false, fmt.Errorf("profile %s: the aws provider needs instances (region, image, subnets) and a kubeadm configuration", spec.Profile)
 	}
+	is := &set.Instances
 	for i, n := range spec.Nodes {
 		if is.Subnets[n.Zone] == "" {
 			return nil, false, fmt.Errorf("profile %s: node %d is in zone %q, which has no subnet", spec.Profile, i, n.Zone)
@@ -230,13 +231,13 @@ func (p *Provider) Up(ctx context.Context, in cluster.UpInput) (cluster.Cluster,
 			return nil, false, err
 		}
 	}
-	rec = record{Cluster: spec.Name, Profile: spec.Profile, Region: is.Region, Run: is.RunID, Created: time.Now().UTC(),
-		Instances: map[string]string{}, Subnets: is.Subnets, PodSubnet: spec.Machines.PodSubnet}
+	rec = record{Cluster: spec.Name, Profile: spec.Profile, Region: is.Region, Run: in.RunID, Created: time.Now().UTC(),
+		Instances: map[string]string{}, Subnets: is.Subnets, PodSubnet: set.Machines.PodSubnet}
 	if err := p.writeRecord(rec); err != nil {
 		return nil, false, err
 	}
 	// From here on the caller owns what was launched, also on an error.
-	instances, err := p.launch(ctx, ec, spec, &rec)
+	instances, err := p.launch(ctx, ec, spec, in.RunID, &rec)
 	if err != nil {
 		return nil, true, err
 	}
@@ -249,7 +250,7 @@ func (p *Provider) Up(ctx context.Context, in cluster.UpInput) (cluster.Cluster,
 		}
 		return nil, false, ErrDryRun
 	}
-	c, _, err := p.handOver(ctx, cluster.UpInput{Spec: spec, KubeconfigDir: in.KubeconfigDir}, rec, instances)
+	c, _, err := p.handOver(ctx, cluster.UpInput{Spec: spec, KubeconfigDir: in.KubeconfigDir, RunID: in.RunID}, rec, instances)
 	return c, true, err
 }
 
@@ -258,17 +259,18 @@ func (p *Provider) Up(ctx context.Context, in cluster.UpInput) (cluster.Cluster,
 // cluster on them.
 func (p *Provider) handOver(ctx context.Context, in cluster.UpInput, rec record, instances []instance) (cluster.Cluster, bool, error) {
 	spec := in.Spec
-	ec, err := p.client(ctx, spec.Instances.Region)
+	set := settingsOf(spec)
+	ec, err := p.client(ctx, set.Instances.Region)
 	if err != nil {
 		return nil, false, err
 	}
-	inventory, err := p.writeInventory(ctx, ec, spec, instances)
+	inventory, err := p.writeInventory(ctx, ec, spec.Name, set.Instances, instances)
 	if err != nil {
 		return nil, false, err
 	}
-	machines := *spec.Machines
+	machines := set.Machines
 	machines.Inventory = inventory
-	spec.Machines = &machines
+	spec.Settings = &machines
 	byName := map[string]instance{}
 	for _, i := range instances {
 		byName[i.node] = i
@@ -286,15 +288,15 @@ func (p *Provider) handOver(ctx context.Context, in cluster.UpInput, rec record,
 		return nil, created, fmt.Errorf("cluster %s: the ssh provider returned a %T", spec.Name, c)
 	}
 	return &Cluster{Cluster: sc, name: spec.Name, p: p, ec: ec, instances: byName,
-		run: spec.Instances.RunID, region: spec.Instances.Region, subnets: spec.Instances.Subnets, podSubnet: spec.Machines.PodSubnet}, created, err
+		run: in.RunID, region: set.Instances.Region, subnets: set.Instances.Subnets, podSubnet: set.Machines.PodSubnet}, created, err
 }
 
 // writeInventory writes the ssh provider's inventory of the instances and
 // a known_hosts file with the host keys each instance printed on its
 // console at first boot: the keys are trusted because the cloud's API
 // says they are the instance's, never on first use.
-func (p *Provider) writeInventory(ctx context.Context, ec *ec2.Client, spec cluster.Spec, instances []instance) (string, error) {
-	dir := p.dir(spec.Name)
+func (p *Provider) writeInventory(ctx context.Context, ec *ec2.Client, name string, is InstancesSpec, instances []instance) (string, error) {
+	dir := p.dir(name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
@@ -308,8 +310,8 @@ func (p *Provider) writeInventory(ctx context.Context, ec *ec2.Client, spec clus
 		for _, k := range keys {
 			known = append(known, i.address+" "+k)
 		}
-		inv.Hosts = append(inv.Hosts, ssh.Host{Name: i.node, Address: i.address, User: spec.Instances.User,
-			KeyPath: spec.Instances.KeyPath, KnownHostsPath: filepath.Join(dir, "known_hosts")})
+		inv.Hosts = append(inv.Hosts, ssh.Host{Name: i.node, Address: i.address, User: is.User,
+			KeyPath: is.KeyPath, KnownHostsPath: filepath.Join(dir, "known_hosts")})
 	}
 	if err := os.WriteFile(filepath.Join(dir, "known_hosts"), []byte(strings.Join(known, "\n")+"\n"), 0o644); err != nil {
 		return "", err

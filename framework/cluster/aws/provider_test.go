@@ -14,14 +14,17 @@ import (
 	"github.com/firedrill/firedrill/framework/cluster/ssh"
 )
 
+// testRun is the run the tests' Up calls are made for.
+const testRun = "20261204-150000"
+
 // haSpec is a three-master cluster across three zones, as
 // clusters/aws-ha.yaml describes one.
 func haSpec() cluster.Spec {
 	return cluster.Spec{Name: "fd-aws", Profile: "aws-ha", WaitForReady: time.Minute,
-		Machines: &cluster.MachinesSpec{KubeadmConfig: "kubeadm.tmpl", KubernetesVersion: "v1.34.4", PodSubnet: "10.244.0.0/16"},
-		Instances: &cluster.InstancesSpec{Region: "eu-west-1", InstanceType: "m6i.large", Image: "ami-0abc", KeyPair: "fd",
-			KeyPath: "/keys/fd.pem", User: "ubuntu", SecurityGroups: []string{"sg-1"}, RunID: "20261204-150000",
-			Subnets: map[string]string{"eu-west-1a": "subnet-a", "eu-west-1b": "subnet-b", "eu-west-1c": "subnet-c"}},
+		Settings: &Settings{Machines: ssh.MachinesSpec{KubeadmConfig: "kubeadm.tmpl", KubernetesVersion: "v1.34.4", PodSubnet: "10.244.0.0/16"},
+			Instances: InstancesSpec{Region: "eu-west-1", InstanceType: "m6i.large", Image: "ami-0abc", KeyPair: "fd",
+				KeyPath: "/keys/fd.pem", User: "ubuntu", SecurityGroups: []string{"sg-1"},
+				Subnets: map[string]string{"eu-west-1a": "subnet-a", "eu-west-1b": "subnet-b", "eu-west-1c": "subnet-c"}}},
 		Nodes: []cluster.NodeSpec{
 			{Role: cluster.RoleControlPlane, Zone: "eu-west-1a"},
 			{Role: cluster.RoleControlPlane, Zone: "eu-west-1b"},
@@ -68,7 +71,7 @@ func TestLaunchAndInventory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	list, err := p.launch(context.Background(), ec, spec, &rec)
+	list, err := p.launch(context.Background(), ec, spec, testRun, &rec)
 	if err != nil {
 		t.Fatalf("launch: %v\n%s", err, out.String())
 	}
@@ -113,7 +116,7 @@ func TestLaunchAndInventory(t *testing.T) {
 		t.Errorf("addresses: the private ones, public or not: %+v", list)
 	}
 
-	path, err := p.writeInventory(context.Background(), ec, spec, list)
+	path, err := p.writeInventory(context.Background(), ec, spec.Name, settingsOf(spec).Instances, list)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +152,7 @@ func TestUpRefusesTaggedInstancesItDidNotLaunch(t *testing.T) {
 	w.on("DescribeInstances", describeReply("", inst{id: "i-other", state: "running", zone: "eu-west-1a", private: "10.0.1.99", cluster: "fd-aws", node: "fd-aws-cp-1"}))
 	var out bytes.Buffer
 	p := testProvider(t, w, &out)
-	_, created, err := p.Up(context.Background(), cluster.UpInput{Spec: haSpec(), Reuse: true, KubeconfigDir: t.TempDir()})
+	_, created, err := p.Up(context.Background(), cluster.UpInput{Spec: haSpec(), RunID: testRun, Reuse: true, KubeconfigDir: t.TempDir()})
 	if err == nil || !strings.Contains(err.Error(), "i-other") || !strings.Contains(err.Error(), "no record") {
 		t.Fatalf("Up: %v, want a refusal naming i-other", err)
 	}
@@ -300,7 +303,7 @@ func TestStopAndRunning(t *testing.T) {
 func TestDryRunPrintsEveryCall(t *testing.T) {
 	var out bytes.Buffer
 	p := NewProvider(Options{Out: &out, StateDir: t.TempDir(), DryRun: true, MinDelay: time.Millisecond, MaxDelay: time.Millisecond})
-	_, created, err := p.Up(context.Background(), cluster.UpInput{Spec: haSpec(), KubeconfigDir: t.TempDir()})
+	_, created, err := p.Up(context.Background(), cluster.UpInput{Spec: haSpec(), RunID: testRun, KubeconfigDir: t.TempDir()})
 	if !errors.Is(err, ErrDryRun) || created {
 		t.Fatalf("Up in a dry run: created %v, %v; want ErrDryRun", created, err)
 	}
@@ -354,7 +357,7 @@ func TestInterruptedLaunchIsTerminated(t *testing.T) {
 	}
 	var out bytes.Buffer
 	p := testProvider(t, w, &out)
-	_, created, err := p.Up(ctx, cluster.UpInput{Spec: haSpec(), KubeconfigDir: t.TempDir()})
+	_, created, err := p.Up(ctx, cluster.UpInput{Spec: haSpec(), RunID: testRun, KubeconfigDir: t.TempDir()})
 	if !errors.Is(err, context.Canceled) || !created {
 		t.Fatalf("Up interrupted: created %v, %v; want created and context.Canceled", created, err)
 	}
@@ -442,7 +445,7 @@ func TestUpRefusesTaggedInstancesNotInItsRecord(t *testing.T) {
 			if err := p.writeRecord(record{Cluster: "fd-aws", Region: "eu-west-1", Instances: tc.recorded}); err != nil {
 				t.Fatal(err)
 			}
-			_, created, err := p.Up(context.Background(), cluster.UpInput{Spec: haSpec(), Reuse: tc.reuse, KubeconfigDir: t.TempDir()})
+			_, created, err := p.Up(context.Background(), cluster.UpInput{Spec: haSpec(), RunID: testRun, Reuse: tc.reuse, KubeconfigDir: t.TempDir()})
 			if err == nil {
 				t.Fatal("Up: no error, want a refusal")
 			}

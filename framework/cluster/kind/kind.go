@@ -128,7 +128,8 @@ func (p *Provider) Up(ctx context.Context, in cluster.UpInput) (c cluster.Cluste
 		}
 		// An unhealthy cluster firedrill made was deleted: create anew.
 	}
-	image := spec.Image
+	settings := settingsOf(spec)
+	image := settings.Image
 	if image == "" {
 		return nil, false, fmt.Errorf("profile %s: no node image: set kindCluster.nodeImage in its profile or KIND_NODE_IMAGE", spec.Profile)
 	}
@@ -136,22 +137,22 @@ func (p *Provider) Up(ctx context.Context, in cluster.UpInput) (c cluster.Cluste
 	// The record comes first: a Ctrl-C during kind's create must still
 	// find the half-made cluster to be firedrill's.
 	rec := ownership{Cluster: name, Profile: spec.Profile, Created: start}
-	if spec.Network != nil {
+	if settings.Network != nil {
 		// Recorded before it is made, so a creation cut short still
 		// removes it; removeNetwork checks the label anyway.
-		rec.Network = spec.Network.Name
+		rec.Network = settings.Network.Name
 	}
 	if err := writeRecord(rec); err != nil {
 		return nil, false, err
 	}
 	network := ""
-	if spec.Network != nil {
-		network = spec.Network.Name
-		if _, err := ensureNetwork(ctx, *spec.Network, name); err != nil {
+	if n := settings.Network; n != nil {
+		network = n.Name
+		if _, err := ensureNetwork(ctx, *n, name); err != nil {
 			forget(name) // nothing was made
 			return nil, false, err
 		}
-		fmt.Fprintf(p.out, "docker network %s (%s, %s) for kind cluster %s: a reboot keeps each node's address\n", network, spec.Network.Subnet, spec.Network.SubnetV6, name)
+		fmt.Fprintf(p.out, "docker network %s (%s, %s) for kind cluster %s: a reboot keeps each node's address\n", network, n.Subnet, n.SubnetV6, name)
 	}
 	fmt.Fprintf(p.out, "creating kind cluster %s (profile %s, %d nodes, image %s)\n", name, spec.Profile, len(spec.Nodes), image)
 	err = withNetwork(network, func() error {
@@ -214,8 +215,8 @@ func (p *Provider) adopt(ctx context.Context, in cluster.UpInput, kubeconfig str
 			"`kubectl --context kind-%s label nodes --all %s=%s` and run again with REUSE_CLUSTER=1", name, why, name, cluster.ProfileLabel, profile)
 	}
 	network := ""
-	if in.Spec.Network != nil {
-		network = in.Spec.Network.Name
+	if n := settingsOf(in.Spec).Network; n != nil {
+		network = n.Name
 	}
 	c, err := p.open(name, kubeconfig, network)
 	if err != nil {

@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-
-	"github.com/firedrill/firedrill/framework/cluster"
 )
 
 // A cluster of its own network keeps its nodes' addresses across reboots.
@@ -89,7 +87,7 @@ func inspectNetwork(ctx context.Context, name string) (info networkInfo, ok bool
 // ensureNetwork makes the cluster's network, or accepts one the harness
 // made for the same cluster with the same subnets (a creation cut short
 // leaves it). made says whether this call created it.
-func ensureNetwork(ctx context.Context, n cluster.NetworkSpec, clusterName string) (made bool, err error) {
+func ensureNetwork(ctx context.Context, n Network, clusterName string) (made bool, err error) {
 	info, ok, err := inspectNetwork(ctx, n.Name)
 	if err != nil {
 		return false, err

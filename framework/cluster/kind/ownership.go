@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/firedrill/firedrill/framework/cluster"
 )
 
 // ownership is the record a cluster's creation leaves, so that the harness
@@ -30,26 +32,8 @@ type ownership struct {
 	Network string `json:"network,omitempty"`
 }
 
-// StateDir is where ownership records live: $FIREDRILL_STATE, else
-// $XDG_STATE_HOME/firedrill, else ~/.local/state/firedrill. Outside any
-// checkout, so a fresh clone still knows what earlier runs on this machine
-// created.
-func StateDir() string {
-	if d := os.Getenv("FIREDRILL_STATE"); d != "" {
-		return d
-	}
-	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
-		return filepath.Join(d, "firedrill")
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return filepath.Join(os.TempDir(), "firedrill-state")
-	}
-	return filepath.Join(home, ".local", "state", "firedrill")
-}
-
 func recordPath(name string) string {
-	return filepath.Join(StateDir(), "kind-clusters", name+".json")
+	return filepath.Join(cluster.StateDir(), "kind-clusters", name+".json")
 }
 
 func writeRecord(o ownership) error {
@@ -242,7 +226,7 @@ func forgetIfGone(ctx context.Context, rec ownership) {
 // Made implements cluster.Provider: the clusters whose ownership record
 // still matches their containers.
 func (p *Provider) Made(ctx context.Context) ([]string, error) {
-	entries, err := os.ReadDir(filepath.Join(StateDir(), "kind-clusters"))
+	entries, err := os.ReadDir(filepath.Join(cluster.StateDir(), "kind-clusters"))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}

@@ -38,14 +38,9 @@ func TestOwnedContainers(t *testing.T) {
 	}
 }
 
-func TestStateDir(t *testing.T) {
+func TestRecordPath(t *testing.T) {
 	t.Setenv("FIREDRILL_STATE", "/x/state")
 	if got := recordPath("c"); got != "/x/state/kind-clusters/c.json" {
 		t.Errorf("recordPath = %s", got)
-	}
-	t.Setenv("FIREDRILL_STATE", "")
-	t.Setenv("XDG_STATE_HOME", "/xdg")
-	if got := StateDir(); got != "/xdg/firedrill" {
-		t.Errorf("StateDir = %s", got)
 	}
 }

@@ -162,14 +162,14 @@ func hostsOf(spec cluster.Spec, inv *Inventory) ([]Host, error) {
 		if n.Host != "" {
 			var ok bool
 			if h, ok = byName[n.Host]; !ok {
-				return nil, fmt.Errorf("node %d: host %q is not in the inventory %s", i, n.Host, spec.Machines.Inventory)
+				return nil, fmt.Errorf("node %d: host %q is not in the inventory %s", i, n.Host, machinesOf(spec).Inventory)
 			}
 		} else {
 			for next < len(inv.Hosts) && used[inv.Hosts[next].Name] {
 				next++
 			}
 			if next >= len(inv.Hosts) {
-				return nil, fmt.Errorf("profile %s has %d nodes, the inventory %s only %d hosts", spec.Profile, len(spec.Nodes), spec.Machines.Inventory, len(inv.Hosts))
+				return nil, fmt.Errorf("profile %s has %d nodes, the inventory %s only %d hosts", spec.Profile, len(spec.Nodes), machinesOf(spec).Inventory, len(inv.Hosts))
 			}
 			h = inv.Hosts[next]
 		}
@@ -178,7 +178,7 @@ func hostsOf(spec cluster.Spec, inv *Inventory) ([]Host, error) {
 		}
 		if h.Role != "" && h.Role != n.Role || h.Zone != "" && h.Zone != n.Zone {
 			return nil, fmt.Errorf("node %d of profile %s is a %s in %s, but the inventory %s says host %s is a %s in %s",
-				i, spec.Profile, n.Role, n.Zone, spec.Machines.Inventory, h.Name, orAny(h.Role), orAny(h.Zone))
+				i, spec.Profile, n.Role, n.Zone, machinesOf(spec).Inventory, h.Name, orAny(h.Role), orAny(h.Zone))
 		}
 		used[h.Name] = true
 		out = append(out, h)
@@ -200,13 +200,13 @@ func orAny(s string) string {
 // make is refused before any change.
 func (p *Provider) Up(ctx context.Context, in cluster.UpInput) (cluster.Cluster, bool, error) {
 	spec := in.Spec
-	if spec.Machines == nil {
+	if machinesOf(spec) == nil {
 		return nil, false, fmt.Errorf("profile %s: the ssh provider needs machines (an inventory and a kubeadm configuration)", spec.Profile)
 	}
-	if spec.Machines.Inventory == "" {
+	if machinesOf(spec).Inventory == "" {
 		return nil, false, fmt.Errorf("profile %s: no inventory of the machines: set FIREDRILL_SSH_INVENTORY (clusters/ssh-hosts.example.yaml shows its fields)", spec.Profile)
 	}
-	inv, err := ReadInventory(spec.Machines.Inventory)
+	inv, err := ReadInventory(machinesOf(spec).Inventory)
 	if err != nil {
 		return nil, false, err
 	}
@@ -230,7 +230,7 @@ func (p *Provider) Up(ctx context.Context, in cluster.UpInput) (cluster.Cluster,
 		return nil, false, err
 	}
 	kubeconfig := filepath.Join(in.KubeconfigDir, spec.Name+".kubeconfig")
-	if spec.Machines.Attach {
+	if machinesOf(spec).Attach {
 		c, err := p.attach(ctx, spec, machines, kubeconfig)
 		return c, false, err
 	}
@@ -281,16 +281,16 @@ func (p *Provider) create(ctx context.Context, spec cluster.Spec, hosts []Host, 
 		return nil, err
 	}
 	var tmpl *template.Template
-	if spec.Machines.Files != nil {
-		tmpl, err = template.ParseFS(spec.Machines.Files, spec.Machines.KubeadmConfig)
+	if machinesOf(spec).Files != nil {
+		tmpl, err = template.ParseFS(machinesOf(spec).Files, machinesOf(spec).KubeadmConfig)
 	} else {
-		tmpl, err = template.ParseFiles(spec.Machines.KubeadmConfig)
+		tmpl, err = template.ParseFiles(machinesOf(spec).KubeadmConfig)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("kubeadm configuration template: %w", err)
 	}
 	first := hosts[0]
-	endpoint := spec.Machines.ControlPlaneEndpoint
+	endpoint := machinesOf(spec).ControlPlaneEndpoint
 	if endpoint == "" {
 		endpoint = first.Address + ":6443"
 	}
@@ -298,8 +298,8 @@ func (p *Provider) create(ctx context.Context, spec cluster.Spec, hosts []Host, 
 	for i, h := range hosts {
 		var cfg bytes.Buffer
 		err := tmpl.Execute(&cfg, map[string]string{"NodeName": h.Name, "Address": h.Address,
-			"ControlPlaneEndpoint": endpoint, "KubernetesVersion": spec.Machines.KubernetesVersion,
-			"PodSubnet": spec.Machines.PodSubnet, "Role": spec.Nodes[i].Role})
+			"ControlPlaneEndpoint": endpoint, "KubernetesVersion": machinesOf(spec).KubernetesVersion,
+			"PodSubnet": machinesOf(spec).PodSubnet, "Role": spec.Nodes[i].Role})
 		if err != nil {
 			return nil, fmt.Errorf("kubeadm configuration for %s: %w", h.Name, err)
 		}
@@ -315,8 +315,8 @@ func (p *Provider) create(ctx context.Context, spec cluster.Spec, hosts []Host, 
 	if err := p.fetchKubeconfig(ctx, first, kubeconfig); err != nil {
 		return nil, err
 	}
-	if m := spec.Machines.CNIManifest; m != "" {
-		apply := "sed " + shell.Quote("s#{{ .PodSubnet }}#"+spec.Machines.PodSubnet+"#g") + " " + shell.Quote(m) +
+	if m := machinesOf(spec).CNIManifest; m != "" {
+		apply := "sed " + shell.Quote("s#{{ .PodSubnet }}#"+machinesOf(spec).PodSubnet+"#g") + " " + shell.Quote(m) +
 			" | kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f -"
 		if err := p.step(ctx, first, "CNI", apply); err != nil {
 			return nil, err
@@ -479,7 +479,7 @@ func (p *Provider) open(_ context.Context, spec cluster.Spec, hosts []Host, kube
 		return nil, fmt.Errorf("kubeconfig of cluster %s: %w", spec.Name, err)
 	}
 	c := &Cluster{name: spec.Name, hosts: map[string]Host{}, client: p.client, config: cfg, kubeconfig: kubeconfig, out: p.out,
-		endpoint: spec.Machines.ControlPlaneEndpoint}
+		endpoint: machinesOf(spec).ControlPlaneEndpoint}
 	for i, h := range hosts {
 		c.nodes = append(c.nodes, cluster.Node{Name: h.Name, Role: spec.Nodes[i].Role, Zone: spec.Nodes[i].Zone, Address: h.Address})
 		c.hosts[h.Name] = h

@@ -39,7 +39,7 @@ func writeInventory(t *testing.T, h Host) string {
 func spec(inventory string) cluster.Spec {
 	return cluster.Spec{Name: "firedrill-ssh-single", Profile: "ssh-single", WaitForReady: time.Minute,
 		Nodes:    []cluster.NodeSpec{{Role: cluster.RoleControlPlane, Zone: "zone-a"}},
-		Machines: &cluster.MachinesSpec{Inventory: inventory, KubeadmConfig: "unused.tmpl", KubernetesVersion: "v1.34.4", PodSubnet: "10.244.0.0/16"}}
+		Settings: &MachinesSpec{Inventory: inventory, KubeadmConfig: "unused.tmpl", KubernetesVersion: "v1.34.4", PodSubnet: "10.244.0.0/16"}}
 }
 
 // A machine that is a kubelet's node without firedrill's mark belongs to
@@ -91,7 +91,7 @@ func TestDeleteNeedsTheRecord(t *testing.T) {
 
 func TestHostsOf(t *testing.T) {
 	inv := &Inventory{Hosts: []Host{{Name: "a"}, {Name: "b"}, {Name: "c"}}}
-	s := cluster.Spec{Profile: "p", Machines: &cluster.MachinesSpec{Inventory: "inv"},
+	s := cluster.Spec{Profile: "p", Settings: &MachinesSpec{Inventory: "inv"},
 		Nodes: []cluster.NodeSpec{{Host: "c"}, {}, {}}}
 	hosts, err := hostsOf(s, inv)
 	if err != nil || hosts[0].Name != "c" || hosts[1].Name != "a" || hosts[2].Name != "b" {
@@ -122,7 +122,7 @@ func TestLastHexLine(t *testing.T) {
 func TestAttach(t *testing.T) {
 	attach := func(inventory string) cluster.Spec {
 		s := spec(inventory)
-		s.Machines = &cluster.MachinesSpec{Inventory: inventory, Attach: true}
+		s.Settings = &MachinesSpec{Inventory: inventory, Attach: true}
 		return s
 	}
 	p, h, root := testProvider(t)
