@@ -26,6 +26,7 @@ type pool struct {
 	providers map[string]cluster.Provider // by profile provider name
 	connect   func(cluster.Cluster) (kubernetes.Interface, error)
 	dir       string            // kubeconfigs go here (KubeconfigDir)
+	run       string            // the run's ID, which providers tag what they launch with
 	overrides map[string]string // Config.Overrides
 	reuse     bool
 	out       io.Writer
@@ -39,8 +40,8 @@ type pool struct {
 }
 
 func newPool(providers map[string]cluster.Provider, connect func(cluster.Cluster) (kubernetes.Interface, error),
-	dir string, overrides map[string]string, reuse bool, out io.Writer) *pool {
-	return &pool{providers: providers, connect: connect, dir: dir, overrides: overrides, reuse: reuse, out: out,
+	dir, run string, overrides map[string]string, reuse bool, out io.Writer) *pool {
+	return &pool{providers: providers, connect: connect, dir: dir, run: run, overrides: overrides, reuse: reuse, out: out,
 		live: map[string]cluster.Cluster{}, unhealthy: map[string]bool{}, created: map[string]cluster.Provider{}}
 }
 
@@ -83,7 +84,7 @@ func (p *pool) get(ctx context.Context, profile *scenario.ClusterProfile) (clust
 		delete(p.live, profile.Name)
 		delete(p.unhealthy, profile.Name)
 	}
-	c, created, err := prov.Up(ctx, cluster.UpInput{Spec: spec, Reuse: p.reuse, KubeconfigDir: p.dir, RunID: filepath.Base(p.dir)})
+	c, created, err := prov.Up(ctx, cluster.UpInput{Spec: spec, Reuse: p.reuse, KubeconfigDir: p.dir, RunID: p.run})
 	if created {
 		p.created[spec.Name] = prov
 	}

@@ -82,6 +82,7 @@ type fakeProvider struct {
 	exists  map[string]bool // name -> made by this tool
 	deleted []string
 	failUp  error
+	runs    []string // UpInput.RunID of each Up
 }
 
 type fakeCluster struct{ name string }
@@ -92,6 +93,7 @@ func (f fakeCluster) KubeconfigPath() string                        { return "/t
 func (f fakeCluster) Nodes(context.Context) ([]cluster.Node, error) { return nil, nil }
 
 func (p *fakeProvider) Up(_ context.Context, in cluster.UpInput) (cluster.Cluster, bool, error) {
+	p.runs = append(p.runs, in.RunID)
 	if p.failUp != nil {
 		return nil, false, p.failUp
 	}
@@ -183,7 +185,7 @@ func TestPoolDeletesOnlyWhatItCreated(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			prov := &fakeProvider{exists: tc.exists}
 			var out bytes.Buffer
-			p := newPool(map[string]cluster.Provider{"fake": prov}, noAPI, t.TempDir(), map[string]string{fakeEnv: "img"}, tc.reuse, &out)
+			p := newPool(map[string]cluster.Provider{"fake": prov}, noAPI, t.TempDir(), "20261206-101010", map[string]string{fakeEnv: "img"}, tc.reuse, &out)
 			_, err := p.get(ctx, profile("kind-single", "c1"))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("get err = %v, want error %v", err, tc.wantErr)
@@ -200,7 +202,7 @@ func TestPoolDeletesOnlyWhatItCreated(t *testing.T) {
 func TestPoolRecreatesAnUnhealthyCluster(t *testing.T) {
 	ctx := context.Background()
 	prov := &fakeProvider{exists: map[string]bool{}}
-	p := newPool(map[string]cluster.Provider{"fake": prov}, noAPI, t.TempDir(), map[string]string{fakeEnv: "img"}, false, &bytes.Buffer{})
+	p := newPool(map[string]cluster.Provider{"fake": prov}, noAPI, t.TempDir(), "20261206-101010", map[string]string{fakeEnv: "img"}, false, &bytes.Buffer{})
 	prof := profile("kind-single", "c1")
 	if _, err := p.get(ctx, prof); err != nil {
 		t.Fatal(err)
@@ -211,6 +213,11 @@ func TestPoolRecreatesAnUnhealthyCluster(t *testing.T) {
 	}
 	if !slices.Equal(prov.deleted, []string{"c1"}) || !prov.exists["c1"] {
 		t.Errorf("deleted %v, exists %v: want c1 deleted and made again", prov.deleted, prov.exists)
+	}
+	// Providers tag what they launch with the run (aws's firedrill:run),
+	// not with the name of the folder kubeconfigs go to.
+	if want := []string{"20261206-101010", "20261206-101010"}; !slices.Equal(prov.runs, want) {
+		t.Errorf("providers were given the runs %q, want %q", prov.runs, want)
 	}
 }
 

@@ -82,7 +82,7 @@ func NewWith(cfg Config, b Backends) (*Runner, error) {
 	r := &Runner{cfg: cfg, Catalog: catalog, report: rep, connect: b.Connect, attempts: map[string]int{},
 		// Kubeconfigs are credentials: they live in the state folder,
 		// never in the report folder that CI uploads.
-		pool: newPool(b.Providers, b.Connect, KubeconfigDir(cfg.StateDir), cfg.Overrides, cfg.ReuseCluster, cfg.Out)}
+		pool: newPool(b.Providers, b.Connect, KubeconfigDir(cfg.StateDir), rep.ID, cfg.Overrides, cfg.ReuseCluster, cfg.Out)}
 	if cfg.HistoryDir != "" {
 		h, err := report.ReadHistory(cfg.HistoryDir)
 		if err != nil {
