@@ -17,6 +17,7 @@ import (
 	"github.com/firedrill/firedrill/framework/probe"
 	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/report"
+	firedrillrun "github.com/firedrill/firedrill/framework/run"
 	"github.com/firedrill/firedrill/framework/scenario"
 )
 
@@ -32,7 +33,8 @@ func runObserve(args []string, stdout, stderr io.Writer) int {
 	timeout := fs.Duration("timeout", time.Second, "a request not answered in this time counts as down")
 	writeInterval := fs.Duration("write-interval", 250*time.Millisecond, "time between two counter writes")
 	reports := fs.String("reports", "reports", "folder the run's report goes into")
-	image := fs.String("image", envOr("AGNHOST_IMAGE", probe.DefaultImage), "image of the probe workload")
+	// The environment is read once, by run.FromEnv (AGNHOST_IMAGE here).
+	image := fs.String("image", firedrillrun.FromEnv(".").ProbeImage, "image of the probe workload")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: firedrill observe [--context NAME] [--duration 5m] [flags]\n\n"+
 			"Probes an existing cluster like a drill does, without injecting anything, and writes the same report.\n"+
@@ -92,11 +94,4 @@ func runObserve(args []string, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	return exitOK
-}
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
 }

@@ -5,6 +5,7 @@
 package run
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -58,6 +59,14 @@ type Config struct {
 	// (FIREDRILL_HISTORY); budgets that opted in (fromHistory) are derived
 	// from the runs already there. Empty: no history.
 	HistoryDir string
+	// StepSummary is the file GitHub Actions shows on the job's page
+	// (GITHUB_STEP_SUMMARY): the run's summary.md is appended to it.
+	// Empty: none.
+	StepSummary string
+	// CI names the CI job the run is part of (GitHub Actions' repository,
+	// workflow, run and attempt), for the report's environment; empty
+	// outside CI.
+	CI string
 	// Out receives progress lines.
 	Out io.Writer
 }
@@ -77,8 +86,19 @@ func FromEnv(root string) Config {
 		ProbeImage:   envOr("AGNHOST_IMAGE", probe.DefaultImage),
 		StateDir:     cluster.StateDir(),
 		HistoryDir:   os.Getenv("FIREDRILL_HISTORY"),
+		StepSummary:  os.Getenv("GITHUB_STEP_SUMMARY"),
+		CI:           ciJob(),
 		Out:          os.Stdout,
 	}
+}
+
+// ciJob names the GitHub Actions job the run is part of, "" outside one.
+func ciJob() string {
+	if os.Getenv("GITHUB_ACTIONS") != "true" {
+		return ""
+	}
+	return fmt.Sprintf("GitHub Actions %s, workflow %s, run %s attempt %s", os.Getenv("GITHUB_REPOSITORY"),
+		os.Getenv("GITHUB_WORKFLOW"), os.Getenv("GITHUB_RUN_ID"), os.Getenv("GITHUB_RUN_ATTEMPT"))
 }
 
 // folderOrShipped is dir when it is a folder (a checkout of the

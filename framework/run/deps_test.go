@@ -119,3 +119,34 @@ func TestNoProviderNamesInTheCore(t *testing.T) {
 		}
 	}
 }
+
+// The runner reads the environment in one place, FromEnv (config.go):
+// everything else takes its Config, so a test or a front end can set any
+// of it without touching the process's environment.
+func TestEnvironmentIsReadOnlyInConfig(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	for _, file := range files {
+		if strings.HasSuffix(file, "_test.go") || file == "config.go" {
+			continue
+		}
+		f, err := parser.ParseFile(fset, file, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(node ast.Node) bool {
+			sel, ok := node.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			if id, isIdent := sel.X.(*ast.Ident); isIdent && id.Name == "os" &&
+				(sel.Sel.Name == "Getenv" || sel.Sel.Name == "LookupEnv" || sel.Sel.Name == "Environ") {
+				t.Errorf("%s reads the environment (os.%s): read it in FromEnv, into Config", fset.Position(sel.Pos()), sel.Sel.Name)
+			}
+			return true
+		})
+	}
+}

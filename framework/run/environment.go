@@ -24,10 +24,10 @@ import (
 // environment reads where a drill runs: the cluster's Kubernetes version
 // and nodes from its API, and this harness and machine. What cannot be
 // read is named in Error, never guessed.
-func environment(ctx context.Context, client kubernetes.Interface, runID string, profile *scenario.ClusterProfile) *record.Environment {
+func environment(ctx context.Context, client kubernetes.Interface, runID, ci string, profile *scenario.ClusterProfile) *record.Environment {
 	version, commit := harnessVersion()
 	env := &record.Environment{Run: runID, Provider: profile.Provider, Profile: profile.Name,
-		Firedrill: version, Commit: commit, Machine: thisMachine()}
+		Firedrill: version, Commit: commit, Machine: thisMachine(ci)}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	var errs []error
@@ -87,15 +87,12 @@ var harnessVersion = sync.OnceValues(func() (version, commit string) {
 	return version, commit
 })
 
-func thisMachine() record.Machine {
+// thisMachine describes the machine the harness runs on; ci names its
+// CI job (Config.CI).
+func thisMachine(ci string) record.Machine {
 	host, _ := os.Hostname()
-	m := record.Machine{Hostname: host, OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(),
-		Go: runtime.Version(), MemoryBytes: memTotal()}
-	if os.Getenv("GITHUB_ACTIONS") == "true" {
-		m.CI = fmt.Sprintf("GitHub Actions %s, workflow %s, run %s attempt %s", os.Getenv("GITHUB_REPOSITORY"),
-			os.Getenv("GITHUB_WORKFLOW"), os.Getenv("GITHUB_RUN_ID"), os.Getenv("GITHUB_RUN_ATTEMPT"))
-	}
-	return m
+	return record.Machine{Hostname: host, OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(),
+		Go: runtime.Version(), MemoryBytes: memTotal(), CI: ci}
 }
 
 // memTotal is MemTotal of /proc/meminfo in bytes; 0 where there is none.

@@ -139,7 +139,7 @@ func (r *Runner) Execute(ctx context.Context, errOut io.Writer) (code int) {
 		}
 	}
 	fmt.Fprintf(r.cfg.Out, "report: %s\n", filepath.Join(r.Dir(), "report.json"))
-	if err := appendStepSummary(r.Dir()); err != nil {
+	if err := appendStepSummary(r.cfg.StepSummary, r.Dir()); err != nil {
 		fmt.Fprintf(errOut, "run: job summary: %v\n", err)
 	}
 	if errors.Is(ctx.Err(), context.Canceled) {
@@ -150,10 +150,9 @@ func (r *Runner) Execute(ctx context.Context, errOut io.Writer) (code int) {
 }
 
 // appendStepSummary appends the run's summary.md to the file GitHub Actions
-// names in GITHUB_STEP_SUMMARY, when it is set, so the job page shows the
-// verdicts without opening an artifact.
-func appendStepSummary(dir string) error {
-	path := os.Getenv("GITHUB_STEP_SUMMARY")
+// names in GITHUB_STEP_SUMMARY (Config.StepSummary), when it is set, so the
+// job page shows the verdicts without opening an artifact.
+func appendStepSummary(path, dir string) error {
 	if path == "" {
 		return nil
 	}

@@ -305,7 +305,9 @@ func runFakeRepeat(t *testing.T, script func(*world), cancelIn string, cancelAft
 	}
 	fr.prov = &haProvider{w: fr.w}
 	cfg := Config{ScenariosDir: filepath.Join(dir, "scenarios"), ClustersDir: filepath.Join(dir, "clusters"),
-		ReportsDir: filepath.Join(dir, "reports"), ProbeImage: "agnhost", StateDir: filepath.Join(dir, "state"), Repeat: repeat, Out: &fr.out}
+		ReportsDir: filepath.Join(dir, "reports"), ProbeImage: "agnhost", StateDir: filepath.Join(dir, "state"), Repeat: repeat, Out: &fr.out,
+		// The job summary's file as the environment names it: FromEnv reads it.
+		StepSummary: FromEnv(dir).StepSummary}
 	fr.stateDir = cfg.StateDir
 	r, err := NewWith(cfg, Backends{Providers: map[string]cluster.Provider{"kind": fr.prov},
 		Connect: func(cluster.Cluster) (kubernetes.Interface, error) { return fr.w.cs, nil }})

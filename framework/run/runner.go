@@ -128,7 +128,7 @@ func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*record.Drill
 	if err != nil {
 		return r.couldNotRun(ctx, s, c.Name(), limits, fmt.Errorf("cluster %s: %w", c.Name(), err))
 	}
-	env := environment(ctx, client, r.report.ID, profile)
+	env := environment(ctx, client, r.report.ID, r.cfg.CI, profile)
 	spec, _ := Spec(profile, r.cfg.Overrides)
 	// The drill's folder in the run's report (record.Drill.Key).
 	key := record.Drill{Name: s.Name}
