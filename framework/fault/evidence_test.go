@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/internal/fakes"
 	"github.com/firedrill/firedrill/framework/scenario"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
@@ -26,7 +27,9 @@ func TestPauseEvidence(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f, _ := New(scenario.Fault{Action: ActionPause}, scenario.DefaultTimeouts(), nil)
 			ev := &events{}
-			if err := f.Inject(context.Background(), &fakeCluster{notPaused: tc.notPaused}, []cluster.Node{{Name: "a"}}, ev); err != nil {
+			c := newCluster("a")
+			c.NoEffect("Pause", tc.notPaused)
+			if err := f.Inject(context.Background(), c, []cluster.Node{{Name: "a"}}, ev); err != nil {
 				t.Fatal(err)
 			}
 			took, why := timeline.FaultTook(ev.timeline())
@@ -40,47 +43,6 @@ func TestPauseEvidence(t *testing.T) {
 	}
 }
 
-// bootCluster reboots by giving the node a new boot id, unless stuck, and
-// the address in readdress when it has one for the node.
-type bootCluster struct {
-	fakeCluster
-	mu        sync.Mutex
-	boots     map[string]int
-	stuck     bool
-	addresses map[string]string
-	readdress map[string]string
-}
-
-func (b *bootCluster) Nodes(context.Context) ([]cluster.Node, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var out []cluster.Node
-	for name, a := range b.addresses {
-		out = append(out, cluster.Node{Name: name, Address: a})
-	}
-	return out, nil
-}
-
-func (b *bootCluster) Reboot(_ context.Context, n cluster.Node) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if !b.stuck {
-		b.boots[n.Name]++
-	}
-	if a, ok := b.readdress[n.Name]; ok {
-		b.addresses[n.Name] = a
-	}
-	return nil
-}
-
-func (b *bootCluster) Start(context.Context, cluster.Node) error { return nil }
-
-func (b *bootCluster) BootID(_ context.Context, n cluster.Node) (string, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return fmt.Sprintf("boot-%d", b.boots[n.Name]), nil
-}
-
 func TestRebootEvidence(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -89,7 +51,8 @@ func TestRebootEvidence(t *testing.T) {
 	}{{"new boot id", false, true}, {"restart returned, same boot", true, false}} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, _ := New(scenario.Fault{Action: ActionReboot}, scenario.DefaultTimeouts(), nil)
-			c := &bootCluster{boots: map[string]int{}, stuck: tc.stuck}
+			c := newCluster("cp1", "cp2")
+			c.NoEffect("Reboot", tc.stuck) // the restart returns, the node does not boot
 			ev := &events{}
 			if err := f.Inject(context.Background(), c, []cluster.Node{{Name: "cp1"}, {Name: "cp2"}}, ev); err != nil {
 				t.Fatal(err)
@@ -109,9 +72,12 @@ func TestRebootEvidence(t *testing.T) {
 // that came back with another one (kind issue 1689) shows in the figures.
 func TestRebootChecksAddresses(t *testing.T) {
 	f, _ := New(scenario.Fault{Action: ActionReboot}, scenario.DefaultTimeouts(), nil)
-	c := &bootCluster{boots: map[string]int{},
-		addresses: map[string]string{"cp1": "172.18.0.2", "cp2": "172.18.0.3"},
-		readdress: map[string]string{"cp1": "172.18.0.3", "cp2": "172.18.0.2"}}
+	c := fakes.NewCluster("fake", cluster.Node{Name: "cp1", Address: "172.18.0.2"}, cluster.Node{Name: "cp2", Address: "172.18.0.3"})
+	readdress := map[string]string{"cp1": "172.18.0.3", "cp2": "172.18.0.2"}
+	c.After("Reboot", func(_ context.Context, n cluster.Node) error {
+		c.SetAddress(n.Name, readdress[n.Name])
+		return nil
+	})
 	ev := &events{}
 	targets := []cluster.Node{{Name: "cp1", Address: "172.18.0.2"}, {Name: "cp2", Address: "172.18.0.3"}}
 	if err := f.Inject(context.Background(), c, targets, ev); err != nil {
@@ -132,28 +98,25 @@ func TestRebootChecksAddresses(t *testing.T) {
 	}
 }
 
-// execCluster answers pgrep with the pids alive and pkill by replacing
-// them (the kubelet's restart), unless the process survives.
-type execCluster struct {
-	fakeCluster
-	mu       sync.Mutex
-	pids     []string
-	survives bool
-}
-
-func (x *execCluster) Exec(_ context.Context, _ cluster.Node, command string, args ...string) ([]byte, error) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	switch {
-	case command == "pkill":
-		if !x.survives {
-			x.pids = []string{"4242"}
+// killable has the cluster's nodes answer pgrep with the pids alive and
+// pkill by replacing them (the kubelet's restart), unless the process
+// survives.
+func killable(c *fakes.Cluster, pids []string, survives bool) {
+	var mu sync.Mutex
+	c.Commands = func(_ context.Context, _ cluster.Node, argv []string) ([]byte, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case argv[0] == "pkill":
+			if !survives {
+				pids = []string{"4242"}
+			}
+			return nil, nil
+		case argv[0] == "sh" && strings.Contains(strings.Join(argv[1:], " "), "pgrep"):
+			return []byte(strings.Join(pids, "\n")), nil
 		}
-		return nil, nil
-	case command == "sh" && strings.Contains(strings.Join(args, " "), "pgrep"):
-		return []byte(strings.Join(x.pids, "\n")), nil
+		return nil, fmt.Errorf("unexpected command %v", argv)
 	}
-	return nil, fmt.Errorf("unexpected command %s %v", command, args)
 }
 
 func TestKillEvidence(t *testing.T) {
@@ -164,7 +127,8 @@ func TestKillEvidence(t *testing.T) {
 	}{{"process replaced", false, true}, {"process survives", true, false}} {
 		t.Run(tc.name, func(t *testing.T) {
 			k := kill{component: scenario.ComponentAPIServer, gone: 300 * time.Millisecond}
-			c := &execCluster{pids: []string{"101"}, survives: tc.survives}
+			c := newCluster("cp1")
+			killable(c, []string{"101"}, tc.survives)
 			ev := &events{}
 			if err := k.Inject(context.Background(), c, []cluster.Node{{Name: "cp1"}}, ev); err != nil {
 				t.Fatal(err)
@@ -180,34 +144,6 @@ func TestKillEvidence(t *testing.T) {
 	}
 }
 
-// stopCluster stops and starts nodes, unless the stop does not take.
-type stopCluster struct {
-	fakeCluster
-	mu      sync.Mutex
-	stopped map[string]bool
-	ignores bool
-}
-
-func (s *stopCluster) Stop(_ context.Context, n cluster.Node) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.stopped[n.Name] = !s.ignores
-	return nil
-}
-
-func (s *stopCluster) Start(_ context.Context, n cluster.Node) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.stopped[n.Name] = false
-	return nil
-}
-
-func (s *stopCluster) Running(_ context.Context, n cluster.Node) (bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return !s.stopped[n.Name], nil
-}
-
 // A zone is lost only if each of its nodes is off; Recover boots exactly
 // those it stopped.
 func TestStopEvidenceAndRecover(t *testing.T) {
@@ -221,7 +157,8 @@ func TestStopEvidenceAndRecover(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c := &stopCluster{stopped: map[string]bool{}, ignores: tc.ignores}
+			c := newCluster("cp3", "w3")
+			c.NoEffect("Stop", tc.ignores)
 			zone := []cluster.Node{{Name: "cp3"}, {Name: "w3"}}
 			ev := &events{}
 			if err := f.Inject(context.Background(), c, zone, ev); err != nil {
@@ -234,7 +171,7 @@ func TestStopEvidenceAndRecover(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, n := range zone {
-				if c.stopped[n.Name] {
+				if running, _ := c.Running(context.Background(), n); !running {
 					t.Errorf("%s still stopped after Recover", n.Name)
 				}
 			}

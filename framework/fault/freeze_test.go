@@ -8,37 +8,35 @@ import (
 	"testing"
 
 	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/internal/fakes"
 	"github.com/firedrill/firedrill/framework/journal"
 	"github.com/firedrill/firedrill/framework/scenario"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
-// procCluster has one etcd process per node whose state signals change,
-// unless it ignores them.
-type procCluster struct {
-	fakeCluster
-	mu      sync.Mutex
-	state   map[string]string // node -> R or T
-	ignores bool
-}
-
-func (p *procCluster) Exec(_ context.Context, n cluster.Node, command string, args ...string) ([]byte, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	line := command + " " + strings.Join(args, " ")
-	switch {
-	case strings.HasPrefix(line, "pkill -STOP -f ^etcd( |$)"):
-		if !p.ignores {
-			p.state[n.Name] = "T"
+// etcdProcesses has each node run one etcd process, in the state given
+// (node -> R, S or T), whose state signals change, unless it ignores
+// them; the states are the test's to read.
+func etcdProcesses(c *fakes.Cluster, state map[string]string, ignores bool) {
+	var mu sync.Mutex
+	c.Commands = func(_ context.Context, n cluster.Node, argv []string) ([]byte, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		line := strings.Join(argv, " ")
+		switch {
+		case strings.HasPrefix(line, "pkill -STOP -f ^etcd( |$)"):
+			if !ignores {
+				state[n.Name] = "T"
+			}
+			return nil, nil
+		case strings.Contains(line, "pkill -CONT -f '^etcd( |$)'"):
+			state[n.Name] = "R"
+			return nil, nil
+		case strings.Contains(line, "/proc/$p/stat"):
+			return []byte(state[n.Name] + "\n"), nil
 		}
-		return nil, nil
-	case strings.Contains(line, "pkill -CONT -f '^etcd( |$)'"):
-		p.state[n.Name] = "R"
-		return nil, nil
-	case strings.Contains(line, "/proc/$p/stat"):
-		return []byte(p.state[n.Name] + "\n"), nil
+		return nil, fmt.Errorf("unexpected command %s", line)
 	}
-	return nil, fmt.Errorf("unexpected command %s", line)
 }
 
 func TestFreezeHoldsAndThaws(t *testing.T) {
@@ -54,7 +52,9 @@ func TestFreezeHoldsAndThaws(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c := &procCluster{state: map[string]string{"cp1": "S", "cp2": "S", "cp3": "S"}, ignores: tc.ignores}
+			c := newCluster("cp1", "cp2", "cp3")
+			state := map[string]string{"cp1": "S", "cp2": "S", "cp3": "S"}
+			etcdProcesses(c, state, tc.ignores)
 			targets := []cluster.Node{{Name: "cp1"}, {Name: "cp2"}}
 			ev := &events{}
 			if err := f.Inject(context.Background(), c, targets, ev); err != nil {
@@ -69,8 +69,8 @@ func TestFreezeHoldsAndThaws(t *testing.T) {
 			if err := f.Recover(context.Background(), c, targets, ev); err != nil {
 				t.Fatal(err)
 			}
-			if c.state["cp1"] != "R" || c.state["cp2"] != "R" || c.state["cp3"] != "S" {
-				t.Errorf("states after the thaw: %v", c.state)
+			if state["cp1"] != "R" || state["cp2"] != "R" || state["cp3"] != "S" {
+				t.Errorf("states after the thaw: %v", state)
 			}
 			if got := pending(t, dir); len(got) > 0 {
 				t.Errorf("journal after the thaw: %v", got)
@@ -81,24 +81,28 @@ func TestFreezeHoldsAndThaws(t *testing.T) {
 
 // firedrill clean thaws a member a dead run left frozen.
 func TestUndoThaws(t *testing.T) {
-	c := &procCluster{state: map[string]string{"cp1": "T"}}
+	c := newCluster("cp1")
+	state := map[string]string{"cp1": "T"}
+	etcdProcesses(c, state, false)
 	if err := Undo(context.Background(), c, journal.Entry{Node: "cp1", Action: "freeze etcd", Undo: UndoThaw, Shape: "etcd"}); err != nil {
 		t.Fatal(err)
 	}
-	if c.state["cp1"] != "R" {
-		t.Errorf("state %s after the undo, want R", c.state["cp1"])
+	if state["cp1"] != "R" {
+		t.Errorf("state %s after the undo, want R", state["cp1"])
 	}
 }
 
 // A journal entry is text on disk: one whose component is not a known
 // one is refused, and nothing is run on the node.
 func TestUndoThawRefusesAnUnknownComponent(t *testing.T) {
-	c := &procCluster{state: map[string]string{"cp1": "T"}}
+	c := newCluster("cp1")
+	state := map[string]string{"cp1": "T"}
+	etcdProcesses(c, state, false)
 	err := Undo(context.Background(), c, journal.Entry{Node: "cp1", Action: "freeze etcd", Undo: UndoThaw, Shape: "etcd( |$)'; reboot; '"})
 	if err == nil || !strings.Contains(err.Error(), "not undone") {
 		t.Errorf("undo of a planted component: %v, want a refusal", err)
 	}
-	if c.state["cp1"] != "T" {
-		t.Errorf("something ran on the node: state %s", c.state["cp1"])
+	if state["cp1"] != "T" || len(c.Ran()) != 0 {
+		t.Errorf("something ran on the node: state %s, commands %q", state["cp1"], c.Ran())
 	}
 }

@@ -34,7 +34,9 @@ func TestHeldFaultJournal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &fakeCluster{failFor: "b"}
+	c := newCluster("a", "b")
+	c.Fail("Pause", "b", errors.New("docker said no"))
+	c.Fail("Unpause", "b", errors.New("docker said no"))
 	targets := []cluster.Node{{Name: "a"}, {Name: "b"}}
 	_ = f.Inject(context.Background(), c, targets, &events{})
 	// b's pause failed, but it was journaled before acting.
@@ -48,7 +50,7 @@ func TestHeldFaultJournal(t *testing.T) {
 	if got := pending(t, dir); !slices.Equal(got, []string{"pause b undo unpause"}) {
 		t.Fatalf("after a half-failed recover: %v", got)
 	}
-	c.failFor = ""
+	c.Fail("Unpause", "b", nil)
 	if err := f.Recover(context.Background(), c, targets, &events{}); err != nil {
 		t.Fatal(err)
 	}
@@ -57,29 +59,13 @@ func TestHeldFaultJournal(t *testing.T) {
 	}
 }
 
-// cutReboot is a reboot Ctrl-C cut short: docker restart was killed, the
-// node may be left stopped.
-type cutReboot struct {
-	bootCluster
-	started []string
-}
-
-func (c *cutReboot) Reboot(context.Context, cluster.Node) error {
-	return errors.New(`command "docker restart cp1" failed with error: signal: killed`)
-}
-
-func (c *cutReboot) Start(_ context.Context, n cluster.Node) error {
-	c.started = append(c.started, n.Name)
-	return nil
-}
-
 // A reboot that completed needs no undo; one cut short is started again by
 // Recover, and only it.
 func TestRebootCutShortIsStarted(t *testing.T) {
 	dir := t.TempDir()
 	book := journal.NewBook(dir, "kind", "c1", "reboot-it")
 	done, _ := New(scenario.Fault{Action: ActionReboot}, scenario.DefaultTimeouts(), book)
-	whole := &bootCluster{boots: map[string]int{}}
+	whole := newCluster("cp0")
 	if err := done.Inject(context.Background(), whole, []cluster.Node{{Name: "cp0"}}, &events{}); err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +74,10 @@ func TestRebootCutShortIsStarted(t *testing.T) {
 	}
 
 	f, _ := New(scenario.Fault{Action: ActionReboot}, scenario.DefaultTimeouts(), book)
-	c := &cutReboot{bootCluster: bootCluster{boots: map[string]int{}}}
+	// Ctrl-C cut the reboot short: docker restart was killed, the node
+	// may be left stopped.
+	c := newCluster("cp1")
+	c.Fail("Reboot", "cp1", errors.New(`command "docker restart cp1" failed with error: signal: killed`))
 	err := f.Inject(context.Background(), c, []cluster.Node{{Name: "cp1"}}, &events{})
 	if err == nil || !strings.Contains(err.Error(), "signal: killed") {
 		t.Fatalf("Inject err = %v", err)
@@ -99,8 +88,8 @@ func TestRebootCutShortIsStarted(t *testing.T) {
 	if err := f.Recover(context.Background(), c, []cluster.Node{{Name: "cp1"}}, &events{}); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(c.started, []string{"cp1"}) {
-		t.Errorf("started %v, want cp1", c.started)
+	if started := c.Calls("Start"); !slices.Equal(started, []string{"Start cp1"}) {
+		t.Errorf("started %v, want cp1", started)
 	}
 	if got := pending(t, dir); len(got) > 0 {
 		t.Errorf("after recover: %v still open", got)
@@ -109,14 +98,16 @@ func TestRebootCutShortIsStarted(t *testing.T) {
 
 // Undo replays an entry only when the fault is still in place.
 func TestUndoReplaysAnOpenEntry(t *testing.T) {
-	c := &fakeCluster{}
-	c.setPaused("a", true)
+	c := newCluster("a", "b")
+	if err := c.Pause(context.Background(), cluster.Node{Name: "a"}); err != nil {
+		t.Fatal(err)
+	}
 	for _, n := range []string{"a", "b"} {
 		if err := Undo(context.Background(), c, journal.Entry{Node: n, Action: "pause", Undo: UndoUnpause}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if got := strings.Join(c.calls, ","); got != "unpause a" {
+	if got := strings.Join(c.Calls("Unpause"), ","); got != "Unpause a" {
 		t.Errorf("calls %s, want only a unpaused (b was not paused)", got)
 	}
 	if err := Undo(context.Background(), c, journal.Entry{Node: "a", Undo: "melt"}); err == nil {

@@ -4,10 +4,10 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/internal/fakes"
 	"github.com/firedrill/firedrill/framework/journal"
 	"github.com/firedrill/firedrill/framework/scenario"
 	"github.com/firedrill/firedrill/framework/timeline"
@@ -40,41 +40,21 @@ func TestPartitionRules(t *testing.T) {
 	}
 }
 
-// zoneCluster is three zones, one node each, and a load balancer; it runs
-// the partition's shell scripts by remembering which rules are in.
-type zoneCluster struct {
-	fakeCluster
-	mu      sync.Mutex
-	scripts map[string][]string // node -> scripts run
-	in      map[string]bool
-}
-
-func (z *zoneCluster) Endpoints(context.Context) ([]cluster.Endpoint, error) {
-	return []cluster.Endpoint{
+// zones is three zones, one control-plane node each (and the nodes
+// given), and a load balancer on their network.
+func zones(more ...cluster.Node) *fakes.Cluster {
+	c := fakes.NewCluster("fake", append([]cluster.Node{
+		{Name: "cp-a", Role: "control-plane", Zone: "zone-a", Address: "172.29.46.2"},
+		{Name: "cp-b", Role: "control-plane", Zone: "zone-b", Address: "172.29.46.3"},
+		{Name: "cp-c", Role: "control-plane", Zone: "zone-c", Address: "172.29.46.4"},
+	}, more...)...)
+	c.Network = []cluster.Endpoint{
 		{Name: "cp-a", Role: "control-plane", Zone: "zone-a", Addresses: []string{"10.244.0.0/24", "172.29.46.2", "fc00::2"}},
 		{Name: "cp-b", Role: "control-plane", Zone: "zone-b", Addresses: []string{"10.244.1.0/24", "172.29.46.3", "fc00::3"}},
 		{Name: "cp-c", Role: "control-plane", Zone: "zone-c", Addresses: []string{"10.244.2.0/24", "172.29.46.4", "fc00::4"}},
 		{Name: "lb", Addresses: []string{"172.29.46.9", "fc00::9"}},
-	}, nil
-}
-
-func (z *zoneCluster) Exec(_ context.Context, n cluster.Node, _ string, args ...string) ([]byte, error) {
-	z.mu.Lock()
-	defer z.mu.Unlock()
-	script := args[len(args)-1]
-	z.scripts[n.Name] = append(z.scripts[n.Name], script)
-	switch {
-	case strings.Contains(script, "echo in"):
-		if z.in[n.Name] {
-			return []byte("in\n"), nil
-		}
-		return []byte("out\n"), nil
-	case strings.Contains(script, " -I "):
-		z.in[n.Name] = true
-	case strings.Contains(script, " -D "):
-		z.in[n.Name] = false
 	}
-	return []byte("1764378000.123456789\n"), nil
+	return c
 }
 
 // Zone c is cut off from zones a and b and the load balancer, not from
@@ -84,16 +64,17 @@ func TestPartitionCutsTheRestOfTheCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	z := &zoneCluster{scripts: map[string][]string{}, in: map[string]bool{}}
+	z := zones()
+	c := z.Without(fakes.ZonePartitioner) // the cut is made in the nodes
 	zone := []cluster.Node{{Name: "cp-c"}}
 	ev := &events{}
-	if err := f.Inject(context.Background(), z, zone, ev); err != nil {
+	if err := f.Inject(context.Background(), c, zone, ev); err != nil {
 		t.Fatal(err)
 	}
 	if took, why := timeline.FaultTook(ev.timeline()); !took {
 		t.Fatalf("FaultTook: %s", why)
 	}
-	insert := z.scripts["cp-c"][0]
+	insert := z.Ran("cp-c")[0]
 	for _, cut := range []string{"172.29.46.2/32", "172.29.46.3/32", "172.29.46.9/32", "10.244.0.0/24", "10.244.1.0/24", "fc00::9/128"} {
 		if !strings.Contains(insert, cut) {
 			t.Errorf("the cut misses %s: %s", cut, insert)
@@ -104,74 +85,39 @@ func TestPartitionCutsTheRestOfTheCluster(t *testing.T) {
 			t.Errorf("the zone is cut off from itself (%s): %s", own, insert)
 		}
 	}
-	if err := f.Recover(context.Background(), z, zone, ev); err != nil {
+	if err := f.Recover(context.Background(), c, zone, ev); err != nil {
 		t.Fatal(err)
 	}
-	scripts := z.scripts["cp-c"]
+	scripts := z.Ran("cp-c")
 	lift := scripts[len(scripts)-1]
-	if z.in["cp-c"] || strings.ReplaceAll(lift, " -D ", " -I ") == lift || !strings.Contains(lift, "172.29.46.9/32") {
+	if z.Filter("cp-c").Len() != 0 || strings.ReplaceAll(lift, " -D ", " -I ") == lift || !strings.Contains(lift, "172.29.46.9/32") {
 		t.Errorf("the lift does not delete the inject's rules: %s", lift)
 	}
 }
 
-// cloudZones is zoneCluster with two nodes in zone c and a cloud that cuts
-// zones off itself (cluster.ZonePartitioner), counting its calls.
-type cloudZones struct {
-	zoneCluster
-	cut        map[string]bool
-	partitions []string
-	heals      []string
+// cloudZones is zones with a worker in zone c too, on a cloud that cuts
+// zones off itself (cluster.ZonePartitioner).
+func cloudZones() *fakes.Cluster {
+	c := zones(cluster.Node{Name: "worker-c", Zone: "zone-c"})
+	c.ZoneDesc = "an ACL"
+	return c
 }
-
-func (c *cloudZones) Nodes(context.Context) ([]cluster.Node, error) {
-	return []cluster.Node{{Name: "cp-a", Zone: "zone-a"}, {Name: "cp-b", Zone: "zone-b"}, {Name: "cp-c", Zone: "zone-c"}, {Name: "worker-c", Zone: "zone-c"}}, nil
-}
-
-func (c *cloudZones) PartitionZone(_ context.Context, zone string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.partitions = append(c.partitions, zone)
-	c.cut[zone] = true
-	return nil
-}
-
-func (c *cloudZones) HealZone(_ context.Context, zone string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.heals = append(c.heals, zone)
-	if zone == "" {
-		clear(c.cut)
-	}
-	delete(c.cut, zone)
-	return nil
-}
-
-func (c *cloudZones) ZonePartitioned(_ context.Context, zone string) (bool, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.cut[zone], nil
-}
-
-func (c *cloudZones) ZonePartitionDesc() string { return "an ACL" }
 
 // A whole zone on a cloud that cuts zones off is cut there, once for the
 // zone, with no rule inside any node; part of a zone is cut with rules.
 func TestPartitionOfAWholeZoneGoesToTheCloud(t *testing.T) {
-	newCloud := func() *cloudZones {
-		return &cloudZones{zoneCluster: zoneCluster{scripts: map[string][]string{}, in: map[string]bool{}}, cut: map[string]bool{}}
-	}
 	f, err := New(scenario.Fault{Action: ActionPartition}, scenario.DefaultTimeouts(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := newCloud()
+	c := cloudZones()
 	zone := []cluster.Node{{Name: "cp-c", Zone: "zone-c"}, {Name: "worker-c", Zone: "zone-c"}}
 	ev := &events{}
 	if err := f.Inject(context.Background(), c, zone, ev); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(c.partitions, []string{"zone-c"}) || len(c.scripts) != 0 {
-		t.Errorf("zone cut %v times by the cloud, rules run on %v; want once and none", c.partitions, c.scripts)
+	if got := c.Calls("PartitionZone"); !slices.Equal(got, []string{"PartitionZone zone-c"}) || len(c.Ran()) != 0 {
+		t.Errorf("zone cut %v times by the cloud, commands run %v; want once and none", got, c.Ran())
 	}
 	if took, why := timeline.FaultTook(ev.timeline()); !took {
 		t.Fatalf("FaultTook: %s", why)
@@ -182,8 +128,8 @@ func TestPartitionOfAWholeZoneGoesToTheCloud(t *testing.T) {
 	if err := f.Recover(context.Background(), c, zone, ev); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(c.heals, []string{"zone-c"}) || c.cut["zone-c"] {
-		t.Errorf("heals = %v, still cut: %v", c.heals, c.cut)
+	if cut, _ := c.ZonePartitioned(context.Background(), "zone-c"); !slices.Equal(c.Calls("HealZone"), []string{"HealZone zone-c"}) || cut {
+		t.Errorf("heals = %v, still cut: %v", c.Calls("HealZone"), cut)
 	}
 
 	// One node of zone c: the cloud cannot cut less than a zone.
@@ -191,13 +137,13 @@ func TestPartitionOfAWholeZoneGoesToTheCloud(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c = newCloud()
+	c = cloudZones()
 	one := []cluster.Node{{Name: "cp-c", Zone: "zone-c"}}
 	if err := f.Inject(context.Background(), c, one, &events{}); err != nil {
 		t.Fatal(err)
 	}
-	if len(c.partitions) != 0 || !c.in["cp-c"] {
-		t.Errorf("part of a zone: cloud cuts %v, rules in on cp-c: %v; want rules only", c.partitions, c.in["cp-c"])
+	if len(c.Calls("PartitionZone")) != 0 || c.Filter("cp-c").Len() == 0 {
+		t.Errorf("part of a zone: cloud cuts %v, rules on cp-c: %v; want rules only", c.Calls("PartitionZone"), c.Filter("cp-c").Rules("iptables"))
 	}
 }
 
@@ -205,11 +151,15 @@ func TestPartitionOfAWholeZoneGoesToTheCloud(t *testing.T) {
 // before it looks for rules in the node, which it lists with iptables and
 // ip6tables (argv, no script: the packetfilter package parses them).
 func TestUndoRemoveRulesHealsTheZone(t *testing.T) {
-	c := &cloudZones{zoneCluster: zoneCluster{scripts: map[string][]string{}, in: map[string]bool{}}, cut: map[string]bool{"zone-c": true}}
+	c := cloudZones()
+	if err := c.PartitionZone(context.Background(), "zone-c"); err != nil {
+		t.Fatal(err)
+	}
 	if err := Undo(context.Background(), c, journal.Entry{Node: "worker-c", Undo: UndoRemoveRules}); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(c.heals, []string{"zone-c"}) || c.cut["zone-c"] || !slices.Equal(c.scripts["worker-c"], []string{"-S", "-S"}) {
-		t.Errorf("heals %v, cut %v, scripts %v", c.heals, c.cut, c.scripts)
+	cut, _ := c.ZonePartitioned(context.Background(), "zone-c")
+	if !slices.Equal(c.Calls("HealZone"), []string{"HealZone zone-c"}) || cut || !slices.Equal(c.Ran("worker-c"), []string{"iptables -S", "ip6tables -S"}) {
+		t.Errorf("heals %v, cut %v, commands %v", c.Calls("HealZone"), cut, c.Ran())
 	}
 }

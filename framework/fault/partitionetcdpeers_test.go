@@ -2,16 +2,15 @@ package fault
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/internal/fakes"
 	"github.com/firedrill/firedrill/framework/journal"
 	"github.com/firedrill/firedrill/framework/packetfilter"
 	"github.com/firedrill/firedrill/framework/scenario"
@@ -37,100 +36,11 @@ func TestEtcdPeerRules(t *testing.T) {
 	}
 }
 
-// tableCluster keeps each node's iptables and ip6tables rules and runs the
-// packet filter's commands on them, as sh scripts (the fault's) or as
-// argv (clean's and the packet filter's listing and removal). It lists a
-// rule as iptables -S does, with the -m tcp iptables adds.
-type tableCluster struct {
-	fakeCluster
-	mu     sync.Mutex
-	tables map[string]map[string][]string // node -> tool -> rules as given
-	armed  map[string]string              // undo id -> script
-	after  []time.Duration
-}
-
-func newTableCluster() *tableCluster {
-	return &tableCluster{tables: map[string]map[string][]string{}, armed: map[string]string{}}
-}
-
-func (c *tableCluster) rules(node string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.tables[node]["iptables"]) + len(c.tables[node]["ip6tables"])
-}
-
-// do runs one iptables call on node's table; false when -C finds nothing
-// or -D has nothing to delete.
-func (c *tableCluster) do(node, tool, op string, words []string) bool {
-	if c.tables[node] == nil {
-		c.tables[node] = map[string][]string{}
-	}
-	rule := strings.Join(slices.DeleteFunc(slices.Clone(words), func(w string) bool { return w == "" }), " ")
-	rule = strings.Replace(rule, "-p tcp -m tcp ", "-p tcp ", 1)
-	in := slices.Contains(c.tables[node][tool], rule)
-	switch op {
-	case "-I":
-		c.tables[node][tool] = append(c.tables[node][tool], rule)
-	case "-D":
-		c.tables[node][tool] = slices.DeleteFunc(c.tables[node][tool], func(r string) bool { return r == rule })
-	}
-	return in || op == "-I"
-}
-
-func (c *tableCluster) Exec(_ context.Context, n cluster.Node, command string, args ...string) ([]byte, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if command != "sh" {
-		if len(args) == 1 && args[0] == "-S" {
-			var out []string
-			for _, r := range c.tables[n.Name][command] {
-				out = append(out, "-A "+strings.Replace(r, "-p tcp ", "-p tcp -m tcp ", 1))
-			}
-			return []byte("-P INPUT ACCEPT\n" + strings.Join(out, "\n") + "\n"), nil
-		}
-		if !c.do(n.Name, command, args[0], args[1:]) {
-			return nil, fmt.Errorf("%s: Bad rule (does a matching rule exist in that chain?)", command)
-		}
-		return nil, nil
-	}
-	script := args[len(args)-1]
-	allIn := true
-	for _, step := range strings.Split(script, " && ") {
-		step = strings.TrimSuffix(strings.TrimPrefix(step, "("), ")")
-		if _, then, ok := strings.Cut(step, "; then "); ok {
-			step = strings.TrimSuffix(then, "; fi") // -D: only if there
-		}
-		step = strings.TrimSuffix(step, " 2>/dev/null")
-		w := strings.Fields(step)
-		switch {
-		case step == cluster.NodeClockCommand:
-			return []byte("1795900020.500000000\n"), nil
-		case strings.HasPrefix(step, "echo in"):
-			if allIn {
-				return []byte("in\n"), nil
-			}
-			return []byte("out\n"), nil
-		case len(w) > 2 && (w[0] == "iptables" || w[0] == "ip6tables"):
-			allIn = c.do(n.Name, w[0], w[1], w[2:]) && allIn
-		default:
-			return nil, fmt.Errorf("unexpected step %q", step)
-		}
-	}
-	return nil, nil
-}
-
-func (c *tableCluster) ArmUndo(_ context.Context, _ cluster.Node, id, script string, after time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.armed[id], c.after = script, append(c.after, after)
-	return nil
-}
-
-func (c *tableCluster) DisarmUndo(_ context.Context, _ cluster.Node, id string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.armed, id)
-	return nil
+// peers is two control-plane nodes whose clock reads 1795900020.5.
+func peers() *fakes.Cluster {
+	c := newCluster("cp1", "cp2")
+	c.Clock = func() time.Time { return time.Unix(1795900020, 500000000) }
+	return c
 }
 
 // The leader's peer port is cut both ways for IPv4 and IPv6, proven by the
@@ -144,7 +54,7 @@ func TestPartitionEtcdPeersCutsAndHeals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := newTableCluster()
+	c := peers()
 	targets := []cluster.Node{{Name: "cp2"}}
 	ev := &events{}
 	if err := f.Inject(context.Background(), c, targets, ev); err != nil {
@@ -159,25 +69,25 @@ func TestPartitionEtcdPeersCutsAndHeals(t *testing.T) {
 	if e := ev.ev[0]; e.Effective.Unix() != 1795900020 {
 		t.Errorf("the cut is not stamped by the node: %+v", e)
 	}
-	if n := c.rules("cp2"); n != 8 || c.rules("cp1") != 0 {
-		t.Errorf("%d rules on the target (want 4 IPv4 and 4 IPv6), %d elsewhere", n, c.rules("cp1"))
+	if n := c.Filter("cp2").Len(); n != 8 || c.Filter("cp1").Len() != 0 {
+		t.Errorf("%d rules on the target (want 4 IPv4 and 4 IPv6), %d elsewhere", n, c.Filter("cp1").Len())
 	}
 	if got := pending(t, dir); !slices.Equal(got, []string{"partition-etcd-peers cp2 undo restore-etcd-peers"}) {
 		t.Errorf("journal during the cut: %v", got)
 	}
-	if len(c.armed) != 1 || c.after[0] != 20*time.Second+hostUndoGrace {
-		t.Errorf("host undo armed %v after %v; want one, past the duration", c.armed, c.after)
+	if armed := c.Armed(); len(armed) != 1 || armed[0].After != 20*time.Second+hostUndoGrace {
+		t.Errorf("host undo armed %v; want one, past the duration", armed)
 	}
-	for _, script := range c.armed {
-		if script != removeMarkedRulesScript {
-			t.Errorf("the host's undo is not the removal of firedrill's rules:\n%s", script)
+	for _, a := range c.Armed() {
+		if a.Script != removeMarkedRulesScript {
+			t.Errorf("the host's undo is not the removal of firedrill's rules:\n%s", a.Script)
 		}
 	}
 	if err := f.Recover(context.Background(), c, targets, ev); err != nil {
 		t.Fatal(err)
 	}
-	if c.rules("cp2") != 0 || len(pending(t, dir)) != 0 || len(c.armed) != 0 {
-		t.Errorf("after the heal: %d rules, journal %v, armed %v", c.rules("cp2"), pending(t, dir), c.armed)
+	if c.Filter("cp2").Len() != 0 || len(pending(t, dir)) != 0 || len(c.Armed()) != 0 {
+		t.Errorf("after the heal: %d rules, journal %v, armed %v", c.Filter("cp2").Len(), pending(t, dir), c.Armed())
 	}
 }
 
@@ -192,7 +102,7 @@ func TestPartitionEtcdPeersLeftoversAreCleaned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := newTableCluster()
+	c := peers()
 	targets := []cluster.Node{{Name: "cp1"}, {Name: "cp2"}}
 	if err := f.Inject(context.Background(), c, targets, &events{}); err != nil {
 		t.Fatal(err)
@@ -206,16 +116,16 @@ func TestPartitionEtcdPeersLeftoversAreCleaned(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if c.rules(entries[0].Node) != 0 {
-		t.Errorf("the journal's undo left %d rules", c.rules(entries[0].Node))
+	if n := c.Filter(entries[0].Node).Len(); n != 0 {
+		t.Errorf("the journal's undo left %d rules", n)
 	}
 	other := cluster.Node{Name: entries[1].Node}
 	found, err := packetfilter.List(context.Background(), cluster.FilterRun(c, other))
 	if err != nil || len(found) != 8 {
 		t.Fatalf("clean's listing found %d rules, want 8 (%v)", len(found), err)
 	}
-	if err := packetfilter.RemoveAll(context.Background(), cluster.FilterRun(c, other)); err != nil || c.rules(other.Name) != 0 {
-		t.Errorf("clean's removal left %d rules (%v)", c.rules(other.Name), err)
+	if err := packetfilter.RemoveAll(context.Background(), cluster.FilterRun(c, other)); err != nil || c.Filter(other.Name).Len() != 0 {
+		t.Errorf("clean's removal left %d rules (%v)", c.Filter(other.Name).Len(), err)
 	}
 }
 

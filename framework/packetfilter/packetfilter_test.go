@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/firedrill/firedrill/framework/internal/fakes/iptables"
 )
 
 // listing is what `iptables -S` prints in a node where firedrill cut the
@@ -91,32 +93,68 @@ func TestRemoveAllScriptDeletesWhatMarkedFindsAndRunsNothing(t *testing.T) {
 }
 
 // RemoveAll, as clean and the journal's undo use it, deletes with argv
-// from the same parse, rule by rule, checking each is still there.
+// from the same parse, rule by rule, checking each is still there. The
+// node holds our two rules and kube-proxy's; its listing also shows the
+// planted lines of listing, and our rules a second time.
 func TestRemoveAllUsesArgv(t *testing.T) {
-	rules := []string{want[0].String(), want[1].String(), "-A INPUT -j KUBE-FIREWALL"}
-	run := func(_ context.Context, argv ...string) ([]byte, error) {
-		switch {
-		case argv[1] == "-S" && argv[0] == "iptables":
-			return []byte(strings.Join(rules, "\n") + "\n" + listing("/nonexistent")), nil
-		case argv[1] == "-S":
-			return nil, nil
-		case argv[1] == "-C":
-			if !slices.Contains(rules, "-A "+strings.Join(argv[2:], " ")) {
-				return nil, os.ErrNotExist
-			}
-			return nil, nil
-		case argv[1] == "-D":
-			rules = slices.DeleteFunc(rules, func(r string) bool { return r == "-A "+strings.Join(argv[2:], " ") })
-			return nil, nil
+	node := iptables.New()
+	for _, argv := range [][]string{
+		{"iptables", "-N", "KUBE-FIREWALL"},
+		append([]string{"iptables", "-A"}, want[0]...),
+		append([]string{"iptables", "-A"}, want[1]...),
+		{"iptables", "-A", "INPUT", "-j", "KUBE-FIREWALL"},
+	} {
+		if _, err := node.Run(argv...); err != nil {
+			t.Fatal(err)
 		}
-		t.Fatalf("unexpected %q", argv)
-		return nil, nil
+	}
+	run := func(ctx context.Context, argv ...string) ([]byte, error) {
+		out, err := node.Exec(ctx, argv...)
+		if argv[0] == "iptables" && argv[1] == "-S" {
+			out = append(out, listing("/nonexistent")...)
+		}
+		return out, err
 	}
 	if err := RemoveAll(context.Background(), run); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(rules, []string{"-A INPUT -j KUBE-FIREWALL"}) {
+	if rules := node.Rules("iptables"); !slices.Equal(rules, []string{"-A INPUT -j KUBE-FIREWALL"}) {
 		t.Errorf("rules left: %q", rules)
+	}
+}
+
+// What iptables lists is not what was inserted (an address becomes a
+// /32, -p tcp gains -m tcp, -s moves first, a list becomes a rule per
+// address): the words RemoveAll reads back still delete every rule.
+func TestRemoveAllDeletesRulesAsIptablesListsThem(t *testing.T) {
+	node := iptables.New()
+	reset, err := APIIsolation("172.18.0.1", "6443", Reset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drop, err := APIIsolation("fc00::1", "6443", Drop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, argv := range [][]string{
+		append([]string{"iptables", "-I"}, reset...),
+		append([]string{"ip6tables", "-I"}, drop...),
+		append([]string{"iptables", "-I"}, New([]string{"FORWARD", "-d", "10.0.1.0/24,10.0.2.7"}, "-j", "DROP")...),
+		{"iptables", "-A", "OUTPUT", "-j", "ACCEPT"},
+	} {
+		if _, err := node.Run(argv...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	found, err := List(context.Background(), node.Exec)
+	if err != nil || len(found) != 4 {
+		t.Fatalf("List: %v, %v; want 4 rules", found, err)
+	}
+	if err := RemoveAll(context.Background(), node.Exec); err != nil {
+		t.Fatal(err)
+	}
+	if rules := node.Rules("iptables"); node.Len() != 1 || rules[0] != "-A OUTPUT -j ACCEPT" {
+		t.Errorf("rules left: %q %q", rules, node.Rules("ip6tables"))
 	}
 }
 

@@ -7,12 +7,10 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
-	"k8s.io/client-go/rest"
-
 	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/internal/fakes"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
@@ -167,35 +165,25 @@ func TestParseStatus(t *testing.T) {
 	}
 }
 
-// execCluster runs nothing: it records each script and fails those that
-// contain fail.
-type execCluster struct {
-	mu   sync.Mutex
-	ran  []string
-	fail string
-}
-
-func (c *execCluster) Name() string                                  { return "fake" }
-func (c *execCluster) RESTConfig() *rest.Config                      { return nil }
-func (c *execCluster) KubeconfigPath() string                        { return "" }
-func (c *execCluster) Nodes(context.Context) ([]cluster.Node, error) { return nil, nil }
-func (c *execCluster) Exec(_ context.Context, n cluster.Node, _ string, args ...string) ([]byte, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	script := args[len(args)-1]
-	c.ran = append(c.ran, n.Name+": "+script)
-	if c.fail != "" && strings.Contains(script, c.fail) {
-		return nil, errors.New("exit status 1: etcd healthy: not after 4m0s")
+// scriptedCluster is the plan's nodes, running nothing: each script is
+// recorded (Ran) and those that contain fail fail.
+func scriptedCluster(p EtcdPlan, fail string) *fakes.Cluster {
+	c := fakes.NewCluster("fake", p.Nodes...)
+	c.Commands = func(_ context.Context, _ cluster.Node, argv []string) ([]byte, error) {
+		if script := argv[len(argv)-1]; fail != "" && strings.Contains(script, fail) {
+			return nil, errors.New("exit status 1: etcd healthy: not after 4m0s")
+		}
+		return nil, nil
 	}
-	return nil, nil
+	return c
 }
 
 // A procedure stops at the first step that fails, names it, and keeps
 // every step that ran on the record, the failed one too.
 func TestRunStopsAtTheFailedStep(t *testing.T) {
-	c := &execCluster{fail: "endpoint health"}
 	var recorded []timeline.Step
 	p := plan(members(3), nil)
+	c := scriptedCluster(p, "endpoint health")
 	copies := 0
 	steps := RestoreEtcd(p, nil)
 	for i := range steps {
@@ -220,7 +208,7 @@ func TestRunStopsAtTheFailedStep(t *testing.T) {
 	if copies != 3 {
 		t.Errorf("%d copies, want 3", copies)
 	}
-	for _, r := range c.ran {
+	for _, r := range c.Ran() {
 		if strings.Contains(r, "kube-apiserver.yaml "+ManifestDir) {
 			t.Errorf("an API server started after etcd failed: %s", r)
 		}

@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,94 +15,32 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
-	"k8s.io/client-go/rest"
 
 	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/internal/fakes"
 	"github.com/firedrill/firedrill/framework/journal"
 	"github.com/firedrill/firedrill/framework/probe"
 )
 
-// leftCluster is a cluster a dead run left: a paused node, a filter rule.
-type leftCluster struct {
-	name  string
-	mu    sync.Mutex
-	rules []string // iptables -S INPUT lines
-	pause map[string]bool
-	cs    *fake.Clientset
+// leftCluster is a cluster a dead run may have left something in, with
+// a node of each suffix (name-control-plane, ...).
+func leftCluster(name string, suffixes ...string) *fakes.Cluster {
+	var nodes []cluster.Node
+	for _, s := range suffixes {
+		nodes = append(nodes, cluster.Node{Name: name + "-" + s})
+	}
+	return fakes.NewCluster(name, nodes...)
 }
 
-func (c *leftCluster) Name() string             { return c.name }
-func (c *leftCluster) RESTConfig() *rest.Config { return &rest.Config{} }
-func (c *leftCluster) KubeconfigPath() string   { return "" }
-func (c *leftCluster) Nodes(context.Context) ([]cluster.Node, error) {
-	return []cluster.Node{{Name: c.name + "-control-plane"}}, nil
-}
-func (c *leftCluster) Pause(_ context.Context, n cluster.Node) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.pause[n.Name] = true
-	return nil
-}
-func (c *leftCluster) Unpause(_ context.Context, n cluster.Node) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.pause[n.Name] = false
-	return nil
-}
-func (c *leftCluster) Paused(_ context.Context, n cluster.Node) (bool, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.pause[n.Name], nil
-}
-func (c *leftCluster) Exec(_ context.Context, _ cluster.Node, command string, args ...string) ([]byte, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if command != "iptables" {
-		return nil, nil
-	}
-	if args[0] == "-S" {
-		return []byte("-P INPUT ACCEPT\n" + strings.Join(c.rules, "\n") + "\n"), nil
-	}
-	want := "-A " + strings.Join(args[1:], " ")
-	if args[0] == "-C" {
-		if !slices.Contains(c.rules, want) {
-			return nil, errors.New("iptables: Bad rule (does a matching rule exist in that chain?)")
+// apis connects to each cluster's clientset, by name; an empty one for a
+// cluster it does not name.
+func apis(clientsets map[string]*fake.Clientset) func(cluster.Cluster) (kubernetes.Interface, error) {
+	return func(c cluster.Cluster) (kubernetes.Interface, error) {
+		if cs := clientsets[c.Name()]; cs != nil {
+			return cs, nil
 		}
-		return nil, nil
+		return fake.NewClientset(), nil
 	}
-	c.rules = slices.DeleteFunc(c.rules, func(r string) bool { return r == want })
-	return nil, nil
-}
-
-// leftProvider sees clusters, some made by the tool.
-type leftProvider struct {
-	clusters map[string]*leftCluster
-	made     []string
-	deleted  []string
-}
-
-func (p *leftProvider) Up(context.Context, cluster.UpInput) (cluster.Cluster, bool, error) {
-	return nil, false, nil
-}
-func (p *leftProvider) Delete(_ context.Context, name string) error {
-	p.deleted = append(p.deleted, name)
-	return nil
-}
-func (p *leftProvider) Made(context.Context) ([]string, error) { return p.made, nil }
-func (p *leftProvider) Attach(_ context.Context, name string) (cluster.Cluster, error) {
-	c, ok := p.clusters[name]
-	if !ok {
-		return nil, cluster.ErrNotFound
-	}
-	return c, nil
-}
-func (p *leftProvider) All(context.Context) ([]string, error) {
-	var out []string
-	for n := range p.clusters {
-		out = append(out, n)
-	}
-	slices.Sort(out)
-	return out, nil
 }
 
 // A run killed with kill -9 left: a node paused (journal open), a filter
@@ -112,25 +48,30 @@ func (p *leftProvider) All(context.Context) ([]string, error) {
 // did not make. A second run still going has a node paused too.
 func TestCleanFindsThenRemovesLeftovers(t *testing.T) {
 	const rule = "-A INPUT -s 172.18.0.1/32 -p tcp -m tcp --dport 6443 -m comment --comment firedrill -j DROP"
-	mine := &leftCluster{name: "firedrill-single", pause: map[string]bool{}, rules: []string{rule, "-A INPUT -j KUBE-FIREWALL"}}
-	theirs := &leftCluster{name: "team-dev", pause: map[string]bool{}, cs: fake.NewClientset(
-		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: probe.Namespace, Labels: map[string]string{probe.OwnerLabel: "firedrill"}}},
-		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "team"}})}
-	prov := &leftProvider{clusters: map[string]*leftCluster{mine.name: mine, theirs.name: theirs}, made: []string{mine.name}}
-	b := Backends{Providers: map[string]cluster.Provider{"kind": prov}, Connect: func(c cluster.Cluster) (kubernetes.Interface, error) {
-		if lc := c.(*leftCluster); lc.cs != nil {
-			return lc.cs, nil
+	mine := leftCluster("firedrill-single", "control-plane")
+	cp := cluster.Node{Name: "firedrill-single-control-plane"}
+	for _, argv := range [][]string{{"iptables", "-N", "KUBE-FIREWALL"}, {"iptables", "-A", "INPUT", "-j", "KUBE-FIREWALL"},
+		append([]string{"iptables", "-I"}, strings.Fields(strings.TrimPrefix(rule, "-A "))...)} {
+		if _, err := mine.Exec(context.Background(), cp, argv[0], argv[1:]...); err != nil {
+			t.Fatal(err)
 		}
-		return fake.NewClientset(), nil
-	}}
+	}
+	theirs := leftCluster("team-dev", "control-plane", "worker")
+	prov := fakes.NewProvider()
+	prov.Add(mine, true)
+	prov.Add(theirs, false)
+	theirAPI := fake.NewClientset(
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: probe.Namespace, Labels: map[string]string{probe.OwnerLabel: "firedrill"}}},
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "team"}})
+	b := Backends{Providers: map[string]cluster.Provider{"kind": prov}, Connect: apis(map[string]*fake.Clientset{"team-dev": theirAPI})}
 	state := t.TempDir()
-	book := journal.NewBook(journal.Dir(state), "kind", mine.name, "pause-it")
-	if _, err := book.Begin(mine.name+"-control-plane", "pause", "unpause", ""); err != nil {
+	book := journal.NewBook(journal.Dir(state), "kind", mine.Name(), "pause-it")
+	if _, err := book.Begin(cp.Name, "pause", "unpause", ""); err != nil {
 		t.Fatal(err)
 	}
-	_ = mine.Pause(context.Background(), cluster.Node{Name: mine.name + "-control-plane"})
+	_ = mine.Pause(context.Background(), cp)
 	// The entry of a run that is still going (pid 1 is always alive).
-	live := journal.Entry{Provider: "kind", Cluster: theirs.name, Node: "team-dev-worker", Action: "pause", Undo: "unpause", Pid: 1, At: time.Now()}
+	live := journal.Entry{Provider: "kind", Cluster: theirs.Name(), Node: "team-dev-worker", Action: "pause", Undo: "unpause", Pid: 1, At: time.Now()}
 	data, _ := json.Marshal(live)
 	if err := os.WriteFile(filepath.Join(journal.Dir(state), "live.json"), data, 0o644); err != nil {
 		t.Fatal(err)
@@ -146,7 +87,7 @@ func TestCleanFindsThenRemovesLeftovers(t *testing.T) {
 	if len(found) != 4 {
 		t.Errorf("dry run found %d leftovers, want 4 (journal, rule, namespace, cluster):\n%s", len(found), out.String())
 	}
-	if p, _ := mine.Paused(ctx, cluster.Node{Name: mine.name + "-control-plane"}); !p || len(prov.deleted) > 0 || len(mine.rules) != 2 {
+	if p, _ := mine.Paused(ctx, cp); !p || len(prov.Deletes()) > 0 || len(mine.Filter(cp.Name).Rules("iptables")) != 2 {
 		t.Fatalf("the dry run changed something:\n%s", out.String())
 	}
 
@@ -154,19 +95,19 @@ func TestCleanFindsThenRemovesLeftovers(t *testing.T) {
 	if _, err := Clean(ctx, CleanInput{Backends: b, StateDir: state, Apply: true, Out: &out}); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	if p, _ := mine.Paused(ctx, cluster.Node{Name: mine.name + "-control-plane"}); p {
+	if p, _ := mine.Paused(ctx, cp); p {
 		t.Error("the paused node was not unpaused")
 	}
-	if !slices.Equal(mine.rules, []string{"-A INPUT -j KUBE-FIREWALL"}) {
-		t.Errorf("rules left %v: want only the one firedrill did not add", mine.rules)
+	if rules := mine.Filter(cp.Name).Rules("iptables"); !slices.Equal(rules, []string{"-A INPUT -j KUBE-FIREWALL"}) {
+		t.Errorf("rules left %v: want only the one firedrill did not add", rules)
 	}
-	if !slices.Equal(prov.deleted, []string{mine.name}) {
-		t.Errorf("deleted %v, want only the cluster firedrill made", prov.deleted)
+	if !slices.Equal(prov.Deletes(), []string{mine.Name()}) {
+		t.Errorf("deleted %v, want only the cluster firedrill made", prov.Deletes())
 	}
-	if _, err := theirs.cs.CoreV1().Namespaces().Get(ctx, probe.Namespace, metav1.GetOptions{}); err == nil {
+	if _, err := theirAPI.CoreV1().Namespaces().Get(ctx, probe.Namespace, metav1.GetOptions{}); err == nil {
 		t.Error("the probe namespace is left in the cluster firedrill did not make")
 	}
-	if _, err := theirs.cs.CoreV1().Namespaces().Get(ctx, "team", metav1.GetOptions{}); err != nil {
+	if _, err := theirAPI.CoreV1().Namespaces().Get(ctx, "team", metav1.GetOptions{}); err != nil {
 		t.Error("a namespace firedrill did not make was touched")
 	}
 	if p, _ := theirs.Paused(ctx, cluster.Node{Name: "team-dev-worker"}); !p {
@@ -182,16 +123,17 @@ func TestCleanFindsThenRemovesLeftovers(t *testing.T) {
 // and undoes the paused node, names the unreadable file, never says
 // "nothing left behind", and fails.
 func TestCleanUnreadableJournalEntryFailsWithoutHidingOthers(t *testing.T) {
-	mine := &leftCluster{name: "firedrill-single", pause: map[string]bool{}}
-	prov := &leftProvider{clusters: map[string]*leftCluster{mine.name: mine}}
-	b := Backends{Providers: map[string]cluster.Provider{"kind": prov},
-		Connect: func(cluster.Cluster) (kubernetes.Interface, error) { return fake.NewClientset(), nil }}
+	mine := leftCluster("firedrill-single", "control-plane")
+	cp := cluster.Node{Name: "firedrill-single-control-plane"}
+	prov := fakes.NewProvider()
+	prov.Add(mine, false)
+	b := Backends{Providers: map[string]cluster.Provider{"kind": prov}, Connect: apis(nil)}
 	state := t.TempDir()
-	book := journal.NewBook(journal.Dir(state), "kind", mine.name, "pause-it")
-	if _, err := book.Begin(mine.name+"-control-plane", "pause", "unpause", ""); err != nil {
+	book := journal.NewBook(journal.Dir(state), "kind", mine.Name(), "pause-it")
+	if _, err := book.Begin(cp.Name, "pause", "unpause", ""); err != nil {
 		t.Fatal(err)
 	}
-	_ = mine.Pause(context.Background(), cluster.Node{Name: mine.name + "-control-plane"})
+	_ = mine.Pause(context.Background(), cp)
 	broken := filepath.Join(journal.Dir(state), "aaa-truncated.json")
 	if err := os.WriteFile(broken, []byte(`{"provider": "kind", "clus`), 0o644); err != nil {
 		t.Fatal(err)
@@ -205,7 +147,7 @@ func TestCleanUnreadableJournalEntryFailsWithoutHidingOthers(t *testing.T) {
 	if len(found) != 1 {
 		t.Errorf("found %d leftovers, want the one readable entry:\n%s", len(found), out.String())
 	}
-	if p, _ := mine.Paused(context.Background(), cluster.Node{Name: mine.name + "-control-plane"}); p {
+	if p, _ := mine.Paused(context.Background(), cp); p {
 		t.Error("the readable entry was not undone")
 	}
 	if strings.Contains(out.String(), "nothing left behind") {
@@ -219,11 +161,10 @@ func TestCleanUnreadableJournalEntryFailsWithoutHidingOthers(t *testing.T) {
 // A namespace called firedrill-probe without firedrill's owner label is
 // listed as not ours and left, even with --yes.
 func TestCleanLeavesAProbeNamespaceNotOurs(t *testing.T) {
-	theirs := &leftCluster{name: "team-dev", pause: map[string]bool{}, cs: fake.NewClientset(
-		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: probe.Namespace}})}
-	prov := &leftProvider{clusters: map[string]*leftCluster{theirs.name: theirs}}
-	b := Backends{Providers: map[string]cluster.Provider{"kind": prov},
-		Connect: func(c cluster.Cluster) (kubernetes.Interface, error) { return c.(*leftCluster).cs, nil }}
+	theirAPI := fake.NewClientset(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: probe.Namespace}})
+	prov := fakes.NewProvider()
+	prov.Add(leftCluster("team-dev", "control-plane"), false)
+	b := Backends{Providers: map[string]cluster.Provider{"kind": prov}, Connect: apis(map[string]*fake.Clientset{"team-dev": theirAPI})}
 	var out bytes.Buffer
 	found, err := Clean(context.Background(), CleanInput{Backends: b, StateDir: t.TempDir(), Apply: true, Out: &out})
 	if err != nil {
@@ -232,7 +173,7 @@ func TestCleanLeavesAProbeNamespaceNotOurs(t *testing.T) {
 	if len(found) != 0 || !strings.Contains(out.String(), "not ours") {
 		t.Errorf("found %d leftovers, want none and a \"not ours\" line:\n%s", len(found), out.String())
 	}
-	if _, err := theirs.cs.CoreV1().Namespaces().Get(context.Background(), probe.Namespace, metav1.GetOptions{}); err != nil {
+	if _, err := theirAPI.CoreV1().Namespaces().Get(context.Background(), probe.Namespace, metav1.GetOptions{}); err != nil {
 		t.Errorf("a namespace firedrill did not make was deleted: %v", err)
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/internal/fakes"
 	"github.com/firedrill/firedrill/framework/journal"
 	"github.com/firedrill/firedrill/framework/kubeadm"
 	"github.com/firedrill/firedrill/framework/probe"
@@ -97,16 +98,15 @@ budgets:
     why: the fake API server never stops answering
 `
 
-// world is the fake cluster's state: its API objects, the nodes paused,
-// and what the test scripted.
+// world is the fake cluster, its API objects, and what the test
+// scripted.
 type world struct {
 	t     *testing.T
 	cs    *fake.Clientset
 	api   *httptest.Server
+	c     *fakes.Cluster
 	nodes []cluster.Node
 
-	mu     sync.Mutex
-	paused map[string]bool
 	// failPause makes pausing this node fail (after the first node was
 	// paused: an injection that fails halfway).
 	failPause string
@@ -129,14 +129,50 @@ type world struct {
 func newWorld(t *testing.T) *world {
 	api := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "ok") }))
 	t.Cleanup(api.Close)
-	w := &world{t: t, cs: fake.NewClientset(), api: api, paused: map[string]bool{},
-		nodes: []cluster.Node{
-			{Name: "fake-ha-control-plane", Role: cluster.RoleControlPlane, Zone: "zone-a", Address: "127.0.0.1"},
-			{Name: "fake-ha-control-plane2", Role: cluster.RoleControlPlane, Zone: "zone-a", Address: "127.0.0.1"},
-			{Name: "fake-ha-worker", Role: cluster.RoleWorker, Zone: "zone-a", Address: "127.0.0.1"},
-		}}
+	nodes := []cluster.Node{
+		{Name: "fake-ha-control-plane", Role: cluster.RoleControlPlane, Zone: "zone-a", Address: "127.0.0.1"},
+		{Name: "fake-ha-control-plane2", Role: cluster.RoleControlPlane, Zone: "zone-a", Address: "127.0.0.1"},
+		{Name: "fake-ha-worker", Role: cluster.RoleWorker, Zone: "zone-a", Address: "127.0.0.1"},
+	}
+	w := &world{t: t, cs: fake.NewClientset(), api: api, c: fakes.NewCluster("fake-ha", nodes...), nodes: nodes}
+	cert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: api.Certificate().Raw})
+	w.c.REST = &rest.Config{Host: api.URL, TLSClientConfig: rest.TLSClientConfig{CAData: cert}}
+	w.c.Kubeconfig = "/dev/null"
+	w.c.Before("Nodes", func(context.Context, cluster.Node) error {
+		if w.panicIn == "nodes" {
+			panic("a bug in a provider")
+		}
+		return nil
+	})
+	// Pausing a node makes it NotReady, and takes pauseTakes.
+	w.c.Before("Pause", func(_ context.Context, n cluster.Node) error {
+		if n.Name == w.failPause {
+			return fmt.Errorf("docker pause %s: exit status 1", n.Name)
+		}
+		if w.panicIn == "pause" && n.Name == "fake-ha-control-plane2" {
+			panic("a bug in a fault")
+		}
+		return nil
+	})
+	w.c.After("Pause", func(ctx context.Context, n cluster.Node) error {
+		w.setReady(n.Name, false)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("docker pause %s: %w", n.Name, ctx.Err())
+		case <-time.After(w.pauseTakes):
+			return nil
+		}
+	})
+	// Unpausing a paused node makes it Ready again, unless recovery
+	// never comes.
+	w.c.Before("Unpause", func(ctx context.Context, n cluster.Node) error {
+		if was, _ := w.c.Paused(ctx, n); was && !w.neverRecovers {
+			w.setReady(n.Name, true)
+		}
+		return nil
+	})
 	ctx := context.Background()
-	for _, n := range w.nodes {
+	for _, n := range nodes {
 		if _, err := w.cs.CoreV1().Nodes().Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: n.Name},
 			Status: corev1.NodeStatus{Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue}}}},
 			metav1.CreateOptions{}); err != nil {
@@ -176,103 +212,41 @@ func (w *world) setReady(name string, ready bool) {
 }
 
 func (w *world) pausedNodes() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
 	var out []string
-	for n, p := range w.paused {
-		if p {
-			out = append(out, n)
+	for _, n := range w.nodes {
+		if p, _ := w.c.Paused(context.Background(), n); p {
+			out = append(out, n.Name)
 		}
 	}
-	slices.Sort(out)
 	return out
 }
 
-// fakeHA is the world's cluster: cluster.Cluster and cluster.Pauser.
-type fakeHA struct{ w *world }
-
-func (c fakeHA) Name() string { return "fake-ha" }
-func (c fakeHA) RESTConfig() *rest.Config {
-	cert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.w.api.Certificate().Raw})
-	return &rest.Config{Host: c.w.api.URL, TLSClientConfig: rest.TLSClientConfig{CAData: cert}}
-}
-func (c fakeHA) KubeconfigPath() string { return "/dev/null" }
-func (c fakeHA) Nodes(context.Context) ([]cluster.Node, error) {
-	if c.w.panicIn == "nodes" {
-		panic("a bug in a provider")
+// provider makes the world's cluster, seen by the runner as one that can
+// pause nodes and do nothing else (the runner's node commands, NodeExec,
+// are no part of these tests).
+func (w *world) provider() *fakes.Provider {
+	p := fakes.NewProvider()
+	p.Make = func(ctx context.Context, _ cluster.UpInput) (cluster.Cluster, error) {
+		if w.interruptUp {
+			w.cancel()
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+		if w.upFails != "" {
+			return nil, errors.New(w.upFails)
+		}
+		return struct {
+			cluster.Cluster
+			cluster.Pauser
+		}{w.c, w.c}, nil
 	}
-	return c.w.nodes, nil
+	return p
 }
-
-func (c fakeHA) Pause(ctx context.Context, n cluster.Node) error {
-	w := c.w
-	if n.Name == w.failPause {
-		return fmt.Errorf("docker pause %s: exit status 1", n.Name)
-	}
-	if w.panicIn == "pause" && n.Name == "fake-ha-control-plane2" {
-		panic("a bug in a fault")
-	}
-	w.mu.Lock()
-	w.paused[n.Name] = true
-	w.mu.Unlock()
-	w.setReady(n.Name, false)
-	select {
-	case <-ctx.Done():
-		return fmt.Errorf("docker pause %s: %w", n.Name, ctx.Err())
-	case <-time.After(w.pauseTakes):
-		return nil
-	}
-}
-
-func (c fakeHA) Unpause(_ context.Context, n cluster.Node) error {
-	w := c.w
-	w.mu.Lock()
-	was := w.paused[n.Name]
-	w.paused[n.Name] = false
-	w.mu.Unlock()
-	if was && !w.neverRecovers {
-		w.setReady(n.Name, true)
-	}
-	return nil
-}
-
-func (c fakeHA) Paused(_ context.Context, n cluster.Node) (bool, error) {
-	c.w.mu.Lock()
-	defer c.w.mu.Unlock()
-	return c.w.paused[n.Name], nil
-}
-
-// haProvider makes the world's cluster and says what it deleted.
-type haProvider struct {
-	w       *world
-	ups     int
-	deleted []string
-}
-
-func (p *haProvider) Up(ctx context.Context, _ cluster.UpInput) (cluster.Cluster, bool, error) {
-	p.ups++
-	if p.w.interruptUp {
-		p.w.cancel()
-		<-ctx.Done()
-		return nil, false, ctx.Err()
-	}
-	if p.w.upFails != "" {
-		return nil, false, errors.New(p.w.upFails)
-	}
-	return fakeHA{p.w}, true, nil
-}
-
-func (p *haProvider) Delete(_ context.Context, name string) error {
-	p.deleted = append(p.deleted, name)
-	return nil
-}
-
-func (p *haProvider) Made(context.Context) ([]string, error) { return nil, nil }
 
 // fakeRun is one run of the test catalog against a fresh world.
 type fakeRun struct {
 	w        *world
-	prov     *haProvider
+	prov     *fakes.Provider
 	r        *Runner
 	stateDir string
 	code     int
@@ -303,7 +277,7 @@ func runFakeRepeat(t *testing.T, script func(*world), cancelIn string, cancelAft
 	if script != nil {
 		script(fr.w)
 	}
-	fr.prov = &haProvider{w: fr.w}
+	fr.prov = fr.w.provider()
 	cfg := Config{ScenariosDir: filepath.Join(dir, "scenarios"), ClustersDir: filepath.Join(dir, "clusters"),
 		ReportsDir: filepath.Join(dir, "reports"), ProbeImage: "agnhost", StateDir: filepath.Join(dir, "state"), Repeat: repeat, Out: &fr.out,
 		// The job summary's file as the environment names it: FromEnv reads it.
@@ -394,8 +368,8 @@ func (fr *fakeRun) checkEnd(t *testing.T, verdict record.Verdict, code int) reco
 	if l := fr.leftovers(t); len(l) > 0 {
 		t.Errorf("objects left behind: %v", l)
 	}
-	if !slices.Equal(fr.prov.deleted, []string{"fake-ha"}) {
-		t.Errorf("deleted %v, want the cluster the run created", fr.prov.deleted)
+	if !slices.Equal(fr.prov.Deletes(), []string{"fake-ha"}) {
+		t.Errorf("deleted %v, want the cluster the run created", fr.prov.Deletes())
 	}
 	if d.Verdict != verdict || fr.code != code {
 		t.Errorf("verdict %s, exit %d; want %s, %d (error %q)\nstderr:\n%s\noutput:\n%s", d.Verdict, fr.code, verdict, code, d.Error, fr.err.String(), fr.out.String())
@@ -449,8 +423,8 @@ func TestRunRepeats(t *testing.T) {
 			t.Errorf("drill %d: attempt %d, timeline %s", i, s.Attempt, s.TimelineFile)
 		}
 	}
-	if fr.prov.ups != 1 || !slices.Equal(fr.prov.deleted, []string{"fake-ha"}) {
-		t.Errorf("cluster made %d times, deleted %v: want one cluster for the whole soak", fr.prov.ups, fr.prov.deleted)
+	if ups := len(fr.prov.Runs()); ups != 1 || !slices.Equal(fr.prov.Deletes(), []string{"fake-ha"}) {
+		t.Errorf("cluster made %d times, deleted %v: want one cluster for the whole soak", ups, fr.prov.Deletes())
 	}
 	soak, err := os.ReadFile(filepath.Join(fr.r.Dir(), "soak.md"))
 	if err != nil || !strings.Contains(string(soak), "pause-masters, 3 of 3 passed") {

@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 
 	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/internal/fakes"
 	"github.com/firedrill/firedrill/framework/labels"
 	"github.com/firedrill/firedrill/framework/scenario"
 )
@@ -76,49 +76,6 @@ func TestSelectOrderAndLabels(t *testing.T) {
 	}
 }
 
-// fakeProvider stands for a provider: clusters that exist, which of them
-// it made, and what was deleted.
-type fakeProvider struct {
-	exists  map[string]bool // name -> made by this tool
-	deleted []string
-	failUp  error
-	runs    []string // UpInput.RunID of each Up
-}
-
-type fakeCluster struct{ name string }
-
-func (f fakeCluster) Name() string                                  { return f.name }
-func (f fakeCluster) RESTConfig() *rest.Config                      { return &rest.Config{Host: "https://127.0.0.1:1"} }
-func (f fakeCluster) KubeconfigPath() string                        { return "/tmp/" + f.name }
-func (f fakeCluster) Nodes(context.Context) ([]cluster.Node, error) { return nil, nil }
-
-func (p *fakeProvider) Up(_ context.Context, in cluster.UpInput) (cluster.Cluster, bool, error) {
-	p.runs = append(p.runs, in.RunID)
-	if p.failUp != nil {
-		return nil, false, p.failUp
-	}
-	made, exists := p.exists[in.Spec.Name]
-	switch {
-	case exists && (!in.Reuse || !made):
-		return nil, false, errors.New("refused: exists")
-	case exists:
-		return fakeCluster{in.Spec.Name}, false, nil
-	}
-	p.exists[in.Spec.Name] = true
-	return fakeCluster{in.Spec.Name}, true, nil
-}
-
-func (p *fakeProvider) Delete(_ context.Context, name string) error {
-	if !p.exists[name] {
-		return errors.New("not mine: " + name)
-	}
-	p.deleted = append(p.deleted, name)
-	delete(p.exists, name)
-	return nil
-}
-
-func (p *fakeProvider) Made(context.Context) ([]string, error) { return nil, nil }
-
 // noAPI stands for a cluster whose API cannot be reached.
 func noAPI(cluster.Cluster) (kubernetes.Interface, error) {
 	return nil, errors.New("no API in this test")
@@ -145,7 +102,7 @@ func init() {
 	scenario.RegisterProvider(scenario.ProviderFormat{Name: "fake", Key: "fakeCluster", Rank: 100,
 		New: func() scenario.ClusterBlock { return new(fakeBlock) }})
 	cluster.Register(cluster.Registration{Name: "fake", Env: []string{fakeEnv},
-		New: func(cluster.Options) cluster.Provider { return &fakeProvider{exists: map[string]bool{}} },
+		New: func(cluster.Options) cluster.Provider { return fakes.NewProvider() },
 		Spec: func(in cluster.SpecInput) (cluster.Spec, error) {
 			b := in.Block.(*fakeBlock)
 			s := cluster.Spec{Name: b.ClusterName, Profile: in.Profile, WaitForReady: b.WaitForReady, Settings: &fakeSettings{in.Overrides}}
@@ -183,7 +140,10 @@ func TestPoolDeletesOnlyWhatItCreated(t *testing.T) {
 		{name: "ours from an earlier run, reused and left", exists: map[string]bool{"c1": true}, reuse: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			prov := &fakeProvider{exists: tc.exists}
+			prov := fakes.NewProvider()
+			for name, made := range tc.exists {
+				prov.Add(fakes.NewCluster(name), made)
+			}
 			var out bytes.Buffer
 			p := newPool(map[string]cluster.Provider{"fake": prov}, noAPI, t.TempDir(), "20261206-101010", map[string]string{fakeEnv: "img"}, tc.reuse, &out)
 			_, err := p.get(ctx, profile("kind-single", "c1"))
@@ -191,8 +151,8 @@ func TestPoolDeletesOnlyWhatItCreated(t *testing.T) {
 				t.Fatalf("get err = %v, want error %v", err, tc.wantErr)
 			}
 			_ = p.release(ctx, tc.keep)
-			if !slices.Equal(prov.deleted, tc.wantDeleted) {
-				t.Errorf("deleted %v, want %v (output %s)", prov.deleted, tc.wantDeleted, out.String())
+			if !slices.Equal(prov.Deletes(), tc.wantDeleted) {
+				t.Errorf("deleted %v, want %v (output %s)", prov.Deletes(), tc.wantDeleted, out.String())
 			}
 		})
 	}
@@ -201,7 +161,7 @@ func TestPoolDeletesOnlyWhatItCreated(t *testing.T) {
 // A drill that leaves its cluster unhealthy gets it recreated for the next.
 func TestPoolRecreatesAnUnhealthyCluster(t *testing.T) {
 	ctx := context.Background()
-	prov := &fakeProvider{exists: map[string]bool{}}
+	prov := fakes.NewProvider()
 	p := newPool(map[string]cluster.Provider{"fake": prov}, noAPI, t.TempDir(), "20261206-101010", map[string]string{fakeEnv: "img"}, false, &bytes.Buffer{})
 	prof := profile("kind-single", "c1")
 	if _, err := p.get(ctx, prof); err != nil {
@@ -211,13 +171,13 @@ func TestPoolRecreatesAnUnhealthyCluster(t *testing.T) {
 	if _, err := p.get(ctx, prof); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(prov.deleted, []string{"c1"}) || !prov.exists["c1"] {
-		t.Errorf("deleted %v, exists %v: want c1 deleted and made again", prov.deleted, prov.exists)
+	if exists, made := prov.Exists("c1"); !slices.Equal(prov.Deletes(), []string{"c1"}) || !exists || !made {
+		t.Errorf("deleted %v, exists %v (made %v): want c1 deleted and made again", prov.Deletes(), exists, made)
 	}
 	// Providers tag what they launch with the run (aws's firedrill:run),
 	// not with the name of the folder kubeconfigs go to.
-	if want := []string{"20261206-101010", "20261206-101010"}; !slices.Equal(prov.runs, want) {
-		t.Errorf("providers were given the runs %q, want %q", prov.runs, want)
+	if want := []string{"20261206-101010", "20261206-101010"}; !slices.Equal(prov.Runs(), want) {
+		t.Errorf("providers were given the runs %q, want %q", prov.Runs(), want)
 	}
 }
 

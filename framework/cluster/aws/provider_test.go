@@ -12,6 +12,7 @@ import (
 
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/cluster/ssh"
+	fakeec2 "github.com/firedrill/firedrill/framework/internal/fakes/ec2"
 )
 
 // testRun is the run the tests' Up calls are made for.
@@ -32,9 +33,22 @@ func haSpec() cluster.Spec {
 		}}
 }
 
-func testProvider(t *testing.T, w *wire, out *bytes.Buffer) *Provider {
+// tagged are the tags launch puts on an instance of cluster (run run-1)
+// as node; none for an instance firedrill did not launch.
+func tagged(cluster, node string) []fakeec2.Tag {
+	var tags []fakeec2.Tag
+	if cluster != "" {
+		tags = append(tags, fakeec2.Tag{Key: TagCluster, Value: cluster}, fakeec2.Tag{Key: TagRun, Value: "run-1"})
+	}
+	if node != "" {
+		tags = append(tags, fakeec2.Tag{Key: TagNode, Value: node})
+	}
+	return tags
+}
+
+func testProvider(t *testing.T, w *fakeec2.Wire, out *bytes.Buffer) *Provider {
 	t.Helper()
-	return NewProvider(Options{Out: out, StateDir: t.TempDir(), Config: w.config(),
+	return NewProvider(Options{Out: out, StateDir: t.TempDir(), Config: w.Config(),
 		MinDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, HostKeyPoll: time.Millisecond, WaitLimit: 10 * time.Second})
 }
 
@@ -51,18 +65,18 @@ ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB root@ip-10-0-1-10
 // keys come from the console output once it shows them, into known_hosts,
 // and the inventory names every instance for the ssh provider.
 func TestLaunchAndInventory(t *testing.T) {
-	w := newWire(t)
-	a := inst{id: "i-0a", zone: "eu-west-1a", private: "10.0.1.10", public: "203.0.113.10", node: "fd-aws-cp-1", cluster: "fd-aws"}
-	b := inst{id: "i-0b", zone: "eu-west-1b", private: "10.0.2.10", node: "fd-aws-cp-2", cluster: "fd-aws"}
-	c := inst{id: "i-0c", zone: "eu-west-1c", private: "10.0.3.10", public: "203.0.113.12", node: "fd-aws-cp-3", cluster: "fd-aws"}
-	pending := func(i inst) inst { i.state = "pending"; return i }
-	running := func(i inst) inst { i.state = "running"; return i }
-	w.on("RunInstances", runReply(pending(a)), runReply(pending(b)), runReply(pending(c)))
-	w.on("DescribeInstances",
-		describeReply("", pending(a), running(b), pending(c)), // the waiter's first poll
-		describeReply("", running(a), running(b), running(c)), // its second
-		describeReply("", running(a), running(b), running(c))) // the addresses
-	w.on("GetConsoleOutput", consoleReply("i-0a", "booting\n"), consoleReply("i-0a", console))
+	w := fakeec2.NewWire(t)
+	a := fakeec2.Instance{ID: "i-0a", Zone: "eu-west-1a", Private: "10.0.1.10", Public: "203.0.113.10", Tags: tagged("fd-aws", "fd-aws-cp-1")}
+	b := fakeec2.Instance{ID: "i-0b", Zone: "eu-west-1b", Private: "10.0.2.10", Tags: tagged("fd-aws", "fd-aws-cp-2")}
+	c := fakeec2.Instance{ID: "i-0c", Zone: "eu-west-1c", Private: "10.0.3.10", Public: "203.0.113.12", Tags: tagged("fd-aws", "fd-aws-cp-3")}
+	pending := func(i fakeec2.Instance) fakeec2.Instance { i.State = "pending"; return i }
+	running := func(i fakeec2.Instance) fakeec2.Instance { i.State = "running"; return i }
+	w.On("RunInstances", fakeec2.RunReply(pending(a)), fakeec2.RunReply(pending(b)), fakeec2.RunReply(pending(c)))
+	w.On("DescribeInstances",
+		fakeec2.DescribeReply("", pending(a), running(b), pending(c)), // the waiter's first poll
+		fakeec2.DescribeReply("", running(a), running(b), running(c)), // its second
+		fakeec2.DescribeReply("", running(a), running(b), running(c))) // the addresses
+	w.On("GetConsoleOutput", fakeec2.ConsoleReply("i-0a", "booting\n"), fakeec2.ConsoleReply("i-0a", console))
 	var out bytes.Buffer
 	p := testProvider(t, w, &out)
 	spec := haSpec()
@@ -76,7 +90,7 @@ func TestLaunchAndInventory(t *testing.T) {
 		t.Fatalf("launch: %v\n%s", err, out.String())
 	}
 
-	runs := w.of("RunInstances")
+	runs := w.Of("RunInstances")
 	if len(runs) != 3 {
 		t.Fatalf("%d RunInstances calls, want 3", len(runs))
 	}
@@ -103,7 +117,7 @@ func TestLaunchAndInventory(t *testing.T) {
 			}
 		}
 	}
-	if got := len(w.of("DescribeInstances")); got != 3 {
+	if got := len(w.Of("DescribeInstances")); got != 3 {
 		t.Errorf("%d DescribeInstances calls, want 3 (two waiter polls, one for addresses)", got)
 	}
 	if !strings.Contains(out.String(), "waiting for instances running") || !strings.Contains(out.String(), "i-0a pending") {
@@ -136,7 +150,7 @@ func TestLaunchAndInventory(t *testing.T) {
 		!strings.Contains(string(known), "10.0.2.10 ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAI\n") {
 		t.Errorf("known_hosts:\n%s", known)
 	}
-	if n := len(w.of("GetConsoleOutput")); n != 4 {
+	if n := len(w.Of("GetConsoleOutput")); n != 4 {
 		t.Errorf("%d GetConsoleOutput calls, want 4 (one before the keys showed, one per instance after)", n)
 	}
 }
@@ -148,8 +162,8 @@ func tagKey(spec, tag int) string {
 // Instances tagged for the cluster that this machine did not record are
 // another's: Up refuses before launching anything and names them.
 func TestUpRefusesTaggedInstancesItDidNotLaunch(t *testing.T) {
-	w := newWire(t)
-	w.on("DescribeInstances", describeReply("", inst{id: "i-other", state: "running", zone: "eu-west-1a", private: "10.0.1.99", cluster: "fd-aws", node: "fd-aws-cp-1"}))
+	w := fakeec2.NewWire(t)
+	w.On("DescribeInstances", fakeec2.DescribeReply("", fakeec2.Instance{ID: "i-other", State: "running", Zone: "eu-west-1a", Private: "10.0.1.99", Tags: tagged("fd-aws", "fd-aws-cp-1")}))
 	var out bytes.Buffer
 	p := testProvider(t, w, &out)
 	_, created, err := p.Up(context.Background(), cluster.UpInput{Spec: haSpec(), RunID: testRun, Reuse: true, KubeconfigDir: t.TempDir()})
@@ -159,10 +173,10 @@ func TestUpRefusesTaggedInstancesItDidNotLaunch(t *testing.T) {
 	if created {
 		t.Error("created = true for a refused cluster")
 	}
-	if n := len(w.of("RunInstances")); n != 0 {
+	if n := len(w.Of("RunInstances")); n != 0 {
 		t.Errorf("%d RunInstances calls after a refusal", n)
 	}
-	if f := w.of("DescribeInstances")[0]; f.Get("Filter.1.Name") != "tag:"+TagCluster || f.Get("Filter.1.Value.1") != "fd-aws" {
+	if f := w.Of("DescribeInstances")[0]; f.Get("Filter.1.Name") != "tag:"+TagCluster || f.Get("Filter.1.Value.1") != "fd-aws" {
 		t.Errorf("the lookup is not by the cluster tag: %v", f)
 	}
 }
@@ -171,19 +185,19 @@ func TestUpRefusesTaggedInstancesItDidNotLaunch(t *testing.T) {
 // of them) and waits with the SDK's terminated waiter; a recorded instance
 // that is gone is fine, one alive without the tag is left alone and named.
 func TestDeleteTerminatesOnlyTaggedInstances(t *testing.T) {
-	w := newWire(t)
-	a := inst{id: "i-0a", state: "running", zone: "eu-west-1a", private: "10.0.1.10", node: "fd-aws-cp-1", cluster: "fd-aws"}
-	b := inst{id: "i-0b", state: "stopped", zone: "eu-west-1b", private: "10.0.2.10", node: "fd-aws-cp-2", cluster: "fd-aws"}
-	untagged := inst{id: "i-0c", state: "running", zone: "eu-west-1c", private: "10.0.3.10"}
-	gone := func(i inst) inst { i.state = "terminated"; return i }
-	w.on("DescribeInstances",
-		describeReply("page-2", a),  // tagged, page 1
-		describeReply("", b),        // tagged, page 2
-		describeReply("", untagged), // i-0c by its id
-		errorReply(400, "InvalidInstanceID.NotFound", "The instance ID 'i-0d' does not exist"), // i-0d by its id
-		describeReply("", gone(a), b),       // the waiter's first poll
-		describeReply("", gone(a), gone(b))) // and second
-	w.on("TerminateInstances", emptyReply("TerminateInstances"))
+	w := fakeec2.NewWire(t)
+	a := fakeec2.Instance{ID: "i-0a", State: "running", Zone: "eu-west-1a", Private: "10.0.1.10", Tags: tagged("fd-aws", "fd-aws-cp-1")}
+	b := fakeec2.Instance{ID: "i-0b", State: "stopped", Zone: "eu-west-1b", Private: "10.0.2.10", Tags: tagged("fd-aws", "fd-aws-cp-2")}
+	untagged := fakeec2.Instance{ID: "i-0c", State: "running", Zone: "eu-west-1c", Private: "10.0.3.10"}
+	gone := func(i fakeec2.Instance) fakeec2.Instance { i.State = "terminated"; return i }
+	w.On("DescribeInstances",
+		fakeec2.DescribeReply("page-2", a),  // tagged, page 1
+		fakeec2.DescribeReply("", b),        // tagged, page 2
+		fakeec2.DescribeReply("", untagged), // i-0c by its id
+		fakeec2.ErrorReply(400, "InvalidInstanceID.NotFound", "The instance ID 'i-0d' does not exist"), // i-0d by its id
+		fakeec2.DescribeReply("", gone(a), b),       // the waiter's first poll
+		fakeec2.DescribeReply("", gone(a), gone(b))) // and second
+	w.On("TerminateInstances", fakeec2.EmptyReply("TerminateInstances"))
 	var out bytes.Buffer
 	p := testProvider(t, w, &out)
 	rec := record{Cluster: "fd-aws", Region: "eu-west-1", Instances: map[string]string{
@@ -195,11 +209,11 @@ func TestDeleteTerminatesOnlyTaggedInstances(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "i-0c") || strings.Contains(err.Error(), "i-0d") {
 		t.Errorf("Delete: %v, want an error naming the untagged i-0c alone", err)
 	}
-	terms := w.of("TerminateInstances")
+	terms := w.Of("TerminateInstances")
 	if len(terms) != 1 || terms[0].Get("InstanceId.1") != "i-0a" || terms[0].Get("InstanceId.2") != "i-0b" || terms[0].Get("InstanceId.3") != "" {
 		t.Fatalf("TerminateInstances calls: %v, want one for i-0a and i-0b", terms)
 	}
-	if pages := w.of("DescribeInstances"); pages[1].Get("NextToken") != "page-2" {
+	if pages := w.Of("DescribeInstances"); pages[1].Get("NextToken") != "page-2" {
 		t.Errorf("the second page was not asked for with the token: %v", pages[1])
 	}
 	if _, ok, _ := p.readRecord("fd-aws"); !ok {
@@ -207,13 +221,13 @@ func TestDeleteTerminatesOnlyTaggedInstances(t *testing.T) {
 	}
 
 	// Without a record, nothing is terminated.
-	w2 := newWire(t)
+	w2 := fakeec2.NewWire(t)
 	p2 := testProvider(t, w2, &out)
 	if err := p2.Delete(context.Background(), "fd-aws"); err == nil || !strings.Contains(err.Error(), "no record") {
 		t.Errorf("Delete without a record: %v", err)
 	}
-	if len(w2.calls) != 0 {
-		t.Errorf("EC2 calls without a record: %v", w2.calls)
+	if len(w2.Calls()) != 0 {
+		t.Errorf("EC2 calls without a record: %v", w2.Calls())
 	}
 }
 
@@ -223,18 +237,18 @@ func TestDeleteTerminatesOnlyTaggedInstances(t *testing.T) {
 // it did not record is named as not ours and left, even with Terminate.
 func TestLeftovers(t *testing.T) {
 	now := time.Date(2026, 12, 4, 15, 0, 0, 0, time.UTC)
-	old := inst{id: "i-old", state: "running", zone: "eu-west-1a", private: "10.0.1.10", cluster: "fd-aws", node: "fd-aws-cp-1", launched: now.Add(-7 * time.Hour)}
-	theirs := inst{id: "i-theirs", state: "running", zone: "eu-west-1a", private: "10.0.1.12", cluster: "fd-aws", node: "fd-aws-cp-2", launched: now.Add(-8 * time.Hour)}
-	young := inst{id: "i-young", state: "running", zone: "eu-west-1a", private: "10.0.1.11", cluster: "fd-other", node: "fd-other-cp-1", launched: now.Add(-time.Hour)}
+	old := fakeec2.Instance{ID: "i-old", State: "running", Zone: "eu-west-1a", Private: "10.0.1.10", Launched: now.Add(-7 * time.Hour), Tags: tagged("fd-aws", "fd-aws-cp-1")}
+	theirs := fakeec2.Instance{ID: "i-theirs", State: "running", Zone: "eu-west-1a", Private: "10.0.1.12", Launched: now.Add(-8 * time.Hour), Tags: tagged("fd-aws", "fd-aws-cp-2")}
+	young := fakeec2.Instance{ID: "i-young", State: "running", Zone: "eu-west-1a", Private: "10.0.1.11", Launched: now.Add(-time.Hour), Tags: tagged("fd-other", "fd-other-cp-1")}
 	for _, terminate := range []bool{false, true} {
-		w := newWire(t)
-		w.on("DescribeInstances", describeReply("next", old, theirs), describeReply("", young))
-		w.on("DescribeNetworkAcls", aclsReply())
+		w := fakeec2.NewWire(t)
+		w.On("DescribeInstances", fakeec2.DescribeReply("next", old, theirs), fakeec2.DescribeReply("", young))
+		w.On("DescribeNetworkAcls", fakeec2.ACLsReply())
 		if terminate {
 			gone := old
-			gone.state = "terminated"
-			w.on("DescribeInstances", describeReply("", gone))
-			w.on("TerminateInstances", emptyReply("TerminateInstances"))
+			gone.State = "terminated"
+			w.On("DescribeInstances", fakeec2.DescribeReply("", gone))
+			w.On("TerminateInstances", fakeec2.EmptyReply("TerminateInstances"))
 		}
 		var out bytes.Buffer
 		p := testProvider(t, w, &out)
@@ -248,13 +262,13 @@ func TestLeftovers(t *testing.T) {
 		if len(found) != 1 || found[0].ID != "i-old" || found[0].Cluster != "fd-aws" || found[0].Run != "run-1" {
 			t.Errorf("terminate=%v: found %+v, want i-old alone", terminate, found)
 		}
-		if f := w.of("DescribeInstances")[0]; f.Get("Filter.1.Name") != "tag-key" || f.Get("Filter.1.Value.1") != TagCluster {
+		if f := w.Of("DescribeInstances")[0]; f.Get("Filter.1.Name") != "tag-key" || f.Get("Filter.1.Value.1") != TagCluster {
 			t.Errorf("the search is not by firedrill's tag: %v", f)
 		}
 		if !strings.Contains(out.String(), "not ours: instance i-theirs") || !strings.Contains(out.String(), "aws ec2 terminate-instances --region eu-west-1 --instance-ids i-theirs") {
 			t.Errorf("terminate=%v: the instance not recorded is not named as not ours with the command:\n%s", terminate, out.String())
 		}
-		terms := w.of("TerminateInstances")
+		terms := w.Of("TerminateInstances")
 		switch {
 		case !terminate && len(terms) != 0:
 			t.Errorf("a listing terminated %v", terms)
@@ -268,11 +282,11 @@ func TestLeftovers(t *testing.T) {
 // reads the state; Start starts a stopped instance and waits for it to
 // run. (The wait for SSH after it is the ssh provider's, tested there.)
 func TestStopAndRunning(t *testing.T) {
-	w := newWire(t)
-	a := inst{id: "i-0a", zone: "eu-west-1a", private: "10.0.1.10", node: "fd-aws-cp-1", cluster: "fd-aws"}
-	with := func(state string) inst { i := a; i.state = state; return i }
-	w.on("StopInstances", emptyReply("StopInstances"))
-	w.on("DescribeInstances", describeReply("", with("stopping")), describeReply("", with("stopped")), describeReply("", with("stopped")))
+	w := fakeec2.NewWire(t)
+	a := fakeec2.Instance{ID: "i-0a", Zone: "eu-west-1a", Private: "10.0.1.10", Tags: tagged("fd-aws", "fd-aws-cp-1")}
+	with := func(state string) fakeec2.Instance { i := a; i.State = state; return i }
+	w.On("StopInstances", fakeec2.EmptyReply("StopInstances"))
+	w.On("DescribeInstances", fakeec2.DescribeReply("", with("stopping")), fakeec2.DescribeReply("", with("stopped")), fakeec2.DescribeReply("", with("stopped")))
 	var out bytes.Buffer
 	p := testProvider(t, w, &out)
 	ec, err := p.client(context.Background(), "eu-west-1")
@@ -284,7 +298,7 @@ func TestStopAndRunning(t *testing.T) {
 	if err := c.Stop(context.Background(), n); err != nil {
 		t.Fatal(err)
 	}
-	stops := w.of("StopInstances")
+	stops := w.Of("StopInstances")
 	if len(stops) != 1 || stops[0].Get("InstanceId.1") != "i-0a" || stops[0].Get("Force") != "true" {
 		t.Errorf("StopInstances: %v, want i-0a with Force", stops)
 	}
@@ -339,18 +353,18 @@ func TestConsoleHostKeys(t *testing.T) {
 // Delete, on a context of its own as the runner's release has, terminates
 // it and removes the record.
 func TestInterruptedLaunchIsTerminated(t *testing.T) {
-	w := newWire(t)
-	a := inst{id: "i-0a", state: "pending", zone: "eu-west-1a", private: "10.0.1.10", node: "fd-aws-cp-1", cluster: "fd-aws"}
+	w := fakeec2.NewWire(t)
+	a := fakeec2.Instance{ID: "i-0a", State: "pending", Zone: "eu-west-1a", Private: "10.0.1.10", Tags: tagged("fd-aws", "fd-aws-cp-1")}
 	running, gone := a, a
-	running.state, gone.state = "running", "terminated"
-	w.on("DescribeInstances", describeReply(""), // no instance of the cluster before Up
-		describeReply("", running), // Delete: the tagged ones
-		describeReply("", gone))    // the terminated waiter
-	w.on("RunInstances", runReply(a))
-	w.on("TerminateInstances", emptyReply("TerminateInstances"))
+	running.State, gone.State = "running", "terminated"
+	w.On("DescribeInstances", fakeec2.DescribeReply(""), // no instance of the cluster before Up
+		fakeec2.DescribeReply("", running), // Delete: the tagged ones
+		fakeec2.DescribeReply("", gone))    // the terminated waiter
+	w.On("RunInstances", fakeec2.RunReply(a))
+	w.On("TerminateInstances", fakeec2.EmptyReply("TerminateInstances"))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	w.before = func(action string, n int) {
+	w.Before = func(action string, n int) {
 		if action == "RunInstances" && n == 1 { // the second node's launch
 			cancel()
 		}
@@ -368,7 +382,7 @@ func TestInterruptedLaunchIsTerminated(t *testing.T) {
 	if err := p.Delete(context.Background(), "fd-aws"); err != nil {
 		t.Fatal(err)
 	}
-	if terms := w.of("TerminateInstances"); len(terms) != 1 || terms[0].Get("InstanceId.1") != "i-0a" {
+	if terms := w.Of("TerminateInstances"); len(terms) != 1 || terms[0].Get("InstanceId.1") != "i-0a" {
 		t.Errorf("TerminateInstances: %v, want i-0a", terms)
 	}
 	if _, ok, _ := p.readRecord("fd-aws"); ok {
@@ -382,13 +396,13 @@ func TestInterruptedLaunchIsTerminated(t *testing.T) {
 // commands to free it on purpose, and left; the recorded one is
 // terminated, and the record goes once it is.
 func TestDeleteLeavesTaggedInstancesItDidNotLaunch(t *testing.T) {
-	w := newWire(t)
-	a := inst{id: "i-0a", state: "running", zone: "eu-west-1a", private: "10.0.1.10", node: "fd-aws-cp-1", cluster: "fd-aws"}
-	theirs := inst{id: "i-theirs", state: "running", zone: "eu-west-1a", private: "10.0.1.99", node: "fd-aws-cp-1", cluster: "fd-aws"}
+	w := fakeec2.NewWire(t)
+	a := fakeec2.Instance{ID: "i-0a", State: "running", Zone: "eu-west-1a", Private: "10.0.1.10", Tags: tagged("fd-aws", "fd-aws-cp-1")}
+	theirs := fakeec2.Instance{ID: "i-theirs", State: "running", Zone: "eu-west-1a", Private: "10.0.1.99", Tags: tagged("fd-aws", "fd-aws-cp-1")}
 	gone := a
-	gone.state = "terminated"
-	w.on("DescribeInstances", describeReply("", a, theirs), describeReply("", gone))
-	w.on("TerminateInstances", emptyReply("TerminateInstances"))
+	gone.State = "terminated"
+	w.On("DescribeInstances", fakeec2.DescribeReply("", a, theirs), fakeec2.DescribeReply("", gone))
+	w.On("TerminateInstances", fakeec2.EmptyReply("TerminateInstances"))
 	var out bytes.Buffer
 	p := testProvider(t, w, &out)
 	if err := p.writeRecord(record{Cluster: "fd-aws", Region: "eu-west-1", Instances: map[string]string{"fd-aws-cp-1": "i-0a"}}); err != nil {
@@ -397,11 +411,11 @@ func TestDeleteLeavesTaggedInstancesItDidNotLaunch(t *testing.T) {
 	if err := p.Delete(context.Background(), "fd-aws"); err != nil {
 		t.Fatal(err)
 	}
-	terms := w.of("TerminateInstances")
+	terms := w.Of("TerminateInstances")
 	if len(terms) != 1 || terms[0].Get("InstanceId.1") != "i-0a" || terms[0].Get("InstanceId.2") != "" {
 		t.Fatalf("TerminateInstances: %v, want i-0a alone", terms)
 	}
-	if waits := w.of("DescribeInstances"); len(waits) != 2 || waits[1].Get("InstanceId.1") != "i-0a" || waits[1].Get("InstanceId.2") != "" {
+	if waits := w.Of("DescribeInstances"); len(waits) != 2 || waits[1].Get("InstanceId.1") != "i-0a" || waits[1].Get("InstanceId.2") != "" {
 		t.Errorf("the terminated waiter: %v, want i-0a alone", waits)
 	}
 	for _, want := range []string{"not ours: instance i-theirs",
@@ -423,23 +437,23 @@ func TestDeleteLeavesTaggedInstancesItDidNotLaunch(t *testing.T) {
 // stranger with the commands to free it on purpose; nothing is launched,
 // adopted or terminated, and the record stays as it was.
 func TestUpRefusesTaggedInstancesNotInItsRecord(t *testing.T) {
-	running := func(id, zone, node string) inst {
-		return inst{id: id, state: "running", zone: zone, private: "10.0.9.9", node: node, cluster: "fd-aws"}
+	running := func(id, zone, node string) fakeec2.Instance {
+		return fakeec2.Instance{ID: id, State: "running", Zone: zone, Private: "10.0.9.9", Tags: tagged("fd-aws", node)}
 	}
 	theirs := running("i-theirs", "eu-west-1c", "fd-aws-cp-3")
 	for _, tc := range []struct {
 		name     string
 		reuse    bool
 		recorded map[string]string
-		live     []inst
+		live     []fakeec2.Instance
 	}{
 		{name: "reuse", reuse: true, recorded: map[string]string{"fd-aws-cp-1": "i-0a", "fd-aws-cp-2": "i-0b", "fd-aws-cp-3": "i-0c"},
-			live: []inst{running("i-0a", "eu-west-1a", "fd-aws-cp-1"), running("i-0b", "eu-west-1b", "fd-aws-cp-2"), theirs}},
-		{name: "stale record", recorded: map[string]string{"fd-aws-cp-1": "i-old"}, live: []inst{theirs}},
+			live: []fakeec2.Instance{running("i-0a", "eu-west-1a", "fd-aws-cp-1"), running("i-0b", "eu-west-1b", "fd-aws-cp-2"), theirs}},
+		{name: "stale record", recorded: map[string]string{"fd-aws-cp-1": "i-old"}, live: []fakeec2.Instance{theirs}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			w := newWire(t)
-			w.on("DescribeInstances", describeReply("", tc.live...))
+			w := fakeec2.NewWire(t)
+			w.On("DescribeInstances", fakeec2.DescribeReply("", tc.live...))
 			var out bytes.Buffer
 			p := testProvider(t, w, &out)
 			if err := p.writeRecord(record{Cluster: "fd-aws", Region: "eu-west-1", Instances: tc.recorded}); err != nil {
@@ -463,7 +477,7 @@ func TestUpRefusesTaggedInstancesNotInItsRecord(t *testing.T) {
 				t.Error("created = true for a refused cluster")
 			}
 			for _, action := range []string{"RunInstances", "TerminateInstances", "GetConsoleOutput"} {
-				if n := len(w.of(action)); n != 0 {
+				if n := len(w.Of(action)); n != 0 {
 					t.Errorf("%d %s calls after a refusal", n, action)
 				}
 			}

@@ -10,60 +10,21 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/framework/cluster"
+	fakeec2 "github.com/firedrill/firedrill/framework/internal/fakes/ec2"
 )
 
-// acl is a network ACL as DescribeNetworkAcls shows it.
-type acl struct {
-	id           string
-	associations [][2]string // association id, subnet
-	tags         map[string]string
-}
-
-func (a acl) xml() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "<item><networkAclId>%s</networkAclId><vpcId>vpc-1</vpcId><default>%v</default><entrySet/><associationSet>", a.id, a.tags == nil)
-	for _, as := range a.associations {
-		fmt.Fprintf(&b, "<item><networkAclAssociationId>%s</networkAclAssociationId><networkAclId>%s</networkAclId><subnetId>%s</subnetId></item>", as[0], a.id, as[1])
-	}
-	b.WriteString("</associationSet><tagSet>")
-	for _, k := range slices.Sorted(func(yield func(string) bool) {
-		for k := range a.tags {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
-		fmt.Fprintf(&b, "<item><key>%s</key><value>%s</value></item>", k, a.tags[k])
-	}
-	b.WriteString("</tagSet></item>")
-	return b.String()
-}
-
-func aclsReply(list ...acl) reply {
-	var items strings.Builder
-	for _, a := range list {
-		items.WriteString(a.xml())
-	}
-	return reply{body: fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?><DescribeNetworkAclsResponse %s><requestId>req</requestId><networkAclSet>%s</networkAclSet></DescribeNetworkAclsResponse>`, ns, items.String())}
-}
-
-func subnetsReply() reply {
-	item := func(id, zone, cidr, v6 string) string {
-		s := fmt.Sprintf("<item><subnetId>%s</subnetId><vpcId>vpc-1</vpcId><availabilityZone>%s</availabilityZone><cidrBlock>%s</cidrBlock>", id, zone, cidr)
-		if v6 != "" {
-			s += "<ipv6CidrBlockAssociationSet><item><ipv6CidrBlock>" + v6 + "</ipv6CidrBlock><associationId>a</associationId></item></ipv6CidrBlockAssociationSet>"
-		}
-		return s + "</item>"
-	}
-	return reply{body: fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?><DescribeSubnetsResponse %s><requestId>req</requestId><subnetSet>%s%s%s</subnetSet></DescribeSubnetsResponse>`, ns,
-		item("subnet-a", "eu-west-1a", "10.0.1.0/24", "2a05:d018::/64"), item("subnet-b", "eu-west-1b", "10.0.2.0/24", ""), item("subnet-c", "eu-west-1c", "10.0.3.0/24", ""))}
+// subnetsReply is DescribeSubnets' answer: a subnet in each zone, zone
+// a's with an IPv6 block.
+func subnetsReply() fakeec2.Reply {
+	return fakeec2.SubnetsReply(fakeec2.Subnet{ID: "subnet-a", Zone: "eu-west-1a", CIDR: "10.0.1.0/24", IPv6: "2a05:d018::/64"},
+		fakeec2.Subnet{ID: "subnet-b", Zone: "eu-west-1b", CIDR: "10.0.2.0/24"}, fakeec2.Subnet{ID: "subnet-c", Zone: "eu-west-1c", CIDR: "10.0.3.0/24"})
 }
 
 // zoneNow is the clock of zoneCluster's provider: what its ACLs are
 // tagged and recorded as made at.
 var zoneNow = time.Date(2026, 12, 4, 16, 0, 0, 0, time.UTC)
 
-func zoneCluster(t *testing.T, w *wire) *Cluster {
+func zoneCluster(t *testing.T, w *fakeec2.Wire) *Cluster {
 	t.Helper()
 	p := testProvider(t, w, &bytes.Buffer{})
 	p.now = func() time.Time { return zoneNow }
@@ -78,9 +39,9 @@ func zoneCluster(t *testing.T, w *wire) *Cluster {
 // madeACL is a network ACL as PartitionZone makes one for cluster fd-aws
 // (subnet-c of zone c cut off, back to acl-0 when healed, on association
 // assoc), and this machine's record of it.
-func madeACL(id, assoc string, created time.Time) (acl, aclRecord) {
-	a := acl{id: id, associations: [][2]string{{assoc, "subnet-c"}},
-		tags: map[string]string{TagCluster: "fd-aws", TagZone: "eu-west-1c", TagSubnet: "subnet-c", TagRestoreACL: "acl-0", TagRun: "run-1",
+func madeACL(id, assoc string, created time.Time) (fakeec2.ACL, aclRecord) {
+	a := fakeec2.ACL{ID: id, Associations: [][2]string{{assoc, "subnet-c"}},
+		Tags: map[string]string{TagCluster: "fd-aws", TagZone: "eu-west-1c", TagSubnet: "subnet-c", TagRestoreACL: "acl-0", TagRun: "run-1",
 			TagCreated: created.UTC().Format(time.RFC3339)}}
 	return a, aclRecord{ID: id, Region: "eu-west-1", Cluster: "fd-aws", Run: "run-1", Zone: "eu-west-1c", Subnet: "subnet-c", Restore: "acl-0", Created: created.UTC()}
 }
@@ -92,28 +53,28 @@ func output(c *Cluster) string { return c.p.opts.Out.(*bytes.Buffer).String() }
 // pod range both ways before it allows the rest; healing moves it back
 // and deletes the ACL. Every call runs through the real SDK.
 func TestPartitionZoneWithANetworkACL(t *testing.T) {
-	w := newWire(t)
-	original := acl{id: "acl-0", associations: [][2]string{{"aclassoc-c", "subnet-c"}}}
+	w := fakeec2.NewWire(t)
+	original := fakeec2.ACL{ID: "acl-0", Associations: [][2]string{{"aclassoc-c", "subnet-c"}}}
 	ours, _ := madeACL("acl-fd", "aclassoc-new", zoneNow)
-	w.on("DescribeNetworkAcls",
-		aclsReply(original), // not cut off yet (the original ACL has no firedrill tags)
-		aclsReply(original), // the subnet's association
-		aclsReply(ours),     // cut off
-		aclsReply(ours),     // heal: the ACLs to undo
-		aclsReply(ours),     // heal: the ACL again, right before the subnet moves
-		aclsReply())         // healed
-	w.on("DescribeSubnets", subnetsReply())
-	w.on("CreateNetworkAcl", reply{body: `<?xml version="1.0" encoding="UTF-8"?><CreateNetworkAclResponse ` + ns + `><requestId>req</requestId><networkAcl><networkAclId>acl-fd</networkAclId><vpcId>vpc-1</vpcId><default>false</default></networkAcl></CreateNetworkAclResponse>`})
-	w.on("CreateNetworkAclEntry", emptyReply("CreateNetworkAclEntry"))
-	w.on("ReplaceNetworkAclAssociation", reply{body: `<?xml version="1.0" encoding="UTF-8"?><ReplaceNetworkAclAssociationResponse ` + ns + `><requestId>req</requestId><newAssociationId>aclassoc-new</newAssociationId></ReplaceNetworkAclAssociationResponse>`})
-	w.on("DeleteNetworkAcl", emptyReply("DeleteNetworkAcl"))
+	w.On("DescribeNetworkAcls",
+		fakeec2.ACLsReply(original), // not cut off yet (the original ACL has no firedrill tags)
+		fakeec2.ACLsReply(original), // the subnet's association
+		fakeec2.ACLsReply(ours),     // cut off
+		fakeec2.ACLsReply(ours),     // heal: the ACLs to undo
+		fakeec2.ACLsReply(ours),     // heal: the ACL again, right before the subnet moves
+		fakeec2.ACLsReply())         // healed
+	w.On("DescribeSubnets", subnetsReply())
+	w.On("CreateNetworkAcl", fakeec2.CreateACLReply("acl-fd", "vpc-1"))
+	w.On("CreateNetworkAclEntry", fakeec2.EmptyReply("CreateNetworkAclEntry"))
+	w.On("ReplaceNetworkAclAssociation", fakeec2.ReplaceReply("aclassoc-new"))
+	w.On("DeleteNetworkAcl", fakeec2.EmptyReply("DeleteNetworkAcl"))
 	c := zoneCluster(t, w)
 	ctx := context.Background()
 
 	if err := c.PartitionZone(ctx, "eu-west-1c"); err != nil {
 		t.Fatal(err)
 	}
-	create := w.of("CreateNetworkAcl")
+	create := w.Of("CreateNetworkAcl")
 	if len(create) != 1 || create[0].Get("VpcId") != "vpc-1" || create[0].Get("TagSpecification.1.ResourceType") != "network-acl" {
 		t.Fatalf("CreateNetworkAcl: %v", create)
 	}
@@ -128,7 +89,7 @@ func TestPartitionZoneWithANetworkACL(t *testing.T) {
 		}
 	}
 	var entries []string
-	for _, e := range w.of("CreateNetworkAclEntry") {
+	for _, e := range w.Of("CreateNetworkAclEntry") {
 		cidr := e.Get("CidrBlock") + e.Get("Ipv6CidrBlock")
 		dir := "in"
 		if e.Get("Egress") == "true" {
@@ -148,12 +109,12 @@ func TestPartitionZoneWithANetworkACL(t *testing.T) {
 	if !slices.Equal(entries, want) {
 		t.Errorf("entries:\n%s\nwant\n%s", strings.Join(entries, "\n"), strings.Join(want, "\n"))
 	}
-	replace := w.of("ReplaceNetworkAclAssociation")
+	replace := w.Of("ReplaceNetworkAclAssociation")
 	if len(replace) != 1 || replace[0].Get("AssociationId") != "aclassoc-c" || replace[0].Get("NetworkAclId") != "acl-fd" {
 		t.Errorf("ReplaceNetworkAclAssociation: %v", replace)
 	}
 	// The subnet's own ACL is never edited or deleted.
-	for _, e := range w.of("CreateNetworkAclEntry") {
+	for _, e := range w.Of("CreateNetworkAclEntry") {
 		if e.Get("NetworkAclId") == "acl-0" {
 			t.Error("the subnet's own ACL was edited")
 		}
@@ -171,11 +132,11 @@ func TestPartitionZoneWithANetworkACL(t *testing.T) {
 	if err := c.HealZone(ctx, "eu-west-1c"); err != nil {
 		t.Fatal(err)
 	}
-	replace = w.of("ReplaceNetworkAclAssociation")
+	replace = w.Of("ReplaceNetworkAclAssociation")
 	if len(replace) != 2 || replace[1].Get("AssociationId") != "aclassoc-new" || replace[1].Get("NetworkAclId") != "acl-0" {
 		t.Errorf("heal: ReplaceNetworkAclAssociation %v, want aclassoc-new back to acl-0", replace)
 	}
-	if del := w.of("DeleteNetworkAcl"); len(del) != 1 || del[0].Get("NetworkAclId") != "acl-fd" {
+	if del := w.Of("DeleteNetworkAcl"); len(del) != 1 || del[0].Get("NetworkAclId") != "acl-fd" {
 		t.Errorf("heal: DeleteNetworkAcl %v", del)
 	}
 	if _, ok, _ := c.p.readACLRecord("acl-fd"); ok {
@@ -185,7 +146,7 @@ func TestPartitionZoneWithANetworkACL(t *testing.T) {
 		t.Errorf("ZonePartitioned after healing: %v, %v", in, err)
 	}
 	// The heal looked only for ACLs tagged for this cluster and zone.
-	descs := w.of("DescribeNetworkAcls")
+	descs := w.Of("DescribeNetworkAcls")
 	heal := descs[3]
 	var filters []string
 	for i := 1; heal.Get(fmt.Sprintf("Filter.%d.Name", i)) != ""; i++ {
@@ -200,22 +161,22 @@ func TestPartitionZoneWithANetworkACL(t *testing.T) {
 // on its own ACL; a zone with no subnet, or nothing to cut it off from,
 // is an error before any call.
 func TestPartitionZoneFailures(t *testing.T) {
-	w := newWire(t)
-	original := acl{id: "acl-0", associations: [][2]string{{"aclassoc-c", "subnet-c"}}}
-	w.on("DescribeNetworkAcls", aclsReply(original))
-	w.on("DescribeSubnets", subnetsReply())
-	w.on("CreateNetworkAcl", reply{body: `<?xml version="1.0" encoding="UTF-8"?><CreateNetworkAclResponse ` + ns + `><requestId>req</requestId><networkAcl><networkAclId>acl-fd</networkAclId></networkAcl></CreateNetworkAclResponse>`})
-	w.on("CreateNetworkAclEntry", emptyReply("CreateNetworkAclEntry"), errorReply(400, "NetworkAclEntryLimitExceeded", "too many entries"))
-	w.on("DeleteNetworkAcl", emptyReply("DeleteNetworkAcl"))
+	w := fakeec2.NewWire(t)
+	original := fakeec2.ACL{ID: "acl-0", Associations: [][2]string{{"aclassoc-c", "subnet-c"}}}
+	w.On("DescribeNetworkAcls", fakeec2.ACLsReply(original))
+	w.On("DescribeSubnets", subnetsReply())
+	w.On("CreateNetworkAcl", fakeec2.CreateACLReply("acl-fd", ""))
+	w.On("CreateNetworkAclEntry", fakeec2.EmptyReply("CreateNetworkAclEntry"), fakeec2.ErrorReply(400, "NetworkAclEntryLimitExceeded", "too many entries"))
+	w.On("DeleteNetworkAcl", fakeec2.EmptyReply("DeleteNetworkAcl"))
 	c := zoneCluster(t, w)
 	err := c.PartitionZone(context.Background(), "eu-west-1c")
 	if err == nil || !strings.Contains(err.Error(), "NetworkAclEntryLimitExceeded") || !strings.Contains(err.Error(), "rule 101") {
 		t.Errorf("err = %v", err)
 	}
-	if del := w.of("DeleteNetworkAcl"); len(del) != 1 || del[0].Get("NetworkAclId") != "acl-fd" {
+	if del := w.Of("DeleteNetworkAcl"); len(del) != 1 || del[0].Get("NetworkAclId") != "acl-fd" {
 		t.Errorf("DeleteNetworkAcl after the failure: %v", del)
 	}
-	if n := len(w.of("ReplaceNetworkAclAssociation")); n != 0 {
+	if n := len(w.Of("ReplaceNetworkAclAssociation")); n != 0 {
 		t.Errorf("the subnet was moved %d times after a failure", n)
 	}
 	if _, ok, _ := c.p.readACLRecord("acl-fd"); ok {
@@ -240,15 +201,15 @@ var _ cluster.ZonePartitioner = (*Cluster)(nil)
 func TestLeftoverNetworkACLs(t *testing.T) {
 	now := time.Date(2026, 12, 4, 18, 0, 0, 0, time.UTC)
 	old, oldRec := madeACL("acl-old", "aclassoc-1", now.Add(-7*time.Hour))
-	old.tags[TagRun], oldRec.Run = "run-0", "run-0"
-	young := acl{id: "acl-young", associations: [][2]string{{"aclassoc-2", "subnet-b"}},
-		tags: map[string]string{TagCluster: "fd-other", TagZone: "eu-west-1b", TagRestoreACL: "acl-9", TagRun: "run-9", TagCreated: now.Add(-time.Hour).Format(time.RFC3339)}}
+	old.Tags[TagRun], oldRec.Run = "run-0", "run-0"
+	young := fakeec2.ACL{ID: "acl-young", Associations: [][2]string{{"aclassoc-2", "subnet-b"}},
+		Tags: map[string]string{TagCluster: "fd-other", TagZone: "eu-west-1b", TagRestoreACL: "acl-9", TagRun: "run-9", TagCreated: now.Add(-time.Hour).Format(time.RFC3339)}}
 	for _, heal := range []bool{false, true} {
-		w := newWire(t)
-		w.on("DescribeInstances", describeReply(""))
-		w.on("DescribeNetworkAcls", aclsReply(old, young))
-		w.on("ReplaceNetworkAclAssociation", reply{body: `<?xml version="1.0" encoding="UTF-8"?><ReplaceNetworkAclAssociationResponse ` + ns + `><requestId>req</requestId><newAssociationId>aclassoc-3</newAssociationId></ReplaceNetworkAclAssociationResponse>`})
-		w.on("DeleteNetworkAcl", emptyReply("DeleteNetworkAcl"))
+		w := fakeec2.NewWire(t)
+		w.On("DescribeInstances", fakeec2.DescribeReply(""))
+		w.On("DescribeNetworkAcls", fakeec2.ACLsReply(old, young))
+		w.On("ReplaceNetworkAclAssociation", fakeec2.ReplaceReply("aclassoc-3"))
+		w.On("DeleteNetworkAcl", fakeec2.EmptyReply("DeleteNetworkAcl"))
 		var out bytes.Buffer
 		p := testProvider(t, w, &out)
 		if err := p.writeACLRecord(oldRec); err != nil {
@@ -264,7 +225,7 @@ func TestLeftoverNetworkACLs(t *testing.T) {
 		if !strings.Contains(out.String(), "network ACL acl-old: cluster fd-aws, zone eu-west-1c cut off (subnet-c), run run-0") {
 			t.Errorf("heal=%v: output %q", heal, out.String())
 		}
-		replace, del := w.of("ReplaceNetworkAclAssociation"), w.of("DeleteNetworkAcl")
+		replace, del := w.Of("ReplaceNetworkAclAssociation"), w.Of("DeleteNetworkAcl")
 		if !heal && (len(replace) != 0 || len(del) != 0) {
 			t.Errorf("a listing changed ACLs: %v %v", replace, del)
 		}
@@ -274,23 +235,18 @@ func TestLeftoverNetworkACLs(t *testing.T) {
 	}
 }
 
-// replaceReply is ReplaceNetworkAclAssociation's answer.
-func replaceReply(assoc string) reply {
-	return reply{body: `<?xml version="1.0" encoding="UTF-8"?><ReplaceNetworkAclAssociationResponse ` + ns + `><requestId>req</requestId><newAssociationId>` + assoc + `</newAssociationId></ReplaceNetworkAclAssociationResponse>`}
-}
-
 // Healing trusts no tag alone: an ACL tagged for the cluster and zone
 // that this machine has no record of making (another machine's run, or
 // tags set by hand), and one it recorded whose restore tag was rewritten
 // since, are named on the provider's output with the commands to heal
 // them by hand, and neither is moved nor deleted.
 func TestHealZoneLeavesACLsItDidNotMake(t *testing.T) {
-	w := newWire(t)
+	w := fakeec2.NewWire(t)
 	stranger, _ := madeACL("acl-stranger", "aclassoc-s", zoneNow)
-	stranger.tags[TagRestoreACL] = "acl-9"
+	stranger.Tags[TagRestoreACL] = "acl-9"
 	tampered, rec := madeACL("acl-fd", "aclassoc-new", zoneNow)
-	tampered.tags[TagRestoreACL] = "acl-evil"
-	w.on("DescribeNetworkAcls", aclsReply(stranger, tampered))
+	tampered.Tags[TagRestoreACL] = "acl-evil"
+	w.On("DescribeNetworkAcls", fakeec2.ACLsReply(stranger, tampered))
 	c := zoneCluster(t, w)
 	if err := c.p.writeACLRecord(rec); err != nil {
 		t.Fatal(err)
@@ -298,7 +254,7 @@ func TestHealZoneLeavesACLsItDidNotMake(t *testing.T) {
 	if err := c.HealZone(context.Background(), "eu-west-1c"); err != nil {
 		t.Fatal(err)
 	}
-	if replace, del := w.of("ReplaceNetworkAclAssociation"), w.of("DeleteNetworkAcl"); len(replace) != 0 || len(del) != 0 {
+	if replace, del := w.Of("ReplaceNetworkAclAssociation"), w.Of("DeleteNetworkAcl"); len(replace) != 0 || len(del) != 0 {
 		t.Errorf("ACLs this machine did not make (or whose tags changed) were acted on: replace %v, delete %v", replace, del)
 	}
 	out := output(c)
@@ -324,26 +280,26 @@ func TestHealZoneLeavesACLsItDidNotMake(t *testing.T) {
 func TestHealRechecksTheACLBeforeMovingItsSubnet(t *testing.T) {
 	listed, rec := madeACL("acl-fd", "aclassoc-new", zoneNow)
 	rewritten, _ := madeACL("acl-fd", "aclassoc-new", zoneNow)
-	rewritten.tags[TagRestoreACL] = "acl-evil"
+	rewritten.Tags[TagRestoreACL] = "acl-evil"
 	crowded, _ := madeACL("acl-fd", "aclassoc-new", zoneNow)
-	crowded.associations = append(crowded.associations, [2]string{"aclassoc-b", "subnet-b"})
+	crowded.Associations = append(crowded.Associations, [2]string{"aclassoc-b", "subnet-b"})
 	for _, tc := range []struct {
 		name       string
-		now        reply
+		now        fakeec2.Reply
 		err        string
 		replace    []string // association ids moved back to acl-0
 		deleted    bool
 		recordKept bool
 	}{
-		{name: "tag rewritten", now: aclsReply(rewritten), err: "changed since it was listed", recordKept: true},
-		{name: "gone", now: aclsReply()},
-		{name: "another subnet on it", now: aclsReply(crowded), err: "also holds subnets subnet-b", replace: []string{"aclassoc-new"}, recordKept: true},
+		{name: "tag rewritten", now: fakeec2.ACLsReply(rewritten), err: "changed since it was listed", recordKept: true},
+		{name: "gone", now: fakeec2.ACLsReply()},
+		{name: "another subnet on it", now: fakeec2.ACLsReply(crowded), err: "also holds subnets subnet-b", replace: []string{"aclassoc-new"}, recordKept: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			w := newWire(t)
-			w.on("DescribeNetworkAcls", aclsReply(listed), tc.now)
-			w.on("ReplaceNetworkAclAssociation", replaceReply("aclassoc-back"))
-			w.on("DeleteNetworkAcl", emptyReply("DeleteNetworkAcl"))
+			w := fakeec2.NewWire(t)
+			w.On("DescribeNetworkAcls", fakeec2.ACLsReply(listed), tc.now)
+			w.On("ReplaceNetworkAclAssociation", fakeec2.ReplaceReply("aclassoc-back"))
+			w.On("DeleteNetworkAcl", fakeec2.EmptyReply("DeleteNetworkAcl"))
 			c := zoneCluster(t, w)
 			if err := c.p.writeACLRecord(rec); err != nil {
 				t.Fatal(err)
@@ -352,12 +308,12 @@ func TestHealRechecksTheACLBeforeMovingItsSubnet(t *testing.T) {
 			if (tc.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.err)) {
 				t.Errorf("HealZone: %v, want %q", err, tc.err)
 			}
-			descs := w.of("DescribeNetworkAcls")
+			descs := w.Of("DescribeNetworkAcls")
 			if len(descs) != 2 || descs[1].Get("Filter.1.Name") != "network-acl-id" || descs[1].Get("Filter.1.Value.1") != "acl-fd" {
 				t.Errorf("DescribeNetworkAcls: %v, want the listing then acl-fd by its id", descs)
 			}
 			var moved []string
-			for _, r := range w.of("ReplaceNetworkAclAssociation") {
+			for _, r := range w.Of("ReplaceNetworkAclAssociation") {
 				if r.Get("NetworkAclId") != "acl-0" {
 					t.Errorf("a subnet moved to %s", r.Get("NetworkAclId"))
 				}
@@ -366,7 +322,7 @@ func TestHealRechecksTheACLBeforeMovingItsSubnet(t *testing.T) {
 			if !slices.Equal(moved, tc.replace) {
 				t.Errorf("moved back %v, want %v", moved, tc.replace)
 			}
-			if del := w.of("DeleteNetworkAcl"); (len(del) != 0) != tc.deleted {
+			if del := w.Of("DeleteNetworkAcl"); (len(del) != 0) != tc.deleted {
 				t.Errorf("DeleteNetworkAcl: %v, want deleted %v", del, tc.deleted)
 			}
 			if _, ok, _ := c.p.readACLRecord("acl-fd"); ok != tc.recordKept {
@@ -386,15 +342,15 @@ func TestLeftoversLeaveACLsNotOurs(t *testing.T) {
 	mine, mineRec := madeACL("acl-mine", "aclassoc-1", made)
 	unrecorded, _ := madeACL("acl-unrecorded", "aclassoc-2", made)
 	undated, _ := madeACL("acl-undated", "aclassoc-3", made)
-	delete(undated.tags, TagCreated)
+	delete(undated.Tags, TagCreated)
 	undatedMine, undatedRec := madeACL("acl-undated-mine", "aclassoc-4", made)
-	delete(undatedMine.tags, TagCreated)
+	delete(undatedMine.Tags, TagCreated)
 	for _, heal := range []bool{false, true} {
-		w := newWire(t)
-		w.on("DescribeInstances", describeReply(""))
-		w.on("DescribeNetworkAcls", aclsReply(mine, unrecorded, undated, undatedMine), aclsReply(mine))
-		w.on("ReplaceNetworkAclAssociation", replaceReply("aclassoc-back"))
-		w.on("DeleteNetworkAcl", emptyReply("DeleteNetworkAcl"))
+		w := fakeec2.NewWire(t)
+		w.On("DescribeInstances", fakeec2.DescribeReply(""))
+		w.On("DescribeNetworkAcls", fakeec2.ACLsReply(mine, unrecorded, undated, undatedMine), fakeec2.ACLsReply(mine))
+		w.On("ReplaceNetworkAclAssociation", fakeec2.ReplaceReply("aclassoc-back"))
+		w.On("DeleteNetworkAcl", fakeec2.EmptyReply("DeleteNetworkAcl"))
 		var out bytes.Buffer
 		p := testProvider(t, w, &out)
 		for _, r := range []aclRecord{mineRec, undatedRec} {
@@ -418,7 +374,7 @@ func TestLeftoversLeaveACLsNotOurs(t *testing.T) {
 				t.Errorf("heal=%v: output lacks %q:\n%s", heal, want, out.String())
 			}
 		}
-		replace, del := w.of("ReplaceNetworkAclAssociation"), w.of("DeleteNetworkAcl")
+		replace, del := w.Of("ReplaceNetworkAclAssociation"), w.Of("DeleteNetworkAcl")
 		if !heal && (len(replace) != 0 || len(del) != 0) {
 			t.Errorf("a listing changed ACLs: %v %v", replace, del)
 		}
@@ -432,15 +388,15 @@ func TestLeftoversLeaveACLsNotOurs(t *testing.T) {
 // not make is not "already cut off": PartitionZone refuses, since a heal
 // of its own would leave the other's cut in place.
 func TestPartitionZoneRefusesASubnetOnAnACLItDidNotMake(t *testing.T) {
-	w := newWire(t)
+	w := fakeec2.NewWire(t)
 	stranger, _ := madeACL("acl-stranger", "aclassoc-s", zoneNow)
-	w.on("DescribeNetworkAcls", aclsReply(stranger))
+	w.On("DescribeNetworkAcls", fakeec2.ACLsReply(stranger))
 	c := zoneCluster(t, w)
 	err := c.PartitionZone(context.Background(), "eu-west-1c")
 	if err == nil || !strings.Contains(err.Error(), "acl-stranger") || !strings.Contains(err.Error(), "not ours") {
 		t.Errorf("PartitionZone: %v, want a refusal naming acl-stranger", err)
 	}
-	if n := len(w.of("CreateNetworkAcl")); n != 0 {
+	if n := len(w.Of("CreateNetworkAcl")); n != 0 {
 		t.Errorf("%d CreateNetworkAcl calls after a refusal", n)
 	}
 }

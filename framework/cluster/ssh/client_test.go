@@ -2,186 +2,40 @@ package ssh
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/binary"
-	"encoding/pem"
 	"errors"
-	"fmt"
-	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
 	"golang.org/x/crypto/ssh/knownhosts"
 
+	"github.com/firedrill/firedrill/framework/internal/fakes/sshserver"
 	"github.com/firedrill/firedrill/framework/shell"
 )
 
-// testServer is an SSH server in the test process that runs each exec
-// request with /bin/sh on this machine: the real client, handshake and
-// host key check against it.
-type testServer struct {
-	addr    string
-	hostKey ssh.Signer
-	// jumps counts the TCP connections it opened for clients (ssh -J).
-	jumps atomic.Int32
-}
-
-func startServer(t *testing.T, clientKey ssh.PublicKey) *testServer {
-	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hostKey, err := ssh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := &ssh.ServerConfig{PublicKeyCallback: func(_ ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
-		if string(key.Marshal()) == string(clientKey.Marshal()) {
-			return nil, nil
-		}
-		return nil, errors.New("unknown key")
-	}}
-	cfg.AddHostKey(hostKey)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	srv := &testServer{addr: l.Addr().String(), hostKey: hostKey}
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go srv.serve(c, cfg)
-		}
-	}()
-	return srv
-}
-
-// forward opens the TCP connection a direct-tcpip channel asks for and
-// copies both ways, as sshd does for a jump.
-func (srv *testServer) forward(nc ssh.NewChannel) {
-	var to struct {
-		Host       string
-		Port       uint32
-		OriginHost string
-		OriginPort uint32
-	}
-	if err := ssh.Unmarshal(nc.ExtraData(), &to); err != nil {
-		nc.Reject(ssh.ConnectionFailed, err.Error())
-		return
-	}
-	conn, err := net.Dial("tcp", net.JoinHostPort(to.Host, fmt.Sprint(to.Port)))
-	if err != nil {
-		nc.Reject(ssh.ConnectionFailed, err.Error())
-		return
-	}
-	ch, reqs, err := nc.Accept()
-	if err != nil {
-		conn.Close()
-		return
-	}
-	srv.jumps.Add(1)
-	go ssh.DiscardRequests(reqs)
-	go func() { io.Copy(ch, conn); ch.CloseWrite() }()
-	go func() { io.Copy(conn, ch); conn.Close() }()
-}
-
-func (srv *testServer) serve(c net.Conn, cfg *ssh.ServerConfig) {
-	// As sshd does: the client's end of the connection, for commands
-	// that need to know where the session comes from.
-	remote, rport, _ := net.SplitHostPort(c.RemoteAddr().String())
-	_, lport, _ := net.SplitHostPort(c.LocalAddr().String())
-	env := append(os.Environ(), "SSH_CLIENT="+remote+" "+rport+" "+lport)
-	_, chans, reqs, err := ssh.NewServerConn(c, cfg)
-	if err != nil {
-		return
-	}
-	go ssh.DiscardRequests(reqs)
-	for nc := range chans {
-		if nc.ChannelType() == "direct-tcpip" {
-			go srv.forward(nc)
-			continue
-		}
-		ch, reqs, err := nc.Accept()
-		if err != nil {
-			continue
-		}
-		go func() {
-			defer ch.Close()
-			for req := range reqs {
-				if req.Type != "exec" {
-					req.Reply(false, nil)
-					continue
-				}
-				n := binary.BigEndian.Uint32(req.Payload)
-				cmd := exec.Command("/bin/sh", "-c", string(req.Payload[4:4+n]))
-				cmd.Env = env
-				cmd.Stdin, cmd.Stdout, cmd.Stderr = ch, ch, ch.Stderr()
-				req.Reply(true, nil)
-				status := 0
-				if err := cmd.Run(); err != nil {
-					status = 255
-					var exit *exec.ExitError
-					if errors.As(err, &exit) {
-						status = exit.ExitCode()
-					}
-				}
-				ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{uint32(status)}))
-				return
-			}
-		}()
-	}
-}
-
-// hostFor writes a key and a known_hosts file for the server and returns
-// the inventory host; trusted false writes another key in known_hosts.
-func hostFor(t *testing.T, trusted bool) (Host, *testServer) {
+// hostFor starts an SSH server (sshserver, /bin/sh on this machine) that
+// lets in a new key, and returns the inventory host that reaches it with
+// that key and a known_hosts file for it; trusted false writes another
+// key in known_hosts.
+func hostFor(t *testing.T, trusted bool) (Host, *sshserver.Server) {
 	t.Helper()
 	dir := t.TempDir()
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, err := ssh.MarshalPrivateKey(priv, "")
-	if err != nil {
-		t.Fatal(err)
-	}
 	keyPath := filepath.Join(dir, "id_ed25519")
-	if err := os.WriteFile(keyPath, pem.EncodeToMemory(block), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	sshPub, err := ssh.NewPublicKey(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := startServer(t, sshPub)
-	known := srv.hostKey.PublicKey()
+	srv := sshserver.Start(t, sshserver.WriteClientKey(t, keyPath))
+	known := srv.HostKey.PublicKey()
 	if !trusted {
-		_, other, _ := ed25519.GenerateKey(rand.Reader)
-		s, _ := ssh.NewSignerFromKey(other)
-		known = s.PublicKey()
+		known = sshserver.NewPublicKey(t)
 	}
-	host, port, _ := net.SplitHostPort(srv.addr)
 	kh := filepath.Join(dir, "known_hosts")
-	line := knownhosts.Line([]string{knownhosts.Normalize(srv.addr)}, known)
-	if err := os.WriteFile(kh, []byte(line+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(kh, []byte(srv.KnownHostsLine(known)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var p int
-	fmt.Sscan(port, &p)
-	return Host{Name: "m1", Address: host, Port: p, User: "root", KeyPath: keyPath, KnownHostsPath: kh}, srv
+	host, _, _ := net.SplitHostPort(srv.Addr)
+	return Host{Name: "m1", Address: host, Port: srv.Port(), User: "root", KeyPath: keyPath, KnownHostsPath: kh}, srv
 }
 
 func TestRunOverSSH(t *testing.T) {
@@ -217,7 +71,7 @@ func TestChangedHostKeyRefused(t *testing.T) {
 		if !errors.As(err, &keyErr) {
 			t.Fatalf("tofu %v: a host with a changed key was accepted or failed otherwise: %v", tofu, err)
 		}
-		fp := ssh.FingerprintSHA256(srv.hostKey.PublicKey())
+		fp := ssh.FingerprintSHA256(srv.HostKey.PublicKey())
 		if msg := err.Error(); !strings.Contains(msg, "host m1 ("+h.Addr()+")") || !strings.Contains(msg, fp) ||
 			!strings.Contains(msg, "a changed host key is never trusted") || !strings.Contains(msg, h.KnownHostsPath+":1") {
 			t.Errorf("tofu %v: the refusal does not name the host, its key %s and the known one: %v", tofu, fp, err)
@@ -237,7 +91,7 @@ func TestUnknownHostKeyAndTrustOnFirstUse(t *testing.T) {
 	c := newClient()
 	_, err := c.run(context.Background(), h, "true", nil)
 	c.Close()
-	fp := ssh.FingerprintSHA256(srv.hostKey.PublicKey())
+	fp := ssh.FingerprintSHA256(srv.HostKey.PublicKey())
 	if err == nil || !strings.Contains(err.Error(), fp) || !strings.Contains(err.Error(), "trustOnFirstUse: true") || !strings.Contains(err.Error(), "ssh-keyscan") {
 		t.Fatalf("an unknown host: %v, want a refusal naming %s and the way out", err, fp)
 	}
@@ -253,7 +107,7 @@ func TestUnknownHostKeyAndTrustOnFirstUse(t *testing.T) {
 		t.Errorf("the first use was not reported: %q", notices.String())
 	}
 	data, err := os.ReadFile(h.KnownHostsPath)
-	if err != nil || !strings.Contains(string(data), knownhosts.Line([]string{knownhosts.Normalize(h.Addr())}, srv.hostKey.PublicKey())) {
+	if err != nil || !strings.Contains(string(data), knownhosts.Line([]string{knownhosts.Normalize(h.Addr())}, srv.HostKey.PublicKey())) {
 		t.Fatalf("known_hosts after first use: %q, %v", data, err)
 	}
 	h.TrustOnFirstUse = false // known now: no opt-in needed
@@ -317,8 +171,8 @@ func TestBastion(t *testing.T) {
 	h.Bastion = &jump
 	// Both keys in one known_hosts: the target's and the bastion's.
 	both := filepath.Join(t.TempDir(), "known_hosts")
-	lines := knownhosts.Line([]string{knownhosts.Normalize(target.addr)}, target.hostKey.PublicKey()) + "\n" +
-		knownhosts.Line([]string{knownhosts.Normalize(bastion.addr)}, bastion.hostKey.PublicKey()) + "\n"
+	lines := knownhosts.Line([]string{knownhosts.Normalize(target.Addr)}, target.HostKey.PublicKey()) + "\n" +
+		knownhosts.Line([]string{knownhosts.Normalize(bastion.Addr)}, bastion.HostKey.PublicKey()) + "\n"
 	if err := os.WriteFile(both, []byte(lines), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -328,10 +182,10 @@ func TestBastion(t *testing.T) {
 	if out, err := c.run(context.Background(), h, "echo behind", nil); err != nil || strings.TrimSpace(string(out)) != "behind" {
 		t.Fatalf("through the bastion: %q, %v", out, err)
 	}
-	if n := bastion.jumps.Load(); n != 1 {
+	if n := bastion.Jumps(); n != 1 {
 		t.Errorf("the bastion opened %d connections, want 1", n)
 	}
-	if n := target.jumps.Load(); n != 0 {
+	if n := target.Jumps(); n != 0 {
 		t.Errorf("the target forwarded %d connections", n)
 	}
 	// A bastion whose key is not known is refused, and the host with it.
