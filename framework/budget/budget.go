@@ -7,6 +7,7 @@ package budget
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/firedrill/firedrill/framework/timeline"
 )
@@ -84,9 +85,8 @@ func Evaluate(figures []timeline.Figure, budgets []Budget) []Verdict {
 		}
 		v.Margin, v.Pass = &margin, margin >= 0
 		if v.LowerBound != nil && f.Value < *v.LowerBound {
+			// Reason says why: the note keeps the figure's own.
 			v.Pass, v.BelowLowerBound = false, true
-			v.Note = joinNote(fmt.Sprintf("below its lower bound %s: the cluster's settings make this impossible, so the harness missed the outage or the fault did not take",
-				Format(*v.LowerBound, v.Unit)), f.Note)
 		}
 		out = append(out, v)
 	}
@@ -101,6 +101,49 @@ func Pass(vs []Verdict) bool {
 		}
 	}
 	return true
+}
+
+// BelowLowerBoundWhy is what a figure below its lower bound means, after
+// "below its lower bound <bound>".
+const BelowLowerBoundWhy = "the harness missed the outage, the fault did not take, or the bound is wrong"
+
+// Reason says why the verdict is what it is, in one line, the same in every
+// output: "above its max 90.00s by 3.20s", "below its min 99.500% by
+// 0.300%", "not measured: <why>", "below its lower bound 45.00s: <what that
+// means>", and for a pass "within its max 90.00s by 48.27s". Whether the
+// drill's budgets were judged at all is the drill's verdict, not this one's.
+func (v Verdict) Reason() string {
+	switch {
+	case !v.Measured:
+		note := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(v.Note, "not measured"), ":"))
+		if note == "" {
+			note = "the timeline gave no value for it"
+		}
+		return "not measured: " + note
+	case v.BelowLowerBound && v.LowerBound != nil:
+		return fmt.Sprintf("below its lower bound %s: %s", Format(*v.LowerBound, v.Unit), BelowLowerBoundWhy)
+	}
+	var parts []string
+	if v.Max != nil {
+		if d := v.Value - *v.Max; d > 0 {
+			return fmt.Sprintf("above its max %s by %s", Format(*v.Max, v.Unit), Format(d, v.Unit))
+		}
+	}
+	if v.Min != nil {
+		if d := *v.Min - v.Value; d > 0 {
+			return fmt.Sprintf("below its min %s by %s", Format(*v.Min, v.Unit), Format(d, v.Unit))
+		}
+	}
+	if v.Max != nil {
+		parts = append(parts, fmt.Sprintf("within its max %s by %s", Format(*v.Max, v.Unit), Format(*v.Max-v.Value, v.Unit)))
+	}
+	if v.Min != nil {
+		parts = append(parts, fmt.Sprintf("within its min %s by %s", Format(*v.Min, v.Unit), Format(v.Value-*v.Min, v.Unit)))
+	}
+	if len(parts) == 0 {
+		return "no limit to hold it to"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Limit renders the budget ("<= 60s", ">= 99.5%", "<= 0").
@@ -127,11 +170,4 @@ func Format(x float64, u timeline.Unit) string {
 		return fmt.Sprintf("%.3f%%", x)
 	}
 	return fmt.Sprintf("%.0f", x)
-}
-
-func joinNote(a, b string) string {
-	if b == "" {
-		return a
-	}
-	return a + "; " + b
 }

@@ -66,13 +66,44 @@ func TestBelowLowerBoundFails(t *testing.T) {
 		{Figure: timeline.APIDowntimeTotal, Kind: "availability", Max: val(30), LowerBound: val(10)},
 		{Figure: timeline.RecoveryAll, Kind: "self-healing", Max: val(60), LowerBound: val(25)},
 	})
-	if vs[0].Pass || !vs[0].BelowLowerBound || !strings.Contains(vs[0].Note, "below its lower bound 10.00s") {
-		t.Errorf("3.2s with lower bound 10s: pass %v below %v note %q; want a failure naming the bound", vs[0].Pass, vs[0].BelowLowerBound, vs[0].Note)
+	if vs[0].Pass || !vs[0].BelowLowerBound || !strings.Contains(vs[0].Reason(), "below its lower bound 10.00s") {
+		t.Errorf("3.2s with lower bound 10s: pass %v below %v reason %q; want a failure naming the bound", vs[0].Pass, vs[0].BelowLowerBound, vs[0].Reason())
 	}
 	if !vs[1].Pass || vs[1].BelowLowerBound {
 		t.Errorf("a value at its lower bound passes: %+v", vs[1])
 	}
 	if Pass(vs) {
 		t.Error("Pass true with a figure below its lower bound")
+	}
+}
+
+// Every verdict says why, blown, passed or not measured.
+func TestReason(t *testing.T) {
+	figs := []timeline.Figure{
+		{Name: timeline.RecoveryAll, Value: 93.2, Unit: timeline.Seconds, Measured: true},
+		{Name: timeline.APIAvailability, Value: 99.2, Unit: timeline.Percent, Measured: true},
+		{Name: timeline.APIDowntimeTotal, Value: 3, Unit: timeline.Seconds, Measured: true},
+		{Name: timeline.WritesLost, Value: 0, Unit: timeline.Count, Measured: true},
+		{Name: timeline.NodeDetect, Measured: false, Note: "no node went NotReady"},
+	}
+	vs := Evaluate(figs, []Budget{
+		{Figure: timeline.RecoveryAll, Max: val(90)},
+		{Figure: timeline.APIAvailability, Min: val(99.5)},
+		{Figure: timeline.APIDowntimeTotal, Max: val(30), LowerBound: val(45)},
+		{Figure: timeline.WritesLost, Max: val(0)},
+		{Figure: timeline.NodeDetect, Max: val(60)},
+		{Figure: timeline.WorkloadDowntimeTotal, Max: val(5)},
+	})
+	for i, want := range []string{
+		"above its max 90.00s by 3.20s",
+		"below its min 99.500% by 0.300%",
+		"below its lower bound 45.00s: the harness missed the outage, the fault did not take, or the bound is wrong",
+		"within its max 0 by 0",
+		"not measured: no node went NotReady",
+		"not measured: the timeline gave no value for it",
+	} {
+		if got := vs[i].Reason(); got != want {
+			t.Errorf("%s: reason %q, want %q", vs[i].Figure, got, want)
+		}
 	}
 }

@@ -344,6 +344,7 @@ func (d *drillRun) exit(ctx context.Context, cause error) error {
 	if d.probes != nil {
 		res.Timeline = d.probes.Stop(ctx, exitWait(ctx, t.ReadBack, t))
 		res.Timeline.Settings = d.settings
+		res.Timeline.Conditions = s.Recovery.Conditions
 		d.writeRunbook()
 		if a := res.Timeline.Addresses; len(a) > 0 {
 			res.Notes = append(res.Notes, "node addresses across the fault: "+timeline.DescribeAddresses(a))

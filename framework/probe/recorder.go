@@ -84,6 +84,12 @@ func (r *Recorder) Canary(o timeline.CanaryObservation) {
 	r.mu.Unlock()
 }
 
+// Unobservable records a recovery condition this run's provider cannot
+// observe, and why: recovery.all may go without its parts, and says so.
+func (r *Recorder) Unobservable(condition, why string) {
+	appendTo(r, &r.tl.Unobservable, timeline.Unobservable{Condition: condition, Why: why})
+}
+
 // WriteCheck records the read-back of the writer's counter.
 func (r *Recorder) WriteCheck(w timeline.WriteCheck) {
 	r.mu.Lock()

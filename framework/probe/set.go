@@ -131,6 +131,7 @@ func (s *Set) etcdSamplers(ctx context.Context) []Sampler {
 	x, ok := s.in.Cluster.(cluster.NodeExec)
 	if !ok || len(s.in.ControlPlane) == 0 {
 		fmt.Fprintf(s.in.Out, "[%s] etcd members not probed: no access to the control-plane nodes\n", s.in.Name)
+		s.rec.Unobservable("etcd", "no access to the control-plane nodes")
 		return nil
 	}
 	tlsConfig, err := EtcdClientTLS(ctx, x, s.in.ControlPlane[0])

@@ -161,5 +161,5 @@ func belowLowerBound(vs []budget.Verdict) string {
 	if len(why) == 0 {
 		return ""
 	}
-	return strings.Join(why, "; ") + ": the cluster's settings make that impossible, so the harness missed the outage, the fault did not take, or the bound is wrong"
+	return strings.Join(why, "; ") + ": the cluster's settings make that impossible, so " + budget.BelowLowerBoundWhy
 }

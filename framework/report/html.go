@@ -86,6 +86,7 @@ type summaryRow struct {
 	First                     bool
 	Span                      int
 	Figure, Value, Limit      string
+	Reason                    string
 	Margin, Lower             string
 	Measured, Pass, NotJudged bool
 	MarginNegative, Below     bool
@@ -114,7 +115,7 @@ func summaryRows(budgets []budgetRow) []summaryRow {
 	rows := make([]summaryRow, len(budgets))
 	for i, b := range budgets {
 		rows[i] = summaryRow{First: i == 0, Span: len(budgets), Figure: b.Figure, Value: b.Value, Limit: b.Limit,
-			Margin: b.Margin, Lower: b.Lower, Measured: b.Measured, Pass: b.Pass, NotJudged: b.NotJudged,
+			Margin: b.Margin, Lower: b.Lower, Measured: b.Measured, Pass: b.Pass, NotJudged: b.NotJudged, Reason: b.Reason,
 			MarginNegative: b.MarginNegative, Below: b.BelowLowerBound}
 	}
 	return rows
@@ -202,6 +203,7 @@ func whereLine(e *record.Environment) string {
 
 type budgetRow struct {
 	Figure, Kind, Value, Limit, Margin, Lower, Why, Note string
+	Reason                                               string
 	Measured, Pass, MarginNegative                       bool
 	NotJudged, BelowLowerBound                           bool
 }
@@ -235,12 +237,14 @@ func figureTables(figs []record.Figure) (budgets []budgetRow, recovery []recover
 	for _, fig := range figs {
 		if v := fig.Budget; v != nil {
 			row := budgetRow{Figure: v.Figure, Kind: v.Kind, Value: "not measured", Limit: v.Limit(), Margin: "-",
-				Lower: "-", Why: v.Why, Note: v.Note, Measured: v.Measured, Pass: v.Pass, BelowLowerBound: v.BelowLowerBound}
+				Lower: "-", Why: v.Why, Note: v.Note, Reason: v.Reason(), Measured: v.Measured, Pass: v.Pass, BelowLowerBound: v.BelowLowerBound}
 			if v.Derived != "" {
 				row.Why += " Limit " + v.Derived + "."
 			}
 			if v.Measured {
 				row.Value = budget.Format(v.Value, v.Unit)
+			} else {
+				row.Note = "" // the reason says why it was not measured
 			}
 			if v.Margin != nil {
 				row.Margin, row.MarginNegative = budget.Format(*v.Margin, v.Unit), *v.Margin < 0
@@ -1070,7 +1074,7 @@ p.critical{border-left:4px solid #8250df;background:#f6f0ff;padding:6px 10px}
 {{range $s := .Scenarios}}{{range .Rows}}<tr class="{{if not $s.Pass}}blown{{end}}{{if .First}} first{{end}}">
 {{if .First}}<td class="nw" rowspan="{{.Span}}"><a href="#{{$s.ID}}">{{$s.Key}}</a>{{with $s.Invalid}}<div class="scenario-error">INVALID: {{.}}</div>{{end}}{{with $s.Error}}<div class="scenario-error">{{.}}</div>{{end}}</td>
 <td rowspan="{{.Span}}"><span class="badge {{if $s.Pass}}pass{{else}}fail{{end}}">{{$s.Verdict}}</span></td>{{end}}
-<td class="fig">{{if and (not .Pass) (not .NotJudged)}}<span class="neg">✗</span> {{end}}{{.Figure}}</td>
+<td class="fig">{{if and (not .Pass) (not .NotJudged)}}<span class="neg">✗</span> {{end}}{{.Figure}}{{if not .Pass}}<div class="muted">{{.Reason}}</div>{{end}}</td>
 <td class="num">{{if .Measured}}{{.Value}}{{else if .NotJudged}}-{{else}}<span class="neg">not measured</span>{{end}}</td>
 <td class="num">{{.Limit}}</td><td class="num{{if .MarginNegative}} neg{{end}}">{{.Margin}}</td><td class="num{{if .Below}} neg{{end}}">{{.Lower}}{{if .Below}} (below it){{end}}</td>
 {{if .First}}<td class="cp" rowspan="{{.Span}}">{{$s.Critical}}</td>{{end}}
@@ -1137,7 +1141,7 @@ p.critical{border-left:4px solid #8250df;background:#f6f0ff;padding:6px 10px}
 <td class="fig">{{.Figure}}</td><td>{{.Kind}}</td>
 <td class="num">{{if .Measured}}{{.Value}}{{else}}<span class="neg">not measured</span>{{end}}</td>
 <td class="num">{{.Limit}}</td><td class="num{{if .MarginNegative}} neg{{end}}">{{.Margin}}</td><td class="num">{{.Lower}}</td>
-<td>{{if .NotJudged}}<span class="muted">not judged</span>{{else}}<span class="badge {{if .Pass}}pass{{else}}fail{{end}}">{{if .Pass}}PASS{{else}}FAIL{{end}}</span>{{end}}</td>
+<td>{{if .NotJudged}}<span class="muted">not judged</span>{{else}}<span class="badge {{if .Pass}}pass{{else}}fail{{end}}">{{if .Pass}}PASS{{else}}FAIL{{end}}</span>{{end}} <span class="muted">{{.Reason}}</span></td>
 <td>{{.Why}}</td><td class="muted">{{.Note}}</td>
 </tr>
 {{end}}</table></div>

@@ -292,3 +292,18 @@ func TestInterruptedBudgetsNotJudged(t *testing.T) {
 		t.Errorf("summary.md judges an interrupted drill's budgets:\n%s", md)
 	}
 }
+
+// The HTML budget table and the summary say why a budget is blown.
+func TestHTMLBudgetReason(t *testing.T) {
+	max := 90.0
+	blown := budget.Evaluate([]timeline.Figure{{Name: timeline.RecoveryAll, Value: 93.2, Unit: timeline.Seconds, Measured: true}},
+		[]budget.Budget{{Figure: timeline.RecoveryAll, Kind: "self-healing", Max: &max}})[0]
+	page, err := HTML(File{Run: "r", Scenarios: []record.Drill{{Name: "kill-a", Verdict: "FAIL",
+		Figures: []record.Figure{{Figure: timeline.Figure{Name: timeline.RecoveryAll, Unit: timeline.Seconds, Value: 93.2, Measured: true}, Budget: &blown}}}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(page), "above its max 90.00s by 3.20s"); n != 2 {
+		t.Errorf("the reason shows %d times, want in the summary and the budget table", n)
+	}
+}

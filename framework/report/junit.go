@@ -85,7 +85,7 @@ func junitCase(s record.Drill) junitTestCase {
 	for _, fig := range s.Figures {
 		c.Properties = append(c.Properties, junitProperty{Name: fig.Name, Value: figureText(fig, s.Verdict.BudgetsJudged())})
 		if v := fig.Budget; v != nil && !v.Pass {
-			blown = append(blown, fmt.Sprintf("%s %s, budget %s", v.Figure, measuredText(v), v.Limit()))
+			blown = append(blown, fmt.Sprintf("%s %s, budget %s: %s", v.Figure, measuredText(v), v.Limit(), v.Reason()))
 		}
 	}
 	detail := strings.TrimSpace(strings.Join(slices.Concat([]string{s.Error}, blown), "\n"))
@@ -110,19 +110,21 @@ func figureText(fig record.Figure, judged bool) string {
 	if fig.Measured {
 		v = budget.Format(fig.Value, fig.Unit)
 	}
-	if fig.Note != "" && !fig.Measured {
-		v += " (" + fig.Note + ")"
-	}
-	if b := fig.Budget; b != nil {
-		v += "; budget " + b.Limit()
-		switch {
-		case !judged:
-			v += " not judged"
-		case !b.Pass:
-			v += " BLOWN"
+	b := fig.Budget
+	if b == nil {
+		if fig.Note != "" && !fig.Measured {
+			v += " (" + fig.Note + ")"
 		}
+		return v
 	}
-	return v
+	v += "; budget " + b.Limit()
+	switch {
+	case !judged:
+		v += " not judged"
+	case !b.Pass:
+		v += " BLOWN"
+	}
+	return v + ": " + b.Reason()
 }
 
 func measuredText(v *budget.Verdict) string {

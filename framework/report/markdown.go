@@ -62,7 +62,7 @@ func Markdown(f File) string {
 		}
 		// A blank line first: GitHub folds a table that follows a list
 		// item into the item.
-		b.WriteString("\n| figure | kind | value | budget | margin | lower bound | verdict |\n|---|---|---|---|---|---|---|\n")
+		b.WriteString("\n| figure | kind | value | budget | margin | lower bound | verdict | reason |\n|---|---|---|---|---|---|---|---|\n")
 		for _, fig := range s.Figures {
 			v := fig.Budget
 			if v == nil {
@@ -83,7 +83,7 @@ func Markdown(f File) string {
 			if v.Derived != "" {
 				limit += " (" + v.Derived + ")"
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", text(v.Figure), text(v.Kind), text(value(fig)), text(limit), margin, lower, mark)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", text(v.Figure), text(v.Kind), text(budgetValue(*v)), text(limit), margin, lower, mark, text(v.Reason()))
 		}
 		b.WriteString("\nOther figures: ")
 		var other []string
@@ -116,6 +116,15 @@ func value(f record.Figure) string {
 		return "not measured (" + f.Note + ")"
 	}
 	return budget.Format(f.Value, f.Unit)
+}
+
+// budgetValue is a budgeted figure's value: why it was not measured is in
+// the verdict's reason.
+func budgetValue(v budget.Verdict) string {
+	if !v.Measured {
+		return "not measured"
+	}
+	return budget.Format(v.Value, v.Unit)
 }
 
 func provenWord(p bool) string {

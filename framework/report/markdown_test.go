@@ -4,7 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/firedrill/firedrill/framework/budget"
 	"github.com/firedrill/firedrill/framework/record"
+	"github.com/firedrill/firedrill/framework/timeline"
 )
 
 // A job page shows the drills that did not pass first, in the table and in
@@ -34,5 +36,29 @@ func TestMarkdownFailingFirst(t *testing.T) {
 	}
 	if strings.Contains(md, "](") || strings.Contains(md, "http") {
 		t.Errorf("the summary has a link:\n%s", md)
+	}
+}
+
+// Each budget row of summary.md says why; a drill that never reached its
+// fault shows its budgets not judged.
+func TestMarkdownBudgetReason(t *testing.T) {
+	max := 90.0
+	bs := []budget.Budget{{Figure: timeline.RecoveryAll, Kind: "self-healing", Max: &max}}
+	blown := budget.Evaluate([]timeline.Figure{{Name: timeline.RecoveryAll, Value: 93.2, Unit: timeline.Seconds, Measured: true}}, bs)[0]
+	never := budget.Evaluate(nil, bs)[0]
+	fig := func(v *budget.Verdict) []record.Figure {
+		return []record.Figure{{Figure: timeline.Figure{Name: timeline.RecoveryAll, Unit: timeline.Seconds, Value: v.Value, Measured: v.Measured}, Budget: v}}
+	}
+	md := Markdown(File{Run: "r", Scenarios: []record.Drill{
+		{Name: "kill-a", Verdict: "FAIL", Figures: fig(&blown)},
+		{Name: "kill-b", Verdict: "INVALID", Invalid: record.NeverReachedFault("no target"), Figures: fig(&never)},
+	}})
+	for _, want := range []string{
+		"| -3.20s | - | FAIL | above its max 90.00s by 3.20s |",
+		"| not measured | \\<= 90.00s | - | - | not judged | not measured\\: the timeline gave no value for it |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("summary.md lacks %q:\n%s", want, md)
+		}
 	}
 }

@@ -64,7 +64,7 @@ func TestFailure(t *testing.T) {
 		{"invalid beats the error", &record.Drill{Verdict: record.VerdictInvalid, Invalid: "the drill never reached its fault"}, failed,
 			"INVALID: the drill never reached its fault"},
 		{"an error", &record.Drill{Verdict: record.VerdictFail, Budgets: blown}, failed, failed.Error()},
-		{"blown budgets", &record.Drill{Verdict: record.VerdictFail, Budgets: blown}, nil, "FAIL\n  api.downtime.total = 2.50s, budget <= 1.00s"},
+		{"blown budgets", &record.Drill{Verdict: record.VerdictFail, Budgets: blown}, nil, "FAIL\n  api.downtime.total = 2.50s, budget <= 1.00s: above its max 1.00s by 1.50s"},
 		{"failed without a blown budget", &record.Drill{Verdict: record.VerdictFail}, nil, "FAIL"},
 	} {
 		got := Failure(tc.res, tc.err)

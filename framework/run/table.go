@@ -23,7 +23,7 @@ func VerdictTable(res *record.Drill) string {
 	case invalid:
 		b.WriteString("  (the drill tested nothing: its budgets were not judged)\n")
 	}
-	fmt.Fprintf(&b, "  %-40s %-13s %-14s %-12s %-10s %s\n", "figure", "kind", "value", "budget", "margin", "lower bound")
+	fmt.Fprintf(&b, "  %-40s %-13s %-14s %-12s %-10s %-11s %-17s %s\n", "figure", "kind", "value", "budget", "margin", "lower bound", "verdict", "why")
 	for _, v := range res.Budgets {
 		val, margin, lower := "not measured", "-", "-"
 		if v.Measured {
@@ -46,7 +46,7 @@ func VerdictTable(res *record.Drill) string {
 		case !v.Pass:
 			mark = "BLOWN"
 		}
-		fmt.Fprintf(&b, "  %-40s %-13s %-14s %-12s %-10s %-11s %s\n", v.Figure, v.Kind, val, v.Limit(), margin, lower, mark)
+		fmt.Fprintf(&b, "  %-40s %-13s %-14s %-12s %-10s %-11s %-17s %s\n", v.Figure, v.Kind, val, v.Limit(), margin, lower, mark, v.Reason())
 	}
 	for _, n := range res.Notes {
 		fmt.Fprintf(&b, "  note: %s\n", n)
@@ -59,11 +59,11 @@ func Blown(res *record.Drill) string {
 	var b strings.Builder
 	for _, v := range res.Budgets {
 		if !v.Pass {
-			val := "not measured (" + v.Note + ")"
+			val := "not measured"
 			if v.Measured {
 				val = budget.Format(v.Value, v.Unit)
 			}
-			fmt.Fprintf(&b, "  %s = %s, budget %s\n", v.Figure, val, v.Limit())
+			fmt.Fprintf(&b, "  %s = %s, budget %s: %s\n", v.Figure, val, v.Limit(), v.Reason())
 		}
 	}
 	return b.String()

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/firedrill/firedrill/framework/timeline"
 )
 
 // catalogDirs writes one scenario (drill.yaml) and one profile
@@ -423,4 +425,17 @@ func TestWorkloadViaSparedWorker(t *testing.T) {
 	sd, cd = catalogDirs(t, edit(t, baseScenario, "  writeInterval: 500ms\n", "  writeInterval: 500ms\n  workloadVia: some-node\n"), baseProfile)
 	_, err = LoadCatalog(sd, cd)
 	checkErr(t, err, filepath.Join(sd, "drill.yaml"), 1, `15:16: probes.workloadVia: unknown value "some-node"`)
+}
+
+// Every recovery condition names the recovery figures recovery.all must
+// have observed (timeline.ConditionParts).
+func TestEveryConditionNamesItsParts(t *testing.T) {
+	for _, c := range Checks {
+		if len(timeline.ConditionParts[c]) == 0 {
+			t.Errorf("check %s names no recovery figure in timeline.ConditionParts", c)
+		}
+	}
+	if len(timeline.ConditionParts) != len(Checks) {
+		t.Errorf("timeline.ConditionParts has %d conditions, the scenario package %d", len(timeline.ConditionParts), len(Checks))
+	}
 }

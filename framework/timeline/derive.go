@@ -1,6 +1,7 @@
 package timeline
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -39,7 +40,7 @@ func Derive(tl Timeline) []Figure {
 	add(clusterDetect(tl, f))
 	add(schedulingCanary(tl.Canary))
 	add(excessPods(tl.Replicas))
-	add(recoveryAll(byName, f))
+	add(recoveryAll(tl, byName, f))
 	add(faultFigures(tl, byName[APIDowntimeTotal])...)
 	add(readFigures(tl)...)
 	add(harnessFigures(tl)...)
@@ -119,21 +120,54 @@ var recoveryParts = []string{
 	WorkloadRecovery,
 }
 
+// ConditionParts are the recovery figures each recovery condition names
+// (the check names of the scenario package): what recovery.all may not
+// go without when the scenario's recovery waits for that condition.
+var ConditionParts = map[string][]string{
+	"api":                {APIRecovery},
+	"api-servers":        {APIDirectRecovery},
+	"etcd":               {EtcdRecovery},
+	"leases":             {LeaseSchedulerRecovery, LeaseControllerManagerRecovery},
+	"control-plane-pods": {PodAPIServerRecovery, PodEtcdRecovery, PodSchedulerRecovery, PodControllerManagerRecovery},
+	"nodes":              {NodeRecovery},
+	"workload":           {WorkloadRecovery},
+}
+
 // recoveryAll is the max of the component recoveries. A component that did
 // not heal fails it; so does one that was probed but has no data after the
-// fault (no data is not "recovered at once"), named in the note. Only a
-// part this run had no probe for at all is left out, and named too.
-func recoveryAll(byName map[string]result, f fault) result {
+// fault (no data is not "recovered at once"), named in the note. A part
+// this run had no probe for at all is left out, and named too, unless a
+// recovery condition of the scenario names it: the cluster was judged
+// recovered on it, so a run that never observed it is not judged on
+// enough, unless the provider cannot observe it (Unobservable), which the
+// note says.
+func recoveryAll(tl Timeline, byName map[string]result, f fault) result {
 	if !f.injected {
 		return unknown(RecoveryAll, noFault)
 	}
-	var stuckParts, missing, notProbed []string
+	named := map[string]string{} // part: the condition naming it
+	for _, c := range tl.Conditions {
+		for _, part := range ConditionParts[c] {
+			named[part] = c
+		}
+	}
+	cannot := map[string]string{} // condition: why the provider cannot observe it
+	for _, u := range tl.Unobservable {
+		cannot[u.Condition] = u.Why
+	}
+	var stuckParts, missing, neverObserved, notProbed, unobservable []string
 	var worst result
 	for _, name := range recoveryParts {
 		r := byName[name]
+		cond, isNamed := named[name]
+		why, cannotObserve := cannot[cond]
 		switch {
 		case r.unrecovered:
 			stuckParts = append(stuckParts, name+" ("+r.Note+")")
+		case r.notProbed && isNamed && cannotObserve:
+			unobservable = append(unobservable, name+" ("+why+")")
+		case r.notProbed && isNamed:
+			neverObserved = append(neverObserved, fmt.Sprintf("%s, named by recovery condition %s (%s)", name, cond, r.Note))
 		case r.notProbed:
 			notProbed = append(notProbed, name+" ("+r.Note+")")
 		case !r.Measured:
@@ -145,13 +179,20 @@ func recoveryAll(byName map[string]result, f fault) result {
 	if len(stuckParts) > 0 {
 		return unrecovered(RecoveryAll, "not recovered: "+strings.Join(stuckParts, ", "))
 	}
+	if len(neverObserved) > 0 {
+		return unknown(RecoveryAll, "never observed in this run: "+strings.Join(neverObserved, ", "))
+	}
 	if len(missing) > 0 {
 		return unknown(RecoveryAll, "not measured, no data after the fault: "+strings.Join(missing, ", "))
 	}
-	skipNote := ""
+	var skipped []string
 	if len(notProbed) > 0 {
-		skipNote = "not probed in this run: " + strings.Join(notProbed, ", ")
+		skipped = append(skipped, "not probed in this run: "+strings.Join(notProbed, ", "))
 	}
+	if len(unobservable) > 0 {
+		skipped = append(skipped, "left out, the provider cannot observe it: "+strings.Join(unobservable, ", "))
+	}
+	skipNote := joinNotes(skipped)
 	if worst.Name == "" {
 		return unknown(RecoveryAll, joinNotes([]string{"no recovery figure measured", skipNote}))
 	}

@@ -48,10 +48,15 @@ func apiFigures(tl Timeline, f fault) []result {
 		stalled = unknown(APIDowntimeStalled, "no samples of series "+SeriesControl)
 		stalled.notProbed = true
 	}
+	downtime, availability := measured(APIDowntimeTotal, down.Seconds(), ""),
+		measured(APIAvailability, 100*(1-float64(down)/float64(window)), coverageNote(tl, from))
+	if why := probedTooLittle(tl, from, to); why != "" {
+		downtime, availability = unknown(APIDowntimeTotal, why), unknown(APIAvailability, why)
+	}
 	return []result{
-		measured(APIDowntimeTotal, down.Seconds(), ""),
+		downtime,
 		measured(APIDowntimeLongest, longest(ivs).Seconds(), ""),
-		measured(APIAvailability, 100*(1-float64(down)/float64(window)), coverageNote(tl, from)),
+		availability,
 		apiDetect(tl, f),
 		outageRecovery(APIRecovery, "API", ivs, o, f),
 		stalled,
@@ -60,6 +65,34 @@ func apiFigures(tl Timeline, f fault) []result {
 
 func hasSeries(tl Timeline, series string) bool {
 	return slices.ContainsFunc(tl.Samples, func(s Sample) bool { return s.Series == series })
+}
+
+// MinProbedShare is the share of the observation window an availability
+// figure (a percentage or a downtime total judged over the window) must
+// have had probed: below it, the figure is not measured, since the time
+// not probed could have held any outage.
+const MinProbedShare = 0.9
+
+// unprobedGrace is unprobed time no window is judged short of: the
+// probes' own start (every series' first sample comes some 100 ms after
+// the window opens, more on a loaded machine), which in a drill's window of
+// a minute is a few percent and in a test's window of a second is most of
+// the 10 % MinProbedShare leaves.
+const unprobedGrace = time.Second
+
+// probedTooLittle says why an availability figure probed over [from, to)
+// is judged on too little of the window, or "".
+func probedTooLittle(tl Timeline, from, to time.Time) string {
+	window, probed := tl.End.Sub(tl.Start), to.Sub(from)
+	if window <= 0 || window-probed <= unprobedGrace {
+		return ""
+	}
+	share := float64(probed) / float64(window)
+	if share >= MinProbedShare {
+		return ""
+	}
+	return fmt.Sprintf("probed %.1fs of a %.1fs window (%.0f%%), below %.0f%%",
+		probed.Seconds(), window.Seconds(), 100*share, 100*MinProbedShare)
 }
 
 // coverageNote says when the probes started later than the window.
@@ -101,8 +134,12 @@ func workloadFigures(tl Timeline, f fault) []result {
 	}
 	from, to := o.window(tl)
 	ivs := Clip(o.intervals, from, to)
+	downtime := measured(WorkloadDowntimeTotal, total(ivs).Seconds(), "")
+	if why := probedTooLittle(tl, from, to); why != "" {
+		downtime = unknown(WorkloadDowntimeTotal, why)
+	}
 	return []result{
-		measured(WorkloadDowntimeTotal, total(ivs).Seconds(), ""),
+		downtime,
 		measured(WorkloadDowntimeLongest, longest(ivs).Seconds(), ""),
 		outageRecovery(WorkloadRecovery, SeriesWorkload, ivs, o, f),
 	}

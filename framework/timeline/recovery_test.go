@@ -1,6 +1,9 @@
 package timeline
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestRecoveryAll(t *testing.T) {
 	const a, b = "cp1_4b0f8d8e", "cp1_9c2e77a1"
@@ -105,4 +108,43 @@ func TestRecoveryAll(t *testing.T) {
 			t.Errorf("note = %q\nwant   %q", all.Note, note)
 		}
 	})
+}
+
+// recovery.all is judged on every part the scenario's recovery conditions
+// name: the recorded reboot never observed etcd, so a scenario waiting for
+// etcd gets no recovery.all from it, unless the provider cannot observe
+// etcd at all, and then the note says it was left out.
+func TestRecoveryAllOnTheNamedParts(t *testing.T) {
+	tl := loadTimeline(t, "testdata/reboot.json")
+	figure := func(tl Timeline) Figure {
+		for _, f := range Derive(tl) {
+			if f.Name == RecoveryAll {
+				return f
+			}
+		}
+		t.Fatal("no recovery.all")
+		return Figure{}
+	}
+	before := figure(tl)
+	if !before.Measured || !strings.Contains(before.Note, "etcd.recovery (no etcd member observed)") {
+		t.Fatalf("the recorded reboot: %+v; want measured, etcd named as not probed", before)
+	}
+
+	tl.Conditions = []string{"api", "nodes", "control-plane-pods"}
+	if got := figure(tl); got != before {
+		t.Errorf("conditions that name only observed parts: %+v, want %+v", got, before)
+	}
+
+	tl.Conditions = append(tl.Conditions, "etcd")
+	got := figure(tl)
+	if got.Measured || got.Note != "never observed in this run: etcd.recovery, named by recovery condition etcd (no etcd member observed)" {
+		t.Errorf("a condition naming a part never observed: %+v; want not measured, saying which", got)
+	}
+
+	tl.Unobservable = []Unobservable{{Condition: "etcd", Why: "no access to the control-plane nodes"}}
+	got = figure(tl)
+	if !got.Measured || got.Value != before.Value ||
+		!strings.Contains(got.Note, "left out, the provider cannot observe it: etcd.recovery (no access to the control-plane nodes)") {
+		t.Errorf("a part the provider cannot observe: %+v; want measured as before, with a note", got)
+	}
 }

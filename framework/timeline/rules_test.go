@@ -116,13 +116,31 @@ func TestNoDataIsNotMeasured(t *testing.T) {
 		})
 	})
 	t.Run("time before a series' first sample is not up", func(t *testing.T) {
-		// Probes start 10 s into a 40 s window; the API was down 5 s.
+		// Probes start 2 s into a 40 s window; the API was down 5 s.
 		tl := Timeline{Start: at(0), End: at(40), Events: []Event{inject(15, 15.5)},
-			Samples: probe(apiNew, 10, 40, 0.1, refusedDuring([2]float64{15, 20}))}
+			Samples: probe(apiNew, 2, 40, 0.1, refusedDuring([2]float64{15, 20}))}
 		checkFigures(t, Derive(tl), want{values: map[string]float64{
 			APIDowntimeTotal: 5.01,
-			APIAvailability:  100 * (1 - 5.01/30),
+			APIAvailability:  100 * (1 - 5.01/38),
 		}})
+	})
+	t.Run("availability probed over too little of its window", func(t *testing.T) {
+		// Probes start 8 s into a 10 s window: whatever happened in the
+		// first 8 s is unknown, so neither figure says how available the
+		// API or the workload was.
+		tl := Timeline{Start: at(0), End: at(10), Events: []Event{inject(8.5, 8.6)},
+			Samples: concat(probe(apiNew, 8, 10, 0.1, refusedDuring()), probe(SeriesWorkload, 8, 10, 0.1, refusedDuring()))}
+		const why = "probed 2.0s of a 10.0s window (20%), below 90%"
+		checkFigures(t, Derive(tl), want{unmeasured: map[string]string{
+			APIDowntimeTotal: why, APIAvailability: why, WorkloadDowntimeTotal: why,
+		}})
+	})
+	t.Run("the probes' own start is no gap", func(t *testing.T) {
+		// Half a second unprobed of a 2 s window (75 %): the probes'
+		// start, not a gap an availability figure is judged short of.
+		tl := Timeline{Start: at(0), End: at(2), Events: []Event{inject(1, 1.1)},
+			Samples: probe(apiNew, 0.5, 2, 0.05, refusedDuring())}
+		checkFigures(t, Derive(tl), want{values: map[string]float64{APIDowntimeTotal: 0, APIAvailability: 100}})
 	})
 	t.Run("probes started after the fault", func(t *testing.T) {
 		tl := Timeline{Start: at(0), End: at(40), Events: fault,

@@ -58,6 +58,21 @@ type Timeline struct {
 	// version of their lists and watch events), to catch a restore that
 	// sends them backwards (RevisionsBackwards).
 	Revisions []RevisionObservation `json:"revisions,omitempty"`
+	// Conditions are the scenario's recovery conditions
+	// (recovery.conditions): recovery.all is not measured while a part
+	// one of them names was never observed (ConditionParts). Empty in
+	// timelines recorded before they were kept.
+	Conditions []string `json:"conditions,omitempty"`
+	// Unobservable are the conditions this run's provider cannot observe
+	// at all, each with why: the only named parts recovery.all may go
+	// without, and its note says so.
+	Unobservable []Unobservable `json:"unobservable,omitempty"`
+}
+
+// Unobservable is a recovery condition the provider cannot observe.
+type Unobservable struct {
+	Condition string `json:"condition"`
+	Why       string `json:"why"`
 }
 
 // Snapshot is an etcd backup: taken from one member, verified with
