@@ -69,7 +69,7 @@ func TestReportHistory(t *testing.T) {
 	if code, _, stderr := runCLI("report", "--history", root, "--out", out, "--fail-on-regression"); code != 1 || !strings.Contains(stderr, "1 regression(s)") {
 		t.Errorf("--fail-on-regression: code %d, stderr %q", code, stderr)
 	}
-	if code, _, stderr := runCLI("report", "--history", root, filepath.Join(root, "20261201-020000")); code != 2 || !strings.Contains(stderr, "give --scenarios too") {
+	if code, _, stderr := runCLI("report", "--history", root, filepath.Join(root, "20261201-020000")); code != 2 || !strings.Contains(stderr, "give --scenario-dir too") {
 		t.Errorf("--history with a run and no scenarios: code %d, stderr %q", code, stderr)
 	}
 }
