@@ -72,7 +72,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 			return exit(exitUsage)
 		},
 	}
-	root.AddCommand(newValidateCmd(), newRunCmd(), newObserveCmd(), newMergeCmd(), newReportCmd(),
+	root.AddCommand(newValidateCmd(), newRunCmd(), newListCmd(), newObserveCmd(), newMergeCmd(), newReportCmd(),
 		newCleanCmd(), newClusterCmd(), newVersionCmd())
 	root.SetOut(stdout)
 	root.SetErr(stderr)
