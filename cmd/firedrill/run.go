@@ -6,8 +6,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
+	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -25,22 +28,26 @@ func newRunCmd() *cobra.Command {
 	}
 	cfg := firedrillrun.FromEnv(root)
 	var scenarios, labelFilter, shard string
+	var dry bool
 	cmd := &cobra.Command{
 		Use:   "run [--scenario a,b] [--labels EXPR] [--shard i/n] [--repeat N] [--keep-cluster] [--reuse-cluster]",
 		Short: "run drills on real clusters, as make e2e does, and report",
 		Long: "Runs drills on real clusters, as `make e2e` does: the verdict per drill, the report in reports/<run>/,\n" +
 			"clusters this run created deleted at the end (also on Ctrl-C) unless kept. Exit 0 when every drill\n" +
-			"passed, 1 when one failed, was INVALID or could not run, 130 when interrupted.",
+			"passed, 1 when one failed, was INVALID or could not run, 130 when interrupted.\n\n" +
+			"--dry-run prints the drills that would run, in order, with their cluster profiles and time limits,\n" +
+			"and creates nothing: no cluster, no report folder.",
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg.Out = cmd.OutOrStdout()
-			return exit(runRun(cfg, scenarios, labelFilter, shard, cmd.ErrOrStderr()))
+			return exit(runRun(cfg, scenarios, labelFilter, shard, dry, cmd.ErrOrStderr()))
 		},
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&scenarios, "scenario", "", "comma-separated scenario names (default: SCENARIO, else every scenario)")
 	fs.StringVar(&labelFilter, "labels", "", "label filter, Ginkgo's syntax, e.g. 'single-master && !calibration'")
 	fs.StringVar(&cfg.Profile, "profile", cfg.Profile, "run every drill on this cluster profile instead of its scenario's own (PROFILE), e.g. ssh-single")
+	fs.BoolVar(&dry, "dry-run", false, "print the drills that would run, their order, clusters and time limits, and create nothing")
 	fs.StringVar(&shard, "shard", "", "run only shard i of n of the selected drills (i/n, e.g. 1/2), one cluster profile per shard where it can")
 	fs.IntVar(&cfg.Repeat, "repeat", 1, "run the drills this many times on the same clusters and report the pass rate and spread of every figure (a soak)")
 	fs.BoolVar(&cfg.KeepCluster, "keep-cluster", cfg.KeepCluster, "keep the clusters this run creates (KEEP_CLUSTER=1)")
@@ -53,7 +60,7 @@ func newRunCmd() *cobra.Command {
 	return cmd
 }
 
-func runRun(cfg firedrillrun.Config, scenarios, labelFilter, shard string, stderr io.Writer) int {
+func runRun(cfg firedrillrun.Config, scenarios, labelFilter, shard string, dry bool, stderr io.Writer) int {
 	var err error
 	if shard != "" {
 		if cfg.Shard, err = firedrillrun.ParseShard(shard); err != nil {
@@ -70,6 +77,16 @@ func runRun(cfg firedrillrun.Config, scenarios, labelFilter, shard string, stder
 	if scenarios != "" {
 		cfg.Scenarios = firedrillrun.SplitNames(scenarios)
 	}
+	// The selection first: a mistyped name or shard makes nothing (no
+	// report folder, reports/latest left where it was).
+	plan, err := firedrillrun.Plan(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "run: %v\n", err)
+		return exitFail
+	}
+	if dry {
+		return printPlan(cfg, plan, stderr)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return runDrills(ctx, cfg, stderr)
@@ -83,4 +100,35 @@ func runDrills(ctx context.Context, cfg firedrillrun.Config, stderr io.Writer) i
 		return exitFail
 	}
 	return r.Execute(ctx, stderr)
+}
+
+// printPlan prints what run would do: each drill in order with its
+// cluster profile and time limit, the clusters, and the sum of the time
+// limits, an upper bound of the run's duration.
+func printPlan(cfg firedrillrun.Config, plan []firedrillrun.Planned, stderr io.Writer) int {
+	catalog, err := cfg.LoadCatalog()
+	if err != nil {
+		fmt.Fprintf(stderr, "run: %v\n", err)
+		return exitFail
+	}
+	w := tabwriter.NewWriter(cfg.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "#\tSCENARIO\tCLUSTER\tPROVIDER\tTIME LIMIT")
+	var total time.Duration
+	var profiles []string
+	for i, p := range plan {
+		provider := "?"
+		if prof := catalog.Profiles[p.Scenario.Cluster]; prof != nil {
+			provider = prof.Provider
+		}
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", i+1, p.Scenario.Name, p.Scenario.Cluster, provider, p.Timeout)
+		total += p.Timeout
+		if !slices.Contains(profiles, p.Scenario.Cluster) {
+			profiles = append(profiles, p.Scenario.Cluster)
+		}
+	}
+	_ = w.Flush()
+	fmt.Fprintf(cfg.Out, "%d drills on %d cluster profile(s) (%s); at most %s in all (the sum of the time limits)\n",
+		len(plan), len(profiles), strings.Join(profiles, ", "), total)
+	fmt.Fprintln(cfg.Out, "dry run: no cluster made, no report written")
+	return exitOK
 }
