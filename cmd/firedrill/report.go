@@ -58,6 +58,15 @@ func runReport(f reportFlags, rest []string, stdout, stderr io.Writer) int {
 	var err error
 	var hist *report.History
 	if f.history != "" {
+		// A mistyped folder is no empty history: it would report "0
+		// runs" and create the folder (make history makes its own).
+		if st, err := os.Stat(f.history); err != nil || !st.IsDir() {
+			if err == nil {
+				err = fmt.Errorf("not a folder")
+			}
+			fmt.Fprintf(stderr, "report: --history %s: %v\n", f.history, err)
+			return exitFail
+		}
 		if hist, err = report.ReadHistory(f.history); err != nil {
 			fmt.Fprintf(stderr, "report: %v\n", err)
 			return exitFail

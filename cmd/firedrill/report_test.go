@@ -84,3 +84,23 @@ func TestReportHistoryOfARecordedRun(t *testing.T) {
 		t.Fatalf("code %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }
+
+// A --history folder that is not there is an error, not an empty history
+// (which would be written into a new folder of that name).
+func TestReportHistoryMissingFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "histroy")
+	code, stdout, stderr := runCLI("report", "--history", dir)
+	if code != 1 || stdout != "" || !strings.Contains(stderr, "report: --history "+dir+": ") {
+		t.Errorf("code %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("%s made anyway (%v)", dir, err)
+	}
+	// An empty folder is an empty history.
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, _ := runCLI("report", "--history", dir); code != 0 || !strings.Contains(stdout, "0 run(s)") {
+		t.Errorf("an empty history: code %d, stdout %q", code, stdout)
+	}
+}
