@@ -102,3 +102,22 @@ func TestDeprecatedFolderFlags(t *testing.T) {
 		t.Errorf("--scenarios of a missing folder: code %d, stderr %q", code, stderr)
 	}
 }
+
+// The shell completion (cobra's __complete, what the scripts call)
+// offers scenario and profile names.
+func TestCompleteNames(t *testing.T) {
+	t.Setenv("PROFILE", "")
+	code, stdout, _ := runCLI("__complete", "run", "--scenario", "reboot-m")
+	if code != 0 || !strings.Contains(stdout, "reboot-master\n") || !strings.Contains(stdout, "reboot-master-ha\n") || !strings.HasSuffix(stdout, ":4\n") {
+		t.Errorf("run --scenario: code %d, stdout %q", code, stdout)
+	}
+	// After a comma: the next name, without those given.
+	_, stdout, _ = runCLI("__complete", "run", "--scenario", "reboot-master,reboot-m")
+	if !strings.Contains(stdout, "reboot-master,reboot-master-ha\n") || strings.Contains(stdout, "reboot-master,reboot-master\n") {
+		t.Errorf("run --scenario after a comma: %q", stdout)
+	}
+	_, stdout, _ = runCLI("__complete", "cluster", "up", "--cluster-dir", "../../clusters", "--profile", "")
+	if !strings.Contains(stdout, "kind-single\n") || !strings.Contains(stdout, "aws-ha\n") {
+		t.Errorf("cluster up --profile: %q", stdout)
+	}
+}

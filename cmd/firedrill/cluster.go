@@ -54,6 +54,7 @@ func newClusterCmd() *cobra.Command {
 	fs.StringVar(&f.profile, "profile", "", "the cluster profile (a name in --cluster-dir)")
 	dirFlag(fs, &f.clusters, "cluster-dir", "clusters", cfg.ClustersDir, "folder of cluster profiles (default: ./clusters if there is one, else the shipped profiles)")
 	fs.BoolVar(&f.dry, "dry-run", false, strings.Join(dryFlag, "; "))
+	_ = cmd.RegisterFlagCompletionFunc("profile", completeCatalog(true))
 	for _, verb := range []string{"up", "down"} {
 		short := "make the profile's cluster, or reuse the one firedrill made, and leave it running"
 		if verb == "down" {

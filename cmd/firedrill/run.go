@@ -57,6 +57,8 @@ func newRunCmd() *cobra.Command {
 		"folder of scenario files (default: scenarios/ of the checkout or folder it runs in, else the shipped scenarios)")
 	dirFlag(fs, &cfg.ClustersDir, "cluster-dir", "clusters", cfg.ClustersDir,
 		"folder of cluster profiles (default: clusters/ of the checkout or folder it runs in, else the shipped profiles)")
+	_ = cmd.RegisterFlagCompletionFunc("scenario", completeCatalog(false))
+	_ = cmd.RegisterFlagCompletionFunc("profile", completeCatalog(true))
 	return cmd
 }
 
