@@ -168,11 +168,13 @@ HISTORY ?= history
 merge-reports:
 	go run ./cmd/firedrill report merge --out $(OUT) $$(find $(SHARDS) -mindepth 2 -maxdepth 2 -type d ! -name latest | sort)
 
-# Adds each shard's report.json to HISTORY and renders the trends.
+# Adds each shard's report.json to HISTORY and renders the trends; a first
+# run whose shards all failed early starts an empty HISTORY.
 history:
 	@for d in $$(find $(SHARDS) -mindepth 2 -maxdepth 2 -type d ! -name latest); do \
 	  if [ -f "$$d/report.json" ]; then mkdir -p "$(HISTORY)/$$(basename $$d)" && cp "$$d/report.json" "$(HISTORY)/$$(basename $$d)/"; fi; \
 	done
+	@mkdir -p $(HISTORY)
 	go run ./cmd/firedrill report --history $(HISTORY) --out $(OUT)
 
 clean-leftovers:

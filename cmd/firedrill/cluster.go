@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -13,52 +12,74 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/firedrill/firedrill"
 	"github.com/firedrill/firedrill/framework/cluster"
 	firedrillrun "github.com/firedrill/firedrill/framework/run"
 	"github.com/firedrill/firedrill/framework/scenario"
 )
 
-// runCluster makes the cluster of a profile and leaves it running (to look
-// at, or for drills with REUSE_CLUSTER=1), or takes it down; with
+// clusterFlags are cluster's flags.
+type clusterFlags struct {
+	profile, clusters string
+	dry               bool
+	dryProviders      []string
+}
+
+// newClusterCmd makes the cluster of a profile and leaves it running (to
+// look at, or for drills with REUSE_CLUSTER=1), or takes it down; with
 // --dry-run, for a provider that has one, it shows what it would do
 // instead of doing it.
-func runCluster(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("cluster", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	profileName := fs.String("profile", "", "the cluster profile (a name in --clusters)")
+func newClusterCmd() *cobra.Command {
+	var f clusterFlags
 	cfg := firedrillrun.FromEnv(".")
-	clusters := fs.String("clusters", cfg.ClustersDir, "folder of cluster profiles (default: ./clusters if there is one, else the shipped profiles)")
 	var dryFlag, dryUsage []string
-	var dryProviders []string
 	for _, r := range cluster.Registrations() {
 		if r.DryRun != nil {
-			dryProviders = append(dryProviders, r.Name)
+			f.dryProviders = append(f.dryProviders, r.Name)
 			dryFlag = append(dryFlag, fmt.Sprintf("%s (provider %s)", r.DryRun.Flag, r.Name))
 			dryUsage = append(dryUsage, fmt.Sprintf(" --dry-run, for %s profiles, %s", r.Name, r.DryRun.Usage))
 		}
 	}
-	dry := fs.Bool("dry-run", false, strings.Join(dryFlag, "; "))
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: firedrill cluster up|down --profile NAME [--dry-run]\n\n"+
-			"up makes the profile's cluster (or reuses the one firedrill made) and leaves it running; down takes down\n"+
-			"a cluster firedrill made, and refuses any other."+strings.Join(dryUsage, ""))
-		fs.PrintDefaults()
+	cmd := &cobra.Command{
+		Use:   "cluster up|down --profile NAME [--dry-run]",
+		Short: "make a profile's cluster and leave it up, or take it down (aws: --dry-run prints every EC2 call)",
+		Long: "up makes the profile's cluster (or reuses the one firedrill made) and leaves it running; down takes down\n" +
+			"a cluster firedrill made, and refuses any other." + strings.Join(dryUsage, ""),
+		// Without up or down: a usage error.
+		RunE: missingCommand,
 	}
-	if len(args) == 0 || (args[0] != "up" && args[0] != "down") {
-		fs.Usage()
-		return exitUsage
+	fs := cmd.PersistentFlags()
+	fs.StringVar(&f.profile, "profile", "", "the cluster profile (a name in --cluster-dir)")
+	dirFlag(fs, &f.clusters, "cluster-dir", "clusters", cfg.ClustersDir, "folder of cluster profiles (default: ./clusters if there is one, else the shipped profiles)")
+	fs.BoolVar(&f.dry, "dry-run", false, strings.Join(dryFlag, "; "))
+	_ = cmd.RegisterFlagCompletionFunc("profile", completeCatalog(true))
+	for _, verb := range []string{"up", "down"} {
+		short := "make the profile's cluster, or reuse the one firedrill made, and leave it running"
+		if verb == "down" {
+			short = "take down a cluster firedrill made (and refuse any other)"
+		}
+		cmd.AddCommand(&cobra.Command{
+			Use:   verb + " --profile NAME [--dry-run]",
+			Short: short,
+			Long:  cmd.Long,
+			Args:  noArgs,
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				return exit(runCluster(verb, f, cfg, cmd.OutOrStdout(), cmd.ErrOrStderr()))
+			},
+		})
 	}
-	verb := args[0]
-	if !parseNoArgs(fs, args[1:], stderr) {
-		return exitUsage
-	}
-	if *profileName == "" {
+	return cmd
+}
+
+func runCluster(verb string, f clusterFlags, cfg firedrillrun.Config, stdout, stderr io.Writer) int {
+	if f.profile == "" {
 		fmt.Fprintln(stderr, "cluster: --profile is required")
 		return exitUsage
 	}
 	// A profile's file is named after it (validate checks that).
-	profile, err := scenario.LoadProfileIn(firedrillrun.CatalogDir(*clusters, firedrill.ClustersDir), *profileName)
+	profile, err := scenario.LoadProfileIn(firedrillrun.CatalogDir(f.clusters, firedrill.ClustersDir), f.profile)
 	if err != nil {
 		fmt.Fprintf(stderr, "cluster: %v\n", err)
 		return exitFail
@@ -70,11 +91,11 @@ func runCluster(args []string, stdout, stderr io.Writer) int {
 	}
 	var prov cluster.Provider
 	switch {
-	case *dry && !slices.Contains(dryProviders, profile.Provider):
+	case f.dry && !slices.Contains(f.dryProviders, profile.Provider):
 		fmt.Fprintf(stderr, "cluster: --dry-run is for %s profiles; %s is a %s profile, which makes no cloud calls\n",
-			strings.Join(dryProviders, " or "), profile.Name, profile.Provider)
+			strings.Join(f.dryProviders, " or "), profile.Name, profile.Provider)
 		return exitUsage
-	case *dry:
+	case f.dry:
 		reg, _ := cluster.Lookup(profile.Provider)
 		prov = reg.New(cluster.Options{Out: stdout, StateDir: cfg.StateDir, DryRun: true})
 	default:

@@ -1,26 +1,32 @@
 // Command firedrill is the harness's command line.
 //
-//	firedrill validate [--scenarios DIR] [--clusters DIR] [FILE...]
+//	firedrill validate [--scenario-dir DIR] [--cluster-dir DIR] [FILE...]
 //	firedrill run [--scenario a,b] [--labels EXPR] [--keep-cluster] [--reuse-cluster]
 //	firedrill observe [--context NAME] [--duration 5m] [flags]
 //	firedrill clean [--yes] [--keep-clusters]
 //	firedrill clean --provider aws --region R [--older-than 6h] [--yes]
 //	firedrill cluster up|down --profile NAME [--dry-run]
-//	firedrill report [--out DIR] [--scenarios DIR] [--history DIR] RUN_DIR
+//	firedrill report [--out DIR] [--scenario-dir DIR] [--history DIR] RUN_DIR
 //	firedrill report merge [--out DIR] RUN_DIR...   (also: firedrill merge)
 //	firedrill report --history DIR [--min-runs N]
 //	firedrill version
+//	firedrill completion bash|zsh|fish
+//	firedrill help [COMMAND]
+//
+// Each command is a cobra command; --scenarios and --clusters (folders)
+// are kept as deprecated aliases of --scenario-dir and --cluster-dir.
 package main
 
 import (
-	"bytes"
 	"errors"
-	"flag"
 	"fmt"
-	"github.com/firedrill/firedrill"
 	"io"
 	"os"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/firedrill/firedrill"
 	firedrillrun "github.com/firedrill/firedrill/framework/run"
 	"github.com/firedrill/firedrill/framework/scenario"
 )
@@ -36,147 +42,145 @@ const (
 	exitUsage = 2 // the command line is wrong
 )
 
-// command is one subcommand; args are those after its name.
-type command struct {
-	name    string
-	summary string
-	run     func(args []string, stdout, stderr io.Writer) int
+// exitError ends a command with its exit code; what went wrong has been
+// said on stderr already.
+type exitError struct{ code int }
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// exit is a command's RunE result for its exit code: nil for exitOK.
+func exit(code int) error {
+	if code == exitOK {
+		return nil
+	}
+	return &exitError{code}
 }
 
-// commands are the subcommands: adding one is one entry here.
-var commands = []command{
-	{"validate", "check scenario and cluster profile files", runValidate},
-	{"run", "run drills on real clusters, as make e2e does, and report", runRun},
-	{"observe", "probe an existing cluster without a fault and report (upgrades, maintenance)", runObserve},
-	{"merge", "merge the reports of several runs (CI shards) into one", runMerge},
-	{"report", "replay a recorded run offline (--scenarios: new budgets); report merge: shards into one; report --history: trends", runReport},
-	{"clean", "list what runs left behind (undone faults, clusters, probe objects); remove it with --yes", runClean},
-	{"cluster", "make a profile's cluster and leave it up, or take it down (aws: --dry-run prints every EC2 call)", runCluster},
-	{"version", "print the version, the commit, and the kind and Kubernetes versions it was measured with", runVersion},
+// newRoot is the command tree, writing to stdout and stderr.
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "firedrill",
+		Short: "chaos and disaster-recovery drills for Kubernetes control planes",
+		Long: "firedrill breaks a Kubernetes control plane on purpose (reboots, kills, partitions, lost quorum),\n" +
+			"measures how long it takes to heal, and judges the figures against each scenario's budgets.",
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		// Without a command it is a usage error, as it always was.
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cmd.SetOut(stderr)
+			_ = cmd.Usage()
+			return exit(exitUsage)
+		},
+	}
+	root.AddCommand(newValidateCmd(), newRunCmd(), newListCmd(), newObserveCmd(), newMergeCmd(), newReportCmd(),
+		newCleanCmd(), newClusterCmd(), newVersionCmd())
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetArgs([]string{})
+	root.InitDefaultCompletionCmd()
+	// pflag says "Flag --scenarios has been deprecated" on the flag set's
+	// output, which cobra would copy to stdout: stderr it is, so that
+	// stdout stays what a script reads.
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.Flags().SetOutput(stderr)
+		// A group of commands (completion) without one of them is a
+		// usage error, not its help and exit 0.
+		if !c.Runnable() && c.HasSubCommands() {
+			c.RunE = missingCommand
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	return root
 }
 
 // run is the whole program for args (os.Args[1:]) and returns its exit code.
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		usage(stderr)
-		return exitUsage
-	}
-	switch args[0] {
-	case "help", "-h", "-help", "--help":
-		usage(stdout)
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteC()
+	var ee *exitError
+	switch {
+	case err == nil:
 		return exitOK
+	case errors.As(err, &ee):
+		return ee.code
 	}
-	for _, c := range commands {
-		if c.name == args[0] {
-			return c.run(args[1:], stdout, stderr)
-		}
-	}
-	fmt.Fprintf(stderr, "firedrill: unknown command %q\n", args[0])
-	usage(stderr)
+	// Anything cobra refuses (an unknown command or flag, a flag without
+	// its value) is a usage error.
+	fmt.Fprintf(stderr, "%s: %v\nRun '%s --help' for usage.\n", cmd.CommandPath(), err, cmd.CommandPath())
 	return exitUsage
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: firedrill COMMAND [ARGS]\n\ncommands:")
-	for _, c := range commands {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+// missingCommand is the RunE of a command that only groups others: called
+// without one of them (or with an unknown one) it is a usage error.
+func missingCommand(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		fmt.Fprintf(cmd.ErrOrStderr(), "%s: unknown command %q\n", cmd.CommandPath(), args[0])
 	}
-	fmt.Fprintln(w, "\nRun 'firedrill COMMAND -h' for a command's flags.")
+	cmd.SetOut(cmd.ErrOrStderr())
+	_ = cmd.Usage()
+	return exit(exitUsage)
 }
 
-// parseNoArgs parses a command's flags and refuses any other argument,
-// saying so on stderr; false means exit with exitUsage.
-func parseNoArgs(fs *flag.FlagSet, args []string, stderr io.Writer) bool {
-	rest, err := parseInterspersed(fs, args)
-	if err != nil {
-		return false
+// noArgs refuses any argument, as a usage error.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("unexpected arguments %q", args)
 	}
-	if len(rest) > 0 {
-		fmt.Fprintf(stderr, "%s: unexpected arguments %q\n", fs.Name(), rest)
-		return false
-	}
-	return true
+	return nil
 }
 
-// parseInterspersed parses fs's flags wherever they stand among args and
-// returns the other arguments, so "validate a.yaml --clusters x" works.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var rest []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		remaining := fs.Args()
-		if n := len(args) - len(remaining); n > 0 && args[n-1] == "--" {
-			return append(rest, remaining...), nil // all after "--" are files
-		}
-		if len(remaining) == 0 {
-			return rest, nil
-		}
-		rest = append(rest, remaining[0])
-		args = remaining[1:]
-	}
+// dirFlags adds a folder flag and its old name, deprecated, both setting
+// p: --scenario-dir and --scenarios, --cluster-dir and --clusters.
+func dirFlag(fs *pflag.FlagSet, p *string, name, old, value, usage string) {
+	fs.StringVar(p, name, value, usage)
+	fs.StringVar(p, old, value, usage)
+	_ = fs.MarkDeprecated(old, "use --"+name+" instead")
 }
 
-// validateFlags are the flags of validate.
-type validateFlags struct {
-	set       *flag.FlagSet
-	scenarios *string
-	clusters  *string
-}
-
-func newValidateFlags(out io.Writer) *validateFlags {
-	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
-	fs.SetOutput(out)
+func newValidateCmd() *cobra.Command {
 	cfg := firedrillrun.FromEnv(".")
-	f := &validateFlags{
-		set:       fs,
-		scenarios: fs.String("scenarios", cfg.ScenariosDir, "folder of scenario files, used without FILE arguments (default: ./scenarios if there is one, else the shipped scenarios)"),
-		clusters:  fs.String("clusters", cfg.ClustersDir, "folder of cluster profiles (default: ./clusters if there is one, else the shipped profiles)"),
-	}
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), `usage: firedrill validate [--scenarios DIR] [--clusters DIR] [FILE...]
-
-Without FILE, loads and cross-checks every scenario and cluster profile.
+	scenarios, clusters := cfg.ScenariosDir, cfg.ClustersDir
+	cmd := &cobra.Command{
+		Use:   "validate [FILE...]",
+		Short: "check scenario and cluster profile files",
+		Long: `Without FILE, loads and cross-checks every scenario and cluster profile.
 With FILE, checks just those files (scenarios or profiles); a scenario's
-cluster is checked against the profiles in --clusters.
+cluster is checked against the profiles in --cluster-dir.
 
 Prints each problem as FILE:LINE:COL: FIELD.PATH: message on stderr and
-exits 1 if there is any; prints "ok: N files" otherwise.`)
-		fs.PrintDefaults()
+exits 1 if there is any; prints "ok: N files" otherwise.`,
+		RunE: func(cmd *cobra.Command, files []string) error {
+			return exit(runValidate(scenarios, clusters, files, cmd.OutOrStdout(), cmd.ErrOrStderr()))
+		},
 	}
-	return f
+	dirFlag(cmd.Flags(), &scenarios, "scenario-dir", "scenarios", cfg.ScenariosDir,
+		"folder of scenario files, used without FILE arguments (default: ./scenarios if there is one, else the shipped scenarios)")
+	dirFlag(cmd.Flags(), &clusters, "cluster-dir", "clusters", cfg.ClustersDir,
+		"folder of cluster profiles (default: ./clusters if there is one, else the shipped profiles)")
+	return cmd
 }
 
-func runValidate(args []string, stdout, stderr io.Writer) int {
-	// flag prints the usage before it says whether -h asked for it: to
-	// stdout then, else to stderr with the problem.
-	var flagOut bytes.Buffer
-	f := newValidateFlags(&flagOut)
-	files, err := parseInterspersed(f.set, args)
-	if errors.Is(err, flag.ErrHelp) {
-		_, _ = flagOut.WriteTo(stdout)
-		return exitOK
-	}
-	if err != nil {
-		_, _ = flagOut.WriteTo(stderr)
-		return exitUsage
-	}
-
+func runValidate(scenarios, clusters string, files []string, stdout, stderr io.Writer) int {
 	// A provider's site rules hold unless the site overrides the field
 	// (a kind profile's node image must be pinned unless KIND_NODE_IMAGE
 	// replaces it).
 	opts := firedrillrun.FromEnv(".").LoadOptions()
 	var n int
+	var err error
 	if len(files) == 0 {
 		var c *scenario.Catalog
-		c, err = scenario.LoadCatalogFrom(firedrillrun.CatalogDir(*f.scenarios, firedrill.ScenariosDir),
-			firedrillrun.CatalogDir(*f.clusters, firedrill.ClustersDir), opts...)
+		c, err = scenario.LoadCatalogFrom(firedrillrun.CatalogDir(scenarios, firedrill.ScenariosDir),
+			firedrillrun.CatalogDir(clusters, firedrill.ClustersDir), opts...)
 		if c != nil {
 			n = len(c.Scenarios) + len(c.Profiles)
 		}
 	} else {
-		err = scenario.ValidateFilesWith(files, firedrillrun.CatalogDir(*f.clusters, firedrill.ClustersDir), opts...)
+		err = scenario.ValidateFilesWith(files, firedrillrun.CatalogDir(clusters, firedrill.ClustersDir), opts...)
 		n = len(files)
 	}
 	if err != nil {

@@ -20,14 +20,14 @@ func runCLI(args ...string) (code int, stdout, stderr string) {
 }
 
 func TestValidateCatalog(t *testing.T) {
-	code, stdout, stderr := runCLI("validate", "--scenarios", exampleScenarios, "--clusters", exampleClusters)
+	code, stdout, stderr := runCLI("validate", "--scenario-dir", exampleScenarios, "--cluster-dir", exampleClusters)
 	if code != 0 || stdout != "ok: 2 files\n" || stderr != "" {
 		t.Errorf("code %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }
 
 func TestValidateFiles(t *testing.T) {
-	code, stdout, stderr := runCLI("validate", exampleScenarios+"/reboot-master.yaml", "--clusters", exampleClusters)
+	code, stdout, stderr := runCLI("validate", exampleScenarios+"/reboot-master.yaml", "--cluster-dir", exampleClusters)
 	if code != 0 || stdout != "ok: 1 files\n" || stderr != "" {
 		t.Errorf("code %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
@@ -46,7 +46,7 @@ func TestValidateErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	code, stdout, stderr := runCLI("validate", "--clusters", exampleClusters, path)
+	code, stdout, stderr := runCLI("validate", "--cluster-dir", exampleClusters, path)
 	if code != 1 || stdout != "" {
 		t.Errorf("code %d, stdout %q", code, stdout)
 	}
@@ -57,14 +57,14 @@ func TestValidateErrors(t *testing.T) {
 	}
 
 	// The whole catalog: the same file as the scenarios dir.
-	code, _, stderr = runCLI("validate", "--scenarios", dir, "--clusters", exampleClusters)
+	code, _, stderr = runCLI("validate", "--scenario-dir", dir, "--cluster-dir", exampleClusters)
 	if code != 1 || strings.Count(stderr, "\n") != 2 {
 		t.Errorf("catalog: code %d, stderr %q", code, stderr)
 	}
 }
 
 func TestValidateMissingDir(t *testing.T) {
-	code, stdout, stderr := runCLI("validate", "--scenarios", filepath.Join(t.TempDir(), "none"), "--clusters", exampleClusters)
+	code, stdout, stderr := runCLI("validate", "--scenario-dir", filepath.Join(t.TempDir(), "none"), "--cluster-dir", exampleClusters)
 	if code != 1 || stdout != "" || !strings.Contains(stderr, "none: cannot read directory") {
 		t.Errorf("code %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
@@ -77,12 +77,16 @@ func TestUsage(t *testing.T) {
 		wantStdout string
 		wantStderr string
 	}{
-		{nil, 2, "", "usage: firedrill COMMAND"},
+		{nil, 2, "", "Usage:\n  firedrill [flags]\n  firedrill [command]"},
 		{[]string{"frobnicate"}, 2, "", `unknown command "frobnicate"`},
-		{[]string{"validate", "--bogus"}, 2, "", "flag provided but not defined: -bogus"},
-		{[]string{"validate", "--scenarios"}, 2, "", "flag needs an argument"},
+		{[]string{"validate", "--bogus"}, 2, "", "firedrill validate: unknown flag: --bogus\nRun 'firedrill validate --help' for usage."},
+		{[]string{"validate", "--scenario-dir"}, 2, "", "flag needs an argument"},
+		{[]string{"run", "--shard", "3/2"}, 2, "", "run: "},
+		{[]string{"cluster"}, 2, "", "firedrill cluster up|down"},
+		{[]string{"cluster", "sideways"}, 2, "", `unknown command "sideways"`},
+		{[]string{"version", "extra"}, 2, "", `unexpected arguments ["extra"]`},
 		{[]string{"help"}, 0, "validate", ""},
-		{[]string{"validate", "-h"}, 0, "usage: firedrill validate", ""},
+		{[]string{"validate", "-h"}, 0, "firedrill validate [FILE...]", ""},
 	}
 	for _, tt := range tests {
 		code, stdout, stderr := runCLI(tt.args...)
@@ -98,13 +102,10 @@ func TestUsage(t *testing.T) {
 	}
 }
 
+// Flags stand anywhere among the files, and "--" ends them.
 func TestInterspersedFlags(t *testing.T) {
-	fs := newValidateFlags(&bytes.Buffer{})
-	files, err := parseInterspersed(fs.set, []string{"a.yaml", "--clusters", "c", "b.yaml", "--", "--odd.yaml"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Join(files, " ") != "a.yaml b.yaml --odd.yaml" || *fs.clusters != "c" {
-		t.Errorf("files %q, clusters %q", files, *fs.clusters)
+	code, stdout, stderr := runCLI("validate", exampleScenarios+"/reboot-master.yaml", "--cluster-dir", exampleClusters, "--", exampleScenarios+"/reboot-master.yaml")
+	if code != 0 || stdout != "ok: 2 files\n" || stderr != "" {
+		t.Errorf("code %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +9,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/firedrill/firedrill/framework/budget"
 	"github.com/firedrill/firedrill/framework/cluster/kubeconfig"
@@ -21,38 +22,49 @@ import (
 	"github.com/firedrill/firedrill/framework/scenario"
 )
 
-// runObserve runs the drill probes against an existing cluster, injects
-// nothing, and writes the same report.
-func runObserve(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("observe", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	kubeconfigPath := fs.String("kubeconfig", "", "kubeconfig file (default: KUBECONFIG or ~/.kube/config)")
-	contextName := fs.String("context", "", "kubeconfig context (default: the current one)")
-	duration := fs.Duration("duration", 5*time.Minute, "how long to observe")
-	interval := fs.Duration("interval", 200*time.Millisecond, "time between two samples of a series (<= 250ms)")
-	timeout := fs.Duration("timeout", time.Second, "a request not answered in this time counts as down")
-	writeInterval := fs.Duration("write-interval", 250*time.Millisecond, "time between two counter writes")
-	reports := fs.String("reports", "reports", "folder the run's report goes into")
+// newObserveCmd runs the drill probes against an existing cluster,
+// injects nothing, and writes the same report.
+func newObserveCmd() *cobra.Command {
+	var o observeFlags
+	cmd := &cobra.Command{
+		Use:   "observe [--context NAME] [--duration 5m] [flags]",
+		Short: "probe an existing cluster without a fault and report (upgrades, maintenance)",
+		Long: "Probes an existing cluster like a drill does, without injecting anything, and writes the same report.\n" +
+			"It creates only its probe objects, in the namespace " + probe.Namespace + ", and removes them at the end.",
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return exit(runObserve(o, cmd.OutOrStdout(), cmd.ErrOrStderr()))
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig file (default: KUBECONFIG or ~/.kube/config)")
+	fs.StringVar(&o.context, "context", "", "kubeconfig context (default: the current one)")
+	fs.DurationVar(&o.duration, "duration", 5*time.Minute, "how long to observe")
+	fs.DurationVar(&o.interval, "interval", 200*time.Millisecond, "time between two samples of a series (<= 250ms)")
+	fs.DurationVar(&o.timeout, "timeout", time.Second, "a request not answered in this time counts as down")
+	fs.DurationVar(&o.writeInterval, "write-interval", 250*time.Millisecond, "time between two counter writes")
+	fs.StringVar(&o.reports, "reports", "reports", "folder the run's report goes into")
 	// The environment is read once, by run.FromEnv (AGNHOST_IMAGE here).
-	image := fs.String("image", firedrillrun.FromEnv(".").ProbeImage, "image of the probe workload")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: firedrill observe [--context NAME] [--duration 5m] [flags]\n\n"+
-			"Probes an existing cluster like a drill does, without injecting anything, and writes the same report.\n"+
-			"It creates only its probe objects, in the namespace "+probe.Namespace+", and removes them at the end.")
-		fs.PrintDefaults()
-	}
-	if !parseNoArgs(fs, args, stderr) {
-		return exitUsage
-	}
+	fs.StringVar(&o.image, "image", firedrillrun.FromEnv(".").ProbeImage, "image of the probe workload")
+	return cmd
+}
+
+// observeFlags are observe's flags.
+type observeFlags struct {
+	kubeconfig, context, reports, image        string
+	duration, interval, timeout, writeInterval time.Duration
+}
+
+func runObserve(o observeFlags, stdout, stderr io.Writer) int {
 	switch {
-	case *interval <= 0 || *interval > scenario.MaxProbeInterval:
-		fmt.Fprintf(stderr, "observe: --interval must be in (0, %s], got %s\n", scenario.MaxProbeInterval, *interval)
+	case o.interval <= 0 || o.interval > scenario.MaxProbeInterval:
+		fmt.Fprintf(stderr, "observe: --interval must be in (0, %s], got %s\n", scenario.MaxProbeInterval, o.interval)
 		return exitUsage
-	case *duration <= 0 || *timeout <= 0 || *writeInterval <= 0:
+	case o.duration <= 0 || o.timeout <= 0 || o.writeInterval <= 0:
 		fmt.Fprintln(stderr, "observe: --duration, --timeout and --write-interval must be > 0")
 		return exitUsage
 	}
-	c, err := kubeconfig.Open(*kubeconfigPath, *contextName)
+	c, err := kubeconfig.Open(o.kubeconfig, o.context)
 	if err != nil {
 		fmt.Fprintf(stderr, "observe: %v\n", err)
 		return exitFail
@@ -64,7 +76,7 @@ func runObserve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "observe: %v\n", err)
 		return exitFail
 	}
-	run, err := report.NewRunDir(*reports, time.Now())
+	run, err := report.NewRunDir(o.reports, time.Now())
 	if err != nil {
 		fmt.Fprintf(stderr, "observe: %v\n", err)
 		return exitFail
@@ -73,9 +85,9 @@ func runObserve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "observe: %v\n", err)
 		return exitFail
 	}
-	fmt.Fprintf(stdout, "observing %s (%d nodes) for %s; Ctrl-C ends early and still reports\n", c.Name(), len(nodes), *duration)
-	res, obsErr := drill.Observe(ctx, drill.ObserveInput{Cluster: c, Nodes: len(nodes), Duration: *duration, ProbeImage: *image, Out: stdout,
-		Probes: scenario.Probes{Interval: *interval, Timeout: *timeout, WriteInterval: *writeInterval}})
+	fmt.Fprintf(stdout, "observing %s (%d nodes) for %s; Ctrl-C ends early and still reports\n", c.Name(), len(nodes), o.duration)
+	res, obsErr := drill.Observe(ctx, drill.ObserveInput{Cluster: c, Nodes: len(nodes), Duration: o.duration, ProbeImage: o.image, Out: stdout,
+		Probes: scenario.Probes{Interval: o.interval, Timeout: o.timeout, WriteInterval: o.writeInterval}})
 	record.Judge(res, nil)
 	run.Drills = append(run.Drills, *res)
 	run.Finished = time.Now()

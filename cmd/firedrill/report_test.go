@@ -69,7 +69,7 @@ func TestReportHistory(t *testing.T) {
 	if code, _, stderr := runCLI("report", "--history", root, "--out", out, "--fail-on-regression"); code != 1 || !strings.Contains(stderr, "1 regression(s)") {
 		t.Errorf("--fail-on-regression: code %d, stderr %q", code, stderr)
 	}
-	if code, _, stderr := runCLI("report", "--history", root, filepath.Join(root, "20261201-020000")); code != 2 || !strings.Contains(stderr, "give --scenarios too") {
+	if code, _, stderr := runCLI("report", "--history", root, filepath.Join(root, "20261201-020000")); code != 2 || !strings.Contains(stderr, "give --scenario-dir too") {
 		t.Errorf("--history with a run and no scenarios: code %d, stderr %q", code, stderr)
 	}
 }
@@ -82,5 +82,25 @@ func TestReportHistoryOfARecordedRun(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "1 run(s)") || !strings.Contains(stdout, "## lose-etcd-quorum") ||
 		!strings.Contains(stdout, "| `recovery.all` | 1 | 41.73s |") {
 		t.Fatalf("code %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+// A --history folder that is not there is an error, not an empty history
+// (which would be written into a new folder of that name).
+func TestReportHistoryMissingFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "histroy")
+	code, stdout, stderr := runCLI("report", "--history", dir)
+	if code != 1 || stdout != "" || !strings.Contains(stderr, "report: --history "+dir+": ") {
+		t.Errorf("code %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("%s made anyway (%v)", dir, err)
+	}
+	// An empty folder is an empty history.
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, _ := runCLI("report", "--history", dir); code != 0 || !strings.Contains(stdout, "0 run(s)") {
+		t.Errorf("an empty history: code %d, stdout %q", code, stdout)
 	}
 }

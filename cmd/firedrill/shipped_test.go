@@ -43,7 +43,7 @@ func TestValidateFromAnEmptyFolder(t *testing.T) {
 	if err := os.WriteFile("mine/reboot-master.yaml", data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, stdout, stderr := runCLI("validate", "--scenarios", "mine"); code != 0 || !strings.HasPrefix(stdout, "ok: ") {
+	if code, stdout, stderr := runCLI("validate", "--scenario-dir", "mine"); code != 0 || !strings.HasPrefix(stdout, "ok: ") {
 		t.Errorf("own scenarios on the shipped profiles: code %d, %q %q", code, stdout, stderr)
 	}
 	other := strings.Replace(string(data), "cluster: kind-single", "cluster: kind-mine", 1)

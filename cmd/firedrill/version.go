@@ -2,23 +2,27 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"runtime/debug"
+
+	"github.com/spf13/cobra"
 
 	"github.com/firedrill/firedrill"
 )
 
-// runVersion prints what the binary is: its module version (what go
+// newVersionCmd prints what the binary is: its module version (what go
 // install asked for, or "(devel)" for a build from a checkout), the commit
 // it was built from when the build knew it, and the kind library and
 // Kubernetes version its budgets were measured with.
-func runVersion(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 {
-		fmt.Fprintf(stderr, "version: unexpected arguments %q\n", args)
-		return exitUsage
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "print the version, the commit, and the kind and Kubernetes versions it was measured with",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprint(cmd.OutOrStdout(), versionText(debug.ReadBuildInfo()))
+			return nil
+		},
 	}
-	fmt.Fprint(stdout, versionText(debug.ReadBuildInfo()))
-	return exitOK
 }
 
 func versionText(info *debug.BuildInfo, ok bool) string {

@@ -2,6 +2,7 @@ package run
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -71,5 +72,19 @@ func TestFailure(t *testing.T) {
 		if (got == nil) != (tc.want == "") || got != nil && got.Error() != tc.want {
 			t.Errorf("%s: %v, want %q", tc.name, got, tc.want)
 		}
+	}
+}
+
+// A mistyped name fails before anything is made: no report folder, no
+// reports/latest moved.
+func TestNewChecksTheSelectionFirst(t *testing.T) {
+	reports := t.TempDir() + "/reports"
+	cfg := Config{ScenariosDir: "../../scenarios", ClustersDir: "../../clusters", ReportsDir: reports,
+		Scenarios: []string{"reboot-mastr"}, Out: &strings.Builder{}}
+	if _, err := NewWith(cfg, Backends{}); err == nil || !strings.Contains(err.Error(), "reboot-mastr") {
+		t.Fatalf("NewWith with an unknown name: %v", err)
+	}
+	if _, err := os.Lstat(reports); !os.IsNotExist(err) {
+		t.Errorf("%s made anyway (%v)", reports, err)
 	}
 }

@@ -58,8 +58,8 @@ func DefaultBackends(out io.Writer) Backends {
 	return Backends{Providers: providers, Connect: drill.Connect}
 }
 
-// New loads the catalog, makes the run's report folder and readies the
-// cluster pool with the default backends.
+// New loads the catalog, checks the selection (Plan), makes the run's
+// report folder and readies the cluster pool with the default backends.
 func New(cfg Config) (*Runner, error) {
 	return NewWith(cfg, DefaultBackends(cfg.Out))
 }
@@ -69,6 +69,11 @@ func New(cfg Config) (*Runner, error) {
 func NewWith(cfg Config, b Backends) (*Runner, error) {
 	catalog, err := cfg.LoadCatalog()
 	if err != nil {
+		return nil, err
+	}
+	// Nothing is made (a report folder, reports/latest moved) before the
+	// selection is known to be good: a mistyped name changes nothing.
+	if _, err := plan(catalog, cfg); err != nil {
 		return nil, err
 	}
 	rep, err := report.NewRunDir(cfg.ReportsDir, time.Now())
