@@ -120,6 +120,11 @@ func Clean(ctx context.Context, in CleanInput) ([]Leftover, error) {
 		}})
 	}
 
+	// The journal's undos are a stage of their own: a node it unpauses or
+	// starts again can be read only then (docker exec refuses a paused or
+	// stopped container), and its rules are listed in the next stage.
+	endStage()
+
 	// 2. The clusters this tool made, and those the journal names.
 	made := map[string][]string{} // provider -> names
 	for _, pname := range slices.Sorted(maps.Keys(in.Backends.Providers)) {
@@ -137,7 +142,7 @@ func Clean(ctx context.Context, in CleanInput) ([]Leftover, error) {
 	}
 	for _, key := range slices.Sorted(maps.Keys(attached)) {
 		c := attached[key]
-		rules, err := filterRules(ctx, c)
+		rules, err := filterRules(ctx, c, in.Out)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -210,8 +215,10 @@ func alive(pid int) bool {
 
 // filterRules are the packet filter rules marked as firedrill's in the
 // nodes of c (iptables -S lists them as they were added; -D with the same
-// words deletes one).
-func filterRules(ctx context.Context, c cluster.Cluster) ([]Leftover, error) {
+// words deletes one). A node that is paused or off cannot be read: it is
+// named on out, not failed (the journal's undo wakes it when it is
+// firedrill's doing, and a clean after that lists its rules).
+func filterRules(ctx context.Context, c cluster.Cluster, out io.Writer) ([]Leftover, error) {
 	x, ok := c.(cluster.NodeExec)
 	if !ok {
 		return nil, nil
@@ -220,9 +227,13 @@ func filterRules(ctx context.Context, c cluster.Cluster) ([]Leftover, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s: %w", c.Name(), err)
 	}
-	var out []Leftover
+	var left []Leftover
 	var errs []error
 	for _, n := range nodes {
+		if why := unreadable(ctx, c, n); why != "" {
+			fmt.Fprintf(out, "not looked at: the rules of node %s of cluster %s: it is %s\n", n.Name, c.Name(), why)
+			continue
+		}
 		run := cluster.FilterRun(x, n)
 		cctx, cancel := context.WithTimeout(ctx, 40*time.Second)
 		found, err := packetfilter.List(cctx, run)
@@ -231,11 +242,27 @@ func filterRules(ctx context.Context, c cluster.Cluster) ([]Leftover, error) {
 			errs = append(errs, fmt.Errorf("node %s of %s: %w", n.Name, c.Name(), err))
 		}
 		for _, f := range found {
-			out = append(out, Leftover{What: fmt.Sprintf("%s rule in node %s of cluster %s: %s", f.Tool, n.Name, c.Name(), f.Rule),
+			left = append(left, Leftover{What: fmt.Sprintf("%s rule in node %s of cluster %s: %s", f.Tool, n.Name, c.Name(), f.Rule),
 				remove: func(ctx context.Context) error { return f.Remove(ctx, run) }})
 		}
 	}
-	return out, errors.Join(errs...)
+	return left, errors.Join(errs...)
+}
+
+// unreadable says why no command can run on n now ("paused", "off"), or
+// "" when one can (or the cluster cannot tell).
+func unreadable(ctx context.Context, c cluster.Cluster, n cluster.Node) string {
+	if p, ok := c.(cluster.Pauser); ok {
+		if paused, err := p.Paused(ctx, n); err == nil && paused {
+			return "paused"
+		}
+	}
+	if s, ok := c.(cluster.Stopper); ok {
+		if running, err := s.Running(ctx, n); err == nil && !running {
+			return "off"
+		}
+	}
+	return ""
 }
 
 // probeNamespace is the harness's namespace in c, if its API answers and

@@ -84,8 +84,11 @@ func TestCleanFindsThenRemovesLeftovers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(found) != 4 {
-		t.Errorf("dry run found %d leftovers, want 4 (journal, rule, namespace, cluster):\n%s", len(found), out.String())
+	// The paused node cannot be read (docker exec refuses a paused
+	// container): the dry run names it instead of failing, and the rule
+	// in it is found once the journal's undo has woken it.
+	if len(found) != 3 || !strings.Contains(out.String(), "not looked at: the rules of node firedrill-single-control-plane of cluster firedrill-single: it is paused") {
+		t.Errorf("dry run found %d leftovers, want 3 (journal, namespace, cluster) and the paused node named:\n%s", len(found), out.String())
 	}
 	if p, _ := mine.Paused(ctx, cp); !p || len(prov.Deletes()) > 0 || len(mine.Filter(cp.Name).Rules("iptables")) != 2 {
 		t.Fatalf("the dry run changed something:\n%s", out.String())
@@ -97,6 +100,9 @@ func TestCleanFindsThenRemovesLeftovers(t *testing.T) {
 	}
 	if p, _ := mine.Paused(ctx, cp); p {
 		t.Error("the paused node was not unpaused")
+	}
+	if !strings.Contains(out.String(), "removed: iptables rule in node firedrill-single-control-plane") {
+		t.Errorf("the rule in the node the journal unpaused was not removed:\n%s", out.String())
 	}
 	if rules := mine.Filter(cp.Name).Rules("iptables"); !slices.Equal(rules, []string{"-A INPUT -j KUBE-FIREWALL"}) {
 		t.Errorf("rules left %v: want only the one firedrill did not add", rules)

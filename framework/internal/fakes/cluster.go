@@ -650,8 +650,12 @@ func (c *Cluster) Exec(ctx context.Context, n cluster.Node, command string, args
 	nd, err := c.node(n.Name)
 	if err == nil {
 		c.ran = append(c.ran, ranCommand{node: n.Name, argv: argv})
-		if nd.stopped || nd.lost {
+		switch {
+		case nd.stopped || nd.lost:
 			err = fmt.Errorf("node %s is not running", n.Name)
+		case nd.paused:
+			// As docker exec into a paused container.
+			err = fmt.Errorf("container %s is paused, unpause the container before exec", n.Name)
 		}
 	}
 	c.mu.Unlock()
