@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// The measurement rules every figure obeys (README, "What is measured"),
+// The measurement rules every figure obeys (docs/reports.md, "What is measured"),
 // each pinned on a built timeline.
 
 // A recovery is the last one: the moment after which it held until the end.

@@ -1,7 +1,7 @@
 // Package drills turns every scenario file into a labelled Ginkgo spec that
 // calls the runner (framework/run); nothing else lives here. Run it with
 // `make e2e SCENARIO=name[,name]` (or the ginkgo CLI and --label-filter);
-// see the README for the environment it reads.
+// see docs/running.md for the environment it reads.
 package drills
 
 import (
