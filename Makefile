@@ -61,7 +61,7 @@ FUZZTIME ?= 15s
 
 unit: browser
 	go vet ./...
-	go test ./framework/... ./cmd/... ./suites/render
+	go test . ./framework/... ./cmd/... ./suites/render
 	go test -run='^$$' -fuzz=FuzzLoad -fuzztime=$(FUZZTIME) ./framework/scenario
 	go tool actionlint
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
