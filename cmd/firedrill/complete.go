@@ -1,6 +1,7 @@
 package main
 
 import (
+	"maps"
 	"slices"
 	"strings"
 
@@ -27,9 +28,9 @@ func completeCatalog(profiles bool) cobra.CompletionFunc {
 		if c == nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		names, prefix := sortedKeys(c.Scenarios), ""
+		names, prefix := slices.Sorted(maps.Keys(c.Scenarios)), ""
 		if profiles {
-			names = sortedKeys(c.Profiles)
+			names = slices.Sorted(maps.Keys(c.Profiles))
 		} else if i := strings.LastIndex(toComplete, ","); i >= 0 {
 			prefix = toComplete[:i+1]
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -68,7 +69,7 @@ func newListCmd() *cobra.Command {
 func listScenarios(c *scenario.Catalog, out io.Writer) {
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "NAME\tCLUSTER\tDESCRIPTION")
-	for _, name := range sortedKeys(c.Scenarios) {
+	for _, name := range slices.Sorted(maps.Keys(c.Scenarios)) {
 		s := c.Scenarios[name]
 		fmt.Fprintf(w, "%s\t%s\t%s\n", s.Name, s.Cluster, oneLine(s.Description))
 	}
@@ -87,7 +88,7 @@ func listFigures(out io.Writer) {
 func listProfiles(c *scenario.Catalog, out io.Writer) {
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "NAME\tPROVIDER\tNODES")
-	for _, name := range sortedKeys(c.Profiles) {
+	for _, name := range slices.Sorted(maps.Keys(c.Profiles)) {
 		p := c.Profiles[name]
 		fmt.Fprintf(w, "%s\t%s\t%s\n", p.Name, p.Provider, nodes(p))
 	}
@@ -127,13 +128,4 @@ func oneLine(s string) string {
 		s = string(r[:99]) + "…"
 	}
 	return s
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

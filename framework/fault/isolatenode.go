@@ -1,10 +1,6 @@
 package fault
 
 import (
-	"context"
-	"fmt"
-
-	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/kubeadm"
 	"github.com/firedrill/firedrill/framework/packetfilter"
 	"github.com/firedrill/firedrill/framework/scenario"
@@ -26,16 +22,9 @@ func init() {
 		evidence: says("drop rule in place"),
 		build: func(b Build) (Fault, error) {
 			return b.held("isolate-node", "", "drop every packet from the node to any API server (port "+kubeadm.APIServerPort+"), then let them through again",
-				onNode(isolateNodeActions)).withHostUndo(removeMarkedRulesScript, b.Spec.Duration), nil
+				fixedRuleActions(nodeRules)).withHostUndo(removeMarkedRulesScript, b.Spec.Duration), nil
 		},
-		undo: &JournalUndo{Kind: UndoRestoreNode, Do: func(ctx context.Context, c cluster.Cluster, n cluster.Node, _ string) error {
-			x, ok := c.(cluster.NodeExec)
-			if !ok {
-				return fmt.Errorf("cluster %s cannot run commands on nodes", c.Name())
-			}
-			_, err := runRules(ctx, x, n, nodeRules(), "-D") // removes whichever rule is there
-			return err
-		}},
+		undo: fixedRuleUndo(UndoRestoreNode, nodeRules),
 	})
 }
 
@@ -54,12 +43,4 @@ func nodeRuleWords() packetfilter.Rule {
 // timeout (seen here: Ready again after 39 s of a 75 s cut).
 func nodeRules() packetfilter.Set {
 	return packetfilter.Set{"iptables": {nodeRuleWords()}, "ip6tables": {nodeRuleWords()}}
-}
-
-func isolateNodeActions(c cluster.Cluster) (heldActions, error) {
-	x, ok := c.(cluster.NodeExec)
-	if !ok {
-		return heldActions{}, fmt.Errorf("cluster %s cannot run commands on nodes", c.Name())
-	}
-	return ruleActions(x, nodeRules()), nil
 }

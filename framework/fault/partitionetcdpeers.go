@@ -1,10 +1,6 @@
 package fault
 
 import (
-	"context"
-	"fmt"
-
-	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/packetfilter"
 	"github.com/firedrill/firedrill/framework/scenario"
 )
@@ -37,16 +33,9 @@ func init() {
 		evidence: says("peer port " + etcdPeerPort + " drop rules in place"),
 		build: func(b Build) (Fault, error) {
 			return b.held("partition-etcd-peers", "", "drop every packet to and from etcd's peer port ("+etcdPeerPort+"), both ways, then let them through again",
-				onNode(etcdPeerActions)).withHostUndo(removeMarkedRulesScript, b.Spec.Duration), nil
+				fixedRuleActions(etcdPeerRules)).withHostUndo(removeMarkedRulesScript, b.Spec.Duration), nil
 		},
-		undo: &JournalUndo{Kind: UndoRestoreEtcdPeers, Do: func(ctx context.Context, c cluster.Cluster, n cluster.Node, _ string) error {
-			x, ok := c.(cluster.NodeExec)
-			if !ok {
-				return fmt.Errorf("cluster %s cannot run commands on nodes", c.Name())
-			}
-			_, err := runRules(ctx, x, n, etcdPeerRules(), "-D") // removes whichever rules are there
-			return err
-		}},
+		undo: fixedRuleUndo(UndoRestoreEtcdPeers, etcdPeerRules),
 	})
 }
 
@@ -62,12 +51,4 @@ func etcdPeerRules() packetfilter.Set {
 		rules = append(rules, packetfilter.New([]string{way[0], "-p", "tcp", way[1], etcdPeerPort}, "-j", "DROP"))
 	}
 	return packetfilter.Set{"iptables": rules, "ip6tables": rules}
-}
-
-func etcdPeerActions(c cluster.Cluster) (heldActions, error) {
-	x, ok := c.(cluster.NodeExec)
-	if !ok {
-		return heldActions{}, fmt.Errorf("cluster %s cannot run commands on nodes", c.Name())
-	}
-	return ruleActions(x, etcdPeerRules()), nil
 }

@@ -57,3 +57,28 @@ func ruleActions(x cluster.NodeExec, rs packetfilter.Set) heldActions {
 		},
 	}
 }
+
+// fixedRuleActions holds the same rule set on every target node (the
+// set does not depend on the node or the fault's shape).
+func fixedRuleActions(rules func() packetfilter.Set) actionsFor {
+	return onNode(func(c cluster.Cluster) (heldActions, error) {
+		x, ok := c.(cluster.NodeExec)
+		if !ok {
+			return heldActions{}, fmt.Errorf("cluster %s cannot run commands on nodes", c.Name())
+		}
+		return ruleActions(x, rules()), nil
+	})
+}
+
+// fixedRuleUndo is the journal's undo of a fixedRuleActions fault: it
+// deletes whichever of the set's rules are still on the node.
+func fixedRuleUndo(kind string, rules func() packetfilter.Set) *JournalUndo {
+	return &JournalUndo{Kind: kind, Do: func(ctx context.Context, c cluster.Cluster, n cluster.Node, _ string) error {
+		x, ok := c.(cluster.NodeExec)
+		if !ok {
+			return fmt.Errorf("cluster %s cannot run commands on nodes", c.Name())
+		}
+		_, err := runRules(ctx, x, n, rules(), "-D")
+		return err
+	}}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -184,8 +185,8 @@ type Trend struct {
 // flag a value past it.
 func (h *History) Trends(minRuns int) []Trend {
 	var out []Trend
-	for _, sc := range sortedKeys(h.points) {
-		for _, fig := range sortedKeys(h.points[sc]) {
+	for _, sc := range slices.Sorted(maps.Keys(h.points)) {
+		for _, fig := range slices.Sorted(maps.Keys(h.points[sc])) {
 			pts := h.points[sc][fig]
 			xs := make([]float64, len(pts))
 			for i, p := range pts {
@@ -295,15 +296,6 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // WriteTrendsJSON writes the trends as history.json, for scripts.

@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/firedrill/firedrill/framework/cluster"
@@ -73,7 +73,7 @@ func (c container) runArgs(network string) ([]string, error) {
 	if e.GlobalIPv6Address != "" {
 		args = append(args, "--ip6", e.GlobalIPv6Address)
 	}
-	for _, k := range sortedKeys(c.Config.Labels) {
+	for _, k := range slices.Sorted(maps.Keys(c.Config.Labels)) {
 		args = append(args, "--label", k+"="+c.Config.Labels[k])
 	}
 	if c.HostConfig.Privileged {
@@ -82,7 +82,7 @@ func (c container) runArgs(network string) ([]string, error) {
 	for _, o := range c.HostConfig.SecurityOpt {
 		args = append(args, "--security-opt", o)
 	}
-	for _, k := range sortedKeys(c.HostConfig.Tmpfs) {
+	for _, k := range slices.Sorted(maps.Keys(c.HostConfig.Tmpfs)) {
 		t := k
 		if o := c.HostConfig.Tmpfs[k]; o != "" {
 			t += ":" + o
@@ -92,10 +92,10 @@ func (c container) runArgs(network string) ([]string, error) {
 	for _, b := range c.HostConfig.Binds {
 		args = append(args, "--volume", b)
 	}
-	for _, v := range sortedKeys(c.Config.Volumes) {
+	for _, v := range slices.Sorted(maps.Keys(c.Config.Volumes)) {
 		args = append(args, "--volume", v) // anonymous: a new, empty disk
 	}
-	for _, port := range sortedKeys(c.HostConfig.PortBindings) {
+	for _, port := range slices.Sorted(maps.Keys(c.HostConfig.PortBindings)) {
 		for _, b := range c.HostConfig.PortBindings[port] {
 			args = append(args, "--publish", fmt.Sprintf("%s:%s:%s", b.HostIP, b.HostPort, port))
 		}
@@ -120,15 +120,6 @@ func (c container) runArgs(network string) ([]string, error) {
 		args = append(args, "--env", e)
 	}
 	return append(args, c.Config.Image), nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // Lose implements cluster.Replacer: it reads how kind ran the node, then
