@@ -84,7 +84,7 @@ func connect(ctx context.Context, in benchInput) (*bench, error) {
 	b := &bench{cluster: in.cluster, name: in.name, out: in.out, cs: cs, nodes: nodes, image: in.image,
 		writer: probe.Writer{CS: cs, Name: fmt.Sprintf("counter-%s-%d", in.name, time.Now().Unix())}}
 	b.chk = &checker{cs: cs, cluster: in.cluster, config: in.cluster.RESTConfig(), nodes: in.nodes, controlPlane: controlPlaneNodes(nodes),
-		workload: path, timeout: in.timeouts.Check}
+		workload: path, timeout: in.timeouts.Check, out: in.out}
 	return b, nil
 }
 

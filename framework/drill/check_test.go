@@ -125,3 +125,36 @@ func TestCheckJoinsFailuresAndRecords(t *testing.T) {
 		t.Errorf("recorded nodes = %+v", tl.Nodes)
 	}
 }
+
+// A check that ran out of its deadline is asked once more with a longer
+// one, and says so; one that failed in time is not asked again.
+func TestSlowCheckIsAskedAgain(t *testing.T) {
+	calls := map[string]int{}
+	checks["test-slow-once"] = func(ctx context.Context, _ *checker, _ time.Time) (seen, error) {
+		calls["slow"]++
+		if calls["slow"] == 1 {
+			<-ctx.Done()
+			return seen{}, ctx.Err()
+		}
+		return seen{}, nil
+	}
+	checks["test-down"] = func(context.Context, *checker, time.Time) (seen, error) {
+		calls["down"]++
+		return seen{}, errors.New("connection refused")
+	}
+	t.Cleanup(func() { delete(checks, "test-slow-once"); delete(checks, "test-down") })
+	var out strings.Builder
+	c := &checker{timeout: 20 * time.Millisecond, out: &out}
+	if err := c.check(context.Background(), []string{"test-slow-once"}); err != nil {
+		t.Errorf("slow once: %v", err)
+	}
+	if !strings.Contains(out.String(), "check test-slow-once: no answer within 20ms, asking again with 60ms") {
+		t.Errorf("progress line: %q", out.String())
+	}
+	if err := c.check(context.Background(), []string{"test-down"}); err == nil || calls["down"] != 1 {
+		t.Errorf("down: %v after %d calls, want an error after 1", err, calls["down"])
+	}
+	if calls["slow"] != 2 {
+		t.Errorf("slow check asked %d times, want 2", calls["slow"])
+	}
+}

@@ -64,23 +64,29 @@ func clusterDetect(tl Timeline, f fault) result {
 }
 
 // etcdElection is the first observation after the fault showing an
-// election: a member's counter of leader changes higher than its last
-// before the fault (a drop is a restart, not an election), or a member
-// other than the last leader before the fault reporting itself leader.
+// election: a member's election counter (electionCounter) higher than its
+// last before the fault (a drop is a restore or a restart, not an
+// election), or a member other than the last leader before the fault
+// reporting itself leader.
 func etcdElection(all []EtcdObservation, inject time.Time) (time.Time, string, bool) {
+	counterOf, _ := electionCounter(all)
 	counter := map[string]int64{}
 	leader := ""
 	for _, o := range sortedEtcd(all) {
+		var v int64
+		if counterOf != nil {
+			v = counterOf(o)
+		}
 		if !o.ObservedAt.After(inject) {
-			if o.LeaderChangesSeen > 0 {
-				counter[o.Node] = o.LeaderChangesSeen
+			if v > 0 {
+				counter[o.Node] = v
 			}
 			if o.Leader {
 				leader = o.Node
 			}
 			continue
 		}
-		if before, ok := counter[o.Node]; ok && o.LeaderChangesSeen > before {
+		if before, ok := counter[o.Node]; ok && v > before {
 			return o.ObservedAt, "etcd election seen by the member on " + o.Node, true
 		}
 		if o.Leader && leader != "" && o.Node != leader {

@@ -118,28 +118,43 @@ func etcdLeaderChanges(all []EtcdObservation) result {
 	return measured(EtcdLeaderChanges, float64(changes), "last leader: "+leader)
 }
 
-// electionsSeen counts leader changes with etcd's own counter: a killed
+// electionsSeen counts elections with the members' own counters: a killed
 // leader that restarts within a second can win the next election again, so
-// the leader's node does not always change. Per member, the increments of
-// its counter (a drop is a restart that reset it, not a change); the figure
-// is the most any member saw. ok is false when no observation carries the
-// counter (a timeline recorded before it was read).
+// the leader's node does not always change. The counter is the raft term,
+// which each election advances, or, in timelines recorded before the term
+// was read, etcd_server_leader_changes_seen_total. Per member, the
+// increments of its counter: a drop is a restore or a restart that reset
+// it, and (for the term) the rise right after it the member catching up,
+// neither an election. The figure is the most any member saw. ok is false
+// when no observation carries a counter.
 func electionsSeen(all []EtcdObservation) (result, bool) {
-	byNode := map[string][]EtcdObservation{}
-	for _, o := range sortedEtcd(all) {
-		if o.LeaderChangesSeen > 0 {
-			byNode[o.Node] = append(byNode[o.Node], o)
-		}
-	}
-	if len(byNode) == 0 {
+	counter, what := electionCounter(all)
+	// Only a term is taken from the leader after a drop; a restarted
+	// member's leader-changes metric counts up from zero by itself.
+	adopts := what == termCounter
+	if counter == nil {
 		return result{}, false
+	}
+	byNode := map[string][]int64{}
+	for _, o := range sortedEtcd(all) {
+		if v := counter(o); v > 0 {
+			byNode[o.Node] = append(byNode[o.Node], v)
+		}
 	}
 	most, who := int64(0), ""
 	for _, node := range slices.Sorted(maps.Keys(byNode)) {
 		var seen int64
-		obs := byNode[node]
-		for i := 1; i < len(obs); i++ {
-			if d := obs[i].LeaderChangesSeen - obs[i-1].LeaderChangesSeen; d > 0 {
+		vs := byNode[node]
+		caughtUp := true
+		for i := 1; i < len(vs); i++ {
+			switch d := vs[i] - vs[i-1]; {
+			case d < 0:
+				caughtUp = false
+			case d > 0 && !caughtUp && adopts:
+				// The first rise after a drop is the member taking the
+				// cluster's term from its leader, not elections.
+				caughtUp = true
+			case d > 0:
 				seen += d
 			}
 		}
@@ -147,7 +162,22 @@ func electionsSeen(all []EtcdObservation) (result, bool) {
 			most, who = seen, node
 		}
 	}
-	return measured(EtcdLeaderChanges, float64(most), fmt.Sprintf("elections seen by the member on %s (etcd_server_leader_changes_seen_total)", who)), true
+	return measured(EtcdLeaderChanges, float64(most), fmt.Sprintf("elections seen by the member on %s (%s)", who, what)), true
+}
+
+const termCounter = "raft term"
+
+// electionCounter picks the counter of elections a timeline carries: the
+// raft term when any observation has it, else the leader-changes metric of
+// older timelines; nil when neither.
+func electionCounter(all []EtcdObservation) (func(EtcdObservation) int64, string) {
+	if slices.ContainsFunc(all, func(o EtcdObservation) bool { return o.RaftTerm > 0 }) {
+		return func(o EtcdObservation) int64 { return o.RaftTerm }, termCounter
+	}
+	if slices.ContainsFunc(all, func(o EtcdObservation) bool { return o.LeaderChangesSeen > 0 }) {
+		return func(o EtcdObservation) int64 { return o.LeaderChangesSeen }, "etcd_server_leader_changes_seen_total"
+	}
+	return nil, ""
 }
 
 func sortedEtcd(obs []EtcdObservation) []EtcdObservation {

@@ -80,3 +80,28 @@ func TestEtcdLeaderChangesFromTheCounter(t *testing.T) {
 		notes:  map[string]string{EtcdLeaderChanges: "elections seen by the member on cp2"},
 	})
 }
+
+// The raft term counts elections as the counter did, and survives a
+// restart: a killed leader that wins again moves every member's term by
+// one; a restored member whose term starts low is no election.
+func TestEtcdLeaderChangesFromTheRaftTerm(t *testing.T) {
+	obs := []EtcdObservation{
+		{ObservedAt: at(5), Node: "cp1", Leader: true, Ready: true, RaftTerm: 4},
+		{ObservedAt: at(5), Node: "cp2", Ready: true, RaftTerm: 4},
+		{ObservedAt: at(5), Node: "cp3", Ready: true, RaftTerm: 4},
+		// cp1 was killed, restarted and won the next election.
+		{ObservedAt: at(14), Node: "cp1", Leader: true, Ready: true, RaftTerm: 5},
+		{ObservedAt: at(14), Node: "cp2", Ready: true, RaftTerm: 5},
+		// cp3 was restored from a snapshot: its term starts again, then
+		// takes the leader's.
+		{ObservedAt: at(14), Node: "cp3", Ready: true, RaftTerm: 2},
+		{ObservedAt: at(20), Node: "cp3", Ready: true, RaftTerm: 5},
+		// An older counter in the same timeline is not read.
+		{ObservedAt: at(20), Node: "cp2", Ready: true, RaftTerm: 5, LeaderChangesSeen: 9},
+	}
+	tl := Timeline{Start: at(0), End: at(30), Events: []Event{inject(10, 10.1)}, Etcd: obs}
+	checkFigures(t, Derive(tl), want{
+		values: map[string]float64{EtcdLeaderChanges: 1},
+		notes:  map[string]string{EtcdLeaderChanges: "elections seen by the member on cp1 (raft term)"},
+	})
+}

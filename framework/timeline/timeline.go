@@ -178,9 +178,16 @@ type EtcdObservation struct {
 	// so it is in the cluster and caught up with the leader.
 	Ready bool `json:"ready"`
 	// LeaderChangesSeen is the member's etcd_server_leader_changes_seen_total
-	// (it restarts from zero when the member restarts).
-	LeaderChangesSeen int64  `json:"leaderChangesSeen,omitempty"`
-	Error             string `json:"error,omitempty"`
+	// (it restarts from zero when the member restarts): timelines recorded
+	// before the checks asked for RaftTerm.
+	LeaderChangesSeen int64 `json:"leaderChangesSeen,omitempty"`
+	// RaftTerm is the member's raft term, which every election advances
+	// and a restart keeps; Revision the store revision it has applied;
+	// DBSize its backend's size in bytes. Zero when it did not answer.
+	RaftTerm int64  `json:"raftTerm,omitempty"`
+	Revision int64  `json:"revision,omitempty"`
+	DBSize   int64  `json:"dbSize,omitempty"`
+	Error    string `json:"error,omitempty"`
 }
 
 // ReplicaObservation counts the probe Deployment's pods that are not
