@@ -88,9 +88,12 @@ func directDowntimeMax(tl Timeline, outs map[string]outage) result {
 		if pf := o.probeFailure(); pf != "" {
 			return unknown(APIDirectDowntimeMax, "API server "+ep+": "+pf)
 		}
-		from, to := o.window(tl)
-		if d := total(Clip(o.intervals, from, to)); d > most {
-			worst, most = ep, d
+		d := windowDowntime(APIDirectDowntimeMax, tl, o)
+		if !d.Measured {
+			return unknown(APIDirectDowntimeMax, "API server "+ep+": "+d.Note)
+		}
+		if v := time.Duration(d.Value * float64(time.Second)); v > most {
+			worst, most = ep, v
 		}
 	}
 	if worst == "" {

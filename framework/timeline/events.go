@@ -70,9 +70,13 @@ func connectionFigures(tl Timeline, window result) []result {
 			out = append(out, rs...)
 			continue
 		}
-		from, to := o.window(tl)
-		down := total(Clip(o.intervals, from, to)).Seconds()
-		out = append(out, measured(c.downtime, down, ""))
+		downtime := windowDowntime(c.downtime, tl, o)
+		out = append(out, downtime)
+		if !downtime.Measured {
+			out = append(out, unknown(c.errName, c.downtime+": "+downtime.Note))
+			continue
+		}
+		down := downtime.Value
 		if !window.Measured {
 			out = append(out, unknown(c.errName, FaultWindow+": "+window.Note))
 			continue
@@ -96,8 +100,7 @@ func readFigures(tl Timeline) []result {
 			out = append(out, rs...)
 			continue
 		}
-		from, to := o.window(tl)
-		out = append(out, measured(r.name, total(Clip(o.intervals, from, to)).Seconds(), ""))
+		out = append(out, windowDowntime(r.name, tl, o))
 	}
 	return out
 }

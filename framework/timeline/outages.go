@@ -95,6 +95,17 @@ func probedTooLittle(tl Timeline, from, to time.Time) string {
 		probed.Seconds(), window.Seconds(), 100*share, 100*MinProbedShare)
 }
 
+// windowDowntime is an outage's total downtime over its probed window, as
+// the figure name: not measured when the window was probed too little
+// (probedTooLittle).
+func windowDowntime(name string, tl Timeline, o outage) result {
+	from, to := o.window(tl)
+	if why := probedTooLittle(tl, from, to); why != "" {
+		return unknown(name, why)
+	}
+	return measured(name, total(Clip(o.intervals, from, to)).Seconds(), "")
+}
+
 // coverageNote says when the probes started later than the window.
 func coverageNote(tl Timeline, from time.Time) string {
 	if d := from.Sub(tl.Start); d > 0 {
@@ -194,9 +205,7 @@ func writeFigures(tl Timeline) []result {
 			}
 		}
 	}
-	from, to := o.window(tl)
-	downtime := measured(WritesDowntime, total(Clip(o.intervals, from, to)).Seconds(), "")
-	return []result{measured(WritesAcknowledged, float64(acked), ""), writesLost(tl, writes, acked), downtime}
+	return []result{measured(WritesAcknowledged, float64(acked), ""), writesLost(tl, writes, acked), windowDowntime(WritesDowntime, tl, o)}
 }
 
 // writesLost counts the acknowledged writes missing after recovery. With no

@@ -129,10 +129,15 @@ func TestNoDataIsNotMeasured(t *testing.T) {
 		// first 8 s is unknown, so neither figure says how available the
 		// API or the workload was.
 		tl := Timeline{Start: at(0), End: at(10), Events: []Event{inject(8.5, 8.6)},
-			Samples: concat(probe(apiNew, 8, 10, 0.1, refusedDuring()), probe(SeriesWorkload, 8, 10, 0.1, refusedDuring()))}
+			Samples: concat(probe(apiNew, 8, 10, 0.1, refusedDuring()), probe(SeriesWorkload, 8, 10, 0.1, refusedDuring()),
+				probe(APISeries(EndpointClient, "reused", "cache"), 8, 10, 0.1, refusedDuring()),
+				probe(APISeries("cp1", "new", "etcd"), 8, 10, 0.1, refusedDuring()),
+				probe(SeriesWrite, 8, 10, 0.25, refusedDuring()))}
 		const why = "probed 2.0s of a 10.0s window (20%), below 90%"
 		checkFigures(t, Derive(tl), want{unmeasured: map[string]string{
 			APIDowntimeTotal: why, APIAvailability: why, WorkloadDowntimeTotal: why,
+			WritesDowntime: why, APIDowntimeNew: why, APIDowntimeReused: why, APIDowntimeEtcdReads: why,
+			APIDowntimeCacheReads: why, APIDirectDowntimeMax: "API server cp1: " + why,
 		}})
 	})
 	t.Run("the probes' own start is no gap", func(t *testing.T) {
