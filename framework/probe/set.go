@@ -98,6 +98,10 @@ func (s *Set) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	for _, u := range unobservableWithout(in.ControlPlane) {
+		fmt.Fprintf(in.Out, "[%s] %s not observed: %s\n", in.Name, u.Condition, u.Why)
+		s.rec.Unobservable(u.Condition, u.Why)
+	}
 	// Each API server directly too, so "one server down" reads apart from
 	// "API down for clients"; reused connections only, to keep the load of
 	// the probes themselves low.
@@ -121,6 +125,24 @@ func (s *Set) Start(ctx context.Context) error {
 	fmt.Fprintf(in.Out, "[%s] probes on: %d series every %s (timeout %s), writes every %s, workload at %s\n",
 		in.Name, len(list), in.Interval, in.Timeout, in.WriteInterval, strings.Join(in.WorkloadURLs, " or "))
 	return nil
+}
+
+// noControlPlane is why a cluster whose node list has no control-plane
+// node cannot be observed per API server or per static pod.
+const noControlPlane = "no control-plane node in the cluster's node list (a managed control plane)"
+
+// unobservableWithout names the recovery conditions the probes cannot
+// observe when the cluster shows no control-plane node: each API server
+// reached directly, and the control plane's static pods. recovery.all
+// leaves them out, saying why, instead of counting them never observed.
+func unobservableWithout(controlPlane []cluster.Node) []timeline.Unobservable {
+	if len(controlPlane) > 0 {
+		return nil
+	}
+	return []timeline.Unobservable{
+		{Condition: "api-servers", Why: noControlPlane},
+		{Condition: "control-plane-pods", Why: noControlPlane},
+	}
 }
 
 // etcdSamplers probe each etcd member from outside, when the cluster lets
