@@ -44,6 +44,7 @@ func Derive(tl Timeline) []Figure {
 	add(faultFigures(tl, byName[APIDowntimeTotal])...)
 	add(readFigures(tl)...)
 	add(harnessFigures(tl)...)
+	add(recoveryStalled(tl, f))
 	add(connectionStuck(tl))
 	add(stepFigures(tl)...)
 	add(restoreFigures(tl, f, byName)...)

@@ -106,7 +106,14 @@ func directDowntimeMax(tl Timeline, outs map[string]outage) result {
 // the end of the latest outage that reached past the fault, over all
 // endpoints. An endpoint still down at the window end has not come back.
 func directRecovery(tl Timeline, outs map[string]outage, f fault) result {
+	outs = withoutStalls(outs, directStalls(tl, outs, f))
 	return lastBack(tl, outs, f, APIDirectRecovery, "API server", "no API server down after the fault")
+}
+
+// directStalls are the API servers' outages after they came back that
+// were stalls of the machine (relapseStalls).
+func directStalls(tl Timeline, outs map[string]outage, f fault) map[string][]Interval {
+	return relapseStalls(tl, outs, seriesSamples(tl, directEndpoint), f)
 }
 
 // lastBack is when the last of several endpoints (API servers, etcd

@@ -141,6 +141,10 @@ const (
 	// was kept out of api.downtime.total.
 	HarnessStallTotal  = "harness.stall.total"
 	APIDowntimeStalled = "api.downtime.stalled"
+	// RecoveryStalled is the time an etcd member or API server failed
+	// again after it came back, at the same moment as a component on an
+	// untouched node: a stall of the machine, kept out of the recoveries.
+	RecoveryStalled = "recovery.stalled"
 )
 
 // FigureInfo describes one figure: the one table that Derive (which
@@ -243,6 +247,7 @@ var Figures = append([]FigureInfo{
 	{Name: WritesRPO, Unit: Count, Meaning: "acknowledged writes above the snapshot's revision that the restore lost: the expected recovery point window", Needs: NeedsProcedure},
 	{Name: RevisionsBackwards, Unit: Count, Meaning: "times a watcher saw the cluster revision lower than one seen before", Needs: NeedsProcedure},
 	{Name: HarnessStallTotal, Unit: Seconds, Meaning: "time the harness's own control series failed (kept out of every downtime)"},
+	{Name: RecoveryStalled, Unit: Seconds, Meaning: "time an etcd member or API server timed out again after it came back, together with a component on an untouched node: a stall of the machine, kept out of etcd.recovery and api.direct.recovery"},
 	{Name: APIDowntimeStalled, Unit: Seconds, Meaning: "API downtime that fell in harness stalls and was kept out"},
 }, stepFigureInfos()...)
 
