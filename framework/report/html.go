@@ -18,14 +18,17 @@ import (
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
-// HTML renders report.html: one self-contained page (inline CSS and SVG, no
+// HTML renders report.html: one self-contained page (inline CSS, SVG and
 // script, nothing fetched) for a release manager. It has the run verdict,
-// the PASS/FAIL table of scenarios and, per scenario, a timeline chart (probe
-// outages, leader Lease renewals and holder changes, static pod and node
-// readiness, fault events), the budget table, the recovery of each component
-// and the other figures. timelines is keyed by scenario name; a scenario
-// without one gets no chart.
+// the PASS/FAIL table of scenarios (FAIL, then INVALID, then PASS, the
+// order of summary.md) and, per scenario, a timeline chart (probe outages,
+// leader Lease renewals and holder changes, static pod and node readiness,
+// fault events, budget deadlines and lower bounds; zoomable on a time
+// range), the budget table, the recovery of each component and the other
+// figures. timelines is keyed by scenario name; a scenario without one gets
+// no chart.
 func HTML(f File, timelines map[string]timeline.Timeline) ([]byte, error) {
+	f.Scenarios = failingFirst(f.Scenarios) // as summary.md: FAIL, INVALID, then PASS
 	p := htmlPage{
 		Run: f.Run, Pass: f.Pass, Verdict: verdict(f.Pass),
 		Started: stamp(f.Started), Finished: stamp(f.Finished), Took: took(f.Started, f.Finished),

@@ -307,3 +307,44 @@ func TestHTMLBudgetReason(t *testing.T) {
 		t.Errorf("the reason shows %d times, want in the summary and the budget table", n)
 	}
 }
+
+// A release manager meets what failed first: the drills table and the
+// sections go FAIL, then INVALID, then PASS, each group in run order, the
+// order of summary.md.
+func TestHTMLFailingFirst(t *testing.T) {
+	f := File{Run: "r", Scenarios: []record.Drill{
+		{Name: "calm-a", Verdict: "PASS"},
+		{Name: "unproven-b", Verdict: "INVALID", Invalid: "no evidence"},
+		{Name: "broken-c", Verdict: "FAIL"},
+		{Name: "calm-d", Verdict: "PASS"},
+		{Name: "broken-e", Verdict: "FAIL"},
+	}}
+	page, err := HTML(f, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"broken-c", "broken-e", "unproven-b", "calm-a", "calm-d"}
+	for _, part := range []struct{ name, from, to, prefix string }{
+		{"drills table", "<h3>Drills</h3>", "</table>", `">`},
+		{"sections", "<h3>Environment</h3>", "</main>", "<h2>"},
+	} {
+		text := between(t, string(page), part.from, part.to)
+		last := -1
+		for _, n := range want {
+			i := strings.Index(text, part.prefix+n)
+			if i < 0 || i < last {
+				t.Fatalf("%s: %s not in failing-first order %v:\n%s", part.name, n, want, text)
+			}
+			last = i
+		}
+	}
+	md := Markdown(f)
+	last := -1
+	for _, n := range want {
+		i := strings.Index(md, "## "+n)
+		if i < last {
+			t.Errorf("summary.md orders %s otherwise than report.html", n)
+		}
+		last = i
+	}
+}

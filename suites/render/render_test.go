@@ -56,6 +56,7 @@ type pageCheck struct {
 	Title     string   `json:"title"`
 	H3        []string `json:"h3"`
 	DrillRows int      `json:"drillRows"`
+	Drills    []string `json:"drills"`
 	EnvRows   int      `json:"envRows"`
 	DocWidth  float64  `json:"docWidth"`
 	ViewWidth float64  `json:"viewWidth"`
@@ -77,6 +78,7 @@ type pageCheck struct {
 const inspect = `(() => {
   const out = {title: document.title, h3: [...document.querySelectorAll('h3')].map(e => e.textContent.trim()),
     drillRows: document.querySelectorAll('table.summary tr.first').length,
+    drills: [...document.querySelectorAll('table.summary tr.first td:first-child a')].map(a => a.textContent.trim()),
     envRows: document.querySelectorAll('table.env tr').length - 1,
     docWidth: document.documentElement.scrollWidth, viewWidth: document.documentElement.clientWidth,
     sections: [], charts: []};
@@ -226,11 +228,20 @@ func pageProblems(f report.File, check pageCheck, problems, requests []string) [
 	if len(check.Sections) != len(f.Scenarios) {
 		add("%d drill sections for %d drills", len(check.Sections), len(f.Scenarios))
 	}
+	// What failed comes first, in the table and in the sections.
+	order := failingFirst(f.Scenarios)
+	var keys []string
+	for _, sc := range order {
+		keys = append(keys, sc.Key())
+	}
+	if !slices.Equal(check.Drills, keys) {
+		add("the drills table lists %v: want FAIL, then INVALID, then PASS: %v", check.Drills, keys)
+	}
 	for i, s := range check.Sections {
-		if i >= len(f.Scenarios) {
+		if i >= len(order) {
 			break
 		}
-		sc := f.Scenarios[i]
+		sc := order[i]
 		if !strings.Contains(s.H2, sc.Name) || !strings.Contains(s.H2, string(sc.Verdict)) {
 			add("section %s heads %q, want %s and %s", s.ID, s.H2, sc.Name, sc.Verdict)
 		}
@@ -255,6 +266,26 @@ func pageProblems(f report.File, check pageCheck, problems, requests []string) [
 			add("chart of %s ends at %.0f px, past the %.0f px window", c.Section, c.Right, check.ViewWidth)
 		}
 	}
+	return out
+}
+
+// failingFirst is the order a release manager reads the drills in: FAIL,
+// then INVALID, then the other verdicts but PASS, then PASS, each group in
+// the run's order.
+func failingFirst(ss []record.Drill) []record.Drill {
+	rank := func(v record.Verdict) int {
+		switch v {
+		case record.VerdictFail:
+			return 0
+		case record.VerdictInvalid:
+			return 1
+		case record.VerdictPass:
+			return 3
+		}
+		return 2
+	}
+	out := slices.Clone(ss)
+	slices.SortStableFunc(out, func(a, b record.Drill) int { return rank(a.Verdict) - rank(b.Verdict) })
 	return out
 }
 
@@ -408,7 +439,8 @@ func TestBrokenPageFails(t *testing.T) {
 	check, problems, requests := render(t, page, "broken")
 	found := pageProblems(f, check, problems, requests)
 	for _, want := range []string{`console: console.error: "boom"`, "the page asked for https://fonts.example.com/inter.css",
-		`no "Environment" section`, `no "Timeline" section`, `text "a label that runs far past the right edge"`} {
+		`no "Environment" section`, `no "Timeline" section`, `text "a label that runs far past the right edge"`,
+		"the drills table lists []"} {
 		if !slices.ContainsFunc(found, func(p string) bool { return strings.Contains(p, want) }) {
 			t.Errorf("not caught: %s; found %q", want, found)
 		}
