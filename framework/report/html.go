@@ -7,6 +7,9 @@ import (
 	"html/template"
 	"maps"
 	"math"
+	"path"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,7 +35,7 @@ func HTML(f File, timelines map[string]timeline.Timeline) ([]byte, error) {
 	p := htmlPage{
 		Run: f.Run, Pass: f.Pass, Verdict: verdict(f.Pass),
 		Started: stamp(f.Started), Finished: stamp(f.Finished), Took: took(f.Started, f.Finished),
-		Total: len(f.Scenarios),
+		Total: len(f.Scenarios), Files: []string{"report.json", "summary.md", "junit.xml"},
 	}
 	for i, s := range f.Scenarios {
 		if s.Verdict == record.VerdictPass {
@@ -41,6 +44,9 @@ func HTML(f File, timelines map[string]timeline.Timeline) ([]byte, error) {
 		hs := htmlScenario{Drill: s, ID: "scenario-" + strconv.Itoa(i+1), Pass: s.Verdict == record.VerdictPass,
 			TargetList: strings.Join(s.Targets, ", "), Started: stamp(s.Started), Finished: stamp(s.Finished),
 			Took: took(s.Started, s.Finished), Description: strings.TrimSpace(s.Description)}
+		if filepath.IsLocal(s.TimelineFile) {
+			hs.TimelineLink = path.Clean(filepath.ToSlash(s.TimelineFile)) // relative to report.html
+		}
 		if tl, ok := timelines[s.Key()]; !ok {
 			hs.NoChart = "no timeline was recorded for this scenario"
 		} else if !tl.End.After(tl.Start) {
@@ -65,11 +71,41 @@ func HTML(f File, timelines map[string]timeline.Timeline) ([]byte, error) {
 	if err := pageTemplate.Execute(&b, p); err != nil {
 		return nil, fmt.Errorf("render report.html: %w", err)
 	}
-	return b.Bytes(), nil
+	runs := []string{f.Run}
+	for _, s := range f.Scenarios {
+		if s.Environment != nil {
+			runs = append(runs, s.Environment.Run)
+		}
+	}
+	return relativePaths(b.Bytes(), runs), nil
+}
+
+// relativePaths rewrites every absolute path into a run's folder (what the
+// harness wrote as /…/reports/<run>/wipe-etcd-ha/runbook.md in a note, an
+// error, an event) as the path from that folder, where report.html is: the
+// page is read on another machine, from a copy or a CI artifact, and must
+// name no folder of the machine that recorded it. A run is named by its
+// id, or any folder named as NewRunDir names one.
+func relativePaths(page []byte, runs []string) []byte {
+	alts := []string{`\d{8}-\d{6}`}
+	for _, r := range runs {
+		if r != "" {
+			alts = append(alts, regexp.QuoteMeta(r))
+		}
+	}
+	re := regexp.MustCompile(`(^|[^\w.:/~-])(?:/[^\s/<>"'&;()]+)*/(?:` + strings.Join(alts, "|") + `)(/|\.?[^\w.-]|\.?$)`)
+	return re.ReplaceAllFunc(page, func(m []byte) []byte {
+		sub := re.FindSubmatch(m)
+		if string(sub[2]) == "/" {
+			return sub[1] // the path from the run's folder follows
+		}
+		return slices.Concat(sub[1], []byte("."), sub[2]) // the run's folder itself
+	})
 }
 
 type htmlPage struct {
 	Run, Verdict, Started, Finished, Took string
+	Files                                 []string // the run's files beside report.html
 	Pass                                  bool
 	Passed, Total                         int
 	Scenarios                             []htmlScenario
@@ -101,6 +137,7 @@ type htmlScenario struct {
 	Where                                                string // the environment in a line
 	Critical, CriticalNote, Order                        string
 	ID, TargetList, Started, Finished, Took, Description string
+	TimelineLink                                         string
 	Pass                                                 bool
 	Chart                                                *svgChart
 	NoChart                                              string
@@ -1066,6 +1103,7 @@ p.critical{border-left:4px solid #8250df;background:#f6f0ff;padding:6px 10px}
 <h1>firedrill run {{.Run}}</h1>
 <div class="meta">started {{.Started}} · finished {{.Finished}}{{with .Took}} · took {{.}}{{end}}</div>
 <div class="meta">{{.Passed}} of {{.Total}} scenario(s) passed</div>
+<div class="meta files">files beside this page:{{range .Files}} <a href="{{.}}">{{.}}</a>{{end}}</div>
 </div>
 <div class="badge big {{if .Pass}}pass{{else}}fail{{end}}">{{.Verdict}}</div>
 </div>
@@ -1099,6 +1137,7 @@ p.critical{border-left:4px solid #8250df;background:#f6f0ff;padding:6px 10px}
 <div class="meta">cluster {{.Cluster}} · fault {{.Fault}} · targets {{.TargetList}}</div>
 <div class="meta">started {{.Started}} · finished {{.Finished}}{{with .Took}} · took {{.}}{{end}}</div>
 {{with .Where}}<div class="meta">{{.}}</div>{{end}}
+{{with .TimelineLink}}<div class="meta files">recorded timeline: <a href="{{.}}">{{.}}</a></div>{{end}}
 <p class="desc">{{.Description}}</p>
 {{if .Critical}}<p class="critical"><strong>Critical path:</strong> {{.Critical}}{{with .CriticalNote}} ({{.}}){{end}}</p>{{end}}
 {{with .Order}}<p class="critical"><strong>Recovery order:</strong> {{.}}</p>{{end}}

@@ -348,3 +348,43 @@ func TestHTMLFailingFirst(t *testing.T) {
 		last = i
 	}
 }
+
+// The page names the run's files relative to itself: the absolute paths
+// the harness wrote into notes, errors and events (the folder of the
+// machine that recorded the run) become paths from the run's folder, and
+// every link is a file beside the page.
+func TestHTMLOnlyRelativePaths(t *testing.T) {
+	f := drillFile()
+	d := &f.Scenarios[0]
+	d.Notes = []string{"runbook: /work/main/reports/20260314-102100/reboot-cp1/runbook.md",
+		"etcd snapshot kept at /home/ci/firedrill/reports/20260314-102100/reboot-cp1/etcd-snapshot.db; restored",
+		"shard folder /srv/runs/20260101-000000-shard2/x.log", "run folder /work/main/reports/20260314-102100.",
+		"on the node: /etc/kubernetes/manifests/etcd.yaml"}
+	d.Error = "open /work/main/reports/20260314-102100/reboot-cp1/timeline.json: permission denied"
+	d.Environment = &record.Environment{Run: "20260101-000000-shard2"}
+	d.TimelineFile = "reboot-cp1/timeline.json"
+	tl := drillTimeline()
+	tl.Events[0].Error = "copy to /work/main/reports/20260314-102100/reboot-cp1/etcd-snapshot.db failed"
+	page, err := HTML(f, map[string]timeline.Timeline{d.Key(): tl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(page)
+	for _, banned := range []string{"/work/", "/home/", "/srv/"} {
+		if strings.Contains(html, banned) {
+			t.Errorf("report.html names %s… of the recording machine:\n%s", banned, between(t, html, "<h2>", "</section>"))
+		}
+	}
+	for _, want := range []string{"runbook: reboot-cp1/runbook.md", "kept at reboot-cp1/etcd-snapshot.db; restored",
+		"shard folder x.log", "run folder ..", "/etc/kubernetes/manifests/etcd.yaml", "open reboot-cp1/timeline.json: permission denied",
+		"copy to reboot-cp1/etcd-snapshot.db failed", `<a href="reboot-cp1/timeline.json">`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+	for _, m := range regexp.MustCompile(`href="([^"]*)"`).FindAllStringSubmatch(html, -1) {
+		if h := m[1]; !strings.HasPrefix(h, "#") && !filepath.IsLocal(h) {
+			t.Errorf("link %q is not a file beside report.html", h)
+		}
+	}
+}

@@ -67,7 +67,11 @@ type pageCheck struct {
 		Critical string `json:"critical"`
 		Budgets  bool   `json:"budgets"`
 	} `json:"sections"`
-	Charts []struct {
+	// Absolute paths of a machine in the page, and its links.
+	Absolute []string `json:"absolute"`
+	Links    []string `json:"links"`
+	dir      string   // the page's folder
+	Charts   []struct {
 		Section string   `json:"section"`
 		Marks   int      `json:"marks"`
 		Outside []string `json:"outside"`
@@ -81,7 +85,10 @@ const inspect = `(() => {
     drills: [...document.querySelectorAll('table.summary tr.first td:first-child a')].map(a => a.textContent.trim()),
     envRows: document.querySelectorAll('table.env tr').length - 1,
     docWidth: document.documentElement.scrollWidth, viewWidth: document.documentElement.clientWidth,
-    sections: [], charts: []};
+    sections: [], charts: [],
+    links: [...document.querySelectorAll('[href]')].map(a => a.getAttribute('href'))};
+  const html = document.documentElement.outerHTML;
+  out.absolute = [...html.matchAll(/(?:^|[^\w.:\/~-])(\/(?:[^\s\/<>"'&;()]+\/)*\d{8}-\d{6}(?:[\/.]|\b)[^\s<"]*|\/(?:work|home|Users|root|tmp)\/[^\s<"]*)/g)].map(m => m[1].slice(0, 120));
   for (const s of document.querySelectorAll('section.sc')) {
     out.sections.push({id: s.id, h2: (s.querySelector('h2') || {}).textContent || '',
       chart: !!s.querySelector('svg.chart'), critical: (s.querySelector('p.critical') || {}).textContent || '',
@@ -154,6 +161,7 @@ func render(t *testing.T, page, name string) (pageCheck, []string, []string) {
 	if err := json.Unmarshal(raw, &check); err != nil {
 		t.Fatalf("the page's own report: %v", err)
 	}
+	check.dir = filepath.Dir(page)
 	png, err := chromedp.Run(tctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
@@ -221,6 +229,20 @@ func pageProblems(f report.File, check pageCheck, problems, requests []string) [
 	}
 	if check.DrillRows != len(f.Scenarios) {
 		add("the drills table has %d drills, the report %d", check.DrillRows, len(f.Scenarios))
+	}
+	// Read from a copy or a CI artifact: nothing of the recording machine.
+	for _, p := range check.Absolute {
+		add("the page names %s: an absolute path of the machine that recorded it", p)
+	}
+	for _, l := range check.Links {
+		if strings.HasPrefix(l, "#") {
+			continue
+		}
+		if !filepath.IsLocal(l) {
+			add("link %q is not a file beside report.html", l)
+		} else if _, err := os.Stat(filepath.Join(check.dir, filepath.FromSlash(l))); err != nil {
+			add("link %q: %v", l, err)
+		}
 	}
 	if check.DocWidth > check.ViewWidth+1 {
 		add("the page is %.0f px wide in a %.0f px window: it scrolls sideways", check.DocWidth, check.ViewWidth)
@@ -428,7 +450,7 @@ func TestBrokenPageFails(t *testing.T) {
 	broken := `<!DOCTYPE html><html><head><title>firedrill run broken</title>
 <link rel="stylesheet" href="https://fonts.example.com/inter.css"></head>
 <body><main><h3>Drills</h3><table class="summary"><tr class="first"><td>a</td></tr></table>
-<section class="sc" id="scenario-1"><h2>reboot-master PASS</h2>
+<section class="sc" id="scenario-1"><h2>reboot-master PASS</h2><p>runbook: /home/ci/reports/20261204-115036/reboot-master/runbook.md</p>
 <svg class="chart" viewBox="0 0 100 50" width="100" height="50">
 <rect x="10" y="10" width="20" height="10"/><text x="95" y="20">a label that runs far past the right edge</text></svg>
 </section></main><script>console.error("boom")</script></body></html>`
@@ -440,7 +462,7 @@ func TestBrokenPageFails(t *testing.T) {
 	found := pageProblems(f, check, problems, requests)
 	for _, want := range []string{`console: console.error: "boom"`, "the page asked for https://fonts.example.com/inter.css",
 		`no "Environment" section`, `no "Timeline" section`, `text "a label that runs far past the right edge"`,
-		"the drills table lists []"} {
+		"the drills table lists []", "the page names /home/ci/reports/20261204-115036/reboot-master/runbook.md"} {
 		if !slices.ContainsFunc(found, func(p string) bool { return strings.Contains(p, want) }) {
 			t.Errorf("not caught: %s; found %q", want, found)
 		}
