@@ -112,3 +112,40 @@ func lineDiff(want, got string) string {
 	}
 	return b.String()
 }
+
+// A mark's label is whole: one that fits on neither side of its mark
+// slides along its own row; none is cut to "proce…".
+func TestChartLabelsWhole(t *testing.T) {
+	tl := timeline.Timeline{Start: t0, End: at(60),
+		Events: []timeline.Event{{Kind: timeline.EventInject, Action: "kill-etcd", Target: "firedrill-ha-control-plane2", At: at(10), Done: at(12)}},
+		Evidence: []timeline.Evidence{
+			{Action: "kill-etcd", Target: "firedrill-ha-control-plane2", At: at(31), Proven: true,
+				What: "member data gone and no etcd process left on the node after the wipe, checked twice"},
+			{Action: "kill-etcd", Target: "firedrill-ha-control-plane3", At: at(58), Proven: true, What: "kube-apiserver process gone"},
+		}}
+	c := buildChart(tl, nil)
+	if len(c.Faults) != 3 {
+		t.Fatalf("%d marks, want 3", len(c.Faults))
+	}
+	for _, f := range c.Faults {
+		w := labelWidth(f.Label, eventCharWidth)
+		x0 := f.LabelX
+		if f.LabelAnchorEnd {
+			x0 -= w
+		}
+		if strings.Contains(f.Label, "…") || x0 < 4-0.05 || x0+w > chartWidth-4+0.05 {
+			t.Errorf("label %q at %.1f..%.1f: cut or off the chart", f.Label, x0, x0+w)
+		}
+		if !strings.HasPrefix(f.Label, "inject") && !strings.Contains(f.Label, "evidence on firedrill-ha-control-plane") {
+			t.Errorf("label %q lost its start", f.Label)
+		}
+	}
+	// Wider than the chart: cut, with all of it on hover.
+	long := strings.Repeat("very long evidence ", 12)
+	tl.Evidence = []timeline.Evidence{{Action: "x", Target: "n", At: at(30), Proven: true, What: long}}
+	c = buildChart(tl, nil)
+	f := c.Faults[1]
+	if !strings.HasSuffix(f.Label, "…") || !strings.Contains(f.Title, long) || !strings.HasPrefix(f.Title, strings.TrimSuffix(f.Label, "…")) {
+		t.Errorf("a label wider than the chart: %q, title %q", f.Label, f.Title)
+	}
+}

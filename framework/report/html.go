@@ -456,6 +456,9 @@ func (b *chartBuilder) lane(label, title string) *svgLane {
 	if title == "" {
 		title = label
 	}
+	if short := shorten(label, labelChars); short != label && !strings.Contains(title, label) {
+		title = label + ": " + title // the whole label on hover
+	}
 	l := &svgLane{Label: shorten(label, labelChars), Title: title, Y: b.y, TextY: b.y + laneHeight - 4}
 	b.c.Lanes = append(b.c.Lanes, l)
 	b.y += lanePitch
@@ -589,8 +592,10 @@ func (b *chartBuilder) evidence(e timeline.Evidence, rowY float64) svgFault {
 	return f
 }
 
-// placeLabel keeps a mark's label on the page: to the right of its mark,
-// else to the left, else cut to the wider side (its title keeps it all).
+// placeLabel keeps a mark's label whole and on the chart: to the right of
+// its mark, else to the left, else slid along its own row until it fits
+// (the row holds no other label). Only a label wider than the chart is cut,
+// and its title then starts with the whole of it.
 func (b *chartBuilder) placeLabel(f *svgFault) {
 	const margin = 4
 	right, left := chartWidth-margin-(f.X+3), f.X-3-margin
@@ -600,10 +605,11 @@ func (b *chartBuilder) placeLabel(f *svgFault) {
 		f.LabelX = f.X + 3
 	case w <= left:
 		f.LabelX, f.LabelAnchorEnd = f.X-3, true
-	case right >= left:
-		f.Label, f.LabelX = cutLabel(f.Label, right, eventCharWidth), f.X+3
+	case w <= chartWidth-2*margin:
+		f.LabelX = chartWidth - margin - w
 	default:
-		f.Label, f.LabelX, f.LabelAnchorEnd = cutLabel(f.Label, left, eventCharWidth), f.X-3, true
+		f.Title = f.Label + ": " + f.Title
+		f.Label, f.LabelX = cutLabel(f.Label, chartWidth-2*margin, eventCharWidth), margin
 	}
 }
 

@@ -76,6 +76,8 @@ type pageCheck struct {
 		Marks   int      `json:"marks"`
 		Outside []string `json:"outside"`
 		Right   float64  `json:"right"`
+		// Cut: labels cut ("proce…") whose whole text is not on hover.
+		Cut []string `json:"cut"`
 	} `json:"charts"`
 }
 
@@ -104,7 +106,15 @@ const inspect = `(() => {
         outside.push(el.tagName + ' "' + label + '" at ' + [b.x, b.y, b.width, b.height].map(v => v.toFixed(1)).join(','));
       }
     }
-    out.charts.push({section: (svg.closest('section') || {}).id || '', marks: marks.length, outside,
+    const cut = [];
+    for (const t of svg.querySelectorAll('text')) {
+      const own = [...t.childNodes].filter(n => n.nodeType === 3).map(n => n.data).join('');
+      if (!own.includes('…')) continue;
+      const title = ((t.querySelector('title') || t.closest('g') && t.closest('g').querySelector(':scope > title') || {}).textContent || '');
+      const [head, tail] = own.split('…');
+      if (t.matches('.ev,.dl') || !title.includes(head.trim()) || !title.includes(tail.trim())) cut.push(own + ' (title "' + title.slice(0, 100) + '")');
+    }
+    out.charts.push({section: (svg.closest('section') || {}).id || '', marks: marks.length, outside, cut,
       right: svg.getBoundingClientRect().right});
   }
   return out;
@@ -284,6 +294,9 @@ func pageProblems(f report.File, check pageCheck, problems, requests []string) [
 		for _, o := range c.Outside {
 			add("chart of %s: %s is outside the chart's box", c.Section, o)
 		}
+		for _, l := range c.Cut {
+			add("chart of %s: label %s is cut: a mark's label must be whole, a lane's whole on hover", c.Section, l)
+		}
 		if c.Right > check.ViewWidth+1 {
 			add("chart of %s ends at %.0f px, past the %.0f px window", c.Section, c.Right, check.ViewWidth)
 		}
@@ -452,7 +465,8 @@ func TestBrokenPageFails(t *testing.T) {
 <body><main><h3>Drills</h3><table class="summary"><tr class="first"><td>a</td></tr></table>
 <section class="sc" id="scenario-1"><h2>reboot-master PASS</h2><p>runbook: /home/ci/reports/20261204-115036/reboot-master/runbook.md</p>
 <svg class="chart" viewBox="0 0 100 50" width="100" height="50">
-<rect x="10" y="10" width="20" height="10"/><text x="95" y="20">a label that runs far past the right edge</text></svg>
+<rect x="10" y="10" width="20" height="10"/><text x="95" y="20">a label that runs far past the right edge</text>
+<text class="ev" x="5" y="40"><title>evidence kill on cp1</title>evidence on cp1: member data gone and no etcd proce…</text></svg>
 </section></main><script>console.error("boom")</script></body></html>`
 	if err := os.WriteFile(page, []byte(broken), 0o644); err != nil {
 		t.Fatal(err)
@@ -462,7 +476,7 @@ func TestBrokenPageFails(t *testing.T) {
 	found := pageProblems(f, check, problems, requests)
 	for _, want := range []string{`console: console.error: "boom"`, "the page asked for https://fonts.example.com/inter.css",
 		`no "Environment" section`, `no "Timeline" section`, `text "a label that runs far past the right edge"`,
-		"the drills table lists []", "the page names /home/ci/reports/20261204-115036/reboot-master/runbook.md"} {
+		"the drills table lists []", "label evidence on cp1: member data gone and no etcd proce… (title", "the page names /home/ci/reports/20261204-115036/reboot-master/runbook.md"} {
 		if !slices.ContainsFunc(found, func(p string) bool { return strings.Contains(p, want) }) {
 			t.Errorf("not caught: %s; found %q", want, found)
 		}
