@@ -947,8 +947,10 @@ func (b *chartBuilder) nodeLanes() {
 }
 
 // fault draws one harness action: an inject as a band from when it started
-// to when it returned, a recover as a line when it returned. Its label sits
-// in its own row above the lanes.
+// to when it returned, a recover as a line when it returned. Its label
+// sits in its own row above the lanes. A band is drawn behind the lanes, so
+// that every lane keeps the legend's colours: it shows in its row and
+// between the lanes.
 func (b *chartBuilder) fault(e timeline.Event, rowY float64) svgFault {
 	f := svgFault{Top: rowY + 3, LabelY: rowY + 10}
 	what := strings.TrimSpace(e.Action + " " + e.Target)
@@ -1155,9 +1157,10 @@ p.critical{border-left:4px solid #8250df;background:#f6f0ff;padding:6px 10px}
 
 <h3>Timeline</h3>
 {{with $c := .Chart}}
-<div class="legend"><span class="sw" style="background:#2e8b57"></span>up / Ready<span class="sw" style="background:#d62728"></span>down / not Ready<span class="sw" style="background:#e6e8eb"></span>unknown<span class="sw" style="background:repeating-linear-gradient(45deg,#2e8b57 0 3px,#a3cdb5 3px 5px)"></span>not observed since (last state held)<span class="sw" style="background:#f39c12;opacity:.45"></span>fault action running<span class="sw" style="background:#1f6fd1"></span>fault lifted<span class="sw" style="background:#8250df;opacity:.45"></span>recovery step<span class="sw" style="background:#0f766e"></span>evidence the fault took<span class="sw" style="background:repeating-linear-gradient(90deg,#57606a 0 4px,#fff 4px 6px)"></span>budget deadline<span class="sw" style="background:#7b3fb5;transform:rotate(45deg) scale(.75)"></span>new lease holder</div>
+<div class="legend"><span class="sw" style="background:#2e8b57"></span>up / Ready<span class="sw" style="background:#d62728"></span>down / not Ready<span class="sw" style="background:#e6e8eb"></span>unknown<span class="sw" style="background:repeating-linear-gradient(45deg,#2e8b57 0 3px,#a3cdb5 3px 5px)"></span>not observed since (last state held)<span class="sw" style="background:#f39c12;opacity:.45"></span>fault action running (band behind the lanes)<span class="sw" style="background:#1f6fd1"></span>fault lifted<span class="sw" style="background:#8250df;opacity:.45"></span>recovery step (band behind the lanes)<span class="sw" style="background:#0f766e"></span>evidence the fault took<span class="sw" style="background:repeating-linear-gradient(90deg,#57606a 0 4px,#fff 4px 6px)"></span>budget deadline<span class="sw" style="background:#7b3fb5;transform:rotate(45deg) scale(.75)"></span>new lease holder</div>
 <svg class="chart" viewBox="0 0 {{n .W}} {{n .H}}" role="img" aria-label="timeline chart">
-{{range .Lanes}}{{if not .Group}}<text x="{{n $c.LabelX}}" y="{{n .TextY}}" text-anchor="end"{{if .Bold}} class="b"{{end}}><title>{{.Title}}</title>{{.Label}}</text>
+{{range .Faults}}{{if not .Line}}<rect class="band" x="{{n .X}}" y="{{n .Top}}" width="{{n .W}}" height="{{n .Height}}" fill="{{.Colour}}" fill-opacity="0.3" stroke="{{.Stroke}}" stroke-width="1"><title>{{.Title}}</title></rect>
+{{end}}{{end}}{{range .Lanes}}{{if not .Group}}<text x="{{n $c.LabelX}}" y="{{n .TextY}}" text-anchor="end"{{if .Bold}} class="b"{{end}}><title>{{.Title}}</title>{{.Label}}</text>
 <rect x="{{n $c.PlotLeft}}" y="{{n .Y}}" width="{{n $c.PlotW}}" height="{{n $c.LaneHeight}}" fill="#e6e8eb"/>
 {{if .NoData}}<text class="nodata" x="{{n (add $c.PlotLeft 6)}}" y="{{n .TextY}}">no data</text>
 {{end}}{{range .Rects}}<rect x="{{n .X}}" y="{{n .Y}}" width="{{n .W}}" height="{{n .H}}" fill="{{.Fill}}"><title>{{.Title}}</title></rect>
@@ -1169,7 +1172,6 @@ p.critical{border-left:4px solid #8250df;background:#f6f0ff;padding:6px 10px}
 <text class="tick{{if .Zero}} zero{{end}}" x="{{n .X}}" y="{{n $c.AxisY}}" text-anchor="middle">{{.Label}}</text>
 {{end}}
 {{range .Faults}}{{if .Line}}<line x1="{{n .X}}" x2="{{n .X}}" y1="{{n .Top}}" y2="{{n $c.LanesBottom}}" stroke="{{.Stroke}}" stroke-width="2"{{if .Dashed}} stroke-dasharray="2 3"{{end}}><title>{{.Title}}</title></line>
-{{else}}<rect x="{{n .X}}" y="{{n .Top}}" width="{{n .W}}" height="{{n .Height}}" fill="{{.Colour}}" fill-opacity="0.14" stroke="{{.Stroke}}" stroke-width="1"><title>{{.Title}}</title></rect>
 {{end}}<text class="ev" x="{{n .LabelX}}" y="{{n .LabelY}}"{{if .LabelAnchorEnd}} text-anchor="end"{{end}}><title>{{.Title}}</title>{{.Label}}</text>
 {{end}}
 {{range .Deadlines}}<line class="deadline" x1="{{n .X}}" x2="{{n .X}}" y1="{{n $c.LanesTop}}" y2="{{n (add .LabelY -10)}}" stroke="{{if .Blown}}#cf222e{{else}}#57606a{{end}}" stroke-width="1.5" stroke-dasharray="6 4"><title>{{.Title}}</title></line>

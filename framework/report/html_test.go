@@ -388,3 +388,32 @@ func TestHTMLOnlyRelativePaths(t *testing.T) {
 		}
 	}
 }
+
+// The fault and recovery bands are behind the lanes: no fill drawn over a
+// lane tints it away from the legend's colours.
+func TestHTMLOverlaysKeepLaneColours(t *testing.T) {
+	f := drillFile()
+	tl := drillTimeline()
+	tl.Steps = []timeline.Step{{Name: "restore-snapshot", Start: at(13), End: at(18), Why: "bring the data back"}}
+	page, err := HTML(f, map[string]timeline.Timeline{f.Scenarios[0].Name: tl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svg := between(t, string(page), `<svg class="chart"`, "</svg>")
+	firstLane := strings.Index(svg, `fill="#e6e8eb"`)
+	bands := regexp.MustCompile(`<rect class="band"[^>]*>`).FindAllStringIndex(svg, -1)
+	if firstLane < 0 || len(bands) != 2 {
+		t.Fatalf("want a lane and 2 bands (inject, step), got lane at %d, %d bands:\n%s", firstLane, len(bands), svg)
+	}
+	for _, b := range bands {
+		if b[0] > firstLane {
+			t.Errorf("band %s is drawn over the lanes", svg[b[0]:b[1]])
+		}
+	}
+	// After the first lane, only opaque marks and lines.
+	for _, m := range regexp.MustCompile(`<(rect|path)[^>]*>`).FindAllString(svg[firstLane:], -1) {
+		if strings.Contains(m, "opacity") && !strings.Contains(m, `fill="none"`) {
+			t.Errorf("%s is a see-through fill over the lanes: it changes their colours", m)
+		}
+	}
+}

@@ -78,6 +78,9 @@ type pageCheck struct {
 		Right   float64  `json:"right"`
 		// Cut: labels cut ("proce…") whose whole text is not on hover.
 		Cut []string `json:"cut"`
+		// Tinted: lane marks a see-through fill is drawn over, or whose
+		// colour is not in the legend.
+		Tinted []string `json:"tinted"`
 	} `json:"charts"`
 }
 
@@ -114,7 +117,25 @@ const inspect = `(() => {
       const [head, tail] = own.split('…');
       if (t.matches('.ev,.dl') || !title.includes(head.trim()) || !title.includes(tail.trim())) cut.push(own + ' (title "' + title.slice(0, 100) + '")');
     }
-    out.charts.push({section: (svg.closest('section') || {}).id || '', marks: marks.length, outside, cut,
+    const tinted = [], sec = svg.closest('section') || document;
+    const legend = new Set([...sec.querySelectorAll('.legend .sw')].map(e => getComputedStyle(e).backgroundColor));
+    const seeThrough = [...svg.querySelectorAll('rect,path,circle,polygon,ellipse')].filter(el => {
+      const cs = getComputedStyle(el);
+      return cs.fill !== 'none' && (parseFloat(cs.fillOpacity) < 1 || parseFloat(cs.opacity) < 1);
+    });
+    const over = (a, b) => Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x) > 0.5 && Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y) > 0.5;
+    for (const r of svg.querySelectorAll('rect[fill="#2e8b57"],rect[fill="#d62728"]')) {
+      const fill = getComputedStyle(r).fill, b = r.getBBox();
+      if (!legend.has(fill)) tinted.push('lane mark of ' + fill + ', not a legend colour');
+      for (const el of seeThrough) {
+        if ((r.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING) && over(b, el.getBBox())) {
+          tinted.push('a ' + fill + ' lane mark at x=' + b.x.toFixed(1) + ' under ' + el.tagName + ' ' + (el.getAttribute('class') || '') + ' of fill ' + getComputedStyle(el).fill + ' at opacity ' + getComputedStyle(el).fillOpacity);
+          break;
+        }
+      }
+      if (tinted.length > 20) break;
+    }
+    out.charts.push({section: (svg.closest('section') || {}).id || '', marks: marks.length, outside, cut, tinted,
       right: svg.getBoundingClientRect().right});
   }
   return out;
@@ -294,6 +315,9 @@ func pageProblems(f report.File, check pageCheck, problems, requests []string) [
 		for _, o := range c.Outside {
 			add("chart of %s: %s is outside the chart's box", c.Section, o)
 		}
+		for _, l := range c.Tinted {
+			add("chart of %s: %s: each lane must keep the legend's colours", c.Section, l)
+		}
 		for _, l := range c.Cut {
 			add("chart of %s: label %s is cut: a mark's label must be whole, a lane's whole on hover", c.Section, l)
 		}
@@ -466,7 +490,8 @@ func TestBrokenPageFails(t *testing.T) {
 <section class="sc" id="scenario-1"><h2>reboot-master PASS</h2><p>runbook: /home/ci/reports/20261204-115036/reboot-master/runbook.md</p>
 <svg class="chart" viewBox="0 0 100 50" width="100" height="50">
 <rect x="10" y="10" width="20" height="10"/><text x="95" y="20">a label that runs far past the right edge</text>
-<text class="ev" x="5" y="40"><title>evidence kill on cp1</title>evidence on cp1: member data gone and no etcd proce…</text></svg>
+<text class="ev" x="5" y="40"><title>evidence kill on cp1</title>evidence on cp1: member data gone and no etcd proce…</text>
+<rect x="10" y="30" width="20" height="10" fill="#2e8b57"/><rect x="5" y="25" width="10" height="20" fill="#f39c12" fill-opacity="0.14"/></svg>
 </section></main><script>console.error("boom")</script></body></html>`
 	if err := os.WriteFile(page, []byte(broken), 0o644); err != nil {
 		t.Fatal(err)
@@ -476,7 +501,7 @@ func TestBrokenPageFails(t *testing.T) {
 	found := pageProblems(f, check, problems, requests)
 	for _, want := range []string{`console: console.error: "boom"`, "the page asked for https://fonts.example.com/inter.css",
 		`no "Environment" section`, `no "Timeline" section`, `text "a label that runs far past the right edge"`,
-		"the drills table lists []", "label evidence on cp1: member data gone and no etcd proce… (title", "the page names /home/ci/reports/20261204-115036/reboot-master/runbook.md"} {
+		"the drills table lists []", "lane mark of rgb(46, 139, 87), not a legend colour", "lane mark at x=10.0 under rect  of fill rgb(243, 156, 18) at opacity 0.14", "label evidence on cp1: member data gone and no etcd proce… (title", "the page names /home/ci/reports/20261204-115036/reboot-master/runbook.md"} {
 		if !slices.ContainsFunc(found, func(p string) bool { return strings.Contains(p, want) }) {
 			t.Errorf("not caught: %s; found %q", want, found)
 		}
