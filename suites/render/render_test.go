@@ -13,10 +13,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -71,6 +73,7 @@ type pageCheck struct {
 	Absolute []string `json:"absolute"`
 	Links    []string `json:"links"`
 	dir      string   // the page's folder
+	Shots    []string // screenshots kept beside the full page's
 	Charts   []struct {
 		Section string   `json:"section"`
 		Marks   int      `json:"marks"`
@@ -193,6 +196,23 @@ func render(t *testing.T, page, name string) (pageCheck, []string, []string) {
 		t.Fatalf("the page's own report: %v", err)
 	}
 	check.dir = filepath.Dir(page)
+	// What a release manager sees first: the top of the page and the
+	// first failing drill (failing drills come first).
+	top, err := chromedp.Run(tctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("screenshot of the top: %v", err)
+	}
+	shots := map[string][]byte{name + "-top.png": top}
+	const failing = "section.sc:has(> h2 .badge.fail)"
+	if has, err := chromedp.Run(tctx, chromedp.Evaluate[bool](`!!document.querySelector(`+strconv.Quote(failing)+`)`)); err != nil {
+		t.Fatalf("look for a failing drill: %v", err)
+	} else if has {
+		fail, err := chromedp.Run(tctx, chromedp.Screenshot(chromedp.CSS(failing)))
+		if err != nil {
+			t.Fatalf("screenshot of the failing drill: %v", err)
+		}
+		shots[name+"-fail.png"] = fail
+	}
 	png, err := chromedp.Run(tctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
@@ -213,6 +233,14 @@ func render(t *testing.T, page, name string) (pageCheck, []string, []string) {
 	}
 	abs, _ := filepath.Abs(filepath.Join(out, name+".png"))
 	t.Logf("screenshot: %s (%d bytes)", abs, len(png))
+	for _, file := range slices.Sorted(maps.Keys(shots)) {
+		if err := os.WriteFile(filepath.Join(out, file), shots[file], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		abs, _ := filepath.Abs(filepath.Join(out, file))
+		check.Shots = append(check.Shots, file)
+		t.Logf("screenshot: %s (%d bytes)", abs, len(shots[file]))
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	return check, problems, requests
@@ -440,6 +468,10 @@ func TestRealRunReportRendersInChromium(t *testing.T) {
 			page, _ := filepath.Abs(filepath.Join(out, "report.html"))
 			check, problems, requests := render(t, page, "run-"+name)
 			assertPage(t, f, check, problems, requests)
+			failed := slices.ContainsFunc(f.Scenarios, func(d record.Drill) bool { return d.Verdict == record.VerdictFail })
+			if failed && !slices.Contains(check.Shots, "run-"+name+"-fail.png") {
+				t.Errorf("no screenshot of a failing drill: %v", check.Shots)
+			}
 		})
 	}
 }
