@@ -411,6 +411,9 @@ type svgDeadline struct {
 	X, LabelX, LabelY float64
 	AnchorEnd, Blown  bool
 	Label, Title      string
+	Kind, Figure      string // boundMax, boundMin or boundLower of the budget on Figure
+	Clamped           int    // -1 before the window, 1 after it: drawn at the edge
+	Arrow             string // the edge's arrow, when clamped
 }
 
 type svgFault struct {
@@ -637,34 +640,86 @@ func cutLabel(s string, width, perChar float64) string {
 	return string(r[:n]) + "…"
 }
 
-// deadlines draws each budget on a figure counted from the first inject
-// (recoveries, RTOs) as a dashed line where its max falls, when in the
-// window: a bar that crosses it is the blown budget.
+// deadlines draws every budget on a figure that is an instant (counted
+// from the first inject: recoveries, RTOs; or from its step's start: a
+// step's duration) as a dashed line where its max falls (the deadline) and
+// a dotted one where its lower bound or min falls: a bar that crosses the
+// deadline is the blown budget. A bound outside the observation window is
+// drawn at the chart's edge with an arrow (› past the end, ‹ before the
+// start), its title saying where it really is. A budget on a total or a
+// count is no instant: the budget table has it.
 func (b *chartBuilder) deadlines(figs []record.Figure) []svgDeadline {
-	at, ok := timeline.InjectAt(b.tl)
-	if !ok {
-		return nil
-	}
+	inject, injected := timeline.InjectAt(b.tl)
 	var out []svgDeadline
 	for _, fig := range figs {
 		v := fig.Budget
-		if v == nil || v.Max == nil || v.Unit != timeline.Seconds || !fromInject(fig.Name) {
+		if v == nil || v.Unit != timeline.Seconds {
 			continue
 		}
-		when := at.Add(time.Duration(*v.Max * float64(time.Second)))
-		if when.Before(b.tl.Start) || when.After(b.tl.End) {
+		origin, from, ok := inject, "the first inject", injected && fromInject(fig.Name)
+		if step, isStep := strings.CutPrefix(fig.Name, timeline.StepFigure("")); isStep {
+			for _, st := range b.tl.Steps {
+				if st.Name == step {
+					origin, from, ok = st.Start, "the start of step "+step, true
+					break
+				}
+			}
+		}
+		if !ok {
 			continue
 		}
-		d := svgDeadline{X: b.x(when), Label: fmt.Sprintf("%s ≤ %s", fig.Name, budget.Format(*v.Max, v.Unit)), Blown: !v.Pass}
-		d.Title = fmt.Sprintf("budget %s %s: deadline %s (%s UTC); measured %s", fig.Name, v.Limit(), b.rel(when), clock(when), measuredText(v))
-		out = append(out, d)
+		bound := func(kind string, at float64, sign string, blown bool) {
+			when := origin.Add(time.Duration(at * float64(time.Second)))
+			d := svgDeadline{X: b.x(when), Kind: kind, Figure: fig.Name, Blown: blown,
+				Label: fmt.Sprintf("%s %s %s", fig.Name, sign, budget.Format(at, v.Unit))}
+			what := "deadline"
+			if kind != boundMax {
+				d.Label += " (" + kind + ")"
+				what = kind
+			}
+			d.Title = fmt.Sprintf("budget %s %s: %s %s after %s, at %s (%s UTC); measured %s", fig.Name, v.Limit(), what,
+				budget.Format(at, v.Unit), from, b.rel(when), clock(when), measuredText(v))
+			switch {
+			case when.After(b.tl.End):
+				d.Clamped = 1
+				d.Label += " ›"
+				d.Title += fmt.Sprintf("; past the observation window's end at %s: drawn at the chart's right edge", b.rel(b.tl.End))
+			case when.Before(b.tl.Start):
+				d.Clamped = -1
+				d.Label = "‹ " + d.Label
+				d.Title += fmt.Sprintf("; before the observation window's start at %s: drawn at the chart's left edge", b.rel(b.tl.Start))
+			}
+			out = append(out, d)
+		}
+		if v.Max != nil {
+			bound(boundMax, *v.Max, "≤", !v.Pass && !v.BelowLowerBound && !(v.Min != nil && v.Measured && v.Value < *v.Min))
+		}
+		if v.Min != nil {
+			bound(boundMin, *v.Min, "≥", v.Measured && v.Value < *v.Min)
+		}
+		if v.LowerBound != nil && (v.Min == nil || *v.Min != *v.LowerBound) {
+			bound(boundLower, *v.LowerBound, "≥", v.BelowLowerBound)
+		}
 	}
 	slices.SortStableFunc(out, func(x, y svgDeadline) int { return cmp.Compare(x.X, y.X) })
+	const margin = 4
 	for i := range out {
-		out[i].LabelY = b.c.AxisY + 14 + 13*float64(i)
-		out[i].LabelX, out[i].AnchorEnd = out[i].X+3, out[i].X+3+labelWidth(out[i].Label, deadlineCharWidth) > chartWidth-4
-		if out[i].AnchorEnd {
-			out[i].LabelX = out[i].X - 3
+		d := &out[i]
+		d.LabelY = b.c.AxisY + 14 + 13*float64(i)
+		w := labelWidth(d.Label, deadlineCharWidth)
+		switch {
+		case d.Clamped > 0: // the arrow right of the edge, the label left of it
+			d.LabelX, d.AnchorEnd = d.X-3, true
+			d.Arrow = fmt.Sprintf("M%.1f %.1fL%.1f %.1fL%.1f %.1fZ", d.X, d.LabelY-9, d.X+7, d.LabelY-5, d.X, d.LabelY-1)
+		case d.Clamped < 0:
+			d.LabelX = d.X + 3
+			d.Arrow = fmt.Sprintf("M%.1f %.1fL%.1f %.1fL%.1f %.1fZ", d.X, d.LabelY-9, d.X-7, d.LabelY-5, d.X, d.LabelY-1)
+		case d.X+3+w <= chartWidth-margin:
+			d.LabelX = d.X + 3
+		case d.X-3-w >= margin:
+			d.LabelX, d.AnchorEnd = d.X-3, true
+		default:
+			d.LabelX = max(margin, chartWidth-margin-w)
 		}
 	}
 	if len(out) > 0 {
@@ -672,6 +727,13 @@ func (b *chartBuilder) deadlines(figs []record.Figure) []svgDeadline {
 	}
 	return out
 }
+
+// The bounds of a budget drawn on the chart.
+const (
+	boundMax   = "max"
+	boundMin   = "min"
+	boundLower = "lower bound"
+)
 
 // fromInject says whether a figure counts seconds from the first inject,
 // so that its budget is an instant on the chart.
@@ -1157,7 +1219,7 @@ p.critical{border-left:4px solid #8250df;background:#f6f0ff;padding:6px 10px}
 
 <h3>Timeline</h3>
 {{with $c := .Chart}}
-<div class="legend"><span class="sw" style="background:#2e8b57"></span>up / Ready<span class="sw" style="background:#d62728"></span>down / not Ready<span class="sw" style="background:#e6e8eb"></span>unknown<span class="sw" style="background:repeating-linear-gradient(45deg,#2e8b57 0 3px,#a3cdb5 3px 5px)"></span>not observed since (last state held)<span class="sw" style="background:#f39c12;opacity:.45"></span>fault action running (band behind the lanes)<span class="sw" style="background:#1f6fd1"></span>fault lifted<span class="sw" style="background:#8250df;opacity:.45"></span>recovery step (band behind the lanes)<span class="sw" style="background:#0f766e"></span>evidence the fault took<span class="sw" style="background:repeating-linear-gradient(90deg,#57606a 0 4px,#fff 4px 6px)"></span>budget deadline<span class="sw" style="background:#7b3fb5;transform:rotate(45deg) scale(.75)"></span>new lease holder</div>
+<div class="legend"><span class="sw" style="background:#2e8b57"></span>up / Ready<span class="sw" style="background:#d62728"></span>down / not Ready<span class="sw" style="background:#e6e8eb"></span>unknown<span class="sw" style="background:repeating-linear-gradient(45deg,#2e8b57 0 3px,#a3cdb5 3px 5px)"></span>not observed since (last state held)<span class="sw" style="background:#f39c12;opacity:.45"></span>fault action running (band behind the lanes)<span class="sw" style="background:#1f6fd1"></span>fault lifted<span class="sw" style="background:#8250df;opacity:.45"></span>recovery step (band behind the lanes)<span class="sw" style="background:#0f766e"></span>evidence the fault took<span class="sw" style="background:repeating-linear-gradient(90deg,#57606a 0 4px,#fff 4px 6px)"></span>budget deadline (max)<span class="sw" style="background:repeating-linear-gradient(90deg,#57606a 0 1.5px,#fff 1.5px 4px)"></span>lower bound (min)<span class="sw" style="background:#57606a;clip-path:polygon(0 0,100% 50%,0 100%)"></span>beyond the window, at its edge<span class="sw" style="background:#7b3fb5;transform:rotate(45deg) scale(.75)"></span>new lease holder</div>
 <svg class="chart" viewBox="0 0 {{n .W}} {{n .H}}" role="img" aria-label="timeline chart">
 {{range .Faults}}{{if not .Line}}<rect class="band" x="{{n .X}}" y="{{n .Top}}" width="{{n .W}}" height="{{n .Height}}" fill="{{.Colour}}" fill-opacity="0.3" stroke="{{.Stroke}}" stroke-width="1"><title>{{.Title}}</title></rect>
 {{end}}{{end}}{{range .Lanes}}{{if not .Group}}<text x="{{n $c.LabelX}}" y="{{n .TextY}}" text-anchor="end"{{if .Bold}} class="b"{{end}}><title>{{.Title}}</title>{{.Label}}</text>
@@ -1174,13 +1236,14 @@ p.critical{border-left:4px solid #8250df;background:#f6f0ff;padding:6px 10px}
 {{range .Faults}}{{if .Line}}<line x1="{{n .X}}" x2="{{n .X}}" y1="{{n .Top}}" y2="{{n $c.LanesBottom}}" stroke="{{.Stroke}}" stroke-width="2"{{if .Dashed}} stroke-dasharray="2 3"{{end}}><title>{{.Title}}</title></line>
 {{end}}<text class="ev" x="{{n .LabelX}}" y="{{n .LabelY}}"{{if .LabelAnchorEnd}} text-anchor="end"{{end}}><title>{{.Title}}</title>{{.Label}}</text>
 {{end}}
-{{range .Deadlines}}<line class="deadline" x1="{{n .X}}" x2="{{n .X}}" y1="{{n $c.LanesTop}}" y2="{{n (add .LabelY -10)}}" stroke="{{if .Blown}}#cf222e{{else}}#57606a{{end}}" stroke-width="1.5" stroke-dasharray="6 4"><title>{{.Title}}</title></line>
-<text class="dl{{if .Blown}} blown{{end}}" x="{{n .LabelX}}" y="{{n .LabelY}}"{{if .AnchorEnd}} text-anchor="end"{{end}}><title>{{.Title}}</title>{{.Label}}</text>
+{{range $d := .Deadlines}}<line class="{{if eq .Kind "max"}}deadline{{else}}lowerbound{{end}}" data-figure="{{.Figure}}" data-kind="{{.Kind}}"{{if .Clamped}} data-clamped="{{.Clamped}}"{{end}} x1="{{n .X}}" x2="{{n .X}}" y1="{{n $c.LanesTop}}" y2="{{n (add .LabelY -10)}}" stroke="{{if .Blown}}#cf222e{{else}}#57606a{{end}}" stroke-width="1.5" stroke-dasharray="{{if eq .Kind "max"}}6 4{{else}}1.5 2.5{{end}}"><title>{{.Title}}</title></line>
+{{with .Arrow}}<path class="edge{{if $d.Blown}} blown{{end}}" d="{{.}}" fill="{{if $d.Blown}}#cf222e{{else}}#57606a{{end}}"><title>{{$d.Title}}</title></path>
+{{end}}<text class="dl{{if .Blown}} blown{{end}}" x="{{n .LabelX}}" y="{{n .LabelY}}"{{if .AnchorEnd}} text-anchor="end"{{end}}><title>{{.Title}}</title>{{.Label}}</text>
 {{end}}
 {{range .Lanes}}{{if .Group}}<text class="grp" x="4" y="{{n .TextY}}">{{.Label}}</text>
 {{end}}{{end}}
 </svg>
-<div class="caption">Seconds from {{.Zero}}. Observation window {{.Window}}. Pods and nodes keep the state last observed until the next observation. Hover a mark for its times.</div>
+<div class="caption">Seconds from {{.Zero}}. Observation window {{.Window}}. Pods and nodes keep the state last observed until the next observation. Dashed lines are the budgets' deadlines (max), dotted ones their lower bounds (min); one beyond the window is drawn at the edge, with an arrow. Budgets on totals and counts are not instants: see the table below. Hover a mark for its times.</div>
 {{else}}<p class="muted">No chart: {{.NoChart}}.</p>
 {{end}}
 

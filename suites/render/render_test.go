@@ -84,6 +84,15 @@ type pageCheck struct {
 		// Tinted: lane marks a see-through fill is drawn over, or whose
 		// colour is not in the legend.
 		Tinted []string `json:"tinted"`
+		// Bounds: the budgets' deadlines and lower bounds drawn.
+		Bounds []struct {
+			Figure  string `json:"figure"`
+			Kind    string `json:"kind"`
+			Clamped string `json:"clamped"`
+			Arrow   bool   `json:"arrow"`
+			Title   string `json:"title"`
+			Label   string `json:"label"`
+		} `json:"bounds"`
 	} `json:"charts"`
 }
 
@@ -138,7 +147,14 @@ const inspect = `(() => {
       }
       if (tinted.length > 20) break;
     }
-    out.charts.push({section: (svg.closest('section') || {}).id || '', marks: marks.length, outside, cut, tinted,
+    const bounds = [...svg.querySelectorAll('line[data-kind]')].map(l => {
+      const next = l.nextElementSibling, arrow = !!next && next.matches('path.edge');
+      let label = arrow ? next.nextElementSibling : next;
+      return {figure: l.dataset.figure, kind: l.dataset.kind, clamped: l.dataset.clamped || '', arrow,
+        title: (l.querySelector('title') || {}).textContent || '',
+        label: label && label.tagName === 'text' ? [...label.childNodes].filter(n => n.nodeType === 3).map(n => n.data).join('') : ''};
+    });
+    out.charts.push({section: (svg.closest('section') || {}).id || '', marks: marks.length, outside, cut, tinted, bounds,
       right: svg.getBoundingClientRect().right});
   }
   return out;
@@ -333,6 +349,28 @@ func pageProblems(f report.File, check pageCheck, problems, requests []string) [
 			add("section %s: critical path %q, want %q", s.ID, s.Critical, sc.CriticalPath.Text)
 		}
 	}
+	for i, sc := range order {
+		id := fmt.Sprintf("scenario-%d", i+1)
+		for _, c := range check.Charts {
+			if c.Section != id {
+				continue
+			}
+			var drawn []string
+			for _, b := range c.Bounds {
+				drawn = append(drawn, b.Figure+" "+b.Kind)
+				out := b.Clamped != ""
+				if out != b.Arrow || out != (strings.Contains(b.Title, "observation window's") && strings.ContainsAny(b.Label, "‹›")) {
+					add("chart of %s (%s): %s %s clamped %q, arrow %v, label %q, title %q: a bound beyond the window is at the edge with an arrow and its real place",
+						id, sc.Key(), b.Figure, b.Kind, b.Clamped, b.Arrow, b.Label, b.Title)
+				}
+			}
+			for _, want := range boundsOf(sc) {
+				if !slices.Contains(drawn, want) {
+					add("chart of %s (%s): budget bound %s not drawn; drawn: %v", id, sc.Key(), want, drawn)
+				}
+			}
+		}
+	}
 	if len(check.Charts) != len(f.Scenarios) {
 		add("%d charts for %d drills", len(check.Charts), len(f.Scenarios))
 	}
@@ -351,6 +389,36 @@ func pageProblems(f report.File, check pageCheck, problems, requests []string) [
 		}
 		if c.Right > check.ViewWidth+1 {
 			add("chart of %s ends at %.0f px, past the %.0f px window", c.Section, c.Right, check.ViewWidth)
+		}
+	}
+	return out
+}
+
+// boundsOf are the budget bounds a drill's chart must draw: the max
+// ("max") and lower bounds ("min", "lower bound") of every budget on a
+// figure that is an instant: seconds from the first inject to a recovery,
+// or a step's seconds from the step's start.
+func boundsOf(d record.Drill) []string {
+	var out []string
+	for _, f := range d.Figures {
+		v := f.Budget
+		if v == nil || v.Unit != timeline.Seconds {
+			continue
+		}
+		info, _ := timeline.Info(f.Name)
+		fromInject := d.CriticalPath != nil && (info.Component != "" ||
+			slices.Contains([]string{timeline.RecoveryAll, timeline.RTOHealthy, timeline.RTOWrites}, f.Name))
+		if !fromInject && !(strings.HasPrefix(f.Name, "step.") && f.Measured) {
+			continue
+		}
+		if v.Max != nil {
+			out = append(out, f.Name+" max")
+		}
+		if v.Min != nil {
+			out = append(out, f.Name+" min")
+		}
+		if v.LowerBound != nil && (v.Min == nil || *v.Min != *v.LowerBound) {
+			out = append(out, f.Name+" lower bound")
 		}
 	}
 	return out
