@@ -377,6 +377,9 @@ type svgChart struct {
 	Faults                       []svgFault
 	Deadlines                    []svgDeadline
 	Zero, Window                 string
+	// Lo and Hi are the window's ends in seconds from the zero: the
+	// page's script maps a zoomed range to the plot with them.
+	Lo, Hi, PlotRight float64
 }
 
 type svgLane struct {
@@ -398,6 +401,7 @@ type svgRect struct {
 }
 
 type svgMarker struct {
+	X        float64 // its centre, which zooming moves
 	D, Title string
 }
 
@@ -504,6 +508,7 @@ func buildChart(tl timeline.Timeline, figs []record.Figure) *svgChart {
 	} else {
 		c.Zero = "the start of the observation window (no fault was injected)"
 	}
+	c.Lo, c.Hi, c.PlotRight = tl.Start.Sub(b.zero).Seconds(), tl.End.Sub(b.zero).Seconds(), plotRight
 	c.Window = fmt.Sprintf("%s to %s UTC (%s to %s)", clock(tl.Start), clock(tl.End), b.rel(tl.Start), b.rel(tl.End))
 
 	events := slices.Clone(tl.Events)
@@ -855,7 +860,7 @@ func (b *chartBuilder) leaseLanes() {
 			r := laneHeight/2 + 1
 			title := fmt.Sprintf("new holder %s, %s at %s (%s UTC); was %s; transitions %d",
 				orNone(o.Holder), how, b.rel(at), clock(at), orNone(prev.Holder), o.Transitions)
-			l.Markers = append(l.Markers, svgMarker{
+			l.Markers = append(l.Markers, svgMarker{X: x,
 				D:     fmt.Sprintf("M%.1f %.1fL%.1f %.1fL%.1f %.1fL%.1f %.1fZ", x, cy-r, x+r*0.75, cy, x, cy+r, x-r*0.75, cy),
 				Title: title,
 			})
@@ -1102,6 +1107,7 @@ func took(from, to time.Time) string {
 
 var pageTemplate = template.Must(template.New("report.html").Funcs(template.FuncMap{
 	"n":   func(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) },
+	"s":   func(x float64) string { return strconv.FormatFloat(x, 'f', 3, 64) },
 	"add": func(a, b float64) float64 { return a + b },
 }).Parse(pageHTML))
 
@@ -1137,7 +1143,10 @@ tr.blown td{background:#ffebe9}
 .err{border-left:4px solid #cf222e;background:#ffebe9;padding:6px 10px;margin:8px 0;white-space:pre-wrap;overflow-wrap:anywhere}
 .desc{white-space:pre-line;max-width:900px}
 section.sc{margin-top:30px;padding-top:14px;border-top:3px solid #d0d7de}
-svg.chart{display:block;width:100%;max-width:1000px;height:auto}
+svg.chart{display:block;width:100%;max-width:1000px;height:auto;cursor:crosshair;user-select:none}
+svg.chart g.zt *{vector-effect:non-scaling-stroke}
+.zoomctl{font-size:12px;margin:0 0 4px}
+.zoomctl button{font:inherit;min-width:26px;padding:0 6px;margin-right:4px;cursor:pointer}
 svg.chart text{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;font-size:11px;fill:#1f2328}
 svg.chart text.grp{font-size:11.5px;font-weight:600;fill:#57606a;stroke:#fff;stroke-width:3px;stroke-linejoin:round;paint-order:stroke}
 svg.chart text.b{font-weight:700}
@@ -1162,6 +1171,7 @@ p.critical{border-left:4px solid #8250df;background:#f6f0ff;padding:6px 10px}
  a{color:inherit;text-decoration:none}
  section.sc{break-before:page;border-top:none}
  svg.chart,tr,.err{break-inside:avoid}
+ .zoomctl{display:none}
 }
 </style>
 </head>
@@ -1217,29 +1227,38 @@ p.critical{border-left:4px solid #8250df;background:#f6f0ff;padding:6px 10px}
 {{with .HarnessStalls}}<ul>{{range .}}<li>harness stalled for {{printf "%.2f" .Duration.Seconds}} s from {{.From.UTC.Format "15:04:05.000"}}: kept out of the cluster's downtime (lane harness/control)</li>{{end}}</ul>{{end}}
 {{with .Notes}}<ul>{{range .}}<li>note: {{.}}</li>{{end}}</ul>{{end}}
 
-<h3>Timeline</h3>
+{{$id := .ID}}<h3>Timeline</h3>
 {{with $c := .Chart}}
 <div class="legend"><span class="sw" style="background:#2e8b57"></span>up / Ready<span class="sw" style="background:#d62728"></span>down / not Ready<span class="sw" style="background:#e6e8eb"></span>unknown<span class="sw" style="background:repeating-linear-gradient(45deg,#2e8b57 0 3px,#a3cdb5 3px 5px)"></span>not observed since (last state held)<span class="sw" style="background:#f39c12;opacity:.45"></span>fault action running (band behind the lanes)<span class="sw" style="background:#1f6fd1"></span>fault lifted<span class="sw" style="background:#8250df;opacity:.45"></span>recovery step (band behind the lanes)<span class="sw" style="background:#0f766e"></span>evidence the fault took<span class="sw" style="background:repeating-linear-gradient(90deg,#57606a 0 4px,#fff 4px 6px)"></span>budget deadline (max)<span class="sw" style="background:repeating-linear-gradient(90deg,#57606a 0 1.5px,#fff 1.5px 4px)"></span>lower bound (min)<span class="sw" style="background:#57606a;clip-path:polygon(0 0,100% 50%,0 100%)"></span>beyond the window, at its edge<span class="sw" style="background:#7b3fb5;transform:rotate(45deg) scale(.75)"></span>new lease holder</div>
-<svg class="chart" viewBox="0 0 {{n .W}} {{n .H}}" role="img" aria-label="timeline chart">
+<div class="zoomctl" data-chart="chart-{{$id}}"><button type="button" data-zoom="in" title="zoom in on the middle of the range shown">+</button><button type="button" data-zoom="out" title="zoom out">−</button><button type="button" data-zoom="reset" title="show the whole observation window">reset</button> <span class="zr">whole window, {{printf "%+.2fs" .Lo}} to {{printf "%+.2fs" .Hi}}</span> <span class="muted">· drag across the chart to zoom on a time range (all lanes together); double-click for the whole window</span></div>
+<svg class="chart" id="chart-{{$id}}" viewBox="0 0 {{n .W}} {{n .H}}" role="img" aria-label="timeline chart" data-lo="{{s .Lo}}" data-hi="{{s .Hi}}" data-left="{{n .PlotLeft}}" data-right="{{n .PlotRight}}" data-top="{{n .LanesTop}}" data-bottom="{{n .LanesBottom}}" data-axis="{{n .AxisY}}" data-clip="clip-{{$id}}">
+<defs><clipPath id="clip-{{$id}}"><rect x="{{n .PlotLeft}}" y="0" width="{{n .PlotW}}" height="{{n .H}}"/></clipPath></defs>
+<g class="zoom"><g class="zt">
 {{range .Faults}}{{if not .Line}}<rect class="band" x="{{n .X}}" y="{{n .Top}}" width="{{n .W}}" height="{{n .Height}}" fill="{{.Colour}}" fill-opacity="0.3" stroke="{{.Stroke}}" stroke-width="1"><title>{{.Title}}</title></rect>
-{{end}}{{end}}{{range .Lanes}}{{if not .Group}}<text x="{{n $c.LabelX}}" y="{{n .TextY}}" text-anchor="end"{{if .Bold}} class="b"{{end}}><title>{{.Title}}</title>{{.Label}}</text>
+{{end}}{{end}}</g></g>
+{{range .Lanes}}{{if not .Group}}<text x="{{n $c.LabelX}}" y="{{n .TextY}}" text-anchor="end"{{if .Bold}} class="b"{{end}}><title>{{.Title}}</title>{{.Label}}</text>
 <rect x="{{n $c.PlotLeft}}" y="{{n .Y}}" width="{{n $c.PlotW}}" height="{{n $c.LaneHeight}}" fill="#e6e8eb"/>
 {{if .NoData}}<text class="nodata" x="{{n (add $c.PlotLeft 6)}}" y="{{n .TextY}}">no data</text>
-{{end}}{{range .Rects}}<rect x="{{n .X}}" y="{{n .Y}}" width="{{n .W}}" height="{{n .H}}" fill="{{.Fill}}"><title>{{.Title}}</title></rect>
+{{end}}{{end}}{{end}}
+<g class="zoom"><g class="zt">
+{{range .Lanes}}{{if not .Group}}{{range .Rects}}<rect x="{{n .X}}" y="{{n .Y}}" width="{{n .W}}" height="{{n .H}}" fill="{{.Fill}}"><title>{{.Title}}</title></rect>
 {{end}}{{range .Gaps}}<rect x="{{n .X}}" y="{{n .Y}}" width="{{n .W}}" height="{{n .H}}" fill="url(#unobserved)"><title>{{.Title}}</title></rect>
 {{end}}{{if .Renewals}}<path d="{{.Renewals}}" stroke="#333" stroke-width="1.2" fill="none"><title>{{.RenewalsTitle}}</title></path>
-{{end}}{{range .Markers}}<path d="{{.D}}" fill="#7b3fb5" stroke="#fff" stroke-width="1"><title>{{.Title}}</title></path>
-{{end}}{{end}}{{end}}
+{{end}}{{range .Markers}}<path class="pt" data-x="{{n .X}}" d="{{.D}}" fill="#7b3fb5" stroke="#fff" stroke-width="1"><title>{{.Title}}</title></path>
+{{end}}{{end}}{{end}}</g></g>
+<g class="ticks">
 {{range .Ticks}}<line x1="{{n .X}}" x2="{{n .X}}" y1="{{n $c.LanesTop}}" y2="{{n (add $c.LanesBottom 3)}}" stroke="{{if .Zero}}#1f2328{{else}}#ffffff{{end}}" stroke-opacity="{{if .Zero}}0.55{{else}}0.6{{end}}" stroke-width="1"/>
 <text class="tick{{if .Zero}} zero{{end}}" x="{{n .X}}" y="{{n $c.AxisY}}" text-anchor="middle">{{.Label}}</text>
-{{end}}
+{{end}}</g>
+<g class="zoom"><g class="zt">
 {{range .Faults}}{{if .Line}}<line x1="{{n .X}}" x2="{{n .X}}" y1="{{n .Top}}" y2="{{n $c.LanesBottom}}" stroke="{{.Stroke}}" stroke-width="2"{{if .Dashed}} stroke-dasharray="2 3"{{end}}><title>{{.Title}}</title></line>
-{{end}}<text class="ev" x="{{n .LabelX}}" y="{{n .LabelY}}"{{if .LabelAnchorEnd}} text-anchor="end"{{end}}><title>{{.Title}}</title>{{.Label}}</text>
-{{end}}
-{{range $d := .Deadlines}}<line class="{{if eq .Kind "max"}}deadline{{else}}lowerbound{{end}}" data-figure="{{.Figure}}" data-kind="{{.Kind}}"{{if .Clamped}} data-clamped="{{.Clamped}}"{{end}} x1="{{n .X}}" x2="{{n .X}}" y1="{{n $c.LanesTop}}" y2="{{n (add .LabelY -10)}}" stroke="{{if .Blown}}#cf222e{{else}}#57606a{{end}}" stroke-width="1.5" stroke-dasharray="{{if eq .Kind "max"}}6 4{{else}}1.5 2.5{{end}}"><title>{{.Title}}</title></line>
-{{with .Arrow}}<path class="edge{{if $d.Blown}} blown{{end}}" d="{{.}}" fill="{{if $d.Blown}}#cf222e{{else}}#57606a{{end}}"><title>{{$d.Title}}</title></path>
-{{end}}<text class="dl{{if .Blown}} blown{{end}}" x="{{n .LabelX}}" y="{{n .LabelY}}"{{if .AnchorEnd}} text-anchor="end"{{end}}><title>{{.Title}}</title>{{.Label}}</text>
-{{end}}
+{{end}}{{end}}{{range $d := .Deadlines}}<line class="{{if eq .Kind "max"}}deadline{{else}}lowerbound{{end}}" data-figure="{{.Figure}}" data-kind="{{.Kind}}"{{if .Clamped}} data-clamped="{{.Clamped}}"{{end}} x1="{{n .X}}" x2="{{n .X}}" y1="{{n $c.LanesTop}}" y2="{{n (add .LabelY -10)}}" stroke="{{if .Blown}}#cf222e{{else}}#57606a{{end}}" stroke-width="1.5" stroke-dasharray="{{if eq .Kind "max"}}6 4{{else}}1.5 2.5{{end}}"><title>{{.Title}}</title></line>
+{{with .Arrow}}<path class="edge pt{{if $d.Blown}} blown{{end}}" data-x="{{n $d.X}}" d="{{.}}" fill="{{if $d.Blown}}#cf222e{{else}}#57606a{{end}}"><title>{{$d.Title}}</title></path>
+{{end}}{{end}}</g></g>
+<g class="labels"><g class="zt">
+{{range .Faults}}<text class="ev pt" data-x="{{n .LabelX}}" x="{{n .LabelX}}" y="{{n .LabelY}}"{{if .LabelAnchorEnd}} text-anchor="end"{{end}}><title>{{.Title}}</title>{{.Label}}</text>
+{{end}}{{range .Deadlines}}<text class="dl pt{{if .Blown}} blown{{end}}" data-figure="{{.Figure}}" data-kind="{{.Kind}}" data-x="{{n .LabelX}}" x="{{n .LabelX}}" y="{{n .LabelY}}"{{if .AnchorEnd}} text-anchor="end"{{end}}><title>{{.Title}}</title>{{.Label}}</text>
+{{end}}</g></g>
 {{range .Lanes}}{{if .Group}}<text class="grp" x="4" y="{{n .TextY}}">{{.Label}}</text>
 {{end}}{{end}}
 </svg>
@@ -1279,6 +1298,93 @@ p.critical{border-left:4px solid #8250df;background:#f6f0ff;padding:6px 10px}
 </section>
 {{end}}
 </main>
+<script>
+// Zoom on a time range, in the page itself (nothing is fetched): each
+// chart's time marks are in groups (g.zt) scaled along time together, so
+// every lane zooms as one; labels and diamonds (.pt) keep their shape; the
+// axis is drawn again for the range shown. Drag across a chart for a
+// range, + and − around its middle, reset or a double-click for the whole.
+(() => {
+  const steps = [0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400];
+  const tick = v => (v > 0 ? '+' : '') + (+v.toFixed(6)) + 's';
+  const sec = v => (v >= 0 ? '+' : '') + v.toFixed(2) + 's';
+  const attrs = (el, kv) => { for (const k in kv) el.setAttribute(k, kv[k]); return el; };
+  for (const ctl of document.querySelectorAll('.zoomctl')) {
+    const svg = document.getElementById(ctl.dataset.chart);
+    if (!svg) continue;
+    const d = svg.dataset, L = +d.left, R = +d.right, lo = +d.lo, hi = +d.hi, top = +d.top, bottom = +d.bottom, axis = +d.axis;
+    const ticks = svg.querySelector('g.ticks'), whole = ticks.innerHTML, shown = ctl.querySelector('.zr'), wholeText = shown.textContent;
+    const make = (name, kv) => attrs(document.createElementNS(svg.namespaceURI, name), kv);
+    const minSpan = Math.max((hi - lo) / 500, 0.05);
+    let a = lo, b = hi;
+    const xOf = s => L + (s - lo) / (hi - lo) * (R - L);
+    const at = x => a + (x - L) / (R - L) * (b - a);
+    const show = (na, nb) => {
+      const span = Math.min(hi - lo, Math.max(minSpan, nb - na));
+      a = Math.max(lo, Math.min(na, hi - span));
+      b = a + span;
+      const k = (hi - lo) / span, tx = L - k * xOf(a), zoomed = k > 1.0001;
+      svg.classList.toggle('zoomed', zoomed);
+      for (const g of svg.querySelectorAll('g.zt')) {
+        if (zoomed) g.setAttribute('transform', 'matrix(' + k + ' 0 0 1 ' + tx + ' 0)'); else g.removeAttribute('transform');
+      }
+      for (const p of svg.querySelectorAll('g.zt .pt')) {
+        const x0 = +p.dataset.x;
+        if (zoomed) p.setAttribute('transform', 'matrix(' + 1 / k + ' 0 0 1 ' + (x0 - x0 / k) + ' 0)'); else p.removeAttribute('transform');
+      }
+      for (const g of svg.querySelectorAll('g.zoom')) {
+        if (zoomed) g.setAttribute('clip-path', 'url(#' + d.clip + ')'); else g.removeAttribute('clip-path');
+      }
+      if (!zoomed) {
+        ticks.innerHTML = whole;
+        shown.textContent = wholeText;
+        return;
+      }
+      shown.textContent = 'showing ' + sec(a) + ' to ' + sec(b) + ' of ' + sec(lo) + ' to ' + sec(hi);
+      ticks.replaceChildren();
+      const step = steps.find(s => (b - a) / s <= 12) || steps[steps.length - 1];
+      for (let i = Math.ceil(a / step - 1e-9); i * step <= b + 1e-9; i++) {
+        const v = i * step, x = L + (v - a) / (b - a) * (R - L), zero = i === 0;
+        ticks.append(make('line', {x1: x, x2: x, y1: top, y2: bottom + 3, stroke: zero ? '#1f2328' : '#ffffff',
+          'stroke-opacity': zero ? 0.55 : 0.6, 'stroke-width': 1}));
+        ticks.append(make('text', {class: 'tick' + (zero ? ' zero' : ''), x: x, y: axis, 'text-anchor': 'middle'}));
+        ticks.lastChild.textContent = tick(v);
+      }
+    };
+    ctl.addEventListener('click', e => {
+      const z = e.target.closest('[data-zoom]');
+      if (!z) return;
+      const m = (a + b) / 2, h = b - a;
+      if (z.dataset.zoom === 'in') show(m - h / 4, m + h / 4);
+      else if (z.dataset.zoom === 'out') show(m - h, m + h);
+      else show(lo, hi);
+    });
+    let from = null, sel = null;
+    const userX = e => new DOMPoint(e.clientX, e.clientY).matrixTransform(svg.getScreenCTM().inverse()).x;
+    svg.addEventListener('mousedown', e => {
+      const x = userX(e);
+      if (e.button !== 0 || x < L || x > R) return;
+      e.preventDefault();
+      from = x;
+      sel = make('rect', {class: 'sel', x: x, y: top, width: 0, height: bottom - top, fill: 'none', stroke: '#1f2328', 'stroke-dasharray': '3 2'});
+      svg.append(sel);
+    });
+    window.addEventListener('mousemove', e => {
+      if (from === null) return;
+      const x = Math.max(L, Math.min(R, userX(e)));
+      attrs(sel, {x: Math.min(from, x), width: Math.abs(x - from)});
+    });
+    window.addEventListener('mouseup', e => {
+      if (from === null) return;
+      const x = Math.max(L, Math.min(R, userX(e))), x0 = from;
+      from = null;
+      sel.remove();
+      if (Math.abs(x - x0) >= 3) show(at(Math.min(x0, x)), at(Math.max(x0, x)));
+    });
+    svg.addEventListener('dblclick', () => show(lo, hi));
+  }
+})();
+</script>
 </body>
 </html>
 `

@@ -89,10 +89,14 @@ func render(t *testing.T) string {
 
 func TestHTMLIsSelfContained(t *testing.T) {
 	page := render(t)
-	for _, banned := range []string{"http://", "https://", "<link", "<script", "@import", "<iframe", "<img"} {
+	for _, banned := range []string{"http://", "https://", "<link", "<script src", "@import", "<iframe", "<img", "fetch(", "xmlhttprequest", "import(", "websocket"} {
 		if strings.Contains(strings.ToLower(page), banned) {
 			t.Errorf("report.html contains %q: it must need nothing from outside", banned)
 		}
+	}
+	// One script, inline: the chart's zoom.
+	if n := strings.Count(page, "<script"); n != 1 || !strings.Contains(page, "<script>\n") {
+		t.Errorf("report.html has %d scripts; want the one inline zoom script", n)
 	}
 	for _, m := range regexp.MustCompile(`url\(([^)]*)\)`).FindAllStringSubmatch(page, -1) {
 		if !strings.HasPrefix(m[1], "#") {
@@ -414,6 +418,32 @@ func TestHTMLOverlaysKeepLaneColours(t *testing.T) {
 	for _, m := range regexp.MustCompile(`<(rect|path)[^>]*>`).FindAllString(svg[firstLane:], -1) {
 		if strings.Contains(m, "opacity") && !strings.Contains(m, `fill="none"`) {
 			t.Errorf("%s is a see-through fill over the lanes: it changes their colours", m)
+		}
+	}
+}
+
+// Each chart can zoom on a time range with the page's own script: its
+// controls name it, and every mark that moves with time is in a group the
+// script scales (g.zt), so all lanes zoom together.
+func TestHTMLChartZoomable(t *testing.T) {
+	page := render(t)
+	if !strings.Contains(page, `<div class="zoomctl" data-chart="chart-scenario-1">`) || !strings.Contains(page, `<svg class="chart" id="chart-scenario-1"`) {
+		t.Fatal("the chart has no zoom controls tied to it")
+	}
+	svg := between(t, page, `<svg class="chart"`, "</svg>")
+	depth := 0
+	for _, m := range regexp.MustCompile(`<g class="zt">|</g>|<rect [^>]*fill="#(?:2e8b57|d62728)"[^>]*>|<rect class="band"[^>]*>|<line class="(?:deadline|lowerbound)"[^>]*>|<text class="(?:ev|dl)[^"]*"[^>]*>|<path class="pt"[^>]*>`).FindAllString(svg, -1) {
+		switch {
+		case m == `<g class="zt">`:
+			depth++
+		case m == "</g>":
+			depth = max(0, depth-1)
+		case depth == 0:
+			t.Errorf("%s is not in a zoomed group: it would stay put while the lanes zoom", m)
+		case strings.HasPrefix(m, "<text") || strings.HasPrefix(m, "<path"):
+			if !strings.Contains(m, " pt") && !strings.Contains(m, `"pt`) || !strings.Contains(m, "data-x=") {
+				t.Errorf("%s would be stretched by the zoom: it needs class pt and data-x", m)
+			}
 		}
 	}
 }

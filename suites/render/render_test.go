@@ -74,6 +74,7 @@ type pageCheck struct {
 	Links    []string `json:"links"`
 	dir      string   // the page's folder
 	Shots    []string // screenshots kept beside the full page's
+	Zoom     *zoomCheck
 	Charts   []struct {
 		Section string   `json:"section"`
 		Marks   int      `json:"marks"`
@@ -149,7 +150,7 @@ const inspect = `(() => {
     }
     const bounds = [...svg.querySelectorAll('line[data-kind]')].map(l => {
       const next = l.nextElementSibling, arrow = !!next && next.matches('path.edge');
-      let label = arrow ? next.nextElementSibling : next;
+      const label = svg.querySelector('text.dl[data-figure="' + l.dataset.figure + '"][data-kind="' + l.dataset.kind + '"]');
       return {figure: l.dataset.figure, kind: l.dataset.kind, clamped: l.dataset.clamped || '', arrow,
         title: (l.querySelector('title') || {}).textContent || '',
         label: label && label.tagName === 'text' ? [...label.childNodes].filter(n => n.nodeType === 3).map(n => n.data).join('') : ''};
@@ -233,6 +234,11 @@ func render(t *testing.T, page, name string) (pageCheck, []string, []string) {
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
+	if has, _ := chromedp.Run(tctx, chromedp.Evaluate[bool](`!!document.querySelector('.zoomctl')`)); has {
+		z, shot := zoom(t, tctx)
+		check.Zoom = &z
+		shots[name+"-zoom.png"] = shot
+	}
 	dom, err := chromedp.Run(tctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`))
 	if err != nil {
 		t.Fatalf("read the DOM: %v", err)
@@ -282,6 +288,140 @@ func assertPage(t *testing.T, f report.File, check pageCheck, problems, requests
 	}
 }
 
+// zoomCheck is a chart before and after zooming: by dragging across a
+// quarter of its plot, then with +, then back with reset.
+type zoomCheck struct {
+	Chart                    string
+	Before, Dragged, In, Out zoomState
+}
+
+type zoomState struct {
+	Transforms []string  `json:"transforms"` // of each zoomed group (g.zt)
+	Ticks      []string  `json:"ticks"`
+	TicksOut   []string  `json:"ticksOut"` // tick labels outside the plot
+	Range      string    `json:"range"`
+	Widths     []float64 `json:"widths"` // on screen, of a mark of the first lane and of the last
+	Drag       []float64 `json:"drag"`   // x1, x2, y on screen of a drag over the plot's second quarter
+}
+
+const zoomStateJS = `(id) => {
+  const svg = document.getElementById(id), d = svg.dataset, L = +d.left, R = +d.right;
+  const ups = [...svg.querySelectorAll('rect[fill="#2e8b57"]')];
+  const ticks = [...svg.querySelectorAll('g.ticks text')];
+  const m = svg.getScreenCTM(), y = (+d.top + +d.bottom) / 2;
+  const at = x => new DOMPoint(x, y).matrixTransform(m);
+  return {transforms: [...svg.querySelectorAll('g.zt')].map(g => g.getAttribute('transform') || ''),
+    ticks: ticks.map(t => t.textContent), ticksOut: ticks.filter(t => { const x = +t.getAttribute('x'); return x < L - 0.5 || x > R + 0.5; }).map(t => t.textContent),
+    range: document.querySelector('.zoomctl[data-chart="' + id + '"] .zr').textContent,
+    widths: [ups[0], ups[ups.length - 1]].map(r => r.getBoundingClientRect().width),
+    drag: [at(L + (R - L) / 4).x, at(L + (R - L) / 2).x, at(0).y]};
+}`
+
+// zoom zooms the first chart (the first failing drill's) the three ways a
+// reader can, and screenshots it zoomed.
+func zoom(t *testing.T, ctx context.Context) (zoomCheck, []byte) {
+	t.Helper()
+	var z zoomCheck
+	id, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const s = document.querySelector('svg.chart'); s.scrollIntoView({block: 'center'}); return s.id; })()`))
+	if err != nil {
+		t.Fatalf("find a chart to zoom: %v", err)
+	}
+	z.Chart = id
+	state := func(what string) zoomState {
+		raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](`(`+zoomStateJS+`)(`+strconv.Quote(id)+`)`))
+		if err != nil {
+			t.Fatalf("read the chart %s: %v", what, err)
+		}
+		var s zoomState
+		if err := json.Unmarshal(raw, &s); err != nil {
+			t.Fatalf("the chart %s: %v", what, err)
+		}
+		return s
+	}
+	z.Before = state("before zooming")
+	x1, x2, y := z.Before.Drag[0], z.Before.Drag[1], z.Before.Drag[2]
+	err = chromedp.Do(ctx,
+		chromedp.MouseEvent(chromedp.MousePressed, x1, y, chromedp.ButtonLeft, chromedp.ClickCount(1)),
+		chromedp.MouseEvent(chromedp.MouseMoved, (x1+x2)/2, y, chromedp.ButtonLeft),
+		chromedp.MouseEvent(chromedp.MouseMoved, x2, y, chromedp.ButtonLeft),
+		chromedp.MouseEvent(chromedp.MouseReleased, x2, y, chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	if err != nil {
+		t.Fatalf("drag across the chart: %v", err)
+	}
+	z.Dragged = state("after a drag")
+	shot, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.ID(id)))
+	if err != nil {
+		t.Fatalf("screenshot of the zoomed chart: %v", err)
+	}
+	button := func(which string) {
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.zoomctl[data-chart="`+id+`"] [data-zoom="`+which+`"]`))); err != nil {
+			t.Fatalf("press %s: %v", which, err)
+		}
+	}
+	button("in")
+	z.In = state("after +")
+	button("reset")
+	z.Out = state("after reset")
+	t.Logf("zoomed %s: after the drag %q, ticks %v (%s); after + %q, ticks %v", id, first(z.Dragged.Transforms), z.Dragged.Ticks,
+		z.Dragged.Range, first(z.In.Transforms), z.In.Ticks)
+	return z, shot
+}
+
+func first(xs []string) string {
+	if len(xs) == 0 {
+		return ""
+	}
+	return xs[0]
+}
+
+// scaleOf is the time scale of a zoomed group's transform, 1 for none.
+func scaleOf(transform string) float64 {
+	var k, tx float64
+	if _, err := fmt.Sscanf(transform, "matrix(%g 0 0 1 %g 0)", &k, &tx); err != nil {
+		return 1
+	}
+	return k
+}
+
+// zoomProblems says what is wrong with a chart's zoom: lanes that did not
+// zoom together, an axis not drawn again, a reset that does not reset.
+func zoomProblems(z *zoomCheck) []string {
+	if z == nil {
+		return []string{"no zoom: a chart must zoom on a time range with the page's own script"}
+	}
+	var out []string
+	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
+	for _, st := range []struct {
+		name string
+		s    zoomState
+		k    float64
+	}{{"drag over a quarter", z.Dragged, 4}, {"+", z.In, 8}} {
+		s := st.s
+		if len(s.Transforms) < 3 || slices.ContainsFunc(s.Transforms, func(tr string) bool { return tr != s.Transforms[0] }) {
+			add("%s, after a %s: the zoomed groups differ %q: the lanes must zoom together", z.Chart, st.name, s.Transforms)
+			continue
+		}
+		if k := scaleOf(s.Transforms[0]); k < st.k*0.97 || k > st.k*1.03 {
+			add("%s, after a %s: zoomed %.2f times, want %.0f", z.Chart, st.name, k, st.k)
+		}
+		for i, w := range s.Widths {
+			if r := w / z.Before.Widths[i]; r < st.k*0.97 || r > st.k*1.03 {
+				add("%s, after a %s: a mark of lane %d is %.2f times as wide, want %.0f: the lanes must zoom together", z.Chart, st.name, i, r, st.k)
+			}
+		}
+		if slices.Equal(s.Ticks, z.Before.Ticks) || len(s.Ticks) < 3 || len(s.TicksOut) > 0 {
+			add("%s, after a %s: the axis %v (outside the plot %v) was not drawn again for the range", z.Chart, st.name, s.Ticks, s.TicksOut)
+		}
+		if !strings.HasPrefix(s.Range, "showing ") {
+			add("%s, after a %s: the range shown reads %q", z.Chart, st.name, s.Range)
+		}
+	}
+	if !slices.Equal(z.Out.Ticks, z.Before.Ticks) || z.Out.Range != z.Before.Range || slices.ContainsFunc(z.Out.Transforms, func(tr string) bool { return tr != "" }) {
+		add("%s: reset left %q, axis %v, %q", z.Chart, z.Out.Transforms, z.Out.Ticks, z.Out.Range)
+	}
+	return out
+}
+
 // pageProblems lists what is wrong with a rendered report: console
 // errors, requests beyond the page, sections missing, marks drawn outside
 // their chart, a page wider than the window.
@@ -290,6 +430,9 @@ func pageProblems(f report.File, check pageCheck, problems, requests []string) [
 	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
 	for _, p := range problems {
 		add("console: %s", p)
+	}
+	if len(check.Charts) > 0 {
+		out = append(out, zoomProblems(check.Zoom)...)
 	}
 	for _, r := range requests {
 		add("the page asked for %s: it must need nothing beyond itself", r)
@@ -601,7 +744,7 @@ func TestBrokenPageFails(t *testing.T) {
 	found := pageProblems(f, check, problems, requests)
 	for _, want := range []string{`console: console.error: "boom"`, "the page asked for https://fonts.example.com/inter.css",
 		`no "Environment" section`, `no "Timeline" section`, `text "a label that runs far past the right edge"`,
-		"the drills table lists []", "lane mark of rgb(46, 139, 87), not a legend colour", "lane mark at x=10.0 under rect  of fill rgb(243, 156, 18) at opacity 0.14", "label evidence on cp1: member data gone and no etcd proce… (title", "the page names /home/ci/reports/20261204-115036/reboot-master/runbook.md"} {
+		"the drills table lists []", "no zoom: a chart must zoom", "lane mark of rgb(46, 139, 87), not a legend colour", "lane mark at x=10.0 under rect  of fill rgb(243, 156, 18) at opacity 0.14", "label evidence on cp1: member data gone and no etcd proce… (title", "the page names /home/ci/reports/20261204-115036/reboot-master/runbook.md"} {
 		if !slices.ContainsFunc(found, func(p string) bool { return strings.Contains(p, want) }) {
 			t.Errorf("not caught: %s; found %q", want, found)
 		}
