@@ -1137,6 +1137,7 @@ th{background:#f3f5f7;font-weight:600}
 .tw{overflow-x:auto}
 td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 td.fig{white-space:nowrap;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
+td.fig div.muted{white-space:normal;min-width:14em;max-width:26em}
 tr.blown td{background:#ffebe9}
 .neg{color:#cf222e;font-weight:700}
 .muted{color:#6e7781}
@@ -1197,7 +1198,7 @@ p.critical{border-left:4px solid #8250df;background:#f6f0ff;padding:6px 10px}
 <td rowspan="{{.Span}}"><span class="badge {{if $s.Pass}}pass{{else}}fail{{end}}">{{$s.Verdict}}</span></td>{{end}}
 <td class="fig">{{if and (not .Pass) (not .NotJudged)}}<span class="neg">✗</span> {{end}}{{.Figure}}{{if not .Pass}}<div class="muted">{{.Reason}}</div>{{end}}</td>
 <td class="num">{{if .Measured}}{{.Value}}{{else if .NotJudged}}-{{else}}<span class="neg">not measured</span>{{end}}</td>
-<td class="num">{{.Limit}}</td><td class="num{{if .MarginNegative}} neg{{end}}">{{.Margin}}</td><td class="num{{if .Below}} neg{{end}}">{{.Lower}}{{if .Below}} (below it){{end}}</td>
+<td class="num">{{.Limit}}</td><td class="num{{if .MarginNegative}} neg{{end}}">{{.Margin}}</td><td class="num{{if .Below}} neg{{end}}">{{.Lower}}{{if .Below}}<div>(below it)</div>{{end}}</td>
 {{if .First}}<td class="cp" rowspan="{{.Span}}">{{$s.Critical}}</td>{{end}}
 </tr>
 {{end}}{{end}}</table></div>

@@ -61,8 +61,10 @@ type pageCheck struct {
 	Drills    []string `json:"drills"`
 	EnvRows   int      `json:"envRows"`
 	DocWidth  float64  `json:"docWidth"`
-	ViewWidth float64  `json:"viewWidth"`
-	Sections  []struct {
+	// TableScroll: how much wider than its box the drills table is.
+	TableScroll float64 `json:"tableScroll"`
+	ViewWidth   float64 `json:"viewWidth"`
+	Sections    []struct {
 		ID       string `json:"id"`
 		H2       string `json:"h2"`
 		Chart    bool   `json:"chart"`
@@ -102,6 +104,7 @@ const inspect = `(() => {
     drillRows: document.querySelectorAll('table.summary tr.first').length,
     drills: [...document.querySelectorAll('table.summary tr.first td:first-child a')].map(a => a.textContent.trim()),
     envRows: document.querySelectorAll('table.env tr').length - 1,
+    tableScroll: (w => w ? w.scrollWidth - w.clientWidth : 0)((document.querySelector('table.summary') || {}).parentElement),
     docWidth: document.documentElement.scrollWidth, viewWidth: document.documentElement.clientWidth,
     sections: [], charts: [],
     links: [...document.querySelectorAll('[href]')].map(a => a.getAttribute('href'))};
@@ -461,6 +464,9 @@ func pageProblems(f report.File, check pageCheck, problems, requests []string) [
 		} else if _, err := os.Stat(filepath.Join(check.dir, filepath.FromSlash(l))); err != nil {
 			add("link %q: %v", l, err)
 		}
+	}
+	if check.TableScroll > 1 {
+		add("the drills table is %.0f px wider than the page: its values and budgets scroll out of sight", check.TableScroll)
 	}
 	if check.DocWidth > check.ViewWidth+1 {
 		add("the page is %.0f px wide in a %.0f px window: it scrolls sideways", check.DocWidth, check.ViewWidth)
