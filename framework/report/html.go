@@ -7,6 +7,9 @@ import (
 	"html/template"
 	"maps"
 	"math"
+	"path"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,18 +21,21 @@ import (
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
-// HTML renders report.html: one self-contained page (inline CSS and SVG, no
+// HTML renders report.html: one self-contained page (inline CSS, SVG and
 // script, nothing fetched) for a release manager. It has the run verdict,
-// the PASS/FAIL table of scenarios and, per scenario, a timeline chart (probe
-// outages, leader Lease renewals and holder changes, static pod and node
-// readiness, fault events), the budget table, the recovery of each component
-// and the other figures. timelines is keyed by scenario name; a scenario
-// without one gets no chart.
+// the PASS/FAIL table of scenarios (FAIL, then INVALID, then PASS, the
+// order of summary.md) and, per scenario, a timeline chart (probe outages,
+// leader Lease renewals and holder changes, static pod and node readiness,
+// fault events, budget deadlines and lower bounds; zoomable on a time
+// range), the budget table, the recovery of each component and the other
+// figures. timelines is keyed by scenario name; a scenario without one gets
+// no chart.
 func HTML(f File, timelines map[string]timeline.Timeline) ([]byte, error) {
+	f.Scenarios = failingFirst(f.Scenarios) // as summary.md: FAIL, INVALID, then PASS
 	p := htmlPage{
 		Run: f.Run, Pass: f.Pass, Verdict: verdict(f.Pass),
 		Started: stamp(f.Started), Finished: stamp(f.Finished), Took: took(f.Started, f.Finished),
-		Total: len(f.Scenarios),
+		Total: len(f.Scenarios), Files: []string{"report.json", "summary.md", "junit.xml"},
 	}
 	for i, s := range f.Scenarios {
 		if s.Verdict == record.VerdictPass {
@@ -38,6 +44,9 @@ func HTML(f File, timelines map[string]timeline.Timeline) ([]byte, error) {
 		hs := htmlScenario{Drill: s, ID: "scenario-" + strconv.Itoa(i+1), Pass: s.Verdict == record.VerdictPass,
 			TargetList: strings.Join(s.Targets, ", "), Started: stamp(s.Started), Finished: stamp(s.Finished),
 			Took: took(s.Started, s.Finished), Description: strings.TrimSpace(s.Description)}
+		if filepath.IsLocal(s.TimelineFile) {
+			hs.TimelineLink = path.Clean(filepath.ToSlash(s.TimelineFile)) // relative to report.html
+		}
 		if tl, ok := timelines[s.Key()]; !ok {
 			hs.NoChart = "no timeline was recorded for this scenario"
 		} else if !tl.End.After(tl.Start) {
@@ -62,11 +71,41 @@ func HTML(f File, timelines map[string]timeline.Timeline) ([]byte, error) {
 	if err := pageTemplate.Execute(&b, p); err != nil {
 		return nil, fmt.Errorf("render report.html: %w", err)
 	}
-	return b.Bytes(), nil
+	runs := []string{f.Run}
+	for _, s := range f.Scenarios {
+		if s.Environment != nil {
+			runs = append(runs, s.Environment.Run)
+		}
+	}
+	return relativePaths(b.Bytes(), runs), nil
+}
+
+// relativePaths rewrites every absolute path into a run's folder (what the
+// harness wrote as /…/reports/<run>/wipe-etcd-ha/runbook.md in a note, an
+// error, an event) as the path from that folder, where report.html is: the
+// page is read on another machine, from a copy or a CI artifact, and must
+// name no folder of the machine that recorded it. A run is named by its
+// id, or any folder named as NewRunDir names one.
+func relativePaths(page []byte, runs []string) []byte {
+	alts := []string{`\d{8}-\d{6}`}
+	for _, r := range runs {
+		if r != "" {
+			alts = append(alts, regexp.QuoteMeta(r))
+		}
+	}
+	re := regexp.MustCompile(`(^|[^\w.:/~-])(?:/[^\s/<>"'&;()]+)*/(?:` + strings.Join(alts, "|") + `)(/|\.?[^\w.-]|\.?$)`)
+	return re.ReplaceAllFunc(page, func(m []byte) []byte {
+		sub := re.FindSubmatch(m)
+		if string(sub[2]) == "/" {
+			return sub[1] // the path from the run's folder follows
+		}
+		return slices.Concat(sub[1], []byte("."), sub[2]) // the run's folder itself
+	})
 }
 
 type htmlPage struct {
 	Run, Verdict, Started, Finished, Took string
+	Files                                 []string // the run's files beside report.html
 	Pass                                  bool
 	Passed, Total                         int
 	Scenarios                             []htmlScenario
@@ -98,6 +137,7 @@ type htmlScenario struct {
 	Where                                                string // the environment in a line
 	Critical, CriticalNote, Order                        string
 	ID, TargetList, Started, Finished, Took, Description string
+	TimelineLink                                         string
 	Pass                                                 bool
 	Chart                                                *svgChart
 	NoChart                                              string
@@ -337,6 +377,9 @@ type svgChart struct {
 	Faults                       []svgFault
 	Deadlines                    []svgDeadline
 	Zero, Window                 string
+	// Lo and Hi are the window's ends in seconds from the zero: the
+	// page's script maps a zoomed range to the plot with them.
+	Lo, Hi, PlotRight float64
 }
 
 type svgLane struct {
@@ -358,6 +401,7 @@ type svgRect struct {
 }
 
 type svgMarker struct {
+	X        float64 // its centre, which zooming moves
 	D, Title string
 }
 
@@ -371,6 +415,9 @@ type svgDeadline struct {
 	X, LabelX, LabelY float64
 	AnchorEnd, Blown  bool
 	Label, Title      string
+	Kind, Figure      string // boundMax, boundMin or boundLower of the budget on Figure
+	Clamped           int    // -1 before the window, 1 after it: drawn at the edge
+	Arrow             string // the edge's arrow, when clamped
 }
 
 type svgFault struct {
@@ -416,6 +463,9 @@ func (b *chartBuilder) lane(label, title string) *svgLane {
 	if title == "" {
 		title = label
 	}
+	if short := shorten(label, labelChars); short != label && !strings.Contains(title, label) {
+		title = label + ": " + title // the whole label on hover
+	}
 	l := &svgLane{Label: shorten(label, labelChars), Title: title, Y: b.y, TextY: b.y + laneHeight - 4}
 	b.c.Lanes = append(b.c.Lanes, l)
 	b.y += lanePitch
@@ -458,6 +508,7 @@ func buildChart(tl timeline.Timeline, figs []record.Figure) *svgChart {
 	} else {
 		c.Zero = "the start of the observation window (no fault was injected)"
 	}
+	c.Lo, c.Hi, c.PlotRight = tl.Start.Sub(b.zero).Seconds(), tl.End.Sub(b.zero).Seconds(), plotRight
 	c.Window = fmt.Sprintf("%s to %s UTC (%s to %s)", clock(tl.Start), clock(tl.End), b.rel(tl.Start), b.rel(tl.End))
 
 	events := slices.Clone(tl.Events)
@@ -549,8 +600,10 @@ func (b *chartBuilder) evidence(e timeline.Evidence, rowY float64) svgFault {
 	return f
 }
 
-// placeLabel keeps a mark's label on the page: to the right of its mark,
-// else to the left, else cut to the wider side (its title keeps it all).
+// placeLabel keeps a mark's label whole and on the chart: to the right of
+// its mark, else to the left, else slid along its own row until it fits
+// (the row holds no other label). Only a label wider than the chart is cut,
+// and its title then starts with the whole of it.
 func (b *chartBuilder) placeLabel(f *svgFault) {
 	const margin = 4
 	right, left := chartWidth-margin-(f.X+3), f.X-3-margin
@@ -560,10 +613,11 @@ func (b *chartBuilder) placeLabel(f *svgFault) {
 		f.LabelX = f.X + 3
 	case w <= left:
 		f.LabelX, f.LabelAnchorEnd = f.X-3, true
-	case right >= left:
-		f.Label, f.LabelX = cutLabel(f.Label, right, eventCharWidth), f.X+3
+	case w <= chartWidth-2*margin:
+		f.LabelX = chartWidth - margin - w
 	default:
-		f.Label, f.LabelX, f.LabelAnchorEnd = cutLabel(f.Label, left, eventCharWidth), f.X-3, true
+		f.Title = f.Label + ": " + f.Title
+		f.Label, f.LabelX = cutLabel(f.Label, chartWidth-2*margin, eventCharWidth), margin
 	}
 }
 
@@ -591,34 +645,86 @@ func cutLabel(s string, width, perChar float64) string {
 	return string(r[:n]) + "…"
 }
 
-// deadlines draws each budget on a figure counted from the first inject
-// (recoveries, RTOs) as a dashed line where its max falls, when in the
-// window: a bar that crosses it is the blown budget.
+// deadlines draws every budget on a figure that is an instant (counted
+// from the first inject: recoveries, RTOs; or from its step's start: a
+// step's duration) as a dashed line where its max falls (the deadline) and
+// a dotted one where its lower bound or min falls: a bar that crosses the
+// deadline is the blown budget. A bound outside the observation window is
+// drawn at the chart's edge with an arrow (› past the end, ‹ before the
+// start), its title saying where it really is. A budget on a total or a
+// count is no instant: the budget table has it.
 func (b *chartBuilder) deadlines(figs []record.Figure) []svgDeadline {
-	at, ok := timeline.InjectAt(b.tl)
-	if !ok {
-		return nil
-	}
+	inject, injected := timeline.InjectAt(b.tl)
 	var out []svgDeadline
 	for _, fig := range figs {
 		v := fig.Budget
-		if v == nil || v.Max == nil || v.Unit != timeline.Seconds || !fromInject(fig.Name) {
+		if v == nil || v.Unit != timeline.Seconds {
 			continue
 		}
-		when := at.Add(time.Duration(*v.Max * float64(time.Second)))
-		if when.Before(b.tl.Start) || when.After(b.tl.End) {
+		origin, from, ok := inject, "the first inject", injected && fromInject(fig.Name)
+		if step, isStep := strings.CutPrefix(fig.Name, timeline.StepFigure("")); isStep {
+			for _, st := range b.tl.Steps {
+				if st.Name == step {
+					origin, from, ok = st.Start, "the start of step "+step, true
+					break
+				}
+			}
+		}
+		if !ok {
 			continue
 		}
-		d := svgDeadline{X: b.x(when), Label: fmt.Sprintf("%s ≤ %s", fig.Name, budget.Format(*v.Max, v.Unit)), Blown: !v.Pass}
-		d.Title = fmt.Sprintf("budget %s %s: deadline %s (%s UTC); measured %s", fig.Name, v.Limit(), b.rel(when), clock(when), measuredText(v))
-		out = append(out, d)
+		bound := func(kind string, at float64, sign string, blown bool) {
+			when := origin.Add(time.Duration(at * float64(time.Second)))
+			d := svgDeadline{X: b.x(when), Kind: kind, Figure: fig.Name, Blown: blown,
+				Label: fmt.Sprintf("%s %s %s", fig.Name, sign, budget.Format(at, v.Unit))}
+			what := "deadline"
+			if kind != boundMax {
+				d.Label += " (" + kind + ")"
+				what = kind
+			}
+			d.Title = fmt.Sprintf("budget %s %s: %s %s after %s, at %s (%s UTC); measured %s", fig.Name, v.Limit(), what,
+				budget.Format(at, v.Unit), from, b.rel(when), clock(when), measuredText(v))
+			switch {
+			case when.After(b.tl.End):
+				d.Clamped = 1
+				d.Label += " ›"
+				d.Title += fmt.Sprintf("; past the observation window's end at %s: drawn at the chart's right edge", b.rel(b.tl.End))
+			case when.Before(b.tl.Start):
+				d.Clamped = -1
+				d.Label = "‹ " + d.Label
+				d.Title += fmt.Sprintf("; before the observation window's start at %s: drawn at the chart's left edge", b.rel(b.tl.Start))
+			}
+			out = append(out, d)
+		}
+		if v.Max != nil {
+			bound(boundMax, *v.Max, "≤", !v.Pass && !v.BelowLowerBound && !(v.Min != nil && v.Measured && v.Value < *v.Min))
+		}
+		if v.Min != nil {
+			bound(boundMin, *v.Min, "≥", v.Measured && v.Value < *v.Min)
+		}
+		if v.LowerBound != nil && (v.Min == nil || *v.Min != *v.LowerBound) {
+			bound(boundLower, *v.LowerBound, "≥", v.BelowLowerBound)
+		}
 	}
 	slices.SortStableFunc(out, func(x, y svgDeadline) int { return cmp.Compare(x.X, y.X) })
+	const margin = 4
 	for i := range out {
-		out[i].LabelY = b.c.AxisY + 14 + 13*float64(i)
-		out[i].LabelX, out[i].AnchorEnd = out[i].X+3, out[i].X+3+labelWidth(out[i].Label, deadlineCharWidth) > chartWidth-4
-		if out[i].AnchorEnd {
-			out[i].LabelX = out[i].X - 3
+		d := &out[i]
+		d.LabelY = b.c.AxisY + 14 + 13*float64(i)
+		w := labelWidth(d.Label, deadlineCharWidth)
+		switch {
+		case d.Clamped > 0: // the arrow right of the edge, the label left of it
+			d.LabelX, d.AnchorEnd = d.X-3, true
+			d.Arrow = fmt.Sprintf("M%.1f %.1fL%.1f %.1fL%.1f %.1fZ", d.X, d.LabelY-9, d.X+7, d.LabelY-5, d.X, d.LabelY-1)
+		case d.Clamped < 0:
+			d.LabelX = d.X + 3
+			d.Arrow = fmt.Sprintf("M%.1f %.1fL%.1f %.1fL%.1f %.1fZ", d.X, d.LabelY-9, d.X-7, d.LabelY-5, d.X, d.LabelY-1)
+		case d.X+3+w <= chartWidth-margin:
+			d.LabelX = d.X + 3
+		case d.X-3-w >= margin:
+			d.LabelX, d.AnchorEnd = d.X-3, true
+		default:
+			d.LabelX = max(margin, chartWidth-margin-w)
 		}
 	}
 	if len(out) > 0 {
@@ -626,6 +732,13 @@ func (b *chartBuilder) deadlines(figs []record.Figure) []svgDeadline {
 	}
 	return out
 }
+
+// The bounds of a budget drawn on the chart.
+const (
+	boundMax   = "max"
+	boundMin   = "min"
+	boundLower = "lower bound"
+)
 
 // fromInject says whether a figure counts seconds from the first inject,
 // so that its budget is an instant on the chart.
@@ -747,7 +860,7 @@ func (b *chartBuilder) leaseLanes() {
 			r := laneHeight/2 + 1
 			title := fmt.Sprintf("new holder %s, %s at %s (%s UTC); was %s; transitions %d",
 				orNone(o.Holder), how, b.rel(at), clock(at), orNone(prev.Holder), o.Transitions)
-			l.Markers = append(l.Markers, svgMarker{
+			l.Markers = append(l.Markers, svgMarker{X: x,
 				D:     fmt.Sprintf("M%.1f %.1fL%.1f %.1fL%.1f %.1fL%.1f %.1fZ", x, cy-r, x+r*0.75, cy, x, cy+r, x-r*0.75, cy),
 				Title: title,
 			})
@@ -901,8 +1014,10 @@ func (b *chartBuilder) nodeLanes() {
 }
 
 // fault draws one harness action: an inject as a band from when it started
-// to when it returned, a recover as a line when it returned. Its label sits
-// in its own row above the lanes.
+// to when it returned, a recover as a line when it returned. Its label
+// sits in its own row above the lanes. A band is drawn behind the lanes, so
+// that every lane keeps the legend's colours: it shows in its row and
+// between the lanes.
 func (b *chartBuilder) fault(e timeline.Event, rowY float64) svgFault {
 	f := svgFault{Top: rowY + 3, LabelY: rowY + 10}
 	what := strings.TrimSpace(e.Action + " " + e.Target)
@@ -992,6 +1107,7 @@ func took(from, to time.Time) string {
 
 var pageTemplate = template.Must(template.New("report.html").Funcs(template.FuncMap{
 	"n":   func(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) },
+	"s":   func(x float64) string { return strconv.FormatFloat(x, 'f', 3, 64) },
 	"add": func(a, b float64) float64 { return a + b },
 }).Parse(pageHTML))
 
@@ -1021,13 +1137,17 @@ th{background:#f3f5f7;font-weight:600}
 .tw{overflow-x:auto}
 td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 td.fig{white-space:nowrap;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
+td.fig div.muted{white-space:normal;min-width:14em;max-width:26em}
 tr.blown td{background:#ffebe9}
 .neg{color:#cf222e;font-weight:700}
 .muted{color:#6e7781}
 .err{border-left:4px solid #cf222e;background:#ffebe9;padding:6px 10px;margin:8px 0;white-space:pre-wrap;overflow-wrap:anywhere}
 .desc{white-space:pre-line;max-width:900px}
 section.sc{margin-top:30px;padding-top:14px;border-top:3px solid #d0d7de}
-svg.chart{display:block;width:100%;max-width:1000px;height:auto}
+svg.chart{display:block;width:100%;max-width:1000px;height:auto;cursor:crosshair;user-select:none}
+svg.chart g.zt *{vector-effect:non-scaling-stroke}
+.zoomctl{font-size:12px;margin:0 0 4px}
+.zoomctl button{font:inherit;min-width:26px;padding:0 6px;margin-right:4px;cursor:pointer}
 svg.chart text{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;font-size:11px;fill:#1f2328}
 svg.chart text.grp{font-size:11.5px;font-weight:600;fill:#57606a;stroke:#fff;stroke-width:3px;stroke-linejoin:round;paint-order:stroke}
 svg.chart text.b{font-weight:700}
@@ -1052,6 +1172,7 @@ p.critical{border-left:4px solid #8250df;background:#f6f0ff;padding:6px 10px}
  a{color:inherit;text-decoration:none}
  section.sc{break-before:page;border-top:none}
  svg.chart,tr,.err{break-inside:avoid}
+ .zoomctl{display:none}
 }
 </style>
 </head>
@@ -1063,6 +1184,7 @@ p.critical{border-left:4px solid #8250df;background:#f6f0ff;padding:6px 10px}
 <h1>firedrill run {{.Run}}</h1>
 <div class="meta">started {{.Started}} · finished {{.Finished}}{{with .Took}} · took {{.}}{{end}}</div>
 <div class="meta">{{.Passed}} of {{.Total}} scenario(s) passed</div>
+<div class="meta files">files beside this page:{{range .Files}} <a href="{{.}}">{{.}}</a>{{end}}</div>
 </div>
 <div class="badge big {{if .Pass}}pass{{else}}fail{{end}}">{{.Verdict}}</div>
 </div>
@@ -1076,7 +1198,7 @@ p.critical{border-left:4px solid #8250df;background:#f6f0ff;padding:6px 10px}
 <td rowspan="{{.Span}}"><span class="badge {{if $s.Pass}}pass{{else}}fail{{end}}">{{$s.Verdict}}</span></td>{{end}}
 <td class="fig">{{if and (not .Pass) (not .NotJudged)}}<span class="neg">✗</span> {{end}}{{.Figure}}{{if not .Pass}}<div class="muted">{{.Reason}}</div>{{end}}</td>
 <td class="num">{{if .Measured}}{{.Value}}{{else if .NotJudged}}-{{else}}<span class="neg">not measured</span>{{end}}</td>
-<td class="num">{{.Limit}}</td><td class="num{{if .MarginNegative}} neg{{end}}">{{.Margin}}</td><td class="num{{if .Below}} neg{{end}}">{{.Lower}}{{if .Below}} (below it){{end}}</td>
+<td class="num">{{.Limit}}</td><td class="num{{if .MarginNegative}} neg{{end}}">{{.Margin}}</td><td class="num{{if .Below}} neg{{end}}">{{.Lower}}{{if .Below}}<div>(below it)</div>{{end}}</td>
 {{if .First}}<td class="cp" rowspan="{{.Span}}">{{$s.Critical}}</td>{{end}}
 </tr>
 {{end}}{{end}}</table></div>
@@ -1096,6 +1218,7 @@ p.critical{border-left:4px solid #8250df;background:#f6f0ff;padding:6px 10px}
 <div class="meta">cluster {{.Cluster}} · fault {{.Fault}} · targets {{.TargetList}}</div>
 <div class="meta">started {{.Started}} · finished {{.Finished}}{{with .Took}} · took {{.}}{{end}}</div>
 {{with .Where}}<div class="meta">{{.}}</div>{{end}}
+{{with .TimelineLink}}<div class="meta files">recorded timeline: <a href="{{.}}">{{.}}</a></div>{{end}}
 <p class="desc">{{.Description}}</p>
 {{if .Critical}}<p class="critical"><strong>Critical path:</strong> {{.Critical}}{{with .CriticalNote}} ({{.}}){{end}}</p>{{end}}
 {{with .Order}}<p class="critical"><strong>Recovery order:</strong> {{.}}</p>{{end}}
@@ -1105,32 +1228,42 @@ p.critical{border-left:4px solid #8250df;background:#f6f0ff;padding:6px 10px}
 {{with .HarnessStalls}}<ul>{{range .}}<li>harness stalled for {{printf "%.2f" .Duration.Seconds}} s from {{.From.UTC.Format "15:04:05.000"}}: kept out of the cluster's downtime (lane harness/control)</li>{{end}}</ul>{{end}}
 {{with .Notes}}<ul>{{range .}}<li>note: {{.}}</li>{{end}}</ul>{{end}}
 
-<h3>Timeline</h3>
+{{$id := .ID}}<h3>Timeline</h3>
 {{with $c := .Chart}}
-<div class="legend"><span class="sw" style="background:#2e8b57"></span>up / Ready<span class="sw" style="background:#d62728"></span>down / not Ready<span class="sw" style="background:#e6e8eb"></span>unknown<span class="sw" style="background:repeating-linear-gradient(45deg,#2e8b57 0 3px,#a3cdb5 3px 5px)"></span>not observed since (last state held)<span class="sw" style="background:#f39c12;opacity:.45"></span>fault action running<span class="sw" style="background:#1f6fd1"></span>fault lifted<span class="sw" style="background:#8250df;opacity:.45"></span>recovery step<span class="sw" style="background:#0f766e"></span>evidence the fault took<span class="sw" style="background:repeating-linear-gradient(90deg,#57606a 0 4px,#fff 4px 6px)"></span>budget deadline<span class="sw" style="background:#7b3fb5;transform:rotate(45deg) scale(.75)"></span>new lease holder</div>
-<svg class="chart" viewBox="0 0 {{n .W}} {{n .H}}" role="img" aria-label="timeline chart">
+<div class="legend"><span class="sw" style="background:#2e8b57"></span>up / Ready<span class="sw" style="background:#d62728"></span>down / not Ready<span class="sw" style="background:#e6e8eb"></span>unknown<span class="sw" style="background:repeating-linear-gradient(45deg,#2e8b57 0 3px,#a3cdb5 3px 5px)"></span>not observed since (last state held)<span class="sw" style="background:#f39c12;opacity:.45"></span>fault action running (band behind the lanes)<span class="sw" style="background:#1f6fd1"></span>fault lifted<span class="sw" style="background:#8250df;opacity:.45"></span>recovery step (band behind the lanes)<span class="sw" style="background:#0f766e"></span>evidence the fault took<span class="sw" style="background:repeating-linear-gradient(90deg,#57606a 0 4px,#fff 4px 6px)"></span>budget deadline (max)<span class="sw" style="background:repeating-linear-gradient(90deg,#57606a 0 1.5px,#fff 1.5px 4px)"></span>lower bound (min)<span class="sw" style="background:#57606a;clip-path:polygon(0 0,100% 50%,0 100%)"></span>beyond the window, at its edge<span class="sw" style="background:#7b3fb5;transform:rotate(45deg) scale(.75)"></span>new lease holder</div>
+<div class="zoomctl" data-chart="chart-{{$id}}"><button type="button" data-zoom="in" title="zoom in on the middle of the range shown">+</button><button type="button" data-zoom="out" title="zoom out">−</button><button type="button" data-zoom="reset" title="show the whole observation window">reset</button> <span class="zr">whole window, {{printf "%+.2fs" .Lo}} to {{printf "%+.2fs" .Hi}}</span> <span class="muted">· drag across the chart to zoom on a time range (all lanes together); double-click for the whole window</span></div>
+<svg class="chart" id="chart-{{$id}}" viewBox="0 0 {{n .W}} {{n .H}}" role="img" aria-label="timeline chart" data-lo="{{s .Lo}}" data-hi="{{s .Hi}}" data-left="{{n .PlotLeft}}" data-right="{{n .PlotRight}}" data-top="{{n .LanesTop}}" data-bottom="{{n .LanesBottom}}" data-axis="{{n .AxisY}}" data-clip="clip-{{$id}}">
+<defs><clipPath id="clip-{{$id}}"><rect x="{{n .PlotLeft}}" y="0" width="{{n .PlotW}}" height="{{n .H}}"/></clipPath></defs>
+<g class="zoom"><g class="zt">
+{{range .Faults}}{{if not .Line}}<rect class="band" x="{{n .X}}" y="{{n .Top}}" width="{{n .W}}" height="{{n .Height}}" fill="{{.Colour}}" fill-opacity="0.3" stroke="{{.Stroke}}" stroke-width="1"><title>{{.Title}}</title></rect>
+{{end}}{{end}}</g></g>
 {{range .Lanes}}{{if not .Group}}<text x="{{n $c.LabelX}}" y="{{n .TextY}}" text-anchor="end"{{if .Bold}} class="b"{{end}}><title>{{.Title}}</title>{{.Label}}</text>
 <rect x="{{n $c.PlotLeft}}" y="{{n .Y}}" width="{{n $c.PlotW}}" height="{{n $c.LaneHeight}}" fill="#e6e8eb"/>
 {{if .NoData}}<text class="nodata" x="{{n (add $c.PlotLeft 6)}}" y="{{n .TextY}}">no data</text>
-{{end}}{{range .Rects}}<rect x="{{n .X}}" y="{{n .Y}}" width="{{n .W}}" height="{{n .H}}" fill="{{.Fill}}"><title>{{.Title}}</title></rect>
+{{end}}{{end}}{{end}}
+<g class="zoom"><g class="zt">
+{{range .Lanes}}{{if not .Group}}{{range .Rects}}<rect x="{{n .X}}" y="{{n .Y}}" width="{{n .W}}" height="{{n .H}}" fill="{{.Fill}}"><title>{{.Title}}</title></rect>
 {{end}}{{range .Gaps}}<rect x="{{n .X}}" y="{{n .Y}}" width="{{n .W}}" height="{{n .H}}" fill="url(#unobserved)"><title>{{.Title}}</title></rect>
 {{end}}{{if .Renewals}}<path d="{{.Renewals}}" stroke="#333" stroke-width="1.2" fill="none"><title>{{.RenewalsTitle}}</title></path>
-{{end}}{{range .Markers}}<path d="{{.D}}" fill="#7b3fb5" stroke="#fff" stroke-width="1"><title>{{.Title}}</title></path>
-{{end}}{{end}}{{end}}
+{{end}}{{range .Markers}}<path class="pt" data-x="{{n .X}}" d="{{.D}}" fill="#7b3fb5" stroke="#fff" stroke-width="1"><title>{{.Title}}</title></path>
+{{end}}{{end}}{{end}}</g></g>
+<g class="ticks">
 {{range .Ticks}}<line x1="{{n .X}}" x2="{{n .X}}" y1="{{n $c.LanesTop}}" y2="{{n (add $c.LanesBottom 3)}}" stroke="{{if .Zero}}#1f2328{{else}}#ffffff{{end}}" stroke-opacity="{{if .Zero}}0.55{{else}}0.6{{end}}" stroke-width="1"/>
 <text class="tick{{if .Zero}} zero{{end}}" x="{{n .X}}" y="{{n $c.AxisY}}" text-anchor="middle">{{.Label}}</text>
-{{end}}
+{{end}}</g>
+<g class="zoom"><g class="zt">
 {{range .Faults}}{{if .Line}}<line x1="{{n .X}}" x2="{{n .X}}" y1="{{n .Top}}" y2="{{n $c.LanesBottom}}" stroke="{{.Stroke}}" stroke-width="2"{{if .Dashed}} stroke-dasharray="2 3"{{end}}><title>{{.Title}}</title></line>
-{{else}}<rect x="{{n .X}}" y="{{n .Top}}" width="{{n .W}}" height="{{n .Height}}" fill="{{.Colour}}" fill-opacity="0.14" stroke="{{.Stroke}}" stroke-width="1"><title>{{.Title}}</title></rect>
-{{end}}<text class="ev" x="{{n .LabelX}}" y="{{n .LabelY}}"{{if .LabelAnchorEnd}} text-anchor="end"{{end}}><title>{{.Title}}</title>{{.Label}}</text>
-{{end}}
-{{range .Deadlines}}<line class="deadline" x1="{{n .X}}" x2="{{n .X}}" y1="{{n $c.LanesTop}}" y2="{{n (add .LabelY -10)}}" stroke="{{if .Blown}}#cf222e{{else}}#57606a{{end}}" stroke-width="1.5" stroke-dasharray="6 4"><title>{{.Title}}</title></line>
-<text class="dl{{if .Blown}} blown{{end}}" x="{{n .LabelX}}" y="{{n .LabelY}}"{{if .AnchorEnd}} text-anchor="end"{{end}}><title>{{.Title}}</title>{{.Label}}</text>
-{{end}}
+{{end}}{{end}}{{range $d := .Deadlines}}<line class="{{if eq .Kind "max"}}deadline{{else}}lowerbound{{end}}" data-figure="{{.Figure}}" data-kind="{{.Kind}}"{{if .Clamped}} data-clamped="{{.Clamped}}"{{end}} x1="{{n .X}}" x2="{{n .X}}" y1="{{n $c.LanesTop}}" y2="{{n (add .LabelY -10)}}" stroke="{{if .Blown}}#cf222e{{else}}#57606a{{end}}" stroke-width="1.5" stroke-dasharray="{{if eq .Kind "max"}}6 4{{else}}1.5 2.5{{end}}"><title>{{.Title}}</title></line>
+{{with .Arrow}}<path class="edge pt{{if $d.Blown}} blown{{end}}" data-x="{{n $d.X}}" d="{{.}}" fill="{{if $d.Blown}}#cf222e{{else}}#57606a{{end}}"><title>{{$d.Title}}</title></path>
+{{end}}{{end}}</g></g>
+<g class="labels"><g class="zt">
+{{range .Faults}}<text class="ev pt" data-x="{{n .LabelX}}" x="{{n .LabelX}}" y="{{n .LabelY}}"{{if .LabelAnchorEnd}} text-anchor="end"{{end}}><title>{{.Title}}</title>{{.Label}}</text>
+{{end}}{{range .Deadlines}}<text class="dl pt{{if .Blown}} blown{{end}}" data-figure="{{.Figure}}" data-kind="{{.Kind}}" data-x="{{n .LabelX}}" x="{{n .LabelX}}" y="{{n .LabelY}}"{{if .AnchorEnd}} text-anchor="end"{{end}}><title>{{.Title}}</title>{{.Label}}</text>
+{{end}}</g></g>
 {{range .Lanes}}{{if .Group}}<text class="grp" x="4" y="{{n .TextY}}">{{.Label}}</text>
 {{end}}{{end}}
 </svg>
-<div class="caption">Seconds from {{.Zero}}. Observation window {{.Window}}. Pods and nodes keep the state last observed until the next observation. Hover a mark for its times.</div>
+<div class="caption">Seconds from {{.Zero}}. Observation window {{.Window}}. Pods and nodes keep the state last observed until the next observation. Dashed lines are the budgets' deadlines (max), dotted ones their lower bounds (min); one beyond the window is drawn at the edge, with an arrow. Budgets on totals and counts are not instants: see the table below. Hover a mark for its times.</div>
 {{else}}<p class="muted">No chart: {{.NoChart}}.</p>
 {{end}}
 
@@ -1166,6 +1299,93 @@ p.critical{border-left:4px solid #8250df;background:#f6f0ff;padding:6px 10px}
 </section>
 {{end}}
 </main>
+<script>
+// Zoom on a time range, in the page itself (nothing is fetched): each
+// chart's time marks are in groups (g.zt) scaled along time together, so
+// every lane zooms as one; labels and diamonds (.pt) keep their shape; the
+// axis is drawn again for the range shown. Drag across a chart for a
+// range, + and − around its middle, reset or a double-click for the whole.
+(() => {
+  const steps = [0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400];
+  const tick = v => (v > 0 ? '+' : '') + (+v.toFixed(6)) + 's';
+  const sec = v => (v >= 0 ? '+' : '') + v.toFixed(2) + 's';
+  const attrs = (el, kv) => { for (const k in kv) el.setAttribute(k, kv[k]); return el; };
+  for (const ctl of document.querySelectorAll('.zoomctl')) {
+    const svg = document.getElementById(ctl.dataset.chart);
+    if (!svg) continue;
+    const d = svg.dataset, L = +d.left, R = +d.right, lo = +d.lo, hi = +d.hi, top = +d.top, bottom = +d.bottom, axis = +d.axis;
+    const ticks = svg.querySelector('g.ticks'), whole = ticks.innerHTML, shown = ctl.querySelector('.zr'), wholeText = shown.textContent;
+    const make = (name, kv) => attrs(document.createElementNS(svg.namespaceURI, name), kv);
+    const minSpan = Math.max((hi - lo) / 500, 0.05);
+    let a = lo, b = hi;
+    const xOf = s => L + (s - lo) / (hi - lo) * (R - L);
+    const at = x => a + (x - L) / (R - L) * (b - a);
+    const show = (na, nb) => {
+      const span = Math.min(hi - lo, Math.max(minSpan, nb - na));
+      a = Math.max(lo, Math.min(na, hi - span));
+      b = a + span;
+      const k = (hi - lo) / span, tx = L - k * xOf(a), zoomed = k > 1.0001;
+      svg.classList.toggle('zoomed', zoomed);
+      for (const g of svg.querySelectorAll('g.zt')) {
+        if (zoomed) g.setAttribute('transform', 'matrix(' + k + ' 0 0 1 ' + tx + ' 0)'); else g.removeAttribute('transform');
+      }
+      for (const p of svg.querySelectorAll('g.zt .pt')) {
+        const x0 = +p.dataset.x;
+        if (zoomed) p.setAttribute('transform', 'matrix(' + 1 / k + ' 0 0 1 ' + (x0 - x0 / k) + ' 0)'); else p.removeAttribute('transform');
+      }
+      for (const g of svg.querySelectorAll('g.zoom')) {
+        if (zoomed) g.setAttribute('clip-path', 'url(#' + d.clip + ')'); else g.removeAttribute('clip-path');
+      }
+      if (!zoomed) {
+        ticks.innerHTML = whole;
+        shown.textContent = wholeText;
+        return;
+      }
+      shown.textContent = 'showing ' + sec(a) + ' to ' + sec(b) + ' of ' + sec(lo) + ' to ' + sec(hi);
+      ticks.replaceChildren();
+      const step = steps.find(s => (b - a) / s <= 12) || steps[steps.length - 1];
+      for (let i = Math.ceil(a / step - 1e-9); i * step <= b + 1e-9; i++) {
+        const v = i * step, x = L + (v - a) / (b - a) * (R - L), zero = i === 0;
+        ticks.append(make('line', {x1: x, x2: x, y1: top, y2: bottom + 3, stroke: zero ? '#1f2328' : '#ffffff',
+          'stroke-opacity': zero ? 0.55 : 0.6, 'stroke-width': 1}));
+        ticks.append(make('text', {class: 'tick' + (zero ? ' zero' : ''), x: x, y: axis, 'text-anchor': 'middle'}));
+        ticks.lastChild.textContent = tick(v);
+      }
+    };
+    ctl.addEventListener('click', e => {
+      const z = e.target.closest('[data-zoom]');
+      if (!z) return;
+      const m = (a + b) / 2, h = b - a;
+      if (z.dataset.zoom === 'in') show(m - h / 4, m + h / 4);
+      else if (z.dataset.zoom === 'out') show(m - h, m + h);
+      else show(lo, hi);
+    });
+    let from = null, sel = null;
+    const userX = e => new DOMPoint(e.clientX, e.clientY).matrixTransform(svg.getScreenCTM().inverse()).x;
+    svg.addEventListener('mousedown', e => {
+      const x = userX(e);
+      if (e.button !== 0 || x < L || x > R) return;
+      e.preventDefault();
+      from = x;
+      sel = make('rect', {class: 'sel', x: x, y: top, width: 0, height: bottom - top, fill: 'none', stroke: '#1f2328', 'stroke-dasharray': '3 2'});
+      svg.append(sel);
+    });
+    window.addEventListener('mousemove', e => {
+      if (from === null) return;
+      const x = Math.max(L, Math.min(R, userX(e)));
+      attrs(sel, {x: Math.min(from, x), width: Math.abs(x - from)});
+    });
+    window.addEventListener('mouseup', e => {
+      if (from === null) return;
+      const x = Math.max(L, Math.min(R, userX(e))), x0 = from;
+      from = null;
+      sel.remove();
+      if (Math.abs(x - x0) >= 3) show(at(Math.min(x0, x)), at(Math.max(x0, x)));
+    });
+    svg.addEventListener('dblclick', () => show(lo, hi));
+  }
+})();
+</script>
 </body>
 </html>
 `

@@ -89,10 +89,14 @@ func render(t *testing.T) string {
 
 func TestHTMLIsSelfContained(t *testing.T) {
 	page := render(t)
-	for _, banned := range []string{"http://", "https://", "<link", "<script", "@import", "<iframe", "<img"} {
+	for _, banned := range []string{"http://", "https://", "<link", "<script src", "@import", "<iframe", "<img", "fetch(", "xmlhttprequest", "import(", "websocket"} {
 		if strings.Contains(strings.ToLower(page), banned) {
 			t.Errorf("report.html contains %q: it must need nothing from outside", banned)
 		}
+	}
+	// One script, inline: the chart's zoom.
+	if n := strings.Count(page, "<script"); n != 1 || !strings.Contains(page, "<script>\n") {
+		t.Errorf("report.html has %d scripts; want the one inline zoom script", n)
 	}
 	for _, m := range regexp.MustCompile(`url\(([^)]*)\)`).FindAllStringSubmatch(page, -1) {
 		if !strings.HasPrefix(m[1], "#") {
@@ -305,5 +309,141 @@ func TestHTMLBudgetReason(t *testing.T) {
 	}
 	if n := strings.Count(string(page), "above its max 90.00s by 3.20s"); n != 2 {
 		t.Errorf("the reason shows %d times, want in the summary and the budget table", n)
+	}
+}
+
+// A release manager meets what failed first: the drills table and the
+// sections go FAIL, then INVALID, then PASS, each group in run order, the
+// order of summary.md.
+func TestHTMLFailingFirst(t *testing.T) {
+	f := File{Run: "r", Scenarios: []record.Drill{
+		{Name: "calm-a", Verdict: "PASS"},
+		{Name: "unproven-b", Verdict: "INVALID", Invalid: "no evidence"},
+		{Name: "broken-c", Verdict: "FAIL"},
+		{Name: "calm-d", Verdict: "PASS"},
+		{Name: "broken-e", Verdict: "FAIL"},
+	}}
+	page, err := HTML(f, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"broken-c", "broken-e", "unproven-b", "calm-a", "calm-d"}
+	for _, part := range []struct{ name, from, to, prefix string }{
+		{"drills table", "<h3>Drills</h3>", "</table>", `">`},
+		{"sections", "<h3>Environment</h3>", "</main>", "<h2>"},
+	} {
+		text := between(t, string(page), part.from, part.to)
+		last := -1
+		for _, n := range want {
+			i := strings.Index(text, part.prefix+n)
+			if i < 0 || i < last {
+				t.Fatalf("%s: %s not in failing-first order %v:\n%s", part.name, n, want, text)
+			}
+			last = i
+		}
+	}
+	md := Markdown(f)
+	last := -1
+	for _, n := range want {
+		i := strings.Index(md, "## "+n)
+		if i < last {
+			t.Errorf("summary.md orders %s otherwise than report.html", n)
+		}
+		last = i
+	}
+}
+
+// The page names the run's files relative to itself: the absolute paths
+// the harness wrote into notes, errors and events (the folder of the
+// machine that recorded the run) become paths from the run's folder, and
+// every link is a file beside the page.
+func TestHTMLOnlyRelativePaths(t *testing.T) {
+	f := drillFile()
+	d := &f.Scenarios[0]
+	d.Notes = []string{"runbook: /work/main/reports/20260314-102100/reboot-cp1/runbook.md",
+		"etcd snapshot kept at /home/ci/firedrill/reports/20260314-102100/reboot-cp1/etcd-snapshot.db; restored",
+		"shard folder /srv/runs/20260101-000000-shard2/x.log", "run folder /work/main/reports/20260314-102100.",
+		"on the node: /etc/kubernetes/manifests/etcd.yaml"}
+	d.Error = "open /work/main/reports/20260314-102100/reboot-cp1/timeline.json: permission denied"
+	d.Environment = &record.Environment{Run: "20260101-000000-shard2"}
+	d.TimelineFile = "reboot-cp1/timeline.json"
+	tl := drillTimeline()
+	tl.Events[0].Error = "copy to /work/main/reports/20260314-102100/reboot-cp1/etcd-snapshot.db failed"
+	page, err := HTML(f, map[string]timeline.Timeline{d.Key(): tl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(page)
+	for _, banned := range []string{"/work/", "/home/", "/srv/"} {
+		if strings.Contains(html, banned) {
+			t.Errorf("report.html names %s… of the recording machine:\n%s", banned, between(t, html, "<h2>", "</section>"))
+		}
+	}
+	for _, want := range []string{"runbook: reboot-cp1/runbook.md", "kept at reboot-cp1/etcd-snapshot.db; restored",
+		"shard folder x.log", "run folder ..", "/etc/kubernetes/manifests/etcd.yaml", "open reboot-cp1/timeline.json: permission denied",
+		"copy to reboot-cp1/etcd-snapshot.db failed", `<a href="reboot-cp1/timeline.json">`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+	for _, m := range regexp.MustCompile(`href="([^"]*)"`).FindAllStringSubmatch(html, -1) {
+		if h := m[1]; !strings.HasPrefix(h, "#") && !filepath.IsLocal(h) {
+			t.Errorf("link %q is not a file beside report.html", h)
+		}
+	}
+}
+
+// The fault and recovery bands are behind the lanes: no fill drawn over a
+// lane tints it away from the legend's colours.
+func TestHTMLOverlaysKeepLaneColours(t *testing.T) {
+	f := drillFile()
+	tl := drillTimeline()
+	tl.Steps = []timeline.Step{{Name: "restore-snapshot", Start: at(13), End: at(18), Why: "bring the data back"}}
+	page, err := HTML(f, map[string]timeline.Timeline{f.Scenarios[0].Name: tl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svg := between(t, string(page), `<svg class="chart"`, "</svg>")
+	firstLane := strings.Index(svg, `fill="#e6e8eb"`)
+	bands := regexp.MustCompile(`<rect class="band"[^>]*>`).FindAllStringIndex(svg, -1)
+	if firstLane < 0 || len(bands) != 2 {
+		t.Fatalf("want a lane and 2 bands (inject, step), got lane at %d, %d bands:\n%s", firstLane, len(bands), svg)
+	}
+	for _, b := range bands {
+		if b[0] > firstLane {
+			t.Errorf("band %s is drawn over the lanes", svg[b[0]:b[1]])
+		}
+	}
+	// After the first lane, only opaque marks and lines.
+	for _, m := range regexp.MustCompile(`<(rect|path)[^>]*>`).FindAllString(svg[firstLane:], -1) {
+		if strings.Contains(m, "opacity") && !strings.Contains(m, `fill="none"`) {
+			t.Errorf("%s is a see-through fill over the lanes: it changes their colours", m)
+		}
+	}
+}
+
+// Each chart can zoom on a time range with the page's own script: its
+// controls name it, and every mark that moves with time is in a group the
+// script scales (g.zt), so all lanes zoom together.
+func TestHTMLChartZoomable(t *testing.T) {
+	page := render(t)
+	if !strings.Contains(page, `<div class="zoomctl" data-chart="chart-scenario-1">`) || !strings.Contains(page, `<svg class="chart" id="chart-scenario-1"`) {
+		t.Fatal("the chart has no zoom controls tied to it")
+	}
+	svg := between(t, page, `<svg class="chart"`, "</svg>")
+	depth := 0
+	for _, m := range regexp.MustCompile(`<g class="zt">|</g>|<rect [^>]*fill="#(?:2e8b57|d62728)"[^>]*>|<rect class="band"[^>]*>|<line class="(?:deadline|lowerbound)"[^>]*>|<text class="(?:ev|dl)[^"]*"[^>]*>|<path class="pt"[^>]*>`).FindAllString(svg, -1) {
+		switch {
+		case m == `<g class="zt">`:
+			depth++
+		case m == "</g>":
+			depth = max(0, depth-1)
+		case depth == 0:
+			t.Errorf("%s is not in a zoomed group: it would stay put while the lanes zoom", m)
+		case strings.HasPrefix(m, "<text") || strings.HasPrefix(m, "<path"):
+			if !strings.Contains(m, " pt") && !strings.Contains(m, `"pt`) || !strings.Contains(m, "data-x=") {
+				t.Errorf("%s would be stretched by the zoom: it needs class pt and data-x", m)
+			}
+		}
 	}
 }

@@ -1,7 +1,9 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/firedrill/firedrill/framework/budget"
@@ -97,18 +99,26 @@ func Markdown(f File) string {
 	return b.String()
 }
 
-// failingFirst orders the drills that did not pass before those that did,
-// each group in run order.
+// failingFirst orders the drills FAIL, then INVALID, then any other that
+// did not pass (INTERRUPTED), then PASS, each group in run order: what
+// needs a look before what went well. summary.md and report.html share it.
 func failingFirst(ss []record.Drill) []record.Drill {
-	out := make([]record.Drill, 0, len(ss))
-	for _, pass := range []bool{false, true} {
-		for _, s := range ss {
-			if (s.Verdict == record.VerdictPass) == pass {
-				out = append(out, s)
-			}
-		}
+	return slices.SortedStableFunc(slices.Values(ss), func(a, b record.Drill) int {
+		return cmp.Compare(verdictRank(a.Verdict), verdictRank(b.Verdict))
+	})
+}
+
+// verdictRank is where a verdict's drills stand in a report.
+func verdictRank(v record.Verdict) int {
+	switch v {
+	case record.VerdictFail:
+		return 0
+	case record.VerdictInvalid:
+		return 1
+	case record.VerdictPass:
+		return 3
 	}
-	return out
+	return 2
 }
 
 func value(f record.Figure) string {

@@ -9,19 +9,21 @@ import (
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
-// A job page shows the drills that did not pass first, in the table and in
-// the sections below it; each group keeps the run's order.
+// A job page shows the drills that did not pass first, FAIL before
+// INVALID, in the table and in the sections below it; each group keeps the
+// run's order.
 func TestMarkdownFailingFirst(t *testing.T) {
 	f := File{Run: "r", Scenarios: []record.Drill{
 		{Name: "calm-a", Verdict: "PASS"},
 		{Name: "broken-b", Verdict: "FAIL"},
 		{Name: "calm-c", Verdict: "PASS"},
 		{Name: "unproven-d", Verdict: "INVALID", Invalid: "no evidence"},
+		{Name: "broken-e", Verdict: "FAIL"},
 	}}
 	md := Markdown(f)
 	order := func(prefix string) []int {
 		var at []int
-		for _, n := range []string{"broken-b", "unproven-d", "calm-a", "calm-c"} {
+		for _, n := range []string{"broken-b", "broken-e", "unproven-d", "calm-a", "calm-c"} {
 			at = append(at, strings.Index(md, prefix+n))
 		}
 		return at
