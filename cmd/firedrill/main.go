@@ -6,7 +6,7 @@
 //	firedrill clean [--yes] [--keep-clusters]
 //	firedrill clean --provider aws --region R [--older-than 6h] [--yes]
 //	firedrill cluster up|down --profile NAME [--dry-run]
-//	firedrill report [--out DIR] [--scenario-dir DIR] [--history DIR] RUN_DIR
+//	firedrill report [--out DIR] [--scenario-dir DIR] [--history DIR] RUN_DIR|TIMELINE
 //	firedrill report merge [--out DIR] RUN_DIR...   (also: firedrill merge)
 //	firedrill report --history DIR [--min-runs N]
 //	firedrill version

@@ -104,3 +104,19 @@ func TestReportHistoryMissingFolder(t *testing.T) {
 		t.Errorf("an empty history: code %d, stdout %q", code, stdout)
 	}
 }
+
+// report replays the run recorded on a real cluster as the repository
+// keeps it, timelines gzipped, and one drill of it from its timeline.
+func TestReportReplaysGzippedTimelines(t *testing.T) {
+	run := "../../suites/render/testdata/runs/20261204-115036"
+	code, stdout, stderr := runCLI("report", "--out", filepath.Join(t.TempDir(), "all"), run)
+	if code != 1 || !strings.Contains(stdout, "lose-etcd-quorum: ") || !strings.Contains(stdout, "wipe-etcd-ha: PASS") ||
+		!strings.Contains(stdout, "replayed 3 drills") {
+		t.Errorf("the run: code %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	one := filepath.Join(t.TempDir(), "one")
+	code, stdout, stderr = runCLI("report", "--out", one, run+"/kill-leader-controller-manager/timeline.json.gz")
+	if code != 0 || stdout != "kill-leader-controller-manager: PASS\nreplayed 1 drills into "+filepath.Join(one, "report.json")+"\n" {
+		t.Errorf("one drill: code %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}

@@ -1,11 +1,14 @@
 package report
 
 import (
+	"bytes"
 	"cmp"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,7 +19,9 @@ import (
 )
 
 // Read loads a run's report from its folder: report.json and each drill's
-// timeline.json, the files Write wrote.
+// timeline.json, the files Write wrote; a timeline kept gzipped
+// (timeline.json.gz, as recorded runs are kept in the repository) is read
+// as well.
 func Read(dir string) (*Run, error) {
 	var f File
 	data, err := os.ReadFile(filepath.Join(dir, "report.json"))
@@ -37,8 +42,7 @@ func Read(dir string) (*Run, error) {
 			if !filepath.IsLocal(s.TimelineFile) {
 				return nil, fmt.Errorf("%s: drill %s: timeline %q is not a path inside the run's folder", filepath.Join(dir, "report.json"), s.Name, s.TimelineFile)
 			}
-			path := filepath.Join(dir, s.TimelineFile)
-			data, err := os.ReadFile(path)
+			path, data, err := readTimeline(filepath.Join(dir, s.TimelineFile))
 			if err != nil {
 				return nil, err
 			}
@@ -49,6 +53,30 @@ func Read(dir string) (*Run, error) {
 		r.Drills = append(r.Drills, s)
 	}
 	return r, nil
+}
+
+// readTimeline reads a timeline file, or the same file gzipped (path.gz)
+// when path is not there; a path ending in .gz is gunzipped. It returns
+// the path it read.
+func readTimeline(path string) (string, []byte, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) && !strings.HasSuffix(path, ".gz") {
+		if gz, gzErr := os.ReadFile(path + ".gz"); gzErr == nil {
+			path, data, err = path+".gz", gz, nil
+		}
+	}
+	if err != nil || !strings.HasSuffix(path, ".gz") {
+		return path, data, err
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return path, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	defer zr.Close()
+	if data, err = io.ReadAll(zr); err != nil {
+		return path, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return path, data, nil
 }
 
 // Merge reads the runs in dirs (CI shards) and writes them as one run in
