@@ -45,8 +45,11 @@ type Line struct {
 	// waits for nothing).
 	waiting string
 	// figures gives the drill's figures so far as text; nil before the
-	// probes run.
+	// probes run. It is asked at most once a second (figAt): it derives
+	// them from a timeline that grows the whole drill long.
 	figures func() string
+	figText string
+	figAt   time.Time
 	// shown: the drill's line is on the screen; midLine: what was
 	// written last did not end its line, so the drill's line waits.
 	shown, midLine bool
@@ -166,7 +169,7 @@ func (l *Line) Waiting(what, state string) bool {
 func (l *Line) Figures(f func() string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.figures = f
+	l.figures, l.figAt = f, time.Time{}
 }
 
 // End ends the drill's line: in live mode it is written one last time,
@@ -189,6 +192,7 @@ func (l *Line) End(verdict string) {
 			_, _ = io.WriteString(l.out, "\n")
 		}
 		text := fmt.Sprintf("[%s] %s after %s", l.drill, verdict, l.now().Sub(l.started).Round(time.Second))
+		l.figAt = time.Time{}
 		if f := l.figuresText(); f != "" {
 			text += "; " + f
 		}
@@ -242,7 +246,10 @@ func (l *Line) figuresText() string {
 	if l.figures == nil {
 		return ""
 	}
-	return l.figures()
+	if now := l.now(); l.figAt.IsZero() || now.Sub(l.figAt) >= time.Second {
+		l.figText, l.figAt = l.figures(), now
+	}
+	return l.figText
 }
 
 // fit keeps s within the terminal's width, less one column (a line that

@@ -59,7 +59,8 @@ func TestLiveLine(t *testing.T) {
 	c.t = c.t.Add(40 * time.Second)
 	l.Phase("recover")
 	c.t = c.t.Add(12 * time.Second)
-	l.Figures(func() string { return "API down 3.2s so far" })
+	asked := 0
+	l.Figures(func() string { asked++; return "API down 3.2s so far" })
 	if !l.Waiting("recovery", "12s elapsed of 2m0s; not yet: node a NotReady") {
 		t.Error("Waiting in live mode says the line does not show it")
 	}
@@ -74,6 +75,9 @@ func TestLiveLine(t *testing.T) {
 	if got, want := term.take(), "\r\x1b[K[reboot-master] injected in 1.2s\n\r\x1b[K[reboot-master] recover 12s (52s in all) | API down 3.2s so far | "+
 		"waiting for recovery: 12s elapsed of 2m0s; not yet: node a NotReady"; got != want {
 		t.Errorf("a line above %q, want %q", got, want)
+	}
+	if asked != 1 {
+		t.Errorf("figures asked %d times within a second, want once", asked)
 	}
 	// Half a line: the drill's line waits for its end.
 	fmt.Fprint(l, "creating ")
