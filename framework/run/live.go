@@ -22,9 +22,9 @@ func (c Config) withLive() Config {
 	return c
 }
 
-// soFar is a drill's figures so far, for its live line: the API's
+// FiguresSoFar is a drill's figures so far, for its live line: the API's
 // downtime as clients see it, and whether it is down now.
-func soFar(tl timeline.Timeline) string {
+func FiguresSoFar(tl timeline.Timeline) string {
 	if len(tl.Samples) == 0 {
 		return ""
 	}

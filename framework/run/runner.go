@@ -188,7 +188,7 @@ func (r *Runner) drill(ctx context.Context, s *scenario.Scenario) (*record.Drill
 		}
 	}
 	if r.line != nil {
-		in.OnProbes = func(sofar func() timeline.Timeline) { r.line.Figures(func() string { return soFar(sofar()) }) }
+		in.OnProbes = func(sofar func() timeline.Timeline) { r.line.Figures(func() string { return FiguresSoFar(sofar()) }) }
 	}
 	res, runErr := drill.Run(ctx, in)
 	r.phase("judging")
