@@ -155,11 +155,17 @@ func TestLiveLineTicks(t *testing.T) {
 	term := &terminal{}
 	l := New(term, true)
 	l.Begin("reboot-master")
-	time.Sleep(1500 * time.Millisecond)
+	var drawn string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !strings.Contains(drawn, "[reboot-master] starting"); {
+		time.Sleep(50 * time.Millisecond)
+		drawn += term.take()
+	}
 	l.End("PASS")
-	if got := term.take(); strings.Count(got, "\r\x1b[K[reboot-master] starting") < 1 || !strings.HasSuffix(got, "PASS after 2s\n") &&
-		!strings.HasSuffix(got, "PASS after 1s\n") {
-		t.Errorf("ticks: %q", got)
+	if !strings.HasPrefix(drawn, "\r\x1b[K[reboot-master] starting ") {
+		t.Errorf("not drawn by the ticker: %q", drawn)
+	}
+	if got := term.take(); !strings.HasPrefix(got, "\r\x1b[K[reboot-master] PASS after ") {
+		t.Errorf("end: %q", got)
 	}
 	time.Sleep(1200 * time.Millisecond)
 	if got := term.take(); got != "" {
