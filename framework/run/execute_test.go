@@ -451,6 +451,13 @@ func TestRunShowsTheDrillOnATerminal(t *testing.T) {
 	if t.Failed() {
 		t.Logf("output:\n%q", out)
 	}
+	// A soak's attempts have a line each, named as their folders.
+	fr = runFakeOut(t, nil, "", 0, 2, true)
+	for _, key := range []string{"pause-masters-1", "pause-masters-2"} {
+		if !strings.Contains(fr.out.String(), "\r\x1b[K["+key+"] PASS after ") {
+			t.Errorf("no line of %s in %q", key, fr.out.String())
+		}
+	}
 }
 
 // A soak: the drill three times on one cluster, each attempt in its own

@@ -119,7 +119,12 @@ func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*record.Drill
 	if r.line == nil {
 		return r.drill(ctx, s)
 	}
-	r.line.Begin(s.Name)
+	// A soak's attempts read apart, as their folders do.
+	key := record.Drill{Name: s.Name}
+	if r.cfg.Repeat > 1 {
+		key.Attempt = r.attempts[s.Name] + 1
+	}
+	r.line.Begin(key.Key())
 	res, err := r.drill(ctx, s)
 	verdict := "ended"
 	if res != nil {
