@@ -1,8 +1,8 @@
 // Package firedrill is the catalog the harness ships: the scenarios and
 // cluster profiles of this repository, embedded in every binary so that
 // one installed with go install runs them from any folder. The runner
-// reads a folder of the user's instead when it is given one (--scenarios,
-// --clusters) or when it runs inside a checkout of the repository.
+// reads a folder of the user's instead when it is given one (--scenario-dir,
+// --cluster-dir) or when it runs inside a checkout of the repository.
 package firedrill
 
 import "embed"

@@ -6,7 +6,7 @@
 //	firedrill clean [--yes] [--keep-clusters]
 //	firedrill clean --provider aws --region R [--older-than 6h] [--yes]
 //	firedrill cluster up|down --profile NAME [--dry-run]
-//	firedrill report [--out DIR] [--scenario-dir DIR] [--history DIR] RUN_DIR
+//	firedrill report [--out DIR] [--scenario-dir DIR] [--history DIR] RUN_DIR|TIMELINE
 //	firedrill report merge [--out DIR] RUN_DIR...   (also: firedrill merge)
 //	firedrill report --history DIR [--min-runs N]
 //	firedrill version
@@ -78,6 +78,14 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.SetArgs([]string{})
 	root.InitDefaultCompletionCmd()
+	root.InitDefaultHelpCmd()
+	for _, c := range root.Commands() {
+		// cobra's help of an unknown command prints the root's usage and
+		// exits 0: a typo in a script would pass unseen.
+		if c.Name() == "help" {
+			c.Run, c.RunE = nil, help
+		}
+	}
 	// pflag says "Flag --scenarios has been deprecated" on the flag set's
 	// output, which cobra would copy to stdout: stderr it is, so that
 	// stdout stays what a script reads.
@@ -124,6 +132,22 @@ func missingCommand(cmd *cobra.Command, args []string) error {
 	cmd.SetOut(cmd.ErrOrStderr())
 	_ = cmd.Usage()
 	return exit(exitUsage)
+}
+
+// help is the RunE of `firedrill help [COMMAND...]`: the command's help
+// on stdout, or, for a command there is not, a usage error naming it.
+func help(c *cobra.Command, args []string) error {
+	cmd, rest, err := c.Root().Find(args)
+	if err == nil && len(rest) > 0 {
+		err = fmt.Errorf("unknown command %q for %q", rest[0], cmd.CommandPath())
+	}
+	if cmd == nil || err != nil {
+		fmt.Fprintf(c.ErrOrStderr(), "%s: %v\nRun '%s' for the commands.\n", c.CommandPath(), err, c.CommandPath())
+		return exit(exitUsage)
+	}
+	cmd.InitDefaultHelpFlag()
+	cmd.InitDefaultVersionFlag()
+	return cmd.Help()
 }
 
 // noArgs refuses any argument, as a usage error.

@@ -86,6 +86,9 @@ func TestUsage(t *testing.T) {
 		{[]string{"cluster", "sideways"}, 2, "", `unknown command "sideways"`},
 		{[]string{"version", "extra"}, 2, "", `unexpected arguments ["extra"]`},
 		{[]string{"help"}, 0, "validate", ""},
+		{[]string{"help", "frobnicate"}, 2, "", "firedrill help: unknown command \"frobnicate\" for \"firedrill\"\nRun 'firedrill help' for the commands."},
+		{[]string{"help", "cluster", "sideways"}, 2, "", `firedrill help: unknown command "sideways" for "firedrill cluster"`},
+		{[]string{"help", "report", "merge"}, 0, "firedrill report merge", ""},
 		{[]string{"validate", "-h"}, 0, "firedrill validate [FILE...]", ""},
 	}
 	for _, tt := range tests {

@@ -15,11 +15,13 @@ import (
 	"github.com/firedrill/firedrill/framework/budget"
 	"github.com/firedrill/firedrill/framework/cluster/kubeconfig"
 	"github.com/firedrill/firedrill/framework/drill"
+	"github.com/firedrill/firedrill/framework/live"
 	"github.com/firedrill/firedrill/framework/probe"
 	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/report"
 	firedrillrun "github.com/firedrill/firedrill/framework/run"
 	"github.com/firedrill/firedrill/framework/scenario"
+	"github.com/firedrill/firedrill/framework/timeline"
 )
 
 // newObserveCmd runs the drill probes against an existing cluster,
@@ -44,14 +46,19 @@ func newObserveCmd() *cobra.Command {
 	fs.DurationVar(&o.timeout, "timeout", time.Second, "a request not answered in this time counts as down")
 	fs.DurationVar(&o.writeInterval, "write-interval", 250*time.Millisecond, "time between two counter writes")
 	fs.StringVar(&o.reports, "reports", "reports", "folder the run's report goes into")
-	// The environment is read once, by run.FromEnv (AGNHOST_IMAGE here).
-	fs.StringVar(&o.image, "image", firedrillrun.FromEnv(".").ProbeImage, "image of the probe workload")
+	// The environment is read once, by run.FromEnv (AGNHOST_IMAGE and CI
+	// here).
+	env := firedrillrun.FromEnv(".")
+	o.plain = env.Plain
+	fs.StringVar(&o.image, "image", env.ProbeImage, "image of the probe workload")
 	return cmd
 }
 
 // observeFlags are observe's flags.
 type observeFlags struct {
-	kubeconfig, context, reports, image        string
+	kubeconfig, context, reports, image string
+	// plain: plain progress lines even on a terminal (CI is set).
+	plain                                      bool
 	duration, interval, timeout, writeInterval time.Duration
 }
 
@@ -86,9 +93,17 @@ func runObserve(o observeFlags, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	fmt.Fprintf(stdout, "observing %s (%d nodes) for %s; Ctrl-C ends early and still reports\n", c.Name(), len(nodes), o.duration)
-	res, obsErr := drill.Observe(ctx, drill.ObserveInput{Cluster: c, Nodes: len(nodes), Duration: o.duration, ProbeImage: o.image, Out: stdout,
-		Probes: scenario.Probes{Interval: o.interval, Timeout: o.timeout, WriteInterval: o.writeInterval}})
+	// On a terminal the observation has its live line, as a drill has.
+	line := live.ForTerminal(stdout, o.plain)
+	line.Begin("observe")
+	line.Phase("observe")
+	res, obsErr := drill.Observe(ctx, drill.ObserveInput{Cluster: c, Nodes: len(nodes), Duration: o.duration, ProbeImage: o.image, Out: line,
+		Probes: scenario.Probes{Interval: o.interval, Timeout: o.timeout, WriteInterval: o.writeInterval},
+		OnProbes: func(sofar func() timeline.Timeline) {
+			line.Figures(func() string { return firedrillrun.FiguresSoFar(sofar()) })
+		}})
 	record.Judge(res, nil)
+	line.End(string(res.Verdict))
 	run.Drills = append(run.Drills, *res)
 	run.Finished = time.Now()
 	if err := report.Write(run); err != nil {

@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -28,13 +27,14 @@ type reportFlags struct {
 func newReportCmd() *cobra.Command {
 	var f reportFlags
 	cmd := &cobra.Command{
-		Use: "report [--out DIR] [--scenario-dir DIR [--cluster-dir DIR]] [--history DIR] RUN_DIR|REPORT_JSON\n" +
+		Use: "report [--out DIR] [--scenario-dir DIR [--cluster-dir DIR]] [--history DIR] RUN_DIR|REPORT_JSON|TIMELINE\n" +
 			"  firedrill report merge [--out DIR] RUN_DIR...\n" +
 			"  firedrill report --history DIR [--min-runs N] [--fail-on-regression] [--out DIR]",
 		Short: "replay a recorded run offline (--scenario-dir: new budgets); report merge: shards into one; report --history: trends",
 		Long: "Replays a recorded run offline: every figure derived again from its timelines, judged again\n" +
 			"(against changed budgets with --scenario-dir), and report.json, junit.xml, summary.md and report.html\n" +
-			"written anew. merge makes one report of several runs or CI shards. --history alone shows, per drill\n" +
+			"written anew. Timelines may be gzipped (timeline.json.gz); given one drill's timeline, that drill alone\n" +
+			"is replayed. merge makes one report of several runs or CI shards. --history alone shows, per drill\n" +
 			"and figure, the count, median, P95, P99, last value and a sparkline, and flags regressions\n" +
 			"(history.md and history.json). Exit 0 when every drill passes, 1 when one does not or on an error.",
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -80,10 +80,12 @@ func runReport(f reportFlags, rest []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	from := rest[0]
-	dir := from
-	if strings.HasSuffix(dir, ".json") {
-		dir = filepath.Dir(dir)
+	src, err := firedrillrun.SourceOf(from)
+	if err != nil {
+		fmt.Fprintf(stderr, "report: %v\n", err)
+		return exitFail
 	}
+	dir := src.Dir
 	in := firedrillrun.ReplayInput{From: from, Out: f.out}
 	if in.Out == "" {
 		in.Out = filepath.Join(dir, "replay")

@@ -75,11 +75,11 @@ func TestReportHistory(t *testing.T) {
 }
 
 // The trends of the run recorded on a real cluster (testdata of the
-// render suite): its three drills with their real figures.
+// render suite): three runs, with their real figures.
 func TestReportHistoryOfARecordedRun(t *testing.T) {
 	out := t.TempDir()
 	code, stdout, stderr := runCLI("report", "--history", "../../suites/render/testdata/runs", "--out", out)
-	if code != 0 || !strings.Contains(stdout, "1 run(s)") || !strings.Contains(stdout, "## lose-etcd-quorum") ||
+	if code != 0 || !strings.Contains(stdout, "3 run(s)") || !strings.Contains(stdout, "## lose-etcd-quorum") ||
 		!strings.Contains(stdout, "| `recovery.all` | 1 | 41.73s |") {
 		t.Fatalf("code %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
@@ -102,5 +102,21 @@ func TestReportHistoryMissingFolder(t *testing.T) {
 	}
 	if code, stdout, _ := runCLI("report", "--history", dir); code != 0 || !strings.Contains(stdout, "0 run(s)") {
 		t.Errorf("an empty history: code %d, stdout %q", code, stdout)
+	}
+}
+
+// report replays the run recorded on a real cluster as the repository
+// keeps it, timelines gzipped, and one drill of it from its timeline.
+func TestReportReplaysGzippedTimelines(t *testing.T) {
+	run := "../../suites/render/testdata/runs/20261204-115036"
+	code, stdout, stderr := runCLI("report", "--out", filepath.Join(t.TempDir(), "all"), run)
+	if code != 1 || !strings.Contains(stdout, "lose-etcd-quorum: ") || !strings.Contains(stdout, "wipe-etcd-ha: PASS") ||
+		!strings.Contains(stdout, "replayed 3 drills") {
+		t.Errorf("the run: code %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	one := filepath.Join(t.TempDir(), "one")
+	code, stdout, stderr = runCLI("report", "--out", one, run+"/kill-leader-controller-manager/timeline.json.gz")
+	if code != 0 || stdout != "kill-leader-controller-manager: PASS\nreplayed 1 drills into "+filepath.Join(one, "report.json")+"\n" {
+		t.Errorf("one drill: code %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/firedrill/firedrill/framework/probe"
 	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/scenario"
+	"github.com/firedrill/firedrill/framework/timeline"
 	"github.com/firedrill/firedrill/framework/waitfor"
 )
 
@@ -112,6 +113,9 @@ type ObserveInput struct {
 	Duration   time.Duration
 	ProbeImage string
 	Out        io.Writer
+	// OnProbes, when set, is handed the timeline so far once the probes
+	// run (a terminal's live line), as Input.OnProbes.
+	OnProbes func(sofar func() timeline.Timeline)
 }
 
 // Observe runs the probes for in.Duration and returns the record, its
@@ -160,6 +164,9 @@ func observe(ctx context.Context, in ObserveInput, res *record.Drill) error {
 	}()
 	if err != nil {
 		return err
+	}
+	if rec := probes.Recorder(); in.OnProbes != nil && rec != nil {
+		in.OnProbes(func() timeline.Timeline { return rec.Snapshot(time.Now()) })
 	}
 	start := time.Now()
 	return waitfor.Until(ctx, waitfor.Input{What: "end of the observation", Timeout: in.Duration + time.Minute, Poll: time.Second,

@@ -58,6 +58,9 @@ type Input struct {
 	// OnPhase, when set, is told each phase as it begins: a front end shows
 	// it, a test interrupts the drill in the phase it wants.
 	OnPhase func(phase string)
+	// OnProbes, when set, is handed the timeline so far once the probes
+	// run: a terminal's live line shows figures from it.
+	OnProbes func(sofar func() timeline.Timeline)
 }
 
 // enter closes the phase running and opens the next one ("" closes only).
@@ -223,6 +226,9 @@ func (d *drillRun) baseline(ctx context.Context) error {
 	var err error
 	if d.probes, err = b.startProbes(ctx, s.Probes, d.hasProcedure()); err != nil {
 		return fmt.Errorf("start probes: %w", err)
+	}
+	if rec := d.probes.Recorder(); d.in.OnProbes != nil && rec != nil {
+		d.in.OnProbes(func() timeline.Timeline { return rec.Snapshot(time.Now()) })
 	}
 	if err := waitfor.Until(ctx, waitfor.Input{What: fmt.Sprintf("steady state held for %s", s.SteadyState.Settle),
 		Timeout: max(s.SteadyState.Timeout, time.Since(d.steadyStart)+s.SteadyState.Settle+10*time.Second), Since: d.steadyStart,

@@ -104,6 +104,17 @@ func appendTo[T any](r *Recorder, list *[]T, v T) {
 	r.mu.Unlock()
 }
 
+// Snapshot is the timeline so far, its window ending at end, while the
+// probes still append to it: the lists only grow, so a copy of their
+// headers taken under the lock reads safely what was there.
+func (r *Recorder) Snapshot(end time.Time) timeline.Timeline {
+	r.mu.Lock()
+	tl := r.tl
+	r.mu.Unlock()
+	tl.End = end
+	return tl
+}
+
 // Close ends the window at end and returns the timeline.
 func (r *Recorder) Close(end time.Time) timeline.Timeline {
 	r.mu.Lock()

@@ -26,6 +26,10 @@ type Drill struct {
 	// Attempt numbers the repeats of one scenario in a run (a soak), from
 	// 1; 0 when the run does not repeat it.
 	Attempt int `json:"attempt,omitempty"`
+	// From names the run a merged report took the drill from, when
+	// another drill of the merge has the same name and attempt: it tells
+	// them apart in the report's names and folders. Empty otherwise.
+	From string `json:"from,omitempty"`
 	// Invalid says why the drill is INVALID (Judge).
 	Invalid string `json:"invalid,omitempty"`
 	// Evidence is each fault action's proof that it took.
@@ -125,12 +129,18 @@ const ObserveFault = "none (observe)"
 func (d *Drill) Observation() bool { return d.Fault == ObserveFault }
 
 // Key tells apart the drills of a run: the scenario's name, with the
-// attempt when the run repeats it (a soak). It names the drill's folder.
+// attempt when the run repeats it (a soak), and the run it came from
+// when a merge holds the same drill of several runs
+// ("reboot-master@20261206-082529"). It names the drill's folder.
 func (d *Drill) Key() string {
+	k := d.Name
 	if d.Attempt > 0 {
-		return fmt.Sprintf("%s-%d", d.Name, d.Attempt)
+		k = fmt.Sprintf("%s-%d", d.Name, d.Attempt)
 	}
-	return d.Name
+	if d.From != "" {
+		k += "@" + d.From
+	}
+	return k
 }
 
 // UnmarshalJSON reads a drill's entry of report.json, with the facts it

@@ -114,11 +114,14 @@ func criticalPath(tl timeline.Timeline, figs []record.Figure) *timeline.Critical
 // read from a report.json someone else wrote must never climb out of it.
 var scenarioName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
 
-// checkName refuses a drill whose name or attempt would make its folder
-// anything but one plain folder inside the report.
+// checkName refuses a drill whose name, attempt or run would make its
+// folder anything but one plain folder inside the report.
 func checkName(d record.Drill) error {
 	if !scenarioName.MatchString(d.Name) || d.Attempt < 0 {
 		return fmt.Errorf("drill name %q (attempt %d): a scenario's name must be a DNS-1123 label", d.Name, d.Attempt)
+	}
+	if d.From != "" && !scenarioName.MatchString(d.From) {
+		return fmt.Errorf("drill %s: the run it came from, %q, must be a DNS-1123 label", d.Name, d.From)
 	}
 	return nil
 }

@@ -67,8 +67,12 @@ type Config struct {
 	// workflow, run and attempt), for the report's environment; empty
 	// outside CI.
 	CI string
-	// Out receives progress lines.
+	// Out receives progress lines. On a terminal a Runner shows each
+	// drill's line in place under them (framework/live).
 	Out io.Writer
+	// Plain keeps to plain progress lines even on a terminal: CI is set
+	// (or TERM is dumb), so no line is rewritten in place.
+	Plain bool
 }
 
 // FromEnv is the configuration of a run from the repository root and the
@@ -89,6 +93,7 @@ func FromEnv(root string) Config {
 		StepSummary:  os.Getenv("GITHUB_STEP_SUMMARY"),
 		CI:           ciJob(),
 		Out:          os.Stdout,
+		Plain:        os.Getenv("CI") != "" || os.Getenv("TERM") == "dumb",
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -27,6 +28,7 @@ import (
 	"github.com/firedrill/firedrill/framework/internal/fakes"
 	"github.com/firedrill/firedrill/framework/journal"
 	"github.com/firedrill/firedrill/framework/kubeadm"
+	"github.com/firedrill/firedrill/framework/live"
 	"github.com/firedrill/firedrill/framework/probe"
 	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/report"
@@ -263,6 +265,13 @@ func runFake(t *testing.T, script func(*world), cancelIn string, cancelAfter tim
 
 func runFakeRepeat(t *testing.T, script func(*world), cancelIn string, cancelAfter time.Duration, repeat int) *fakeRun {
 	t.Helper()
+	return runFakeOut(t, script, cancelIn, cancelAfter, repeat, false)
+}
+
+// runFakeOut is runFakeRepeat whose output is a terminal's when onTerminal
+// (a live line; fr.out holds what the terminal was sent).
+func runFakeOut(t *testing.T, script func(*world), cancelIn string, cancelAfter time.Duration, repeat int, onTerminal bool) *fakeRun {
+	t.Helper()
 	dir := t.TempDir()
 	for name, text := range map[string]string{"clusters/fake-ha.yaml": testProfile, "scenarios/pause-masters.yaml": testScenario} {
 		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
@@ -283,6 +292,9 @@ func runFakeRepeat(t *testing.T, script func(*world), cancelIn string, cancelAft
 		// The job summary's file as the environment names it: FromEnv reads it.
 		StepSummary: FromEnv(dir).StepSummary}
 	fr.stateDir = cfg.StateDir
+	if onTerminal {
+		cfg.Out = live.New(&fr.out, true)
+	}
 	r, err := NewWith(cfg, Backends{Providers: map[string]cluster.Provider{"kind": fr.prov},
 		Connect: func(cluster.Cluster) (kubernetes.Interface, error) { return fr.w.cs, nil }})
 	if err != nil {
@@ -408,6 +420,43 @@ func TestRunPasses(t *testing.T) {
 	}
 	if fr.r.pool.unhealthy["fake-ha"] {
 		t.Error("a healthy cluster is marked for recreation")
+	}
+	// Not on a terminal: plain lines, nothing rewritten in place.
+	if strings.ContainsAny(fr.out.String(), "\r\x1b") || !strings.Contains(fr.out.String(), "  recovery: ok after") {
+		t.Errorf("plain output has a live line, or lacks the progress lines:\n%q", fr.out.String())
+	}
+}
+
+// On a terminal the drill has its line, rewritten in place with each
+// phase, the runner's own (cluster, judging) too, with the API's downtime
+// so far once the probes run; its last state stays, with the verdict.
+func TestRunShowsTheDrillOnATerminal(t *testing.T) {
+	fr := runFakeOut(t, nil, "", 0, 1, true)
+	fr.checkEnd(t, record.VerdictPass, ExitOK)
+	out := fr.out.String()
+	for _, phase := range []string{"cluster", "prepare", "steady-state", "baseline", "inject", "hold", "recover", "judging"} {
+		if !strings.Contains(out, "\r\x1b[K[pause-masters] "+phase+" ") {
+			t.Errorf("no live line in phase %s", phase)
+		}
+	}
+	if !regexp.MustCompile(`\| API down \d+(\.\d)?m?s so far`).MatchString(out) {
+		t.Error("no figures so far on the live line")
+	}
+	if !regexp.MustCompile(`\r\x1b\[K\[pause-masters\] PASS after \d+s; API down [^\r\x1b]* so far\n`).MatchString(out) {
+		t.Error("no last line with the verdict")
+	}
+	if strings.Contains(out, "  waiting for recovery:") {
+		t.Error("progress lines printed under a live line")
+	}
+	if t.Failed() {
+		t.Logf("output:\n%q", out)
+	}
+	// A soak's attempts have a line each, named as their folders.
+	fr = runFakeOut(t, nil, "", 0, 2, true)
+	for _, key := range []string{"pause-masters-1", "pause-masters-2"} {
+		if !strings.Contains(fr.out.String(), "\r\x1b[K["+key+"] PASS after ") {
+			t.Errorf("no line of %s in %q", key, fr.out.String())
+		}
 	}
 }
 

@@ -15,7 +15,9 @@ import (
 
 // ReplayInput is what Replay needs.
 type ReplayInput struct {
-	// From is a run's report folder, or its report.json.
+	// From is a run's report folder, its report.json, or one drill's
+	// timeline in it (timeline.json, or timeline.json.gz as recorded runs
+	// are kept): that drill alone is replayed. SourceOf reads it.
 	From string
 	// Out is the folder the replayed report is written to.
 	Out string
@@ -34,13 +36,19 @@ type ReplayInput struct {
 // written into Out. It returns the replayed run and whether every drill
 // passed.
 func Replay(in ReplayInput) (*report.Run, bool, error) {
-	dir := in.From
-	if strings.HasSuffix(dir, ".json") {
-		dir = filepath.Dir(dir)
+	src, err := SourceOf(in.From)
+	if err != nil {
+		return nil, false, err
 	}
+	dir := src.Dir
 	rec, err := report.Read(dir)
 	if err != nil {
 		return nil, false, fmt.Errorf("read the run in %s: %w", dir, err)
+	}
+	if src.Timeline != "" {
+		if rec.Drills, err = src.only(rec.Drills); err != nil {
+			return nil, false, err
+		}
 	}
 	if abs(in.Out) == abs(dir) {
 		return nil, false, fmt.Errorf("replay into %s would overwrite the recorded run: choose another folder", in.Out)
@@ -72,6 +80,50 @@ func Replay(in ReplayInput) (*report.Run, bool, error) {
 		return nil, false, err
 	}
 	return out, pass, nil
+}
+
+// Source is what a replay reads: a run's folder and, when it was given
+// one drill's timeline, that timeline's path within the folder.
+type Source struct {
+	Dir, Timeline string
+}
+
+// SourceOf is the run a replay's From names: a folder is the run's; a
+// report.json's folder is; a timeline (a .json or .json.gz file) is the
+// drill of the run whose report.json is found at most two folders above
+// it.
+func SourceOf(from string) (Source, error) {
+	if fi, err := os.Stat(from); err == nil && fi.IsDir() {
+		return Source{Dir: from}, nil
+	}
+	base := filepath.Base(from)
+	switch {
+	case base == "report.json":
+		return Source{Dir: filepath.Dir(from)}, nil
+	case strings.HasSuffix(base, ".json") || strings.HasSuffix(base, ".json.gz"):
+		for dir, up := filepath.Dir(from), 0; up < 2; dir, up = filepath.Dir(dir), up+1 {
+			if _, err := os.Stat(filepath.Join(dir, "report.json")); err == nil {
+				rel, err := filepath.Rel(dir, from)
+				if err != nil {
+					return Source{}, err
+				}
+				return Source{Dir: dir, Timeline: rel}, nil
+			}
+		}
+		return Source{}, fmt.Errorf("%s: no report.json beside the timeline or above it, to say which drill it is", from)
+	}
+	return Source{Dir: from}, nil
+}
+
+// only keeps the drill whose timeline the source names.
+func (s Source) only(drills []record.Drill) ([]record.Drill, error) {
+	want := filepath.Clean(strings.TrimSuffix(s.Timeline, ".gz"))
+	for _, d := range drills {
+		if d.TimelineFile != "" && filepath.Clean(strings.TrimSuffix(d.TimelineFile, ".gz")) == want {
+			return []record.Drill{d}, nil
+		}
+	}
+	return nil, fmt.Errorf("%s: no drill of the run in %s has this timeline", filepath.Join(s.Dir, s.Timeline), s.Dir)
 }
 
 func abs(p string) string {

@@ -282,3 +282,60 @@ func firstDifference(want, got string) string {
 	}
 	return fmt.Sprintf("%d lines, want %d", len(g), len(w))
 }
+
+// recordedRun is the run recorded on a real cluster that the repository
+// keeps, its timelines gzipped (suites/render replays it too).
+const recordedRun = "../../suites/render/testdata/runs/20261204-115036"
+
+// A recorded run keeps its timelines gzipped: replay reads the run's
+// folder as it is, and one drill alone from its timeline.json.gz.
+func TestReplayReadsGzippedTimelines(t *testing.T) {
+	recorded := readFile(t, filepath.Join(recordedRun, "report.json"))
+	out := filepath.Join(t.TempDir(), "replay")
+	run, _, err := Replay(ReplayInput{From: recordedRun, Out: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Drills) != len(recorded.Scenarios) || len(run.Drills) != 3 {
+		t.Fatalf("replayed %d drills, recorded %d", len(run.Drills), len(recorded.Scenarios))
+	}
+	for i, d := range run.Drills {
+		if d.Name != recorded.Scenarios[i].Name || len(d.Timeline.Samples) == 0 || len(d.Figures) == 0 {
+			t.Errorf("%s: %d samples, %d figures", d.Name, len(d.Timeline.Samples), len(d.Figures))
+		}
+	}
+	// One drill, from its gzipped timeline.
+	one := filepath.Join(t.TempDir(), "one")
+	run, pass, err := Replay(ReplayInput{From: filepath.Join(recordedRun, "lose-etcd-quorum", "timeline.json.gz"), Out: one})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Drills) != 1 || run.Drills[0].Name != "lose-etcd-quorum" || pass || len(run.Drills[0].Timeline.Samples) == 0 {
+		t.Fatalf("replayed %d drills (%+v), pass %v", len(run.Drills), run.Drills, pass)
+	}
+	if got := readFile(t, filepath.Join(one, "report.json")).Scenarios; len(got) != 1 || len(got[0].Figures) == 0 {
+		t.Errorf("report.json of the one drill: %+v", got)
+	}
+}
+
+// SourceOf: which run, and which drill, a replay's argument names.
+func TestSourceOf(t *testing.T) {
+	for from, want := range map[string]Source{
+		recordedRun: {Dir: recordedRun},
+		filepath.Join(recordedRun, "report.json"):                      {Dir: recordedRun},
+		filepath.Join(recordedRun, "wipe-etcd-ha", "timeline.json.gz"): {Dir: recordedRun, Timeline: filepath.Join("wipe-etcd-ha", "timeline.json.gz")},
+		filepath.Join(recordedRun, "wipe-etcd-ha", "timeline.json"):    {Dir: recordedRun, Timeline: filepath.Join("wipe-etcd-ha", "timeline.json")},
+	} {
+		if got, err := SourceOf(from); err != nil || got != want {
+			t.Errorf("SourceOf(%s) = %+v, %v; want %+v", from, got, err, want)
+		}
+	}
+	if _, err := SourceOf(filepath.Join(t.TempDir(), "a", "timeline.json.gz")); err == nil || !strings.Contains(err.Error(), "no report.json") {
+		t.Errorf("a timeline with no run around it: %v", err)
+	}
+	dir := t.TempDir()
+	if _, _, err := Replay(ReplayInput{From: filepath.Join(recordedRun, "no-such-drill", "timeline.json.gz"), Out: dir}); err == nil ||
+		!strings.Contains(err.Error(), "no drill of the run") {
+		t.Errorf("a timeline no drill has: %v", err)
+	}
+}

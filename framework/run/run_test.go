@@ -14,6 +14,7 @@ import (
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/internal/fakes"
 	"github.com/firedrill/firedrill/framework/labels"
+	"github.com/firedrill/firedrill/framework/live"
 	"github.com/firedrill/firedrill/framework/scenario"
 )
 
@@ -219,5 +220,24 @@ func TestFromEnvReadsTheProvidersOverrides(t *testing.T) {
 	t.Setenv(fakeEnv, "")
 	if _, set := FromEnv(t.TempDir()).Overrides[fakeEnv]; set {
 		t.Errorf("an empty %s counts as set", fakeEnv)
+	}
+}
+
+// CI (or a dumb terminal) asks for plain progress lines even on a
+// terminal: FromEnv reads it, and the run's output is then no live line.
+func TestFromEnvPlainInCI(t *testing.T) {
+	for _, tc := range []struct {
+		ci, term string
+		plain    bool
+	}{{"", "xterm", false}, {"true", "xterm", true}, {"", "dumb", true}} {
+		t.Setenv("CI", tc.ci)
+		t.Setenv("TERM", tc.term)
+		cfg := FromEnv(t.TempDir())
+		if cfg.Plain != tc.plain {
+			t.Errorf("CI=%q TERM=%q: Plain %v", tc.ci, tc.term, cfg.Plain)
+		}
+		if l, ok := cfg.withLive().Out.(*live.Line); !ok || tc.plain && l.Live() {
+			t.Errorf("CI=%q TERM=%q: output %T, live %v", tc.ci, tc.term, cfg.withLive().Out, ok && l.Live())
+		}
 	}
 }

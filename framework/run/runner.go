@@ -15,10 +15,12 @@ import (
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/drill"
 	"github.com/firedrill/firedrill/framework/journal"
+	"github.com/firedrill/firedrill/framework/live"
 	"github.com/firedrill/firedrill/framework/probe"
 	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/report"
 	"github.com/firedrill/firedrill/framework/scenario"
+	"github.com/firedrill/firedrill/framework/timeline"
 )
 
 // Runner runs drills and keeps the run's report: New, then RunDrill (or
@@ -37,6 +39,8 @@ type Runner struct {
 	// history derives the budgets that opted in from earlier runs; nil
 	// without Config.HistoryDir.
 	history *budget.History
+	// line is cfg.Out: on a terminal, the line of the drill under way.
+	line *live.Line
 }
 
 // Backends are what a Runner reaches clusters with.
@@ -61,12 +65,15 @@ func DefaultBackends(out io.Writer) Backends {
 // New loads the catalog, checks the selection (Plan), makes the run's
 // report folder and readies the cluster pool with the default backends.
 func New(cfg Config) (*Runner, error) {
+	// The providers print through the live line too.
+	cfg = cfg.withLive()
 	return NewWith(cfg, DefaultBackends(cfg.Out))
 }
 
 // NewWith is New with the backends given: another provider, or fakes in
 // tests.
 func NewWith(cfg Config, b Backends) (*Runner, error) {
+	cfg = cfg.withLive()
 	catalog, err := cfg.LoadCatalog()
 	if err != nil {
 		return nil, err
@@ -84,7 +91,8 @@ func NewWith(cfg Config, b Backends) (*Runner, error) {
 		return nil, err
 	}
 	fmt.Fprintf(cfg.Out, "reports: %s\n", rep.Dir)
-	r := &Runner{cfg: cfg, Catalog: catalog, report: rep, connect: b.Connect, attempts: map[string]int{},
+	line, _ := cfg.Out.(*live.Line)
+	r := &Runner{cfg: cfg, Catalog: catalog, report: rep, connect: b.Connect, attempts: map[string]int{}, line: line,
 		// Kubeconfigs are credentials: they live in the state folder,
 		// never in the report folder that CI uploads.
 		pool: newPool(b.Providers, b.Connect, KubeconfigDir(cfg.StateDir), rep.ID, cfg.Overrides, cfg.ReuseCluster, cfg.Out)}
@@ -106,8 +114,35 @@ func (r *Runner) Dir() string { return r.report.Dir }
 // Drill runs one scenario on its profile's cluster within DrillTimeout,
 // judges it, adds its record to the run's report and writes the report.
 // The error says why the drill could not run or complete; the verdict is
-// in the record.
+// in the record. On a terminal the drill has its line while it runs.
 func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*record.Drill, error) {
+	if r.line == nil {
+		return r.drill(ctx, s)
+	}
+	// A soak's attempts read apart, as their folders do.
+	key := record.Drill{Name: s.Name}
+	if r.cfg.Repeat > 1 {
+		key.Attempt = r.attempts[s.Name] + 1
+	}
+	r.line.Begin(key.Key())
+	res, err := r.drill(ctx, s)
+	verdict := "ended"
+	if res != nil {
+		verdict = string(res.Verdict)
+	}
+	r.line.End(verdict)
+	return res, err
+}
+
+// phase shows a phase on the drill's live line: the runner's own
+// (cluster, judging) and the drill's.
+func (r *Runner) phase(name string) {
+	if r.line != nil {
+		r.line.Phase(name)
+	}
+}
+
+func (r *Runner) drill(ctx context.Context, s *scenario.Scenario) (*record.Drill, error) {
 	// The runner's catalog says where the drill runs (Config.Profile).
 	if own, ok := r.Catalog.Scenarios[s.Name]; ok {
 		s = own
@@ -125,6 +160,7 @@ func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*record.Drill
 	if r.history != nil {
 		limits = r.history.Derive(s.Name, limits)
 	}
+	r.phase("cluster")
 	c, err := r.pool.get(ctx, profile)
 	if err != nil {
 		return r.couldNotRun(ctx, s, profile.Name, limits, fmt.Errorf("cluster for profile %s: %w", profile.Name, err))
@@ -150,10 +186,17 @@ func (r *Runner) Drill(ctx context.Context, s *scenario.Scenario) (*record.Drill
 		ArtifactDir: filepath.Join(r.report.Dir, key.Key()), BackupDir: backup,
 		Timeouts: r.Catalog.Timeouts(profile.Name), ProbeImage: r.cfg.ProbeImage, Out: r.cfg.Out,
 		Journal: journal.NewBook(journal.Dir(r.cfg.StateDir), profile.Provider, c.Name(), s.Name)}
-	if r.onPhase != nil {
-		in.OnPhase = func(phase string) { r.onPhase(s.Name, phase) }
+	in.OnPhase = func(phase string) {
+		r.phase(phase)
+		if r.onPhase != nil {
+			r.onPhase(s.Name, phase)
+		}
+	}
+	if r.line != nil {
+		in.OnProbes = func(sofar func() timeline.Timeline) { r.line.Figures(func() string { return FiguresSoFar(sofar()) }) }
 	}
 	res, runErr := drill.Run(ctx, in)
+	r.phase("judging")
 	record.Judge(res, limits)
 	if !res.Healthy {
 		r.pool.markUnhealthy(profile)

@@ -51,15 +51,31 @@ func Until(ctx context.Context, in Input) error {
 	// Timeout counts from Since, like the elapsed time on progress lines.
 	// At least one check, even when the time is already up.
 	timeout := max(in.Timeout-start.Sub(in.Since), in.Poll)
+	// A terminal's live line shows the wait in place, at every check.
+	status, _ := in.Out.(Status)
 	err := wait.PollUntilContextTimeout(ctx, in.Poll, timeout, true, func(ctx context.Context) (bool, error) {
 		last, checked = in.Check(ctx), true
-		if now := time.Now(); last != nil && in.Out != nil && now.After(nextLine) {
-			nextLine = now.Add(in.Every)
-			fmt.Fprintf(in.Out, "  waiting for %s: %s elapsed of %s%s; not yet: %v\n",
-				in.What, now.Sub(in.Since).Round(time.Second), in.Timeout.Round(time.Second), limitSuffix(in.Limit), shorten(last.Error()))
+		if last == nil || in.Out == nil {
+			return last == nil, nil
 		}
-		return last == nil, nil
+		now := time.Now()
+		if status == nil && !now.After(nextLine) {
+			return false, nil
+		}
+		state := fmt.Sprintf("%s elapsed of %s%s; not yet: %v", now.Sub(in.Since).Round(time.Second), in.Timeout.Round(time.Second),
+			limitSuffix(in.Limit), shorten(last.Error()))
+		if status != nil && status.Waiting(in.What, state) {
+			return false, nil
+		}
+		if now.After(nextLine) {
+			nextLine = now.Add(in.Every)
+			fmt.Fprintf(in.Out, "  waiting for %s: %s\n", in.What, state)
+		}
+		return false, nil
 	})
+	if status != nil {
+		status.Waiting(in.What, "")
+	}
 	if err == nil {
 		if in.Out != nil {
 			fmt.Fprintf(in.Out, "  %s: ok after %s\n", in.What, time.Since(in.Since).Round(100*time.Millisecond))
@@ -73,6 +89,13 @@ func Until(ctx context.Context, in Input) error {
 		last = err
 	}
 	return fmt.Errorf("%s did not hold within %s: %w", in.What, in.Timeout, last)
+}
+
+// Status is an Out that shows what is awaited in place (a terminal's live
+// line, framework/live): Waiting reports whether it does, else the wait
+// prints its progress lines. State "" ends the wait.
+type Status interface {
+	Waiting(what, state string) bool
 }
 
 func limitSuffix(limit string) string {

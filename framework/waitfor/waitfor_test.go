@@ -65,3 +65,45 @@ func TestUntilCountsTimeoutFromSince(t *testing.T) {
 		t.Fatalf("err = %v after %s; want a timeout within the 50ms left", err, time.Since(start))
 	}
 }
+
+// statusOut is an Out that shows waits in place (a terminal's live line),
+// or declines to (plain), and records what it was told.
+type statusOut struct {
+	bytes.Buffer
+	live   bool
+	states []string
+}
+
+func (s *statusOut) Waiting(what, state string) bool {
+	s.states = append(s.states, what+": "+state)
+	return s.live
+}
+
+// On a live line the wait shows at every check in place of progress
+// lines, and is cleared when it ends; an Out that declines gets the
+// progress lines.
+func TestUntilShowsTheWaitOnAStatusLine(t *testing.T) {
+	for _, live := range []bool{true, false} {
+		out := &statusOut{live: live}
+		calls := 0
+		err := Until(context.Background(), Input{What: "recovery", Timeout: 2 * time.Second, Poll: 10 * time.Millisecond, Every: 20 * time.Millisecond,
+			Out: out, Check: func(context.Context) error {
+				if calls++; calls < 6 {
+					return errors.New("node a NotReady")
+				}
+				return nil
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.states) != 6 || !strings.HasSuffix(out.states[0], "; not yet: node a NotReady") || out.states[5] != "recovery: " {
+			t.Errorf("live %v: told %q", live, out.states)
+		}
+		if progress := strings.Contains(out.String(), "waiting for recovery:"); progress == live {
+			t.Errorf("live %v: output %q", live, out.String())
+		}
+		if !strings.Contains(out.String(), "recovery: ok after") {
+			t.Errorf("live %v: no success line in %q", live, out.String())
+		}
+	}
+}

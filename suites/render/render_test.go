@@ -7,12 +7,9 @@
 package render
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"os/exec"
@@ -671,7 +668,8 @@ func TestRealRunReportRendersInChromium(t *testing.T) {
 	for _, rj := range runs {
 		name := filepath.Base(filepath.Dir(rj))
 		t.Run(name, func(t *testing.T) {
-			from := unpack(t, filepath.Dir(rj))
+			// As the repository keeps it: timelines gzipped.
+			from := filepath.Dir(rj)
 			out := filepath.Join(t.TempDir(), "replay")
 			if _, _, err := firedrillrun.Replay(firedrillrun.ReplayInput{From: from, Out: out}); err != nil {
 				t.Fatal(err)
@@ -691,41 +689,6 @@ func TestRealRunReportRendersInChromium(t *testing.T) {
 			}
 		})
 	}
-}
-
-// unpack copies a recorded run into a temporary folder, each
-// timeline.json.gz gunzipped beside.
-func unpack(t *testing.T, dir string) string {
-	t.Helper()
-	out := filepath.Join(t.TempDir(), filepath.Base(dir))
-	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, path)
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if strings.HasSuffix(rel, ".gz") {
-			zr, err := gzip.NewReader(bytes.NewReader(data))
-			if err != nil {
-				return fmt.Errorf("%s: %w", path, err)
-			}
-			if data, err = io.ReadAll(zr); err != nil {
-				return fmt.Errorf("%s: %w", path, err)
-			}
-			rel = strings.TrimSuffix(rel, ".gz")
-		}
-		if err := os.MkdirAll(filepath.Join(out, filepath.Dir(rel)), 0o755); err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(out, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // The checks catch what they are for: a page that logs an error, fetches a

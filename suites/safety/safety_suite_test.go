@@ -343,7 +343,7 @@ var _ = Describe("a drill that leaves its cluster unhealthy", Ordered, func() {
 			Expect(err).NotTo(HaveOccurred())
 			Expect(os.WriteFile(filepath.Join(dir, filepath.Base(f)), data, 0o644)).To(Succeed())
 		}
-		s := firedrill("run", "--scenarios", dir, "--scenario", "leave-unhealthy,calibrate-reset-5s")
+		s := firedrill("run", "--scenario-dir", dir, "--scenario", "leave-unhealthy,calibrate-reset-5s")
 		Eventually(s, 20*time.Minute).Should(gexec.Exit(run.ExitFail))
 		Expect(s.Out).To(gbytes.Say("cluster " + clusterName + " was left unhealthy by the previous drill: recreating it"))
 		Expect(s.Out).To(gbytes.Say("creating kind cluster " + clusterName))
