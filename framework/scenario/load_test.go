@@ -199,7 +199,7 @@ func TestScenarioErrors(t *testing.T) {
 			name: "unknown fault action",
 			old:  "action: reboot", new: "action: crash",
 			count: 1,
-			want:  []string{`16:11: fault.action: unknown action "crash"; known actions: blackhole-api, freeze, isolate-api, isolate-node, kill, lose-node, partition, partition-etcd-peers, pause, reboot, stop, wipe-etcd`},
+			want:  []string{`16:11: fault.action: unknown action "crash"; known actions: blackhole-api, freeze, isolate-api, isolate-node, kill, lose-node, partition, partition-etcd-peers, pause, reboot, stop, stop-kubelet, wipe-etcd`},
 		},
 		{
 			name: "wipe-etcd without a procedure",
