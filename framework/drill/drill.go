@@ -350,7 +350,13 @@ func (d *drillRun) exit(ctx context.Context, cause error) error {
 	enter(res, "read-back")
 	if d.injecting || d.prepared {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), t.LiftFault)
-		if err := d.flt.Recover(cctx, d.in.Cluster, d.targets, d.probes.Recorder()); err != nil {
+		// A fault prepared but not injected may end before the probes
+		// started: its Recover records nothing.
+		var ev fault.Events = discard{}
+		if d.probes != nil {
+			ev = d.probes.Recorder()
+		}
+		if err := d.flt.Recover(cctx, d.in.Cluster, d.targets, ev); err != nil {
 			fmt.Fprintf(d.out, "[%s] ERROR: could not lift the fault: %v\n", s.Name, err)
 			cause = errors.Join(cause, fmt.Errorf("lift the fault: %w", err))
 		}
@@ -388,6 +394,13 @@ func (d *drillRun) exit(ctx context.Context, cause error) error {
 	}
 	return cause
 }
+
+// discard is the events of a fault Recover with no probes to record them.
+type discard struct{}
+
+func (discard) Event(timeline.Event)          {}
+func (discard) Evidence(timeline.Evidence)    {}
+func (discard) Address(timeline.AddressCheck) {}
 
 // interrupted says whether ctx was cancelled (Ctrl-C, SIGTERM) rather
 // than run out of time: a drill that ran out of time failed; one that was
