@@ -221,9 +221,18 @@ func expectWebhookGone(t *testing.T, cs kubernetes.Interface) {
 			_, err := cs.AdmissionregistrationV1().ValidatingWebhookConfigurations().Get(ctx, testWebhook, metav1.GetOptions{})
 			return err
 		}(),
-		"deployment": func() error { _, err := cs.AppsV1().Deployments(probe.Namespace).Get(ctx, testWebhook, metav1.GetOptions{}); return err }(),
-		"service":    func() error { _, err := cs.CoreV1().Services(probe.Namespace).Get(ctx, testWebhook, metav1.GetOptions{}); return err }(),
-		"secret":     func() error { _, err := cs.CoreV1().Secrets(probe.Namespace).Get(ctx, testWebhook, metav1.GetOptions{}); return err }(),
+		"deployment": func() error {
+			_, err := cs.AppsV1().Deployments(probe.Namespace).Get(ctx, testWebhook, metav1.GetOptions{})
+			return err
+		}(),
+		"service": func() error {
+			_, err := cs.CoreV1().Services(probe.Namespace).Get(ctx, testWebhook, metav1.GetOptions{})
+			return err
+		}(),
+		"secret": func() error {
+			_, err := cs.CoreV1().Secrets(probe.Namespace).Get(ctx, testWebhook, metav1.GetOptions{})
+			return err
+		}(),
 	} {
 		if !apierrors.IsNotFound(err) {
 			t.Errorf("webhook %s left: %v", what, err)

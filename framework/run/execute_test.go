@@ -263,8 +263,14 @@ func runFake(t *testing.T, script func(*world), cancelIn string, cancelAfter tim
 
 func runFakeRepeat(t *testing.T, script func(*world), cancelIn string, cancelAfter time.Duration, repeat int) *fakeRun {
 	t.Helper()
+	return runFakeScenario(t, "pause-masters", testScenario, script, cancelIn, cancelAfter, repeat)
+}
+
+// runFakeScenario runs a catalog of the test profile and that one scenario.
+func runFakeScenario(t *testing.T, name, scenario string, script func(*world), cancelIn string, cancelAfter time.Duration, repeat int) *fakeRun {
+	t.Helper()
 	dir := t.TempDir()
-	for name, text := range map[string]string{"clusters/fake-ha.yaml": testProfile, "scenarios/pause-masters.yaml": testScenario} {
+	for name, text := range map[string]string{"clusters/fake-ha.yaml": testProfile, "scenarios/" + name + ".yaml": scenario} {
 		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
 			t.Fatal(err)
 		}
