@@ -60,30 +60,16 @@ func init() {
 		build: func(b Build) (Fault, error) {
 			return &webhookDown{book: b.Book, evidence: b.Evidence, took: webhookRefused}, nil
 		},
-		undo: &JournalUndo{Kind: UndoRemoveWebhook, Do: func(ctx context.Context, c cluster.Cluster, _ cluster.Node, name string) error {
+		undo: &JournalUndo{Kind: UndoRemoveWebhook, DoAPI: func(ctx context.Context, cs kubernetes.Interface, name string) error {
 			// The name is read back from a journal file: only one of the
 			// form the fault gives is deleted, and only objects that carry
 			// firedrill's label.
 			if !webhookNameRE.MatchString(name) {
 				return fmt.Errorf("journal entry names webhook %q, not one firedrill makes: not undone", name)
 			}
-			cs, err := apiClient(c)
-			if err != nil {
-				return err
-			}
 			return removeWebhook(ctx, cs, name)
 		}},
 	})
-}
-
-// apiClient is the client a journal undo acts through: `firedrill clean`
-// has the attached cluster only (tests replace it).
-var apiClient = func(c cluster.Cluster) (kubernetes.Interface, error) {
-	cfg := c.RESTConfig()
-	if cfg == nil || cfg.Host == "" {
-		return nil, fmt.Errorf("cluster %s: no API endpoint to remove a webhook through", c.Name())
-	}
-	return kubernetes.NewForConfig(cfg)
 }
 
 // Preparer is a fault that puts something of its own into the cluster
@@ -113,6 +99,10 @@ type PrepareInput struct {
 const webhookPrefix = "firedrill-webhook-"
 
 var webhookNameRE = regexp.MustCompile(`^` + webhookPrefix + `[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$`)
+
+// IsWebhookName says whether name is one WebhookName gives: `firedrill
+// clean` removes no other webhook configuration.
+func IsWebhookName(name string) bool { return webhookNameRE.MatchString(name) }
 
 // WebhookName is the name of the webhook configuration and its backend's
 // objects of a run.

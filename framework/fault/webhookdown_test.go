@@ -242,13 +242,13 @@ func expectWebhookGone(t *testing.T, cs kubernetes.Interface) {
 
 // A run that died leaves its entry: `firedrill clean` replays it through
 // the registry and removes the webhook and its backend, through the
-// attached cluster's API.
+// client it connects to the attached cluster; without one (Undo, from
+// the cluster's RESTConfig) a cluster with no API endpoint is an error.
 func TestUndoRemovesTheWebhook(t *testing.T) {
 	dir := t.TempDir()
 	cs := webhookAPI(t)
 	prepared(t, cs, journal.NewBook(dir, "kind", "c1", "webhook-down"))
-	defer func(old func(cluster.Cluster) (kubernetes.Interface, error)) { apiClient = old }(apiClient)
-	apiClient = func(cluster.Cluster) (kubernetes.Interface, error) { return cs, nil }
+	connect := func(cluster.Cluster) (kubernetes.Interface, error) { return cs, nil }
 	entries, err := journal.Pending(dir)
 	if err != nil || len(entries) != 1 {
 		t.Fatalf("journal: %v, %v", entries, err)
@@ -257,21 +257,24 @@ func TestUndoRemovesTheWebhook(t *testing.T) {
 		t.Errorf("clean would print %q", s)
 	}
 	for range 2 { // gone already is no error
-		if err := Undo(context.Background(), newCluster("cp1"), entries[0]); err != nil {
+		if err := UndoWith(context.Background(), newCluster("cp1"), entries[0], connect); err != nil {
 			t.Fatal(err)
 		}
 	}
 	expectWebhookGone(t, cs)
+	err = Undo(context.Background(), newCluster("cp1"), entries[0])
+	if err == nil || !strings.Contains(err.Error(), "no API endpoint") {
+		t.Errorf("Undo through a cluster without an API endpoint: %v", err)
+	}
 }
 
 // A journal entry is text on disk: a name the fault does not make is
 // refused, and a configuration without firedrill's label is left alone.
 func TestUndoRemoveWebhookRefusesWhatIsNotOurs(t *testing.T) {
 	cs := webhookAPI(t)
-	defer func(old func(cluster.Cluster) (kubernetes.Interface, error)) { apiClient = old }(apiClient)
-	apiClient = func(cluster.Cluster) (kubernetes.Interface, error) { return cs, nil }
+	connect := func(cluster.Cluster) (kubernetes.Interface, error) { return cs, nil }
 	for _, name := range []string{"cert-manager-webhook", "firedrill-webhook-1/../x", ""} {
-		err := Undo(context.Background(), newCluster("cp1"), journal.Entry{Object: "validatingwebhookconfiguration/" + name, Undo: UndoRemoveWebhook, Shape: name})
+		err := UndoWith(context.Background(), newCluster("cp1"), journal.Entry{Object: "validatingwebhookconfiguration/" + name, Undo: UndoRemoveWebhook, Shape: name}, connect)
 		if err == nil || !strings.Contains(err.Error(), "not undone") {
 			t.Errorf("undo of %q: %v, want a refusal", name, err)
 		}
@@ -280,7 +283,7 @@ func TestUndoRemoveWebhookRefusesWhatIsNotOurs(t *testing.T) {
 	if _, err := cs.AdmissionregistrationV1().ValidatingWebhookConfigurations().Create(context.Background(), theirs, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	err := Undo(context.Background(), newCluster("cp1"), journal.Entry{Undo: UndoRemoveWebhook, Shape: testWebhook})
+	err := UndoWith(context.Background(), newCluster("cp1"), journal.Entry{Undo: UndoRemoveWebhook, Shape: testWebhook}, connect)
 	if err == nil || !strings.Contains(err.Error(), "not firedrill's") {
 		t.Errorf("undo of an unlabelled configuration: %v", err)
 	}

@@ -1,6 +1,7 @@
 package run
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -13,8 +14,12 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
+	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/internal/fakes"
+	"github.com/firedrill/firedrill/framework/journal"
 	"github.com/firedrill/firedrill/framework/probe"
 	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/timeline"
@@ -223,5 +228,75 @@ func TestRunWebhookDownInterruptedInEachPhase(t *testing.T) {
 				t.Errorf("Ctrl-C came before the webhook's objects were made: it tests nothing:\n%s", fr.out.String())
 			}
 		})
+	}
+}
+
+// webhookObjects are webhook-down's four objects of a run, labelled as
+// firedrill's.
+func webhookObjects(name string) []runtime.Object {
+	meta := metav1.ObjectMeta{Name: name, Namespace: probe.Namespace, Labels: map[string]string{probe.OwnerLabel: "firedrill", "app": name}}
+	vwcMeta := meta
+	vwcMeta.Namespace = ""
+	return []runtime.Object{
+		&admissionv1.ValidatingWebhookConfiguration{ObjectMeta: vwcMeta},
+		&appsv1.Deployment{ObjectMeta: meta}, &corev1.Service{ObjectMeta: meta}, &corev1.Secret{ObjectMeta: meta},
+	}
+}
+
+// A run killed while its webhook refused writes left the journal's
+// object entry: clean (clusters kept) removes the configuration and its
+// backend through the API client it connects, and closes the entry. In a
+// cluster it did not make, a labelled configuration of a run whose
+// journal is gone is found too; one not firedrill's is left.
+func TestCleanRemovesALeftWebhook(t *testing.T) {
+	const mineName, strayName = "firedrill-webhook-1796577209", "firedrill-webhook-1796500000"
+	mine := leftCluster("firedrill-ha", "control-plane")
+	theirs := leftCluster("team-dev", "control-plane")
+	prov := fakes.NewProvider()
+	prov.Add(mine, true)
+	prov.Add(theirs, false)
+	mineAPI := fake.NewClientset(webhookObjects(mineName)...)
+	theirObjects := append(webhookObjects(strayName),
+		&admissionv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "firedrill-webhook-1", Labels: map[string]string{"team": "dev"}}})
+	theirAPI := fake.NewClientset(theirObjects...)
+	b := Backends{Providers: map[string]cluster.Provider{"kind": prov},
+		Connect: apis(map[string]*fake.Clientset{"firedrill-ha": mineAPI, "team-dev": theirAPI})}
+	state := t.TempDir()
+	book := journal.NewBook(journal.Dir(state), "kind", mine.Name(), "webhook-down")
+	if _, err := book.BeginObject("validatingwebhookconfiguration/"+mineName, "webhook-down", "remove-webhook", mineName); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var out bytes.Buffer
+	if _, err := Clean(ctx, CleanInput{Backends: b, StateDir: state, Apply: true, KeepClusters: true, Out: &out}); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, want := range []string{
+		"removed: not undone: webhook-down on validatingwebhookconfiguration/" + mineName + " of kind cluster firedrill-ha",
+		"removed: validating webhook configuration " + strayName + " in cluster team-dev",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no line %q:\n%s", want, out.String())
+		}
+	}
+	vwcs := mineAPI.AdmissionregistrationV1().ValidatingWebhookConfigurations()
+	if _, err := vwcs.Get(ctx, mineName, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("the run's webhook configuration is left: %v", err)
+	}
+	if _, err := mineAPI.AppsV1().Deployments(probe.Namespace).Get(ctx, mineName, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("the run's webhook backend is left: %v", err)
+	}
+	if open, err := journal.Pending(journal.Dir(state)); err != nil || len(open) > 0 {
+		t.Errorf("journal after clean: %v %v", open, err)
+	}
+	theirVWCs := theirAPI.AdmissionregistrationV1().ValidatingWebhookConfigurations()
+	if _, err := theirVWCs.Get(ctx, strayName, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("a labelled configuration of a run with no journal is left: %v", err)
+	}
+	if _, err := theirVWCs.Get(ctx, "firedrill-webhook-1", metav1.GetOptions{}); err != nil {
+		t.Errorf("a configuration without firedrill's label was removed: %v", err)
+	}
+	if len(prov.Deletes()) > 0 {
+		t.Errorf("clusters deleted with --keep-clusters: %v", prov.Deletes())
 	}
 }
