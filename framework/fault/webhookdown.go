@@ -25,6 +25,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 
 	"github.com/firedrill/firedrill/framework/cluster"
@@ -249,12 +250,17 @@ func (w *webhookDown) Inject(ctx context.Context, c cluster.Cluster, targets []c
 	}
 	return onEach(ctx, targets[:1], ev, timeline.EventInject, ActionWebhookDown, func(ctx context.Context, n cluster.Node) (time.Time, error) {
 		deps := cs.AppsV1().Deployments(probe.Namespace)
-		d, err := deps.Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
-			return time.Time{}, fmt.Errorf("webhook backend: %w", err)
-		}
-		d.Spec.Replicas = ptr.To[int32](0)
-		if _, err := deps.Update(ctx, d, metav1.UpdateOptions{}); err != nil {
+		// The controllers write the Deployment's status meanwhile: a
+		// conflict is retried on the object as it is now.
+		if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			d, err := deps.Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			d.Spec.Replicas = ptr.To[int32](0)
+			_, err = deps.Update(ctx, d, metav1.UpdateOptions{})
+			return err
+		}); err != nil {
 			return time.Time{}, fmt.Errorf("scale the webhook backend to 0: %w", err)
 		}
 		e := timeline.Evidence{Target: n.Name, Action: ActionWebhookDown, What: w.evidence, Before: "writes admitted through the webhook"}

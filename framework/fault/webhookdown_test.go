@@ -305,3 +305,25 @@ func TestWebhookDownNeedsPrepare(t *testing.T) {
 		t.Errorf("Recover without Prepare: %v", err)
 	}
 }
+
+// The controllers write the backend's status while the fault scales it:
+// a conflict is retried, not the drill's error.
+func TestWebhookDownRetriesAConflict(t *testing.T) {
+	cs := webhookAPI(t)
+	f := prepared(t, cs, nil)
+	conflicts := 1
+	cs.PrependReactor("update", "deployments", func(k8stesting.Action) (bool, runtime.Object, error) {
+		if conflicts == 0 {
+			return false, nil, nil
+		}
+		conflicts--
+		return true, nil, apierrors.NewConflict(appsv1.Resource("deployments"), testWebhook, errors.New("the object has been modified"))
+	})
+	ev := &events{}
+	if err := f.Inject(context.Background(), newCluster("cp1"), []cluster.Node{{Name: "cp1"}}, ev); err != nil {
+		t.Fatal(err)
+	}
+	if took, why := timeline.FaultTook(ev.timeline()); !took || conflicts != 0 {
+		t.Errorf("FaultTook %v (%s) after %d conflicts left", took, why, conflicts)
+	}
+}
