@@ -100,7 +100,10 @@ type drillRun struct {
 	targets     []cluster.Node
 	// injecting: Inject was called, so the exit lifts whatever it did,
 	// also after a failed or partial Inject.
-	injecting  bool
+	injecting bool
+	// prepared: the fault's Prepare was called (fault.Preparer), so the
+	// exit removes what it made, also when no fault was injected.
+	prepared   bool
 	injectAt   time.Time
 	conditions []string
 	canary     *probe.Canary
@@ -127,7 +130,7 @@ func (d *drillRun) phases() []phase {
 		{"steady-state", d.steadyState},
 		{"baseline", d.baseline},
 	}
-	if d.hasProcedure() {
+	if d.hasSnapshot() {
 		ps = append(ps, phase{"backup", d.backup})
 	}
 	ps = append(ps, phase{"inject", d.inject})
@@ -202,8 +205,21 @@ func (d *drillRun) prepare(ctx context.Context) (err error) {
 		fmt.Fprintf(d.out, "[%s] cluster settings: node-monitor-grace-period %gs (%s)\n", d.s.Name,
 			d.settings.NodeMonitorGracePeriod, d.settings.NodeMonitorGracePeriodFrom)
 	}
+	// A fault with objects of its own (a webhook) has them in place before
+	// the steady state, so the baseline is measured with them.
+	if p, ok := d.flt.(fault.Preparer); ok {
+		d.prepared = true
+		fmt.Fprintf(d.out, "[%s] prepare the fault: %s\n", d.s.Name, d.flt.Desc())
+		if err := p.Prepare(ctx, fault.PrepareInput{Client: d.bench.cs, Image: d.bench.image, RunID: d.runID(), Name: d.s.Name, Out: d.out}); err != nil {
+			return fmt.Errorf("prepare the fault: %w", err)
+		}
+	}
 	return ctx.Err()
 }
+
+// runID names what this drill makes in the cluster: its start, in
+// seconds, as the canary's and the verification Deployment's names.
+func (d *drillRun) runID() string { return fmt.Sprint(d.res.Started.Unix()) }
 
 // steadyState waits for the steady-state checks, without probes: the
 // workload may still be starting.
@@ -338,9 +354,15 @@ func (d *drillRun) exit(ctx context.Context, cause error) error {
 	s, res, t := d.s, d.res, d.t
 	phase := d.phase()
 	enter(res, "read-back")
-	if d.injecting {
+	if d.injecting || d.prepared {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), t.LiftFault)
-		if err := d.flt.Recover(cctx, d.in.Cluster, d.targets, d.probes.Recorder()); err != nil {
+		// A fault prepared but not injected may end before the probes
+		// started: its Recover records nothing.
+		var ev fault.Events = discard{}
+		if d.probes != nil {
+			ev = d.probes.Recorder()
+		}
+		if err := d.flt.Recover(cctx, d.in.Cluster, d.targets, ev); err != nil {
 			fmt.Fprintf(d.out, "[%s] ERROR: could not lift the fault: %v\n", s.Name, err)
 			cause = errors.Join(cause, fmt.Errorf("lift the fault: %w", err))
 		}
@@ -378,6 +400,13 @@ func (d *drillRun) exit(ctx context.Context, cause error) error {
 	}
 	return cause
 }
+
+// discard is the events of a fault Recover with no probes to record them.
+type discard struct{}
+
+func (discard) Event(timeline.Event)          {}
+func (discard) Evidence(timeline.Evidence)    {}
+func (discard) Address(timeline.AddressCheck) {}
 
 // interrupted says whether ctx was cancelled (Ctrl-C, SIGTERM) rather
 // than run out of time: a drill that ran out of time failed; one that was

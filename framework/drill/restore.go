@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/fault"
 	"github.com/firedrill/firedrill/framework/probe"
 	"github.com/firedrill/firedrill/framework/procedure"
 	"github.com/firedrill/firedrill/framework/scenario"
@@ -31,6 +32,12 @@ type procedureRun struct {
 }
 
 func (d *drillRun) hasProcedure() bool { return d.s.Recovery.Procedure != "" }
+
+// hasSnapshot: the procedure restores an etcd snapshot the backup phase
+// takes (remove-webhook restores none).
+func (d *drillRun) hasSnapshot() bool {
+	return slices.Contains(scenario.SnapshotProcedures, d.s.Recovery.Procedure)
+}
 
 // backup reads the etcd members, then, for a snapshot taken before the
 // fault, takes it and lets recovery.snapshotAge pass: the writes
@@ -140,12 +147,21 @@ func (d *drillRun) restore(ctx context.Context) error {
 		}
 		r, _ := d.in.Cluster.(cluster.Replacer)
 		steps = procedure.RebuildControlPlane(plan, r, fc)
+	case scenario.ProcedureRemoveWebhook:
+		cs, name := d.bench.cs, fault.WebhookName(d.runID())
+		steps = procedure.RemoveWebhook(procedure.WebhookPlan{Name: name,
+			Remove:       func(ctx context.Context) error { return fault.RemoveWebhookConfiguration(ctx, cs, name) },
+			Write:        func(ctx context.Context) error { return fault.DryRunWrite(ctx, cs) },
+			WriteCommand: fault.DryRunWriteCommand})
 	default:
 		return fmt.Errorf("%s: recovery.procedure: %q is not implemented", d.s.Path, d.s.Recovery.Procedure)
 	}
 	if err := d.runSteps(ctx, steps); err != nil {
-		d.res.Notes = append(d.res.Notes, fmt.Sprintf("the recovery procedure failed (%v): the cluster is marked for recreation; the snapshot stays at %s",
-			err, d.proc.snap.Path))
+		note := fmt.Sprintf("the recovery procedure failed (%v): the cluster is marked for recreation", err)
+		if d.proc.took {
+			note += "; the snapshot stays at " + d.proc.snap.Path
+		}
+		d.res.Notes = append(d.res.Notes, note)
 		return fmt.Errorf("restore: %w", err)
 	}
 	// A watcher opened now lists the restored cluster afresh: its revision

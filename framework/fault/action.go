@@ -6,6 +6,8 @@ import (
 	"maps"
 	"slices"
 
+	"k8s.io/client-go/kubernetes"
+
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/journal"
 	"github.com/firedrill/firedrill/framework/scenario"
@@ -56,6 +58,10 @@ func (b Build) held(name, shape, desc string, actions actionsFor) *held {
 type JournalUndo struct {
 	Kind string
 	Do   func(ctx context.Context, c cluster.Cluster, n cluster.Node, shape string) error
+	// DoAPI, instead of Do, undoes an entry that names an object of the
+	// cluster's API rather than a node, through the client the caller
+	// connects.
+	DoAPI func(ctx context.Context, cs kubernetes.Interface, shape string) error
 }
 
 var (
@@ -73,7 +79,7 @@ func register(a action) {
 		panic(fmt.Sprintf("fault action %q registered twice", a.name))
 	}
 	if u := a.undo; u != nil {
-		if prev := undos[u.Kind]; u.Kind == "" || u.Do == nil || prev != nil && prev != u {
+		if prev := undos[u.Kind]; u.Kind == "" || (u.Do == nil) == (u.DoAPI == nil) || prev != nil && prev != u {
 			panic(fmt.Sprintf("fault action %q: undo %q is empty or another action's", a.name, u.Kind))
 		}
 	}
@@ -110,12 +116,36 @@ func New(spec scenario.Fault, t scenario.Timeouts, book *journal.Book) (Fault, e
 	return a.build(b)
 }
 
-// Undo does what a journal entry left open says, on a node of c: what
-// `firedrill clean` replays after a run that could not (kill -9).
+// Undo does what a journal entry left open says, on a node of c or
+// through its API (a client from its RESTConfig): what `firedrill clean`
+// replays after a run that could not (kill -9).
 func Undo(ctx context.Context, c cluster.Cluster, e journal.Entry) error {
+	return UndoWith(ctx, c, e, nil)
+}
+
+// UndoWith is Undo with the caller's way to an API client, for the
+// entries undone through the API (nil: a client from the cluster's
+// RESTConfig).
+func UndoWith(ctx context.Context, c cluster.Cluster, e journal.Entry, connect func(cluster.Cluster) (kubernetes.Interface, error)) error {
 	u, ok := undos[e.Undo]
 	if !ok {
 		return fmt.Errorf("unknown undo %q", e.Undo)
 	}
-	return u.Do(ctx, c, cluster.Node{Name: e.Node}, e.Shape)
+	if u.DoAPI == nil {
+		return u.Do(ctx, c, cluster.Node{Name: e.Node}, e.Shape)
+	}
+	if connect == nil {
+		connect = func(c cluster.Cluster) (kubernetes.Interface, error) {
+			cfg := c.RESTConfig()
+			if cfg == nil || cfg.Host == "" {
+				return nil, fmt.Errorf("cluster %s: no API endpoint to undo %s through", c.Name(), e.Undo)
+			}
+			return kubernetes.NewForConfig(cfg)
+		}
+	}
+	cs, err := connect(c)
+	if err != nil {
+		return err
+	}
+	return u.DoAPI(ctx, cs, e.Shape)
 }

@@ -28,6 +28,8 @@ func TestActionEvidence(t *testing.T) {
 		"wipe-etcd":            "member data gone and no etcd process",
 		"lose-node":            "node gone",
 		"partition-etcd-peers": "peer port 2380 drop rules in place",
+		"stop-kubelet":         "kubelet stopped (systemd ActiveState not active)",
+		"webhook-down":         "writes in firedrill-probe refused: failed calling webhook",
 	} {
 		a, ok := actions[action]
 		if !ok {
@@ -47,7 +49,7 @@ func TestUndoKinds(t *testing.T) {
 	for action, kind := range map[string]string{
 		"reboot": UndoStart, "stop": UndoStart, "pause": UndoUnpause, "isolate-api": UndoRestoreAPI,
 		"blackhole-api": UndoRestoreAPI, "freeze": UndoThaw, "isolate-node": UndoRestoreNode, "partition": UndoRemoveRules,
-		"partition-etcd-peers": UndoRestoreEtcdPeers,
+		"partition-etcd-peers": UndoRestoreEtcdPeers, "stop-kubelet": UndoStartKubelet, "webhook-down": UndoRemoveWebhook,
 	} {
 		if a := actions[action]; a.undo == nil || a.undo.Kind != kind || undos[kind] != a.undo {
 			t.Errorf("%s: undo %+v, want %q found by its kind", action, a.undo, kind)
@@ -58,7 +60,7 @@ func TestUndoKinds(t *testing.T) {
 			t.Errorf("%s has an undo; nothing is left to undo after it", action)
 		}
 	}
-	want := []string{"remove-rules", "restore-api", "restore-etcd-peers", "restore-node", "start", "thaw", "unpause"}
+	want := []string{"remove-rules", "remove-webhook", "restore-api", "restore-etcd-peers", "restore-node", "start", "start-kubelet", "thaw", "unpause"}
 	if got := slices.Sorted(maps.Keys(undos)); !slices.Equal(got, want) {
 		t.Errorf("undo kinds %v, want %v", got, want)
 	}
@@ -102,6 +104,8 @@ func TestRegisteredActionsAreTheSchemas(t *testing.T) {
 		"wipe-etcd":            {NeedsComponent: true, Component: scenario.ComponentEtcd, Procedure: scenario.ProcedureRestoreEtcd},
 		"lose-node":            {Role: scenario.RoleControlPlane, Procedure: scenario.ProcedureRebuildControlPlane},
 		"partition-etcd-peers": {NeedsDuration: true, NeedsComponent: true, Component: scenario.ComponentEtcd},
+		"stop-kubelet":         {NeedsDuration: true},
+		"webhook-down":         {Role: scenario.RoleControlPlane, Procedure: scenario.ProcedureRemoveWebhook},
 	}
 	if got := Actions(); !slices.Equal(got, scenario.ActionNames()) {
 		t.Errorf("registered %v, the schema knows %v", got, scenario.ActionNames())

@@ -19,13 +19,18 @@ import (
 	"time"
 )
 
-// Entry is one action on one node and its undo.
+// Entry is one action on one node, or on one object of the cluster's
+// API, and its undo.
 type Entry struct {
 	// Provider and Cluster say where the node is (the profile's provider
 	// name and the provider's cluster name).
 	Provider string `json:"provider"`
 	Cluster  string `json:"cluster"`
-	Node     string `json:"node"`
+	Node     string `json:"node,omitempty"`
+	// Object, for an action on the cluster's API rather than on a node,
+	// names what it made ("kind/name"): a cluster-scoped object outlives
+	// the probe namespace, so only its undo removes it.
+	Object string `json:"object,omitempty"`
 	// Action is what was done ("pause", "isolate-api", "reboot"); Undo
 	// how to undo it ("unpause", "restore-api", "start"): a kind each
 	// action's file in framework/fault registers with what replays it.
@@ -42,7 +47,11 @@ type Entry struct {
 }
 
 func (e Entry) String() string {
-	s := fmt.Sprintf("%s on node %s of %s cluster %s (undo: %s", e.Action, e.Node, e.Provider, e.Cluster, e.Undo)
+	on := "node " + e.Node
+	if e.Object != "" {
+		on = e.Object
+	}
+	s := fmt.Sprintf("%s on %s of %s cluster %s (undo: %s", e.Action, on, e.Provider, e.Cluster, e.Undo)
 	if e.Shape != "" {
 		s += " " + e.Shape
 	}
@@ -73,15 +82,32 @@ func (b *Book) Begin(node, action, undo, shape string) (*Open, error) {
 	}
 	e := Entry{Provider: b.provider, Cluster: b.cluster, Node: node, Action: action, Undo: undo, Shape: shape,
 		Scenario: b.scenario, Pid: os.Getpid(), At: time.Now()}
+	return b.begin(e, node)
+}
+
+// begin writes e under a file name that names where (its node, or "api").
+func (b *Book) begin(e Entry, where string) (*Open, error) {
 	if err := os.MkdirAll(b.dir, 0o755); err != nil {
 		return nil, fmt.Errorf("undo journal: %w", err)
 	}
-	name := fmt.Sprintf("%s-%s-%s-%d-%d.json", b.cluster, node, action, os.Getpid(), seq.Add(1))
+	name := fmt.Sprintf("%s-%s-%s-%d-%d.json", b.cluster, where, e.Action, os.Getpid(), seq.Add(1))
 	e.file = filepath.Join(b.dir, name)
 	if err := write(e); err != nil {
 		return nil, fmt.Errorf("undo journal: %w", err)
 	}
 	return &Open{entry: e}, nil
+}
+
+// BeginObject writes the entry of an action about to make object (a
+// "kind/name" of the cluster's API), before it is made; shape is what the
+// undo is given. Close it once the object is gone again.
+func (b *Book) BeginObject(object, action, undo, shape string) (*Open, error) {
+	if b == nil {
+		return &Open{}, nil
+	}
+	e := Entry{Provider: b.provider, Cluster: b.cluster, Object: object, Action: action, Undo: undo, Shape: shape,
+		Scenario: b.scenario, Pid: os.Getpid(), At: time.Now()}
+	return b.begin(e, "api")
 }
 
 // Open is an entry written and not closed yet.
@@ -162,8 +188,8 @@ func read(path string) (Entry, error) {
 	if err := json.Unmarshal(data, &e); err != nil {
 		return Entry{}, err
 	}
-	if e.Provider == "" || e.Cluster == "" || e.Node == "" || e.Undo == "" {
-		return Entry{}, fmt.Errorf("no provider, cluster, node or undo in it")
+	if e.Provider == "" || e.Cluster == "" || (e.Node == "") == (e.Object == "") || e.Undo == "" {
+		return Entry{}, fmt.Errorf("no provider, cluster, undo, or not exactly one of node and object in it")
 	}
 	e.file = path
 	return e, nil

@@ -43,9 +43,10 @@ type Leftover struct {
 
 // Clean finds what runs left behind and, with in.Apply, removes it, in
 // this order: the undo journal's open entries (a node still paused, cut
-// off or stopped), packet filter rules marked as firedrill's in the nodes
-// of clusters it made or touched, its probe namespace in clusters it did
-// not make, and the clusters it made. It never touches a cluster it did
+// off or stopped, a webhook left in place), packet filter rules marked as
+// firedrill's in the nodes of clusters it made or touched, its webhook
+// configurations and probe namespace in clusters it did not make, and the
+// clusters it made. It never touches a cluster it did
 // not make beyond its own objects, and never an entry of a run still alive.
 // It returns what it found.
 func Clean(ctx context.Context, in CleanInput) ([]Leftover, error) {
@@ -113,7 +114,7 @@ func Clean(ctx context.Context, in CleanInput) ([]Leftover, error) {
 			continue
 		}
 		add(Leftover{What: "not undone: " + e.String(), remove: func(ctx context.Context) error {
-			if err := fault.Undo(ctx, c, e); err != nil {
+			if err := fault.UndoWith(ctx, c, e, in.Backends.Connect); err != nil {
 				return err
 			}
 			return journal.Done(e)
@@ -173,6 +174,11 @@ func Clean(ctx context.Context, in CleanInput) ([]Leftover, error) {
 			if err != nil {
 				errs = append(errs, err)
 				continue
+			}
+			// A webhook configuration first: it outlives the namespace
+			// its backend was in, and would refuse the next run's writes.
+			for _, l := range webhookConfigurations(ctx, in.Backends, c, in.Out) {
+				add(l)
 			}
 			if l, ok := probeNamespace(ctx, in.Backends, c, in.Out); ok {
 				add(l)
@@ -263,6 +269,33 @@ func unreadable(ctx context.Context, c cluster.Cluster, n cluster.Node) string {
 		}
 	}
 	return ""
+}
+
+// webhookConfigurations are the validating webhook configurations
+// webhook-down made in c and no undo removed (a journal lost with its
+// machine): those with firedrill's owner label and a name it gives; their
+// backend goes with the probe namespace.
+func webhookConfigurations(ctx context.Context, b Backends, c cluster.Cluster, out io.Writer) []Leftover {
+	cs, err := b.Connect(c)
+	if err != nil {
+		return nil // probeNamespace says so
+	}
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	l, err := cs.AdmissionregistrationV1().ValidatingWebhookConfigurations().List(cctx, metav1.ListOptions{LabelSelector: probe.OwnerLabel + "=firedrill"})
+	if err != nil {
+		fmt.Fprintf(out, "cluster %s: webhook configurations not listed (%v)\n", c.Name(), err)
+		return nil
+	}
+	var left []Leftover
+	for _, w := range l.Items {
+		if !fault.IsWebhookName(w.Name) {
+			continue
+		}
+		left = append(left, Leftover{What: fmt.Sprintf("validating webhook configuration %s in cluster %s", w.Name, c.Name()),
+			remove: func(ctx context.Context) error { return fault.RemoveWebhookConfiguration(ctx, cs, w.Name) }})
+	}
+	return left
 }
 
 // probeNamespace is the harness's namespace in c, if its API answers and

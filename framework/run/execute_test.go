@@ -272,8 +272,21 @@ func runFakeRepeat(t *testing.T, script func(*world), cancelIn string, cancelAft
 // (a live line; fr.out holds what the terminal was sent).
 func runFakeOut(t *testing.T, script func(*world), cancelIn string, cancelAfter time.Duration, repeat int, onTerminal bool) *fakeRun {
 	t.Helper()
+	return runFakeWith(t, "pause-masters", testScenario, script, cancelIn, cancelAfter, repeat, onTerminal)
+}
+
+// runFakeScenario runs a catalog of the test profile and that one scenario.
+func runFakeScenario(t *testing.T, name, scenario string, script func(*world), cancelIn string, cancelAfter time.Duration, repeat int) *fakeRun {
+	t.Helper()
+	return runFakeWith(t, name, scenario, script, cancelIn, cancelAfter, repeat, false)
+}
+
+// runFakeWith is every runFake: the scenario, when to cancel, how many
+// times, and whether the output is a terminal's.
+func runFakeWith(t *testing.T, name, scenario string, script func(*world), cancelIn string, cancelAfter time.Duration, repeat int, onTerminal bool) *fakeRun {
+	t.Helper()
 	dir := t.TempDir()
-	for name, text := range map[string]string{"clusters/fake-ha.yaml": testProfile, "scenarios/pause-masters.yaml": testScenario} {
+	for name, text := range map[string]string{"clusters/fake-ha.yaml": testProfile, "scenarios/" + name + ".yaml": scenario} {
 		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
 			t.Fatal(err)
 		}

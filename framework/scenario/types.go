@@ -205,10 +205,19 @@ const (
 	// control-plane node, gives it the cluster's certificates and the
 	// restored etcd data, and builds the control plane on it with kubeadm.
 	ProcedureRebuildControlPlane = "rebuild-control-plane"
+	// ProcedureRemoveWebhook deletes an admission webhook configuration
+	// whose backend is gone, what an operator does first, and proves
+	// that writes are admitted again. It restores no snapshot.
+	ProcedureRemoveWebhook = "remove-webhook"
 )
 
 // Procedures lists the known procedures.
-var Procedures = []string{ProcedureRestoreEtcd, ProcedureRebuildControlPlane}
+var Procedures = []string{ProcedureRestoreEtcd, ProcedureRebuildControlPlane, ProcedureRemoveWebhook}
+
+// SnapshotProcedures are the procedures that restore an etcd snapshot
+// taken by the harness: only they have recovery.snapshot and
+// recovery.snapshotAge.
+var SnapshotProcedures = []string{ProcedureRestoreEtcd, ProcedureRebuildControlPlane}
 
 // When the backup is taken.
 const (

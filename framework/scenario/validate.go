@@ -243,6 +243,7 @@ func (d *doc) checkFault(f Fault) {
 var procedureRecovers = map[string]string{
 	ProcedureRestoreEtcd:         "restores what action %q wipes",
 	ProcedureRebuildControlPlane: "replaces what action %q destroys",
+	ProcedureRemoveWebhook:       "removes the webhook action %q breaks",
 }
 
 // checkProcedure checks the recovery procedure against the fault: one that
@@ -251,7 +252,7 @@ func (d *doc) checkProcedure(f Fault, r Recovery) {
 	action, known := LookupAction(f.Action)
 	switch {
 	case r.Procedure == "" && known && action.Procedure != "":
-		d.errorf("recovery.procedure", "required for action %q (nothing in the cluster undoes it): one of %s", f.Action, quoteList(Procedures))
+		d.errorf("recovery.procedure", "required for action %q (nothing in the cluster undoes it): %q", f.Action, action.Procedure)
 	case r.Procedure == "":
 	case !slices.Contains(Procedures, r.Procedure):
 		d.errorf("recovery.procedure", "unknown procedure %q%s: want %s", r.Procedure, didYouMean(r.Procedure, Procedures), quoteList(Procedures))
@@ -268,6 +269,13 @@ func (d *doc) checkProcedure(f Fault, r Recovery) {
 			d.errorf("fault.target.role", "action %q is recovered by %q: role must be %q", f.Action, action.Procedure, action.Role)
 		} else {
 			d.errorf("fault.target.role", "action %q acts on %s nodes only: role must be %q", f.Action, action.Role, action.Role)
+		}
+	}
+	if r.Procedure != "" && slices.Contains(Procedures, r.Procedure) && !slices.Contains(SnapshotProcedures, r.Procedure) {
+		for _, field := range []string{"recovery.snapshot", "recovery.snapshotAge"} {
+			if d.present(field) {
+				d.errorf(field, "%q restores no snapshot: remove it", r.Procedure)
+			}
 		}
 	}
 	switch {

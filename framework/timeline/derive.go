@@ -28,6 +28,7 @@ func Derive(tl Timeline) []Figure {
 	add(etcdFigures(tl, f)...)
 	add(workloadFigures(tl, f)...)
 	add(writeFigures(tl)...)
+	add(writesDetect(tl, f))
 	add(leaderFigures(tl, f, kubeadm.Scheduler, LeaseSchedulerRecovery, LeaseSchedulerTransitions)...)
 	add(leaderFigures(tl, f, kubeadm.ControllerManager, LeaseControllerManagerRecovery, LeaseControllerManagerTransitions)...)
 	add(podFigure(tl, f, kubeadm.APIServer, PodAPIServerRecovery))

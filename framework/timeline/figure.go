@@ -93,6 +93,10 @@ const (
 	WritesAcknowledged = "writes.acknowledged" // count
 	WritesLost         = "writes.lost"         // count: acknowledged, missing after recovery
 	WritesDowntime     = "writes.downtime"     // s, total write-path down time
+	// WritesDetect: from the first inject to the first failed write (a
+	// fault that breaks writes only, reads serving: api.detect never
+	// fires).
+	WritesDetect = "writes.detect"
 
 	// Fault window and calibration: FaultWindow is from the end of the
 	// first inject action to the end of the last recover action (only for
@@ -232,6 +236,7 @@ var Figures = append([]FigureInfo{
 	{Name: WritesAcknowledged, Unit: Count, Meaning: "writes the API server acknowledged", HigherIsBetter: true},
 	{Name: WritesLost, Unit: Count, Meaning: "acknowledged writes missing after recovery"},
 	{Name: WritesDowntime, Unit: Seconds, Meaning: "time writes failed"},
+	{Name: WritesDetect, Unit: Seconds, Meaning: "from the fault to the first failed write"},
 	{Name: FaultWindow, Unit: Seconds, Meaning: "a held fault's window, as the target stamped it", Needs: NeedsHeldFault},
 	{Name: APIDowntimeError, Unit: Seconds, Meaning: "|api.downtime.total - fault.window|", Needs: NeedsHeldFault},
 	{Name: APIDowntimeEtcdReads, Unit: Seconds, Meaning: "API downtime of quorum reads, which etcd serves"},

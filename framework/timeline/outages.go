@@ -136,6 +136,28 @@ func apiDetect(tl Timeline, f fault) result {
 	return measured(APIDetect, first.Sub(f.at).Seconds(), "")
 }
 
+// writesDetect is how long after the fault a write first failed (its End,
+// as for apiDetect): the detection of a fault that breaks writes while
+// reads serve.
+func writesDetect(tl Timeline, f fault) result {
+	if !f.injected {
+		return unknown(WritesDetect, noFault)
+	}
+	var first time.Time
+	for _, s := range tl.Samples {
+		if s.Series != SeriesWrite || answered(s) || s.End.Before(f.at) {
+			continue
+		}
+		if first.IsZero() || s.End.Before(first) {
+			first = s.End
+		}
+	}
+	if first.IsZero() {
+		return unknown(WritesDetect, "no write failed after the fault")
+	}
+	return measured(WritesDetect, first.Sub(f.at).Seconds(), "")
+}
+
 // workloadFigures derives the data-plane figures from the workload series.
 func workloadFigures(tl Timeline, f fault) []result {
 	names := []string{WorkloadDowntimeTotal, WorkloadDowntimeLongest, WorkloadRecovery}

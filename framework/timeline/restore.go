@@ -24,12 +24,14 @@ const (
 	StepRestartComponents = "restart-components" // scheduler and controller-manager drop their caches
 	StepRestartKubelets   = "restart-kubelets"   // every kubelet drops its cache
 	StepVerifyControllers = "verify-controllers" // a Deployment is created and scales: controllers and scheduler work
+	StepRemoveWebhook     = "remove-webhook"     // the admission webhook whose backend is gone deleted
+	StepVerifyWrites      = "verify-writes"      // a write where the webhook refused them is admitted again
 )
 
 // Steps lists every step name, in the order a procedure may run them.
 var Steps = []string{StepSnapshot, StepStopAPIServers, StepStopEtcd, StepReplaceNode, StepRestorePKI, StepCopySnapshot,
 	StepRestoreSnapshot, StepStartEtcd, StepStartAPIServers, StepKubeadmInit, StepRestartComponents, StepRestartKubelets,
-	StepVerifyControllers}
+	StepVerifyControllers, StepRemoveWebhook, StepVerifyWrites}
 
 // StepFigure is the name of a step's duration figure.
 func StepFigure(step string) string { return "step." + step }

@@ -3,7 +3,8 @@
 // cluster it did not make is refused and left as it was, also with reuse;
 // an opted-in one is drilled and kept; Ctrl-C in each phase of a drill
 // (creating, steady state, holding a fault, rebooting, recovering), and on
-// kind-ha while a zone is stopped or cut off, leaves no fault in place, no
+// kind-ha while a zone is stopped or cut off, a master's kubelet is
+// stopped or a dead webhook refuses writes, leaves no fault in place, no
 // probe object in the kept cluster, a healthy cluster and a complete
 // report; a drill that leaves its cluster unhealthy gets it recreated for
 // the next one. It drives the firedrill binary the way a
@@ -190,6 +191,44 @@ func expectClusterLeftClean(name string, nodes int, phase string) {
 	Expect(err).NotTo(HaveOccurred())
 	Expect(open).To(BeEmpty())
 
+	expectHealthy(name, nodes)
+}
+
+// stoppedKubelets are the node containers of a cluster whose kubelet is
+// not active (systemctl is-active exits non-zero), the load balancer
+// left out.
+func stoppedKubelets(name string) []string {
+	var stopped []string
+	for _, c := range containersOf(name) {
+		node := strings.Fields(c)[0]
+		if strings.HasSuffix(node, "-external-load-balancer") {
+			continue
+		}
+		out, err := exec.Command("docker", "exec", node, "systemctl", "is-active", "kubelet").CombinedOutput()
+		if err != nil {
+			GinkgoWriter.Printf("kubelet on %s: %s (%v)\n", node, strings.TrimSpace(string(out)), err)
+			stopped = append(stopped, node)
+		}
+	}
+	return stopped
+}
+
+// firedrillWebhooks are the names of the validating webhook
+// configurations firedrill made in a cluster (its owner label).
+func firedrillWebhooks(name string) []string {
+	l, err := clientOf(name).AdmissionregistrationV1().ValidatingWebhookConfigurations().List(context.Background(),
+		metav1.ListOptions{LabelSelector: probe.OwnerLabel + "=firedrill"})
+	Expect(err).NotTo(HaveOccurred())
+	var out []string
+	for _, w := range l.Items {
+		out = append(out, w.Name)
+	}
+	return out
+}
+
+// expectHealthy waits for a kept cluster of that many nodes to be healthy
+// and without the probe namespace.
+func expectHealthy(name string, nodes int) {
 	api := clientOf(name)
 	Eventually(func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -329,6 +368,72 @@ var _ = Describe("Ctrl-C on kind-ha", Ordered, func() {
 		interruptedAfter("holding the fault", 5*time.Second, "run", "--scenario", "lose-zone-network", "--keep-cluster", "--reuse-cluster")
 		expectClusterLeftClean(haClusterName, 6, "hold")
 	}, SpecTimeout(12*time.Minute))
+
+	It("while a master's kubelet is stopped starts it again", func(_ SpecContext) {
+		s := firedrill("run", "--scenario", "stop-kubelet", "--keep-cluster", "--reuse-cluster")
+		Eventually(s.Out, 10*time.Minute).Should(gbytes.Say("holding the fault"))
+		Expect(stoppedKubelets(haClusterName)).To(HaveLen(1), "the fault stopped no kubelet, or more than one")
+		time.Sleep(5 * time.Second)
+		interrupt(s)
+		Eventually(s, 5*time.Minute).Should(gexec.Exit(run.ExitInterrupted))
+		Expect(stoppedKubelets(haClusterName)).To(BeEmpty())
+		expectClusterLeftClean(haClusterName, 6, "hold")
+	}, SpecTimeout(15*time.Minute))
+
+	It("after a run killed while a master's kubelet is stopped, clean starts it again", func(_ SpecContext) {
+		s := firedrill("run", "--scenario", "stop-kubelet", "--keep-cluster", "--reuse-cluster")
+		Eventually(s.Out, 10*time.Minute).Should(gbytes.Say("holding the fault"))
+		stopped := stoppedKubelets(haClusterName)
+		Expect(stopped).To(HaveLen(1))
+		Expect(syscall.Kill(-s.Command.Process.Pid, syscall.SIGKILL)).To(Succeed())
+		Eventually(s, time.Minute).Should(gexec.Exit())
+		open, err := journal.Pending(journal.Dir(stateDir))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(open).To(HaveLen(1))
+		Expect(open[0].Node).To(Equal(stopped[0]))
+		Expect(stoppedKubelets(haClusterName)).To(Equal(stopped), "the kubelet came back with nothing to start it")
+
+		c := firedrill("clean", "--yes", "--keep-clusters")
+		Eventually(c, 4*time.Minute).Should(gexec.Exit(0))
+		Expect(c.Out).To(gbytes.Say("removed: not undone: stop-kubelet on node " + stopped[0]))
+		Expect(stoppedKubelets(haClusterName)).To(BeEmpty())
+		open, err = journal.Pending(journal.Dir(stateDir))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(open).To(BeEmpty())
+		expectHealthy(haClusterName, 6)
+	}, SpecTimeout(15*time.Minute))
+
+	It("while a dead webhook refuses writes removes it", func(_ SpecContext) {
+		s := firedrill("run", "--scenario", "webhook-down", "--keep-cluster", "--reuse-cluster")
+		Eventually(s.Out, 10*time.Minute).Should(gbytes.Say(`the procedure starts 10s after the fault`))
+		Expect(firedrillWebhooks(haClusterName)).To(HaveLen(1), "no webhook in place during the fault")
+		interrupt(s)
+		Eventually(s, 5*time.Minute).Should(gexec.Exit(run.ExitInterrupted))
+		Expect(firedrillWebhooks(haClusterName)).To(BeEmpty())
+		expectClusterLeftClean(haClusterName, 6, "restore")
+	}, SpecTimeout(15*time.Minute))
+
+	It("after a run killed while a dead webhook refuses writes, clean removes it", func(_ SpecContext) {
+		s := firedrill("run", "--scenario", "webhook-down", "--keep-cluster", "--reuse-cluster")
+		Eventually(s.Out, 10*time.Minute).Should(gbytes.Say(`the procedure starts 10s after the fault`))
+		Expect(syscall.Kill(-s.Command.Process.Pid, syscall.SIGKILL)).To(Succeed())
+		Eventually(s, time.Minute).Should(gexec.Exit())
+		hooks := firedrillWebhooks(haClusterName)
+		Expect(hooks).To(HaveLen(1))
+		open, err := journal.Pending(journal.Dir(stateDir))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(open).To(HaveLen(1))
+		Expect(open[0].Object).To(Equal("validatingwebhookconfiguration/" + hooks[0]))
+
+		c := firedrill("clean", "--yes", "--keep-clusters")
+		Eventually(c, 4*time.Minute).Should(gexec.Exit(0))
+		Expect(c.Out).To(gbytes.Say("removed: not undone: webhook-down on validatingwebhookconfiguration/" + hooks[0]))
+		Expect(firedrillWebhooks(haClusterName)).To(BeEmpty())
+		open, err = journal.Pending(journal.Dir(stateDir))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(open).To(BeEmpty())
+		expectHealthy(haClusterName, 6)
+	}, SpecTimeout(15*time.Minute))
 })
 
 var _ = Describe("a drill that leaves its cluster unhealthy", Ordered, func() {
