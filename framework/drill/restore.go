@@ -102,14 +102,24 @@ func (d *drillRun) runSteps(ctx context.Context, steps []procedure.Step) error {
 		}}, steps)
 }
 
+// procedureWait is how long the procedure still waits at now for its
+// startAfter, counted from the fault's start at injectAt.
+func procedureWait(startAfter time.Duration, injectAt, now time.Time) time.Duration {
+	return max(startAfter-now.Sub(injectAt), 0)
+}
+
 // restore waits recovery.startAfter (an operator noticing), takes a
 // survivor's snapshot when the scenario says so, and runs the procedure.
 // A failed step ends the drill naming it; the cluster is then marked for
 // recreation and the snapshot stays in the drill's folder.
 func (d *drillRun) restore(ctx context.Context) error {
 	if wait := d.s.Recovery.StartAfter; wait > 0 {
-		fmt.Fprintf(d.out, "[%s] the procedure starts %s after the fault\n", d.s.Name, wait)
-		if err := sleep(ctx, wait); err != nil {
+		// From the fault's start, as rto.* count: an injection that takes
+		// seconds to prove itself (a webhook's backend draining) must not
+		// push the operator's start later than the scenario says.
+		left := procedureWait(wait, d.injectAt, time.Now())
+		fmt.Fprintf(d.out, "[%s] the procedure starts %s after the fault (in %s)\n", d.s.Name, wait, left.Round(100*time.Millisecond))
+		if err := sleep(ctx, left); err != nil {
 			return err
 		}
 	}
