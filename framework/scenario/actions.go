@@ -46,8 +46,8 @@ func RegisterAction(name string, needs FaultAction) {
 	case needs.Procedure != "" && !slices.Contains(Procedures, needs.Procedure):
 		panic(fmt.Sprintf("fault action %q: unknown procedure %q", name, needs.Procedure))
 	}
-	if owner := recoveredBy(needs.Procedure); owner != "" {
-		panic(fmt.Sprintf("fault actions %q and %q both claim procedure %q", owner, name, needs.Procedure))
+	if owners := recoveredBy(needs.Procedure); len(owners) > 0 && !sharedProcedures[needs.Procedure] {
+		panic(fmt.Sprintf("fault actions %q and %q both claim procedure %q", owners[0], name, needs.Procedure))
 	}
 	actions[name] = needs
 }
@@ -63,13 +63,15 @@ func ActionNames() []string {
 	return slices.Sorted(maps.Keys(actions))
 }
 
-// recoveredBy is the action a procedure recovers ("" when none is
-// registered).
-func recoveredBy(procedure string) string {
+// recoveredBy are the actions a procedure recovers, sorted (none when
+// none is registered); only a shared procedure has more than one.
+func recoveredBy(procedure string) []string {
+	var out []string
 	for name, a := range actions {
 		if procedure != "" && a.Procedure == procedure {
-			return name
+			out = append(out, name)
 		}
 	}
-	return ""
+	slices.Sort(out)
+	return out
 }

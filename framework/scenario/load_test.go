@@ -199,7 +199,7 @@ func TestScenarioErrors(t *testing.T) {
 			name: "unknown fault action",
 			old:  "action: reboot", new: "action: crash",
 			count: 1,
-			want:  []string{`16:11: fault.action: unknown action "crash"; known actions: blackhole-api, freeze, isolate-api, isolate-node, kill, lose-node, partition, partition-etcd-peers, pause, reboot, stop, wipe-etcd`},
+			want:  []string{`16:11: fault.action: unknown action "crash"; known actions: blackhole-api, expire-client-certificates, expire-serving-certificate, freeze, isolate-api, isolate-node, kill, lose-node, partition, partition-etcd-peers, pause, reboot, stop, wipe-etcd`},
 		},
 		{
 			name: "wipe-etcd without a procedure",
@@ -207,7 +207,7 @@ func TestScenarioErrors(t *testing.T) {
 			count: 2,
 			want: []string{
 				`17:3: fault.target.component: required for action "wipe-etcd"`,
-				`20:1: recovery.procedure: required for action "wipe-etcd" (nothing in the cluster undoes it): one of "restore-etcd" or "rebuild-control-plane"`,
+				`20:1: recovery.procedure: required for action "wipe-etcd" (nothing in the cluster undoes it): "restore-etcd"`,
 			},
 		},
 		{

@@ -205,10 +205,25 @@ const (
 	// control-plane node, gives it the cluster's certificates and the
 	// restored etcd data, and builds the control plane on it with kubeadm.
 	ProcedureRebuildControlPlane = "rebuild-control-plane"
+	// ProcedureRenewCertificates renews the certificates a cluster left
+	// without renewal lets expire (kubeadm certs renew on every
+	// control-plane node) and restarts the static pods that load them.
+	ProcedureRenewCertificates = "renew-certificates"
 )
 
 // Procedures lists the known procedures.
-var Procedures = []string{ProcedureRestoreEtcd, ProcedureRebuildControlPlane}
+var Procedures = []string{ProcedureRestoreEtcd, ProcedureRebuildControlPlane, ProcedureRenewCertificates}
+
+// sharedProcedures recover more than one action: renew-certificates
+// renews whichever certificates expired. Every other procedure recovers
+// the one action that registered it.
+var sharedProcedures = map[string]bool{ProcedureRenewCertificates: true}
+
+// TakesSnapshot says whether a procedure restores an etcd snapshot (and
+// so has a backup phase before the fault).
+func TakesSnapshot(procedure string) bool {
+	return procedure == ProcedureRestoreEtcd || procedure == ProcedureRebuildControlPlane
+}
 
 // When the backup is taken.
 const (

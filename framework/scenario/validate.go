@@ -243,6 +243,7 @@ func (d *doc) checkFault(f Fault) {
 var procedureRecovers = map[string]string{
 	ProcedureRestoreEtcd:         "restores what action %q wipes",
 	ProcedureRebuildControlPlane: "replaces what action %q destroys",
+	ProcedureRenewCertificates:   "renews what actions %q expire",
 }
 
 // checkProcedure checks the recovery procedure against the fault: one that
@@ -251,14 +252,14 @@ func (d *doc) checkProcedure(f Fault, r Recovery) {
 	action, known := LookupAction(f.Action)
 	switch {
 	case r.Procedure == "" && known && action.Procedure != "":
-		d.errorf("recovery.procedure", "required for action %q (nothing in the cluster undoes it): one of %s", f.Action, quoteList(Procedures))
+		d.errorf("recovery.procedure", "required for action %q (nothing in the cluster undoes it): %q", f.Action, action.Procedure)
 	case r.Procedure == "":
 	case !slices.Contains(Procedures, r.Procedure):
 		d.errorf("recovery.procedure", "unknown procedure %q%s: want %s", r.Procedure, didYouMean(r.Procedure, Procedures), quoteList(Procedures))
 	case known && action.Procedure == "":
 		d.errorf("recovery.procedure", "action %q heals by itself: a procedure would hide whether it does; remove it", f.Action)
-	case recoveredBy(r.Procedure) != "" && recoveredBy(r.Procedure) != f.Action:
-		d.errorf("recovery.procedure", "%q %s, not %q", r.Procedure, fmt.Sprintf(procedureRecovers[r.Procedure], recoveredBy(r.Procedure)), f.Action)
+	case len(recoveredBy(r.Procedure)) > 0 && !slices.Contains(recoveredBy(r.Procedure), f.Action):
+		d.errorf("recovery.procedure", "%q %s, not %q", r.Procedure, fmt.Sprintf(procedureRecovers[r.Procedure], strings.Join(recoveredBy(r.Procedure), ", ")), f.Action)
 	}
 	if known && action.Component != "" && f.Target.Component != "" && f.Target.Component != action.Component {
 		d.errorf("fault.target.component", "action %q acts on %q only", f.Action, action.Component)
@@ -271,6 +272,8 @@ func (d *doc) checkProcedure(f Fault, r Recovery) {
 		}
 	}
 	switch {
+	case r.Snapshot != "" && r.Procedure != "" && !TakesSnapshot(r.Procedure):
+		d.errorf("recovery.snapshot", "procedure %q restores no snapshot: remove it", r.Procedure)
 	case r.Snapshot != "" && r.Procedure == "":
 		d.errorf("recovery.snapshot", "only a recovery procedure restores a snapshot: remove it")
 	case r.Snapshot != "" && !slices.Contains(Snapshots, r.Snapshot):
@@ -287,6 +290,8 @@ func (d *doc) checkProcedure(f Fault, r Recovery) {
 		switch {
 		case d.present(field.name) && r.Procedure == "":
 			d.errorf(field.name, "only a recovery procedure has it: remove it")
+		case field.name == "recovery.snapshotAge" && d.present(field.name) && !TakesSnapshot(r.Procedure):
+			d.errorf(field.name, "procedure %q restores no snapshot: remove it", r.Procedure)
 		case field.v < 0:
 			d.errorf(field.name, "must be >= 0, got %s", field.v)
 		}
