@@ -124,7 +124,7 @@ func (d *drillRun) phases() []phase {
 		{"steady-state", d.steadyState},
 		{"baseline", d.baseline},
 	}
-	if d.hasProcedure() {
+	if d.hasProcedure() && scenario.TakesSnapshot(d.s.Recovery.Procedure) {
 		ps = append(ps, phase{"backup", d.backup})
 	}
 	ps = append(ps, phase{"inject", d.inject})

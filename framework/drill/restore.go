@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/fault"
 	"github.com/firedrill/firedrill/framework/probe"
 	"github.com/firedrill/firedrill/framework/procedure"
 	"github.com/firedrill/firedrill/framework/scenario"
@@ -140,17 +141,31 @@ func (d *drillRun) restore(ctx context.Context) error {
 		}
 		r, _ := d.in.Cluster.(cluster.Replacer)
 		steps = procedure.RebuildControlPlane(plan, r, fc)
+	case scenario.ProcedureRenewCertificates:
+		var err error
+		steps, err = procedure.RenewCertificates(procedure.RenewPlan{ControlPlane: d.targets,
+			Certs:  fault.ExpiredCertificates(d.s.Fault.Action),
+			Verify: d.proc.check.Run, VerifyCommand: d.proc.check.Command()})
+		if err != nil {
+			return fmt.Errorf("%s: recovery.procedure: %w", d.s.Path, err)
+		}
 	default:
 		return fmt.Errorf("%s: recovery.procedure: %q is not implemented", d.s.Path, d.s.Recovery.Procedure)
 	}
 	if err := d.runSteps(ctx, steps); err != nil {
-		d.res.Notes = append(d.res.Notes, fmt.Sprintf("the recovery procedure failed (%v): the cluster is marked for recreation; the snapshot stays at %s",
-			err, d.proc.snap.Path))
+		if d.proc.took {
+			d.res.Notes = append(d.res.Notes, fmt.Sprintf("the recovery procedure failed (%v): the cluster is marked for recreation; the snapshot stays at %s",
+				err, d.proc.snap.Path))
+		} else {
+			d.res.Notes = append(d.res.Notes, fmt.Sprintf("the recovery procedure failed (%v): the cluster is marked for recreation", err))
+		}
 		return fmt.Errorf("restore: %w", err)
 	}
 	// A watcher opened now lists the restored cluster afresh: its revision
 	// must not be below any the first watcher saw.
-	d.probes.WatchAgain(probe.WatcherAfter)
+	if scenario.TakesSnapshot(d.s.Recovery.Procedure) {
+		d.probes.WatchAgain(probe.WatcherAfter)
+	}
 	return nil
 }
 

@@ -16,18 +16,20 @@ import (
 func TestActionEvidence(t *testing.T) {
 	etcd := scenario.Target{Component: scenario.ComponentEtcd}
 	for action, want := range map[string]string{
-		"reboot":               "boot id changed",
-		"pause":                "node frozen (docker state Paused)",
-		"isolate-api":          "reset rule in place",
-		"blackhole-api":        "drop rule in place",
-		"kill":                 "etcd process gone",
-		"freeze":               "every etcd process stopped (state T)",
-		"isolate-node":         "drop rule in place",
-		"stop":                 "node stopped (docker state not running)",
-		"partition":            "drop rules in place",
-		"wipe-etcd":            "member data gone and no etcd process",
-		"lose-node":            "node gone",
-		"partition-etcd-peers": "peer port 2380 drop rules in place",
+		"reboot":                     "boot id changed",
+		"pause":                      "node frozen (docker state Paused)",
+		"isolate-api":                "reset rule in place",
+		"blackhole-api":              "drop rule in place",
+		"kill":                       "etcd process gone",
+		"freeze":                     "every etcd process stopped (state T)",
+		"isolate-node":               "drop rule in place",
+		"stop":                       "node stopped (docker state not running)",
+		"partition":                  "drop rules in place",
+		"wipe-etcd":                  "member data gone and no etcd process",
+		"lose-node":                  "node gone",
+		"partition-etcd-peers":       "peer port 2380 drop rules in place",
+		"expire-serving-certificate": "the API server serves a certificate that expired",
+		"expire-client-certificates": "the kubeconfigs hold client certificates that expired, and the components restarted",
 	} {
 		a, ok := actions[action]
 		if !ok {
@@ -47,7 +49,8 @@ func TestUndoKinds(t *testing.T) {
 	for action, kind := range map[string]string{
 		"reboot": UndoStart, "stop": UndoStart, "pause": UndoUnpause, "isolate-api": UndoRestoreAPI,
 		"blackhole-api": UndoRestoreAPI, "freeze": UndoThaw, "isolate-node": UndoRestoreNode, "partition": UndoRemoveRules,
-		"partition-etcd-peers": UndoRestoreEtcdPeers,
+		"partition-etcd-peers":       UndoRestoreEtcdPeers,
+		"expire-serving-certificate": UndoRestoreCertificates, "expire-client-certificates": UndoRestoreCertificates,
 	} {
 		if a := actions[action]; a.undo == nil || a.undo.Kind != kind || undos[kind] != a.undo {
 			t.Errorf("%s: undo %+v, want %q found by its kind", action, a.undo, kind)
@@ -58,7 +61,7 @@ func TestUndoKinds(t *testing.T) {
 			t.Errorf("%s has an undo; nothing is left to undo after it", action)
 		}
 	}
-	want := []string{"remove-rules", "restore-api", "restore-etcd-peers", "restore-node", "start", "thaw", "unpause"}
+	want := []string{"remove-rules", "restore-api", "restore-certificates", "restore-etcd-peers", "restore-node", "start", "thaw", "unpause"}
 	if got := slices.Sorted(maps.Keys(undos)); !slices.Equal(got, want) {
 		t.Errorf("undo kinds %v, want %v", got, want)
 	}
@@ -90,18 +93,20 @@ func TestRegisterRefusesDuplicates(t *testing.T) {
 // of each what it always did.
 func TestRegisteredActionsAreTheSchemas(t *testing.T) {
 	want := map[string]scenario.FaultAction{
-		"reboot":               {},
-		"pause":                {NeedsDuration: true},
-		"isolate-api":          {NeedsDuration: true},
-		"blackhole-api":        {NeedsDuration: true},
-		"kill":                 {NeedsComponent: true, RestartsContainer: true},
-		"freeze":               {NeedsDuration: true, NeedsComponent: true},
-		"isolate-node":         {NeedsDuration: true},
-		"stop":                 {NeedsDuration: true},
-		"partition":            {NeedsDuration: true},
-		"wipe-etcd":            {NeedsComponent: true, Component: scenario.ComponentEtcd, Procedure: scenario.ProcedureRestoreEtcd},
-		"lose-node":            {Role: scenario.RoleControlPlane, Procedure: scenario.ProcedureRebuildControlPlane},
-		"partition-etcd-peers": {NeedsDuration: true, NeedsComponent: true, Component: scenario.ComponentEtcd},
+		"reboot":                     {},
+		"pause":                      {NeedsDuration: true},
+		"isolate-api":                {NeedsDuration: true},
+		"blackhole-api":              {NeedsDuration: true},
+		"kill":                       {NeedsComponent: true, RestartsContainer: true},
+		"freeze":                     {NeedsDuration: true, NeedsComponent: true},
+		"isolate-node":               {NeedsDuration: true},
+		"stop":                       {NeedsDuration: true},
+		"partition":                  {NeedsDuration: true},
+		"wipe-etcd":                  {NeedsComponent: true, Component: scenario.ComponentEtcd, Procedure: scenario.ProcedureRestoreEtcd},
+		"lose-node":                  {Role: scenario.RoleControlPlane, Procedure: scenario.ProcedureRebuildControlPlane},
+		"partition-etcd-peers":       {NeedsDuration: true, NeedsComponent: true, Component: scenario.ComponentEtcd},
+		"expire-serving-certificate": {Role: scenario.RoleControlPlane, Procedure: scenario.ProcedureRenewCertificates},
+		"expire-client-certificates": {Role: scenario.RoleControlPlane, Procedure: scenario.ProcedureRenewCertificates},
 	}
 	if got := Actions(); !slices.Equal(got, scenario.ActionNames()) {
 		t.Errorf("registered %v, the schema knows %v", got, scenario.ActionNames())
