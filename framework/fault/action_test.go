@@ -30,6 +30,7 @@ func TestActionEvidence(t *testing.T) {
 		"partition-etcd-peers":       "peer port 2380 drop rules in place",
 		"expire-serving-certificate": "the API server serves a certificate that expired",
 		"expire-client-certificates": "the kubeconfigs hold client certificates that expired, and the components restarted",
+		"api-flood":                  "the API server answers the flood's requests",
 	} {
 		a, ok := actions[action]
 		if !ok {
@@ -51,6 +52,7 @@ func TestUndoKinds(t *testing.T) {
 		"blackhole-api": UndoRestoreAPI, "freeze": UndoThaw, "isolate-node": UndoRestoreNode, "partition": UndoRemoveRules,
 		"partition-etcd-peers":       UndoRestoreEtcdPeers,
 		"expire-serving-certificate": UndoRestoreCertificates, "expire-client-certificates": UndoRestoreCertificates,
+		"api-flood": UndoRemoveFloodIdentity,
 	} {
 		if a := actions[action]; a.undo == nil || a.undo.Kind != kind || undos[kind] != a.undo {
 			t.Errorf("%s: undo %+v, want %q found by its kind", action, a.undo, kind)
@@ -61,7 +63,7 @@ func TestUndoKinds(t *testing.T) {
 			t.Errorf("%s has an undo; nothing is left to undo after it", action)
 		}
 	}
-	want := []string{"remove-rules", "restore-api", "restore-certificates", "restore-etcd-peers", "restore-node", "start", "thaw", "unpause"}
+	want := []string{"remove-flood-identity", "remove-rules", "restore-api", "restore-certificates", "restore-etcd-peers", "restore-node", "start", "thaw", "unpause"}
 	if got := slices.Sorted(maps.Keys(undos)); !slices.Equal(got, want) {
 		t.Errorf("undo kinds %v, want %v", got, want)
 	}
@@ -107,6 +109,7 @@ func TestRegisteredActionsAreTheSchemas(t *testing.T) {
 		"partition-etcd-peers":       {NeedsDuration: true, NeedsComponent: true, Component: scenario.ComponentEtcd},
 		"expire-serving-certificate": {Role: scenario.RoleControlPlane, Procedure: scenario.ProcedureRenewCertificates},
 		"expire-client-certificates": {Role: scenario.RoleControlPlane, Procedure: scenario.ProcedureRenewCertificates},
+		"api-flood":                  {NeedsDuration: true, Floods: true},
 	}
 	if got := Actions(); !slices.Equal(got, scenario.ActionNames()) {
 		t.Errorf("registered %v, the schema knows %v", got, scenario.ActionNames())

@@ -20,6 +20,9 @@ type FaultAction struct {
 	Procedure string
 	// Role, when set, is the only target.role it takes.
 	Role string
+	// Floods: the action floods the API and counts its own requests
+	// (the figures timeline.NeedsFlood).
+	Floods bool
 }
 
 // The fault actions the format accepts. Each is registered by its own

@@ -199,7 +199,7 @@ func TestScenarioErrors(t *testing.T) {
 			name: "unknown fault action",
 			old:  "action: reboot", new: "action: crash",
 			count: 1,
-			want:  []string{`16:11: fault.action: unknown action "crash"; known actions: blackhole-api, expire-client-certificates, expire-serving-certificate, freeze, isolate-api, isolate-node, kill, lose-node, partition, partition-etcd-peers, pause, reboot, stop, wipe-etcd`},
+			want:  []string{`16:11: fault.action: unknown action "crash"; known actions: api-flood, blackhole-api, expire-client-certificates, expire-serving-certificate, freeze, isolate-api, isolate-node, kill, lose-node, partition, partition-etcd-peers, pause, reboot, stop, wipe-etcd`},
 		},
 		{
 			name: "wipe-etcd without a procedure",
@@ -420,6 +420,12 @@ func TestScenarioErrors(t *testing.T) {
 			old:  "figure: writes.lost", new: "figure: scheduling.canary",
 			count: 2, // and its max 0 has no unit
 			want:  []string{`30:13: budgets[1].figure: scheduling.canary is never measured by this scenario: it needs the canary pod (probes.canary: true)`},
+		},
+		{
+			name: "budget on the flood without one",
+			old:  "figure: writes.lost", new: "figure: flood.requests",
+			count: 1,
+			want:  []string{`30:13: budgets[1].figure: flood.requests is never measured by this scenario: it needs an API flood (fault.action: api-flood)`},
 		},
 		{
 			name: "duration with no unit",

@@ -88,6 +88,9 @@ func (d *doc) checkMeasurable(s *Scenario) {
 			lacks = !s.Probes.Canary
 		case timeline.NeedsProcedure:
 			lacks = s.Recovery.Procedure == ""
+		case timeline.NeedsFlood:
+			a, _ := LookupAction(s.Fault.Action)
+			lacks = !a.Floods
 		}
 		if lacks {
 			d.errorf(fmt.Sprintf("budgets[%d].figure", i), "%s is never measured by this scenario: it needs %s", b.Figure, info.Needs)

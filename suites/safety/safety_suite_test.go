@@ -3,7 +3,8 @@
 // cluster it did not make is refused and left as it was, also with reuse;
 // an opted-in one is drilled and kept; Ctrl-C in each phase of a drill
 // (creating, steady state, holding a fault, rebooting, recovering), and on
-// kind-ha while a zone is stopped or cut off or certificates expired, leaves no fault in place, no
+// kind-ha while a zone is stopped or cut off, certificates expired or the
+// API is flooded, leaves no fault in place, no
 // probe object in the kept cluster, a healthy cluster and a complete
 // report; a drill that leaves its cluster unhealthy gets it recreated for
 // the next one. It drives the firedrill binary the way a
@@ -345,6 +346,22 @@ var _ = Describe("Ctrl-C on kind-ha", Ordered, func() {
 		expectClusterLeftClean(haClusterName, 6, "restore")
 		expectNoCertificatesHeld(haClusterName)
 	}, SpecTimeout(15*time.Minute))
+
+	// The flood stops with the drill, and its ServiceAccount, role and
+	// seeded objects go with it.
+	It("while the API is flooded stops the flood and removes its identity", func(_ SpecContext) {
+		interruptedAfter("holding the fault", 10*time.Second, "run", "--scenario", "api-flood", "--keep-cluster", "--reuse-cluster")
+		expectClusterLeftClean(haClusterName, 6, "hold")
+		api := clientOf(haClusterName)
+		Eventually(func() bool {
+			_, err := api.CoreV1().Namespaces().Get(context.Background(), "firedrill-flood", metav1.GetOptions{})
+			return apierrors.IsNotFound(err)
+		}, 2*time.Minute, time.Second).Should(BeTrue(), "the flood's namespace is left")
+		_, err := api.RbacV1().ClusterRoles().Get(context.Background(), "firedrill-flood", metav1.GetOptions{})
+		Expect(apierrors.IsNotFound(err)).To(BeTrue(), "the flood's ClusterRole is left: %v", err)
+		_, err = api.RbacV1().ClusterRoleBindings().Get(context.Background(), "firedrill-flood", metav1.GetOptions{})
+		Expect(apierrors.IsNotFound(err)).To(BeTrue(), "the flood's ClusterRoleBinding is left: %v", err)
+	}, SpecTimeout(12*time.Minute))
 })
 
 // expectNoCertificatesHeld checks that no control-plane node of the
