@@ -15,6 +15,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/util/flowcontrol"
@@ -214,6 +215,17 @@ func floodLabels() map[string]string {
 func makeFlood(ctx context.Context, cs kubernetes.Interface, d time.Duration) (string, error) {
 	meta := func(name, ns string) metav1.ObjectMeta {
 		return metav1.ObjectMeta{Name: name, Namespace: ns, Labels: floodLabels()}
+	}
+	// What an earlier flood left (its namespace still terminating) goes
+	// first; something of the same name that is not firedrill's stops it.
+	if err := removeFlood(ctx, cs); err != nil {
+		return "", err
+	}
+	if err := wait.PollUntilContextTimeout(ctx, time.Second, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
+		_, err := cs.CoreV1().Namespaces().Get(ctx, floodNamespace, metav1.GetOptions{})
+		return apierrors.IsNotFound(err), nil
+	}); err != nil {
+		return "", fmt.Errorf("namespace %s of an earlier flood is still there: %w", floodNamespace, err)
 	}
 	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: meta(floodNamespace, "")}, metav1.CreateOptions{}); err != nil {
 		return "", fmt.Errorf("namespace %s: %w", floodNamespace, err)

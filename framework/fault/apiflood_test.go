@@ -12,6 +12,7 @@ import (
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
@@ -122,13 +123,7 @@ func TestFloodConfigDropsTheAdminsCredentials(t *testing.T) {
 // The identity is made, seeded and given a token, and removed again; an
 // object of the same name that is not firedrill's is left alone.
 func TestFloodIdentityMadeAndRemoved(t *testing.T) {
-	cs := fake.NewClientset()
-	cs.PrependReactor("create", "serviceaccounts", func(a k8stesting.Action) (bool, runtime.Object, error) {
-		if a.GetSubresource() == "token" {
-			return true, &authenticationv1.TokenRequest{Status: authenticationv1.TokenRequestStatus{Token: "t0k"}}, nil
-		}
-		return false, nil, nil
-	})
+	cs := floodClientset()
 	ctx := context.Background()
 	token, err := makeFlood(ctx, cs, time.Minute)
 	if err != nil || token != "t0k" {
@@ -155,12 +150,23 @@ func TestFloodIdentityMadeAndRemoved(t *testing.T) {
 	if err := removeFlood(ctx, cs); err != nil {
 		t.Errorf("second removal: %v", err)
 	}
+	// Made again over what an earlier flood left (its role and binding):
+	// they go first.
+	left := floodClientset(
+		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: floodRole, Labels: floodLabels()}},
+		&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: floodRole, Labels: floodLabels()}})
+	if _, err := makeFlood(ctx, left, time.Minute); err != nil {
+		t.Errorf("made over an earlier flood's objects: %v", err)
+	}
 	foreign := fake.NewClientset(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: floodNamespace}})
 	if err := removeFlood(ctx, foreign); err == nil {
 		t.Error("a namespace that is not firedrill's was taken for the flood's")
 	}
 	if _, err := foreign.CoreV1().Namespaces().Get(ctx, floodNamespace, metav1.GetOptions{}); err != nil {
 		t.Errorf("a namespace that is not firedrill's was deleted: %v", err)
+	}
+	if _, err := makeFlood(ctx, foreign, time.Minute); err == nil {
+		t.Error("the flood was made beside a namespace that is not firedrill's")
 	}
 }
 
@@ -173,13 +179,7 @@ func TestAPIFloodInjectAndRecover(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs := fake.NewClientset()
-	cs.PrependReactor("create", "serviceaccounts", func(a k8stesting.Action) (bool, runtime.Object, error) {
-		if a.GetSubresource() == "token" {
-			return true, &authenticationv1.TokenRequest{Status: authenticationv1.TokenRequestStatus{Token: "t0k"}}, nil
-		}
-		return false, nil, nil
-	})
+	cs := floodClientset()
 	fl := f.(*apiFlood)
 	fl.admin = func(*rest.Config) (kubernetes.Interface, error) { return cs, nil }
 	c := newCluster("cp1", "cp2")
@@ -228,3 +228,15 @@ type floodEvents struct {
 }
 
 func (e *floodEvents) Flood(f timeline.Flood) { e.flood = &f }
+
+// floodClientset is a fake API whose TokenRequests answer "t0k".
+func floodClientset(objs ...runtime.Object) *fake.Clientset {
+	cs := fake.NewClientset(objs...)
+	cs.PrependReactor("create", "serviceaccounts", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if a.GetSubresource() == "token" {
+			return true, &authenticationv1.TokenRequest{Status: authenticationv1.TokenRequestStatus{Token: "t0k"}}, nil
+		}
+		return false, nil, nil
+	})
+	return cs
+}
