@@ -163,6 +163,14 @@ func (d *drillRun) restore(ctx context.Context) error {
 			Remove:       func(ctx context.Context) error { return fault.RemoveWebhookConfiguration(ctx, cs, name) },
 			Write:        func(ctx context.Context) error { return fault.DryRunWrite(ctx, cs) },
 			WriteCommand: fault.DryRunWriteCommand})
+	case scenario.ProcedureRenewCertificates:
+		var err error
+		steps, err = procedure.RenewCertificates(procedure.RenewPlan{ControlPlane: d.targets,
+			Certs:  fault.ExpiredCertificates(d.s.Fault.Action),
+			Verify: d.proc.check.Run, VerifyCommand: d.proc.check.Command()})
+		if err != nil {
+			return fmt.Errorf("%s: recovery.procedure: %w", d.s.Path, err)
+		}
 	default:
 		return fmt.Errorf("%s: recovery.procedure: %q is not implemented", d.s.Path, d.s.Recovery.Procedure)
 	}
@@ -176,7 +184,9 @@ func (d *drillRun) restore(ctx context.Context) error {
 	}
 	// A watcher opened now lists the restored cluster afresh: its revision
 	// must not be below any the first watcher saw.
-	d.probes.WatchAgain(probe.WatcherAfter)
+	if scenario.TakesSnapshot(d.s.Recovery.Procedure) {
+		d.probes.WatchAgain(probe.WatcherAfter)
+	}
 	return nil
 }
 

@@ -16,20 +16,23 @@ import (
 func TestActionEvidence(t *testing.T) {
 	etcd := scenario.Target{Component: scenario.ComponentEtcd}
 	for action, want := range map[string]string{
-		"reboot":               "boot id changed",
-		"pause":                "node frozen (docker state Paused)",
-		"isolate-api":          "reset rule in place",
-		"blackhole-api":        "drop rule in place",
-		"kill":                 "etcd process gone",
-		"freeze":               "every etcd process stopped (state T)",
-		"isolate-node":         "drop rule in place",
-		"stop":                 "node stopped (docker state not running)",
-		"partition":            "drop rules in place",
-		"wipe-etcd":            "member data gone and no etcd process",
-		"lose-node":            "node gone",
-		"partition-etcd-peers": "peer port 2380 drop rules in place",
-		"stop-kubelet":         "kubelet stopped (systemd ActiveState not active)",
-		"webhook-down":         "writes in firedrill-probe refused: failed calling webhook",
+		"reboot":                     "boot id changed",
+		"pause":                      "node frozen (docker state Paused)",
+		"isolate-api":                "reset rule in place",
+		"blackhole-api":              "drop rule in place",
+		"kill":                       "etcd process gone",
+		"freeze":                     "every etcd process stopped (state T)",
+		"isolate-node":               "drop rule in place",
+		"stop":                       "node stopped (docker state not running)",
+		"partition":                  "drop rules in place",
+		"wipe-etcd":                  "member data gone and no etcd process",
+		"lose-node":                  "node gone",
+		"partition-etcd-peers":       "peer port 2380 drop rules in place",
+		"expire-serving-certificate": "the API server serves a certificate that expired",
+		"expire-client-certificates": "the kubeconfigs hold client certificates that expired, and the components restarted",
+		"api-flood":                  "the API server answers the flood's requests",
+		"stop-kubelet":               "kubelet stopped (systemd ActiveState not active)",
+		"webhook-down":               "writes in firedrill-probe refused: failed calling webhook",
 	} {
 		a, ok := actions[action]
 		if !ok {
@@ -49,7 +52,10 @@ func TestUndoKinds(t *testing.T) {
 	for action, kind := range map[string]string{
 		"reboot": UndoStart, "stop": UndoStart, "pause": UndoUnpause, "isolate-api": UndoRestoreAPI,
 		"blackhole-api": UndoRestoreAPI, "freeze": UndoThaw, "isolate-node": UndoRestoreNode, "partition": UndoRemoveRules,
-		"partition-etcd-peers": UndoRestoreEtcdPeers, "stop-kubelet": UndoStartKubelet, "webhook-down": UndoRemoveWebhook,
+		"partition-etcd-peers":       UndoRestoreEtcdPeers,
+		"expire-serving-certificate": UndoRestoreCertificates, "expire-client-certificates": UndoRestoreCertificates,
+		"api-flood":    UndoRemoveFloodIdentity,
+		"stop-kubelet": UndoStartKubelet, "webhook-down": UndoRemoveWebhook,
 	} {
 		if a := actions[action]; a.undo == nil || a.undo.Kind != kind || undos[kind] != a.undo {
 			t.Errorf("%s: undo %+v, want %q found by its kind", action, a.undo, kind)
@@ -60,7 +66,7 @@ func TestUndoKinds(t *testing.T) {
 			t.Errorf("%s has an undo; nothing is left to undo after it", action)
 		}
 	}
-	want := []string{"remove-rules", "remove-webhook", "restore-api", "restore-etcd-peers", "restore-node", "start", "start-kubelet", "thaw", "unpause"}
+	want := []string{"remove-flood-identity", "remove-rules", "remove-webhook", "restore-api", "restore-certificates", "restore-etcd-peers", "restore-node", "start", "start-kubelet", "thaw", "unpause"}
 	if got := slices.Sorted(maps.Keys(undos)); !slices.Equal(got, want) {
 		t.Errorf("undo kinds %v, want %v", got, want)
 	}
@@ -92,20 +98,23 @@ func TestRegisterRefusesDuplicates(t *testing.T) {
 // of each what it always did.
 func TestRegisteredActionsAreTheSchemas(t *testing.T) {
 	want := map[string]scenario.FaultAction{
-		"reboot":               {},
-		"pause":                {NeedsDuration: true},
-		"isolate-api":          {NeedsDuration: true},
-		"blackhole-api":        {NeedsDuration: true},
-		"kill":                 {NeedsComponent: true, RestartsContainer: true},
-		"freeze":               {NeedsDuration: true, NeedsComponent: true},
-		"isolate-node":         {NeedsDuration: true},
-		"stop":                 {NeedsDuration: true},
-		"partition":            {NeedsDuration: true},
-		"wipe-etcd":            {NeedsComponent: true, Component: scenario.ComponentEtcd, Procedure: scenario.ProcedureRestoreEtcd},
-		"lose-node":            {Role: scenario.RoleControlPlane, Procedure: scenario.ProcedureRebuildControlPlane},
-		"partition-etcd-peers": {NeedsDuration: true, NeedsComponent: true, Component: scenario.ComponentEtcd},
-		"stop-kubelet":         {NeedsDuration: true},
-		"webhook-down":         {Role: scenario.RoleControlPlane, Procedure: scenario.ProcedureRemoveWebhook},
+		"reboot":                     {},
+		"pause":                      {NeedsDuration: true},
+		"isolate-api":                {NeedsDuration: true},
+		"blackhole-api":              {NeedsDuration: true},
+		"kill":                       {NeedsComponent: true, RestartsContainer: true},
+		"freeze":                     {NeedsDuration: true, NeedsComponent: true},
+		"isolate-node":               {NeedsDuration: true},
+		"stop":                       {NeedsDuration: true},
+		"partition":                  {NeedsDuration: true},
+		"wipe-etcd":                  {NeedsComponent: true, Component: scenario.ComponentEtcd, Procedure: scenario.ProcedureRestoreEtcd},
+		"lose-node":                  {Role: scenario.RoleControlPlane, Procedure: scenario.ProcedureRebuildControlPlane},
+		"partition-etcd-peers":       {NeedsDuration: true, NeedsComponent: true, Component: scenario.ComponentEtcd},
+		"expire-serving-certificate": {Role: scenario.RoleControlPlane, Procedure: scenario.ProcedureRenewCertificates},
+		"expire-client-certificates": {Role: scenario.RoleControlPlane, Procedure: scenario.ProcedureRenewCertificates},
+		"api-flood":                  {NeedsDuration: true, Floods: true},
+		"stop-kubelet":               {NeedsDuration: true},
+		"webhook-down":               {Role: scenario.RoleControlPlane, Procedure: scenario.ProcedureRemoveWebhook},
 	}
 	if got := Actions(); !slices.Equal(got, scenario.ActionNames()) {
 		t.Errorf("registered %v, the schema knows %v", got, scenario.ActionNames())

@@ -90,6 +90,13 @@ func (r *Recorder) Unobservable(condition, why string) {
 	appendTo(r, &r.tl.Unobservable, timeline.Unobservable{Condition: condition, Why: why})
 }
 
+// Flood records what an API flood counted of its own requests.
+func (r *Recorder) Flood(f timeline.Flood) {
+	r.mu.Lock()
+	r.tl.Flood = &f
+	r.mu.Unlock()
+}
+
 // WriteCheck records the read-back of the writer's counter.
 func (r *Recorder) WriteCheck(w timeline.WriteCheck) {
 	r.mu.Lock()

@@ -20,6 +20,9 @@ type FaultAction struct {
 	Procedure string
 	// Role, when set, is the only target.role it takes.
 	Role string
+	// Floods: the action floods the API and counts its own requests
+	// (the figures timeline.NeedsFlood).
+	Floods bool
 }
 
 // The fault actions the format accepts. Each is registered by its own
@@ -46,8 +49,8 @@ func RegisterAction(name string, needs FaultAction) {
 	case needs.Procedure != "" && !slices.Contains(Procedures, needs.Procedure):
 		panic(fmt.Sprintf("fault action %q: unknown procedure %q", name, needs.Procedure))
 	}
-	if owner := recoveredBy(needs.Procedure); owner != "" {
-		panic(fmt.Sprintf("fault actions %q and %q both claim procedure %q", owner, name, needs.Procedure))
+	if owners := recoveredBy(needs.Procedure); len(owners) > 0 && !sharedProcedures[needs.Procedure] {
+		panic(fmt.Sprintf("fault actions %q and %q both claim procedure %q", owners[0], name, needs.Procedure))
 	}
 	actions[name] = needs
 }
@@ -63,13 +66,15 @@ func ActionNames() []string {
 	return slices.Sorted(maps.Keys(actions))
 }
 
-// recoveredBy is the action a procedure recovers ("" when none is
-// registered).
-func recoveredBy(procedure string) string {
+// recoveredBy are the actions a procedure recovers, sorted (none when
+// none is registered); only a shared procedure has more than one.
+func recoveredBy(procedure string) []string {
+	var out []string
 	for name, a := range actions {
 		if procedure != "" && a.Procedure == procedure {
-			return name
+			out = append(out, name)
 		}
 	}
-	return ""
+	slices.Sort(out)
+	return out
 }

@@ -7,7 +7,7 @@ import "testing"
 // actions_test.go's import of framework/fault).
 func TestEveryProcedureRecoversAnAction(t *testing.T) {
 	for _, p := range Procedures {
-		if recoveredBy(p) == "" || procedureRecovers[p] == "" {
+		if len(recoveredBy(p)) == 0 || procedureRecovers[p] == "" {
 			t.Errorf("procedure %s recovers %q, described %q", p, recoveredBy(p), procedureRecovers[p])
 		}
 	}

@@ -199,7 +199,7 @@ func TestScenarioErrors(t *testing.T) {
 			name: "unknown fault action",
 			old:  "action: reboot", new: "action: crash",
 			count: 1,
-			want:  []string{`16:11: fault.action: unknown action "crash"; known actions: blackhole-api, freeze, isolate-api, isolate-node, kill, lose-node, partition, partition-etcd-peers, pause, reboot, stop, stop-kubelet, webhook-down, wipe-etcd`},
+			want:  []string{`16:11: fault.action: unknown action "crash"; known actions: api-flood, blackhole-api, expire-client-certificates, expire-serving-certificate, freeze, isolate-api, isolate-node, kill, lose-node, partition, partition-etcd-peers, pause, reboot, stop, stop-kubelet, webhook-down, wipe-etcd`},
 		},
 		{
 			name: "wipe-etcd without a procedure",
@@ -238,8 +238,8 @@ func TestScenarioErrors(t *testing.T) {
 			old2: "  timeout: 5m\n", new2: "  timeout: 5m\n  procedure: remove-webhook\n  snapshot: before-fault\n  snapshotAge: 5s\n",
 			count: 2,
 			want: []string{
-				`24:13: recovery.snapshot: "remove-webhook" restores no snapshot: remove it`,
-				`25:16: recovery.snapshotAge: "remove-webhook" restores no snapshot: remove it`,
+				`24:13: recovery.snapshot: procedure "remove-webhook" restores no snapshot: remove it`,
+				`25:16: recovery.snapshotAge: procedure "remove-webhook" restores no snapshot: remove it`,
 			},
 		},
 		{
@@ -430,6 +430,12 @@ func TestScenarioErrors(t *testing.T) {
 			old:  "figure: writes.lost", new: "figure: scheduling.canary",
 			count: 2, // and its max 0 has no unit
 			want:  []string{`30:13: budgets[1].figure: scheduling.canary is never measured by this scenario: it needs the canary pod (probes.canary: true)`},
+		},
+		{
+			name: "budget on the flood without one",
+			old:  "figure: writes.lost", new: "figure: flood.requests",
+			count: 1,
+			want:  []string{`30:13: budgets[1].figure: flood.requests is never measured by this scenario: it needs an API flood (fault.action: api-flood)`},
 		},
 		{
 			name: "duration with no unit",

@@ -8,6 +8,7 @@ package scenario
 import (
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -209,15 +210,30 @@ const (
 	// whose backend is gone, what an operator does first, and proves
 	// that writes are admitted again. It restores no snapshot.
 	ProcedureRemoveWebhook = "remove-webhook"
+	// ProcedureRenewCertificates renews the certificates a cluster left
+	// without renewal lets expire (kubeadm certs renew on every
+	// control-plane node) and restarts the static pods that load them.
+	ProcedureRenewCertificates = "renew-certificates"
 )
 
 // Procedures lists the known procedures.
-var Procedures = []string{ProcedureRestoreEtcd, ProcedureRebuildControlPlane, ProcedureRemoveWebhook}
+var Procedures = []string{ProcedureRestoreEtcd, ProcedureRebuildControlPlane, ProcedureRemoveWebhook, ProcedureRenewCertificates}
 
 // SnapshotProcedures are the procedures that restore an etcd snapshot
 // taken by the harness: only they have recovery.snapshot and
-// recovery.snapshotAge.
+// recovery.snapshotAge, and a backup phase before the fault.
 var SnapshotProcedures = []string{ProcedureRestoreEtcd, ProcedureRebuildControlPlane}
+
+// sharedProcedures recover more than one action: renew-certificates
+// renews whichever certificates expired. Every other procedure recovers
+// the one action that registered it.
+var sharedProcedures = map[string]bool{ProcedureRenewCertificates: true}
+
+// TakesSnapshot says whether a procedure restores an etcd snapshot (and
+// so has a backup phase before the fault).
+func TakesSnapshot(procedure string) bool {
+	return slices.Contains(SnapshotProcedures, procedure)
+}
 
 // When the backup is taken.
 const (

@@ -88,6 +88,9 @@ func (d *doc) checkMeasurable(s *Scenario) {
 			lacks = !s.Probes.Canary
 		case timeline.NeedsProcedure:
 			lacks = s.Recovery.Procedure == ""
+		case timeline.NeedsFlood:
+			a, _ := LookupAction(s.Fault.Action)
+			lacks = !a.Floods
 		}
 		if lacks {
 			d.errorf(fmt.Sprintf("budgets[%d].figure", i), "%s is never measured by this scenario: it needs %s", b.Figure, info.Needs)
@@ -244,6 +247,7 @@ var procedureRecovers = map[string]string{
 	ProcedureRestoreEtcd:         "restores what action %q wipes",
 	ProcedureRebuildControlPlane: "replaces what action %q destroys",
 	ProcedureRemoveWebhook:       "removes the webhook action %q breaks",
+	ProcedureRenewCertificates:   "renews what actions %q expire",
 }
 
 // checkProcedure checks the recovery procedure against the fault: one that
@@ -258,8 +262,8 @@ func (d *doc) checkProcedure(f Fault, r Recovery) {
 		d.errorf("recovery.procedure", "unknown procedure %q%s: want %s", r.Procedure, didYouMean(r.Procedure, Procedures), quoteList(Procedures))
 	case known && action.Procedure == "":
 		d.errorf("recovery.procedure", "action %q heals by itself: a procedure would hide whether it does; remove it", f.Action)
-	case recoveredBy(r.Procedure) != "" && recoveredBy(r.Procedure) != f.Action:
-		d.errorf("recovery.procedure", "%q %s, not %q", r.Procedure, fmt.Sprintf(procedureRecovers[r.Procedure], recoveredBy(r.Procedure)), f.Action)
+	case len(recoveredBy(r.Procedure)) > 0 && !slices.Contains(recoveredBy(r.Procedure), f.Action):
+		d.errorf("recovery.procedure", "%q %s, not %q", r.Procedure, fmt.Sprintf(procedureRecovers[r.Procedure], strings.Join(recoveredBy(r.Procedure), ", ")), f.Action)
 	}
 	if known && action.Component != "" && f.Target.Component != "" && f.Target.Component != action.Component {
 		d.errorf("fault.target.component", "action %q acts on %q only", f.Action, action.Component)
@@ -271,14 +275,9 @@ func (d *doc) checkProcedure(f Fault, r Recovery) {
 			d.errorf("fault.target.role", "action %q acts on %s nodes only: role must be %q", f.Action, action.Role, action.Role)
 		}
 	}
-	if r.Procedure != "" && slices.Contains(Procedures, r.Procedure) && !slices.Contains(SnapshotProcedures, r.Procedure) {
-		for _, field := range []string{"recovery.snapshot", "recovery.snapshotAge"} {
-			if d.present(field) {
-				d.errorf(field, "%q restores no snapshot: remove it", r.Procedure)
-			}
-		}
-	}
 	switch {
+	case r.Snapshot != "" && r.Procedure != "" && !TakesSnapshot(r.Procedure):
+		d.errorf("recovery.snapshot", "procedure %q restores no snapshot: remove it", r.Procedure)
 	case r.Snapshot != "" && r.Procedure == "":
 		d.errorf("recovery.snapshot", "only a recovery procedure restores a snapshot: remove it")
 	case r.Snapshot != "" && !slices.Contains(Snapshots, r.Snapshot):
@@ -295,6 +294,8 @@ func (d *doc) checkProcedure(f Fault, r Recovery) {
 		switch {
 		case d.present(field.name) && r.Procedure == "":
 			d.errorf(field.name, "only a recovery procedure has it: remove it")
+		case field.name == "recovery.snapshotAge" && d.present(field.name) && !TakesSnapshot(r.Procedure):
+			d.errorf(field.name, "procedure %q restores no snapshot: remove it", r.Procedure)
 		case field.v < 0:
 			d.errorf(field.name, "must be >= 0, got %s", field.v)
 		}

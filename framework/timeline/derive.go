@@ -49,7 +49,8 @@ func Derive(tl Timeline) []Figure {
 	add(connectionStuck(tl))
 	add(stepFigures(tl)...)
 	add(restoreFigures(tl, f, byName)...)
-	return assemble(byName, len(tl.Steps) > 0 || tl.Snapshot != nil)
+	add(floodFigures(tl)...)
+	return assemble(byName, len(tl.Steps) > 0 || tl.Snapshot != nil, tl.Flood != nil)
 }
 
 // fault is when the drill broke the cluster, if it did.
@@ -91,10 +92,10 @@ func unrecovered(name, note string) result {
 // assemble orders the figures and stamps their units from FigureUnits, the
 // one table budgets are validated against.
 // A drill that ran no recovery procedure has none of its figures.
-func assemble(byName map[string]result, procedure bool) []Figure {
+func assemble(byName map[string]result, procedure, flood bool) []Figure {
 	names := make([]string, 0, len(FigureUnits))
 	for _, f := range Figures {
-		if f.Needs != NeedsProcedure || procedure {
+		if (f.Needs != NeedsProcedure || procedure) && (f.Needs != NeedsFlood || flood) {
 			names = append(names, f.Name)
 		}
 	}

@@ -10,12 +10,13 @@ var apiNew = APISeries(EndpointClient, "new", "etcd")
 
 func TestDeriveReturnsEveryFigureInOrder(t *testing.T) {
 	// A drill without a recovery procedure has none of its figures.
+	// Nor one without a flood the flood's.
 	for _, f := range Derive(Timeline{}) {
-		if info, _ := Info(f.Name); info.Needs == NeedsProcedure {
-			t.Errorf("%s derived for a drill that ran no procedure", f.Name)
+		if info, _ := Info(f.Name); info.Needs == NeedsProcedure || info.Needs == NeedsFlood {
+			t.Errorf("%s derived for a drill that ran no procedure and no flood", f.Name)
 		}
 	}
-	figs := Derive(Timeline{Snapshot: &Snapshot{}})
+	figs := Derive(Timeline{Snapshot: &Snapshot{}, Flood: &Flood{}})
 	if len(figs) != len(FigureUnits) {
 		t.Fatalf("got %d figures, want %d", len(figs), len(FigureUnits))
 	}

@@ -186,6 +186,9 @@ const (
 	// NeedsProcedure: a recovery procedure the harness runs
 	// (recovery.procedure); a drill without one leaves these figures out.
 	NeedsProcedure Need = "a recovery procedure (recovery.procedure)"
+	// NeedsFlood: a fault that floods the API (api-flood), which counts
+	// its own requests; a drill without one leaves these figures out.
+	NeedsFlood Need = "an API flood (fault.action: api-flood)"
 )
 
 // Figures is every derived figure.
@@ -254,7 +257,7 @@ var Figures = append([]FigureInfo{
 	{Name: HarnessStallTotal, Unit: Seconds, Meaning: "time the harness's own control series failed (kept out of every downtime)"},
 	{Name: RecoveryStalled, Unit: Seconds, Meaning: "time an etcd member or API server timed out again after it came back, together with a component on an untouched node: a stall of the machine, kept out of etcd.recovery and api.direct.recovery"},
 	{Name: APIDowntimeStalled, Unit: Seconds, Meaning: "API downtime that fell in harness stalls and was kept out"},
-}, stepFigureInfos()...)
+}, append(stepFigureInfos(), floodFigureInfos...)...)
 
 // stepFigureInfos are the figures of a procedure's steps, one per step.
 func stepFigureInfos() []FigureInfo {

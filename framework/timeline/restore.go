@@ -26,12 +26,15 @@ const (
 	StepVerifyControllers = "verify-controllers" // a Deployment is created and scales: controllers and scheduler work
 	StepRemoveWebhook     = "remove-webhook"     // the admission webhook whose backend is gone deleted
 	StepVerifyWrites      = "verify-writes"      // a write where the webhook refused them is admitted again
+	StepCheckExpiration   = "check-expiration"   // kubeadm certs check-expiration: what expired, on every control-plane node
+	StepRenewCertificates = "renew-certificates" // kubeadm certs renew of what expired, on every control-plane node
+	StepRestartAPIServers = "restart-apiservers" // every API server restarted, to load its renewed certificate
 )
 
 // Steps lists every step name, in the order a procedure may run them.
 var Steps = []string{StepSnapshot, StepStopAPIServers, StepStopEtcd, StepReplaceNode, StepRestorePKI, StepCopySnapshot,
-	StepRestoreSnapshot, StepStartEtcd, StepStartAPIServers, StepKubeadmInit, StepRestartComponents, StepRestartKubelets,
-	StepVerifyControllers, StepRemoveWebhook, StepVerifyWrites}
+	StepRestoreSnapshot, StepStartEtcd, StepStartAPIServers, StepKubeadmInit, StepCheckExpiration, StepRenewCertificates,
+	StepRestartAPIServers, StepRestartComponents, StepRestartKubelets, StepVerifyControllers, StepRemoveWebhook, StepVerifyWrites}
 
 // StepFigure is the name of a step's duration figure.
 func StepFigure(step string) string { return "step." + step }

@@ -67,6 +67,9 @@ type Timeline struct {
 	// at all, each with why: the only named parts recovery.all may go
 	// without, and its note says so.
 	Unobservable []Unobservable `json:"unobservable,omitempty"`
+	// Flood is what the api-flood fault counted of its own requests (nil:
+	// no flood ran).
+	Flood *Flood `json:"flood,omitempty"`
 }
 
 // Unobservable is a recovery condition the provider cannot observe.

@@ -4,7 +4,8 @@
 // an opted-in one is drilled and kept; Ctrl-C in each phase of a drill
 // (creating, steady state, holding a fault, rebooting, recovering), and on
 // kind-ha while a zone is stopped or cut off, a master's kubelet is
-// stopped or a dead webhook refuses writes, leaves no fault in place, no
+// stopped, a dead webhook refuses writes, certificates expired or the API
+// is flooded, leaves no fault in place, no
 // probe object in the kept cluster, a healthy cluster and a complete
 // report; a drill that leaves its cluster unhealthy gets it recreated for
 // the next one. It drives the firedrill binary the way a
@@ -40,6 +41,7 @@ import (
 	"github.com/firedrill/firedrill/framework/journal"
 	"github.com/firedrill/firedrill/framework/packetfilter"
 	"github.com/firedrill/firedrill/framework/probe"
+	"github.com/firedrill/firedrill/framework/procedure"
 	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/report"
 	"github.com/firedrill/firedrill/framework/run"
@@ -434,7 +436,53 @@ var _ = Describe("Ctrl-C on kind-ha", Ordered, func() {
 		Expect(open).To(BeEmpty())
 		expectHealthy(haClusterName, 6)
 	}, SpecTimeout(15*time.Minute))
+
+	// Before the procedure renews them, the certificates that expired are
+	// the fault's: Ctrl-C puts the originals back (the API servers reload
+	// theirs, the components restart), and the cluster verifies again.
+	It("while the API servers serve expired certificates puts the originals back", func(_ SpecContext) {
+		interruptedAfter("the procedure starts", 3*time.Second, "run", "--scenario", "expired-certificates", "--keep-cluster", "--reuse-cluster")
+		expectClusterLeftClean(haClusterName, 6, "restore")
+		expectNoCertificatesHeld(haClusterName)
+	}, SpecTimeout(15*time.Minute))
+
+	It("while the components hold expired client certificates puts the originals back", func(_ SpecContext) {
+		interruptedAfter("the procedure starts", 3*time.Second, "run", "--scenario", "expired-client-certificates", "--keep-cluster", "--reuse-cluster")
+		expectClusterLeftClean(haClusterName, 6, "restore")
+		expectNoCertificatesHeld(haClusterName)
+	}, SpecTimeout(15*time.Minute))
+
+	// The flood stops with the drill, and its ServiceAccount, role and
+	// seeded objects go with it.
+	It("while the API is flooded stops the flood and removes its identity", func(_ SpecContext) {
+		interruptedAfter("holding the fault", 10*time.Second, "run", "--scenario", "api-flood", "--keep-cluster", "--reuse-cluster")
+		expectClusterLeftClean(haClusterName, 6, "hold")
+		api := clientOf(haClusterName)
+		Eventually(func() bool {
+			_, err := api.CoreV1().Namespaces().Get(context.Background(), "firedrill-flood", metav1.GetOptions{})
+			return apierrors.IsNotFound(err)
+		}, 2*time.Minute, time.Second).Should(BeTrue(), "the flood's namespace is left")
+		_, err := api.RbacV1().ClusterRoles().Get(context.Background(), "firedrill-flood", metav1.GetOptions{})
+		Expect(apierrors.IsNotFound(err)).To(BeTrue(), "the flood's ClusterRole is left: %v", err)
+		_, err = api.RbacV1().ClusterRoleBindings().Get(context.Background(), "firedrill-flood", metav1.GetOptions{})
+		Expect(apierrors.IsNotFound(err)).To(BeTrue(), "the flood's ClusterRoleBinding is left: %v", err)
+	}, SpecTimeout(12*time.Minute))
 })
+
+// expectNoCertificatesHeld checks that no control-plane node of the
+// cluster keeps an original a certificate fault set aside: each was put
+// back or, once renewed, forgotten.
+func expectNoCertificatesHeld(name string) {
+	for _, c := range containersOf(name) {
+		node := strings.Fields(c)[0]
+		if !strings.Contains(node, "-control-plane") {
+			continue
+		}
+		out, err := exec.Command("docker", "exec", node, "sh", "-c", "ls -A "+procedure.HeldDir+"/certs 2>/dev/null || true").CombinedOutput()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(strings.TrimSpace(string(out))).To(BeEmpty(), "originals left on %s", node)
+	}
+}
 
 var _ = Describe("a drill that leaves its cluster unhealthy", Ordered, func() {
 	It("gets the cluster recreated for the next drill, and the run deletes it at the end", func(_ SpecContext) {
