@@ -199,7 +199,7 @@ func TestScenarioErrors(t *testing.T) {
 			name: "unknown fault action",
 			old:  "action: reboot", new: "action: crash",
 			count: 1,
-			want:  []string{`16:11: fault.action: unknown action "crash"; known actions: blackhole-api, freeze, isolate-api, isolate-node, kill, lose-node, partition, partition-etcd-peers, pause, reboot, stop, wipe-etcd`},
+			want:  []string{`16:11: fault.action: unknown action "crash"; known actions: blackhole-api, fill-etcd, freeze, isolate-api, isolate-node, kill, lose-node, partition, partition-etcd-peers, pause, reboot, stop, wipe-etcd, wipe-etcd-member`},
 		},
 		{
 			name: "wipe-etcd without a procedure",
@@ -207,7 +207,7 @@ func TestScenarioErrors(t *testing.T) {
 			count: 2,
 			want: []string{
 				`17:3: fault.target.component: required for action "wipe-etcd"`,
-				`20:1: recovery.procedure: required for action "wipe-etcd" (nothing in the cluster undoes it): one of "restore-etcd" or "rebuild-control-plane"`,
+				`20:1: recovery.procedure: required for action "wipe-etcd" (nothing in the cluster undoes it): "restore-etcd"`,
 			},
 		},
 		{
@@ -230,6 +230,16 @@ func TestScenarioErrors(t *testing.T) {
 			want: []string{
 				`23:14: recovery.procedure: "restore-etcd" restores what action "wipe-etcd" wipes, not "lose-node"`,
 				`18:11: fault.target.role: action "lose-node" is recovered by "rebuild-control-plane": role must be "control-plane"`,
+			},
+		},
+		{
+			name: "a snapshot for a procedure that repairs in place",
+			old:  "action: reboot\n  target:\n    role: control-plane\n    count: one\n",
+			new:  "action: fill-etcd\n  target:\n    role: control-plane\n    count: one\n    component: etcd\n",
+			old2: "  timeout: 5m\n", new2: "  timeout: 5m\n  procedure: defrag-etcd\n  snapshot: before-fault\n",
+			count: 1,
+			want: []string{
+				`25:13: recovery.snapshot: "defrag-etcd" repairs the cluster in place and restores no snapshot: remove it`,
 			},
 		},
 		{

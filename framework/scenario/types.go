@@ -205,10 +205,25 @@ const (
 	// control-plane node, gives it the cluster's certificates and the
 	// restored etcd data, and builds the control plane on it with kubeadm.
 	ProcedureRebuildControlPlane = "rebuild-control-plane"
+	// ProcedureDefragEtcd is what an operator does for etcd out of space:
+	// find the NOSPACE alarm, delete what filled it, compact to the
+	// current revision, defragment each member one at a time, disarm.
+	ProcedureDefragEtcd = "defrag-etcd"
+	// ProcedureReplaceEtcdMember replaces a member whose data is gone for
+	// good: member remove, member add with the same name and peer URL, a
+	// fresh data directory joining with initial-cluster-state existing.
+	// Quorum holds throughout.
+	ProcedureReplaceEtcdMember = "replace-etcd-member"
 )
 
 // Procedures lists the known procedures.
-var Procedures = []string{ProcedureRestoreEtcd, ProcedureRebuildControlPlane}
+var Procedures = []string{ProcedureRestoreEtcd, ProcedureRebuildControlPlane, ProcedureDefragEtcd, ProcedureReplaceEtcdMember}
+
+// RestoresSnapshot says whether a procedure puts back an etcd snapshot
+// (and so takes one): the others repair the cluster in place.
+func RestoresSnapshot(procedure string) bool {
+	return procedure == ProcedureRestoreEtcd || procedure == ProcedureRebuildControlPlane
+}
 
 // When the backup is taken.
 const (

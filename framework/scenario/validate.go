@@ -243,6 +243,8 @@ func (d *doc) checkFault(f Fault) {
 var procedureRecovers = map[string]string{
 	ProcedureRestoreEtcd:         "restores what action %q wipes",
 	ProcedureRebuildControlPlane: "replaces what action %q destroys",
+	ProcedureDefragEtcd:          "frees the space action %q fills",
+	ProcedureReplaceEtcdMember:   "replaces the member action %q loses",
 }
 
 // checkProcedure checks the recovery procedure against the fault: one that
@@ -251,7 +253,7 @@ func (d *doc) checkProcedure(f Fault, r Recovery) {
 	action, known := LookupAction(f.Action)
 	switch {
 	case r.Procedure == "" && known && action.Procedure != "":
-		d.errorf("recovery.procedure", "required for action %q (nothing in the cluster undoes it): one of %s", f.Action, quoteList(Procedures))
+		d.errorf("recovery.procedure", "required for action %q (nothing in the cluster undoes it): %q", f.Action, action.Procedure)
 	case r.Procedure == "":
 	case !slices.Contains(Procedures, r.Procedure):
 		d.errorf("recovery.procedure", "unknown procedure %q%s: want %s", r.Procedure, didYouMean(r.Procedure, Procedures), quoteList(Procedures))
@@ -270,9 +272,16 @@ func (d *doc) checkProcedure(f Fault, r Recovery) {
 			d.errorf("fault.target.role", "action %q acts on %s nodes only: role must be %q", f.Action, action.Role, action.Role)
 		}
 	}
+	inPlace := r.Procedure != "" && slices.Contains(Procedures, r.Procedure) && !RestoresSnapshot(r.Procedure)
 	switch {
 	case r.Snapshot != "" && r.Procedure == "":
 		d.errorf("recovery.snapshot", "only a recovery procedure restores a snapshot: remove it")
+	case inPlace && (r.Snapshot != "" || d.present("recovery.snapshotAge")):
+		field := "recovery.snapshot"
+		if r.Snapshot == "" {
+			field = "recovery.snapshotAge"
+		}
+		d.errorf(field, "%q repairs the cluster in place and restores no snapshot: remove it", r.Procedure)
 	case r.Snapshot != "" && !slices.Contains(Snapshots, r.Snapshot):
 		d.errorf("recovery.snapshot", "unknown snapshot time %q: want %s", r.Snapshot, quoteList(Snapshots))
 	case r.Snapshot == SnapshotSurvivor && f.Target.Count == "all":
