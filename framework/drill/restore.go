@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/fault"
 	"github.com/firedrill/firedrill/framework/probe"
 	"github.com/firedrill/firedrill/framework/procedure"
 	"github.com/firedrill/firedrill/framework/scenario"
@@ -44,7 +45,9 @@ func (d *drillRun) backup(ctx context.Context) error {
 	if d.proc.members, err = procedure.ReadMembers(ctx, x, d.bench.chk.controlPlane); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	if d.s.Recovery.Snapshot == scenario.SnapshotSurvivor {
+	// A procedure that repairs in place (defrag-etcd, replace-etcd-member)
+	// restores no snapshot, so none is taken.
+	if d.s.Recovery.Snapshot == scenario.SnapshotSurvivor || !scenario.RestoresSnapshot(d.s.Recovery.Procedure) {
 		return nil
 	}
 	// A rebuild needs the cluster's PKI and the node's kubeadm
@@ -140,6 +143,21 @@ func (d *drillRun) restore(ctx context.Context) error {
 		}
 		r, _ := d.in.Cluster.(cluster.Replacer)
 		steps = procedure.RebuildControlPlane(plan, r, fc)
+	case scenario.ProcedureDefragEtcd:
+		f, ok := d.flt.(fault.Filler)
+		if !ok {
+			return fmt.Errorf("%s: recovery.procedure: %s frees what a fill wrote, and fault %s wrote nothing", d.s.Path, scenario.ProcedureDefragEtcd, d.s.Fault.Action)
+		}
+		c, ns := d.in.Cluster, f.FillerNamespace()
+		steps = procedure.DefragEtcd(procedure.DefragPlan{Members: d.proc.members,
+			DeleteFiller: func(ctx context.Context) error { return f.DeleteFiller(ctx, c) }, DeleteCommand: fault.DeleteFillerCommand(ns),
+			DeleteRest: func(ctx context.Context) error { return f.DeleteNamespace(ctx, c) }, DeleteRestCommand: fault.DeleteNamespaceCommand(ns)})
+	case scenario.ProcedureReplaceEtcdMember:
+		plan, err := d.replacePlan()
+		if err != nil {
+			return err
+		}
+		steps = procedure.ReplaceEtcdMember(plan)
 	default:
 		return fmt.Errorf("%s: recovery.procedure: %q is not implemented", d.s.Path, d.s.Recovery.Procedure)
 	}
@@ -168,6 +186,30 @@ func (d *drillRun) rebuildPlan() (procedure.RebuildPlan, error) {
 		if n.Role == cluster.RoleWorker {
 			p.Workers = append(p.Workers, n)
 		}
+	}
+	return p, nil
+}
+
+// replacePlan replaces the one member the fault wiped, from a member it
+// spared.
+func (d *drillRun) replacePlan() (procedure.ReplacePlan, error) {
+	if len(d.targets) != 1 {
+		return procedure.ReplacePlan{}, fmt.Errorf("%s: recovery.procedure: %s replaces one member (%d lost): fault.target.count must be one",
+			d.s.Path, scenario.ProcedureReplaceEtcdMember, len(d.targets))
+	}
+	p := procedure.ReplacePlan{All: d.proc.members}
+	lost, from := false, false
+	for _, m := range d.proc.members {
+		switch {
+		case m.Node.Name == d.targets[0].Name:
+			p.Lost, lost = m, true
+		case !from:
+			p.From, from = m, true
+		}
+	}
+	if !lost || !from {
+		return procedure.ReplacePlan{}, fmt.Errorf("%s: recovery.procedure: %s needs the lost member and a healthy one among %d members",
+			d.s.Path, scenario.ProcedureReplaceEtcdMember, len(d.proc.members))
 	}
 	return p, nil
 }

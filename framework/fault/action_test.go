@@ -47,18 +47,18 @@ func TestUndoKinds(t *testing.T) {
 	for action, kind := range map[string]string{
 		"reboot": UndoStart, "stop": UndoStart, "pause": UndoUnpause, "isolate-api": UndoRestoreAPI,
 		"blackhole-api": UndoRestoreAPI, "freeze": UndoThaw, "isolate-node": UndoRestoreNode, "partition": UndoRemoveRules,
-		"partition-etcd-peers": UndoRestoreEtcdPeers,
+		"partition-etcd-peers": UndoRestoreEtcdPeers, "fill-etcd": UndoFreeEtcd,
 	} {
 		if a := actions[action]; a.undo == nil || a.undo.Kind != kind || undos[kind] != a.undo {
 			t.Errorf("%s: undo %+v, want %q found by its kind", action, a.undo, kind)
 		}
 	}
-	for _, action := range []string{"kill", "wipe-etcd", "lose-node"} {
+	for _, action := range []string{"kill", "wipe-etcd", "wipe-etcd-member", "lose-node"} {
 		if actions[action].undo != nil {
 			t.Errorf("%s has an undo; nothing is left to undo after it", action)
 		}
 	}
-	want := []string{"remove-rules", "restore-api", "restore-etcd-peers", "restore-node", "start", "thaw", "unpause"}
+	want := []string{"free-etcd", "remove-rules", "restore-api", "restore-etcd-peers", "restore-node", "start", "thaw", "unpause"}
 	if got := slices.Sorted(maps.Keys(undos)); !slices.Equal(got, want) {
 		t.Errorf("undo kinds %v, want %v", got, want)
 	}
@@ -102,6 +102,8 @@ func TestRegisteredActionsAreTheSchemas(t *testing.T) {
 		"wipe-etcd":            {NeedsComponent: true, Component: scenario.ComponentEtcd, Procedure: scenario.ProcedureRestoreEtcd},
 		"lose-node":            {Role: scenario.RoleControlPlane, Procedure: scenario.ProcedureRebuildControlPlane},
 		"partition-etcd-peers": {NeedsDuration: true, NeedsComponent: true, Component: scenario.ComponentEtcd},
+		"fill-etcd":            {NeedsComponent: true, Component: scenario.ComponentEtcd, Procedure: scenario.ProcedureDefragEtcd},
+		"wipe-etcd-member":     {NeedsComponent: true, Component: scenario.ComponentEtcd, Procedure: scenario.ProcedureReplaceEtcdMember},
 	}
 	if got := Actions(); !slices.Equal(got, scenario.ActionNames()) {
 		t.Errorf("registered %v, the schema knows %v", got, scenario.ActionNames())
