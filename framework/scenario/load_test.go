@@ -243,6 +243,16 @@ func TestScenarioErrors(t *testing.T) {
 			},
 		},
 		{
+			name: "a member replacement of more than one member",
+			old:  "action: reboot\n  target:\n    role: control-plane\n    count: one\n",
+			new:  "action: wipe-etcd-member\n  target:\n    role: control-plane\n    count: all\n    component: etcd\n",
+			old2: "  timeout: 5m\n", new2: "  timeout: 5m\n  procedure: replace-etcd-member\n",
+			count: 1,
+			want: []string{
+				`19:12: fault.target.count: "replace-etcd-member" replaces one member while the others keep quorum: must be "one", got "all"`,
+			},
+		},
+		{
 			name: "a procedure on a fault that heals by itself",
 			old:  "  timeout: 5m\n", new: "  timeout: 5m\n  procedure: restore-etcd\n  snapshot: after\n",
 			count: 2,

@@ -272,6 +272,9 @@ func (d *doc) checkProcedure(f Fault, r Recovery) {
 			d.errorf("fault.target.role", "action %q acts on %s nodes only: role must be %q", f.Action, action.Role, action.Role)
 		}
 	}
+	if r.Procedure == ProcedureReplaceEtcdMember && f.Target.Count != "one" && f.Target.Count != "1" {
+		d.errorf("fault.target.count", "%q replaces one member while the others keep quorum: must be \"one\", got %q", r.Procedure, f.Target.Count)
+	}
 	inPlace := r.Procedure != "" && slices.Contains(Procedures, r.Procedure) && !RestoresSnapshot(r.Procedure)
 	switch {
 	case r.Snapshot != "" && r.Procedure == "":
