@@ -130,7 +130,7 @@ func (d *drillRun) phases() []phase {
 		{"steady-state", d.steadyState},
 		{"baseline", d.baseline},
 	}
-	if d.hasSnapshot() {
+	if d.hasBackup() {
 		ps = append(ps, phase{"backup", d.backup})
 	}
 	ps = append(ps, phase{"inject", d.inject})

@@ -33,10 +33,11 @@ type procedureRun struct {
 
 func (d *drillRun) hasProcedure() bool { return d.s.Recovery.Procedure != "" }
 
-// hasSnapshot: the procedure restores an etcd snapshot the backup phase
-// takes (remove-webhook restores none).
-func (d *drillRun) hasSnapshot() bool {
-	return slices.Contains(scenario.SnapshotProcedures, d.s.Recovery.Procedure)
+// hasBackup: the procedure works on etcd's members, which the backup
+// phase reads (and snapshots, for a procedure that restores one);
+// remove-webhook and renew-certificates need neither.
+func (d *drillRun) hasBackup() bool {
+	return slices.Contains(scenario.EtcdProcedures, d.s.Recovery.Procedure)
 }
 
 // backup reads the etcd members, then, for a snapshot taken before the
@@ -51,7 +52,9 @@ func (d *drillRun) backup(ctx context.Context) error {
 	if d.proc.members, err = procedure.ReadMembers(ctx, x, d.bench.chk.controlPlane); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	if d.s.Recovery.Snapshot == scenario.SnapshotSurvivor {
+	// A procedure that repairs in place (defrag-etcd, replace-etcd-member)
+	// restores no snapshot, so none is taken.
+	if d.s.Recovery.Snapshot == scenario.SnapshotSurvivor || !scenario.TakesSnapshot(d.s.Recovery.Procedure) {
 		return nil
 	}
 	// A rebuild needs the cluster's PKI and the node's kubeadm
@@ -171,6 +174,26 @@ func (d *drillRun) restore(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("%s: recovery.procedure: %w", d.s.Path, err)
 		}
+	case scenario.ProcedureDefragEtcd:
+		f, ok := d.flt.(fault.Filler)
+		if !ok {
+			return fmt.Errorf("%s: recovery.procedure: %s frees what a fill wrote, and fault %s wrote nothing", d.s.Path, scenario.ProcedureDefragEtcd, d.s.Fault.Action)
+		}
+		// The members' status as the operator finds it, on the timeline:
+		// no check runs between the fault and the procedure, and the
+		// database's size before the procedure (etcd.dbsize.before) is
+		// this. Its verdict does not matter here.
+		_ = d.bench.chk.check(ctx, []string{scenario.CheckEtcd})
+		c, ns := d.in.Cluster, f.FillerNamespace()
+		steps = procedure.DefragEtcd(procedure.DefragPlan{Members: d.proc.members,
+			DeleteFiller: func(ctx context.Context) error { return f.DeleteFiller(ctx, c) }, DeleteCommand: fault.DeleteFillerCommand(ns),
+			DeleteRest: func(ctx context.Context) error { return f.DeleteNamespace(ctx, c) }, DeleteRestCommand: fault.DeleteNamespaceCommand(ns)})
+	case scenario.ProcedureReplaceEtcdMember:
+		plan, err := d.replacePlan()
+		if err != nil {
+			return err
+		}
+		steps = procedure.ReplaceEtcdMember(plan)
 	default:
 		return fmt.Errorf("%s: recovery.procedure: %q is not implemented", d.s.Path, d.s.Recovery.Procedure)
 	}
@@ -204,6 +227,30 @@ func (d *drillRun) rebuildPlan() (procedure.RebuildPlan, error) {
 		if n.Role == cluster.RoleWorker {
 			p.Workers = append(p.Workers, n)
 		}
+	}
+	return p, nil
+}
+
+// replacePlan replaces the one member the fault wiped, from a member it
+// spared.
+func (d *drillRun) replacePlan() (procedure.ReplacePlan, error) {
+	if len(d.targets) != 1 {
+		return procedure.ReplacePlan{}, fmt.Errorf("%s: recovery.procedure: %s replaces one member (%d lost): fault.target.count must be one",
+			d.s.Path, scenario.ProcedureReplaceEtcdMember, len(d.targets))
+	}
+	p := procedure.ReplacePlan{All: d.proc.members}
+	lost, from := false, false
+	for _, m := range d.proc.members {
+		switch {
+		case m.Node.Name == d.targets[0].Name:
+			p.Lost, lost = m, true
+		case !from:
+			p.From, from = m, true
+		}
+	}
+	if !lost || !from {
+		return procedure.ReplacePlan{}, fmt.Errorf("%s: recovery.procedure: %s needs the lost member and a healthy one among %d members",
+			d.s.Path, scenario.ProcedureReplaceEtcdMember, len(d.proc.members))
 	}
 	return p, nil
 }

@@ -56,17 +56,18 @@ func TestUndoKinds(t *testing.T) {
 		"expire-serving-certificate": UndoRestoreCertificates, "expire-client-certificates": UndoRestoreCertificates,
 		"api-flood":    UndoRemoveFloodIdentity,
 		"stop-kubelet": UndoStartKubelet, "webhook-down": UndoRemoveWebhook,
+		"fill-etcd": UndoFreeEtcd,
 	} {
 		if a := actions[action]; a.undo == nil || a.undo.Kind != kind || undos[kind] != a.undo {
 			t.Errorf("%s: undo %+v, want %q found by its kind", action, a.undo, kind)
 		}
 	}
-	for _, action := range []string{"kill", "wipe-etcd", "lose-node"} {
+	for _, action := range []string{"kill", "wipe-etcd", "wipe-etcd-member", "lose-node"} {
 		if actions[action].undo != nil {
 			t.Errorf("%s has an undo; nothing is left to undo after it", action)
 		}
 	}
-	want := []string{"remove-flood-identity", "remove-rules", "remove-webhook", "restore-api", "restore-certificates", "restore-etcd-peers", "restore-node", "start", "start-kubelet", "thaw", "unpause"}
+	want := []string{"free-etcd", "remove-flood-identity", "remove-rules", "remove-webhook", "restore-api", "restore-certificates", "restore-etcd-peers", "restore-node", "start", "start-kubelet", "thaw", "unpause"}
 	if got := slices.Sorted(maps.Keys(undos)); !slices.Equal(got, want) {
 		t.Errorf("undo kinds %v, want %v", got, want)
 	}
@@ -115,6 +116,8 @@ func TestRegisteredActionsAreTheSchemas(t *testing.T) {
 		"api-flood":                  {NeedsDuration: true, Floods: true},
 		"stop-kubelet":               {NeedsDuration: true},
 		"webhook-down":               {Role: scenario.RoleControlPlane, Procedure: scenario.ProcedureRemoveWebhook},
+		"fill-etcd":                  {NeedsComponent: true, Component: scenario.ComponentEtcd, Procedure: scenario.ProcedureDefragEtcd},
+		"wipe-etcd-member":           {NeedsComponent: true, Component: scenario.ComponentEtcd, Procedure: scenario.ProcedureReplaceEtcdMember},
 	}
 	if got := Actions(); !slices.Equal(got, scenario.ActionNames()) {
 		t.Errorf("registered %v, the schema knows %v", got, scenario.ActionNames())

@@ -19,12 +19,25 @@ import (
 // (recovery.procedure) brings it back.
 const ActionWipeEtcd = "wipe-etcd"
 
+// ActionWipeEtcdMember is the same wipe, of a member the cluster must
+// replace while it keeps quorum (recovery.procedure replace-etcd-member:
+// member remove, member add, a fresh data directory): a member whose
+// node lost its disk for good. The procedure replaces one member, so the
+// target is count one; the drill refuses more.
+const ActionWipeEtcdMember = "wipe-etcd-member"
+
 // Nothing in the cluster undoes a wipe, and the harness does not either:
 // the scenario's recovery procedure (restore-etcd) does.
 func init() {
 	register(action{
 		name:     ActionWipeEtcd,
 		needs:    scenario.FaultAction{NeedsComponent: true, Component: scenario.ComponentEtcd, Procedure: scenario.ProcedureRestoreEtcd},
+		evidence: says("member data gone and no etcd process"),
+		build:    func(b Build) (Fault, error) { return wipeEtcd{evidence: b.Evidence}, nil },
+	})
+	register(action{
+		name:     ActionWipeEtcdMember,
+		needs:    scenario.FaultAction{NeedsComponent: true, Component: scenario.ComponentEtcd, Procedure: scenario.ProcedureReplaceEtcdMember},
 		evidence: says("member data gone and no etcd process"),
 		build:    func(b Build) (Fault, error) { return wipeEtcd{evidence: b.Evidence}, nil },
 	})

@@ -199,7 +199,7 @@ func TestScenarioErrors(t *testing.T) {
 			name: "unknown fault action",
 			old:  "action: reboot", new: "action: crash",
 			count: 1,
-			want:  []string{`16:11: fault.action: unknown action "crash"; known actions: api-flood, blackhole-api, expire-client-certificates, expire-serving-certificate, freeze, isolate-api, isolate-node, kill, lose-node, partition, partition-etcd-peers, pause, reboot, stop, stop-kubelet, webhook-down, wipe-etcd`},
+			want:  []string{`16:11: fault.action: unknown action "crash"; known actions: api-flood, blackhole-api, expire-client-certificates, expire-serving-certificate, fill-etcd, freeze, isolate-api, isolate-node, kill, lose-node, partition, partition-etcd-peers, pause, reboot, stop, stop-kubelet, webhook-down, wipe-etcd, wipe-etcd-member`},
 		},
 		{
 			name: "wipe-etcd without a procedure",
@@ -240,6 +240,26 @@ func TestScenarioErrors(t *testing.T) {
 			want: []string{
 				`24:13: recovery.snapshot: procedure "remove-webhook" restores no snapshot: remove it`,
 				`25:16: recovery.snapshotAge: procedure "remove-webhook" restores no snapshot: remove it`,
+			},
+		},
+		{
+			name: "a snapshot for a procedure that repairs in place",
+			old:  "action: reboot\n  target:\n    role: control-plane\n    count: one\n",
+			new:  "action: fill-etcd\n  target:\n    role: control-plane\n    count: one\n    component: etcd\n",
+			old2: "  timeout: 5m\n", new2: "  timeout: 5m\n  procedure: defrag-etcd\n  snapshot: before-fault\n",
+			count: 1,
+			want: []string{
+				`25:13: recovery.snapshot: procedure "defrag-etcd" restores no snapshot: remove it`,
+			},
+		},
+		{
+			name: "a member replacement of more than one member",
+			old:  "action: reboot\n  target:\n    role: control-plane\n    count: one\n",
+			new:  "action: wipe-etcd-member\n  target:\n    role: control-plane\n    count: all\n    component: etcd\n",
+			old2: "  timeout: 5m\n", new2: "  timeout: 5m\n  procedure: replace-etcd-member\n",
+			count: 1,
+			want: []string{
+				`19:12: fault.target.count: "replace-etcd-member" replaces one member while the others keep quorum: must be "one", got "all"`,
 			},
 		},
 		{

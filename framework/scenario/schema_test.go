@@ -151,7 +151,7 @@ func (f schemaFacts) typeSchema(t reflect.Type, enum []string, constant string) 
 		return map[string]any{"type": "string"}
 	case t.Kind() == reflect.Bool:
 		return map[string]any{"type": "boolean"}
-	case t.Kind() == reflect.Int:
+	case t.Kind() == reflect.Int || t.Kind() == reflect.Int64:
 		return map[string]any{"type": "integer"}
 	case t.Kind() == reflect.Slice:
 		return map[string]any{"type": "array", "items": f.typeSchema(t.Elem(), enum, "")}

@@ -214,15 +214,30 @@ const (
 	// without renewal lets expire (kubeadm certs renew on every
 	// control-plane node) and restarts the static pods that load them.
 	ProcedureRenewCertificates = "renew-certificates"
+	// ProcedureDefragEtcd is what an operator does for etcd out of space:
+	// find the NOSPACE alarm, delete what filled it, compact to the
+	// current revision, defragment each member one at a time, disarm.
+	ProcedureDefragEtcd = "defrag-etcd"
+	// ProcedureReplaceEtcdMember replaces a member whose data is gone for
+	// good: member remove, member add with the same name and peer URL, a
+	// fresh data directory joining with initial-cluster-state existing.
+	// Quorum holds throughout.
+	ProcedureReplaceEtcdMember = "replace-etcd-member"
 )
 
 // Procedures lists the known procedures.
-var Procedures = []string{ProcedureRestoreEtcd, ProcedureRebuildControlPlane, ProcedureRemoveWebhook, ProcedureRenewCertificates}
+var Procedures = []string{ProcedureRestoreEtcd, ProcedureRebuildControlPlane, ProcedureRemoveWebhook, ProcedureRenewCertificates,
+	ProcedureDefragEtcd, ProcedureReplaceEtcdMember}
 
 // SnapshotProcedures are the procedures that restore an etcd snapshot
 // taken by the harness: only they have recovery.snapshot and
-// recovery.snapshotAge, and a backup phase before the fault.
+// recovery.snapshotAge, and a backup phase before the fault; the others
+// repair the cluster in place.
 var SnapshotProcedures = []string{ProcedureRestoreEtcd, ProcedureRebuildControlPlane}
+
+// EtcdProcedures work on etcd's members: the backup phase reads them
+// before the fault (and, for SnapshotProcedures, takes the snapshot).
+var EtcdProcedures = []string{ProcedureRestoreEtcd, ProcedureRebuildControlPlane, ProcedureDefragEtcd, ProcedureReplaceEtcdMember}
 
 // sharedProcedures recover more than one action: renew-certificates
 // renews whichever certificates expired. Every other procedure recovers

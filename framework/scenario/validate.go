@@ -248,6 +248,8 @@ var procedureRecovers = map[string]string{
 	ProcedureRebuildControlPlane: "replaces what action %q destroys",
 	ProcedureRemoveWebhook:       "removes the webhook action %q breaks",
 	ProcedureRenewCertificates:   "renews what actions %q expire",
+	ProcedureDefragEtcd:          "frees the space action %q fills",
+	ProcedureReplaceEtcdMember:   "replaces the member action %q loses",
 }
 
 // checkProcedure checks the recovery procedure against the fault: one that
@@ -274,6 +276,9 @@ func (d *doc) checkProcedure(f Fault, r Recovery) {
 		} else {
 			d.errorf("fault.target.role", "action %q acts on %s nodes only: role must be %q", f.Action, action.Role, action.Role)
 		}
+	}
+	if r.Procedure == ProcedureReplaceEtcdMember && f.Target.Count != "one" && f.Target.Count != "1" {
+		d.errorf("fault.target.count", "%q replaces one member while the others keep quorum: must be \"one\", got %q", r.Procedure, f.Target.Count)
 	}
 	switch {
 	case r.Snapshot != "" && r.Procedure != "" && !TakesSnapshot(r.Procedure):

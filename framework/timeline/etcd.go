@@ -196,3 +196,48 @@ func sortedEtcd(obs []EtcdObservation) []EtcdObservation {
 	slices.SortStableFunc(sorted, func(a, b EtcdObservation) int { return a.ObservedAt.Compare(b.ObservedAt) })
 	return sorted
 }
+
+// dbSizeFigures are the largest member's database size when the
+// procedure began (its first step past a snapshot; the fault, without
+// one) and at the end of the window: what filled etcd, and what
+// compaction and defragmentation gave back. Each member's last answer
+// with a size counts.
+func dbSizeFigures(tl Timeline, f fault) []result {
+	if !f.injected {
+		return []result{unknown(EtcdDBSizeBefore, noFault), unknown(EtcdDBSizeAfter, noFault)}
+	}
+	at, what := f.at, "at the fault"
+	if start, ok := restoreStart(tl); ok {
+		at, what = start, "when the procedure began"
+	}
+	before, beforeNode := largestDB(tl.Etcd, func(o EtcdObservation) bool { return !o.ObservedAt.After(at) })
+	after, afterNode := largestDB(tl.Etcd, func(o EtcdObservation) bool { return o.ObservedAt.After(at) })
+	out := []result{unknown(EtcdDBSizeBefore, "no etcd member told its database size "+what),
+		unknown(EtcdDBSizeAfter, "no etcd member told its database size after "+strings.TrimPrefix(what, "when "))}
+	if beforeNode != "" {
+		out[0] = measured(EtcdDBSizeBefore, float64(before), fmt.Sprintf("%s, %s (%.1f MiB)", beforeNode, what, float64(before)/(1<<20)))
+	}
+	if afterNode != "" {
+		out[1] = measured(EtcdDBSizeAfter, float64(after), fmt.Sprintf("%s, at the end of the window (%.1f MiB)", afterNode, float64(after)/(1<<20)))
+	}
+	return out
+}
+
+// largestDB is the largest of each member's last size among the
+// observations keep takes, and its member's node ("" when none told one).
+func largestDB(all []EtcdObservation, keep func(EtcdObservation) bool) (int64, string) {
+	last := map[string]int64{}
+	for _, o := range sortedEtcd(all) {
+		if o.DBSize > 0 && keep(o) {
+			last[o.Node] = o.DBSize
+		}
+	}
+	var size int64
+	node := ""
+	for _, n := range slices.Sorted(maps.Keys(last)) {
+		if last[n] > size {
+			size, node = last[n], n
+		}
+	}
+	return size, node
+}

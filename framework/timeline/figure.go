@@ -93,10 +93,13 @@ const (
 	WritesAcknowledged = "writes.acknowledged" // count
 	WritesLost         = "writes.lost"         // count: acknowledged, missing after recovery
 	WritesDowntime     = "writes.downtime"     // s, total write-path down time
-	// WritesDetect: from the first inject to the first failed write (a
-	// fault that breaks writes only, reads serving: api.detect never
-	// fires).
-	WritesDetect = "writes.detect"
+	WritesDetect       = "writes.detect"       // s, first failed write, from the first inject
+
+	// etcd's database: the largest member's backend size (bytes) when the
+	// procedure began (or at the fault, without one), and at the end of the
+	// window: what a defragmentation gave back.
+	EtcdDBSizeBefore = "etcd.dbsize.before"
+	EtcdDBSizeAfter  = "etcd.dbsize.after"
 
 	// Fault window and calibration: FaultWindow is from the end of the
 	// first inject action to the end of the last recover action (only for
@@ -239,7 +242,9 @@ var Figures = append([]FigureInfo{
 	{Name: WritesAcknowledged, Unit: Count, Meaning: "writes the API server acknowledged", HigherIsBetter: true},
 	{Name: WritesLost, Unit: Count, Meaning: "acknowledged writes missing after recovery"},
 	{Name: WritesDowntime, Unit: Seconds, Meaning: "time writes failed"},
-	{Name: WritesDetect, Unit: Seconds, Meaning: "from the fault to the first failed write"},
+	{Name: WritesDetect, Unit: Seconds, Meaning: "from the fault to the first failed write (a fault that refuses writes only, such as etcd out of space, shows here and not in api.detect)"},
+	{Name: EtcdDBSizeBefore, Unit: Count, Meaning: "bytes: the largest etcd member's database when the recovery procedure began (at the fault, without one)"},
+	{Name: EtcdDBSizeAfter, Unit: Count, Meaning: "bytes: the largest etcd member's database at the end of the window (after a defragmentation, what it gave back)"},
 	{Name: FaultWindow, Unit: Seconds, Meaning: "a held fault's window, as the target stamped it", Needs: NeedsHeldFault},
 	{Name: APIDowntimeError, Unit: Seconds, Meaning: "|api.downtime.total - fault.window|", Needs: NeedsHeldFault},
 	{Name: APIDowntimeEtcdReads, Unit: Seconds, Meaning: "API downtime of quorum reads, which etcd serves"},

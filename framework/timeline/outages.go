@@ -136,28 +136,6 @@ func apiDetect(tl Timeline, f fault) result {
 	return measured(APIDetect, first.Sub(f.at).Seconds(), "")
 }
 
-// writesDetect is how long after the fault a write first failed (its End,
-// as for apiDetect): the detection of a fault that breaks writes while
-// reads serve.
-func writesDetect(tl Timeline, f fault) result {
-	if !f.injected {
-		return unknown(WritesDetect, noFault)
-	}
-	var first time.Time
-	for _, s := range tl.Samples {
-		if s.Series != SeriesWrite || answered(s) || s.End.Before(f.at) {
-			continue
-		}
-		if first.IsZero() || s.End.Before(first) {
-			first = s.End
-		}
-	}
-	if first.IsZero() {
-		return unknown(WritesDetect, "no write failed after the fault")
-	}
-	return measured(WritesDetect, first.Sub(f.at).Seconds(), "")
-}
-
 // workloadFigures derives the data-plane figures from the workload series.
 func workloadFigures(tl Timeline, f fault) []result {
 	names := []string{WorkloadDowntimeTotal, WorkloadDowntimeLongest, WorkloadRecovery}
@@ -211,8 +189,8 @@ func outageRecovery(name, what string, ivs []Interval, o outage, f fault) result
 // writeFigures derives the writer's figures. Every write sample is one
 // attempt to add a key; the read-back after recovery says which
 // acknowledged keys survived.
-func writeFigures(tl Timeline) []result {
-	names := []string{WritesAcknowledged, WritesLost, WritesDowntime}
+func writeFigures(tl Timeline, f fault) []result {
+	names := []string{WritesAcknowledged, WritesLost, WritesDowntime, WritesDetect}
 	o := downOf(tl, func(s string) bool { return s == SeriesWrite })
 	if rs, ok := usable(names, o, tl, "no samples of series "+SeriesWrite); !ok {
 		return rs
@@ -227,7 +205,31 @@ func writeFigures(tl Timeline) []result {
 			}
 		}
 	}
-	return []result{measured(WritesAcknowledged, float64(acked), ""), writesLost(tl, writes, acked), windowDowntime(WritesDowntime, tl, o)}
+	return []result{measured(WritesAcknowledged, float64(acked), ""), writesLost(tl, writes, acked), windowDowntime(WritesDowntime, tl, o),
+		writesDetect(writes, f)}
+}
+
+// writesDetect is how long after the fault a write first failed: when a
+// client that writes noticed, which a fault that leaves reads alone (etcd
+// out of space) shows nowhere else. A write that hangs fails when it
+// returns.
+func writesDetect(writes []Sample, f fault) result {
+	if !f.injected {
+		return unknown(WritesDetect, noFault)
+	}
+	var first Sample
+	for _, s := range writes {
+		if answered(s) || s.End.Before(f.at) {
+			continue
+		}
+		if first.End.IsZero() || s.End.Before(first.End) {
+			first = s
+		}
+	}
+	if first.End.IsZero() {
+		return unknown(WritesDetect, "no write failed after the fault")
+	}
+	return measured(WritesDetect, first.End.Sub(f.at).Seconds(), first.Error)
 }
 
 // writesLost counts the acknowledged writes missing after recovery. With no

@@ -29,12 +29,25 @@ const (
 	StepCheckExpiration   = "check-expiration"   // kubeadm certs check-expiration: what expired, on every control-plane node
 	StepRenewCertificates = "renew-certificates" // kubeadm certs renew of what expired, on every control-plane node
 	StepRestartAPIServers = "restart-apiservers" // every API server restarted, to load its renewed certificate
+
+	// defrag-etcd: a database out of space.
+	StepFindAlarm    = "find-alarm"    // etcdctl alarm list names NOSPACE
+	StepDeleteFiller = "delete-filler" // what filled etcd deleted (deletes pass under the alarm)
+	StepCompact      = "compact"       // history compacted to the current revision
+	StepDefragment   = "defragment"    // each member defragmented, one at a time
+	StepDisarm       = "disarm-alarm"  // the alarm disarmed, writes served again
+
+	// replace-etcd-member: a member whose data is gone for good.
+	StepRemoveMember = "remove-member" // etcdctl member remove, from a healthy member
+	StepAddMember    = "add-member"    // etcdctl member add, same name and peer URL
+	StepStartMember  = "start-member"  // a fresh data directory, initial-cluster-state existing, healthy
 )
 
 // Steps lists every step name, in the order a procedure may run them.
 var Steps = []string{StepSnapshot, StepStopAPIServers, StepStopEtcd, StepReplaceNode, StepRestorePKI, StepCopySnapshot,
 	StepRestoreSnapshot, StepStartEtcd, StepStartAPIServers, StepKubeadmInit, StepCheckExpiration, StepRenewCertificates,
-	StepRestartAPIServers, StepRestartComponents, StepRestartKubelets, StepVerifyControllers, StepRemoveWebhook, StepVerifyWrites}
+	StepRestartAPIServers, StepRestartComponents, StepRestartKubelets, StepVerifyControllers, StepRemoveWebhook, StepVerifyWrites,
+	StepFindAlarm, StepDeleteFiller, StepCompact, StepDefragment, StepDisarm, StepRemoveMember, StepAddMember, StepStartMember}
 
 // StepFigure is the name of a step's duration figure.
 func StepFigure(step string) string { return "step." + step }

@@ -345,7 +345,24 @@ func kindConfig(spec cluster.Spec) *v1alpha4.Cluster {
 			Labels: map[string]string{cluster.ZoneLabel: n.Zone, cluster.ProfileLabel: spec.Profile},
 		})
 	}
+	if q := settingsOf(spec).EtcdQuotaBackendBytes; q > 0 {
+		cfg.KubeadmConfigPatches = append(cfg.KubeadmConfigPatches, etcdQuotaPatch(q))
+	}
 	return cfg
+}
+
+// etcdQuotaPatch sets etcd's quota in kubeadm's ClusterConfiguration,
+// which every control-plane node's etcd manifest is made from (the
+// joining ones' too). kind applies it to its v1beta4 configuration, whose
+// extraArgs are a list; no apiVersion, so it matches whichever kind made.
+func etcdQuotaPatch(bytes int64) string {
+	return fmt.Sprintf(`kind: ClusterConfiguration
+etcd:
+  local:
+    extraArgs:
+      - name: quota-backend-bytes
+        value: "%d"
+`, bytes)
 }
 
 // Name implements cluster.Cluster.

@@ -38,7 +38,7 @@ func profileSpec(in cluster.SpecInput) (cluster.Spec, error) {
 	if !ok {
 		return cluster.Spec{}, fmt.Errorf("profile %s: a %T is no kindCluster block", in.Profile, in.Block)
 	}
-	settings := &Settings{Image: p.NodeImage, Network: p.Network}
+	settings := &Settings{Image: p.NodeImage, Network: p.Network, EtcdQuotaBackendBytes: p.EtcdQuotaBackendBytes}
 	if image := in.Overrides[EnvNodeImage]; image != "" {
 		settings.Image = image
 	}
@@ -68,7 +68,21 @@ type Profile struct {
 	// restarted container whatever address is free, and etcd's peers and
 	// the load balancer keep the old one).
 	Network *Network `yaml:"network"`
+	// EtcdQuotaBackendBytes, optional: etcd's --quota-backend-bytes on
+	// every member (kubeadm's etcd.local.extraArgs), for drills that fill
+	// etcd until it runs out of space (etcd-nospace); etcd's default is
+	// 2 GiB. At least MinEtcdQuota, so that the cluster boots.
+	EtcdQuotaBackendBytes int64 `yaml:"etcdQuotaBackendBytes"`
 }
+
+// Bounds of kindCluster.etcdQuotaBackendBytes: a fresh kind cluster's
+// database is a few MiB and grows by its events and leases, so below
+// 32 MiB the cluster may run out before a drill starts; etcd warns above
+// 8 GiB.
+const (
+	MinEtcdQuota int64 = 32 << 20
+	MaxEtcdQuota int64 = 8 << 30
+)
 
 // Network is a docker network made for one cluster: the profile's
 // kindCluster.network, and the provider's setting.
@@ -91,6 +105,9 @@ func (p *Profile) Check(f *scenario.Fields) {
 	f.Positive("waitForReady", p.WaitForReady)
 	if p.Network != nil {
 		p.Network.check(f)
+	}
+	if q := p.EtcdQuotaBackendBytes; q != 0 && (q < MinEtcdQuota || q > MaxEtcdQuota) {
+		f.Errorf("etcdQuotaBackendBytes", "must be from %d (32 MiB: the cluster must boot) to %d (8 GiB), got %d", MinEtcdQuota, MaxEtcdQuota, q)
 	}
 	if len(p.Nodes) == 0 {
 		f.Errorf("nodes", "required: at least one node, one of them a control-plane")
@@ -177,6 +194,9 @@ type Settings struct {
 	// Network, when set, is a docker network of the cluster's own with
 	// fixed subnets, on which a rebooted node keeps its address.
 	Network *Network
+	// EtcdQuotaBackendBytes, when > 0, is every etcd member's
+	// --quota-backend-bytes.
+	EtcdQuotaBackendBytes int64
 }
 
 // settingsOf is the kind settings of spec; none is the zero Settings.

@@ -31,3 +31,25 @@ func TestSpecFromProfile(t *testing.T) {
 		t.Error("another provider's block gave a kind spec")
 	}
 }
+
+// A profile's etcd quota becomes a kubeadm patch of every member's
+// extraArgs; none, no patch; one the cluster could not boot with is
+// refused.
+func TestEtcdQuota(t *testing.T) {
+	p := &Profile{ClusterName: "firedrill-ha-small-quota", WaitForReady: time.Minute, EtcdQuotaBackendBytes: 100 << 20,
+		Nodes: []scenario.NodeShape{{Role: cluster.RoleControlPlane, Zone: "a"}}}
+	s, err := profileSpec(cluster.SpecInput{Profile: "kind-ha-small-quota", Block: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := kindConfig(s)
+	want := "kind: ClusterConfiguration\netcd:\n  local:\n    extraArgs:\n      - name: quota-backend-bytes\n        value: \"104857600\"\n"
+	if len(cfg.KubeadmConfigPatches) != 1 || cfg.KubeadmConfigPatches[0] != want {
+		t.Errorf("patches %q, want %q", cfg.KubeadmConfigPatches, want)
+	}
+	p.EtcdQuotaBackendBytes = 0
+	s, _ = profileSpec(cluster.SpecInput{Profile: "kind-ha", Block: p})
+	if n := len(kindConfig(s).KubeadmConfigPatches); n != 0 {
+		t.Errorf("%d patches without a quota", n)
+	}
+}
