@@ -52,7 +52,7 @@ func podRecovery(pod string, obs []PodObservation, inject time.Time) healing {
 	}
 	lastDown := -1
 	for i, o := range obs {
-		if o.ObservedAt.After(inject) && (!o.Ready || o.Deleted) {
+		if o.ObservedAt.After(inject) && (!o.Ready || o.Deleted) && !statusNotWritten(o, obs[i+1:]) {
 			lastDown = i
 		}
 	}
@@ -61,4 +61,24 @@ func podRecovery(pod string, obs []PodObservation, inject time.Time) healing {
 	}
 	// The last observation is Ready, so there is one after lastDown.
 	return healedAt(obs[lastDown+1].ObservedAt, "pod "+pod+" seen Ready again")
+}
+
+// statusNotWritten is whether a not-Ready observation only saw the pod
+// object, not the pod: a mirror pod the kubelet deleted and recreated
+// (its static pod's containers kept running), first seen with no status
+// (no Ready condition) — while the pod's next Ready condition says Ready
+// since before that observation. The kubelet keeps the condition's
+// transition time while the containers stay Ready, so the pod never
+// stopped being Ready; a real restart carries a later transition.
+func statusNotWritten(o PodObservation, after []PodObservation) bool {
+	if !o.Deleted && (o.Ready || !o.ReadySince.IsZero()) {
+		return false
+	}
+	for _, next := range after {
+		if next.Deleted || next.ReadySince.IsZero() {
+			continue
+		}
+		return next.Ready && next.ReadySince.Before(o.ObservedAt)
+	}
+	return false
 }

@@ -167,3 +167,43 @@ func TestPodFigures(t *testing.T) {
 		checkFigures(t, Derive(tl), want{unmeasured: map[string]string{PodEtcdRecovery: noFault}})
 	})
 }
+
+// Recorded in api-flood on kind-ha (2026-12-06): the kubelet recreated the
+// mirror pod of etcd on firedrill-ha-control-plane2 (seen deleted, then
+// with no status, no Ready condition), then Ready since 18:00:15 again, minutes
+// before the fault. The pod was Ready throughout: pod.etcd.recovery read
+// 56.97 s and failed the drill's recovery.all. A not-Ready observation with
+// a condition of its own, or one followed by a Ready since after it, still
+// counts.
+func TestPodStatusNotWrittenIsNoOutage(t *testing.T) {
+	const before, faultAt = -240.0, 10.0
+	noStatus := func(observed float64) PodObservation {
+		p := pod("etcd", "cp2", observed, false, 0)
+		p.ReadySince = PodObservation{}.ReadySince
+		return p
+	}
+	for _, tc := range []struct {
+		name string
+		obs  []PodObservation
+		want want
+	}{
+		{"a recreated mirror pod, Ready since before it", []PodObservation{
+			pod("etcd", "cp2", 0, true, before), deleted(pod("etcd", "cp2", 56.9, true, before)), noStatus(56.9), noStatus(57.4),
+			pod("etcd", "cp2", 67, true, before),
+		}, want{values: map[string]float64{PodEtcdRecovery: 0}}},
+		{"a deleted pod whose successor was Ready since after", []PodObservation{
+			pod("etcd", "cp2", 0, true, before), deleted(pod("etcd", "cp2", 56.9, true, before)), pod("etcd", "cp2", 67, true, 66),
+		}, want{values: map[string]float64{PodEtcdRecovery: 56}}},
+		{"no status, then Ready since after it", []PodObservation{
+			pod("etcd", "cp2", 0, true, before), noStatus(56.9), pod("etcd", "cp2", 67, true, 66),
+		}, want{values: map[string]float64{PodEtcdRecovery: 56}}},
+		{"not Ready with a condition of its own", []PodObservation{
+			pod("etcd", "cp2", 0, true, before), pod("etcd", "cp2", 56.9, false, 56), pod("etcd", "cp2", 67, true, before),
+		}, want{values: map[string]float64{PodEtcdRecovery: 57}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tl := Timeline{Start: at(0), End: at(90), Events: []Event{inject(faultAt, faultAt+0.1)}, Pods: tc.obs}
+			checkFigures(t, Derive(tl), tc.want)
+		})
+	}
+}
