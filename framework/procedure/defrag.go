@@ -50,7 +50,8 @@ func HasAlarm(out, alarm string) bool {
 func findAlarm(m Member) string {
 	return m.Tools().With("alarms=$("+etcdctl+" alarm list)",
 		`echo "$alarms"`,
-		`{ echo "$alarms" | grep -q 'alarm:`+NoSpaceAlarm+`$' || { echo 'no `+NoSpaceAlarm+` alarm raised' >&2; exit 1; }; }`)
+		// etcdctl ends each line with a space: "memberID:… alarm:NOSPACE ".
+		`{ echo "$alarms" | grep -q 'alarm:`+NoSpaceAlarm+`[[:space:]]*$' || { echo 'no `+NoSpaceAlarm+` alarm raised' >&2; exit 1; }; }`)
 }
 
 // compactScript compacts the history up to the current revision (read

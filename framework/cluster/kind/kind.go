@@ -346,23 +346,36 @@ func kindConfig(spec cluster.Spec) *v1alpha4.Cluster {
 		})
 	}
 	if q := settingsOf(spec).EtcdQuotaBackendBytes; q > 0 {
-		cfg.KubeadmConfigPatches = append(cfg.KubeadmConfigPatches, etcdQuotaPatch(q))
+		cfg.KubeadmConfigPatches = append(cfg.KubeadmConfigPatches, etcdQuotaPatches(q)...)
 	}
 	return cfg
 }
 
-// etcdQuotaPatch sets etcd's quota in kubeadm's ClusterConfiguration,
+// etcdQuotaPatches set etcd's quota in kubeadm's ClusterConfiguration,
 // which every control-plane node's etcd manifest is made from (the
-// joining ones' too). kind applies it to its v1beta4 configuration, whose
-// extraArgs are a list; no apiVersion, so it matches whichever kind made.
-func etcdQuotaPatch(bytes int64) string {
-	return fmt.Sprintf(`kind: ClusterConfiguration
+// joining ones' too). kind writes v1beta3 (extraArgs a map) or v1beta4
+// (a list of name and value) depending on the Kubernetes version, and
+// applies a patch only to the document of its apiVersion: one of each.
+// kind v0.33 writes v1beta3 for v1.34, which refused a list (kubeadm init:
+// "cannot unmarshal array into ... extraArgs of type map[string]string").
+func etcdQuotaPatches(bytes int64) []string {
+	return []string{
+		fmt.Sprintf(`apiVersion: kubeadm.k8s.io/v1beta3
+kind: ClusterConfiguration
+etcd:
+  local:
+    extraArgs:
+      quota-backend-bytes: "%d"
+`, bytes),
+		fmt.Sprintf(`apiVersion: kubeadm.k8s.io/v1beta4
+kind: ClusterConfiguration
 etcd:
   local:
     extraArgs:
       - name: quota-backend-bytes
         value: "%d"
-`, bytes)
+`, bytes),
+	}
 }
 
 // Name implements cluster.Cluster.

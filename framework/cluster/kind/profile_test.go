@@ -1,6 +1,7 @@
 package kind
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -43,8 +44,11 @@ func TestEtcdQuota(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := kindConfig(s)
-	want := "kind: ClusterConfiguration\netcd:\n  local:\n    extraArgs:\n      - name: quota-backend-bytes\n        value: \"104857600\"\n"
-	if len(cfg.KubeadmConfigPatches) != 1 || cfg.KubeadmConfigPatches[0] != want {
+	want := []string{
+		"apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\netcd:\n  local:\n    extraArgs:\n      quota-backend-bytes: \"104857600\"\n",
+		"apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\netcd:\n  local:\n    extraArgs:\n      - name: quota-backend-bytes\n        value: \"104857600\"\n",
+	}
+	if !slices.Equal(cfg.KubeadmConfigPatches, want) {
 		t.Errorf("patches %q, want %q", cfg.KubeadmConfigPatches, want)
 	}
 	p.EtcdQuotaBackendBytes = 0
