@@ -31,7 +31,7 @@ import (
 // figures. timelines is keyed by scenario name; a scenario without one gets
 // no chart.
 func HTML(f File, timelines map[string]timeline.Timeline) ([]byte, error) {
-	f.Scenarios = failingFirst(f.Scenarios) // as summary.md: FAIL, INVALID, then PASS
+	f.Scenarios = FailingFirst(f.Scenarios) // as summary.md: FAIL, INVALID, then PASS
 	p := htmlPage{
 		Run: f.Run, Pass: f.Pass, Verdict: verdict(f.Pass),
 		Started: stamp(f.Started), Finished: stamp(f.Finished), Took: took(f.Started, f.Finished),

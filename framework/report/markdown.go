@@ -16,7 +16,7 @@ import (
 // the table and below it: a job page shows what needs a look before what
 // went well. It has no links, so it reads the same on a job page.
 func Markdown(f File) string {
-	f.Scenarios = failingFirst(f.Scenarios)
+	f.Scenarios = FailingFirst(f.Scenarios)
 	var b strings.Builder
 	fmt.Fprintf(&b, "# firedrill run %s: %s\n\n", f.Run, verdict(f.Pass))
 	b.WriteString("| scenario | verdict | cluster | fault | targets | critical path |\n|---|---|---|---|---|---|\n")
@@ -99,10 +99,10 @@ func Markdown(f File) string {
 	return b.String()
 }
 
-// failingFirst orders the drills FAIL, then INVALID, then any other that
+// FailingFirst orders the drills FAIL, then INVALID, then any other that
 // did not pass (INTERRUPTED), then PASS, each group in run order: what
 // needs a look before what went well. summary.md and report.html share it.
-func failingFirst(ss []record.Drill) []record.Drill {
+func FailingFirst(ss []record.Drill) []record.Drill {
 	return slices.SortedStableFunc(slices.Values(ss), func(a, b record.Drill) int {
 		return cmp.Compare(verdictRank(a.Verdict), verdictRank(b.Verdict))
 	})

@@ -472,7 +472,7 @@ func pageProblems(f report.File, check pageCheck, problems, requests []string) [
 		add("%d drill sections for %d drills", len(check.Sections), len(f.Scenarios))
 	}
 	// What failed comes first, in the table and in the sections.
-	order := failingFirst(f.Scenarios)
+	order := report.FailingFirst(f.Scenarios)
 	var keys []string
 	for _, sc := range order {
 		keys = append(keys, sc.Key())
@@ -567,26 +567,6 @@ func boundsOf(d record.Drill) []string {
 			out = append(out, f.Name+" lower bound")
 		}
 	}
-	return out
-}
-
-// failingFirst is the order a release manager reads the drills in: FAIL,
-// then INVALID, then the other verdicts but PASS, then PASS, each group in
-// the run's order.
-func failingFirst(ss []record.Drill) []record.Drill {
-	rank := func(v record.Verdict) int {
-		switch v {
-		case record.VerdictFail:
-			return 0
-		case record.VerdictInvalid:
-			return 1
-		case record.VerdictPass:
-			return 3
-		}
-		return 2
-	}
-	out := slices.Clone(ss)
-	slices.SortStableFunc(out, func(a, b record.Drill) int { return rank(a.Verdict) - rank(b.Verdict) })
 	return out
 }
 
