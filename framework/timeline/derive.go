@@ -24,8 +24,9 @@ func Derive(tl Timeline) []Figure {
 		}
 	}
 	add(apiFigures(tl, f)...)
-	add(directFigures(tl, f)...)
-	add(etcdFigures(tl, f)...)
+	stalls := findEndpointStalls(tl, f)
+	add(directFigures(tl, f, stalls)...)
+	add(etcdFigures(tl, f, stalls)...)
 	add(dbSizeFigures(tl, f)...)
 	add(workloadFigures(tl, f)...)
 	add(writeFigures(tl, f)...)
@@ -45,7 +46,7 @@ func Derive(tl Timeline) []Figure {
 	add(faultFigures(tl, byName[APIDowntimeTotal])...)
 	add(readFigures(tl)...)
 	add(harnessFigures(tl)...)
-	add(recoveryStalled(tl, f))
+	add(recoveryStalled(f, stalls))
 	add(connectionStuck(tl))
 	add(stepFigures(tl)...)
 	add(restoreFigures(tl, f, byName)...)

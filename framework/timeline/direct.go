@@ -13,9 +13,9 @@ const noDirectSeries = "no direct API series"
 // (series "api/<node>/..."), each endpoint on its own: behind a load
 // balancer the client endpoint can stay up while one server is down, and
 // that server's outage is what these figures show.
-func directFigures(tl Timeline, f fault) []result {
+func directFigures(tl Timeline, f fault, st endpointStalls) []result {
 	names := []string{APIDirectDowntimeMax, APIDirectRecovery}
-	outs := endpointOutages(tl)
+	outs := st.servers
 	if len(outs) == 0 {
 		rs := allUnknown(names, noDirectSeries)
 		for i := range rs {
@@ -26,7 +26,7 @@ func directFigures(tl Timeline, f fault) []result {
 	if !tl.End.After(tl.Start) {
 		return allUnknown(names, emptyWindowNote)
 	}
-	return []result{directDowntimeMax(tl, outs), directRecovery(tl, outs, f)}
+	return []result{directDowntimeMax(tl, outs), directRecovery(tl, withoutStalls(outs, st.direct), f)}
 }
 
 // EndpointsDown is, for each API server reached directly, when it was down:
@@ -104,16 +104,10 @@ func directDowntimeMax(tl Timeline, outs map[string]outage) result {
 
 // directRecovery is when the last API server to come back served again:
 // the end of the latest outage that reached past the fault, over all
-// endpoints. An endpoint still down at the window end has not come back.
+// endpoints. An endpoint still down at the window end has not come back;
+// outs come without the machine's stalls.
 func directRecovery(tl Timeline, outs map[string]outage, f fault) result {
-	outs = withoutStalls(outs, directStalls(tl, outs, f))
 	return lastBack(tl, outs, f, APIDirectRecovery, "API server", "no API server down after the fault")
-}
-
-// directStalls are the API servers' outages after they came back that
-// were stalls of the machine (relapseStalls).
-func directStalls(tl Timeline, outs map[string]outage, f fault) map[string][]Interval {
-	return relapseStalls(tl, outs, seriesSamples(tl, directEndpoint), f)
 }
 
 // lastBack is when the last of several endpoints (API servers, etcd

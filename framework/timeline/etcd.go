@@ -11,15 +11,15 @@ import (
 const noEtcdMember = "no etcd member observed"
 
 // etcdFigures derives the etcd figures from each member's own status.
-func etcdFigures(tl Timeline, f fault) []result {
+func etcdFigures(tl Timeline, f fault, st endpointStalls) []result {
 	recovery := unknown(EtcdRecovery, noEtcdMember)
 	recovery.notProbed = true
-	switch members := etcdMemberOutages(tl); {
-	case len(members) > 0:
+	switch {
+	case len(st.members) > 0:
 		// The members' own series, sampled from outside, see a restart of
 		// a second or two that the recovery checks' rounds can miss. A
 		// stall of the machine after a member came back is no relapse.
-		members = withoutStalls(members, etcdStalls(tl, members, f))
+		members := withoutStalls(st.members, st.etcd)
 		recovery = lastBack(tl, members, f, EtcdRecovery, "etcd member on", "no etcd member down after the fault")
 	case len(tl.Etcd) > 0:
 		recovery = etcdRecovery(tl.Etcd, f)
@@ -43,15 +43,6 @@ func etcdMemberOutages(tl Timeline) map[string]outage {
 		}
 	}
 	return outs
-}
-
-// etcdStalls are the members' outages after they came back that were
-// stalls of the machine (relapseStalls).
-func etcdStalls(tl Timeline, members map[string]outage, f fault) map[string][]Interval {
-	return relapseStalls(tl, members, seriesSamples(tl, func(series string) (string, bool) {
-		node, ok := strings.CutPrefix(series, SeriesEtcdPrefix)
-		return node, ok && node != ""
-	}), f)
 }
 
 // etcdRecovery is when the last disturbed member was ready again: etcd

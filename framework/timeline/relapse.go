@@ -169,12 +169,30 @@ func seriesSamples(tl Timeline, key func(series string) (string, bool)) map[stri
 	return out
 }
 
+// endpointStalls are what the etcd members' and the API servers' own
+// series say (series "etcd/<node>", "api/<node>/..."), with each group's
+// outages that were stalls of the machine (relapseStalls): Derive finds
+// them once for etcd.recovery, api.direct.* and recovery.stalled.
+type endpointStalls struct {
+	members, servers map[string]outage
+	etcd, direct     map[string][]Interval
+}
+
+func findEndpointStalls(tl Timeline, f fault) endpointStalls {
+	st := endpointStalls{members: etcdMemberOutages(tl), servers: endpointOutages(tl)}
+	st.etcd = relapseStalls(tl, st.members, seriesSamples(tl, func(series string) (string, bool) {
+		node, ok := strings.CutPrefix(series, SeriesEtcdPrefix)
+		return node, ok && node != ""
+	}), f)
+	st.direct = relapseStalls(tl, st.servers, seriesSamples(tl, directEndpoint), f)
+	return st
+}
+
 // recoveryStalled is the recovery.stalled figure: the outages after a
 // recovery that were stalls of the machine, over the etcd members and the
 // API servers reached directly, with when (after the fault) and where.
-func recoveryStalled(tl Timeline, f fault) result {
-	members, servers := etcdMemberOutages(tl), endpointOutages(tl)
-	if len(members) == 0 && len(servers) == 0 {
+func recoveryStalled(f fault, st endpointStalls) result {
+	if len(st.members) == 0 && len(st.servers) == 0 {
 		r := unknown(RecoveryStalled, "no etcd member or API server probed directly")
 		r.notProbed = true
 		return r
@@ -187,7 +205,7 @@ func recoveryStalled(tl Timeline, f fault) result {
 	for _, g := range []struct {
 		what   string
 		stalls map[string][]Interval
-	}{{"etcd member on", etcdStalls(tl, members, f)}, {"API server", directStalls(tl, servers, f)}} {
+	}{{"etcd member on", st.etcd}, {"API server", st.direct}} {
 		for _, ep := range slices.Sorted(maps.Keys(g.stalls)) {
 			for _, iv := range g.stalls[ep] {
 				all = append(all, iv)
