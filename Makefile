@@ -112,6 +112,10 @@ vm-hosts: sandbox
 # ssh-ha: four fresh hosts, three masters behind the sandbox's load
 # balancer (scripts/vm-hosts-lb), the drills given in SSH_HA_SCENARIOS.
 SSH_HA_SCENARIOS ?= kill-leader-scheduler,kill-apiserver,kill-etcd-follower,lose-zone-network
+# SSH_HA_PROFILE=ssh-ha-small-quota gives the same machines etcd's 100 MiB
+# quota, for etcd-nospace: `make e2e-ssh-ha SSH_HA_PROFILE=ssh-ha-small-quota
+# SCENARIO=etcd-nospace`.
+SSH_HA_PROFILE ?= ssh-ha
 # Without the sandbox: the hosts FIREDRILL_SSH_INVENTORY names, behind the
 # load balancer FIREDRILL_SSH_ENDPOINT names.
 ifeq ($(HAVE_SANDBOX),yes)
@@ -120,13 +124,13 @@ e2e-ssh-ha: sandbox
 	$(SANDBOX)/vm-hosts down $(VM_HOSTS_DIR)
 	$(SANDBOX)/vm-hosts up 4 $(VM_HOSTS_DIR)
 	marker=$$(mktemp); status=0; endpoint=$$(scripts/vm-hosts-lb up $(VM_HOSTS_DIR) 3) && \
-	  FIREDRILL_SSH_ENDPOINT=$$endpoint PROFILE=ssh-ha SCENARIO='$(or $(SCENARIO),$(SSH_HA_SCENARIOS))' go tool ginkgo $(GINKGO_FLAGS) ./suites/drills || status=$$?; \
+	  FIREDRILL_SSH_ENDPOINT=$$endpoint PROFILE='$(SSH_HA_PROFILE)' SCENARIO='$(or $(SCENARIO),$(SSH_HA_SCENARIOS))' go tool ginkgo $(GINKGO_FLAGS) ./suites/drills || status=$$?; \
 	  scripts/vm-hosts-lb down $(VM_HOSTS_DIR); $(SANDBOX)/vm-hosts down $(VM_HOSTS_DIR); \
 	  if [ $$status != 0 ]; then $(WHAT_FAILED); fi; rm -f $$marker; exit $$status
 else
 e2e-ssh-ha:
 	@test -n "$$FIREDRILL_SSH_INVENTORY" -a -n "$$FIREDRILL_SSH_ENDPOINT" || { echo "make e2e-ssh-ha needs FIREDRILL_SSH_INVENTORY (four hosts the drills may break) and FIREDRILL_SSH_ENDPOINT (a load balancer in front of the first three), or the sandbox" >&2; exit 2; }
-	marker=$$(mktemp); status=0; PROFILE=ssh-ha SCENARIO='$(or $(SCENARIO),$(SSH_HA_SCENARIOS))' go tool ginkgo $(GINKGO_FLAGS) ./suites/drills || status=$$?; \
+	marker=$$(mktemp); status=0; PROFILE='$(SSH_HA_PROFILE)' SCENARIO='$(or $(SCENARIO),$(SSH_HA_SCENARIOS))' go tool ginkgo $(GINKGO_FLAGS) ./suites/drills || status=$$?; \
 	  if [ $$status != 0 ]; then $(WHAT_FAILED); fi; rm -f $$marker; exit $$status
 endif
 
