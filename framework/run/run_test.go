@@ -22,6 +22,11 @@ func scen(name, count string, labels ...string) *scenario.Scenario {
 	return &scenario.Scenario{Name: name, Labels: labels, Fault: scenario.Fault{Target: scenario.Target{Count: count}}}
 }
 
+func withProcedure(s *scenario.Scenario, procedure string) *scenario.Scenario {
+	s.Recovery.Procedure = procedure
+	return s
+}
+
 // joinNames is the scenarios' names, comma-separated.
 func joinNames(ss []*scenario.Scenario) string {
 	var out []string
@@ -38,6 +43,10 @@ func TestSelectOrderAndLabels(t *testing.T) {
 		"reboot-master":       scen("reboot-master", "all", "single-master", "reboot"),
 		"calibrate-reset-5s":  scen("calibrate-reset-5s", "all", "single-master", "calibration"),
 		"kill-etcd-leader":    scen("kill-etcd-leader", "one", "ha"),
+		// With a recovery procedure that restarts components: after the
+		// kill-all drills of its group, whatever its name.
+		"expired-client-certificates": withProcedure(scen("expired-client-certificates", "all", "ha"), "renew-certificates"),
+		"replace-etcd-member":         withProcedure(scen("replace-etcd-member", "one", "ha"), "replace-etcd-member"),
 	}}
 	for _, tc := range []struct {
 		names  []string
@@ -45,14 +54,15 @@ func TestSelectOrderAndLabels(t *testing.T) {
 		want   string
 		err    string
 	}{
-		// One-instance drills first (the kubelet's back-off), then by name.
-		{nil, "", "kill-apiserver,kill-etcd-leader,calibrate-reset-5s,kill-all-schedulers,reboot-master", ""},
-		{nil, "ha", "kill-apiserver,kill-etcd-leader,kill-all-schedulers", ""},
+		// One-instance drills first (the kubelet's back-off), in each
+		// group those with a procedure last, then by name.
+		{nil, "", "kill-apiserver,kill-etcd-leader,replace-etcd-member,calibrate-reset-5s,kill-all-schedulers,reboot-master,expired-client-certificates", ""},
+		{nil, "ha", "kill-apiserver,kill-etcd-leader,replace-etcd-member,kill-all-schedulers,expired-client-certificates", ""},
 		{nil, "single-master && (calibration || reboot)", "calibrate-reset-5s,reboot-master", ""},
 		// Named drills run in the order given.
 		{[]string{"reboot-master", "kill-apiserver"}, "", "reboot-master,kill-apiserver", ""},
 		{[]string{"reboot-mastr"}, "", "", "reboot-mastr"},
-		{nil, "zone-loss", "", "no scenario among 5 matches the labels \"zone-loss\""},
+		{nil, "zone-loss", "", "no scenario among 7 matches the labels \"zone-loss\""},
 		// A filter that does not parse is the front end's to report
 		// (framework/labels' test).
 	} {
