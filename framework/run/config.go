@@ -67,6 +67,10 @@ type Config struct {
 	// workflow, run and attempt), for the report's environment; empty
 	// outside CI.
 	CI string
+	// Load, when set, runs beside each drill once its cluster is ready,
+	// until the drill has ended (the load suite's CPU hog); each drill's
+	// record notes it. Nil: none.
+	Load Load
 	// Out receives progress lines. On a terminal a Runner shows each
 	// drill's line in place under them (framework/live).
 	Out io.Writer
