@@ -158,6 +158,21 @@ func RepoRoot(dir string) (string, error) {
 	}
 }
 
+// FromWorkingDir is FromEnv for the repository the working directory is
+// in: what a Ginkgo suite reads, which go test runs in its package's
+// folder.
+func FromWorkingDir() (Config, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return Config{}, err
+	}
+	root, err := RepoRoot(wd)
+	if err != nil {
+		return Config{}, fmt.Errorf("no go.mod above %s", wd)
+	}
+	return FromEnv(root), nil
+}
+
 // siteOverrides reads every environment variable the registered
 // providers take as a site override; unset ones are left out.
 func siteOverrides() map[string]string {

@@ -10,7 +10,6 @@ package underload
 import (
 	"errors"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -31,15 +30,10 @@ func TestLoad(t *testing.T) {
 var cfg = config()
 
 func config() run.Config {
-	wd, err := os.Getwd()
+	c, err := run.FromWorkingDir()
 	if err != nil {
 		panic(err)
 	}
-	root, err := run.RepoRoot(wd)
-	if err != nil {
-		panic("no go.mod above " + wd)
-	}
-	c := run.FromEnv(root)
 	c.Out = GinkgoWriter
 	if len(c.Scenarios) == 0 {
 		c.Scenarios = load.DefaultDrills
