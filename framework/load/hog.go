@@ -59,19 +59,19 @@ type proc struct {
 // Run is what one Start..Stop of the hog did.
 type Run struct {
 	// Drill is the drill the hog ran beside.
-	Drill string `json:"drill"`
-	PID   int    `json:"pid"`
+	Drill string
+	PID   int
 	// Started is when the process was started, Stopped when it ended.
-	Started time.Time `json:"started"`
-	Stopped time.Time `json:"stopped"`
+	Started time.Time
+	Stopped time.Time
 	// Bound is how long it would have run before ending by itself.
-	Bound time.Duration `json:"bound"`
+	Bound time.Duration
 	// CPU is the hog's own CPU time, user and system, as the kernel
 	// accounted it when it ended.
-	CPU time.Duration `json:"cpu"`
+	CPU time.Duration
 	// EndedEarly: it ended before Stop (its bound ran out, or something
 	// killed it), so the drill did not run under load throughout.
-	EndedEarly bool `json:"endedEarly,omitempty"`
+	EndedEarly bool
 }
 
 // Cores is how many cores the hog kept busy on average: 1 when it had a
@@ -167,8 +167,14 @@ func (h *Hog) Stop() (note string, err error) {
 	}
 	h.runs = append(h.runs, p.run)
 	if p.run.EndedEarly {
-		err = fmt.Errorf("CPU hog (pid %d) ended by itself %s after it started, before the drill %s did: the drill did not run under load throughout",
-			p.run.PID, p.run.Stopped.Sub(p.run.Started).Round(time.Second), p.run.Drill)
+		// "exit status 0": its bound ran out; a signal: something else
+		// ended it (Ctrl-C at a terminal reaches it too).
+		how := "ended"
+		if st := p.cmd.ProcessState; st != nil {
+			how += " (" + st.String() + ")"
+		}
+		err = fmt.Errorf("CPU hog (pid %d) %s %s after it started, before the drill %s did: the drill did not run under load throughout",
+			p.run.PID, how, p.run.Stopped.Sub(p.run.Started).Round(time.Second), p.run.Drill)
 	}
 	return p.run.Note(), err
 }

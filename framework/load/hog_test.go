@@ -112,7 +112,7 @@ func TestHogEndsByItself(t *testing.T) {
 		t.Errorf("the hog ended after %s, before the whole second its 2 s bound leaves at least", took)
 	}
 	note, err := h.Stop()
-	if err == nil || !strings.Contains(err.Error(), "before the drill calibrate-reset-5s did") {
+	if err == nil || !strings.Contains(err.Error(), "(exit status 0)") || !strings.Contains(err.Error(), "before the drill calibrate-reset-5s did") {
 		t.Errorf("Stop after the hog ended by itself: %v", err)
 	}
 	if !strings.HasSuffix(note, "the hog ended before the drill did") {
@@ -147,5 +147,29 @@ func TestHogOneAtATime(t *testing.T) {
 	}
 	if r, _ := h.Last(); r.Drill != "a" || r.Bound != time.Minute+Margin {
 		t.Errorf("last run %+v", r)
+	}
+}
+
+// A hog something else ended (Ctrl-C at a terminal reaches it with the
+// harness) is an early end too, and Stop says how it ended.
+func TestHogKilledFromOutside(t *testing.T) {
+	h := &Hog{}
+	if err := h.Start("kill-etcd-leader", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	p := h.cur
+	if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.done:
+	case <-time.After(5 * time.Second):
+		_, _ = h.Stop()
+		t.Fatal("the hog outlived SIGINT by 5 s")
+	}
+	// bash may die of the signal, or exit 130 as shells report it.
+	_, err := h.Stop()
+	if err == nil || !strings.Contains(err.Error(), "ended (signal: interrupt)") && !strings.Contains(err.Error(), "ended (exit status 130)") {
+		t.Errorf("Stop after SIGINT: %v", err)
 	}
 }
