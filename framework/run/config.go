@@ -67,6 +67,10 @@ type Config struct {
 	// workflow, run and attempt), for the report's environment; empty
 	// outside CI.
 	CI string
+	// Load, when set, runs beside each drill once its cluster is ready,
+	// until the drill has ended (the load suite's CPU hog); each drill's
+	// record notes it. Nil: none.
+	Load Load
 	// Out receives progress lines. On a terminal a Runner shows each
 	// drill's line in place under them (framework/live).
 	Out io.Writer
@@ -152,6 +156,21 @@ func RepoRoot(dir string) (string, error) {
 			return "", os.ErrNotExist
 		}
 	}
+}
+
+// FromWorkingDir is FromEnv for the repository the working directory is
+// in: what a Ginkgo suite reads, which go test runs in its package's
+// folder.
+func FromWorkingDir() (Config, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return Config{}, err
+	}
+	root, err := RepoRoot(wd)
+	if err != nil {
+		return Config{}, fmt.Errorf("no go.mod above %s", wd)
+	}
+	return FromEnv(root), nil
 }
 
 // siteOverrides reads every environment variable the registered

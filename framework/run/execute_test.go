@@ -126,6 +126,8 @@ type world struct {
 	// is the run's).
 	interruptUp bool
 	cancel      func()
+	// load runs beside the drill (Config.Load); nil: none.
+	load Load
 }
 
 func newWorld(t *testing.T) *world {
@@ -303,7 +305,7 @@ func runFakeWith(t *testing.T, name, scenario string, script func(*world), cance
 	cfg := Config{ScenariosDir: filepath.Join(dir, "scenarios"), ClustersDir: filepath.Join(dir, "clusters"),
 		ReportsDir: filepath.Join(dir, "reports"), ProbeImage: "agnhost", StateDir: filepath.Join(dir, "state"), Repeat: repeat, Out: &fr.out,
 		// The job summary's file as the environment names it: FromEnv reads it.
-		StepSummary: FromEnv(dir).StepSummary}
+		StepSummary: FromEnv(dir).StepSummary, Load: fr.w.load}
 	fr.stateDir = cfg.StateDir
 	if onTerminal {
 		cfg.Out = live.New(&fr.out, true)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -249,5 +250,25 @@ func TestFromEnvPlainInCI(t *testing.T) {
 		if l, ok := cfg.withLive().Out.(*live.Line); !ok || tc.plain && l.Live() {
 			t.Errorf("CI=%q TERM=%q: output %T, live %v", tc.ci, tc.term, cfg.withLive().Out, ok && l.Live())
 		}
+	}
+}
+
+// A suite runs in its package's folder: FromWorkingDir finds the
+// repository above it and reads its catalog, not the shipped one.
+func TestFromWorkingDir(t *testing.T) {
+	cfg, err := FromWorkingDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ScenariosDir != filepath.Join(root, "scenarios") || cfg.ClustersDir != filepath.Join(root, "clusters") {
+		t.Errorf("catalog %s, %s; want the repository's at %s", cfg.ScenariosDir, cfg.ClustersDir, root)
+	}
+	t.Chdir(t.TempDir())
+	if _, err := FromWorkingDir(); err == nil || !strings.Contains(err.Error(), "no go.mod above") {
+		t.Errorf("outside any repository: %v", err)
 	}
 }

@@ -195,7 +195,12 @@ func (r *Runner) drill(ctx context.Context, s *scenario.Scenario) (*record.Drill
 	if r.line != nil {
 		in.OnProbes = func(sofar func() timeline.Timeline) { r.line.Figures(func() string { return FiguresSoFar(sofar()) }) }
 	}
+	stopLoad, err := r.startLoad(ctx, s.Name)
+	if err != nil {
+		return r.couldNotRun(ctx, s, c.Name(), limits, err)
+	}
 	res, runErr := drill.Run(ctx, in)
+	runErr = errors.Join(runErr, stopLoad(res))
 	r.phase("judging")
 	record.Judge(res, limits)
 	if !res.Healthy {
@@ -204,9 +209,10 @@ func (r *Runner) drill(ctx context.Context, s *scenario.Scenario) (*record.Drill
 	return res, errors.Join(runErr, r.record(s, res, env))
 }
 
-// couldNotRun records a drill whose cluster could not be had: INVALID,
-// its budgets not judged, in the run's report like any other drill; or
-// INTERRUPTED, when Ctrl-C stopped the cluster's making.
+// couldNotRun records a drill that could not start (its cluster could
+// not be had, or its load not started): INVALID, its budgets not judged,
+// in the run's report like any other drill; or INTERRUPTED, when Ctrl-C
+// stopped the cluster's making.
 func (r *Runner) couldNotRun(ctx context.Context, s *scenario.Scenario, cluster string, limits []budget.Budget, err error) (*record.Drill, error) {
 	now := time.Now()
 	res := &record.Drill{Name: s.Name, Description: s.Description, Cluster: cluster, Started: now, Finished: now, Error: err.Error(),

@@ -6,7 +6,6 @@ package drills
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -30,15 +29,10 @@ var (
 )
 
 func config() run.Config {
-	wd, err := os.Getwd()
+	c, err := run.FromWorkingDir()
 	if err != nil {
 		panic(err)
 	}
-	root, err := run.RepoRoot(wd)
-	if err != nil {
-		panic("no go.mod above " + wd)
-	}
-	c := run.FromEnv(root)
 	c.Out = GinkgoWriter
 	return c
 }
