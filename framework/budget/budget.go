@@ -168,6 +168,8 @@ func Format(x float64, u timeline.Unit) string {
 		return fmt.Sprintf("%.2fs", x)
 	case u == timeline.Percent:
 		return fmt.Sprintf("%.3f%%", x)
+	case u == timeline.Rate:
+		return fmt.Sprintf("%.2f/s", x)
 	}
 	return fmt.Sprintf("%.0f", x)
 }

@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/firedrill/firedrill/framework/cluster"
+	"github.com/firedrill/firedrill/framework/overhead"
 	"github.com/firedrill/firedrill/framework/probe"
 	"github.com/firedrill/firedrill/framework/record"
 	"github.com/firedrill/firedrill/framework/scenario"
@@ -24,10 +26,12 @@ type bench struct {
 	name    string
 	out     io.Writer
 	cs      kubernetes.Interface
-	nodes   []cluster.Node
-	image   string
-	chk     *checker
-	writer  probe.Writer
+	// config is the client endpoint's, its requests counted.
+	config *rest.Config
+	nodes  []cluster.Node
+	image  string
+	chk    *checker
+	writer probe.Writer
 }
 
 type benchInput struct {
@@ -48,9 +52,10 @@ type benchInput struct {
 }
 
 // Connect is a client for the cluster's API whose own requests never queue
-// behind client-go's rate limiter.
+// behind client-go's rate limiter, and are counted (the harness's request
+// budget).
 func Connect(c cluster.Cluster) (kubernetes.Interface, error) {
-	cfg := c.RESTConfig()
+	cfg := overhead.Counted(c.RESTConfig())
 	cfg.QPS, cfg.Burst = 100, 200
 	return kubernetes.NewForConfig(cfg)
 }
@@ -82,9 +87,12 @@ func connect(ctx context.Context, in benchInput) (*bench, error) {
 		return nil, err
 	}
 	fmt.Fprintf(in.out, "[%s] %s\n", in.name, path.why)
-	b := &bench{cluster: in.cluster, name: in.name, out: in.out, cs: cs, nodes: nodes, image: in.image,
+	// Every request the probes and the checks send is counted (the
+	// harness's request budget).
+	config := overhead.Counted(in.cluster.RESTConfig())
+	b := &bench{cluster: in.cluster, name: in.name, out: in.out, cs: cs, config: config, nodes: nodes, image: in.image,
 		writer: probe.Writer{CS: cs, Name: fmt.Sprintf("counter-%s-%d", in.name, time.Now().Unix())}}
-	b.chk = &checker{cs: cs, cluster: in.cluster, config: in.cluster.RESTConfig(), nodes: in.nodes, controlPlane: controlPlaneNodes(nodes),
+	b.chk = &checker{cs: cs, cluster: in.cluster, config: config, nodes: in.nodes, controlPlane: controlPlaneNodes(nodes),
 		workload: path, timeout: in.timeouts.Check, out: in.out}
 	return b, nil
 }
@@ -94,7 +102,7 @@ func connect(ctx context.Context, in benchInput) (*bench, error) {
 // comes back also when it did not start: stopping it returns what it
 // recorded.
 func (b *bench) startProbes(ctx context.Context, p scenario.Probes, revisions bool) (*probe.Set, error) {
-	set := probe.NewSet(probe.SetInput{Name: b.name, Out: b.out, CS: b.cs, Config: b.cluster.RESTConfig(), Cluster: b.cluster,
+	set := probe.NewSet(probe.SetInput{Name: b.name, Out: b.out, CS: b.cs, Config: b.config, Cluster: b.cluster,
 		ControlPlane: b.chk.controlPlane, WorkloadURLs: b.chk.workload.urls, Writer: b.writer,
 		Interval: p.Interval, Timeout: p.Timeout, WriteInterval: p.WriteInterval, Revisions: revisions})
 	if err := set.Start(ctx); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/health"
+	"github.com/firedrill/firedrill/framework/overhead"
 	"github.com/firedrill/firedrill/framework/probe"
 	"github.com/firedrill/firedrill/framework/scenario"
 	"github.com/firedrill/firedrill/framework/timeline"
@@ -94,7 +95,7 @@ func (c *checker) check(ctx context.Context, names []string) error {
 // within runs one check under a deadline; slow is whether the deadline
 // passed before it came back with a failure.
 func (c *checker) within(ctx context.Context, name string, d time.Duration) (slow bool, err error) {
-	cctx, cancel := context.WithTimeout(ctx, d)
+	cctx, cancel := context.WithTimeout(overhead.WithKind(ctx, timeline.RequestCheck), d)
 	defer cancel()
 	err = c.one(cctx, name)
 	return err != nil && cctx.Err() != nil, err

@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/firedrill/firedrill/framework/kubeadm"
+	"github.com/firedrill/firedrill/framework/overhead"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
@@ -21,6 +22,12 @@ import (
 const (
 	readEtcd  = "/api/v1/namespaces/kube-system"
 	readCache = "/api/v1/namespaces/kube-system?resourceVersion=0"
+)
+
+// Read kinds of the API series: a quorum read and a watch-cache read.
+const (
+	ReadEtcd  = "etcd"
+	ReadCache = "cache"
 )
 
 // Connection kinds of the API series.
@@ -49,12 +56,14 @@ func APISamplers(endpoint string, cfg *rest.Config, timeout time.Duration, conns
 		if !slices.Contains(conns, conn.name) {
 			continue
 		}
-		for _, read := range []struct{ name, path string }{{"etcd", readEtcd}, {"cache", readCache}} {
+		for _, read := range []struct{ name, path string }{{ReadEtcd, readEtcd}, {ReadCache, readCache}} {
 			url := cfg.Host + read.path
 			client := conn.client
 			out = append(out, Sampler{
 				Series: timeline.APISeries(endpoint, conn.name, read.name),
-				Do:     func(ctx context.Context, _ int64) error { return get(ctx, client, url) },
+				Do: func(ctx context.Context, _ int64) error {
+					return get(overhead.DefaultKind(ctx, timeline.RequestProbe), client, url)
+				},
 			})
 		}
 	}

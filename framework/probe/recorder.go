@@ -15,6 +15,9 @@ import (
 type Recorder struct {
 	mu sync.Mutex
 	tl timeline.Timeline
+	// also names, for a series, the other series each of its samples
+	// stands for too (Also).
+	also map[string][]string
 }
 
 // NewRecorder starts a timeline at start.
@@ -22,9 +25,34 @@ func NewRecorder(start time.Time) *Recorder {
 	return &Recorder{tl: timeline.Timeline{Start: start}}
 }
 
-// Sample records one request probe result.
+// Sample records one request probe result, and again under each series
+// it stands for too (Also).
 func (r *Recorder) Sample(s timeline.Sample) {
-	appendTo(r, &r.tl.Samples, s)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.tl.Samples = append(r.tl.Samples, s)
+	for _, other := range r.also[s.Series] {
+		s.Series = other
+		r.tl.Samples = append(r.tl.Samples, s)
+	}
+}
+
+// Also records every sample of series under other too: one request that
+// answers for both, in place of two requests for the same answer.
+func (r *Recorder) Also(series, other string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.also == nil {
+		r.also = map[string][]string{}
+	}
+	r.also[series] = append(r.also[series], other)
+}
+
+// Harness records what the harness itself cost over the window.
+func (r *Recorder) Harness(h timeline.Harness) {
+	r.mu.Lock()
+	r.tl.Harness = &h
+	r.mu.Unlock()
 }
 
 // Event records a harness action.

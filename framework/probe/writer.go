@@ -20,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/firedrill/firedrill/framework/overhead"
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
@@ -148,6 +149,7 @@ func (w Writer) Sampler() Sampler {
 		if err != nil {
 			return 0, err
 		}
+		ctx = overhead.DefaultKind(ctx, timeline.RequestWrite)
 		cms := w.CS.CoreV1().ConfigMaps(Namespace)
 		cm, err := cms.Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{})
 		if apierrors.IsNotFound(err) {

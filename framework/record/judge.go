@@ -3,6 +3,7 @@ package record
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,14 +21,23 @@ import (
 // against the cluster), then INVALID (Invalid: why), then FAIL on an error
 // or a blown budget: FAIL means a fault took and the cluster did not heal
 // in budget.
+//
+// A timeline with the harness's own figures is judged against the default
+// harness budgets too (budget.HarnessDefaults), where the budgets name no
+// harness figure themselves: a harness over its budget, or one whose cost
+// was not measured, makes the drill INVALID (harnessOverBudget).
 func Judge(d *Drill, budgets []budget.Budget) {
 	asRecorded(reflect.ValueOf(d))
 	figures := timeline.Derive(d.Timeline)
+	haveBudgets := slices.ContainsFunc(budgets, func(b budget.Budget) bool { return b.Kind != budget.KindHarness })
+	if d.Timeline.Harness != nil {
+		budgets = budget.WithHarnessDefaults(budgets)
+	}
 	d.Budgets = budget.Evaluate(figures, withClusterBounds(budgets, timeline.LowerBounds(d.Timeline)))
 	d.Figures = pair(figures, d.Budgets)
 	d.Invalid = ""
 	if !d.Interrupted {
-		d.Invalid = invalid(d, len(budgets) > 0)
+		d.Invalid = invalid(d, haveBudgets)
 	}
 	switch {
 	case d.Interrupted:
@@ -78,6 +88,9 @@ func asRecorded(v reflect.Value) {
 //     nothing about how the cluster heals, whatever the budgets say.
 //   - A figure below its lower bound did what the cluster's settings make
 //     impossible.
+//   - A harness over its own budget perturbed what it measured, and one
+//     whose cost was not measured may have: the figures are not those of
+//     the cluster as it runs without the harness.
 //   - A drill with no timeline, or no budget to hold its figures to,
 //     proves nothing and must not pass (a replay fails closed on a report
 //     with either missing). An observation has no budgets by design; a
@@ -97,6 +110,9 @@ func invalid(d *Drill, haveBudgets bool) string {
 	if why := belowLowerBound(d.Budgets); why != "" {
 		return why
 	}
+	if why := harnessOverBudget(d.Budgets); why != "" {
+		return why
+	}
 	switch {
 	case len(d.Timeline.Samples) == 0 && len(d.Timeline.Events) == 0:
 		return "the report holds no timeline: nothing to judge"
@@ -104,6 +120,27 @@ func invalid(d *Drill, haveBudgets bool) string {
 		return "the report records no budget and no catalog gave one: nothing to judge the figures against"
 	}
 	return ""
+}
+
+// harnessOverBudget says why a drill is INVALID when a harness budget did
+// not pass: blown, or on a figure that was not measured.
+func harnessOverBudget(vs []budget.Verdict) string {
+	var why []string
+	for _, v := range vs {
+		if v.Kind != budget.KindHarness || v.Pass {
+			continue
+		}
+		if !v.Measured {
+			why = append(why, fmt.Sprintf("%s %s", v.Figure, v.Reason()))
+			continue
+		}
+		why = append(why, fmt.Sprintf("%s %s is %s", v.Figure, budget.Format(v.Value, v.Unit), v.Reason()))
+	}
+	if len(why) == 0 {
+		return ""
+	}
+	return "the harness's own cost is over its budget: " + strings.Join(why, "; ") +
+		": a harness heavier than its budget perturbs what it measures"
 }
 
 // pair pairs each figure with its budget's verdict, if any.

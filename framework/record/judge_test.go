@@ -131,3 +131,72 @@ func TestJudgeKeepsTheWallClockOnly(t *testing.T) {
 		}
 	}
 }
+
+// A harness over its own budget perturbed what it measured: the drill is
+// INVALID, saying which figure and by how much, whatever the cluster's
+// budgets say; within it, the drill is judged on the cluster's budgets
+// alone. The default harness budgets apply to every drill whose timeline
+// has the harness's figures, unless a budget names the figure; a
+// timeline recorded before the harness measured itself is judged as it
+// was.
+func TestJudgeHarnessBudget(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 20, 0, 0, 0, time.UTC)
+	tl := func(cpuSeconds float64, harness bool) timeline.Timeline {
+		tl := timeline.Timeline{Start: t0, End: t0.Add(100 * time.Second)}
+		for i := range 1000 {
+			at := t0.Add(time.Duration(i) * 100 * time.Millisecond)
+			tl.Samples = append(tl.Samples, timeline.Sample{Series: timeline.SeriesWorkload, Start: at, End: at.Add(time.Millisecond), OK: true})
+		}
+		tl.Events = []timeline.Event{{Kind: timeline.EventInject, Action: "pause", Target: "n1", At: t0.Add(10 * time.Second), Done: t0.Add(11 * time.Second)}}
+		tl.Evidence = []timeline.Evidence{{At: t0.Add(11 * time.Second), Target: "n1", Action: "pause", What: "paused", Proven: true}}
+		if harness {
+			tl.Harness = &timeline.Harness{Start: t0, End: t0.Add(100 * time.Second), CPUSeconds: &cpuSeconds,
+				PeakRSSBytes: 100 << 20, RSSSamples: 100, Servers: []string{"cp"}, ClientServer: "cp",
+				Requests: []timeline.RequestCount{{Endpoint: timeline.EndpointClient, Kind: timeline.RequestProbe, Count: 4000}}}
+		}
+		return tl
+	}
+	held := []budget.Budget{{Figure: timeline.WorkloadDowntimeTotal, Kind: "availability", Max: number(1)}}
+	blown := []budget.Budget{{Figure: timeline.WritesLost, Kind: "availability", Max: number(0)}}
+	cpuBudget := budget.Budget{Figure: timeline.HarnessCPU, Kind: budget.KindHarness, Max: number(50), Why: "this scenario's"}
+	for _, tc := range []struct {
+		name    string
+		tl      timeline.Timeline
+		budgets []budget.Budget
+		want    Verdict
+		invalid string
+	}{
+		{"within the default harness budget", tl(5, true), held, VerdictPass, ""},
+		{"over the default CPU budget", tl(30, true), held, VerdictInvalid, "harness.cpu 30.000% is above its max 20.000% by 10.000%"},
+		{"over it beats a blown cluster budget", tl(30, true), blown, VerdictInvalid, "a harness heavier than its budget perturbs what it measures"},
+		{"the scenario's own harness budget replaces the default", tl(30, true), append([]budget.Budget{cpuBudget}, held...), VerdictPass, ""},
+		{"a harness budget is no budget on the cluster", tl(5, true), []budget.Budget{cpuBudget}, VerdictInvalid, "no budget"},
+		{"recorded before the harness measured itself", tl(0, false), held, VerdictPass, ""},
+	} {
+		d := Drill{Timeline: tc.tl}
+		Judge(&d, tc.budgets)
+		if d.Verdict != tc.want || !strings.Contains(d.Invalid, tc.invalid) {
+			t.Errorf("%s: %s (%q), want %s (%q)", tc.name, d.Verdict, d.Invalid, tc.want, tc.invalid)
+		}
+		harnessBudgets := 0
+		for _, v := range d.Budgets {
+			if v.Kind == budget.KindHarness {
+				harnessBudgets++
+			}
+		}
+		if want := len(budget.HarnessDefaults()); tc.tl.Harness != nil && harnessBudgets != want {
+			t.Errorf("%s: %d harness budgets judged, want %d (one per harness figure)", tc.name, harnessBudgets, want)
+		}
+		if tc.tl.Harness == nil && harnessBudgets != 0 {
+			t.Errorf("%s: harness budgets on a timeline without the harness's figures", tc.name)
+		}
+	}
+	// Not measured is not within budget: INVALID, saying so.
+	noCPU := tl(0, true)
+	noCPU.Harness.CPUSeconds = nil
+	d := Drill{Timeline: noCPU}
+	Judge(&d, held)
+	if d.Verdict != VerdictInvalid || !strings.Contains(d.Invalid, "harness.cpu not measured") {
+		t.Errorf("CPU not read: %s (%q), want INVALID, not measured", d.Verdict, d.Invalid)
+	}
+}

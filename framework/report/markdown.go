@@ -8,6 +8,7 @@ import (
 
 	"github.com/firedrill/firedrill/framework/budget"
 	"github.com/firedrill/firedrill/framework/record"
+	"github.com/firedrill/firedrill/framework/timeline"
 )
 
 // Markdown renders the summary: a PASS/FAIL table of scenarios, then per
@@ -55,6 +56,9 @@ func Markdown(f File) string {
 			}
 			fmt.Fprintf(&b, "- phases: %s; harness peak memory %.0f MiB\n", text(strings.Join(parts, ", ")), float64(s.PeakRSSBytes)/(1<<20))
 		}
+		if h := harnessLine(s.Figures); h != "" {
+			fmt.Fprintf(&b, "- harness over the probe window: %s\n", text(h))
+		}
 		for _, st := range s.HarnessStalls {
 			fmt.Fprintf(&b, "- harness stalled %s to %s (%.2fs): kept out of the cluster's downtime\n",
 				st.From.UTC().Format("15:04:05.000"), st.To.UTC().Format("15:04:05.000"), st.Duration().Seconds())
@@ -97,6 +101,47 @@ func Markdown(f File) string {
 		b.WriteString(strings.Join(other, "; ") + "\n")
 	}
 	return b.String()
+}
+
+// harnessLine is the harness's own cost in one line, from its figures:
+// "" for a drill recorded before the harness measured itself.
+func harnessLine(figs []record.Figure) string {
+	parts := []struct{ name, label string }{
+		{timeline.HarnessCPU, "CPU"}, {timeline.HarnessRSSPeak, "peak memory"},
+		{timeline.HarnessRequestsRate, "busiest API server"}, {timeline.HarnessExecRate, "node commands"},
+	}
+	var out []string
+	for _, p := range parts {
+		i := slices.IndexFunc(figs, func(f record.Figure) bool { return f.Name == p.name })
+		if i < 0 {
+			continue
+		}
+		f := figs[i]
+		v := "not measured"
+		switch {
+		case !f.Measured:
+		case f.Name == timeline.HarnessCPU:
+			v = fmt.Sprintf("%.1f%% of a core", f.Value)
+		case f.Name == timeline.HarnessRSSPeak:
+			v = fmt.Sprintf("%.0f MiB", f.Value/(1<<20))
+		case f.Name == timeline.HarnessRequestsRate:
+			v = fmt.Sprintf("%.1f requests/s", f.Value)
+		default:
+			v = fmt.Sprintf("%.2f/s", f.Value)
+		}
+		if bv := f.Budget; bv != nil && f.Measured {
+			if bv.Pass {
+				v += " (within budget)"
+			} else {
+				v += " (OVER BUDGET " + bv.Limit() + ")"
+			}
+		}
+		out = append(out, p.label+" "+v)
+	}
+	if len(out) == 0 || !slices.ContainsFunc(figs, func(f record.Figure) bool { return timeline.HarnessCost(f.Name) && f.Measured }) {
+		return ""
+	}
+	return strings.Join(out, ", ")
 }
 
 // FailingFirst orders the drills FAIL, then INVALID, then any other that

@@ -3,6 +3,7 @@ package report
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/firedrill/firedrill/framework/budget"
 	"github.com/firedrill/firedrill/framework/record"
@@ -62,5 +63,30 @@ func TestMarkdownBudgetReason(t *testing.T) {
 		if !strings.Contains(md, want) {
 			t.Errorf("summary.md lacks %q:\n%s", want, md)
 		}
+	}
+}
+
+// Each drill says in one line what the harness cost over its window and
+// whether that is within its budget; a drill recorded before the harness
+// measured itself has no such line.
+func TestMarkdownHarnessLine(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	cpu := 23.0
+	tl := timeline.Timeline{Start: t0, End: t0.Add(100 * time.Second), Harness: &timeline.Harness{Start: t0, End: t0.Add(100 * time.Second),
+		CPUSeconds: &cpu, PeakRSSBytes: 96 << 20, RSSSamples: 101, Servers: []string{"cp"}, ClientServer: "cp",
+		Requests:     []timeline.RequestCount{{Endpoint: timeline.EndpointClient, Kind: timeline.RequestProbe, Count: 5500}},
+		NodeCommands: []timeline.CommandCount{{Node: "cp", Count: 150}}}}
+	d := record.Drill{Name: "measured", Timeline: tl}
+	record.Judge(&d, []budget.Budget{{Figure: timeline.WorkloadDowntimeTotal, Kind: "availability", Max: new(float64)}})
+	old := record.Drill{Name: "old", Verdict: "PASS", Figures: []record.Figure{{Figure: timeline.Figure{Name: timeline.APIRecovery, Measured: true}}}}
+	record.Judge(&old, nil)
+	md := Markdown(File{Run: "r", Scenarios: []record.Drill{d, old}})
+	want := "- harness over the probe window: CPU 23.0% of a core (OVER BUDGET <= 20.000%), peak memory 96 MiB (within budget), " +
+		"busiest API server 55.0 requests/s (within budget), node commands 1.50/s (within budget)\n"
+	if !strings.Contains(md, want) {
+		t.Errorf("summary without the harness line %q:\n%s", want, md)
+	}
+	if strings.Count(md, "harness over the probe window") != 1 {
+		t.Errorf("want the line for the measured drill only:\n%s", md)
 	}
 }

@@ -383,7 +383,27 @@ func TestScenarioErrors(t *testing.T) {
 			name: "unknown budget kind",
 			old:  "kind: self-healing", new: "kind: healing",
 			count: 1,
-			want:  []string{`26:11: budgets[0].kind: unknown kind "healing": want "self-healing", "availability" or "calibration"`},
+			want:  []string{`26:11: budgets[0].kind: unknown kind "healing": want "self-healing", "availability", "calibration" or "harness"`},
+		},
+		{
+			// The kind decides the verdict (a blown harness budget is
+			// INVALID, any other FAIL), so it must match the figure.
+			name: "harness kind on a cluster figure",
+			old:  "figure: writes.lost\n    kind: availability", new: "figure: writes.lost\n    kind: harness",
+			count: 1,
+			want:  []string{`31:11: budgets[1].kind: kind "harness" is for the harness's own cost figures, not "writes.lost"`},
+		},
+		{
+			name: "harness figure of another kind",
+			old:  "figure: writes.lost\n    kind: availability\n    max: 0", new: "figure: harness.requests.rate\n    kind: availability\n    max: 50",
+			count: 1,
+			want:  []string{`31:11: budgets[1].kind: "harness.requests.rate" is the harness's own cost: its budget has kind "harness"`},
+		},
+		{
+			name: "negative rate",
+			old:  "figure: writes.lost\n    kind: availability\n    max: 0", new: "figure: harness.exec.rate\n    kind: harness\n    max: -1",
+			count: 1,
+			want:  []string{`32:10: budgets[1].max: want a non-negative number (the figure is a rate per second; no unit), got "-1"`},
 		},
 		{
 			name: "two budgets on one figure",

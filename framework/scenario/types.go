@@ -13,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/firedrill/firedrill/framework/budget"
 	"github.com/firedrill/firedrill/framework/kubeadm"
 )
 
@@ -268,6 +269,9 @@ const (
 	BudgetSelfHealing  = "self-healing" // time until healthy with no human step
 	BudgetAvailability = "availability" // allowed downtime, lost writes, availability %
 	BudgetCalibration  = "calibration"  // the harness's own accuracy
+	// BudgetHarness bounds the harness's own cost (the harness.* cost
+	// figures); blown, the drill is INVALID (budget.KindHarness).
+	BudgetHarness = budget.KindHarness
 )
 
 // Budget bounds one figure. Max and Min are written in the figure's unit: a

@@ -348,7 +348,7 @@ func parseCount(s string) (int, bool) {
 	return n, true
 }
 
-var budgetKinds = []string{BudgetSelfHealing, BudgetAvailability, BudgetCalibration}
+var budgetKinds = []string{BudgetSelfHealing, BudgetAvailability, BudgetCalibration, BudgetHarness}
 
 // figureNames is the sorted list of known figures.
 func figureNames() []string {
@@ -388,6 +388,14 @@ func (d *doc) checkBudget(path string, b *Budget) {
 		d.errorf(path+".kind", "required: %s", quoteList(budgetKinds))
 	case !slices.Contains(budgetKinds, b.Kind):
 		d.errorf(path+".kind", "unknown kind %q: want %s", b.Kind, quoteList(budgetKinds))
+	case unitOK && (b.Kind == BudgetHarness) != timeline.HarnessCost(b.Figure):
+		// The kind decides the verdict: a blown harness budget makes a
+		// drill INVALID, any other FAIL.
+		if b.Kind == BudgetHarness {
+			d.errorf(path+".kind", "kind %q is for the harness's own cost figures, not %q", BudgetHarness, b.Figure)
+		} else {
+			d.errorf(path+".kind", "%q is the harness's own cost: its budget has kind %q", b.Figure, BudgetHarness)
+		}
 	}
 	if b.Max == nil && b.Min == nil {
 		d.errorf(path, "needs max or min (or both)")
@@ -474,6 +482,13 @@ func (d *doc) convert(path string, v *Value, unit timeline.Unit) bool {
 			return false
 		}
 		v.Number = f
+	case timeline.Rate:
+		f, err := strconv.ParseFloat(raw, 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
+			d.errorf(path, "want %s, got %q", unitWant(unit), v.Raw)
+			return false
+		}
+		v.Number = f
 	default:
 		d.errorf(path, "figure unit %q unknown to the loader", unit)
 		return false
@@ -489,6 +504,8 @@ func unitWant(unit timeline.Unit) string {
 		return "a non-negative integer (the figure is a count)"
 	case timeline.Percent:
 		return "a number from 0 to 100 (the figure is a percentage; no % sign)"
+	case timeline.Rate:
+		return "a non-negative number (the figure is a rate per second; no unit)"
 	}
 	return string(unit)
 }

@@ -46,6 +46,7 @@ func Derive(tl Timeline) []Figure {
 	add(faultFigures(tl, byName[APIDowntimeTotal])...)
 	add(readFigures(tl)...)
 	add(harnessFigures(tl)...)
+	add(harnessLoadFigures(tl)...)
 	add(recoveryStalled(f, stalls))
 	add(connectionStuck(tl))
 	add(stepFigures(tl)...)

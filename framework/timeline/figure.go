@@ -1,5 +1,7 @@
 package timeline
 
+import "slices"
+
 // Unit is what a figure's Value counts.
 type Unit string
 
@@ -7,6 +9,8 @@ const (
 	Seconds Unit = "s"
 	Count   Unit = "count"
 	Percent Unit = "%"
+	// Rate is a number per second (requests, commands).
+	Rate Unit = "/s"
 )
 
 // Figure is one number derived from a timeline. A figure that could not be
@@ -262,7 +266,7 @@ var Figures = append([]FigureInfo{
 	{Name: HarnessStallTotal, Unit: Seconds, Meaning: "time the harness's own control series failed (kept out of every downtime)"},
 	{Name: RecoveryStalled, Unit: Seconds, Meaning: "time an etcd member or API server timed out again after it came back, together with a component on an untouched node: a stall of the machine, kept out of etcd.recovery and api.direct.recovery"},
 	{Name: APIDowntimeStalled, Unit: Seconds, Meaning: "API downtime that fell in harness stalls and was kept out"},
-}, append(stepFigureInfos(), floodFigureInfos...)...)
+}, slices.Concat(harnessFigureInfos, stepFigureInfos(), floodFigureInfos)...)
 
 // stepFigureInfos are the figures of a procedure's steps, one per step.
 func stepFigureInfos() []FigureInfo {

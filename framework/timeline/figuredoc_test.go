@@ -32,7 +32,7 @@ are from the first inject unless the meaning says otherwise. A figure that could
 and a note saying why, and a budget on it fails. How they are measured, and the rules every figure obeys:
 [reports.md](reports.md#what-is-measured-and-how).
 
-Columns: the **unit** (` + "`s`" + ` seconds, written as a duration in a budget; ` + "`count`" + `, an integer; ` + "`%`" + `); for a
+Columns: the **unit** (` + "`s`" + ` seconds, written as a duration in a budget; ` + "`count`" + `, an integer; ` + "`%`" + `; ` + "`/s`" + `, a number per second); for a
 recovery figure the **component** it is about and what "recovered" means for it; the **lower bound**, what
 in the cluster's own settings keeps the figure from being beaten (the scenario gives the number,
 ` + "`lowerBound`" + `); **needs**, what a scenario must have for the figure to exist (a budget on it elsewhere is a

@@ -70,6 +70,9 @@ type Timeline struct {
 	// Flood is what the api-flood fault counted of its own requests (nil:
 	// no flood ran).
 	Flood *Flood `json:"flood,omitempty"`
+	// Harness is what the harness itself cost over the window (nil:
+	// recorded before it measured itself).
+	Harness *Harness `json:"harness,omitempty"`
 }
 
 // Unobservable is a recovery condition the provider cannot observe.

@@ -27,6 +27,7 @@ import (
 	"github.com/firedrill/firedrill/framework/cluster"
 	"github.com/firedrill/firedrill/framework/health"
 	"github.com/firedrill/firedrill/framework/kubeadm"
+	"github.com/firedrill/firedrill/framework/overhead"
 	"github.com/firedrill/firedrill/framework/packetfilter"
 	"github.com/firedrill/firedrill/framework/waitfor"
 )
@@ -620,6 +621,7 @@ func (c *Cluster) Exec(ctx context.Context, n cluster.Node, command string, args
 	if err != nil {
 		return nil, err
 	}
+	overhead.NodeCommand(n.Name)
 	out, err := kindexec.Output(node.CommandContext(ctx, command, args...))
 	return out, withOutput(err)
 }
@@ -717,11 +719,16 @@ func (c *Cluster) kindNode(name string) (nodes.Node, error) {
 	return nil, fmt.Errorf("kind cluster %s has no node %s", c.name, name)
 }
 
+// docker runs the docker CLI on the host, counted as a command of the
+// harness's (overhead.NodeCommand) under no node: it may name several,
+// or none.
 func docker(ctx context.Context, args ...string) error {
+	overhead.NodeCommand("")
 	return withOutput(kindexec.CommandContext(ctx, "docker", args...).Run())
 }
 
 func dockerOutput(ctx context.Context, args ...string) (string, error) {
+	overhead.NodeCommand("")
 	out, err := kindexec.Output(kindexec.CommandContext(ctx, "docker", args...))
 	return string(out), withOutput(err)
 }

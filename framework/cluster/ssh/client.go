@@ -15,6 +15,8 @@ import (
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
 	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/firedrill/firedrill/framework/overhead"
 )
 
 // client keeps one SSH connection per host, dialled on demand and dialled
@@ -284,6 +286,9 @@ func (c *client) run(ctx context.Context, h Host, command string, stdin io.Reade
 			return nil, err
 		}
 		sess, err := conn.NewSession()
+		if err == nil {
+			overhead.NodeCommand(h.Name)
+		}
 		if err != nil {
 			c.forget(h, conn)
 			if attempt == 0 {
