@@ -81,8 +81,9 @@ func TestMarkdownHarnessLine(t *testing.T) {
 	old := record.Drill{Name: "old", Verdict: "PASS", Figures: []record.Figure{{Figure: timeline.Figure{Name: timeline.APIRecovery, Measured: true}}}}
 	record.Judge(&old, nil)
 	md := Markdown(File{Run: "r", Scenarios: []record.Drill{d, old}})
-	want := "- harness over the probe window: CPU 23.0% of a core (OVER BUDGET <= 20.000%), peak memory 96 MiB (within budget), " +
-		"busiest API server 55.0 requests/s (within budget), node commands 1.50/s (within budget)\n"
+	// Escaped as every text of the summary is, so GitHub renders it as written.
+	want := "- harness over the probe window: " + text("CPU 23.0% of a core (OVER BUDGET <= 20.000%), peak memory 96 MiB (within budget), "+
+		"busiest API server 55.0 requests/s (within budget), node commands 1.50/s (within budget)") + "\n"
 	if !strings.Contains(md, want) {
 		t.Errorf("summary without the harness line %q:\n%s", want, md)
 	}

@@ -98,6 +98,14 @@ budgets:
     kind: availability
     max: 1s
     why: the fake API server never stops answering
+  - figure: harness.cpu
+    kind: harness
+    max: 100
+    why: the test's process is its fake API server too, answering probes every 50 ms
+  - figure: harness.requests.rate
+    kind: harness
+    max: 1000
+    why: a unit test probes its fake API server every 50 ms, not at the catalog's cadence
 `
 
 // world is the fake cluster, its API objects, and what the test
