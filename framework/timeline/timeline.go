@@ -70,6 +70,11 @@ type Timeline struct {
 	// Flood is what the api-flood fault counted of its own requests (nil:
 	// no flood ran).
 	Flood *Flood `json:"flood,omitempty"`
+	// Edges are the changes of state of the network path to each API
+	// endpoint, each bracketed by the path's own cheap signals
+	// (edges.go): what places an outage's start finer than its series'
+	// sampling interval.
+	Edges []Edge `json:"edges,omitempty"`
 }
 
 // Unobservable is a recovery condition the provider cannot observe.
@@ -286,6 +291,11 @@ type Sample struct {
 	// Conn is the client's end (local address) of the connection that
 	// carried the request; empty when none was got.
 	Conn string `json:"conn,omitempty"`
+	// Burst marks a sample sent in a burst that brackets an outage's end
+	// (every few milliseconds, for at most a second, once the path to the
+	// endpoint answers again), not at the series' steady interval: a
+	// request budget counts the steady load apart from it.
+	Burst bool `json:"burst,omitempty"`
 }
 
 // LeaseObservation is one state of a Lease as the harness saw it. AcquireTime
