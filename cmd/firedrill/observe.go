@@ -45,6 +45,7 @@ func newObserveCmd() *cobra.Command {
 	fs.DurationVar(&o.interval, "interval", 200*time.Millisecond, "time between two samples of a series (<= 250ms)")
 	fs.DurationVar(&o.timeout, "timeout", time.Second, "a request not answered in this time counts as down")
 	fs.DurationVar(&o.writeInterval, "write-interval", 250*time.Millisecond, "time between two counter writes")
+	fs.DurationVar(&o.edges, "edges", scenario.DefaultEdges, "how finely API outage edges are bracketed: each endpoint's path watched, and down series burst, this often (0: off; below --interval)")
 	fs.StringVar(&o.reports, "reports", "reports", "folder the run's report goes into")
 	// The environment is read once, by run.FromEnv (AGNHOST_IMAGE and CI
 	// here).
@@ -58,8 +59,8 @@ func newObserveCmd() *cobra.Command {
 type observeFlags struct {
 	kubeconfig, context, reports, image string
 	// plain: plain progress lines even on a terminal (CI is set).
-	plain                                      bool
-	duration, interval, timeout, writeInterval time.Duration
+	plain                                             bool
+	duration, interval, timeout, writeInterval, edges time.Duration
 }
 
 func runObserve(o observeFlags, stdout, stderr io.Writer) int {
@@ -69,6 +70,9 @@ func runObserve(o observeFlags, stdout, stderr io.Writer) int {
 		return exitUsage
 	case o.duration <= 0 || o.timeout <= 0 || o.writeInterval <= 0:
 		fmt.Fprintln(stderr, "observe: --duration, --timeout and --write-interval must be > 0")
+		return exitUsage
+	case o.edges < 0 || (o.edges > 0 && o.edges >= o.interval):
+		fmt.Fprintf(stderr, "observe: --edges must be 0 (off) or below --interval (%s), got %s\n", o.interval, o.edges)
 		return exitUsage
 	}
 	c, err := kubeconfig.Open(o.kubeconfig, o.context)
@@ -98,7 +102,7 @@ func runObserve(o observeFlags, stdout, stderr io.Writer) int {
 	line.Begin("observe")
 	line.Phase("observe")
 	res, obsErr := drill.Observe(ctx, drill.ObserveInput{Cluster: c, Nodes: len(nodes), Duration: o.duration, ProbeImage: o.image, Out: line,
-		Probes: scenario.Probes{Interval: o.interval, Timeout: o.timeout, WriteInterval: o.writeInterval},
+		Probes: scenario.Probes{Interval: o.interval, Timeout: o.timeout, WriteInterval: o.writeInterval, Edges: &o.edges},
 		OnProbes: func(sofar func() timeline.Timeline) {
 			line.Figures(func() string { return firedrillrun.FiguresSoFar(sofar()) })
 		}})

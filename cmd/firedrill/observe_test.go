@@ -15,6 +15,7 @@ func TestObserveRejectsBadFlags(t *testing.T) {
 	}{
 		{[]string{"observe", "--interval", "1s"}, "--interval must be in (0, 250ms], got 1s"},
 		{[]string{"observe", "--duration", "0s"}, "--duration, --timeout and --write-interval must be > 0"},
+		{[]string{"observe", "--interval", "100ms", "--edges", "100ms"}, "--edges must be 0 (off) or below --interval (100ms), got 100ms"},
 		{[]string{"observe", "extra"}, `unexpected arguments ["extra"]`},
 	}
 	for _, c := range cases {

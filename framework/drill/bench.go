@@ -104,7 +104,7 @@ func connect(ctx context.Context, in benchInput) (*bench, error) {
 func (b *bench) startProbes(ctx context.Context, p scenario.Probes, revisions bool) (*probe.Set, error) {
 	set := probe.NewSet(probe.SetInput{Name: b.name, Out: b.out, CS: b.cs, Config: b.config, Cluster: b.cluster,
 		ControlPlane: b.chk.controlPlane, WorkloadURLs: b.chk.workload.urls, Writer: b.writer,
-		Interval: p.Interval, Timeout: p.Timeout, WriteInterval: p.WriteInterval, Revisions: revisions})
+		Interval: p.Interval, Timeout: p.Timeout, WriteInterval: p.WriteInterval, Edges: p.EdgesEvery(), Revisions: revisions})
 	if err := set.Start(ctx); err != nil {
 		return set, err
 	}

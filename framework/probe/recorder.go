@@ -55,6 +55,11 @@ func (r *Recorder) Harness(h timeline.Harness) {
 	r.mu.Unlock()
 }
 
+// Edge records a change of state of the path to an endpoint.
+func (r *Recorder) Edge(e timeline.Edge) {
+	appendTo(r, &r.tl.Edges, e)
+}
+
 // Event records a harness action.
 func (r *Recorder) Event(e timeline.Event) {
 	appendTo(r, &r.tl.Events, e)

@@ -2,7 +2,9 @@ package probe
 
 import (
 	"context"
+	"github.com/firedrill/firedrill/framework/overhead"
 	"net/http/httptrace"
+	"slices"
 	"sync"
 	"time"
 
@@ -17,6 +19,10 @@ type Sampler struct {
 	// Write, when set instead of Do, also returns the etcd revision the
 	// request was acknowledged at (the RPO oracle's evidence).
 	Write func(ctx context.Context, seq int64) (revision int64, err error)
+	// Path, when set, is the watched path to the series' endpoint: when
+	// it comes back while the series is down, the series sends a burst
+	// (path.go).
+	Path *Path
 }
 
 // Samplers run probes at a steady rate. Each request runs in its own
@@ -33,12 +39,17 @@ type Samplers struct {
 
 	wg      sync.WaitGroup
 	loopsWG sync.WaitGroup
+	paths   []*Path
 }
 
-// Start runs the samplers until ctx ends; Wait then waits for the requests
-// still in flight.
+// Start runs the samplers, and watches the paths they travel, until ctx
+// ends; Wait then waits for the requests still in flight.
 func (s *Samplers) Start(ctx context.Context) {
 	for _, sm := range s.List {
+		if sm.Path != nil && !slices.Contains(s.paths, sm.Path) {
+			s.paths = append(s.paths, sm.Path)
+			sm.Path.Start(ctx)
+		}
 		s.loopsWG.Add(1)
 		go s.loop(ctx, sm)
 	}
@@ -50,6 +61,34 @@ func (s *Samplers) Start(ctx context.Context) {
 func (s *Samplers) Wait() {
 	s.loopsWG.Wait()
 	s.wg.Wait()
+	for _, p := range s.paths {
+		p.Wait()
+	}
+}
+
+// seriesState is whether a series is down by the outage rule's evidence
+// (timeline.walkDown): its latest failure was sent after its latest
+// answer came back. Requests answer out of order; this order does not
+// care.
+type seriesState struct {
+	mu               sync.Mutex
+	failed, answered time.Time
+}
+
+func (st *seriesState) add(sample timeline.Sample) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if sample.OK && sample.End.After(st.answered) {
+		st.answered = sample.End
+	} else if !sample.OK && sample.Start.After(st.failed) {
+		st.failed = sample.Start
+	}
+}
+
+func (st *seriesState) down() bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.failed.After(st.answered)
 }
 
 func (s *Samplers) loop(ctx context.Context, sm Sampler) {
@@ -57,23 +96,73 @@ func (s *Samplers) loop(ctx context.Context, sm Sampler) {
 	t := time.NewTicker(s.Interval)
 	defer t.Stop()
 	var seq int64
+	st := &seriesState{}
+	// seen is how many times the path came back that this series
+	// answered with a burst (or that were before it started); up is
+	// closed when it comes back once more, asked for while the series
+	// is down.
+	seen := 0
+	if sm.Path != nil {
+		seen = sm.Path.upsSoFar()
+	}
+	var up <-chan struct{}
 	for {
 		seq++
-		s.wg.Add(1)
-		go s.once(context.WithoutCancel(ctx), sm, seq)
+		s.send(ctx, sm, seq, false, st)
+		if up == nil && sm.Path != nil && st.down() {
+			up = sm.Path.upAfter(seen)
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-up:
+			up, seen = nil, sm.Path.upsSoFar()
+			seq = s.burst(ctx, sm, seq, st)
 		}
 	}
 }
 
-func (s *Samplers) once(ctx context.Context, sm Sampler, seq int64) {
+// burst sends the series' requests every Path.Every while it is down, for
+// at most burstFor: its first answer after the path came back ends the
+// outage within a few milliseconds of the path's own edge. A server that
+// takes the connections but still fails the requests gets no more than
+// that; the steady interval takes over again.
+func (s *Samplers) burst(ctx context.Context, sm Sampler, seq int64, st *seriesState) int64 {
+	t := time.NewTicker(sm.Path.Every)
+	defer t.Stop()
+	stop := time.NewTimer(burstFor)
+	defer stop.Stop()
+	for st.down() {
+		seq++
+		s.send(ctx, sm, seq, true, st)
+		select {
+		case <-ctx.Done():
+			return seq
+		case <-stop.C:
+			return seq
+		case <-t.C:
+		}
+	}
+	return seq
+}
+
+// send starts request seq in its own goroutine.
+func (s *Samplers) send(ctx context.Context, sm Sampler, seq int64, burst bool, st *seriesState) {
+	s.wg.Add(1)
+	go s.once(context.WithoutCancel(ctx), sm, seq, burst, st)
+}
+
+func (s *Samplers) once(ctx context.Context, sm Sampler, seq int64, burst bool, st *seriesState) {
 	defer s.wg.Done()
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, s.Timeout)
 	defer cancel()
+	if burst {
+		// Counted apart: the harness's request budget is for its steady
+		// cadence, and a burst lasts a second at most around an edge.
+		ctx = overhead.WithKind(ctx, timeline.RequestBurst)
+	}
 	// Which connection carried the request: one that a load balancer
 	// pinned to a dead server fails every request until it is replaced
 	// (timeline.ConnectionStuck).
@@ -94,10 +183,11 @@ func (s *Samplers) once(ctx context.Context, sm Sampler, seq int64) {
 		err = sm.Do(ctx, seq)
 	}
 	mu.Lock()
-	sample := timeline.Sample{Series: sm.Series, Start: start, End: time.Now(), OK: err == nil, Seq: seq, Conn: conn, Revision: revision}
+	sample := timeline.Sample{Series: sm.Series, Start: start, End: time.Now(), OK: err == nil, Seq: seq, Conn: conn, Revision: revision, Burst: burst}
 	mu.Unlock()
 	if err != nil {
 		sample.Error = err.Error()
 	}
+	st.add(sample)
 	s.Rec.Sample(sample)
 }

@@ -38,6 +38,10 @@ type SetInput struct {
 	Revisions bool
 
 	Interval, Timeout, WriteInterval time.Duration
+	// Edges is the cadence at which each API endpoint's path is watched
+	// and an outage's end is bracketed by a burst (path.go); 0: not at
+	// all, the series' own samples place the edges.
+	Edges time.Duration
 }
 
 // Set is every probe of a drill, started together and stopped together:
@@ -99,7 +103,7 @@ func (s *Set) Start(ctx context.Context) error {
 	if in.Revisions {
 		WatchRevisions(probeCtx, in.CS, s.rec, WatcherBefore)
 	}
-	list, err := APISamplers(timeline.EndpointClient, in.Config, in.Timeout, ConnNew, ConnReused)
+	list, err := s.apiSamplers(timeline.EndpointClient, in.Config, ConnNew, ConnReused)
 	if err != nil {
 		return err
 	}
@@ -121,7 +125,7 @@ func (s *Set) Start(ctx context.Context) error {
 		}
 	} else {
 		for _, n := range in.ControlPlane {
-			direct, err := APISamplers(n.Name, DirectConfig(in.Config, n.Address), in.Timeout, ConnReused)
+			direct, err := s.apiSamplers(n.Name, DirectConfig(in.Config, n.Address), ConnReused)
 			if err != nil {
 				return err
 			}
@@ -138,8 +142,12 @@ func (s *Set) Start(ctx context.Context) error {
 	s.writes = &Samplers{Rec: s.rec, Interval: in.WriteInterval, Timeout: in.Timeout, List: []Sampler{in.Writer.Sampler()}}
 	s.samplers.Start(probeCtx)
 	s.writes.Start(probeCtx)
-	fmt.Fprintf(in.Out, "[%s] probes on: %d series every %s (timeout %s), writes every %s, workload at %s\n",
-		in.Name, len(list), in.Interval, in.Timeout, in.WriteInterval, strings.Join(in.WorkloadURLs, " or "))
+	edges := "off"
+	if in.Edges > 0 {
+		edges = "every " + in.Edges.String()
+	}
+	fmt.Fprintf(in.Out, "[%s] probes on: %d series every %s (timeout %s), API edges %s, writes every %s, workload at %s\n",
+		in.Name, len(list), in.Interval, in.Timeout, edges, in.WriteInterval, strings.Join(in.WorkloadURLs, " or "))
 	return nil
 }
 
@@ -163,6 +171,16 @@ func hostOf(host string) string {
 		return u.Host
 	}
 	return host
+}
+
+// apiSamplers are the API series of one endpoint, sharing the watch of
+// its path when edges are on.
+func (s *Set) apiSamplers(endpoint string, cfg *rest.Config, conns ...string) ([]Sampler, error) {
+	list, err := APISamplers(endpoint, cfg, s.in.Timeout, conns...)
+	if err != nil || s.in.Edges <= 0 {
+		return list, err
+	}
+	return list, WatchPath(list, endpoint, cfg, s.in.Edges, s.in.Timeout, s.rec)
 }
 
 // noControlPlane is why a cluster whose node list has no control-plane

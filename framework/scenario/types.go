@@ -77,6 +77,15 @@ type Probes struct {
 	Timeout time.Duration `yaml:"timeout"`
 	// WriteInterval between two counter writes; required, > 0.
 	WriteInterval time.Duration `yaml:"writeInterval"`
+	// Edges is how finely each API outage's edges are bracketed: the
+	// path to each API endpoint is watched this often with signals that
+	// cost the server next to nothing (HTTP/2 pings, and connection
+	// knocks while it is down), and when it comes back each series that
+	// is down sends its requests this often for at most a second.
+	// Optional: left out, DefaultEdges (off when interval is no longer);
+	// 0s turns it off (the edges are then known to within one interval);
+	// else below interval.
+	Edges *time.Duration `yaml:"edges,omitempty"`
 	// Canary creates a pod right after the fault and records when it is
 	// scheduled (figure scheduling.canary); optional.
 	Canary bool `yaml:"canary"`
@@ -95,6 +104,21 @@ type Probes struct {
 	// take every worker is refused. WorkloadAnyNode: every node's
 	// NodePort, always.
 	WorkloadVia string `yaml:"workloadVia"`
+}
+
+// DefaultEdges is probes.edges left out: every edge known to within
+// 20 ms.
+const DefaultEdges = 10 * time.Millisecond
+
+// EdgesEvery is the cadence of the edges' watch and bursts; 0: off.
+func (p Probes) EdgesEvery() time.Duration {
+	if p.Edges == nil {
+		if p.Interval <= DefaultEdges {
+			return 0
+		}
+		return DefaultEdges
+	}
+	return *p.Edges
 }
 
 // How the probe workload is reached (Probes.WorkloadVia).

@@ -43,6 +43,9 @@ func (d *doc) validateScenario(s *Scenario) {
 		}
 		d.positive("probes.timeout", p.Timeout)
 		d.positive("probes.writeInterval", p.WriteInterval)
+		if e := p.Edges; e != nil && (*e < 0 || (*e > 0 && p.Interval > 0 && *e >= p.Interval)) {
+			d.errorf("probes.edges", "must be 0s (off) or below interval (%s), got %s", p.Interval, *e)
+		}
 		if d.present("probes.workloadToleration") && p.WorkloadToleration%time.Second != 0 {
 			d.errorf("probes.workloadToleration", "must be whole seconds (a toleration's tolerationSeconds), got %s", p.WorkloadToleration)
 		} else if d.present("probes.workloadToleration") && p.WorkloadToleration <= 0 {

@@ -45,6 +45,7 @@ func Derive(tl Timeline) []Figure {
 	add(recoveryAll(tl, byName, f))
 	add(faultFigures(tl, byName[APIDowntimeTotal])...)
 	add(readFigures(tl)...)
+	add(edgeFigure(tl))
 	add(harnessFigures(tl)...)
 	add(harnessLoadFigures(tl)...)
 	add(recoveryStalled(f, stalls))

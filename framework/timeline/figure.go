@@ -124,6 +124,13 @@ const (
 	APIDowntimeEtcdReads  = "api.downtime.etcd-reads"
 	APIDowntimeCacheReads = "api.downtime.cache-reads"
 
+	// APIEdgesMax is the widest bracket of any edge of the client
+	// series' outages (from the series' last evidence of its old state to
+	// the first of its new one, refined by the path's own edges): how well
+	// api.downtime.total's edges are known, about an interval without
+	// probes.edges and a few hundredths with it.
+	APIEdgesMax = "api.edges.max"
+
 	APIDowntimeNew         = "api.downtime.new"
 	APIDowntimeReused      = "api.downtime.reused"
 	APIDowntimeErrorNew    = "api.downtime.error.new"
@@ -253,6 +260,7 @@ var Figures = append([]FigureInfo{
 	{Name: APIDowntimeError, Unit: Seconds, Meaning: "|api.downtime.total - fault.window|", Needs: NeedsHeldFault},
 	{Name: APIDowntimeEtcdReads, Unit: Seconds, Meaning: "API downtime of quorum reads, which etcd serves"},
 	{Name: APIDowntimeCacheReads, Unit: Seconds, Meaning: "API downtime of reads the API server serves from its watch cache"},
+	{Name: APIEdgesMax, Unit: Seconds, Meaning: "how well the API outages' edges are known: the widest bracket of any start or end of a client series' outage (probes.edges narrows them)"},
 	{Name: APIDowntimeNew, Unit: Seconds, Meaning: "API downtime over new connections"},
 	{Name: APIDowntimeReused, Unit: Seconds, Meaning: "API downtime over the reused HTTP/2 connection"},
 	{Name: APIDowntimeErrorNew, Unit: Seconds, Meaning: "|api.downtime.new - fault.window|: the harness's accuracy", Needs: NeedsHeldFault},

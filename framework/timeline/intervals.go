@@ -12,7 +12,7 @@ import (
 // caller passes the samples of a single series: mixing series would let one
 // series' successes hide another's failures). See walkDown for the rule.
 func DownIntervals(samples []Sample, end time.Time) []Interval {
-	return walkDown(samples, end).intervals
+	return walkDown(samples, end, nil).intervals
 }
 
 // seriesWalk is what the samples of one series say.
@@ -26,6 +26,8 @@ type seriesWalk struct {
 	// long before the window end stopped early.
 	first, last time.Time
 	samples     int
+	// brackets are how well each edge of its outages is known.
+	brackets []bracket
 }
 
 // walkDown applies the outage rule to one series. Each sample is evidence
@@ -39,8 +41,11 @@ type seriesWalk struct {
 // Start keeps requests that hang through an outage (all answered just after
 // it) from shortening it. Failures stamped while an outage is already open
 // change nothing. A series still down after its last answer is down until
-// end, the window end.
-func walkDown(samples []Sample, end time.Time) seriesWalk {
+// end, the window end. path are the edges of the network path the series
+// travels (sorted by Before; nil: none known), which may place an outage's
+// start inside its bracket (outageStart); its end is always an answer
+// (the prober's bursts make the first one come soon after the path's).
+func walkDown(samples []Sample, end time.Time, path []Edge) seriesWalk {
 	w := seriesWalk{samples: len(samples)}
 	type evidence struct {
 		at time.Time
@@ -72,14 +77,31 @@ func walkDown(samples []Sample, end time.Time) seriesWalk {
 		}
 		return -1
 	})
-	var from time.Time
+	// upAt is the series' latest evidence of being up: its last answer,
+	// or before any its first sample (nothing was known earlier); downAt
+	// its latest failure.
+	var from, downAt time.Time
+	upAt, everUp := w.first, false
 	for _, e := range evs {
 		switch {
 		case !w.stillDown && !e.up:
-			w.stillDown, from = true, e.at
+			var known time.Time
+			from, known = outageStart(path, upAt, e.at)
+			w.stillDown, downAt = true, e.at
+			if everUp { // else the outage was there before the series
+				w.brackets = append(w.brackets, bracket{after: known, before: from})
+			}
+		case w.stillDown && !e.up:
+			downAt = e.at
 		case w.stillDown && e.up:
 			w.stillDown = false
 			w.intervals = append(w.intervals, Interval{From: from, To: earlier(e.at, end)})
+			if !e.at.After(end) {
+				w.brackets = append(w.brackets, bracket{after: outageEndKnown(path, downAt, e.at), before: e.at})
+			}
+		}
+		if e.up {
+			upAt, everUp = e.at, true
 		}
 	}
 	if w.stillDown {
@@ -166,6 +188,8 @@ type outage struct {
 	// stalled is the down time of the group that fell in harness stalls
 	// and was kept out of intervals.
 	stalled []Interval
+	// brackets are how well each edge of each series' outages is known.
+	brackets []bracket
 }
 
 // stopGap is how long before the window end a series may send its last
@@ -189,9 +213,10 @@ func downOf(tl Timeline, match func(series string) bool) outage {
 	var o outage
 	var sets [][]Interval
 	for _, name := range slices.Sorted(maps.Keys(bySeries)) {
-		w := walkDown(bySeries[name], tl.End)
+		w := walkDown(bySeries[name], tl.End, pathEdges(tl, name))
 		sets = append(sets, w.intervals)
 		o.samples += w.samples
+		o.brackets = append(o.brackets, w.brackets...)
 		o.stillDown = o.stillDown || w.stillDown
 		o.from = later(o.from, w.first)
 		o.last = later(o.last, w.last)

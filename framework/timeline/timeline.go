@@ -73,6 +73,11 @@ type Timeline struct {
 	// Harness is what the harness itself cost over the window (nil:
 	// recorded before it measured itself).
 	Harness *Harness `json:"harness,omitempty"`
+	// Edges are the changes of state of the network path to each API
+	// endpoint, each bracketed by the path's own cheap signals
+	// (edges.go): what places an outage's start finer than its series'
+	// sampling interval.
+	Edges []Edge `json:"edges,omitempty"`
 }
 
 // Unobservable is a recovery condition the provider cannot observe.
@@ -289,6 +294,11 @@ type Sample struct {
 	// Conn is the client's end (local address) of the connection that
 	// carried the request; empty when none was got.
 	Conn string `json:"conn,omitempty"`
+	// Burst marks a sample sent in a burst that brackets an outage's end
+	// (every few milliseconds, for at most a second, once the path to the
+	// endpoint answers again), not at the series' steady interval: a
+	// request budget counts the steady load apart from it.
+	Burst bool `json:"burst,omitempty"`
 }
 
 // LeaseObservation is one state of a Lease as the harness saw it. AcquireTime

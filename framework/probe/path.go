@@ -1,0 +1,402 @@
+package probe
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"maps"
+	"net"
+	"net/url"
+	"slices"
+	"sync"
+	"time"
+
+	"golang.org/x/net/http2"
+	"k8s.io/client-go/rest"
+
+	"github.com/firedrill/firedrill/framework/timeline"
+)
+
+// Edge refinement. A series sampled every 100 ms sees an outage's start at
+// its first failed sample, up to an interval late, and its end at its
+// first answer, up to an interval and a request late. Sampling every
+// 10 ms all the time would load the API server tenfold; instead a Path
+// watches the network path to one endpoint with signals that cost the
+// server next to nothing, and records each change of state as a
+// timeline.Edge bracketed to a few milliseconds:
+//
+//   - while the path is up, an HTTP/2 PING every Every on a connection of
+//     its own (a frame the server's connection loop answers; no request,
+//     no handler). A ping not acknowledged within pingTimeout is the path
+//     going down, from the earliest ping still unacknowledged. The timeline
+//     moves an outage's start to it, but only inside the series' own
+//     bracket (timeline.outageStart).
+//   - while the path is down, a knock every Every: a new connection that
+//     sends the first bytes of a plain HTTP request and waits for any
+//     byte back. An API server (Go's TLS server) answers it with a 400 at
+//     once, without a handshake's cryptography; a TCP proxy in front
+//     (docker's port mapping, a load balancer) accepts the connection
+//     itself but closes it, or says nothing, until the server is reached.
+//     The first answered knock is the path coming back: each series that
+//     is down then sends a burst of its own requests every Every for at
+//     most burstFor (Samplers.burst), so its first answer, which ends the
+//     outage by the usual rule, comes within a few milliseconds of the
+//     path's.
+//
+// Everything is bounded: one goroutine and one connection per endpoint
+// while up, plus at most pingTimeout/Every pings in flight; at most
+// Timeout/Every knocks in flight while down; at most one dial per Timeout;
+// and one burst per series per time the path comes back.
+type Path struct {
+	// Endpoint is the endpoint's name in the API series.
+	Endpoint string
+	// Every is the cadence of the pings, the knocks and the bursts.
+	Every time.Duration
+	// Timeout bounds a knock and a dial, as the probes' own requests.
+	Timeout time.Duration
+
+	addr string
+	tls  *tls.Config
+	rec  *Recorder
+
+	mu sync.Mutex
+	// ups counts the times the path came back; upCh is closed at the
+	// next one.
+	ups  int
+	upCh chan struct{}
+
+	wg sync.WaitGroup
+}
+
+// pingTimeout is how long a ping may go unacknowledged before the path
+// counts as down from its send. It is below TCP's minimum retransmission
+// timeout (200 ms on Linux), so an acknowledged ping crossed at its first
+// transmission: a ping sent into a cut that drops packets is acknowledged,
+// if ever, only by a retransmission after the cut, too late to count as
+// the path being up when it was sent.
+const pingTimeout = 150 * time.Millisecond
+
+// burstFor bounds a burst: a server that accepts connections again but
+// does not answer the series' requests gets this much of them every
+// Every, then the steady interval again.
+const burstFor = time.Second
+
+// knockBytes start a plain HTTP request. Go's TLS server reads them as a
+// TLS record header, sees HTTP and answers "400 Bad Request" before any
+// handshake.
+const knockBytes = "GET / HTTP/1.0\r\n\r\n"
+
+// NewPath returns the path to the endpoint cfg points at (its Host), not
+// yet watched. The ping connection verifies the server as the series do,
+// with the cluster's CA, but presents no client certificate: it carries
+// no request.
+func NewPath(endpoint string, cfg *rest.Config, every, timeout time.Duration, rec *Recorder) (*Path, error) {
+	u, err := url.Parse(cfg.Host)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("endpoint %s: %q is no https URL", endpoint, cfg.Host)
+	}
+	addr := u.Host
+	if u.Port() == "" {
+		addr = net.JoinHostPort(u.Hostname(), "443")
+	}
+	tlsConfig, err := rest.TLSConfigFor(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("TLS config for %s: %w", cfg.Host, err)
+	}
+	if tlsConfig == nil { // nothing special: the system's roots
+		tlsConfig = &tls.Config{}
+	}
+	tlsConfig = tlsConfig.Clone()
+	tlsConfig.Certificates, tlsConfig.GetClientCertificate = nil, nil
+	tlsConfig.NextProtos = []string{http2.NextProtoTLS}
+	if tlsConfig.ServerName == "" {
+		tlsConfig.ServerName = u.Hostname()
+	}
+	return &Path{Endpoint: endpoint, Every: every, Timeout: timeout, addr: addr, tls: tlsConfig, rec: rec}, nil
+}
+
+// WatchPath makes the samplers of one endpoint (cfg's Host) share the
+// watch of its path, every often; Samplers.Start starts it.
+func WatchPath(list []Sampler, endpoint string, cfg *rest.Config, every, timeout time.Duration, rec *Recorder) error {
+	path, err := NewPath(endpoint, cfg, every, timeout, rec)
+	if err != nil {
+		return err
+	}
+	for i := range list {
+		list[i].Path = path
+	}
+	return nil
+}
+
+// Start watches the path until ctx ends; Wait waits until it stopped.
+func (p *Path) Start(ctx context.Context) {
+	p.wg.Add(1)
+	go p.run(ctx)
+}
+
+// Wait blocks until the watch and everything it started ended.
+func (p *Path) Wait() { p.wg.Wait() }
+
+// run holds a ping connection while it can and knocks while it cannot.
+// A dial failure alone (the server refusing the handshake, say) is no
+// edge: the knocks say whether the path is down.
+func (p *Path) run(ctx context.Context) {
+	defer p.wg.Done()
+	var lastDial time.Time
+	for {
+		if !sleep(ctx, time.Until(lastDial.Add(p.Timeout))) {
+			return
+		}
+		lastDial = time.Now()
+		var downAt time.Time
+		if cc, err := p.dial(ctx); err == nil {
+			downAt = p.pings(ctx, cc)
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		p.knocks(ctx, downAt)
+	}
+}
+
+// sleep waits d, or less when ctx ends first; false when it did.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// dial opens the ping connection: TLS, HTTP/2.
+func (p *Path) dial(ctx context.Context) (*http2.ClientConn, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.Timeout)
+	defer cancel()
+	c, err := (&tls.Dialer{NetDialer: &net.Dialer{}, Config: p.tls}).DialContext(ctx, "tcp", p.addr)
+	if err != nil {
+		return nil, err
+	}
+	if proto := c.(*tls.Conn).ConnectionState().NegotiatedProtocol; proto != http2.NextProtoTLS {
+		c.Close()
+		return nil, fmt.Errorf("%s speaks %q, not HTTP/2", p.addr, proto)
+	}
+	// x/net's own client connection: net/http's has no Ping.
+	cc, err := (&http2.Transport{}).NewClientConn(c)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	return cc, nil
+}
+
+// pings pings cc every Every until a ping goes unanswered, the server
+// closes cc gracefully (GOAWAY: no edge, the connection is replaced), or
+// ctx ends. When the path went down it records the edge and returns when
+// (the send of the earliest ping still unacknowledged); else zero.
+func (p *Path) pings(ctx context.Context, cc *http2.ClientConn) time.Time {
+	var (
+		mu      sync.Mutex
+		acked   time.Time // send of the latest acknowledged ping
+		pending = map[int]time.Time{}
+		downAt  time.Time
+		failed  = make(chan struct{})
+		// over: the pings still pending fail because the watch closed cc
+		// itself, which says nothing of the path.
+		over bool
+		wg   sync.WaitGroup
+	)
+	t := time.NewTicker(p.Every)
+	defer t.Stop()
+loop:
+	for id := 0; ; id++ {
+		if cc.State().Closing {
+			break // GOAWAY: the server replaces connections, the path is fine
+		}
+		sent := time.Now()
+		mu.Lock()
+		pending[id] = sent
+		mu.Unlock()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pctx, cancel := context.WithTimeout(ctx, pingTimeout)
+			err := cc.Ping(pctx)
+			cancel()
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				if sent.After(acked) {
+					acked = sent
+				}
+			case !over && downAt.IsZero() && ctx.Err() == nil:
+				// The earliest ping still unacknowledged: with a reset
+				// every pending ping fails at once, in any order.
+				downAt = slices.MinFunc(slices.Collect(maps.Values(pending)), time.Time.Compare)
+				close(failed)
+			}
+			delete(pending, id)
+		}()
+		select {
+		case <-ctx.Done():
+			break loop
+		case <-failed:
+			break loop
+		case <-t.C:
+		}
+	}
+	mu.Lock()
+	over = true
+	mu.Unlock()
+	cc.Close() // the pings still pending fail at once
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if !downAt.IsZero() && !acked.IsZero() {
+		p.rec.Edge(timeline.Edge{Endpoint: p.Endpoint, Kind: timeline.EdgeDown, After: acked, Before: downAt})
+	}
+	return downAt
+}
+
+// knocks knocks every Every until one is answered (the path is up: the
+// series are told at once, Samplers.burst) or ctx ends. downAt is when
+// the pings saw the path go down (zero: they did not). The up edge is
+// recorded when every knock sent before the answered one is over: the
+// last of them that failed is its After.
+func (p *Path) knocks(ctx context.Context, downAt time.Time) {
+	var (
+		mu       sync.Mutex
+		failures []time.Time // starts of the knocks that failed
+		answer   struct{ start, end time.Time }
+		answered = make(chan struct{})
+		wg       sync.WaitGroup
+	)
+	inFlight := make(chan struct{}, max(1, int(p.Timeout/p.Every)))
+	t := time.NewTicker(p.Every)
+	defer t.Stop()
+loop:
+	for {
+		select {
+		case inFlight <- struct{}{}:
+			start := time.Now()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-inFlight }()
+				err := knock(ctx, p.addr, p.Timeout)
+				end := time.Now()
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err != nil && ctx.Err() == nil:
+					failures = append(failures, start)
+				case err == nil && answer.end.IsZero():
+					answer.start, answer.end = start, end
+					close(answered)
+				}
+			}()
+		default:
+			// As many knocks hang as a timeout allows: skip this one.
+		}
+		select {
+		case <-ctx.Done():
+			break loop
+		case <-answered:
+			break loop
+		case <-t.C:
+		}
+	}
+	if ctx.Err() != nil {
+		wg.Wait()
+		return
+	}
+	// Only a path seen down came back: a connection the server replaced
+	// (GOAWAY) or a handshake it refused is no edge, and no burst.
+	mu.Lock()
+	wasDown := !downAt.IsZero() || len(failures) > 0
+	mu.Unlock()
+	if !wasDown {
+		wg.Wait()
+		return
+	}
+	p.cameUp()
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		wg.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		after := downAt
+		for _, f := range failures {
+			if f.Before(answer.start) && f.After(after) {
+				after = f
+			}
+		}
+		if !after.IsZero() {
+			p.rec.Edge(timeline.Edge{Endpoint: p.Endpoint, Kind: timeline.EdgeUp, After: after, Before: answer.end})
+		}
+	}()
+}
+
+// knock opens a connection to addr, sends knockBytes and waits for any
+// byte back: nil when one came.
+func knock(ctx context.Context, addr string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	c, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	deadline, _ := ctx.Deadline()
+	if err := c.SetDeadline(deadline); err != nil {
+		return err
+	}
+	if _, err := io.WriteString(c, knockBytes); err != nil {
+		return err
+	}
+	var b [1]byte
+	_, err = c.Read(b[:])
+	return err
+}
+
+// cameUp tells the series waiting for the path that it is back.
+func (p *Path) cameUp() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ups++
+	if p.upCh != nil {
+		close(p.upCh)
+		p.upCh = nil
+	}
+}
+
+// upsSoFar is how many times the path came back.
+func (p *Path) upsSoFar() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.ups
+}
+
+// upAfter returns a channel closed once the path has come back more than
+// seen times.
+func (p *Path) upAfter(seen int) <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ups > seen {
+		ch := make(chan struct{})
+		close(ch)
+		return ch
+	}
+	if p.upCh == nil {
+		p.upCh = make(chan struct{})
+	}
+	return p.upCh
+}

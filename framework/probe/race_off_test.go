@@ -1,0 +1,6 @@
+//go:build !race
+
+package probe
+
+// handshakeSlowdown: see race_on_test.go.
+const handshakeSlowdown = 1
