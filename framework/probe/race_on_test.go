@@ -2,8 +2,7 @@
 
 package probe
 
-// handshakeSlowdown is how much slower the race detector makes a TLS
-// handshake and a request (five to ten times on 2 cores, up to 110 ms seen): the series' own
-// answers after the path's knock take that much longer, the path's edges
-// do not.
-const handshakeSlowdown = 8
+// handshakeSlowdown is how much the race detector (five to ten times
+// slower on 2 cores) may delay a series' burst after the path's knock;
+// the path's own edges are held to the same 20 ms.
+const handshakeSlowdown = 4
