@@ -59,21 +59,34 @@ func faultFigures(tl Timeline, apiTotal result) []result {
 // connections, and each one's error against the fault window.
 func connectionFigures(tl Timeline, window result) []result {
 	var out []result
-	for _, c := range []struct{ conn, downtime, errName string }{
-		{"new", APIDowntimeNew, APIDowntimeErrorNew},
-		{"reused", APIDowntimeReused, APIDowntimeErrorReused},
+	for _, c := range []struct{ conn, read, downtime, errName string }{
+		{"new", "", APIDowntimeNew, APIDowntimeErrorNew},
+		{"reused", "", APIDowntimeReused, APIDowntimeErrorReused},
+		// The path: only an error figure, its downtime is no figure of
+		// its own (api.downtime.cache-reads is over every connection).
+		{"new", "/cache", "", APIDowntimeErrorPath},
 	} {
 		prefix := apiClientPrefix + c.conn + "/"
-		o := downOf(tl, func(s string) bool { return strings.HasPrefix(s, prefix) })
-		rs, ok := usable([]string{c.downtime, c.errName}, o, tl, "no samples of series "+prefix+"*")
+		o := downOf(tl, func(s string) bool { return strings.HasPrefix(s, prefix) && strings.HasSuffix(s, c.read) })
+		names := []string{c.errName}
+		if c.downtime != "" {
+			names = append(names, c.downtime)
+		}
+		rs, ok := usable(names, o, tl, "no samples of series "+prefix+"*"+c.read)
 		if !ok {
 			out = append(out, rs...)
 			continue
 		}
-		downtime := windowDowntime(c.downtime, tl, o)
-		out = append(out, downtime)
+		what := c.downtime
+		if what == "" {
+			what = "downtime of " + prefix + "*" + c.read
+		}
+		downtime := windowDowntime(what, tl, o)
+		if c.downtime != "" {
+			out = append(out, downtime)
+		}
 		if !downtime.Measured {
-			out = append(out, unknown(c.errName, c.downtime+": "+downtime.Note))
+			out = append(out, unknown(c.errName, what+": "+downtime.Note))
 			continue
 		}
 		down := downtime.Value
