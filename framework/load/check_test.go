@@ -84,7 +84,11 @@ func TestCheck(t *testing.T) {
 		}, "the hog ended by itself after 1m40s, before the drill did"},
 		{"hog starved", func(_ *scenario.Scenario, _ *record.Drill, r *Run) {
 			r.CPU = 30 * time.Second
-		}, "the hog kept 0.30 cores busy, under the 0.5"},
+		}, "the hog kept 0.30 cores busy, under the 0.5 a load test needs, the machine's own CPU use unknown"},
+		{"hog starved, machine not saturated", func(_ *scenario.Scenario, _ *record.Drill, r *Run) {
+			r.CPU = 30 * time.Second
+			r.MachineBusy, r.MachineBusyKnown = 0.6, true
+		}, "the hog kept 0.30 cores busy, under the 0.5 a load test needs, the machine's CPUs 60% busy, under the 90%"},
 		{"no note", func(_ *scenario.Scenario, d *record.Drill, _ *Run) {
 			d.Notes = d.Notes[:1]
 		}, "the report does not say the drill ran under load"},
@@ -102,5 +106,34 @@ func TestCheck(t *testing.T) {
 				t.Errorf("Check: %v\nwant it to say %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// A hog the load starved: under half a core, on a machine whose CPUs
+// were busy throughout (the kind-ha drill's 0.46 cores), is a machine
+// under load; the old rule refused it.
+func TestCheckStarvedHogOnASaturatedMachine(t *testing.T) {
+	s, d, r := underLoad()
+	r.CPU = time.Duration(0.46 * float64(r.Stopped.Sub(r.Started)))
+	r.MachineBusy, r.MachineBusyKnown = 0.97, true
+	d.Notes[len(d.Notes)-1] = r.Note()
+	if err := Check(s, d, r); err != nil {
+		t.Errorf("a starved hog on a saturated machine: %v", err)
+	}
+}
+
+func TestParseCPULine(t *testing.T) {
+	got, err := parseCPULine("cpu  100 5 50 800 40 3 2 0 7 0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (cpuTimes{busy: 160, total: 1000}); got != want {
+		t.Errorf("got %+v, want %+v (idle and iowait apart, guest inside user)", got, want)
+	}
+	if busy, ok := busyBetween(cpuTimes{busy: 160, total: 1000}, cpuTimes{busy: 340, total: 1200}); !ok || busy != 0.9 {
+		t.Errorf("busy %v %v, want 0.9", busy, ok)
+	}
+	if _, err := parseCPULine("cpu0 1 2 3 4 5"); err == nil {
+		t.Error("a core's line taken for the machine's")
 	}
 }

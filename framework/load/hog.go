@@ -72,6 +72,14 @@ type Run struct {
 	// EndedEarly: it ended before Stop (its bound ran out, or something
 	// killed it), so the drill did not run under load throughout.
 	EndedEarly bool
+	// MachineBusy is the share of the whole machine's CPU time that was
+	// busy while the hog ran (/proc/stat), valid when MachineBusyKnown:
+	// a hog that got less than a core on a machine busy throughout was
+	// starved by the load, not idle.
+	MachineBusy      float64
+	MachineBusyKnown bool
+	started          cpuTimes
+	startedKnown     bool
 }
 
 // Cores is how many cores the hog kept busy on average: 1 when it had a
@@ -87,8 +95,12 @@ func (r Run) Cores() float64 {
 // Note is what the drill's record says of the load it ran under, so that
 // nobody takes its figures for a quiet machine's.
 func (r Run) Note() string {
-	n := fmt.Sprintf("ran under load: a CPU hog (pid %d, one busy process beside the harness) from %s to %s, %.1f s of CPU in %.1f s (%.2f cores busy); these figures are a loaded machine's",
-		r.PID, r.Started.UTC().Format("15:04:05"), r.Stopped.UTC().Format("15:04:05"), r.CPU.Seconds(), r.Stopped.Sub(r.Started).Seconds(), r.Cores())
+	machine := ""
+	if r.MachineBusyKnown {
+		machine = fmt.Sprintf(", the machine's CPUs %.0f%% busy", 100*r.MachineBusy)
+	}
+	n := fmt.Sprintf("ran under load: a CPU hog (pid %d, one busy process beside the harness) from %s to %s, %.1f s of CPU in %.1f s (%.2f cores busy%s); these figures are a loaded machine's",
+		r.PID, r.Started.UTC().Format("15:04:05"), r.Stopped.UTC().Format("15:04:05"), r.CPU.Seconds(), r.Stopped.Sub(r.Started).Seconds(), r.Cores(), machine)
 	if r.EndedEarly {
 		n += "; the hog ended before the drill did"
 	}
@@ -125,6 +137,7 @@ func (h *Hog) startFor(drill string, bound time.Duration) error {
 		return fmt.Errorf("CPU hog: %w", err)
 	}
 	p := &proc{cmd: cmd, done: make(chan struct{}), run: Run{Drill: drill, PID: cmd.Process.Pid, Started: time.Now(), Bound: bound}}
+	p.run.started, p.run.startedKnown = readCPUTimes()
 	go func() {
 		_ = cmd.Wait() // its exit status says nothing: Stop kills it
 		p.ended = time.Now()
@@ -162,6 +175,9 @@ func (h *Hog) Stop() (note string, err error) {
 		}
 	}
 	p.run.Stopped = p.ended
+	if end, ok := readCPUTimes(); ok && p.run.startedKnown {
+		p.run.MachineBusy, p.run.MachineBusyKnown = busyBetween(p.run.started, end)
+	}
 	if st := p.cmd.ProcessState; st != nil {
 		p.run.CPU = st.UserTime() + st.SystemTime()
 	}
