@@ -55,15 +55,7 @@ budgets:
     kind: availability
     max: 0
     why: a refused write was never acknowledged
-  - figure: harness.cpu
-    kind: harness
-    max: 100
-    why: the test's process is its fake API server too, answering probes every 50 ms
-  - figure: harness.requests.rate
-    kind: harness
-    max: 1000
-    why: a unit test probes its fake API server every 50 ms, not at the catalog's cadence
-`
+` + fakeHarnessBudgets
 
 // callWebhooks has the world's API servers call validating webhooks as
 // kube-apiserver does, for ConfigMap creates and updates in the probe
