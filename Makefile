@@ -101,10 +101,9 @@ e2e: sandbox
 # Drills beside a CPU hog (suites/load, issue 26): a process of its own
 # keeps one core busy from each drill's cluster being ready to the drill's
 # end, and ends by itself; the drills must PASS as on a quiet machine, every
-# budget met (a calibration drill: within its error bound). By default
-# reboot-master on kind-single, then kill-etcd-leader on kind-ha
-# (load.DefaultDrills: why no calibration drill), one cluster at a time:
-# ~10 min here.
+# budget met, the calibration within its error bound. By default
+# calibrate-reset-5s and reboot-master on kind-single, then kill-etcd-leader
+# on kind-ha (load.DefaultDrills), one cluster at a time: ~12 min here.
 e2e-load: sandbox
 	marker=$$(mktemp); status=0; SCENARIO='$(SCENARIO)' go tool ginkgo $(GINKGO_FLAGS) ./suites/load || status=$$?; \
 	  if [ $$status != 0 ]; then $(WHAT_FAILED); fi; rm -f $$marker; exit $$status

@@ -18,20 +18,22 @@ func TestDefaultDrills(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var reboot, ha bool
+	var calibration, ha bool
 	for _, p := range plan {
 		s := p.Scenario
-		reboot = reboot || s.Name == "reboot-master"
+		if slices.Contains(s.Labels, scenario.BudgetCalibration) && slices.ContainsFunc(s.Budgets, func(b scenario.Budget) bool { return b.Kind == scenario.BudgetCalibration }) {
+			calibration = true
+		}
 		ha = ha || s.Cluster == "kind-ha"
 	}
-	if !reboot || !ha {
-		t.Errorf("default drills %v: reboot-master %v, a kind-ha drill %v (issue 26 item 5)", DefaultDrills, reboot, ha)
+	if !calibration || !ha {
+		t.Errorf("default drills %v: a calibration drill with its bound %v, a kind-ha drill %v", DefaultDrills, calibration, ha)
 	}
 	var groups []string
 	for _, g := range ByCluster(plan) {
 		groups = append(groups, g[0].Scenario.Cluster+": "+strings.Join(Names(g), ","))
 	}
-	if got, want := strings.Join(groups, "; "), "kind-single: reboot-master; kind-ha: kill-etcd-leader"; got != want {
+	if got, want := strings.Join(groups, "; "), "kind-single: calibrate-reset-5s,reboot-master; kind-ha: kill-etcd-leader"; got != want {
 		t.Errorf("groups %q, want %q", got, want)
 	}
 }
