@@ -208,10 +208,15 @@ func TestAPIFloodInjectAndRecover(t *testing.T) {
 	if _, err := cs.CoreV1().Namespaces().Get(context.Background(), floodNamespace, metav1.GetOptions{}); err == nil {
 		t.Error("the flood's namespace is left")
 	}
+	// Requests already in the sockets when Recover returned may still
+	// reach the server on a busy machine (CI's unit run saw one): let
+	// them land, then nothing more may come while a flood still going
+	// would keep sending.
+	time.Sleep(200 * time.Millisecond)
 	n := s.n.Load()
 	time.Sleep(200 * time.Millisecond)
-	if s.n.Load() != n {
-		t.Error("the flood goes on after Recover")
+	if got := s.n.Load(); got != n {
+		t.Errorf("the flood goes on after Recover: %d more requests 200-400 ms after it", got-n)
 	}
 	if err := f.Recover(context.Background(), c, nodes, rec); err != nil {
 		t.Errorf("second Recover: %v", err)
