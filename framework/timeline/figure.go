@@ -233,7 +233,7 @@ var Figures = append([]FigureInfo{
 		LowerBound: "the scheduler Lease's duration after its last renewal, less the canary's creation delay", Needs: NeedsCanary},
 	{Name: WorkloadExcessPods, Unit: Count, Meaning: "most probe pods above the Deployment's replicas"},
 	{Name: LeaseSchedulerRecovery, Unit: Seconds, Meaning: "from the fault until the scheduler Lease is held and renewed for good",
-		Component: "kube-scheduler (leader)", Recovered: "leader elected and renewing", LowerBound: "the Lease duration (15 s) after the last renewal"},
+		Component: "kube-scheduler (leader)", Recovered: "leader elected and renewing", LowerBound: "the Lease duration (15 s) after the last renewal, unless the leader released it (kube-scheduler does on SIGTERM)"},
 	{Name: LeaseControllerManagerRecovery, Unit: Seconds, Meaning: "from the fault until the controller-manager Lease is held and renewed for good",
 		Component: "kube-controller-manager (leader)", Recovered: "leader elected and renewing", LowerBound: "the Lease duration (15 s) after the last renewal"},
 	{Name: LeaseSchedulerTransitions, Unit: Count, Meaning: "scheduler leader changes during the window"},

@@ -22,7 +22,37 @@ func leaderFigures(tl Timeline, f fault, lease, recoveryName, transitionsName st
 	if !f.injected {
 		return []result{unknown(recoveryName, noFault), transitions}
 	}
-	return []result{leaderRecovery(obs, f.at, tl.End).figure(recoveryName, f.at), transitions}
+	recovery := leaderRecovery(obs, f.at, tl.End)
+	if r, ok := release(obs, f.at); ok && recovery.verdict == healed {
+		recovery.note = joinNotes([]string{recovery.note, fmt.Sprintf(
+			"released by %s %.2fs after the fault, so its successor need not wait the lease duration",
+			r.holder, r.at.Sub(f.at).Seconds())})
+	}
+	return []result{recovery.figure(recoveryName, f.at), transitions}
+}
+
+// released is a holder giving its Lease up.
+type released struct {
+	holder string
+	at     time.Time
+}
+
+// release finds the first Lease release after the fault. A leader that is
+// stopped gracefully may hand its Lease back (client-go's ReleaseOnCancel:
+// holder emptied, duration 1 s; kube-scheduler does so on SIGTERM,
+// kube-controller-manager does not), and then the next leader starts at
+// once instead of after the lease duration. A reboot's shutdown sends that
+// SIGTERM; whether the release reaches etcd before etcd stops is a race, so
+// the report must say which way it went.
+func release(obs []LeaseObservation, inject time.Time) (released, bool) {
+	holder := ""
+	for _, o := range obs {
+		if o.Holder == "" && holder != "" && o.ObservedAt.After(inject) && !o.RenewTime.Before(inject) {
+			return released{holder: holder, at: o.RenewTime}, true
+		}
+		holder = o.Holder
+	}
+	return released{}, false
 }
 
 // leaseObservations are one Lease's observations in the order the harness

@@ -38,6 +38,26 @@ func TestLeaderLeaseFigures(t *testing.T) {
 			}},
 		},
 		{
+			// A reboot's shutdown SIGTERMs the scheduler, which hands its
+			// Lease back (holder emptied, duration 1 s) if the API still
+			// answers; the successor then leads as soon as it starts,
+			// sooner than the lease duration after the API's return.
+			name:   "released on a graceful stop: the successor's acquireTime, and why it was early",
+			events: faulted,
+			leases: concat(
+				sched(a, -100, 3, 0, 2, 4, 6, 8),
+				[]LeaseObservation{{
+					ObservedAt: at(9.65), Namespace: "kube-system", Name: "kube-scheduler",
+					Transitions: 3, DurationSeconds: 1, AcquireTime: at(9.6), RenewTime: at(9.6),
+				}},
+				sched(b, 21.2, 4, 21.2, 23.2),
+			),
+			want: want{
+				values: map[string]float64{LeaseSchedulerRecovery: 12.2, LeaseSchedulerTransitions: 1},
+				notes: map[string]string{LeaseSchedulerRecovery: "released by " + a + " 0.60s after the fault, so its successor need not wait the lease duration"},
+			},
+		},
+		{
 			name:   "same holder: end of the renewal gap",
 			events: faulted,
 			leases: sched(a, -100, 3, 0, 2, 4, 6, 8, 21.5, 23.5),
