@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -441,4 +442,71 @@ func releaser() (<-chan struct{}, func()) {
 	ch := make(chan struct{})
 	var once sync.Once
 	return ch, func() { once.Do(func() { close(ch) }) }
+}
+
+// TestSamplersBurstCapsInFlight: a burst against a server that takes its
+// requests but does not answer them keeps at most burstInFlight of them
+// out, and sends the next one within a tick of one coming back. Uncapped,
+// a second of hanging requests at a 10 ms tick was a hundred connections.
+func TestSamplersBurstCapsInFlight(t *testing.T) {
+	const every = 10 * time.Millisecond
+	var (
+		mu            sync.Mutex
+		inFlight, top int
+		sent          []time.Time
+	)
+	answer := make(chan struct{})
+	sm := Sampler{Series: "api/client/new/x", Path: &Path{Every: every}, Do: func(ctx context.Context, seq int64) error {
+		mu.Lock()
+		inFlight++
+		top = max(top, inFlight)
+		sent = append(sent, time.Now())
+		mu.Unlock()
+		defer func() { mu.Lock(); inFlight--; mu.Unlock() }()
+		select {
+		case <-answer:
+		case <-ctx.Done():
+		}
+		return errors.New("no answer")
+	}}
+	s := &Samplers{Rec: NewRecorder(time.Now()), Interval: time.Hour, Timeout: time.Minute, List: []Sampler{sm}}
+	st := &seriesState{}
+	st.add(timeline.Sample{Start: time.Now(), OK: false})
+
+	done := make(chan struct{})
+	go func() { defer close(done); s.burst(context.Background(), sm, 0, st) }()
+	time.Sleep(20 * every)
+	mu.Lock()
+	held := len(sent)
+	mu.Unlock()
+	// Let one request fail: its slot frees and the next tick uses it.
+	answer <- struct{}{}
+	freed := time.Now()
+	for deadline := time.Now().Add(time.Second); ; time.Sleep(time.Millisecond) {
+		mu.Lock()
+		more := len(sent) > held
+		mu.Unlock()
+		if more {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no request sent in the second after a slot freed (%d sent before)", held)
+		}
+	}
+	mu.Lock()
+	next := sent[held]
+	mu.Unlock()
+	close(answer)
+	<-done
+	s.Wait()
+
+	if top > burstInFlight {
+		t.Errorf("%d requests in flight at once, want at most %d", top, burstInFlight)
+	}
+	if held != burstInFlight {
+		t.Errorf("%d requests sent while %d hung for %v, want exactly %d", held, burstInFlight, 20*every, burstInFlight)
+	}
+	if d := next.Sub(freed); d > 5*every {
+		t.Errorf("next request sent %v after a slot freed, want within a tick or so (%v)", d, every)
+	}
 }

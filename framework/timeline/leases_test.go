@@ -54,7 +54,7 @@ func TestLeaderLeaseFigures(t *testing.T) {
 			),
 			want: want{
 				values: map[string]float64{LeaseSchedulerRecovery: 12.2, LeaseSchedulerTransitions: 1},
-				notes: map[string]string{LeaseSchedulerRecovery: "released by " + a + " 0.60s after the fault, so its successor need not wait the lease duration"},
+				notes:  map[string]string{LeaseSchedulerRecovery: "released by " + a + " 0.60s after the fault, so its successor need not wait the lease duration"},
 			},
 		},
 		{
