@@ -65,6 +65,9 @@ type Path struct {
 	// next one.
 	ups  int
 	upCh chan struct{}
+	// down: the path was seen down (a ping unacknowledged, a knock
+	// unanswered) and no knock has been answered since.
+	down bool
 
 	wg sync.WaitGroup
 }
@@ -278,6 +281,9 @@ func (p *Path) knocks(ctx context.Context, downAt time.Time) {
 		answered = make(chan struct{})
 		wg       sync.WaitGroup
 	)
+	if !downAt.IsZero() {
+		p.setDown()
+	}
 	inFlight := make(chan struct{}, max(1, int(p.Timeout/p.Every)))
 	t := time.NewTicker(p.Every)
 	defer t.Stop()
@@ -297,6 +303,9 @@ loop:
 				switch {
 				case err != nil && ctx.Err() == nil:
 					failures = append(failures, start)
+					if answer.end.IsZero() {
+						p.setDown()
+					}
 				case err == nil && answer.end.IsZero():
 					answer.start, answer.end = start, end
 					close(answered)
@@ -367,10 +376,25 @@ func knock(ctx context.Context, addr string, timeout time.Duration) error {
 	return err
 }
 
+// setDown marks the path down until it comes back.
+func (p *Path) setDown() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.down = true
+}
+
+// isDown says whether the path is down now, by its own signals.
+func (p *Path) isDown() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.down
+}
+
 // cameUp tells the series waiting for the path that it is back.
 func (p *Path) cameUp() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.down = false
 	p.ups++
 	if p.upCh != nil {
 		close(p.upCh)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -508,5 +509,42 @@ func TestSamplersBurstCapsInFlight(t *testing.T) {
 	}
 	if d := next.Sub(freed); d > 5*every {
 		t.Errorf("next request sent %v after a slot freed, want within a tick or so (%v)", d, every)
+	}
+}
+
+// TestSamplersQuietWhilePathDown: a series that is down sends only every
+// quietEvery while its path is down by the path's own signals, and at its
+// full cadence when the path is up (the server failing requests, say).
+func TestSamplersQuietWhilePathDown(t *testing.T) {
+	const (
+		interval = 10 * time.Millisecond
+		run      = 400 * time.Millisecond
+	)
+	sends := func(pathDown bool) int {
+		path := &Path{Every: interval}
+		if pathDown {
+			path.setDown()
+		}
+		var n atomic.Int64
+		sm := Sampler{Series: "api/client/new/x", Path: path, Do: func(ctx context.Context, seq int64) error {
+			n.Add(1)
+			return errors.New("refused")
+		}}
+		s := &Samplers{Rec: NewRecorder(time.Now()), Interval: interval, Timeout: time.Second, List: []Sampler{sm}}
+		ctx, cancel := context.WithTimeout(context.Background(), run)
+		defer cancel()
+		s.loopsWG.Add(1)
+		go s.loop(ctx, sm)
+		<-ctx.Done()
+		s.Wait()
+		return int(n.Load())
+	}
+	// The first request is sent before the series knows it is down, and a
+	// loaded machine may need a tick or two more to learn it.
+	if got := sends(true); got > 3 {
+		t.Errorf("path down: %d requests in %v, want at most 3 (one per %v once the series is down)", got, run, quietEvery)
+	}
+	if got, want := sends(false), int(run/interval/3); got < want {
+		t.Errorf("path up: %d requests in %v, want at least %d (the %v cadence)", got, run, want, interval)
 	}
 }
