@@ -61,6 +61,7 @@ func APISamplers(endpoint string, cfg *rest.Config, timeout time.Duration, conns
 			client := conn.client
 			out = append(out, Sampler{
 				Series: timeline.APISeries(endpoint, conn.name, read.name),
+				Dials:  conn.name == ConnNew,
 				Do: func(ctx context.Context, _ int64) error {
 					return get(overhead.DefaultKind(ctx, timeline.RequestProbe), client, url)
 				},

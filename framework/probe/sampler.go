@@ -23,6 +23,9 @@ type Sampler struct {
 	// it comes back while the series is down, the series sends a burst
 	// (path.go).
 	Path *Path
+	// Dials says each request opens a connection of its own; such a
+	// series goes quiet while its path is down (Samplers.quiet).
+	Dials bool
 }
 
 // Samplers run probes at a steady rate. Each request runs in its own
@@ -129,9 +132,9 @@ func (s *Samplers) loop(ctx context.Context, sm Sampler) {
 	}
 }
 
-// quiet says whether a series skips a tick: while it is down and so is
-// the path it travels, by the path's own signals, it sends only every
-// quietEvery. The knocks watch the path every few milliseconds and the
+// quiet says whether a series skips a tick: while a series that dials for
+// each request is down and so is the path it travels, by the path's own
+// signals, it sends only every quietEvery. The knocks watch the path every few milliseconds and the
 // burst answers their first answer, so the steady requests add nothing to
 // the outage's end then, and they cost the cluster: a proxy in front of
 // the server (docker's userland proxy on kind, a load balancer) accepts
@@ -142,11 +145,17 @@ func (s *Samplers) loop(ctx context.Context, sm Sampler) {
 // the very milliseconds the series' first answer was due (61 ms after the
 // path's, against 25 ms after a 5 s drop).
 func (s *Samplers) quiet(sm Sampler, st *seriesState, lastSent time.Time) bool {
-	return sm.Path != nil && st.down() && sm.Path.isDown() && time.Since(lastSent) < quietEvery
+	return sm.Dials && sm.Path != nil && st.down() && sm.Path.isDown() && time.Since(lastSent) < quietEvery
 }
 
 // quietEvery is a quiet series' cadence: often enough that a path watch
 // that misjudged would cost at most a second.
+//
+// A series on one reused connection is left alone: it dials no more for
+// sending, and its requests are what a real client's are. Go's HTTP/2
+// client gives a connection up after enough of its requests went
+// unanswered; fewer of them kept the dead one after a 5 s drop and
+// delayed that series' return by 1.4 s.
 const quietEvery = time.Second
 
 // burst sends the series' requests every Path.Every while it is down, for
@@ -155,25 +164,39 @@ const quietEvery = time.Second
 // takes the connections but still fails the requests gets no more than
 // that; the steady interval takes over again.
 //
-// At most burstInFlight of a burst's requests are in flight at once; a
-// tick that finds them all out is skipped. Without the cap, a series on
-// new connections opened one every Every until its first answer: at the
-// lift every such series' TLS handshakes reached the API server together
-// with what etcd and the server's own clients do then, and the answer that
-// ends the outage waited behind them (a first answer 53-440 ms after the
-// path's in CI, against 10-60 ms on a quiet machine).
+// A series that dials for each request keeps at most burstInFlight of a
+// burst's requests in flight at once; a tick that finds them all out is
+// skipped. Without the cap, it opened a connection every Every until its
+// first answer: at the lift every such series' TLS handshakes reached the
+// API server together with what etcd and the server's own clients do
+// then, and the answer that ends the outage waited behind them (a first
+// answer 53-440 ms after the path's in CI, against 10-60 ms on a quiet
+// machine). A series on one
+// reused connection is not capped: its requests open nothing, and after a
+// drop it is they that make Go's HTTP/2 client give the dead connection
+// up (capped, the series' 2 requests hung on it for its 1 s deadline and
+// its outage ended 1.4 s after the path's, at TCP's retransmission).
 func (s *Samplers) burst(ctx context.Context, sm Sampler, seq int64, st *seriesState) int64 {
 	t := time.NewTicker(sm.Path.Every)
 	defer t.Stop()
 	stop := time.NewTimer(burstFor)
 	defer stop.Stop()
-	slots := make(chan struct{}, burstInFlight)
+	var slots chan struct{} // nil: no cap
+	if sm.Dials {
+		slots = make(chan struct{}, burstInFlight)
+	}
 	for st.down() {
-		select {
-		case slots <- struct{}{}:
+		switch {
+		case slots == nil:
 			seq++
-			s.send(ctx, sm, seq, true, st, func() { <-slots })
+			s.send(ctx, sm, seq, true, st, nil)
 		default:
+			select {
+			case slots <- struct{}{}:
+				seq++
+				s.send(ctx, sm, seq, true, st, func() { <-slots })
+			default:
+			}
 		}
 		select {
 		case <-ctx.Done():

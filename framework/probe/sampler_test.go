@@ -457,7 +457,7 @@ func TestSamplersBurstCapsInFlight(t *testing.T) {
 		sent          []time.Time
 	)
 	answer := make(chan struct{})
-	sm := Sampler{Series: "api/client/new/x", Path: &Path{Every: every}, Do: func(ctx context.Context, seq int64) error {
+	sm := Sampler{Series: "api/client/new/x", Path: &Path{Every: every}, Dials: true, Do: func(ctx context.Context, seq int64) error {
 		mu.Lock()
 		inFlight++
 		top = max(top, inFlight)
@@ -512,21 +512,23 @@ func TestSamplersBurstCapsInFlight(t *testing.T) {
 	}
 }
 
-// TestSamplersQuietWhilePathDown: a series that is down sends only every
-// quietEvery while its path is down by the path's own signals, and at its
-// full cadence when the path is up (the server failing requests, say).
+// TestSamplersQuietWhilePathDown: a series that dials for each request
+// and is down sends only every quietEvery while its path is down by the
+// path's own signals, and at its full cadence when the path is up (the
+// server failing requests, say); a series on a reused connection keeps its
+// cadence.
 func TestSamplersQuietWhilePathDown(t *testing.T) {
 	const (
 		interval = 10 * time.Millisecond
 		run      = 400 * time.Millisecond
 	)
-	sends := func(pathDown bool) int {
+	sends := func(pathDown, dials bool) int {
 		path := &Path{Every: interval}
 		if pathDown {
 			path.setDown()
 		}
 		var n atomic.Int64
-		sm := Sampler{Series: "api/client/new/x", Path: path, Do: func(ctx context.Context, seq int64) error {
+		sm := Sampler{Series: "api/client/x", Path: path, Dials: dials, Do: func(ctx context.Context, seq int64) error {
 			n.Add(1)
 			return errors.New("refused")
 		}}
@@ -541,10 +543,14 @@ func TestSamplersQuietWhilePathDown(t *testing.T) {
 	}
 	// The first request is sent before the series knows it is down, and a
 	// loaded machine may need a tick or two more to learn it.
-	if got := sends(true); got > 3 {
+	if got := sends(true, true); got > 3 {
 		t.Errorf("path down: %d requests in %v, want at most 3 (one per %v once the series is down)", got, run, quietEvery)
 	}
-	if got, want := sends(false), int(run/interval/3); got < want {
+	want := int(run / interval / 3)
+	if got := sends(false, true); got < want {
 		t.Errorf("path up: %d requests in %v, want at least %d (the %v cadence)", got, run, want, interval)
+	}
+	if got := sends(true, false); got < want {
+		t.Errorf("path down, reused connection: %d requests in %v, want at least %d (the %v cadence)", got, run, want, interval)
 	}
 }
