@@ -507,7 +507,9 @@ func TestSamplersBurstCapsInFlight(t *testing.T) {
 	if held != burstInFlight {
 		t.Errorf("%d requests sent while %d hung for %v, want exactly %d", held, burstInFlight, 20*every, burstInFlight)
 	}
-	if d := next.Sub(freed); d > 5*every {
+	// Within a tick or so; a busy test machine may hold the goroutines
+	// a while, and without the freed slot no request would come at all.
+	if d := next.Sub(freed); d > 20*every {
 		t.Errorf("next request sent %v after a slot freed, want within a tick or so (%v)", d, every)
 	}
 }
