@@ -167,7 +167,7 @@ func TestJudgeHarnessBudget(t *testing.T) {
 		invalid string
 	}{
 		{"within the default harness budget", tl(5, true), held, VerdictPass, ""},
-		{"over the default CPU budget", tl(30, true), held, VerdictInvalid, "harness.cpu 30.000% is above its max 20.000% by 10.000%"},
+		{"over the default CPU budget", tl(30, true), held, VerdictInvalid, "harness.cpu 30.000% is above its max 25.000% by 5.000%"},
 		{"over it beats a blown cluster budget", tl(30, true), blown, VerdictInvalid, "a harness heavier than its budget perturbs what it measures"},
 		{"the scenario's own harness budget replaces the default", tl(30, true), append([]budget.Budget{cpuBudget}, held...), VerdictPass, ""},
 		{"a harness budget is no budget on the cluster", tl(5, true), []budget.Budget{cpuBudget}, VerdictInvalid, "no budget"},
