@@ -71,7 +71,7 @@ func TestMarkdownBudgetReason(t *testing.T) {
 // measured itself has no such line.
 func TestMarkdownHarnessLine(t *testing.T) {
 	t0 := time.Unix(1000, 0)
-	cpu := 23.0
+	cpu := 28.0
 	tl := timeline.Timeline{Start: t0, End: t0.Add(100 * time.Second), Harness: &timeline.Harness{Start: t0, End: t0.Add(100 * time.Second),
 		CPUSeconds: &cpu, PeakRSSBytes: 96 << 20, RSSSamples: 101, Servers: []string{"cp"}, ClientServer: "cp",
 		Requests:     []timeline.RequestCount{{Endpoint: timeline.EndpointClient, Kind: timeline.RequestProbe, Count: 5500}},
@@ -82,7 +82,7 @@ func TestMarkdownHarnessLine(t *testing.T) {
 	record.Judge(&old, nil)
 	md := Markdown(File{Run: "r", Scenarios: []record.Drill{d, old}})
 	// Escaped as every text of the summary is, so GitHub renders it as written.
-	want := "- harness over the probe window: " + text("CPU 23.0% of a core (OVER BUDGET <= 20.000%), peak memory 96 MiB (within budget), "+
+	want := "- harness over the probe window: " + text("CPU 28.0% of a core (OVER BUDGET <= 25.000%), peak memory 96 MiB (within budget), "+
 		"busiest API server 55.0 requests/s (within budget), node commands 1.50/s (within budget)") + "\n"
 	if !strings.Contains(md, want) {
 		t.Errorf("summary without the harness line %q:\n%s", want, md)
