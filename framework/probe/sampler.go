@@ -134,9 +134,9 @@ func (s *Samplers) loop(ctx context.Context, sm Sampler) {
 
 // quiet says whether a series skips a tick: while a series that dials for
 // each request is down and so is the path it travels, by the path's own
-// signals, it sends only every quietEvery. The knocks watch the path every few milliseconds and the
-// burst answers their first answer, so the steady requests add nothing to
-// the outage's end then, and they cost the cluster: a proxy in front of
+// signals, it sends only every quietEvery. The knocks watch the path every
+// few milliseconds and the burst answers their first answer, so the steady
+// requests add nothing to the outage's end then, and they cost the cluster: a proxy in front of
 // the server (docker's userland proxy on kind, a load balancer) accepts
 // each new connection and keeps dialing the server for it long after the
 // client gave up (docker-proxy: the kernel's SYN retries, 127 s). After a
@@ -171,11 +171,11 @@ const quietEvery = time.Second
 // API server together with what etcd and the server's own clients do
 // then, and the answer that ends the outage waited behind them (a first
 // answer 53-440 ms after the path's in CI, against 10-60 ms on a quiet
-// machine). A series on one
-// reused connection is not capped: its requests open nothing, and after a
-// drop it is they that make Go's HTTP/2 client give the dead connection
-// up (capped, the series' 2 requests hung on it for its 1 s deadline and
-// its outage ended 1.4 s after the path's, at TCP's retransmission).
+// machine). A series on one reused connection is not capped: its requests
+// open nothing, and after a drop it is they that make Go's HTTP/2 client
+// give the dead connection up (capped, the series' 2 requests hung on it
+// for its 1 s deadline and its outage ended 1.4 s after the path's, at
+// TCP's retransmission).
 func (s *Samplers) burst(ctx context.Context, sm Sampler, seq int64, st *seriesState) int64 {
 	t := time.NewTicker(sm.Path.Every)
 	defer t.Stop()
