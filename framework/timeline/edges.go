@@ -35,6 +35,11 @@ type Edge struct {
 	Before   time.Time `json:"before"`
 }
 
+// HeldBack is in the error of a request the prober did not send: the
+// path to its endpoint was down and one connection to it was dialing
+// already (probe.Path.gate). It got no answer, as a timeout got none.
+const HeldBack = "connection held back while the path is down (one is dialing already)"
+
 // Width is how well the edge is known.
 func (e Edge) Width() time.Duration { return e.Before.Sub(e.After) }
 

@@ -25,9 +25,11 @@ import (
 // recovery.stalled. A failure of the faulted component alone, or one that
 // was refused, still moves its recovery.
 
-// timedOut is whether a failed sample's error is a deadline, not an answer.
+// timedOut is whether a failed sample's error is a deadline, not an
+// answer. A request the harness held back (HeldBack) got no answer either:
+// it was not sent.
 func timedOut(s Sample) bool {
-	for _, marker := range []string{"deadline exceeded", "Timeout exceeded", "i/o timeout", "timeout awaiting"} {
+	for _, marker := range []string{"deadline exceeded", "Timeout exceeded", "i/o timeout", "timeout awaiting", HeldBack} {
 		if strings.Contains(s.Error, marker) {
 			return true
 		}

@@ -61,6 +61,13 @@ func TestRelapseOrStallOnARecordedDrill(t *testing.T) {
 			stallHas: "etcd member on " + target + " 20.00s after the fault",
 		},
 		{
+			name: "a request the harness held back is no answer, as a timeout is none",
+			extra: []Sample{failed(SeriesEtcdPrefix+target, 20, 21, timeout),
+				failed(SeriesEtcdPrefix+target, 20.1, 20.1, "Get \"https://x\": client: "+HeldBack),
+				failed(APISeries(other, "reused", "etcd"), 19.9, 20.9, timeout)},
+			stallHas: "etcd member on " + target + " 20.00s after the fault",
+		},
+		{
 			name:  "a timeout of the faulted member alone is a relapse",
 			extra: []Sample{failed(SeriesEtcdPrefix+target, 20, 21, timeout)},
 			moved: true,
