@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
@@ -26,6 +27,8 @@ type bench struct {
 	name    string
 	out     io.Writer
 	cs      kubernetes.Interface
+	// ownClient: cs is the bench's own (Connect), not one it was given.
+	ownClient bool
 	// config is the client endpoint's, its requests counted.
 	config *rest.Config
 	nodes  []cluster.Node
@@ -55,8 +58,15 @@ type benchInput struct {
 // behind client-go's rate limiter, and are counted (the harness's request
 // budget).
 func Connect(c cluster.Cluster) (kubernetes.Interface, error) {
+	return connectWith(c, nil)
+}
+
+// connectWith is Connect with its connections dialed by dial (nil:
+// client-go's own dialer).
+func connectWith(c cluster.Cluster, dial func(ctx context.Context, network, addr string) (net.Conn, error)) (kubernetes.Interface, error) {
 	cfg := overhead.Counted(c.RESTConfig())
 	cfg.QPS, cfg.Burst = 100, 200
+	cfg.Dial = dial
 	return kubernetes.NewForConfig(cfg)
 }
 
@@ -91,10 +101,23 @@ func connect(ctx context.Context, in benchInput) (*bench, error) {
 	// harness's request budget).
 	config := overhead.Counted(in.cluster.RESTConfig())
 	b := &bench{cluster: in.cluster, name: in.name, out: in.out, cs: cs, config: config, nodes: nodes, image: in.image,
-		writer: probe.Writer{CS: cs, Name: fmt.Sprintf("counter-%s-%d", in.name, time.Now().Unix())}}
+		ownClient: in.client == nil,
+		writer:    probe.Writer{CS: cs, Name: fmt.Sprintf("counter-%s-%d", in.name, time.Now().Unix())}}
 	b.chk = &checker{cs: cs, cluster: in.cluster, config: config, nodes: in.nodes, controlPlane: controlPlaneNodes(nodes),
 		workload: path, timeout: in.timeouts.Check, out: in.out}
 	return b, nil
+}
+
+// steadyClient makes the probes' poller and writer a client of their own,
+// dialed through the client endpoint's path gate; nil when the bench was
+// given its client (a fake cluster's) and keeps it.
+func (b *bench) steadyClient() func(dial func(ctx context.Context, network, addr string) (net.Conn, error)) (kubernetes.Interface, error) {
+	if !b.ownClient {
+		return nil
+	}
+	return func(dial func(ctx context.Context, network, addr string) (net.Conn, error)) (kubernetes.Interface, error) {
+		return connectWith(b.cluster, dial)
+	}
 }
 
 // startProbes starts every probe of a drill (or an observation) on the
@@ -104,7 +127,8 @@ func connect(ctx context.Context, in benchInput) (*bench, error) {
 func (b *bench) startProbes(ctx context.Context, p scenario.Probes, revisions bool) (*probe.Set, error) {
 	set := probe.NewSet(probe.SetInput{Name: b.name, Out: b.out, CS: b.cs, Config: b.config, Cluster: b.cluster,
 		ControlPlane: b.chk.controlPlane, WorkloadURLs: b.chk.workload.urls, Writer: b.writer,
-		Interval: p.Interval, Timeout: p.Timeout, WriteInterval: p.WriteInterval, Edges: p.EdgesEvery(), Revisions: revisions})
+		Interval: p.Interval, Timeout: p.Timeout, WriteInterval: p.WriteInterval, Edges: p.EdgesEvery(), Revisions: revisions,
+		SteadyClient: b.steadyClient()})
 	if err := set.Start(ctx); err != nil {
 		return set, err
 	}

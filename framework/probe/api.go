@@ -40,11 +40,23 @@ const (
 // kinds asked (new, reused), each for an etcd read and a cached read. cfg
 // must point at the endpoint (its Host) and carry the credentials.
 func APISamplers(endpoint string, cfg *rest.Config, timeout time.Duration, conns ...string) ([]Sampler, error) {
-	fresh, err := apiClient(cfg, timeout, false)
+	return apiSamplers(endpoint, cfg, timeout, nil, conns)
+}
+
+// PathSamplers are APISamplers of path's endpoint that share the watch of
+// its path: each series bursts when the path comes back (Samplers.burst),
+// and their connections are dialed through the path's gate (Path.gate).
+// cfg must point at the path's endpoint.
+func PathSamplers(path *Path, cfg *rest.Config, timeout time.Duration, conns ...string) ([]Sampler, error) {
+	return apiSamplers(path.Endpoint, cfg, timeout, path, conns)
+}
+
+func apiSamplers(endpoint string, cfg *rest.Config, timeout time.Duration, path *Path, conns []string) ([]Sampler, error) {
+	fresh, err := apiClient(cfg, timeout, false, path)
 	if err != nil {
 		return nil, err
 	}
-	reused, err := apiClient(cfg, timeout, true)
+	reused, err := apiClient(cfg, timeout, true, path)
 	if err != nil {
 		return nil, err
 	}
@@ -61,6 +73,7 @@ func APISamplers(endpoint string, cfg *rest.Config, timeout time.Duration, conns
 			client := conn.client
 			out = append(out, Sampler{
 				Series: timeline.APISeries(endpoint, conn.name, read.name),
+				Path:   path,
 				Dials:  conn.name == ConnNew,
 				Do: func(ctx context.Context, _ int64) error {
 					return get(overhead.DefaultKind(ctx, timeline.RequestProbe), client, url)
@@ -74,14 +87,19 @@ func APISamplers(endpoint string, cfg *rest.Config, timeout time.Duration, conns
 // apiClient builds a client of its own, apart from client-go's shared
 // transport cache, so the "reused" series shares its connection with no
 // informer and the "new" series really dials and handshakes every time.
-func apiClient(cfg *rest.Config, timeout time.Duration, keepAlive bool) (*http.Client, error) {
+// path, when set, gates its dials (Path.gate).
+func apiClient(cfg *rest.Config, timeout time.Duration, keepAlive bool, path *Path) (*http.Client, error) {
 	tlsConfig, err := rest.TLSConfigFor(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("TLS config for %s: %w", cfg.Host, err)
 	}
+	dial := (&net.Dialer{Timeout: timeout}).DialContext
+	if path != nil {
+		dial = path.gate(dial, 0)
+	}
 	tr := &http.Transport{
 		TLSClientConfig:     tlsConfig,
-		DialContext:         (&net.Dialer{Timeout: timeout}).DialContext,
+		DialContext:         dial,
 		TLSHandshakeTimeout: timeout,
 		DisableKeepAlives:   !keepAlive,
 		// Real clients (client-go) speak HTTP/2 over one long-lived
@@ -126,7 +144,7 @@ func DirectConfig(cfg *rest.Config, address string) *rest.Config {
 
 // APIServerReady asks one API server directly for /readyz.
 func APIServerReady(ctx context.Context, cfg *rest.Config, timeout time.Duration) error {
-	client, err := apiClient(cfg, timeout, false)
+	client, err := apiClient(cfg, timeout, false, nil)
 	if err != nil {
 		return err
 	}

@@ -200,13 +200,14 @@ func runCut(t *testing.T, shape string, every time.Duration) edgeRun {
 	cfg.Host = "https://" + proxy.addr()
 	rec := NewRecorder(time.Now())
 	list, err := APISamplers(timeline.EndpointClient, cfg, edgeTimeout, ConnNew, ConnReused)
+	if every > 0 {
+		var path *Path
+		if path, err = NewPath(timeline.EndpointClient, cfg, every, edgeTimeout, rec); err == nil {
+			list, err = PathSamplers(path, cfg, edgeTimeout, ConnNew, ConnReused)
+		}
+	}
 	if err != nil {
 		t.Fatal(err)
-	}
-	if every > 0 {
-		if err := WatchPath(list, timeline.EndpointClient, cfg, every, edgeTimeout, rec); err != nil {
-			t.Fatal(err)
-		}
 	}
 	s := &Samplers{Rec: rec, Interval: edgeInterval, Timeout: edgeTimeout, List: list}
 	ctx, cancel := context.WithCancel(context.Background())

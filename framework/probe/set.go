@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -33,6 +34,10 @@ type SetInput struct {
 	WorkloadURLs []string
 	// Writer is the counter the acknowledged writes go to.
 	Writer Writer
+	// SteadyClient, when set, is a client like CS whose connections are
+	// dialed with dial: the poller and the writer use it, so that their
+	// dials go through the client endpoint's path gate (Path.gate).
+	SteadyClient func(dial func(ctx context.Context, network, addr string) (net.Conn, error)) (kubernetes.Interface, error)
 	// Revisions: watch the cluster revision (a drill that restores etcd
 	// must not send it back); WatchAgain opens a second watcher later.
 	Revisions bool
@@ -98,12 +103,27 @@ func (s *Set) Start(ctx context.Context) error {
 	if err := Watch(probeCtx, in.CS, s.rec); err != nil {
 		return err
 	}
-	s.poller = &Poller{CS: in.CS, Rec: s.rec, Interval: pollInterval, Timeout: in.Timeout}
+	clientPath, err := s.path(timeline.EndpointClient, in.Config)
+	if err != nil {
+		return err
+	}
+	// The poller and the writer send on a steady cadence too: while the
+	// path is down their dials go through its gate as the series' do
+	// (Path.Config). The informers keep their own client: a dial refused
+	// at once would only add to their back-off.
+	steadyCS, writer := in.CS, in.Writer
+	if clientPath != nil && in.SteadyClient != nil {
+		if steadyCS, err = in.SteadyClient(clientPath.Dial()); err != nil {
+			return fmt.Errorf("client for the poller and the writer: %w", err)
+		}
+		writer.CS = steadyCS
+	}
+	s.poller = &Poller{CS: steadyCS, Rec: s.rec, Interval: pollInterval, Timeout: in.Timeout}
 	s.poller.Start(probeCtx)
 	if in.Revisions {
 		WatchRevisions(probeCtx, in.CS, s.rec, WatcherBefore)
 	}
-	list, err := s.apiSamplers(timeline.EndpointClient, in.Config, ConnNew, ConnReused)
+	list, err := s.apiSamplers(clientPath, timeline.EndpointClient, in.Config, ConnNew, ConnReused)
 	if err != nil {
 		return err
 	}
@@ -125,7 +145,12 @@ func (s *Set) Start(ctx context.Context) error {
 		}
 	} else {
 		for _, n := range in.ControlPlane {
-			direct, err := s.apiSamplers(n.Name, DirectConfig(in.Config, n.Address), ConnReused)
+			cfg := DirectConfig(in.Config, n.Address)
+			path, err := s.path(n.Name, cfg)
+			if err != nil {
+				return err
+			}
+			direct, err := s.apiSamplers(path, n.Name, cfg, ConnReused)
 			if err != nil {
 				return err
 			}
@@ -139,7 +164,7 @@ func (s *Set) Start(ctx context.Context) error {
 	}
 	list = append(list, s.control.Sampler(in.Timeout))
 	s.samplers = &Samplers{Rec: s.rec, Interval: in.Interval, Timeout: in.Timeout, List: list}
-	s.writes = &Samplers{Rec: s.rec, Interval: in.WriteInterval, Timeout: in.Timeout, List: []Sampler{in.Writer.Sampler()}}
+	s.writes = &Samplers{Rec: s.rec, Interval: in.WriteInterval, Timeout: in.Timeout, List: []Sampler{writer.Sampler()}}
 	s.samplers.Start(probeCtx)
 	s.writes.Start(probeCtx)
 	edges := "off"
@@ -173,14 +198,22 @@ func hostOf(host string) string {
 	return host
 }
 
-// apiSamplers are the API series of one endpoint, sharing the watch of
-// its path when edges are on.
-func (s *Set) apiSamplers(endpoint string, cfg *rest.Config, conns ...string) ([]Sampler, error) {
-	list, err := APISamplers(endpoint, cfg, s.in.Timeout, conns...)
-	if err != nil || s.in.Edges <= 0 {
-		return list, err
+// path is the watch of the path to one endpoint (cfg's Host), nil when
+// edges are off.
+func (s *Set) path(endpoint string, cfg *rest.Config) (*Path, error) {
+	if s.in.Edges <= 0 {
+		return nil, nil
 	}
-	return list, WatchPath(list, endpoint, cfg, s.in.Edges, s.in.Timeout, s.rec)
+	return NewPath(endpoint, cfg, s.in.Edges, s.in.Timeout, s.rec)
+}
+
+// apiSamplers are the API series of one endpoint, sharing the watch of
+// its path when there is one.
+func (s *Set) apiSamplers(path *Path, endpoint string, cfg *rest.Config, conns ...string) ([]Sampler, error) {
+	if path == nil {
+		return APISamplers(endpoint, cfg, s.in.Timeout, conns...)
+	}
+	return PathSamplers(path, cfg, s.in.Timeout, conns...)
 }
 
 // noControlPlane is why a cluster whose node list has no control-plane

@@ -1,0 +1,120 @@
+package probe
+
+import (
+	"context"
+	"net"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/firedrill/firedrill/framework/timeline"
+)
+
+// stubDial counts dials and returns one end of a pipe nobody answers: a
+// dial into a path that drops everything, behind a proxy that accepts.
+func stubDial(t *testing.T, dials *atomic.Int32) func(context.Context, string, string) (net.Conn, error) {
+	return func(context.Context, string, string) (net.Conn, error) {
+		dials.Add(1)
+		c, peer := net.Pipe()
+		t.Cleanup(func() { c.Close(); peer.Close() })
+		return c, nil
+	}
+}
+
+// While the path is down the gate lets one dial through at a time; the
+// rest fail at once, named as held back (which the timeline counts as no
+// answer). Once that dial's connection closes, the next goes through; once
+// the path is back, every dial does. Without the gate every request of a
+// reused-connection series dialed into the void: 20 a second, each a
+// ClientHello the server paid for at the lift.
+func TestPathGateOneDialWhileDown(t *testing.T) {
+	p := &Path{Endpoint: "client", Timeout: time.Second}
+	var dials atomic.Int32
+	dial := p.gate(stubDial(t, &dials), 0)
+	ctx := context.Background()
+
+	up, err := dial(ctx, "tcp", "x")
+	if err != nil {
+		t.Fatalf("dial while up: %v", err)
+	}
+	p.setDown()
+	first, err := dial(ctx, "tcp", "x")
+	if err != nil {
+		t.Fatalf("first dial while down: %v", err)
+	}
+	for i := range 5 {
+		if c, err := dial(ctx, "tcp", "x"); err == nil || !strings.Contains(err.Error(), timeline.HeldBack) {
+			t.Fatalf("dial %d while down with one in flight: conn %v, err %v; want held back", i, c, err)
+		}
+	}
+	if got := dials.Load(); got != 2 {
+		t.Fatalf("%d dials went out, want 2 (one up, one down)", got)
+	}
+	up.Close() // a connection dialed while up holds nothing
+	if _, err := dial(ctx, "tcp", "x"); err == nil {
+		t.Fatal("a dial went through while the one dialed down was still in flight")
+	}
+	first.Close()
+	second, err := dial(ctx, "tcp", "x")
+	if err != nil {
+		t.Fatalf("dial after the one in flight closed: %v", err)
+	}
+	defer second.Close()
+	p.cameUp()
+	for i := range 5 {
+		if _, err := dial(ctx, "tcp", "x"); err != nil {
+			t.Fatalf("dial %d after the path came back: %v", i, err)
+		}
+	}
+	if got := dials.Load(); got != 8 {
+		t.Errorf("%d dials went out, want 8", got)
+	}
+}
+
+// A client that holds waits for its turn: it goes out as soon as the path
+// comes back, and fails held back when nothing changed within the hold.
+func TestPathGateHolds(t *testing.T) {
+	p := &Path{Endpoint: "client", Timeout: time.Second}
+	var dials atomic.Int32
+	const hold = 300 * time.Millisecond
+	dial := p.gate(stubDial(t, &dials), hold)
+	ctx := context.Background()
+	p.setDown()
+	if _, err := dial(ctx, "tcp", "x"); err != nil {
+		t.Fatal(err)
+	}
+
+	start := time.Now()
+	_, err := dial(ctx, "tcp", "x")
+	waited := time.Since(start)
+	if err == nil || !strings.Contains(err.Error(), timeline.HeldBack) {
+		t.Fatalf("dial with one in flight: %v, want held back", err)
+	}
+	if waited < hold {
+		t.Errorf("held back after %v, want the whole hold %v", waited, hold)
+	}
+
+	done := make(chan error, 1)
+	go func() {
+		_, err := dial(ctx, "tcp", "x")
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	cameUp := time.Now()
+	p.cameUp()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("waiting dial after the path came back: %v", err)
+		}
+		if d := time.Since(cameUp); d > 100*time.Millisecond {
+			t.Errorf("waiting dial went out %v after the path came back", d)
+		}
+	case <-time.After(2 * hold):
+		t.Fatal("waiting dial still held after the path came back")
+	}
+	if got := dials.Load(); got != 2 {
+		t.Errorf("%d dials went out, want 2", got)
+	}
+}
