@@ -238,18 +238,28 @@ func TestAPISamplersConnections(t *testing.T) {
 		if handshakes != len(reqs) {
 			t.Errorf("%d TLS handshakes for %d requests, want one per request", handshakes, len(reqs))
 		}
+		// Each handshake resumes the series' TLS session once it has one
+		// (apiClient): the first of each client's are full, a few more may
+		// be while its first ticket is on its way.
 		seen := map[int64]bool{}
+		full := 0
 		for _, r := range reqs {
 			if seen[r.conn] {
 				t.Errorf("connection %d carried more than one request", r.conn)
 			}
 			seen[r.conn] = true
-			if !r.tls || r.resumed {
-				t.Errorf("request on connection %d: TLS=%v resumed=%v, want a full TLS handshake", r.conn, r.tls, r.resumed)
+			if !r.tls {
+				t.Errorf("request on connection %d without TLS", r.conn)
+			}
+			if !r.resumed {
+				full++
 			}
 			if r.proto != 1 {
 				t.Errorf("request on connection %d: HTTP/%d, want HTTP/1.1 (no keep-alive)", r.conn, r.proto)
 			}
+		}
+		if full > 4 {
+			t.Errorf("%d of %d handshakes were full, want the session resumed after the first few", full, len(reqs))
 		}
 	})
 
