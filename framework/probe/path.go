@@ -391,12 +391,14 @@ func knock(ctx context.Context, addr string, timeout time.Duration) error {
 // asked. The series' own transports hold nothing (hold 0): their requests
 // answer only the series' cadence, and the burst that answers the path's
 // return dials freely. Client-go's clients hold for a request's timeout,
-// so a write fails by its deadline as it would have, and the dials still
-// waiting when the path comes back go out at once: client-go keeps a dead
-// HTTP/2 connection until its requests on it time out, and without those
-// dials the writer came back 1.2-2.1 s after the path instead of with it.
-// One dial stays in flight, so a path watch that misjudged costs at most
-// one handshake's timeout.
+// so a write still fails by its own deadline (writes.detect stays the
+// write's, not the path watch's), and the dials still waiting when the
+// path comes back go out at once, as the dials a proxy kept pending did
+// before the gate. (With them failed at once, the writer came back
+// 1.2-2.1 s after the path, but in those runs it also waited on
+// client-go's rate limiter, since mended; failing them at once was not
+// measured alone.) One dial stays in flight, so a path watch that
+// misjudged costs at most one handshake's timeout.
 func (p *Path) gate(dial func(ctx context.Context, network, addr string) (net.Conn, error), hold time.Duration) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		release, err := p.admit(ctx, hold)

@@ -109,8 +109,9 @@ func (s *Set) Start(ctx context.Context) error {
 	}
 	// The poller and the writer send on a steady cadence too: while the
 	// path is down their dials go through its gate as the series' do
-	// (Path.Config). The informers keep their own client: a dial refused
-	// at once would only add to their back-off.
+	// (Path.Dial). The informers keep their own client: they redial on
+	// their own back-off, not on a cadence, and a relist must not wait
+	// behind the writer's dial.
 	steadyCS, writer := in.CS, in.Writer
 	if clientPath != nil && in.SteadyClient != nil {
 		if steadyCS, err = in.SteadyClient(clientPath.Dial()); err != nil {
