@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
@@ -63,7 +62,7 @@ func Connect(c cluster.Cluster) (kubernetes.Interface, error) {
 
 // connectWith is Connect with its connections dialed by dial (nil:
 // client-go's own dialer).
-func connectWith(c cluster.Cluster, dial func(ctx context.Context, network, addr string) (net.Conn, error)) (kubernetes.Interface, error) {
+func connectWith(c cluster.Cluster, dial probe.DialFunc) (kubernetes.Interface, error) {
 	cfg := overhead.Counted(c.RESTConfig())
 	cfg.QPS, cfg.Burst = 100, 200
 	cfg.Dial = dial
@@ -111,11 +110,11 @@ func connect(ctx context.Context, in benchInput) (*bench, error) {
 // steadyClient makes the probes' poller and writer a client of their own,
 // dialed through the client endpoint's path gate; nil when the bench was
 // given its client (a fake cluster's) and keeps it.
-func (b *bench) steadyClient() func(dial func(ctx context.Context, network, addr string) (net.Conn, error)) (kubernetes.Interface, error) {
+func (b *bench) steadyClient() func(dial probe.DialFunc) (kubernetes.Interface, error) {
 	if !b.ownClient {
 		return nil
 	}
-	return func(dial func(ctx context.Context, network, addr string) (net.Conn, error)) (kubernetes.Interface, error) {
+	return func(dial probe.DialFunc) (kubernetes.Interface, error) {
 		return connectWith(b.cluster, dial)
 	}
 }

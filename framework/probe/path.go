@@ -369,6 +369,10 @@ func knock(ctx context.Context, addr string, timeout time.Duration) error {
 	return err
 }
 
+// DialFunc dials a connection, as net.Dialer.DialContext and
+// rest.Config.Dial do.
+type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
 // gate lets the series' connections to the path be dialed one at a time
 // while the path is down, and freely while it is up. While it is down a
 // dial goes nowhere: a proxy in front of the server (docker's userland
@@ -399,14 +403,17 @@ func knock(ctx context.Context, addr string, timeout time.Duration) error {
 // client-go's rate limiter, since mended; failing them at once was not
 // measured alone.) One dial stays in flight, so a path watch that
 // misjudged costs at most one handshake's timeout.
-func (p *Path) gate(dial func(ctx context.Context, network, addr string) (net.Conn, error), hold time.Duration) func(ctx context.Context, network, addr string) (net.Conn, error) {
+func (p *Path) gate(dial DialFunc, hold time.Duration) DialFunc {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		release, err := p.admit(ctx, hold)
 		if err != nil {
 			return nil, err
 		}
 		c, err := dial(ctx, network, addr)
-		if err != nil {
+		switch {
+		case release == nil: // let through while the path was up
+			return c, err
+		case err != nil:
 			release()
 			return nil, err
 		}
@@ -418,20 +425,22 @@ func (p *Path) gate(dial func(ctx context.Context, network, addr string) (net.Co
 // request's timeout: for the harness's own client-go clients that send on
 // a steady cadence (rest.Config.Dial). It keeps client-go's own dialer
 // settings.
-func (p *Path) Dial() func(ctx context.Context, network, addr string) (net.Conn, error) {
+func (p *Path) Dial() DialFunc {
 	return p.gate((&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext, p.Timeout)
 }
 
-// admit lets a dial go out, waiting at most hold for its turn (see gate),
-// and returns what to call once the dial is over: its first bytes read
-// (the server reached) or its connection closed.
+// admit lets a dial go out, waiting at most hold for its turn (see gate).
+// A dial let through while the path is down gets what to call once it is
+// over (its first bytes read: the server reached; or its connection
+// closed); one let through while the path is up gets nil, and nothing to
+// track.
 func (p *Path) admit(ctx context.Context, hold time.Duration) (release func(), err error) {
 	var timeout <-chan time.Time
 	for {
 		p.mu.Lock()
 		if !p.down {
 			p.mu.Unlock()
-			return func() {}, nil
+			return nil, nil
 		}
 		if !p.dialing {
 			p.dialing = true

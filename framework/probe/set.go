@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -37,7 +36,7 @@ type SetInput struct {
 	// SteadyClient, when set, is a client like CS whose connections are
 	// dialed with dial: the poller and the writer use it, so that their
 	// dials go through the client endpoint's path gate (Path.gate).
-	SteadyClient func(dial func(ctx context.Context, network, addr string) (net.Conn, error)) (kubernetes.Interface, error)
+	SteadyClient func(dial DialFunc) (kubernetes.Interface, error)
 	// Revisions: watch the cluster revision (a drill that restores etcd
 	// must not send it back); WatchAgain opens a second watcher later.
 	Revisions bool
