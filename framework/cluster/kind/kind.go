@@ -29,6 +29,7 @@ import (
 	"github.com/firedrill/firedrill/framework/kubeadm"
 	"github.com/firedrill/firedrill/framework/overhead"
 	"github.com/firedrill/firedrill/framework/packetfilter"
+	"github.com/firedrill/firedrill/framework/shell"
 	"github.com/firedrill/firedrill/framework/waitfor"
 )
 
@@ -74,6 +75,9 @@ type Cluster struct {
 	handles map[string]nodes.Node
 	// lost are the nodes Lose removed, as docker ran them (replace.go).
 	lost map[string]container
+	// apiShells are the shells kept open in the nodes whose API is cut,
+	// by node name (apishell.go).
+	apiShells map[string]*shell.Session
 }
 
 var (
@@ -644,26 +648,41 @@ func (c *Cluster) CopyCommand(from, to string) string { return "docker cp " + fr
 // the API server port that come from the docker network's gateway (docker's
 // port mapping to the host, the harness's only path) are answered with a TCP
 // reset (shape reset: clients fail at once and see the end at once) or
-// dropped (shape drop: clients hang until their deadline).
+// dropped (shape drop: clients hang until their deadline). The cut is made
+// through a shell kept open in the node until RestoreAPI (apishell.go).
 func (c *Cluster) IsolateAPI(ctx context.Context, n cluster.Node, shape string) (time.Time, error) {
-	return c.apiRule(ctx, n, "-I", shape)
+	x, err := c.openAPIShell(ctx, n)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return c.apiRule(ctx, x, n, "-I", shape)
 }
 
-// RestoreAPI implements cluster.APIIsolator.
+// RestoreAPI implements cluster.APIIsolator, through the shell IsolateAPI
+// left open when there is one (else a docker exec: an undo in a later run),
+// which it then closes whatever came of the lift: a retry goes through
+// docker exec.
 func (c *Cluster) RestoreAPI(ctx context.Context, n cluster.Node, shape string) (time.Time, error) {
-	return c.apiRule(ctx, n, "-D", shape)
+	x, kept := c.apiShell(n)
+	at, err := c.apiRule(ctx, x, n, "-D", shape)
+	if kept {
+		c.closeAPIShell(n)
+	}
+	return at, err
 }
 
 // APIIsolated implements cluster.APIIsolator with iptables -C, which
 // succeeds only when the very rule is in place.
 func (c *Cluster) APIIsolated(ctx context.Context, n cluster.Node, shape string) (bool, error) {
-	rule, err := c.isolationRule(ctx, n, shape)
+	x, _ := c.apiShell(n)
+	rule, err := c.isolationRule(ctx, x, n, shape)
 	if err != nil {
 		return false, err
 	}
-	_, err = c.Exec(ctx, n, "iptables", append([]string{"-C"}, rule...)...)
+	_, err = x.Exec(ctx, n, "iptables", append([]string{"-C"}, rule...)...)
 	var re *kindexec.RunError
-	if errors.As(err, &re) {
+	var ee *shell.ExitError
+	if errors.As(err, &re) || errors.As(err, &ee) {
 		return false, nil // iptables -C exits 1: no such rule
 	}
 	return err == nil, err
@@ -673,17 +692,17 @@ func (c *Cluster) APIIsolated(ctx context.Context, n cluster.Node, shape string)
 // clock right after iptables returned: the moment the cut took effect, apart
 // from docker exec's return and from the probes. kind nodes share the host's
 // clock, so the stamp compares with the harness's.
-func (c *Cluster) apiRule(ctx context.Context, n cluster.Node, op, shape string) (time.Time, error) {
-	rule, err := c.isolationRule(ctx, n, shape)
+func (c *Cluster) apiRule(ctx context.Context, x cluster.NodeExec, n cluster.Node, op, shape string) (time.Time, error) {
+	rule, err := c.isolationRule(ctx, x, n, shape)
 	if err != nil {
 		return time.Time{}, err
 	}
-	return cluster.StampedRule(ctx, c, n, op, rule)
+	return cluster.StampedRule(ctx, x, n, op, rule)
 }
 
-func (c *Cluster) isolationRule(ctx context.Context, n cluster.Node, shape string) (packetfilter.Rule, error) {
+func (c *Cluster) isolationRule(ctx context.Context, x cluster.NodeExec, n cluster.Node, shape string) (packetfilter.Rule, error) {
 	// The gateway is the node's default route (docker's bridge address).
-	route, err := c.Exec(ctx, n, "ip", "-4", "route", "show", "default")
+	route, err := x.Exec(ctx, n, "ip", "-4", "route", "show", "default")
 	if err != nil {
 		return nil, fmt.Errorf("default route of node %s: %w", n.Name, err)
 	}
