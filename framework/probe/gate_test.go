@@ -2,11 +2,19 @@ package probe
 
 import (
 	"context"
+	"crypto/tls"
+	"encoding/pem"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"k8s.io/client-go/rest"
 
 	"github.com/firedrill/firedrill/framework/timeline"
 )
@@ -116,5 +124,50 @@ func TestPathGateHolds(t *testing.T) {
 	}
 	if got := dials.Load(); got != 2 {
 		t.Errorf("%d dials went out, want 2", got)
+	}
+}
+
+// The path dials its ping connection again right after it came back,
+// beside the series' bursts: every dial after the first resumes the TLS
+// session, so the server does not sign a full handshake then. On the old
+// code every handshake was full.
+func TestPathPingConnectionResumes(t *testing.T) {
+	var (
+		mu      sync.Mutex
+		resumed []bool
+	)
+	srv := httptest.NewUnstartedServer(http.NotFoundHandler())
+	srv.EnableHTTP2 = true
+	srv.TLS = &tls.Config{VerifyConnection: func(cs tls.ConnectionState) error {
+		mu.Lock()
+		defer mu.Unlock()
+		resumed = append(resumed, cs.DidResume)
+		return nil
+	}}
+	srv.StartTLS()
+	defer srv.Close()
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	cfg := &rest.Config{Host: srv.URL, TLSClientConfig: rest.TLSClientConfig{CAData: ca}}
+	p, err := NewPath(timeline.EndpointClient, cfg, 10*time.Millisecond, time.Second, NewRecorder(time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := range 3 {
+		cc, err := p.dial(ctx)
+		if err != nil {
+			t.Fatalf("dial %d: %v", i, err)
+		}
+		// A TLS 1.3 session ticket comes after the handshake: the ping's
+		// answer is read after it.
+		if err := cc.Ping(ctx); err != nil {
+			t.Fatalf("ping %d: %v", i, err)
+		}
+		cc.Close()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []bool{false, true, true}; !slices.Equal(resumed, want) {
+		t.Errorf("handshakes resumed: %v, want %v", resumed, want)
 	}
 }

@@ -119,6 +119,10 @@ func NewPath(endpoint string, cfg *rest.Config, every, timeout time.Duration, re
 	tlsConfig = tlsConfig.Clone()
 	tlsConfig.Certificates, tlsConfig.GetClientCertificate = nil, nil
 	tlsConfig.NextProtos = []string{http2.NextProtoTLS}
+	// The ping connection is dialed again right after the path came
+	// back, beside the series' bursts: a resumed handshake spares the
+	// server the signature of a full one then (as the series', api.go).
+	tlsConfig.ClientSessionCache = tls.NewLRUClientSessionCache(1)
 	if tlsConfig.ServerName == "" {
 		tlsConfig.ServerName = u.Hostname()
 	}
