@@ -93,7 +93,7 @@ var harnessFigureInfos = []FigureInfo{
 	{Name: HarnessRSSPeak, Unit: Count, Meaning: "bytes: the harness process's peak resident memory over the probe window (read once a second)"},
 	{Name: HarnessRequestsRate, Unit: Rate, Meaning: "requests per second the harness sent to its busiest API server over the probe window, " +
 		"edge bursts left out; behind a load balancer each server is counted with all of the client endpoint's requests (an upper bound)"},
-	{Name: HarnessExecRate, Unit: Rate, Meaning: "commands per second the harness ran on the nodes (docker exec and docker commands on kind, SSH sessions)"},
+	{Name: HarnessExecRate, Unit: Rate, Meaning: "commands per second the harness ran on the nodes (docker exec and docker commands on kind, SSH sessions; a shell kept open in a node for an API cut counts once, when opened)"},
 }
 
 // HarnessCost says whether a figure is one of the harness's own cost: a
