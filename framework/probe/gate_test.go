@@ -109,27 +109,82 @@ func TestPathGateHolds(t *testing.T) {
 		done <- err
 	}()
 	time.Sleep(50 * time.Millisecond)
-	cameUp := time.Now()
 	p.cameUp()
+	p.answered()
+	answered := time.Now()
 	select {
 	case err := <-done:
 		if err != nil {
 			t.Fatalf("waiting dial after the path came back: %v", err)
 		}
-		if d := time.Since(cameUp); d > 100*time.Millisecond {
-			t.Errorf("waiting dial went out %v after the path came back", d)
+		if d := time.Since(answered); d > 100*time.Millisecond {
+			t.Errorf("waiting dial went out %v after the path came back and a series answered", d)
 		}
 	case <-time.After(2 * hold):
-		t.Fatal("waiting dial still held after the path came back")
+		t.Fatal("waiting dial still held after the path came back and a series answered")
 	}
 	if got := dials.Load(); got != 2 {
 		t.Errorf("%d dials went out, want 2", got)
 	}
 }
 
-// The path dials its ping connection again right after it came back,
-// beside the series' bursts: every dial after the first resumes the TLS
-// session, so the server does not sign a full handshake then. On the old
+// Once the path is back, the series go first: their dials (hold 0) go
+// out at once, while a client that holds (the writer, the poller) waits
+// for a series' first answer, or settleFor when none comes; a hold that
+// ran out while the path settled does not fail it. On the old code the
+// held dial went out with the path's return, beside the series' bursts,
+// in the milliseconds their first answers were due.
+func TestPathGateSettles(t *testing.T) {
+	p := &Path{Endpoint: "client", Timeout: time.Second}
+	var dials atomic.Int32
+	const hold = 50 * time.Millisecond
+	series := p.gate(stubDial(t, &dials), 0)
+	held := p.gate(stubDial(t, &dials), hold)
+	ctx := context.Background()
+	for _, settle := range []string{"a series answers", "settleFor passes"} {
+		p.setDown()
+		p.cameUp()
+		cameUp := time.Now()
+		done := make(chan error, 1)
+		go func() {
+			_, err := held(ctx, "tcp", "x")
+			done <- err
+		}()
+		if _, err := series(ctx, "tcp", "x"); err != nil {
+			t.Fatalf("%s: a series' dial while the path settles: %v", settle, err)
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("%s: a held dial went out %v after the path came back, before any series answered (err %v)", settle, time.Since(cameUp), err)
+		case <-time.After(2 * hold):
+		}
+		var want time.Duration
+		if settle == "a series answers" {
+			p.answered()
+			want = time.Since(cameUp)
+		} else {
+			want = settleFor
+		}
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("%s: held dial: %v, want it through", settle, err)
+			}
+			if got := time.Since(cameUp); got < want || got > want+100*time.Millisecond {
+				t.Errorf("%s: held dial went out %v after the path came back, want %v", settle, got, want)
+			}
+		case <-time.After(2 * settleFor):
+			t.Fatalf("%s: held dial still waiting", settle)
+		}
+	}
+	if got := dials.Load(); got != 4 {
+		t.Errorf("%d dials went out, want 4", got)
+	}
+}
+
+// The path dials its ping connection again once it came back and settled:
+// every dial after the first resumes the TLS session, so the server does
+// not sign a full handshake then. On the old
 // code every handshake was full.
 func TestPathPingConnectionResumes(t *testing.T) {
 	var (

@@ -71,6 +71,11 @@ type Path struct {
 	// dialing: a connection that the gate let through while the path was
 	// down is still in its handshake.
 	dialing bool
+	// settling: the path came back and no series has answered through it
+	// since, for at most settleFor: the gate keeps the harness's other
+	// clients back meanwhile (see gate).
+	settling bool
+	settle   *time.Timer
 	// gateCh is closed when the dial in flight ends or the path comes
 	// back: the dials waiting at the gate try again (admit).
 	gateCh chan struct{}
@@ -90,6 +95,13 @@ const pingTimeout = 150 * time.Millisecond
 // does not answer the series' requests gets this much of them every
 // Every, then the steady interval again.
 const burstFor = time.Second
+
+// settleFor bounds how long after the path's return the harness's other
+// clients wait for a series' first answer (gate): long enough for a
+// first answer on a loaded machine (up to 120 ms beside a CPU hog here),
+// short enough that a server which accepts connections but answers no
+// series' request does not keep them back for long.
+const settleFor = 250 * time.Millisecond
 
 // knockBytes start a plain HTTP request. Go's TLS server reads them as a
 // TLS record header, sees HTTP and answers "400 Bad Request" before any
@@ -157,6 +169,9 @@ func (p *Path) run(ctx context.Context) {
 			return
 		}
 		p.knocks(ctx, downAt)
+		// The ping connection's handshake waits, as the other clients
+		// do, for the series' first answer (gate).
+		p.awaitSettled(ctx)
 	}
 }
 
@@ -259,7 +274,19 @@ loop:
 	wg.Wait()
 	mu.Lock()
 	defer mu.Unlock()
-	if !downAt.IsZero() && !acked.IsZero() {
+	if acked.IsZero() {
+		// No ping of this connection was ever acknowledged: it says no
+		// more of the path than a failed dial (run). A fresh connection's
+		// first ping waits on the server's connection preface and
+		// settings, and just after a long cut's lift, on a loaded
+		// machine, it can miss pingTimeout (beside a CPU hog here, 1.7 s
+		// after a drop's lift): taken as the path going down, it held
+		// the series' dials back at the gate on a path that was up, and
+		// their outage grew by 0.1-0.2 s. The knocks say whether the
+		// path is down.
+		return time.Time{}
+	}
+	if !downAt.IsZero() {
 		p.rec.Edge(timeline.Edge{Endpoint: p.Endpoint, Kind: timeline.EdgeDown, After: acked, Before: downAt})
 	}
 	return downAt
@@ -407,6 +434,14 @@ type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
 // client-go's rate limiter, since mended; failing them at once was not
 // measured alone.) One dial stays in flight, so a path watch that
 // misjudged costs at most one handshake's timeout.
+//
+// Once the path is back the series go first: until one of them has an
+// answer through it (Samplers.once calls answered), or for settleFor,
+// the dials that hold (the writer's, the poller's, the path's own ping
+// connection) keep waiting, a hold that runs out meanwhile included.
+// Their reconnecting beside the series' bursts was load on the server in
+// the milliseconds the first answers are due; they wait a first answer's
+// time, 10-60 ms.
 func (p *Path) gate(dial DialFunc, hold time.Duration) DialFunc {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		release, err := p.admit(ctx, hold)
@@ -442,11 +477,11 @@ func (p *Path) admit(ctx context.Context, hold time.Duration) (release func(), e
 	var timeout <-chan time.Time
 	for {
 		p.mu.Lock()
-		if !p.down {
+		if !p.down && (!p.settling || hold <= 0) {
 			p.mu.Unlock()
 			return nil, nil
 		}
-		if !p.dialing {
+		if p.down && !p.dialing {
 			p.dialing = true
 			p.mu.Unlock()
 			var once sync.Once
@@ -475,6 +510,13 @@ func (p *Path) admit(ctx context.Context, hold time.Duration) (release func(), e
 		select {
 		case <-changed:
 		case <-timeout:
+			if p.isSettling() {
+				// Past the hold only because the path is settling,
+				// which settleFor bounds: fail now, and the write
+				// would wait for its next turn after the path is back.
+				timeout = nil
+				continue
+			}
 			return nil, fmt.Errorf("%s: %s for %v", p.Endpoint, timeline.HeldBack, hold)
 		case <-ctx.Done():
 			return nil, ctx.Err()
@@ -525,16 +567,67 @@ func (p *Path) isDown() bool {
 	return p.down
 }
 
-// cameUp tells the series waiting for the path that it is back.
+// cameUp tells the series waiting for the path that it is back; the
+// path settles until a series answers or settleFor passed.
 func (p *Path) cameUp() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.down = false
+	p.settling = true
+	if p.settle != nil {
+		p.settle.Stop()
+	}
+	p.settle = time.AfterFunc(settleFor, p.answered)
 	p.gateChangedLocked()
 	p.ups++
 	if p.upCh != nil {
 		close(p.upCh)
 		p.upCh = nil
+	}
+}
+
+// answered tells the path that a series got an answer through it: a
+// path settling after its return is settled (gate).
+func (p *Path) answered() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.settling {
+		return
+	}
+	p.settling = false
+	if p.settle != nil {
+		p.settle.Stop()
+		p.settle = nil
+	}
+	p.gateChangedLocked()
+}
+
+// isSettling says whether the path came back and no series has answered
+// through it yet (within settleFor).
+func (p *Path) isSettling() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.settling
+}
+
+// awaitSettled returns once the path is not settling, or ctx ended.
+func (p *Path) awaitSettled(ctx context.Context) {
+	for {
+		p.mu.Lock()
+		if !p.settling {
+			p.mu.Unlock()
+			return
+		}
+		if p.gateCh == nil {
+			p.gateCh = make(chan struct{})
+		}
+		changed := p.gateCh
+		p.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return
+		}
 	}
 }
 

@@ -530,3 +530,51 @@ func checkEdgeRun(t errorer, r edgeRun) {
 	r.checkPathEdges(t)
 	r.checkBursts(t)
 }
+
+// A ping connection none of whose pings was ever acknowledged says no
+// more of the path than a failed dial: pings returns no down, and the
+// knocks decide. On the old code it returned the first ping's send, and
+// the gate then held the series' dials back on a path that was up.
+func TestPingsFirstUnacknowledgedIsNoDown(t *testing.T) {
+	srv := newTLSServer(t, nil)
+	t.Cleanup(srv.srv.Close)
+	proxy := newCutProxy(t, strings.TrimPrefix(srv.srv.URL, "https://"))
+	cfg := srv.restConfig()
+	cfg.Host = "https://" + proxy.addr()
+	rec := NewRecorder(time.Now())
+	p, err := NewPath(timeline.EndpointClient, cfg, edgeEvery, edgeTimeout, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	cc, err := p.dial(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy.cut(cutDrop)
+	defer proxy.cut("")
+	if downAt := p.pings(ctx, cc); !downAt.IsZero() {
+		t.Errorf("pings returned a down at %v with no ping ever acknowledged", downAt)
+	}
+	if tl := rec.Close(time.Now()); len(tl.Edges) != 0 {
+		t.Errorf("edges recorded: %+v", tl.Edges)
+	}
+
+	// One acknowledged ping, then the cut: that is the path going down.
+	proxy.cut("")
+	if cc, err = p.dial(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rec = NewRecorder(time.Now())
+	p.rec = rec
+	go func() {
+		time.Sleep(5 * edgeEvery)
+		proxy.cut(cutDrop)
+	}()
+	if downAt := p.pings(ctx, cc); downAt.IsZero() {
+		t.Error("pings saw no down after a cut that followed acknowledged pings")
+	}
+	if tl := rec.Close(time.Now()); len(tl.Edges) != 1 || tl.Edges[0].Kind != timeline.EdgeDown {
+		t.Errorf("edges recorded: %+v, want one down", tl.Edges)
+	}
+}

@@ -262,4 +262,7 @@ func (s *Samplers) once(ctx context.Context, sm Sampler, seq int64, burst bool, 
 	}
 	st.add(sample)
 	s.Rec.Sample(sample)
+	if sample.OK && sm.Path != nil {
+		sm.Path.answered()
+	}
 }
