@@ -43,3 +43,22 @@ func TestCalibrationErrorOfThePathNotMeasured(t *testing.T) {
 		t.Errorf("api.downtime.error.path %v measured %v (%q), want not measured, naming the missing series", f.Value, f.Measured, f.Note)
 	}
 }
+
+// A recorded calibrate-reset-5s on kind-single (a 5.027 s reset of the
+// API port): the path's ping went unanswered 2.2 ms before the node's
+// stamp of the cut, while the cache series' last answered request was
+// still out (sent 12 ms before the stamp, answered 2 ms before it); its
+// next request, 88 ms later, failed. The outage starts at that last
+// answer, not at the next failure: on the old code the path's error was
+// 0.079 s.
+func TestCalibrationErrorAnswerAcrossTheCut(t *testing.T) {
+	tl := loadTimeline(t, "testdata/calibrate-reset-5s.json.gz")
+	figs := Derive(tl)
+	window := figureOf(t, figs, FaultWindow)
+	if !window.Measured || window.Value < 5 || window.Value > 5.1 {
+		t.Fatalf("recorded fault.window %v (%s), want the 5 s reset", window.Value, window.Note)
+	}
+	if path := figureOf(t, figs, APIDowntimeErrorPath); !path.Measured || path.Value > 0.02 {
+		t.Errorf("api.downtime.error.path %v measured %v (%s), want within 0.02 s", path.Value, path.Measured, path.Note)
+	}
+}

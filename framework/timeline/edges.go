@@ -72,17 +72,27 @@ func apiEndpoint(series string) (string, bool) {
 
 // outageStart is where an outage of a series starts, given its first
 // failure (sent at failed) and the series' latest evidence of being up
-// before it (after: its last answer, or its first sample when it had none),
-// and the latest instant it is then known up. The series' samples alone
-// place the start at failed, up to one interval after the path went down.
-// When the path's own signals saw it go down in between, and it stayed
-// down until failed, the outage starts there instead, and is known up
-// until the path was last seen up. The path only refines inside the
-// series' own bracket: it moves a start earlier, never past the series'
-// last answer, and never opens an outage the series did not see, so a
-// connection-level oddity (a ping lost on a loaded machine) cannot invent
-// an outage nor move one by more than an interval.
-func outageStart(path []Edge, after, failed time.Time) (start, known time.Time) {
+// before it (after: its last answer, sent at afterSent; or its first
+// sample when it had none, both at once), and the latest instant it is
+// then known up. The series' samples alone place the start at failed, up
+// to one interval after the path went down. When the path's own signals
+// saw it go down in between, and it stayed down until failed, the outage
+// starts there instead, and is known up until the path was last seen up.
+// The path only refines inside the series' own bracket: it moves a start
+// earlier, never past the series' last answer, and never opens an outage
+// the series did not see, so a connection-level oddity (a ping lost on a
+// loaded machine) cannot invent an outage nor move one by more than an
+// interval.
+//
+// A path seen down while the series' last answered request was in flight
+// (after it was sent, before its answer came) is the cut that failed the
+// series all the same: the request reached the server before the cut, and
+// its answer came back through a cut that stops only what goes to the
+// server (a reset or drop rule on the server's port). The outage then
+// starts at that answer, the earliest the series allows. Taken as "the
+// series answered after the path went down", it started at the next
+// failure, an interval late (recorded calibrate-reset-5s: 0.079 s).
+func outageStart(path []Edge, after, afterSent, failed time.Time) (start, known time.Time) {
 	var down *Edge // the path's latest down edge before failed, while still down
 	for i, e := range path {
 		if !e.Before.Before(failed) {
@@ -94,8 +104,12 @@ func outageStart(path []Edge, after, failed time.Time) (start, known time.Time) 
 			down = nil // back up before the failure: not what failed
 		}
 	}
-	if down != nil && down.Before.After(after) {
+	switch {
+	case down == nil:
+	case down.Before.After(after):
 		return down.Before, later(after, down.After)
+	case down.Before.After(afterSent):
+		return after, after
 	}
 	return failed, after
 }

@@ -66,7 +66,7 @@ func TestEdgesPlaceAnOutageInsideItsBracket(t *testing.T) {
 // between its last answer and its first failure, with the path still down
 // at that failure.
 func TestOutageStartStaysInsideTheBracket(t *testing.T) {
-	const answered, failed = 10.01, 10.1
+	const sent, answered, failed = 10.0, 10.01, 10.1
 	down := func(before float64) Edge { return Edge{Kind: EdgeDown, After: at(before - 0.01), Before: at(before)} }
 	up := func(before float64) Edge { return Edge{Kind: EdgeUp, After: at(before - 0.01), Before: at(before)} }
 	for _, tc := range []struct {
@@ -76,15 +76,16 @@ func TestOutageStartStaysInsideTheBracket(t *testing.T) {
 	}{
 		{"no edge", nil, failed},
 		{"down inside the bracket", []Edge{down(10.03)}, 10.03},
-		{"down before the last answer: the series answered after it", []Edge{down(10.005)}, failed},
-		{"down at the last answer itself", []Edge{down(answered)}, failed},
+		{"down before the last answered request went out: the series answered after it", []Edge{down(9.995)}, failed},
+		{"down while the last answered request was out: its answer crossed the cut", []Edge{down(10.005)}, answered},
+		{"down at the last answer itself", []Edge{down(answered)}, answered},
 		{"down after the first failure: the failure came first", []Edge{down(10.2)}, failed},
 		{"down and up again before the failure: not what failed", []Edge{down(10.03), up(10.05)}, failed},
 		{"down, up, down again: the last time it went down", []Edge{down(10.02), up(10.04), down(10.06)}, 10.06},
 		{"an earlier outage's edges change nothing", []Edge{down(5), up(6)}, failed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, _ := outageStart(tc.path, at(answered), at(failed))
+			got, _ := outageStart(tc.path, at(answered), at(sent), at(failed))
 			if d := got.Sub(at(tc.start)).Seconds(); math.Abs(d) > tolerance {
 				t.Errorf("outage starts at %v, want %v", got.Sub(t0).Seconds(), tc.start)
 			}

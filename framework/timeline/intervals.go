@@ -50,6 +50,8 @@ func walkDown(samples []Sample, end time.Time, path []Edge) seriesWalk {
 	type evidence struct {
 		at time.Time
 		up bool
+		// sent is when an answer's request went out.
+		sent time.Time
 	}
 	evs := make([]evidence, 0, len(samples))
 	for _, s := range samples {
@@ -58,7 +60,7 @@ func walkDown(samples []Sample, end time.Time, path []Edge) seriesWalk {
 		}
 		w.last = later(w.last, s.Start)
 		if answered(s) {
-			evs = append(evs, evidence{at: s.End, up: true})
+			evs = append(evs, evidence{at: s.End, up: true, sent: s.Start})
 		} else {
 			evs = append(evs, evidence{at: s.Start})
 		}
@@ -77,16 +79,16 @@ func walkDown(samples []Sample, end time.Time, path []Edge) seriesWalk {
 		}
 		return -1
 	})
-	// upAt is the series' latest evidence of being up: its last answer,
-	// or before any its first sample (nothing was known earlier); downAt
-	// its latest failure.
+	// upAt is the series' latest evidence of being up: its last answer
+	// (its request sent at upSent), or before any its first sample
+	// (nothing was known earlier); downAt its latest failure.
 	var from, downAt time.Time
-	upAt, everUp := w.first, false
+	upAt, upSent, everUp := w.first, w.first, false
 	for _, e := range evs {
 		switch {
 		case !w.stillDown && !e.up:
 			var known time.Time
-			from, known = outageStart(path, upAt, e.at)
+			from, known = outageStart(path, upAt, upSent, e.at)
 			w.stillDown, downAt = true, e.at
 			if everUp { // else the outage was there before the series
 				w.brackets = append(w.brackets, bracket{after: known, before: from})
@@ -101,7 +103,7 @@ func walkDown(samples []Sample, end time.Time, path []Edge) seriesWalk {
 			}
 		}
 		if e.up {
-			upAt, everUp = e.at, true
+			upAt, upSent, everUp = e.at, e.sent, true
 		}
 	}
 	if w.stillDown {
