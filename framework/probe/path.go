@@ -131,9 +131,10 @@ func NewPath(endpoint string, cfg *rest.Config, every, timeout time.Duration, re
 	tlsConfig = tlsConfig.Clone()
 	tlsConfig.Certificates, tlsConfig.GetClientCertificate = nil, nil
 	tlsConfig.NextProtos = []string{http2.NextProtoTLS}
-	// The ping connection is dialed again right after the path came
-	// back, beside the series' bursts: a resumed handshake spares the
-	// server the signature of a full one then (as the series', api.go).
+	// The ping connection is dialed again once the path came back and
+	// the series had their first answer, while the server is still busy
+	// with the lift: a resumed handshake spares it the signature of a
+	// full one then (as the series', api.go).
 	tlsConfig.ClientSessionCache = tls.NewLRUClientSessionCache(1)
 	if tlsConfig.ServerName == "" {
 		tlsConfig.ServerName = u.Hostname()
@@ -512,8 +513,9 @@ func (p *Path) admit(ctx context.Context, hold time.Duration) (release func(), e
 		case <-timeout:
 			if p.isSettling() {
 				// Past the hold only because the path is settling,
-				// which settleFor bounds: fail now, and the write
-				// would wait for its next turn after the path is back.
+				// which settleFor bounds: keep waiting. Failing now
+				// would put the write off to its next turn, after the
+				// path is back.
 				timeout = nil
 				continue
 			}

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/client-go/rest"
+
 	"github.com/firedrill/firedrill/framework/timeline"
 )
 
@@ -188,16 +190,24 @@ const (
 	edgeCut = 2 * time.Second
 )
 
-// runCut samples an API server through a cutProxy and cuts the path in
-// shape for edgeCut, both edges half an interval after a sample was sent
-// (the worst case for the series' own samples); every 0 leaves the edges
-// off.
-func runCut(t *testing.T, shape string, every time.Duration) edgeRun {
+// behindCutProxy starts a TLS API server stand-in and a cutProxy in
+// front of it, and returns a config that reaches the server through it.
+func behindCutProxy(t *testing.T) (*rest.Config, *cutProxy) {
+	t.Helper()
 	srv := newTLSServer(t, nil)
 	t.Cleanup(srv.srv.Close)
 	proxy := newCutProxy(t, strings.TrimPrefix(srv.srv.URL, "https://"))
 	cfg := srv.restConfig()
 	cfg.Host = "https://" + proxy.addr()
+	return cfg, proxy
+}
+
+// runCut samples an API server through a cutProxy and cuts the path in
+// shape for edgeCut, both edges half an interval after a sample was sent
+// (the worst case for the series' own samples); every 0 leaves the edges
+// off.
+func runCut(t *testing.T, shape string, every time.Duration) edgeRun {
+	cfg, proxy := behindCutProxy(t)
 	rec := NewRecorder(time.Now())
 	list, err := APISamplers(timeline.EndpointClient, cfg, edgeTimeout, ConnNew, ConnReused)
 	if every > 0 {
@@ -536,11 +546,7 @@ func checkEdgeRun(t errorer, r edgeRun) {
 // knocks decide. On the old code it returned the first ping's send, and
 // the gate then held the series' dials back on a path that was up.
 func TestPingsFirstUnacknowledgedIsNoDown(t *testing.T) {
-	srv := newTLSServer(t, nil)
-	t.Cleanup(srv.srv.Close)
-	proxy := newCutProxy(t, strings.TrimPrefix(srv.srv.URL, "https://"))
-	cfg := srv.restConfig()
-	cfg.Host = "https://" + proxy.addr()
+	cfg, proxy := behindCutProxy(t)
 	rec := NewRecorder(time.Now())
 	p, err := NewPath(timeline.EndpointClient, cfg, edgeEvery, edgeTimeout, rec)
 	if err != nil {

@@ -9,12 +9,7 @@ import "testing"
 // it and the reused connections 215 ms after it (TCP's retransmission
 // back-off), which api.downtime.error.new and .reused keep reporting.
 func TestCalibrationErrorOfThePath(t *testing.T) {
-	tl := loadTimeline(t, "testdata/calibrate-drop-60s.json.gz")
-	figs := Derive(tl)
-	window := figureOf(t, figs, FaultWindow)
-	if !window.Measured || window.Value < 60 || window.Value > 61 {
-		t.Fatalf("recorded fault.window %v (%s), want the 60 s drop", window.Value, window.Note)
-	}
+	figs := recordedCalibration(t, "testdata/calibrate-drop-60s.json.gz", 60, 61)
 	path := figureOf(t, figs, APIDowntimeErrorPath)
 	if !path.Measured || path.Value > 0.05 {
 		t.Errorf("api.downtime.error.path %v measured %v (%s), want within 0.05 s", path.Value, path.Measured, path.Note)
@@ -52,13 +47,20 @@ func TestCalibrationErrorOfThePathNotMeasured(t *testing.T) {
 // answer, not at the next failure: on the old code the path's error was
 // 0.079 s.
 func TestCalibrationErrorAnswerAcrossTheCut(t *testing.T) {
-	tl := loadTimeline(t, "testdata/calibrate-reset-5s.json.gz")
-	figs := Derive(tl)
-	window := figureOf(t, figs, FaultWindow)
-	if !window.Measured || window.Value < 5 || window.Value > 5.1 {
-		t.Fatalf("recorded fault.window %v (%s), want the 5 s reset", window.Value, window.Note)
-	}
+	figs := recordedCalibration(t, "testdata/calibrate-reset-5s.json.gz", 5, 5.1)
 	if path := figureOf(t, figs, APIDowntimeErrorPath); !path.Measured || path.Value > 0.02 {
 		t.Errorf("api.downtime.error.path %v measured %v (%s), want within 0.02 s", path.Value, path.Measured, path.Note)
 	}
+}
+
+// recordedCalibration derives the figures of a recorded calibration whose
+// stamped cut lasted between lo and hi seconds.
+func recordedCalibration(t *testing.T, file string, lo, hi float64) []Figure {
+	t.Helper()
+	figs := Derive(loadTimeline(t, file))
+	window := figureOf(t, figs, FaultWindow)
+	if !window.Measured || window.Value < lo || window.Value > hi {
+		t.Fatalf("%s: fault.window %v (%s), want %v-%v s", file, window.Value, window.Note, lo, hi)
+	}
+	return figs
 }
