@@ -2,8 +2,11 @@ package kind
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os/exec"
+	"syscall"
 	"time"
 
 	"github.com/firedrill/firedrill/framework/cluster"
@@ -27,11 +30,21 @@ import (
 const apiShellLinger = 2 * time.Second
 
 // apiShellExec runs commands through a node's kept shell, as Exec runs
-// them with docker exec (cluster.NodeExec).
-type apiShellExec struct{ s *shell.Session }
+// them with docker exec (cluster.NodeExec). When the shell has ended (its
+// node restarted, or its docker exec was stopped) a command goes through
+// docker exec instead: the lift must not depend on the shell that was to
+// make it cheap.
+type apiShellExec struct {
+	s *shell.Session
+	c *Cluster
+}
 
-func (x apiShellExec) Exec(ctx context.Context, _ cluster.Node, command string, args ...string) ([]byte, error) {
-	return x.s.Run(ctx, shell.Line(command, args...))
+func (x apiShellExec) Exec(ctx context.Context, n cluster.Node, command string, args ...string) ([]byte, error) {
+	out, err := x.s.Run(ctx, shell.Line(command, args...))
+	if errors.Is(err, shell.ErrSessionClosed) {
+		return x.c.Exec(ctx, n, command, args...)
+	}
+	return out, err
 }
 
 // openAPIShell opens a shell in node n (one docker exec that stays) and
@@ -48,13 +61,22 @@ func (c *Cluster) openAPIShell(ctx context.Context, n cluster.Node) (cluster.Nod
 	}
 	overhead.NodeCommand(n.Name)
 	s, err := shell.StartSession(func(ctx context.Context, stdin io.Reader, out io.Writer) error {
-		return withOutput(node.CommandContext(ctx, "sh").SetStdin(stdin).SetStdout(out).SetStderr(out).Run())
+		// docker exec -i, as kind's node command runs it, but in a
+		// process group of its own: a Ctrl-C at the terminal goes to
+		// the harness's group, and the harness then lifts the cut
+		// through this very shell (the safety suite's "Ctrl-C while
+		// holding a fault" failed when it went down with the harness's
+		// group).
+		cmd := exec.CommandContext(ctx, "docker", "exec", "--privileged", "-i", node.String(), "sh")
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, out, out
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		return cmd.Run()
 	})
 	if err != nil {
 		return nil, fmt.Errorf("shell in node %s: %w", n.Name, err)
 	}
-	x := apiShellExec{s}
-	if _, err := x.Exec(ctx, n, "true"); err != nil {
+	x := apiShellExec{s: s, c: c}
+	if _, err := s.Run(ctx, "true"); err != nil {
 		_ = s.Close()
 		return nil, fmt.Errorf("shell in node %s: %w", n.Name, err)
 	}
@@ -73,7 +95,7 @@ func (c *Cluster) apiShell(n cluster.Node) (x cluster.NodeExec, kept bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if s := c.apiShells[n.Name]; s != nil && !s.Exited() {
-		return apiShellExec{s}, true
+		return apiShellExec{s: s, c: c}, true
 	}
 	return c, false
 }
