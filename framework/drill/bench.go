@@ -62,10 +62,15 @@ func Connect(c cluster.Cluster) (kubernetes.Interface, error) {
 
 // connectWith is Connect with its connections dialed by dial (nil:
 // client-go's own dialer).
+// Its TLS sessions resume (probe.ResumingConfig): after a cut of the API
+// path all of the harness's clients redial at the lift.
 func connectWith(c cluster.Cluster, dial probe.DialFunc) (kubernetes.Interface, error) {
 	cfg := overhead.Counted(c.RESTConfig())
 	cfg.QPS, cfg.Burst = 100, 200
-	cfg.Dial = dial
+	cfg, err := probe.ResumingConfig(cfg, dial)
+	if err != nil {
+		return nil, err
+	}
 	return kubernetes.NewForConfig(cfg)
 }
 

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/client-go/rest"
 
 	"github.com/firedrill/firedrill/framework/kubeadm"
@@ -128,6 +129,66 @@ func apiClient(cfg *rest.Config, timeout time.Duration, keepAlive bool, path *Pa
 	}
 	return &http.Client{Transport: rt}, nil
 }
+
+// ResumingConfig is cfg with a transport of its own that resumes TLS
+// sessions, dialed by dial (nil: client-go's own dialer settings). It is
+// the transport client-go would build (utilnet.SetTransportDefaults, HTTP/2
+// with its health checks) with a session cache added: client-go's has
+// none, so every connection a clientset dials is a full handshake, one
+// signature on each side. After a cut of the API path the harness's own
+// clients all redial within milliseconds of the lift (the recovery checks
+// at once, the writer and the poller, the informers, each with a
+// connection or more of their own), and their full handshakes on both
+// sides (a 2048-bit RSA signature with the client certificate each) were
+// a fifth of the machine's CPU in the 60 ms in which the series' first
+// answers were due (perf, calibrate-reset-20s). A config whose
+// credentials hook into the TLS handshake or the transport (an exec or
+// auth provider, a transport of its own) comes back unchanged.
+func ResumingConfig(cfg *rest.Config, dial DialFunc) (*rest.Config, error) {
+	var tlsConfig *tls.Config
+	if cfg.ExecProvider == nil && cfg.AuthProvider == nil && cfg.Transport == nil {
+		var err error
+		if tlsConfig, err = rest.TLSConfigFor(cfg); err != nil {
+			return nil, fmt.Errorf("TLS config for %s: %w", cfg.Host, err)
+		}
+	}
+	if tlsConfig == nil { // plain HTTP, or credentials of the handshake's own
+		c := rest.CopyConfig(cfg)
+		if dial != nil {
+			c.Dial = dial
+		}
+		return c, nil
+	}
+	tlsConfig.ClientSessionCache = tls.NewLRUClientSessionCache(0)
+	if dial == nil {
+		dial = cfg.Dial
+	}
+	if dial == nil {
+		dial = clientGoDialer.DialContext
+	}
+	proxy := cfg.Proxy
+	if proxy == nil {
+		proxy = http.ProxyFromEnvironment
+	}
+	c := rest.CopyConfig(cfg)
+	c.Transport = utilnet.SetTransportDefaults(&http.Transport{
+		Proxy:               proxy,
+		TLSHandshakeTimeout: 10 * time.Second,
+		TLSClientConfig:     tlsConfig,
+		MaxIdleConnsPerHost: 25, // client-go's
+		DialContext:         dial,
+		DisableCompression:  cfg.DisableCompression,
+	})
+	// The transport carries the TLS settings now; client-go refuses a
+	// transport of one's own beside them. Its wrappers (credentials,
+	// WrapTransport) still go around it.
+	c.TLSClientConfig, c.Dial, c.Proxy = rest.TLSClientConfig{}, nil, nil
+	return c, nil
+}
+
+// clientGoDialer has client-go's own dialer settings, for the transports
+// the harness builds in place of client-go's.
+var clientGoDialer = &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 
 func get(ctx context.Context, client *http.Client, url string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)

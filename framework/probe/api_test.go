@@ -13,7 +13,10 @@ import (
 	"testing"
 	"time"
 
+	utilnet "k8s.io/apimachinery/pkg/util/net"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/firedrill/firedrill/framework/timeline"
 )
@@ -364,5 +367,63 @@ func TestAPISamplersDeadlineOnHandshake(t *testing.T) {
 		if d < timeout || d > timeout+slack {
 			t.Errorf("%s: End-Start = %v, want about Timeout %v", sm.Series, d, timeout)
 		}
+	}
+}
+
+// The harness's client-go clients resume their TLS sessions
+// (ResumingConfig): after a cut every one of them redials at the lift, and
+// a full handshake is a signature on each side. Client-go's own transport
+// has no session cache: every handshake here is full without it.
+func TestResumingConfigResumes(t *testing.T) {
+	srv := newTLSServer(t, nil)
+	defer srv.srv.Close()
+	var dials atomic.Int64
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dials.Add(1)
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}
+	cfg, err := ResumingConfig(srv.restConfig(), dial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rounds = 4
+	for range rounds {
+		if err := cs.CoreV1().RESTClient().Get().AbsPath("/version").Do(context.Background()).Error(); err != nil {
+			t.Fatal(err)
+		}
+		// A cut closes the connection: the next request dials again.
+		utilnet.CloseIdleConnectionsFor(cfg.Transport)
+	}
+	_, _, reqs := srv.snapshot()
+	if len(reqs) != rounds {
+		t.Fatalf("%d requests, want %d", len(reqs), rounds)
+	}
+	if got := dials.Load(); got != rounds {
+		t.Errorf("%d dials through the dialer given, want %d", got, rounds)
+	}
+	for i, r := range reqs {
+		if r.proto != 2 {
+			t.Errorf("request %d: HTTP/%d, want HTTP/2 as client-go speaks", i, r.proto)
+		}
+		if want := i > 0; r.resumed != want {
+			t.Errorf("request %d: resumed %v, want %v (the first handshake full, the others resumed)", i, r.resumed, want)
+		}
+	}
+}
+
+// A config whose credentials come from a provider keeps client-go's own
+// transport: the provider hooks into it.
+func TestResumingConfigKeepsProviders(t *testing.T) {
+	cfg := &rest.Config{Host: "https://127.0.0.1:6443", ExecProvider: &clientcmdapi.ExecConfig{Command: "true", APIVersion: "client.authentication.k8s.io/v1"}}
+	got, err := ResumingConfig(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Transport != nil || got.ExecProvider == nil {
+		t.Errorf("transport %v, exec provider %v: want client-go's own transport and the provider kept", got.Transport, got.ExecProvider)
 	}
 }

@@ -466,7 +466,7 @@ func (p *Path) gate(dial DialFunc, hold time.Duration) DialFunc {
 // a steady cadence (rest.Config.Dial). It keeps client-go's own dialer
 // settings.
 func (p *Path) Dial() DialFunc {
-	return p.gate((&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext, p.Timeout)
+	return p.gate(clientGoDialer.DialContext, p.Timeout)
 }
 
 // admit lets a dial go out, waiting at most hold for its turn (see gate).
