@@ -107,7 +107,7 @@ func apiClient(cfg *rest.Config, timeout time.Duration, keepAlive bool, path *Pa
 	// client certificate). A full handshake took 7.6 ms here, a resumed
 	// one 3.3-4.5 ms, request included.
 	if tlsConfig != nil {
-		tlsConfig.ClientSessionCache = tls.NewLRUClientSessionCache(0)
+		tlsConfig.ClientSessionCache = keptSessions(0)
 	}
 	dial := (&net.Dialer{Timeout: timeout}).DialContext
 	if path != nil {
@@ -159,7 +159,7 @@ func ResumingConfig(cfg *rest.Config, dial DialFunc) (*rest.Config, error) {
 		}
 		return c, nil
 	}
-	tlsConfig.ClientSessionCache = tls.NewLRUClientSessionCache(0)
+	tlsConfig.ClientSessionCache = keptSessions(0)
 	if dial == nil {
 		dial = cfg.Dial
 	}
@@ -184,6 +184,28 @@ func ResumingConfig(cfg *rest.Config, dial DialFunc) (*rest.Config, error) {
 	// WrapTransport) still go around it.
 	c.TLSClientConfig, c.Dial, c.Proxy = rest.TLSClientConfig{}, nil, nil
 	return c, nil
+}
+
+// keptSessions is a TLS session cache of capacity entries (0: Go's
+// default) that keeps a session when a handshake that tried to resume it
+// fails. Go's client forgets the session then (RFC 5077 3.2, against a
+// corrupted ticket), and a cut of the path fails every handshake: after
+// each cut every client did a full handshake at the lift, as many at once
+// as were redialing (calibrate-reset-20s: ten in the 50 ms after the lift,
+// six of the series' own). A ticket the server can no longer read (a
+// restarted API server has new ticket keys) is no failure: the server
+// does a full handshake instead.
+func keptSessions(capacity int) tls.ClientSessionCache {
+	return sessionsKept{tls.NewLRUClientSessionCache(capacity)}
+}
+
+type sessionsKept struct{ tls.ClientSessionCache }
+
+// Put stores a session; a nil one (a failed handshake's) changes nothing.
+func (c sessionsKept) Put(key string, cs *tls.ClientSessionState) {
+	if cs != nil {
+		c.ClientSessionCache.Put(key, cs)
+	}
 }
 
 // clientGoDialer has client-go's own dialer settings, for the transports

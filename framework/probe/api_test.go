@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -425,5 +426,49 @@ func TestResumingConfigKeepsProviders(t *testing.T) {
 	}
 	if got.Transport != nil || got.ExecProvider == nil {
 		t.Errorf("transport %v, exec provider %v: want client-go's own transport and the provider kept", got.Transport, got.ExecProvider)
+	}
+}
+
+// A handshake that a cut failed leaves the TLS session in the cache
+// (keptSessions): Go's client forgets the session it tried to resume when
+// its handshake fails, so after every cut each client's first handshake
+// at the lift was full, one signature on each side in the milliseconds the
+// first answers are due.
+func TestSessionsSurviveACut(t *testing.T) {
+	srv := newTLSServer(t, nil)
+	defer srv.srv.Close()
+	proxy := newCutProxy(t, strings.TrimPrefix(srv.srv.URL, "https://"))
+	defer proxy.close()
+	cfg := srv.restConfig()
+	cfg.Host = "https://" + proxy.addr()
+	client, err := apiClient(cfg, time.Second, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, url := context.Background(), cfg.Host+readCache
+	for range 2 { // the second resumes the first's session
+		if err := get(ctx, client, url); err != nil {
+			t.Fatal(err)
+		}
+	}
+	proxy.cut(cutReset)
+	for range 3 {
+		if err := get(ctx, client, url); err == nil {
+			t.Fatal("a request through the cut was answered")
+		}
+	}
+	proxy.cut("")
+	if err := get(ctx, client, url); err != nil {
+		t.Fatal(err)
+	}
+	_, _, reqs := srv.snapshot()
+	if len(reqs) != 3 {
+		t.Fatalf("%d requests reached the server, want 3", len(reqs))
+	}
+	if !reqs[1].resumed {
+		t.Fatal("the second handshake before the cut was full: no session to keep")
+	}
+	if !reqs[2].resumed {
+		t.Error("the first handshake after the cut was full, want the session from before it resumed")
 	}
 }

@@ -135,7 +135,7 @@ func NewPath(endpoint string, cfg *rest.Config, every, timeout time.Duration, re
 	// the series had their first answer, while the server is still busy
 	// with the lift: a resumed handshake spares it the signature of a
 	// full one then (as the series', api.go).
-	tlsConfig.ClientSessionCache = tls.NewLRUClientSessionCache(1)
+	tlsConfig.ClientSessionCache = keptSessions(1)
 	if tlsConfig.ServerName == "" {
 		tlsConfig.ServerName = u.Hostname()
 	}
