@@ -372,7 +372,7 @@ func (d *drillRun) exit(ctx context.Context, cause error) error {
 		}
 		cancel()
 	}
-	interrupted := Interrupted(ctx)
+	interrupted := awaitInterrupt(ctx, cause)
 	if d.probes != nil {
 		res.Timeline = d.probes.Stop(ctx, exitWait(ctx, t.ReadBack, t))
 		res.Timeline.Settings = d.settings

@@ -753,11 +753,39 @@ func dockerOutput(ctx context.Context, args ...string) (string, error) {
 }
 
 // withOutput puts a failed command's output into the error text: kind's
-// RunError keeps it aside, where nobody reads it.
+// RunError keeps it aside, where nobody reads it. It also lets errors.As
+// reach how the command ended (its *exec.ExitError), which kind's RunError
+// does not unwrap to: a command ended by the Ctrl-C that also stops the
+// harness reads as interrupted, not failed (drill.exit).
 func withOutput(err error) error {
 	var re *kindexec.RunError
-	if errors.As(err, &re) && len(re.Output) > 0 {
-		return fmt.Errorf("%w: %s", err, strings.TrimSpace(string(re.Output)))
+	if !errors.As(err, &re) {
+		return err
 	}
-	return err
+	e := &commandError{err: err, ended: re.Inner}
+	if len(re.Output) > 0 {
+		e.output = strings.TrimSpace(string(re.Output))
+	}
+	return e
+}
+
+// commandError is a failed command's error (err, a kind RunError or one
+// wrapping it), its output, and how it ended.
+type commandError struct {
+	err, ended error
+	output     string
+}
+
+func (e *commandError) Error() string {
+	if e.output == "" {
+		return e.err.Error()
+	}
+	return e.err.Error() + ": " + e.output
+}
+
+func (e *commandError) Unwrap() []error {
+	if e.ended == nil {
+		return []error{e.err}
+	}
+	return []error{e.err, e.ended}
 }
