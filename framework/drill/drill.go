@@ -35,10 +35,6 @@ type Input struct {
 	// Client talks to the cluster's API; nil makes one from the cluster's
 	// RESTConfig.
 	Client kubernetes.Interface
-	// ConnectVia, with Client set, makes a client like it dialed another
-	// way: the probes' writer and poller, through the API path's gate
-	// (ConnectVia). Nil: Client serves them too.
-	ConnectVia func(cluster.Cluster, probe.DialFunc) (kubernetes.Interface, error)
 	// Nodes is how many nodes the profile declares.
 	Nodes int
 	// Timeouts are the harness's own waits (the profile's overrides on
@@ -193,7 +189,7 @@ func (d *drillRun) prepare(ctx context.Context) (err error) {
 	if d.flt, err = fault.New(d.s.Fault, d.t, d.in.Journal); err != nil {
 		return fmt.Errorf("%s: fault: %w", d.s.Path, err)
 	}
-	d.bench, err = connect(ctx, benchInput{cluster: d.in.Cluster, client: d.in.Client, connectVia: d.in.ConnectVia, nodes: d.in.Nodes,
+	d.bench, err = connect(ctx, benchInput{cluster: d.in.Cluster, client: d.in.Client, nodes: d.in.Nodes,
 		target: d.s.Fault.Target, workloadVia: d.s.Probes.WorkloadVia, toleration: d.s.Probes.WorkloadToleration,
 		image: d.in.ProbeImage, out: d.out, name: d.s.Name, timeouts: d.t})
 	if err != nil {

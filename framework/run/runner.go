@@ -31,8 +31,6 @@ type Runner struct {
 	report  *report.Run
 	pool    *pool
 	connect func(cluster.Cluster) (kubernetes.Interface, error)
-	// connectVia is Backends.ConnectVia.
-	connectVia func(cluster.Cluster, probe.DialFunc) (kubernetes.Interface, error)
 	// attempts counts the runs of each scenario, for a soak's report.
 	attempts map[string]int
 	// onPhase is told each phase of each drill (tests interrupt a drill
@@ -52,10 +50,6 @@ type Backends struct {
 	Providers map[string]cluster.Provider
 	// Connect gives the API client of a cluster.
 	Connect func(cluster.Cluster) (kubernetes.Interface, error)
-	// ConnectVia gives a client like Connect's whose connections are
-	// dialed by dial: the probes' writer and poller, through the API
-	// path's gate. Nil: they share Connect's client.
-	ConnectVia func(cluster.Cluster, probe.DialFunc) (kubernetes.Interface, error)
 }
 
 // DefaultBackends are the registered providers (cluster.Register: those
@@ -65,7 +59,7 @@ func DefaultBackends(out io.Writer) Backends {
 	for _, r := range cluster.Registrations() {
 		providers[r.Name] = r.New(cluster.Options{Out: out, StateDir: cluster.StateDir()})
 	}
-	return Backends{Providers: providers, Connect: drill.Connect, ConnectVia: drill.ConnectVia}
+	return Backends{Providers: providers, Connect: drill.Connect}
 }
 
 // New loads the catalog, checks the selection (Plan), makes the run's
@@ -98,7 +92,7 @@ func NewWith(cfg Config, b Backends) (*Runner, error) {
 	}
 	fmt.Fprintf(cfg.Out, "reports: %s\n", rep.Dir)
 	line, _ := cfg.Out.(*live.Line)
-	r := &Runner{cfg: cfg, Catalog: catalog, report: rep, connect: b.Connect, connectVia: b.ConnectVia, attempts: map[string]int{}, line: line,
+	r := &Runner{cfg: cfg, Catalog: catalog, report: rep, connect: b.Connect, attempts: map[string]int{}, line: line,
 		// Kubeconfigs are credentials: they live in the state folder,
 		// never in the report folder that CI uploads.
 		pool: newPool(b.Providers, b.Connect, KubeconfigDir(cfg.StateDir), rep.ID, cfg.Overrides, cfg.ReuseCluster, cfg.Out)}
@@ -188,7 +182,7 @@ func (r *Runner) drill(ctx context.Context, s *scenario.Scenario) (*record.Drill
 	}
 	// The backup is the cluster's secrets: it goes when the drill ends.
 	defer os.RemoveAll(filepath.Dir(backup))
-	in := drill.Input{Scenario: s, Budgets: budgets, Cluster: c, Client: client, ConnectVia: r.connectVia, Nodes: len(spec.Nodes),
+	in := drill.Input{Scenario: s, Budgets: budgets, Cluster: c, Client: client, Nodes: len(spec.Nodes),
 		ArtifactDir: filepath.Join(r.report.Dir, key.Key()), BackupDir: backup,
 		Timeouts: r.Catalog.Timeouts(profile.Name), ProbeImage: r.cfg.ProbeImage, Out: r.cfg.Out,
 		Journal: journal.NewBook(journal.Dir(r.cfg.StateDir), profile.Provider, c.Name(), s.Name)}
